@@ -1,0 +1,11 @@
+DROP TABLE answers;
+DROP TABLE responses;
+DROP TABLE items;
+DROP TABLE factors;
+DROP TABLE scale_levels;
+DROP TABLE instruments;
+DROP FUNCTION forbid_change_to_used_instrument();
+DROP TABLE desks;
+DROP TABLE agencies;
+DROP TABLE agency_levels;
+DROP TABLE app_secrets;

@@ -1,0 +1,248 @@
+//! Settings: read once from the environment into one value that is passed down explicitly.
+//! There is no global settings object. Secrets are never printed (see the `Debug` impl).
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use anyhow::{bail, Context, Result};
+
+/// Whether the service runs on a developer's machine or in production.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Local,
+    Production,
+}
+
+/// A token bucket: `burst` requests at once, refilled at `per_minute`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateLimit {
+    pub per_minute: f64,
+    pub burst: u32,
+}
+
+#[derive(Clone)]
+pub struct Settings {
+    pub mode: Mode,
+    /// `None`: use the local PostgreSQL server, or start a private cluster under `./var/pg`.
+    pub database_url: Option<String>,
+    pub bind: SocketAddr,
+    /// Base of the URLs printed in QR codes, e.g. `https://sipas.example.gov.vn`.
+    pub public_url: Option<String>,
+    /// Key for desk tokens. `None` in local mode: generated once and kept in the database.
+    pub secret: Option<Vec<u8>>,
+    /// Code of the instrument the desk form uses.
+    pub desk_instrument: String,
+    pub rate_per_client: RateLimit,
+    pub rate_per_desk: RateLimit,
+    /// Trust the first address of `X-Forwarded-For` (only behind a reverse proxy you run).
+    pub trust_proxy: bool,
+    pub db_pool_size: u32,
+    pub workers: Option<usize>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("mode", &self.mode)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("desk_instrument", &self.desk_instrument)
+            .field("rate_per_client", &self.rate_per_client)
+            .field("rate_per_desk", &self.rate_per_desk)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("workers", &self.workers)
+            .finish()
+    }
+}
+
+/// Defaults sized for a real counter: one person finishes a procedure every minute or two, and
+/// the people in a service centre often share the centre's Wi-Fi (one address for many phones).
+pub const DEFAULT_RATE_PER_CLIENT: RateLimit = RateLimit {
+    per_minute: 20.0,
+    burst: 10,
+};
+pub const DEFAULT_RATE_PER_DESK: RateLimit = RateLimit {
+    per_minute: 30.0,
+    burst: 20,
+};
+
+impl Settings {
+    /// Safe local defaults, for the CLI and for tests.
+    pub fn local() -> Settings {
+        Settings {
+            mode: Mode::Local,
+            database_url: None,
+            bind: "127.0.0.1:8080".parse().expect("valid literal address"),
+            public_url: None,
+            secret: None,
+            desk_instrument: "sipas-2017".to_owned(),
+            rate_per_client: DEFAULT_RATE_PER_CLIENT,
+            rate_per_desk: DEFAULT_RATE_PER_DESK,
+            trust_proxy: false,
+            db_pool_size: 16,
+            workers: None,
+        }
+    }
+
+    /// Reads `SIPAS_*` and `DATABASE_URL`; any malformed value is an error that names the variable.
+    pub fn from_env() -> Result<Settings> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings> {
+        let mut s = Settings::local();
+        let nonempty = |key: &str| get(key).filter(|v| !v.trim().is_empty());
+        if let Some(mode) = nonempty("SIPAS_ENV") {
+            s.mode = match mode.as_str() {
+                "local" | "development" => Mode::Local,
+                "production" => Mode::Production,
+                other => bail!("SIPAS_ENV must be 'local' or 'production', not '{other}'"),
+            };
+        }
+        s.database_url = nonempty("DATABASE_URL");
+        if let Some(bind) = nonempty("SIPAS_BIND") {
+            s.bind = bind.parse().with_context(|| {
+                format!("SIPAS_BIND must be an address like 127.0.0.1:8080, not '{bind}'")
+            })?;
+        }
+        s.public_url = nonempty("SIPAS_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned());
+        if let Some(url) = &s.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("SIPAS_PUBLIC_URL must start with http:// or https://");
+            }
+        }
+        if let Some(secret) = nonempty("SIPAS_SECRET") {
+            if secret.len() < 32 {
+                bail!("SIPAS_SECRET must be at least 32 characters long");
+            }
+            s.secret = Some(secret.into_bytes());
+        }
+        if s.mode == Mode::Production {
+            if s.secret.is_none() {
+                bail!("SIPAS_SECRET is required when SIPAS_ENV=production");
+            }
+            if s.database_url.is_none() {
+                bail!("DATABASE_URL is required when SIPAS_ENV=production");
+            }
+        }
+        if let Some(code) = nonempty("SIPAS_DESK_INSTRUMENT") {
+            s.desk_instrument = code;
+        }
+        if let Some(v) = nonempty("SIPAS_RATE_PER_CLIENT") {
+            s.rate_per_client = parse_rate("SIPAS_RATE_PER_CLIENT", &v)?;
+        }
+        if let Some(v) = nonempty("SIPAS_RATE_PER_DESK") {
+            s.rate_per_desk = parse_rate("SIPAS_RATE_PER_DESK", &v)?;
+        }
+        if let Some(v) = nonempty("SIPAS_TRUST_PROXY") {
+            s.trust_proxy = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = nonempty("SIPAS_DB_POOL") {
+            s.db_pool_size = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=500).contains(n))
+                .context("SIPAS_DB_POOL must be a whole number from 1 to 500")?;
+        }
+        if let Some(v) = nonempty("SIPAS_WORKERS") {
+            s.workers = Some(
+                v.parse()
+                    .ok()
+                    .filter(|n| (1..=256).contains(n))
+                    .context("SIPAS_WORKERS must be a whole number from 1 to 256")?,
+            );
+        }
+        Ok(s)
+    }
+
+    /// The base URL for links printed on posters.
+    pub fn public_base(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.bind))
+    }
+}
+
+/// `"20/min"` or `"20/min,burst=10"`; a bare number means per minute.
+pub fn parse_rate(var: &str, value: &str) -> Result<RateLimit> {
+    let mut parts = value.split(',');
+    let rate = parts.next().unwrap_or("").trim();
+    let per_minute: f64 = rate
+        .trim_end_matches("/min")
+        .trim()
+        .parse()
+        .ok()
+        .filter(|r: &f64| r.is_finite() && *r > 0.0)
+        .with_context(|| format!("{var}: '{rate}' is not a rate like 20/min"))?;
+    let mut burst = per_minute.ceil().clamp(1.0, u32::MAX as f64) as u32;
+    for part in parts {
+        let Some(b) = part.trim().strip_prefix("burst=") else {
+            bail!("{var}: unknown option '{part}' (expected burst=N)");
+        };
+        burst = b
+            .parse()
+            .ok()
+            .filter(|b| *b >= 1)
+            .with_context(|| format!("{var}: burst must be a whole number of at least 1"))?;
+    }
+    Ok(RateLimit { per_minute, burst })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let owned: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |key| owned.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn production_requires_a_secret_and_a_database() {
+        let err = Settings::from_lookup(lookup(&[("SIPAS_ENV", "production")])).unwrap_err();
+        assert!(err.to_string().contains("SIPAS_SECRET"));
+        let ok = Settings::from_lookup(lookup(&[
+            ("SIPAS_ENV", "production"),
+            ("SIPAS_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("DATABASE_URL", "postgres://db/sipas"),
+        ]))
+        .unwrap();
+        assert_eq!(ok.mode, Mode::Production);
+    }
+
+    #[test]
+    fn rates_parse_with_and_without_burst() {
+        assert_eq!(
+            parse_rate("X", "20/min").unwrap(),
+            RateLimit {
+                per_minute: 20.0,
+                burst: 20
+            }
+        );
+        assert_eq!(
+            parse_rate("X", "600/min,burst=50").unwrap(),
+            RateLimit {
+                per_minute: 600.0,
+                burst: 50
+            }
+        );
+        assert!(parse_rate("X", "fast").is_err());
+        assert!(parse_rate("X", "0/min").is_err());
+    }
+
+    #[test]
+    fn the_secret_never_appears_in_debug_output() {
+        let s = Settings::from_lookup(lookup(&[(
+            "SIPAS_SECRET",
+            "supersecretsupersecretsupersecret1",
+        )]))
+        .unwrap();
+        assert!(!format!("{s:?}").contains("supersecret"));
+    }
+}

@@ -1,0 +1,86 @@
+//! Everything that speaks SQL. Nothing outside `db/` writes SQL or diesel DSL.
+//!
+//! The driver is diesel's synchronous PostgreSQL connection (libpq) behind an r2d2 pool; async
+//! handlers reach it through [`run`], which moves the work to actix's blocking thread pool.
+
+pub mod agencies;
+pub mod bootstrap;
+pub mod demo_data;
+pub mod desks;
+pub mod instruments;
+pub mod responses;
+pub mod schema;
+pub mod secrets;
+
+use anyhow::{Context, Result};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub type DbPool = Pool<ConnectionManager<PgConnection>>;
+pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Opens one connection (CLI commands, set-up).
+pub fn connect(url: &str) -> Result<PgConnection> {
+    PgConnection::establish(url)
+        .with_context(|| format!("cannot connect to PostgreSQL at {}", bootstrap::redact(url)))
+}
+
+pub fn pool(url: &str, size: u32) -> Result<DbPool> {
+    Pool::builder()
+        .max_size(size)
+        .min_idle(Some(size.min(4)))
+        .connection_timeout(std::time::Duration::from_secs(10))
+        .build(ConnectionManager::<PgConnection>::new(url))
+        .with_context(|| format!("cannot open a pool to {}", bootstrap::redact(url)))
+}
+
+/// Applies every pending migration; returns how many ran.
+pub fn migrate(conn: &mut PgConnection) -> Result<usize> {
+    let done = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(done.len())
+}
+
+/// Reverts every migration (used by the migration-hygiene test).
+pub fn revert_all(conn: &mut PgConnection) -> Result<()> {
+    conn.revert_all_migrations(MIGRATIONS)
+        .map_err(|e| anyhow::anyhow!("revert failed: {e}"))?;
+    Ok(())
+}
+
+/// Errors of a blocking database job run from an async handler.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("database: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("database job was cancelled")]
+    Cancelled,
+}
+
+/// Runs `job` with a pooled connection on the blocking thread pool.
+pub async fn run<T, F>(pool: &DbPool, job: F) -> Result<T, DbError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, diesel::result::Error> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        job(&mut conn).map_err(DbError::from)
+    })
+    .await
+    .map_err(|_| DbError::Cancelled)?
+}
+
+/// A round trip to the server (health checks).
+pub fn ping(conn: &mut PgConnection) -> Result<(), diesel::result::Error> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT 1").execute(conn).map(|_| ())
+}

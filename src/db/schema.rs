@@ -1,0 +1,133 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    agencies (id) {
+        id -> Int4,
+        code -> Text,
+        name -> Text,
+        level_id -> Int4,
+        parent_id -> Nullable<Int4>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agency_levels (id) {
+        id -> Int4,
+        code -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        position -> Int2,
+    }
+}
+
+diesel::table! {
+    answers (response_id, item_id) {
+        response_id -> Uuid,
+        instrument_id -> Int4,
+        item_id -> Int4,
+        value -> Nullable<Int2>,
+    }
+}
+
+diesel::table! {
+    app_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    desks (id) {
+        id -> Int4,
+        agency_id -> Int4,
+        code -> Text,
+        name -> Text,
+        key_version -> Int2,
+        active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    factors (id) {
+        id -> Int4,
+        instrument_id -> Int4,
+        code -> Text,
+        position -> Int2,
+        name_vi -> Text,
+        name_en -> Text,
+    }
+}
+
+diesel::table! {
+    instruments (id) {
+        id -> Int4,
+        code -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        source -> Text,
+        satisfied_threshold -> Int2,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    items (id) {
+        id -> Int4,
+        instrument_id -> Int4,
+        factor_id -> Nullable<Int4>,
+        code -> Text,
+        kind -> Text,
+        position -> Int2,
+        text_vi -> Text,
+        text_en -> Text,
+        on_desk_form -> Bool,
+        on_full_form -> Bool,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> Uuid,
+        instrument_id -> Int4,
+        agency_id -> Int4,
+        desk_id -> Nullable<Int4>,
+        channel -> Text,
+        submitted_at -> Timestamptz,
+        respondent_kind -> Text,
+        procedure_code -> Nullable<Text>,
+        comment -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    scale_levels (instrument_id, value) {
+        instrument_id -> Int4,
+        value -> Int2,
+        label_vi -> Text,
+        label_en -> Text,
+    }
+}
+
+diesel::joinable!(agencies -> agency_levels (level_id));
+diesel::joinable!(desks -> agencies (agency_id));
+diesel::joinable!(factors -> instruments (instrument_id));
+diesel::joinable!(items -> instruments (instrument_id));
+diesel::joinable!(responses -> agencies (agency_id));
+diesel::joinable!(responses -> instruments (instrument_id));
+diesel::joinable!(scale_levels -> instruments (instrument_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    agencies,
+    agency_levels,
+    answers,
+    app_secrets,
+    desks,
+    factors,
+    instruments,
+    items,
+    responses,
+    scale_levels,
+);

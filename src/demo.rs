@@ -1,0 +1,230 @@
+//! A demo province: two levels of agencies, about a hundred desks and synthetic ratings with a
+//! realistic spread (agencies differ; some items draw more "no opinion"). Reproducible by seed.
+
+use std::fmt;
+
+use anyhow::Result;
+use chrono::{Duration, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+use crate::db::{self, demo_data::DemoResponse};
+
+pub const PROVINCE_CODE: &str = "DEMO";
+
+const DEPARTMENTS: &[&str] = &[
+    "Sở Nội vụ",
+    "Sở Tư pháp",
+    "Sở Tài chính",
+    "Sở Xây dựng",
+    "Sở Công Thương",
+    "Sở Nông nghiệp và Môi trường",
+    "Sở Giáo dục và Đào tạo",
+    "Sở Y tế",
+    "Sở Khoa học và Công nghệ",
+    "Sở Văn hóa, Thể thao và Du lịch",
+    "Sở Dân tộc và Tôn giáo",
+    "Sở Ngoại vụ",
+    "Thanh tra tỉnh",
+    "Ban Quản lý các khu công nghiệp",
+    "Công an tỉnh",
+    "Bảo hiểm xã hội tỉnh",
+];
+
+const COMMUNES: &[&str] = &[
+    "Phường Long Xuyên",
+    "Phường Bình Đức",
+    "Phường Mỹ Thới",
+    "Phường Châu Đốc",
+    "Phường Vĩnh Tế",
+    "Xã Mỹ Hòa Hưng",
+    "Xã Bình Hòa",
+    "Xã Cần Đăng",
+    "Xã An Châu",
+    "Xã Phú Tân",
+    "Xã Chợ Mới",
+    "Xã Tân Châu",
+    "Xã Tịnh Biên",
+    "Xã Tri Tôn",
+    "Xã Ba Chúc",
+    "Xã Óc Eo",
+    "Xã Thoại Sơn",
+    "Xã Châu Thành",
+    "Xã An Phú",
+    "Đặc khu Phú Quốc",
+];
+
+pub struct Summary {
+    pub agencies: usize,
+    pub desks: usize,
+    pub responses: usize,
+    pub seconds: f64,
+    pub skipped: bool,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.skipped {
+            write!(f, "demo data already loaded ({} agencies, {} desks); use --reset to load the responses again", self.agencies, self.desks)
+        } else {
+            write!(
+                f,
+                "demo province: {} agencies, {} desks, {} responses inserted in {:.1} s",
+                self.agencies, self.desks, self.responses, self.seconds
+            )
+        }
+    }
+}
+
+/// Loads the demo. Idempotent: the structure is created once; responses only when there are
+/// none yet, or after `reset` deleted them.
+///
+/// The batches are written by one connection per core: PostgreSQL's foreign-key checks on a
+/// million answers are CPU-bound in the server, and one connection uses one core.
+pub fn load(database_url: &str, responses: usize, seed: u64, reset: bool) -> Result<Summary> {
+    let started = std::time::Instant::now();
+    let conn = &mut db::connect(database_url)?;
+    let structure = db::demo_data::ensure_structure(conn, PROVINCE_CODE, DEPARTMENTS, COMMUNES)?;
+    if reset {
+        db::demo_data::delete_responses(conn, &structure.agency_ids)?;
+    } else if db::demo_data::count_responses(conn, &structure.agency_ids)? > 0 {
+        return Ok(Summary {
+            agencies: structure.agency_ids.len(),
+            desks: structure.desks.len(),
+            responses: 0,
+            seconds: 0.0,
+            skipped: true,
+        });
+    }
+    let form = db::instruments::load_form(conn, "sipas-2017", db::instruments::Form::Desk)?;
+    let item_ids: Vec<i32> = form.questions.iter().map(|q| q.item_id).collect();
+    let mut rng = StdRng::seed_from_u64(seed);
+    // Each agency has its own quality; desks inherit it with a little noise.
+    let mut agency_quality = std::collections::HashMap::new();
+    for &a in &structure.agency_ids {
+        agency_quality.insert(a, rng.gen_range(0.55..0.97));
+    }
+    let desk_quality: Vec<f64> = structure
+        .desks
+        .iter()
+        .map(|&(_, agency)| {
+            (agency_quality[&agency] + rng.gen_range(-0.04..0.04f64)).clamp(0.3, 0.99)
+        })
+        .collect();
+    // Access (F1) and feedback handling (F5) score lower; F5 draws more "no opinion".
+    let item_shift = [-0.06, -0.02, 0.02, 0.03, -0.08, 0.0];
+    let no_opinion = [0.02, 0.02, 0.01, 0.02, 0.12, 0.01];
+
+    let bar = ProgressBar::new(responses as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message("demo responses");
+    let now = Utc::now();
+    const BATCH: usize = 5_000;
+    let writers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 4);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<DemoResponse>>(writers);
+    let rx = std::sync::Mutex::new(rx);
+    let instrument_id = form.instrument_id;
+    std::thread::scope(|scope| -> Result<()> {
+        let workers: Vec<_> = (0..writers)
+            .map(|_| {
+                let rx = &rx;
+                let bar = bar.clone();
+                scope.spawn(move || -> Result<()> {
+                    let mut conn = db::connect(database_url)?;
+                    loop {
+                        let next = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok(batch) = next else { return Ok(()) };
+                        db::demo_data::insert_responses(&mut conn, instrument_id, &batch)?;
+                        bar.inc(batch.len() as u64);
+                    }
+                })
+            })
+            .collect();
+        let mut done = 0;
+        while done < responses {
+            let n = BATCH.min(responses - done);
+            let mut batch = Vec::with_capacity(n);
+            for _ in 0..n {
+                let d = rng.gen_range(0..structure.desks.len());
+                let (desk_id, agency_id) = structure.desks[d];
+                let q = desk_quality[d];
+                let answers = item_ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &item)| {
+                        let value = if rng.gen_bool(no_opinion[i.min(5)]) {
+                            None
+                        } else {
+                            Some(draw_score(
+                                &mut rng,
+                                (q + item_shift[i.min(5)]).clamp(0.05, 0.995),
+                            ))
+                        };
+                        (item, value)
+                    })
+                    .collect();
+                let comment = rng.gen_bool(0.02).then(|| {
+                    [
+                        "Cán bộ hướng dẫn tận tình.",
+                        "Thời gian chờ hơi lâu.",
+                        "Cần thêm ghế ngồi chờ.",
+                        "Rất hài lòng.",
+                    ][rng.gen_range(0..4)]
+                    .to_owned()
+                });
+                batch.push(DemoResponse {
+                    id: Uuid::from_u128(rng.gen()),
+                    agency_id,
+                    desk_id,
+                    submitted_at: now - Duration::seconds(rng.gen_range(0..365 * 24 * 3600)),
+                    organisation: rng.gen_bool(0.12),
+                    comment,
+                    answers,
+                });
+            }
+            done += n;
+            if tx.send(batch).is_err() {
+                break; // a writer failed; its error is reported below
+            }
+        }
+        drop(tx);
+        for w in workers {
+            w.join()
+                .map_err(|_| anyhow::anyhow!("a demo writer panicked"))??;
+        }
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    Ok(Summary {
+        agencies: structure.agency_ids.len(),
+        desks: structure.desks.len(),
+        responses,
+        seconds: started.elapsed().as_secs_f64(),
+        skipped: false,
+    })
+}
+
+/// A score whose chance of being 4 or 5 is `q`.
+fn draw_score(rng: &mut StdRng, q: f64) -> i16 {
+    if rng.gen_bool(q) {
+        if rng.gen_bool(0.42) {
+            5
+        } else {
+            4
+        }
+    } else {
+        match rng.gen_range(0.0..1.0) {
+            x if x < 0.62 => 3,
+            x if x < 0.88 => 2,
+            _ => 1,
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! The questions a form asks, loaded once from the database (instruments are frozen once used).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScaleLevel {
+    pub value: i16,
+    pub label_vi: String,
+    pub label_en: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Question {
+    pub item_id: i32,
+    pub code: String,
+    /// `factor` (factor-level question), `criterion` or `overall`.
+    pub kind: String,
+    pub factor_code: Option<String>,
+    pub factor_name_vi: Option<String>,
+    pub factor_name_en: Option<String>,
+    pub text_vi: String,
+    pub text_en: String,
+}
+
+/// One instrument's form: its questions in display order and its scale.
+#[derive(Clone, Debug, Serialize)]
+pub struct FormSpec {
+    pub instrument_id: i32,
+    pub instrument_code: String,
+    pub scale: Vec<ScaleLevel>,
+    pub questions: Vec<Question>,
+    #[serde(skip)]
+    by_code: HashMap<String, usize>,
+}
+
+impl FormSpec {
+    pub fn new(
+        instrument_id: i32,
+        instrument_code: String,
+        scale: Vec<ScaleLevel>,
+        questions: Vec<Question>,
+    ) -> FormSpec {
+        let by_code = questions
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.code.clone(), i))
+            .collect();
+        FormSpec {
+            instrument_id,
+            instrument_code,
+            scale,
+            questions,
+            by_code,
+        }
+    }
+
+    pub fn question(&self, code: &str) -> Option<&Question> {
+        self.by_code.get(code).map(|&i| &self.questions[i])
+    }
+}
+
+/// An instrument as written in `seeds/instruments/*.toml`.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstrumentFile {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub source: String,
+    pub satisfied_threshold: i16,
+    pub scale: Vec<ScaleEntry>,
+    pub factors: Vec<FactorEntry>,
+    pub overall: OverallEntry,
+    pub forms: FormsEntry,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleEntry {
+    pub value: i16,
+    pub vi: String,
+    pub en: String,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FactorEntry {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub question_vi: String,
+    pub question_en: String,
+    pub criteria: Vec<CriterionEntry>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionEntry {
+    pub code: String,
+    pub vi: String,
+    pub en: String,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverallEntry {
+    pub code: String,
+    pub question_vi: String,
+    pub question_en: String,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormsEntry {
+    /// Item codes asked on the desk form; the full form asks every item.
+    pub desk: Vec<String>,
+}
+
+impl InstrumentFile {
+    /// Parses and checks an instrument file; errors name the offending entry.
+    pub fn parse(text: &str) -> anyhow::Result<InstrumentFile> {
+        let file: InstrumentFile = toml::from_str(text)?;
+        let values: Vec<i16> = file.scale.iter().map(|s| s.value).collect();
+        anyhow::ensure!(
+            values == [1, 2, 3, 4, 5],
+            "scale must list the values 1 to 5 in order"
+        );
+        anyhow::ensure!(
+            (1..=5).contains(&file.satisfied_threshold),
+            "satisfied_threshold must be from 1 to 5"
+        );
+        let mut codes = std::collections::HashSet::new();
+        for code in file.item_codes() {
+            anyhow::ensure!(
+                codes.insert(code.to_owned()),
+                "item code {code} is used twice"
+            );
+        }
+        for code in &file.forms.desk {
+            anyhow::ensure!(codes.contains(code), "forms.desk names unknown item {code}");
+        }
+        Ok(file)
+    }
+
+    /// Every item code: per factor its question then its criteria, then the overall question.
+    pub fn item_codes(&self) -> impl Iterator<Item = &str> {
+        self.factors
+            .iter()
+            .flat_map(|f| {
+                std::iter::once(f.code.as_str()).chain(f.criteria.iter().map(|c| c.code.as_str()))
+            })
+            .chain(std::iter::once(self.overall.code.as_str()))
+    }
+}
+
+/// The instruments shipped with the platform.
+pub const BUNDLED_INSTRUMENTS: &[&str] = &[include_str!("../../seeds/instruments/sipas-2017.toml")];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_sipas_2017_instrument_has_5_factors_and_22_criteria() {
+        let f = InstrumentFile::parse(BUNDLED_INSTRUMENTS[0]).unwrap();
+        assert_eq!(f.code, "sipas-2017");
+        assert_eq!(f.factors.len(), 5);
+        let criteria: usize = f.factors.iter().map(|f| f.criteria.len()).sum();
+        assert_eq!(criteria, 22);
+        assert_eq!(f.forms.desk.len(), 6);
+    }
+
+    #[test]
+    fn a_desk_form_naming_an_unknown_item_is_refused() {
+        let text = BUNDLED_INSTRUMENTS[0].replace("\"F5\", \"OVERALL\"]", "\"F9\"]");
+        assert!(InstrumentFile::parse(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("F9"));
+    }
+}

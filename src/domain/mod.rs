@@ -1,0 +1,10 @@
+//! Parse, don't validate: types that can only hold valid values. Bad input is rejected once,
+//! here at the edge, with a message a citizen (Vietnamese) or an integrator (English) can act on.
+
+pub mod desk_token;
+pub mod instrument;
+pub mod submission;
+
+pub use desk_token::{DeskToken, TokenError};
+pub use instrument::{FormSpec, Question};
+pub use submission::{Channel, FieldError, RawSubmission, RespondentKind, Submission};

@@ -1,0 +1,327 @@
+//! A citizen's submission, parsed from the desk form or the JSON API into a value that can only
+//! be valid: known items of the form's instrument, scores 1–5 or "no opinion", bounded text.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::FormSpec;
+
+pub const COMMENT_MAX_CHARS: usize = 2000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RespondentKind {
+    Individual,
+    Organisation,
+}
+
+impl RespondentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RespondentKind::Individual => "individual",
+            RespondentKind::Organisation => "organisation",
+        }
+    }
+}
+
+/// How a response reached us. Desk QR and kiosk streams are convenience samples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    DeskQr,
+    Kiosk,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::DeskQr => "desk_qr",
+            Channel::Kiosk => "kiosk",
+        }
+    }
+}
+
+/// One answer as it arrived.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RawAnswer {
+    Score(i64),
+    NoOpinion,
+    /// Neither a number nor "no opinion": kept to name it in the error.
+    Unreadable(String),
+}
+
+/// Fields as they arrived, before any check.
+#[derive(Clone, Debug, Default)]
+pub struct RawSubmission {
+    pub submission_id: Option<String>,
+    pub respondent_kind: Option<String>,
+    pub procedure_code: Option<String>,
+    pub comment: Option<String>,
+    pub answers: Vec<(String, RawAnswer)>,
+}
+
+/// What is wrong with one field, in Vietnamese for citizens and English for integrators.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message_vi: String,
+    pub message_en: String,
+}
+
+impl FieldError {
+    fn new(field: impl Into<String>, vi: impl Into<String>, en: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message_vi: vi.into(),
+            message_en: en.into(),
+        }
+    }
+}
+
+/// A valid submission: every answer names an item of the form, every score is 1–5.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Submission {
+    pub id: Uuid,
+    pub respondent_kind: RespondentKind,
+    pub procedure_code: Option<String>,
+    pub comment: Option<String>,
+    /// (item id, score); `None` is "Không có ý kiến", stored as NULL, never as a score.
+    pub answers: Vec<(i32, Option<i16>)>,
+}
+
+impl Submission {
+    pub fn parse(raw: RawSubmission, form: &FormSpec) -> Result<Submission, Vec<FieldError>> {
+        let mut errors = Vec::new();
+
+        let id = match raw.submission_id.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.push(FieldError::new(
+                    "submission_id",
+                    "Thiếu mã lượt gửi. Vui lòng tải lại trang và gửi lại.",
+                    "submission_id is required (a UUID chosen by the client)",
+                ));
+                None
+            }
+            Some(s) => match Uuid::parse_str(s) {
+                Ok(id) if !id.is_nil() => Some(id),
+                _ => {
+                    errors.push(FieldError::new(
+                        "submission_id",
+                        "Mã lượt gửi không hợp lệ. Vui lòng tải lại trang và gửi lại.",
+                        "submission_id must be a non-nil UUID",
+                    ));
+                    None
+                }
+            },
+        };
+
+        let respondent_kind = match raw.respondent_kind.as_deref().map(str::trim) {
+            None | Some("") | Some("individual") => RespondentKind::Individual,
+            Some("organisation") | Some("organization") => RespondentKind::Organisation,
+            Some(other) => {
+                errors.push(FieldError::new(
+                    "respondent_kind",
+                    "Đối tượng phải là “cá nhân” hoặc “tổ chức”.",
+                    format!(
+                        "respondent_kind must be 'individual' or 'organisation', not '{}'",
+                        clip(other)
+                    ),
+                ));
+                RespondentKind::Individual
+            }
+        };
+
+        let procedure_code = match raw.procedure_code.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(code) if is_procedure_code(code) => Some(code.to_owned()),
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "procedure_code",
+                    "Mã thủ tục chỉ gồm chữ, số và các dấu . _ / - (tối đa 64 ký tự).",
+                    "procedure_code must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', '/', '-'",
+                ));
+                None
+            }
+        };
+
+        let comment = match raw.comment.as_deref().map(clean_text) {
+            None => None,
+            Some(c) if c.is_empty() => None,
+            Some(c) if c.chars().count() > COMMENT_MAX_CHARS => {
+                errors.push(FieldError::new(
+                    "comment",
+                    format!("Ý kiến góp ý dài quá {COMMENT_MAX_CHARS} ký tự. Vui lòng rút gọn."),
+                    format!("comment is longer than {COMMENT_MAX_CHARS} characters"),
+                ));
+                None
+            }
+            Some(c) => Some(c),
+        };
+
+        let mut answers = Vec::with_capacity(raw.answers.len());
+        let mut seen = HashSet::new();
+        for (code, answer) in raw.answers {
+            let field = format!("answers.{}", clip(&code));
+            let Some(question) = form.question(&code) else {
+                errors.push(FieldError::new(
+                    field,
+                    "Câu hỏi không có trong phiếu này.",
+                    format!(
+                        "'{}' is not an item of instrument {}'s form",
+                        clip(&code),
+                        form.instrument_code
+                    ),
+                ));
+                continue;
+            };
+            if !seen.insert(question.item_id) {
+                errors.push(FieldError::new(
+                    field,
+                    "Một câu hỏi chỉ được trả lời một lần.",
+                    "the item is answered more than once",
+                ));
+                continue;
+            }
+            match answer {
+                RawAnswer::Score(v) if (1..=5).contains(&v) => {
+                    answers.push((question.item_id, Some(v as i16)))
+                }
+                RawAnswer::NoOpinion => answers.push((question.item_id, None)),
+                RawAnswer::Score(_) | RawAnswer::Unreadable(_) => errors.push(FieldError::new(
+                    field,
+                    "Mức đánh giá phải từ 1 đến 5, hoặc “Không có ý kiến”.",
+                    "a score must be a whole number from 1 to 5, or null for no opinion",
+                )),
+            }
+        }
+        if answers.is_empty() && errors.is_empty() {
+            errors.push(FieldError::new(
+                "answers",
+                "Vui lòng trả lời ít nhất một câu hỏi.",
+                "at least one answer is required",
+            ));
+        }
+
+        match (errors.is_empty(), id) {
+            (true, Some(id)) => Ok(Submission {
+                id,
+                respondent_kind,
+                procedure_code,
+                comment,
+                answers,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+fn is_procedure_code(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'))
+}
+
+/// Trims, unifies line breaks and drops control characters (PostgreSQL refuses NUL in text).
+fn clean_text(s: &str) -> String {
+    s.replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+/// Echoing attacker-controlled text into an error: keep it short.
+fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::instrument::{Question, ScaleLevel};
+
+    fn form() -> FormSpec {
+        let q = |id: i32, code: &str| Question {
+            item_id: id,
+            code: code.into(),
+            kind: "factor".into(),
+            factor_code: Some(code.into()),
+            factor_name_vi: None,
+            factor_name_en: None,
+            text_vi: String::new(),
+            text_en: String::new(),
+        };
+        let scale = (1..=5)
+            .map(|v| ScaleLevel {
+                value: v,
+                label_vi: String::new(),
+                label_en: String::new(),
+            })
+            .collect();
+        FormSpec::new(1, "t".into(), scale, vec![q(10, "F1"), q(11, "F2")])
+    }
+
+    fn raw(answers: Vec<(&str, RawAnswer)>) -> RawSubmission {
+        RawSubmission {
+            submission_id: Some(Uuid::new_v4().to_string()),
+            answers: answers
+                .into_iter()
+                .map(|(c, a)| (c.to_owned(), a))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn no_opinion_is_kept_as_missing() {
+        let s = Submission::parse(
+            raw(vec![
+                ("F1", RawAnswer::Score(5)),
+                ("F2", RawAnswer::NoOpinion),
+            ]),
+            &form(),
+        )
+        .unwrap();
+        assert_eq!(s.answers, vec![(10, Some(5)), (11, None)]);
+    }
+
+    #[test]
+    fn out_of_range_unknown_and_repeated_answers_are_refused() {
+        for bad in [
+            vec![("F1", RawAnswer::Score(6))],
+            vec![("F1", RawAnswer::Score(0))],
+            vec![("F1", RawAnswer::Unreadable("x".into()))],
+            vec![("F9", RawAnswer::Score(3))],
+            vec![("F1", RawAnswer::Score(3)), ("F1", RawAnswer::Score(4))],
+            vec![],
+        ] {
+            assert!(
+                Submission::parse(raw(bad.clone()), &form()).is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn comments_are_bounded_and_cleaned() {
+        let mut r = raw(vec![("F1", RawAnswer::Score(4))]);
+        r.comment = Some("x".repeat(COMMENT_MAX_CHARS + 1));
+        let errs = Submission::parse(r.clone(), &form()).unwrap_err();
+        assert_eq!(errs[0].field, "comment");
+        r.comment = Some(format!("  tốt\u{0}\r\nlắm {}", "ă".repeat(1990)));
+        let s = Submission::parse(r, &form()).unwrap();
+        assert!(s.comment.unwrap().starts_with("tốt\nlắm"));
+    }
+
+    #[test]
+    fn the_submission_id_must_be_a_uuid() {
+        let mut r = raw(vec![("F1", RawAnswer::Score(4))]);
+        r.submission_id = Some("not-a-uuid".into());
+        assert_eq!(
+            Submission::parse(r, &form()).unwrap_err()[0].field,
+            "submission_id"
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! Printable desk posters and the files `sipas qr` writes: `<desk-id>.svg`, `.png`, `.html`
+//! and `index.csv`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::db::desks::DeskInfo;
+use crate::i18n::Lang;
+use crate::qr;
+use crate::views::{Chrome, PosterPage, Views};
+
+/// The A5 poster for one desk, as a complete HTML page.
+pub fn poster_html(views: &Views, desk: &DeskInfo, url: &str) -> Result<String> {
+    let svg = qr::svg(url)?;
+    views.render(
+        "poster.html",
+        &PosterPage {
+            chrome: Chrome::new(Lang::Vi),
+            desk,
+            url,
+            qr_svg: &svg,
+        },
+    )
+}
+
+/// Writes every desk's files into `out` and returns how many desks were written.
+pub fn write_all(
+    views: &Views,
+    desks: &[DeskInfo],
+    base_url: &str,
+    key: &[u8],
+    out: &Path,
+) -> Result<usize> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut index = csv::Writer::from_path(out.join("index.csv"))?;
+    index.write_record(["desk_id", "agency_code", "desk_name", "url"])?;
+    for desk in desks {
+        let url = qr::desk_url(base_url, desk, key);
+        let stem = out.join(desk.id.to_string());
+        std::fs::write(
+            stem.with_extension("svg"),
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
+                qr::svg(&url)?
+            ),
+        )?;
+        std::fs::write(stem.with_extension("png"), qr::png(&url)?)?;
+        std::fs::write(stem.with_extension("html"), poster_html(views, desk, &url)?)?;
+        index.write_record([
+            desk.id.to_string().as_str(),
+            &desk.agency_code,
+            &desk.name,
+            &url,
+        ])?;
+    }
+    index.flush()?;
+    Ok(desks.len())
+}

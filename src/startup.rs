@@ -1,0 +1,102 @@
+//! The single way to construct the service, shared by `sipas serve`, the CLI and the tests.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::{middleware, web, App, HttpServer};
+use anyhow::{Context, Result};
+
+use crate::config::Settings;
+use crate::db::{self, instruments::Form};
+use crate::ratelimit::Buckets;
+use crate::routes;
+use crate::state::AppState;
+use crate::views::Views;
+
+/// A database that is ready: created, migrated, instruments seeded, signing key known.
+pub struct Prepared {
+    pub database_url: String,
+    pub key: Vec<u8>,
+}
+
+/// Finds or creates the database, runs pending migrations, seeds the bundled instruments.
+pub fn prepare_database(settings: &Settings) -> Result<Prepared> {
+    let database_url = db::bootstrap::database_url(settings)?;
+    let mut conn = db::connect(&database_url)?;
+    db::migrate(&mut conn)?;
+    db::instruments::seed_bundled(&mut conn)?;
+    let key = match &settings.secret {
+        Some(k) => k.clone(),
+        None => db::secrets::get_or_create(&mut conn, "desk-token-key")?,
+    };
+    Ok(Prepared { database_url, key })
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    workers: Option<usize>,
+}
+
+impl Application {
+    pub fn build(settings: Settings) -> Result<Application> {
+        let prepared = prepare_database(&settings)?;
+        let pool = db::pool(&prepared.database_url, settings.db_pool_size)?;
+        let mut conn = pool.get().context("cannot take a database connection")?;
+        let desk_form =
+            db::instruments::load_form(&mut conn, &settings.desk_instrument, Form::Desk)
+                .with_context(|| {
+                    format!(
+                        "instrument '{}' (SIPAS_DESK_INSTRUMENT) is not in the database",
+                        settings.desk_instrument
+                    )
+                })?;
+        drop(conn);
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let state = web::Data::new(AppState {
+            per_client: Buckets::new(settings.rate_per_client),
+            per_desk: Buckets::new(settings.rate_per_desk),
+            pool,
+            key: prepared.key,
+            desk_form: Arc::new(desk_form),
+            views: Views::load()?,
+            settings: settings.clone(),
+        });
+        Ok(Application {
+            listener,
+            state,
+            workers: settings.workers,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until the process is stopped. Must run inside an actix (tokio) runtime.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server()?.await
+    }
+
+    /// The server, not yet polled; its `handle()` stops it (tests use this).
+    pub fn server(self) -> std::io::Result<actix_web::dev::Server> {
+        let state = self.state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(middleware::DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "no-referrer"))
+                    .add(("X-Frame-Options", "DENY"))
+                    .add(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")))
+                .wrap(middleware::Compress::default())
+                .configure(routes::configure)
+        })
+        .listen(self.listener)?;
+        if let Some(w) = self.workers {
+            server = server.workers(w);
+        }
+        Ok(server.run())
+    }
+}

@@ -1,0 +1,22 @@
+//! What every request handler shares. Built once by `startup::Application::build`.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::db::DbPool;
+use crate::domain::FormSpec;
+use crate::ratelimit::Buckets;
+use crate::views::Views;
+
+pub struct AppState {
+    pub settings: Settings,
+    pub pool: DbPool,
+    /// Key for desk tokens (from `SIPAS_SECRET`, or generated and kept in the database locally).
+    pub key: Vec<u8>,
+    /// The desk form's questions; instruments are frozen once used, so loading once is safe.
+    pub desk_form: Arc<FormSpec>,
+    pub views: Views,
+    pub per_client: Buckets<IpAddr>,
+    pub per_desk: Buckets<i32>,
+}

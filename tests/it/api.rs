@@ -1,0 +1,144 @@
+//! The JSON API follows the same rules as the form.
+
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+
+fn valid(app: &TestApp) -> Value {
+    json!({
+        "submission_id": uuid::Uuid::new_v4().to_string(),
+        "desk_token": app.token(),
+        "respondent_kind": "individual",
+        "procedure_code": "1.001234",
+        "answers": { "F1": 5, "F2": 4, "F3": null, "OVERALL": 4 },
+        "comment": "Nhanh gọn."
+    })
+}
+
+#[test]
+fn a_kiosk_submission_is_created_once_and_replays_are_acknowledged() {
+    let app = TestApp::spawn();
+    let body = valid(&app);
+    let first = app.post_json(&body);
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().unwrap();
+    assert_eq!(first["status"], "created");
+    assert_eq!(first["id"], body["submission_id"]);
+    let again = app.post_json(&body);
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Value>().unwrap()["status"], "duplicate");
+    assert_eq!(app.responses(), 1);
+    assert_eq!(app.answers(), 4);
+    assert_eq!(
+        app.db.count("SELECT count(*) AS n FROM responses WHERE channel = 'kiosk' AND procedure_code = '1.001234'"),
+        1
+    );
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM answers WHERE value IS NULL"),
+        1
+    );
+}
+
+#[test]
+fn bad_api_requests_get_problem_documents_and_store_nothing() {
+    let app = TestApp::spawn();
+    let mut cases: Vec<(&str, Value, u16, &str)> = Vec::new();
+    let mut v = valid(&app);
+    v["answers"]["F1"] = json!(7);
+    cases.push(("out of range", v, 422, "answers.F1"));
+    let mut v = valid(&app);
+    v["answers"]["NOPE"] = json!(3);
+    cases.push(("unknown item", v, 422, "answers.NOPE"));
+    let mut v = valid(&app);
+    v["answers"]["F1"] = json!(4.5);
+    cases.push(("fractional score", v, 422, "answers.F1"));
+    let mut v = valid(&app);
+    v["answers"]["F1"] = json!("5");
+    cases.push(("score as text", v, 422, "answers.F1"));
+    let mut v = valid(&app);
+    v["comment"] = json!("a".repeat(2001));
+    cases.push(("oversize comment", v, 422, "comment"));
+    let mut v = valid(&app);
+    v["desk_token"] = json!("AAAAAQABAAAAAAAAAAAAAA");
+    cases.push(("forged token", v, 403, ""));
+    let mut v = valid(&app);
+    v["extra"] = json!(1);
+    cases.push(("unknown field", v, 400, ""));
+    let mut v = valid(&app);
+    v["answers"] = json!({});
+    cases.push(("no answers", v, 422, "answers"));
+    let mut v = valid(&app);
+    v["channel"] = json!("paper");
+    cases.push(("channel not allowed", v, 422, "channel"));
+    let mut v = valid(&app);
+    v["procedure_code"] = json!("DROP TABLE; --");
+    cases.push(("bad procedure code", v, 422, "procedure_code"));
+
+    for (name, body, status, field) in cases {
+        let r = app.post_json(&body);
+        assert_eq!(r.status().as_u16(), status, "{name}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/problem+json",
+            "{name}"
+        );
+        let p: Value = r.json().unwrap();
+        assert_eq!(p["status"], status, "{name}");
+        if !field.is_empty() {
+            let fields: Vec<&str> = p["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["field"].as_str().unwrap())
+                .collect();
+            assert!(fields.contains(&field), "{name}: {fields:?}");
+        }
+        assert_eq!(app.responses(), 0, "{name} stored a response");
+    }
+
+    let r = app
+        .http
+        .post(format!("{}/api/v1/responses", app.base))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = app
+        .http
+        .post(format!("{}/api/v1/responses", app.base))
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    assert_eq!(app.responses(), 0);
+}
+
+#[test]
+fn the_openapi_document_describes_the_endpoint() {
+    let app = TestApp::spawn();
+    let doc: Value = app
+        .http
+        .get(format!("{}/api/openapi.json", app.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let post = &doc["paths"]["/api/v1/responses"]["post"];
+    for status in ["201", "200", "400", "403", "410", "415", "422", "429"] {
+        assert!(
+            post["responses"][status].is_object(),
+            "status {status} documented"
+        );
+    }
+    let required: Vec<&str> = doc["components"]["schemas"]["Submission"]["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["submission_id", "desk_token", "answers"]);
+}

@@ -1,0 +1,275 @@
+//! Test fixtures: a database per test (cloned from a migrated template), a server per test on
+//! its own port, and small helpers to read what landed in PostgreSQL.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::OnceLock;
+use std::thread::JoinHandle;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use sipas::config::{RateLimit, Settings};
+use sipas::db;
+use sipas::startup::Application;
+
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+fn server_url() -> String {
+    match std::env::var("SIPAS_TEST_SERVER") {
+        Ok(url) if !url.is_empty() => url.trim_end_matches('/').to_owned(),
+        _ => db::bootstrap::local_server().expect("a PostgreSQL server for the tests"),
+    }
+}
+
+/// The migrations and bundled seeds decide the template: change them and a new one is built.
+fn template_name() -> String {
+    let mut h = DefaultHasher::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> = walk(&root.join("migrations"));
+    files.extend(walk(&root.join("seeds")));
+    files.sort();
+    for f in files {
+        f.hash(&mut h);
+        std::fs::read(&f).unwrap().hash(&mut h);
+    }
+    format!("sipas_tpl_{:016x}", h.finish())
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Builds the template once per machine and migrations version (safe across test processes).
+fn template() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        let name = template_name();
+        let server = server_url();
+        let mut admin = db::connect(&format!("{server}/postgres")).unwrap();
+        diesel::sql_query("SELECT pg_advisory_lock(727001)")
+            .execute(&mut admin)
+            .unwrap();
+        let exists = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(&name)
+            .get_result::<Count>(&mut admin)
+            .unwrap()
+            .n
+            > 0;
+        if !exists {
+            let building = format!("{name}_building");
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+                .execute(&mut admin)
+                .unwrap();
+            let mut settings = Settings::local();
+            settings.database_url = Some(format!("{server}/{building}"));
+            settings.secret = Some(SECRET.as_bytes().to_vec());
+            sipas::startup::prepare_database(&settings).unwrap();
+            diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
+                .execute(&mut admin)
+                .unwrap();
+        }
+        diesel::sql_query("SELECT pg_advisory_unlock(727001)")
+            .execute(&mut admin)
+            .unwrap();
+        name
+    })
+}
+
+/// A database of its own for one test; dropped when the test ends.
+pub struct TestDb {
+    pub url: String,
+    name: String,
+    server: String,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let template = template();
+        let server = server_url();
+        let name = format!("sipas_t_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = db::connect(&format!("{server}/postgres")).unwrap();
+        let mut tries = 0;
+        loop {
+            match diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                .execute(&mut admin)
+            {
+                Ok(_) => break,
+                // Two clones of one template at the same instant can collide; try again.
+                Err(e) if tries < 20 => {
+                    tries += 1;
+                    let _ = e;
+                    std::thread::sleep(std::time::Duration::from_millis(50 * tries));
+                }
+                Err(e) => panic!("cannot create the test database: {e}"),
+            }
+        }
+        TestDb {
+            url: format!("{server}/{name}"),
+            name,
+            server,
+        }
+    }
+
+    pub fn conn(&self) -> PgConnection {
+        db::connect(&self.url).unwrap()
+    }
+
+    /// Row count of a query returning `count(*) AS n`.
+    pub fn count(&self, sql: &str) -> i64 {
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut self.conn())
+            .unwrap()
+            .n
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = db::connect(&format!("{}/postgres", self.server)) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin);
+        }
+    }
+}
+
+/// A desk to rate: one agency with one desk.
+pub struct Fixture {
+    pub agency_id: i32,
+    pub desk_id: i32,
+}
+
+pub fn fixture(db: &TestDb) -> Fixture {
+    let mut c = db.conn();
+    let level = db::agencies::ensure_level(&mut c, "province", "Tỉnh", "Province", 1).unwrap();
+    let agency_id = db::agencies::create(&mut c, "T1", "Tỉnh Thử <nghiệm>", level, None).unwrap();
+    let desk_id = db::desks::create(&mut c, agency_id, "Q1", "Quầy số 1").unwrap();
+    Fixture { agency_id, desk_id }
+}
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub base: String,
+    pub fixture: Fixture,
+    pub http: reqwest::blocking::Client,
+    handle: Option<actix_web::dev::ServerHandle>,
+    thread: Option<JoinHandle<()>>,
+}
+
+pub fn generous() -> RateLimit {
+    RateLimit {
+        per_minute: 60_000.0,
+        burst: 10_000,
+    }
+}
+
+impl TestApp {
+    pub fn spawn() -> TestApp {
+        Self::spawn_with(|_| {})
+    }
+
+    pub fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let db = TestDb::new();
+        let fixture = fixture(&db);
+        let mut settings = Settings::local();
+        settings.database_url = Some(db.url.clone());
+        settings.bind = "127.0.0.1:0".parse().unwrap();
+        settings.secret = Some(SECRET.as_bytes().to_vec());
+        settings.rate_per_client = generous();
+        settings.rate_per_desk = generous();
+        settings.db_pool_size = 4;
+        settings.workers = Some(1);
+        adjust(&mut settings);
+        let app = Application::build(settings).unwrap();
+        let port = app.port();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = app.server().unwrap();
+                tx.send(server.handle()).unwrap();
+                let _ = server.await;
+            })
+        });
+        let handle = rx.recv().unwrap();
+        TestApp {
+            db,
+            base: format!("http://127.0.0.1:{port}"),
+            fixture,
+            http: reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            handle: Some(handle),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn token(&self) -> String {
+        sipas::domain::DeskToken {
+            desk_id: self.fixture.desk_id,
+            key_version: 1,
+        }
+        .sign(SECRET.as_bytes())
+    }
+
+    pub fn responses(&self) -> i64 {
+        self.db.count("SELECT count(*) AS n FROM responses")
+    }
+
+    pub fn answers(&self) -> i64 {
+        self.db.count("SELECT count(*) AS n FROM answers")
+    }
+
+    /// Posts the desk form as a browser would.
+    pub fn post_form(&self, token: &str, fields: &[(&str, &str)]) -> reqwest::blocking::Response {
+        self.http
+            .post(format!("{}/q/{token}", self.base))
+            .form(fields)
+            .send()
+            .unwrap()
+    }
+
+    pub fn post_json(&self, body: &serde_json::Value) -> reqwest::blocking::Response {
+        self.http
+            .post(format!("{}/api/v1/responses", self.base))
+            .json(body)
+            .send()
+            .unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            drop(h.stop(false));
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The submission id the form page carries.
+pub fn submission_id(html: &str) -> String {
+    let marker = "name=\"submission_id\" value=\"";
+    let start = html.find(marker).expect("the form has a submission id") + marker.len();
+    html[start..start + 36].to_owned()
+}

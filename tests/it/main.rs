@@ -1,0 +1,8 @@
+//! Black-box tests against a real PostgreSQL: each test owns its database and its server.
+
+mod api;
+mod bad_input;
+mod citizen_path;
+mod helpers;
+mod qr_export;
+mod schema;

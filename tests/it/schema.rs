@@ -1,0 +1,162 @@
+//! The database itself guards the numbers: constraints, frozen instruments, reversible migrations.
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use crate::helpers::{fixture, TestDb};
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[test]
+fn migrations_run_revert_and_run_again() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    sipas::db::revert_all(&mut conn).unwrap();
+    assert_eq!(db.count("SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = 'responses'"), 0);
+    assert!(sipas::db::migrate(&mut conn).unwrap() >= 1);
+    assert_eq!(sipas::db::instruments::seed_bundled(&mut conn).unwrap(), 1);
+    assert_eq!(
+        sipas::db::instruments::seed_bundled(&mut conn).unwrap(),
+        0,
+        "seeding is idempotent"
+    );
+}
+
+#[test]
+fn every_foreign_key_has_an_index() {
+    let db = TestDb::new();
+    // A foreign key is covered when some index leads with its first column: that is what lets
+    // PostgreSQL find the referencing rows by index when a referenced row is deleted or
+    // updated. (answers' composite key to responses leads with response_id, like its primary key.)
+    let missing: Vec<Name> = diesel::sql_query(
+        "SELECT c.conname::text AS name FROM pg_constraint c \
+         WHERE c.contype = 'f' AND NOT EXISTS ( \
+           SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid \
+             AND (i.indkey::int2[])[0] = c.conkey[1])",
+    )
+    .load(&mut db.conn())
+    .unwrap();
+    let names: Vec<&str> = missing.iter().map(|m| m.name.as_str()).collect();
+    assert!(names.is_empty(), "foreign keys without an index: {names:?}");
+}
+
+#[test]
+fn the_seeded_instrument_has_five_factors_and_twenty_two_criteria() {
+    let db = TestDb::new();
+    assert_eq!(db.count("SELECT count(*) AS n FROM factors f JOIN instruments i ON i.id = f.instrument_id WHERE i.code = 'sipas-2017'"), 5);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM items WHERE kind = 'criterion'"),
+        22
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM items WHERE kind = 'factor'"),
+        5
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM items WHERE kind = 'overall'"),
+        1
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM items WHERE on_desk_form"),
+        6
+    );
+    assert_eq!(db.count("SELECT count(*) AS n FROM scale_levels WHERE value = 4 AND label_vi = 'Hài lòng' AND label_en = 'Satisfied'"), 1);
+}
+
+#[test]
+fn an_instrument_with_responses_cannot_be_edited() {
+    let db = TestDb::new();
+    let f = fixture(&db);
+    let mut conn = db.conn();
+    // Before any response the wording may still be corrected.
+    diesel::sql_query("UPDATE items SET text_en = text_en || ' ' WHERE code = 'F1.1'")
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind) \
+         SELECT gen_random_uuid(), id, {}, {}, 'desk_qr', 'individual' FROM instruments WHERE code = 'sipas-2017'",
+        f.agency_id, f.desk_id
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    for sql in [
+        "UPDATE items SET text_vi = 'khác' WHERE code = 'F1.1'",
+        "DELETE FROM items WHERE code = 'F1.1'",
+        "UPDATE scale_levels SET label_vi = 'x' WHERE value = 1",
+        "UPDATE factors SET name_vi = 'x' WHERE code = 'F1'",
+        "UPDATE instruments SET satisfied_threshold = 3",
+        "INSERT INTO items (instrument_id, factor_id, code, kind, position, text_vi, text_en) \
+         SELECT instrument_id, id, 'F1.9', 'criterion', 99, 'x', 'x' FROM factors WHERE code = 'F1'",
+    ] {
+        let err = diesel::sql_query(sql).execute(&mut conn).unwrap_err();
+        assert!(err.to_string().contains("cannot be edited"), "{sql}: {err}");
+    }
+}
+
+#[test]
+fn the_database_refuses_scores_out_of_range_and_items_of_another_instrument() {
+    let db = TestDb::new();
+    let f = fixture(&db);
+    let mut conn = db.conn();
+    let rid = uuid::Uuid::new_v4();
+    diesel::sql_query(format!(
+        "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind) \
+         SELECT '{rid}', id, {}, {}, 'desk_qr', 'individual' FROM instruments WHERE code = 'sipas-2017'",
+        f.agency_id, f.desk_id
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let insert = |value: &str, item_sql: &str, conn: &mut PgConnection| {
+        diesel::sql_query(format!(
+            "INSERT INTO answers (response_id, instrument_id, item_id, value) \
+             SELECT '{rid}', r.instrument_id, ({item_sql}), {value} FROM responses r WHERE r.id = '{rid}'"
+        ))
+        .execute(conn)
+    };
+    assert!(insert("6", "SELECT id FROM items WHERE code = 'F1'", &mut conn).is_err());
+    assert!(insert("0", "SELECT id FROM items WHERE code = 'F1'", &mut conn).is_err());
+    assert!(insert("NULL", "SELECT id FROM items WHERE code = 'F1'", &mut conn).is_ok());
+    assert!(
+        insert("3", "SELECT id FROM items WHERE code = 'F1'", &mut conn).is_err(),
+        "one answer per item"
+    );
+
+    // A second instrument's item cannot be attached to a sipas-2017 response.
+    let mut other = sipas::domain::instrument::InstrumentFile::parse(
+        sipas::domain::instrument::BUNDLED_INSTRUMENTS[0],
+    )
+    .unwrap();
+    other.code = "other-version".into();
+    sipas::db::instruments::seed(&mut conn, &other).unwrap();
+    let foreign = "SELECT i.id FROM items i JOIN instruments n ON n.id = i.instrument_id WHERE n.code = 'other-version' AND i.code = 'F2'";
+    assert!(insert("4", foreign, &mut conn).is_err());
+
+    // A response's agency must be its desk's agency.
+    let level =
+        sipas::db::agencies::ensure_level(&mut conn, "province", "Tỉnh", "Province", 1).unwrap();
+    let stranger = sipas::db::agencies::create(&mut conn, "T2", "Tỉnh khác", level, None).unwrap();
+    let r = diesel::sql_query(format!(
+        "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind) \
+         SELECT gen_random_uuid(), id, {stranger}, {}, 'desk_qr', 'individual' FROM instruments WHERE code = 'sipas-2017'",
+        f.desk_id
+    ))
+    .execute(&mut conn);
+    assert!(r.is_err());
+}
+
+#[test]
+fn no_client_address_is_stored_with_responses() {
+    let db = TestDb::new();
+    let cols: Vec<Name> = diesel::sql_query(
+        "SELECT column_name::text AS name FROM information_schema.columns WHERE table_name IN ('responses', 'answers') \
+         AND (data_type IN ('inet', 'cidr') OR column_name ~* '(ip|addr|user_agent)')",
+    )
+    .load(&mut db.conn())
+    .unwrap();
+    let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+    assert!(names.is_empty(), "{names:?}");
+}
