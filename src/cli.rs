@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::startup::{prepare_database, Application};
-use crate::{db, demo, posters, views::Views};
+use crate::{accounts, db, demo, posters, views::Views};
 
 #[derive(Parser)]
 #[command(
@@ -47,6 +47,17 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         /// Only desks of this agency and the agencies below it.
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// Create a staff account, or set a new password (ending its sessions). The password is read
+    /// from SIPAS_PASSWORD or, if unset, from the first line of standard input.
+    User {
+        username: String,
+        /// `admin` (Home Affairs: every agency) or `agency` (one agency and those below it).
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// The agency of an `agency` user.
         #[arg(long)]
         agency: Option<String>,
     },
@@ -99,6 +110,10 @@ fn run(cli: Cli) -> Result<()> {
             let prepared = prepare_database(&settings)?;
             let summary = demo::load(&prepared.database_url, responses, seed, reset)?;
             println!("{summary}");
+            let mut conn = db::connect(&prepared.database_url)?;
+            if let Some(password) = accounts::ensure_demo_admin(&mut conn)? {
+                println!("admin sign-in: user 'admin', password '{password}' (shown once; change it with `sipas user admin`)");
+            }
             let mut settings = settings;
             settings.database_url = Some(prepared.database_url.clone());
             if then_serve {
@@ -132,6 +147,29 @@ fn run(cli: Cli) -> Result<()> {
             println!(
                 "wrote QR codes and posters for {n} desks to {}",
                 out.display()
+            );
+            Ok(())
+        }
+        Command::User {
+            username,
+            role,
+            agency,
+        } => {
+            let password = match std::env::var("SIPAS_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let prepared = prepare_database(&settings)?;
+            let mut conn = db::connect(&prepared.database_url)?;
+            let created =
+                accounts::set_user(&mut conn, &username, &password, &role, agency.as_deref())?;
+            println!(
+                "{} user '{username}' ({role})",
+                if created { "created" } else { "updated" }
             );
             Ok(())
         }

@@ -34,6 +34,8 @@ pub struct Settings {
     pub desk_instrument: String,
     pub rate_per_client: RateLimit,
     pub rate_per_desk: RateLimit,
+    /// Sign-in attempts per client address.
+    pub rate_login: RateLimit,
     /// Trust the first address of `X-Forwarded-For` (only behind a reverse proxy you run).
     pub trust_proxy: bool,
     pub db_pool_size: u32,
@@ -51,6 +53,7 @@ impl fmt::Debug for Settings {
             .field("desk_instrument", &self.desk_instrument)
             .field("rate_per_client", &self.rate_per_client)
             .field("rate_per_desk", &self.rate_per_desk)
+            .field("rate_login", &self.rate_login)
             .field("trust_proxy", &self.trust_proxy)
             .field("db_pool_size", &self.db_pool_size)
             .field("workers", &self.workers)
@@ -81,6 +84,10 @@ impl Settings {
             desk_instrument: "sipas-2017".to_owned(),
             rate_per_client: DEFAULT_RATE_PER_CLIENT,
             rate_per_desk: DEFAULT_RATE_PER_DESK,
+            rate_login: RateLimit {
+                per_minute: 10.0,
+                burst: 5,
+            },
             trust_proxy: false,
             db_pool_size: 16,
             workers: None,

@@ -1,6 +1,7 @@
 //! SIPAS: citizens rate public administrative services; agencies and Home Affairs see indices
 //! with honest intervals. See ARCHITECTURE.md for the map.
 
+pub mod accounts;
 pub mod cli;
 pub mod config;
 pub mod db;

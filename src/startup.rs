@@ -54,9 +54,15 @@ impl Application {
         drop(conn);
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let mut settings = settings;
+        if settings.public_url.is_none() {
+            // Port 0 binds an ephemeral port: links must name the port actually bound.
+            settings.public_url = Some(format!("http://{}", listener.local_addr()?));
+        }
         let state = web::Data::new(AppState {
             per_client: Buckets::new(settings.rate_per_client),
             per_desk: Buckets::new(settings.rate_per_desk),
+            login_limiter: Buckets::new(settings.rate_login),
             pool,
             key: prepared.key,
             desk_form: Arc::new(desk_form),

@@ -19,4 +19,6 @@ pub struct AppState {
     pub views: Views,
     pub per_client: Buckets<IpAddr>,
     pub per_desk: Buckets<i32>,
+    /// Sign-in attempts per client address.
+    pub login_limiter: Buckets<IpAddr>,
 }

@@ -14,6 +14,18 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("thanks.html", include_str!("../templates/thanks.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("poster.html", include_str!("../templates/poster.html")),
+    (
+        "admin_base.html",
+        include_str!("../templates/admin_base.html"),
+    ),
+    (
+        "admin_login.html",
+        include_str!("../templates/admin_login.html"),
+    ),
+    (
+        "admin_desks.html",
+        include_str!("../templates/admin_desks.html"),
+    ),
 ];
 
 pub struct Views {

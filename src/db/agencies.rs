@@ -1,7 +1,7 @@
 //! Agencies form a tree (province → departments, communes, service centres …). Levels are rows.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Int4, Text};
+use diesel::sql_types::Int4;
 
 use super::schema::{agencies, agency_levels};
 
@@ -63,14 +63,22 @@ struct IdRow {
 
 /// The agency with `code` and every agency below it; empty when the code is unknown.
 pub fn subtree_ids(conn: &mut PgConnection, code: &str) -> QueryResult<Vec<i32>> {
+    match id_by_code(conn, code)? {
+        Some(id) => subtree_ids_of(conn, id),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The agency `root` and every agency below it.
+pub fn subtree_ids_of(conn: &mut PgConnection, root: i32) -> QueryResult<Vec<i32>> {
     let rows: Vec<IdRow> = diesel::sql_query(
         "WITH RECURSIVE t AS ( \
-             SELECT id FROM agencies WHERE code = $1 \
-             UNION ALL \
+             SELECT id FROM agencies WHERE id = $1 \
+             UNION \
              SELECT a.id FROM agencies a JOIN t ON a.parent_id = t.id) \
          SELECT id FROM t",
     )
-    .bind::<Text, _>(code)
+    .bind::<Int4, _>(root)
     .load(conn)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }

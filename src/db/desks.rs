@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::{agencies, desks};
+use super::users::Scope;
 
 /// What a desk's form and poster show.
 #[derive(Clone, Debug, Queryable, Serialize)]
@@ -49,6 +50,33 @@ pub fn create(conn: &mut PgConnection, agency_id: i32, code: &str, name: &str) -
         ))
         .returning(desks::id)
         .get_result(conn)
+}
+
+/// The desk, if `scope` may see it: authorisation is part of the query, not of the template.
+pub fn find_visible(
+    conn: &mut PgConnection,
+    scope: Scope,
+    id: i32,
+) -> QueryResult<Option<DeskInfo>> {
+    let mut q = desks::table
+        .inner_join(agencies::table)
+        .filter(desks::id.eq(id))
+        .into_boxed();
+    if let Scope::Agency(root) = scope {
+        q = q.filter(desks::agency_id.eq_any(super::agencies::subtree_ids_of(conn, root)?));
+    }
+    q.select(DESK_INFO).first(conn).optional()
+}
+
+/// Every active desk `scope` may see.
+pub fn list_visible(conn: &mut PgConnection, scope: Scope) -> QueryResult<Vec<DeskInfo>> {
+    match scope {
+        Scope::All => list_active(conn, None),
+        Scope::Agency(root) => {
+            let ids = super::agencies::subtree_ids_of(conn, root)?;
+            list_active(conn, Some(&ids))
+        }
+    }
 }
 
 pub fn find(conn: &mut PgConnection, id: i32) -> QueryResult<Option<DeskInfo>> {

@@ -11,6 +11,7 @@ pub mod instruments;
 pub mod responses;
 pub mod schema;
 pub mod secrets;
+pub mod users;
 
 use anyhow::{Context, Result};
 use diesel::pg::PgConnection;

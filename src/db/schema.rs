@@ -111,6 +111,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Int4,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        agency_id -> Nullable<Int4>,
+        session_epoch -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(agencies -> agency_levels (level_id));
 diesel::joinable!(desks -> agencies (agency_id));
 diesel::joinable!(factors -> instruments (instrument_id));
@@ -118,6 +130,7 @@ diesel::joinable!(items -> instruments (instrument_id));
 diesel::joinable!(responses -> agencies (agency_id));
 diesel::joinable!(responses -> instruments (instrument_id));
 diesel::joinable!(scale_levels -> instruments (instrument_id));
+diesel::joinable!(users -> agencies (agency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
@@ -130,4 +143,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     items,
     responses,
     scale_levels,
+    users,
 );

@@ -6,9 +6,8 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
+
+use super::signing;
 
 const TAG_LEN: usize = 10;
 const RAW_LEN: usize = 4 + 2 + TAG_LEN;
@@ -33,7 +32,7 @@ impl DeskToken {
         let mut raw = [0u8; RAW_LEN];
         raw[..4].copy_from_slice(&self.desk_id.to_be_bytes());
         raw[4..6].copy_from_slice(&self.key_version.to_be_bytes());
-        let tag = tag(key, &raw[..6]);
+        let tag = signing::tag(key, DOMAIN, &raw[..6]);
         raw[6..].copy_from_slice(&tag[..TAG_LEN]);
         URL_SAFE_NO_PAD.encode(raw)
     }
@@ -49,8 +48,7 @@ impl DeskToken {
         if raw.len() != RAW_LEN {
             return Err(TokenError::Malformed);
         }
-        let expected = tag(key, &raw[..6]);
-        if !bool::from(expected[..TAG_LEN].ct_eq(&raw[6..])) {
+        if !signing::tag_matches(key, DOMAIN, &raw[..6], &raw[6..]) {
             return Err(TokenError::BadSignature);
         }
         let desk_id = i32::from_be_bytes(raw[..4].try_into().expect("4 bytes"));
@@ -63,13 +61,6 @@ impl DeskToken {
             key_version,
         })
     }
-}
-
-fn tag(key: &[u8], payload: &[u8]) -> [u8; 32] {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC accepts any key length");
-    mac.update(DOMAIN);
-    mac.update(payload);
-    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 pub mod desk_token;
 pub mod instrument;
+pub mod session;
+pub mod signing;
 pub mod submission;
 
 pub use desk_token::{DeskToken, TokenError};

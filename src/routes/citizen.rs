@@ -11,7 +11,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{client_ip, media_type, read_body, BodyError};
+use super::{client_ip, media_type, read_body, render, BodyError};
 use crate::domain::submission::RawAnswer;
 use crate::domain::{Channel, RawSubmission};
 use crate::i18n::Lang;
@@ -206,7 +206,7 @@ fn render_form(
         respondent_kind: prev("respondent_kind").unwrap_or("individual"),
         comment: prev("comment").unwrap_or(""),
     };
-    html(state, status, "form.html", &page)
+    render(state, status, "form.html", &page)
 }
 
 /// The same page for a new rating, a replay and a honeypot hit: nothing to tell them apart.
@@ -214,7 +214,7 @@ fn thanks_page(state: &AppState, lang: Lang) -> HttpResponse {
     let page = ThanksPage {
         chrome: Chrome::new(lang),
     };
-    html(state, StatusCode::OK, "thanks.html", &page)
+    render(state, StatusCode::OK, "thanks.html", &page)
 }
 
 fn rejection_page(state: &AppState, lang: Lang, r: Rejection) -> HttpResponse {
@@ -247,25 +247,5 @@ pub fn error_page(state: &AppState, lang: Lang, status: StatusCode, message: &st
         message,
         status: status.as_u16(),
     };
-    html(state, status, "error.html", &page)
-}
-
-fn html<T: serde::Serialize>(
-    state: &AppState,
-    status: StatusCode,
-    template: &str,
-    page: &T,
-) -> HttpResponse {
-    match state.views.render(template, page) {
-        Ok(body) => HttpResponse::build(status)
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(body),
-        Err(e) => {
-            tracing::error!(error = ?e, template, "rendering failed");
-            HttpResponse::InternalServerError()
-                .content_type("text/plain; charset=utf-8")
-                .body("Lỗi hệ thống / internal error")
-        }
-    }
+    render(state, status, "error.html", &page)
 }

@@ -1,16 +1,19 @@
 //! HTTP: one module per resource. Handlers extract, parse into domain types, call `ingest`,
 //! `db` or `qr`, and render. Only this module and `views` know actix and tera.
 
+pub mod admin;
 pub mod api;
 pub mod citizen;
 pub mod health;
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use actix_web::{web, HttpRequest};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use crate::config::Settings;
+use crate::state::AppState;
 
 /// Largest body accepted: a 2,000-character Vietnamese comment, percent-encoded, fits easily.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -20,7 +23,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(citizen::form)
         .service(citizen::submit)
         .service(api::submit)
-        .service(api::openapi);
+        .service(api::openapi)
+        .service(admin::login_form)
+        .service(admin::login)
+        .service(admin::logout)
+        .service(admin::desks)
+        .service(admin::poster)
+        .service(admin::rotate_key);
 }
 
 /// The client's address, for rate limiting only (never stored). Behind a reverse proxy that
@@ -68,4 +77,25 @@ pub fn media_type(req: &HttpRequest) -> String {
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase())
         .unwrap_or_default()
+}
+
+/// Renders a page; a template error is logged and becomes a plain 500.
+pub fn render<T: serde::Serialize>(
+    state: &AppState,
+    status: StatusCode,
+    template: &str,
+    page: &T,
+) -> HttpResponse {
+    match state.views.render(template, page) {
+        Ok(body) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = ?e, template, "rendering failed");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("Lỗi hệ thống / internal error")
+        }
+    }
 }

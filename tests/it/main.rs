@@ -1,5 +1,6 @@
 //! Black-box tests against a real PostgreSQL: each test owns its database and its server.
 
+mod admin;
 mod api;
 mod bad_input;
 mod citizen_path;
