@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::startup::{prepare_database, Application};
-use crate::{accounts, db, demo, posters, views::Views};
+use crate::{accounts, analyze, db, demo, posters, views::Views};
 
 #[derive(Parser)]
 #[command(
@@ -61,11 +61,94 @@ enum Command {
         #[arg(long)]
         agency: Option<String>,
     },
+    /// Estimate a share, mean, total or ratio from a CSV file, for a simple sample or a survey design.
+    Analyze(Box<AnalyzeArgs>),
     /// Revoke every printed QR code of a desk by moving it to a new key version.
     RotateKey {
         /// The desk's id (first column of index.csv).
         desk_id: i32,
     },
+}
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["measure", "mean", "total", "ratio"])))]
+struct AnalyzeArgs {
+    /// CSV file with a header row (`-` for standard input).
+    #[arg(long)]
+    input: PathBuf,
+    /// Share of non-empty values at or above --threshold.
+    #[arg(long)]
+    measure: Option<String>,
+    #[arg(long, default_value_t = 4.0, requires = "measure")]
+    threshold: f64,
+    /// Mean of the column.
+    #[arg(long)]
+    mean: Option<String>,
+    /// Population total of the column (needs a design).
+    #[arg(long)]
+    total: Option<String>,
+    /// Ratio of this column's total to --denominator's total (needs a design).
+    #[arg(long, requires = "denominator")]
+    ratio: Option<String>,
+    #[arg(long, requires = "ratio")]
+    denominator: Option<String>,
+    #[arg(long)]
+    strata: Option<String>,
+    /// PSU (cluster) column; clusters are nested in strata.
+    #[arg(long)]
+    cluster: Option<String>,
+    #[arg(long)]
+    weight: Option<String>,
+    /// Stratum population size (PSUs in the population with --cluster), as R's svydesign(fpc=).
+    #[arg(long)]
+    fpc: Option<String>,
+    /// One result per value of this column (domain estimates, like R's svyby).
+    #[arg(long)]
+    by: Option<String>,
+    #[arg(long, value_enum)]
+    method: Option<analyze::Method>,
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    #[arg(long, value_enum, default_value = "fail")]
+    lonely_psu: analyze::Lonely,
+    #[arg(long, value_enum, default_value = "table")]
+    format: analyze::Format,
+}
+
+fn analyze_command(a: AnalyzeArgs) -> Result<()> {
+    let target = match (a.measure, a.mean, a.total, a.ratio, a.denominator) {
+        (Some(column), ..) => analyze::Target::Measure {
+            column,
+            threshold: a.threshold,
+        },
+        (_, Some(column), ..) => analyze::Target::Mean { column },
+        (_, _, Some(column), ..) => analyze::Target::Total { column },
+        (_, _, _, Some(numerator), Some(denominator)) => analyze::Target::Ratio {
+            numerator,
+            denominator,
+        },
+        _ => bail!("give one of --measure, --mean, --total, --ratio"),
+    };
+    let opts = analyze::Options {
+        target,
+        strata: a.strata,
+        cluster: a.cluster,
+        weight: a.weight,
+        fpc: a.fpc,
+        by: a.by,
+        method: a.method,
+        level: a.level,
+        lonely_psu: a.lonely_psu,
+    };
+    let rows = if a.input.as_os_str() == "-" {
+        analyze::run(std::io::stdin().lock(), &opts)?
+    } else {
+        let file = std::fs::File::open(&a.input)
+            .with_context(|| format!("cannot open {}", a.input.display()))?;
+        analyze::run(std::io::BufReader::new(file), &opts)?
+    };
+    print!("{}", analyze::render(&rows, a.format)?);
+    Ok(())
 }
 
 pub fn main() -> ExitCode {
@@ -90,8 +173,12 @@ fn init_tracing() {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if let Command::Analyze(args) = cli.command {
+        return analyze_command(*args);
+    }
     let settings = Settings::from_env()?;
     match cli.command {
+        Command::Analyze(_) => unreachable!("handled above: it needs no database"),
         Command::Serve => serve(settings, None),
         Command::Migrate => {
             let prepared = prepare_database(&settings)?;

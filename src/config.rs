@@ -39,6 +39,8 @@ pub struct Settings {
     /// Trust the first address of `X-Forwarded-For` (only behind a reverse proxy you run).
     pub trust_proxy: bool,
     pub db_pool_size: u32,
+    /// Threads (and connections) that write batches of ratings.
+    pub db_writers: usize,
     pub workers: Option<usize>,
 }
 
@@ -56,6 +58,7 @@ impl fmt::Debug for Settings {
             .field("rate_login", &self.rate_login)
             .field("trust_proxy", &self.trust_proxy)
             .field("db_pool_size", &self.db_pool_size)
+            .field("db_writers", &self.db_writers)
             .field("workers", &self.workers)
             .finish()
     }
@@ -90,6 +93,7 @@ impl Settings {
             },
             trust_proxy: false,
             db_pool_size: 16,
+            db_writers: 2,
             workers: None,
         }
     }
@@ -153,6 +157,13 @@ impl Settings {
                 .ok()
                 .filter(|n| (1..=500).contains(n))
                 .context("SIPAS_DB_POOL must be a whole number from 1 to 500")?;
+        }
+        if let Some(v) = nonempty("SIPAS_DB_WRITERS") {
+            s.db_writers = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .context("SIPAS_DB_WRITERS must be a whole number from 1 to 64")?;
         }
         if let Some(v) = nonempty("SIPAS_WORKERS") {
             s.workers = Some(

@@ -4,9 +4,10 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crate::db::{self, responses::Stored};
+use crate::db::{self, responses::PendingDesk, responses::Stored};
 use crate::domain::{Channel, DeskToken, FieldError, RawSubmission, Submission};
 use crate::state::AppState;
+use crate::writer::WriteError;
 
 #[derive(Debug)]
 pub enum Rejection {
@@ -16,6 +17,8 @@ pub enum Rejection {
     Revoked,
     Invalid(Vec<FieldError>),
     RateLimited(Duration),
+    /// The ingest queue is full: try again in a moment (nothing was stored).
+    Busy,
     Internal(anyhow::Error),
 }
 
@@ -38,19 +41,19 @@ pub async fn submit(
         .take(&desk.desk_id, now)
         .map_err(Rejection::RateLimited)?;
     let submission = Submission::parse(raw, &state.desk_form).map_err(Rejection::Invalid)?;
-    let instrument_id = state.desk_form.instrument_id;
-    let stored = db::run(&state.pool, move |conn| {
-        db::responses::insert_desk_submission(
-            conn,
-            desk.desk_id,
-            desk.key_version,
-            instrument_id,
+    let stored = state
+        .writer
+        .submit(PendingDesk {
+            desk_id: desk.desk_id,
+            key_version: desk.key_version,
             channel,
-            &submission,
-        )
-    })
-    .await
-    .map_err(|e| Rejection::Internal(e.into()))?;
+            submission,
+        })
+        .await
+        .map_err(|e| match e {
+            WriteError::Busy => Rejection::Busy,
+            other => Rejection::Internal(other.into()),
+        })?;
     match stored {
         Stored::DeskRevoked => Err(Rejection::Revoked),
         Stored::UnknownDesk => Err(Rejection::BadToken),

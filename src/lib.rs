@@ -2,6 +2,7 @@
 //! with honest intervals. See ARCHITECTURE.md for the map.
 
 pub mod accounts;
+pub mod analyze;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -16,3 +17,4 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod views;
+pub mod writer;

@@ -59,7 +59,13 @@ impl Application {
             // Port 0 binds an ephemeral port: links must name the port actually bound.
             settings.public_url = Some(format!("http://{}", listener.local_addr()?));
         }
+        let writer = crate::writer::Writer::start(
+            &prepared.database_url,
+            desk_form.instrument_id,
+            settings.db_writers,
+        );
         let state = web::Data::new(AppState {
+            writer,
             per_client: Buckets::new(settings.rate_per_client),
             per_desk: Buckets::new(settings.rate_per_desk),
             login_limiter: Buckets::new(settings.rate_login),

@@ -8,6 +8,7 @@ use crate::db::DbPool;
 use crate::domain::FormSpec;
 use crate::ratelimit::Buckets;
 use crate::views::Views;
+use crate::writer::Writer;
 
 pub struct AppState {
     pub settings: Settings,
@@ -17,6 +18,8 @@ pub struct AppState {
     /// The desk form's questions; instruments are frozen once used, so loading once is safe.
     pub desk_form: Arc<FormSpec>,
     pub views: Views,
+    /// Batches desk submissions into single statements.
+    pub writer: Writer,
     pub per_client: Buckets<IpAddr>,
     pub per_desk: Buckets<i32>,
     /// Sign-in attempts per client address.

@@ -2,9 +2,33 @@
 //!
 //! Architecture invariant: this crate performs no I/O, holds no global state and depends on
 //! nothing else in the workspace. The service and the CLI call it; it never calls them.
+//!
+//! Float policy: estimators return `AnalysisError` for NaN or infinite input rather than
+//! propagating it; an undefined quantity (a design effect with no variance) is `None`.
+
+pub mod binomial;
+pub mod design;
+pub mod error;
+pub mod proportion;
+pub mod sample;
+
+pub use binomial::BinomialMethod;
+pub use design::{DesignEstimate, LonelyPsu, Observation, TaylorAccumulator};
+pub use error::{AnalysisError, Result};
+pub use proportion::{design_interval, mean_interval, DesignMethod};
 
 /// Default satisfaction threshold on the 5-level scale: 4 ("Hài lòng") and above count as satisfied.
 pub const DEFAULT_SATISFIED_THRESHOLD: u8 = 4;
+
+/// Default confidence level.
+pub const DEFAULT_LEVEL: f64 = 0.95;
+
+/// A two-sided confidence interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
 
 /// Share of satisfied answers among valid (non-missing) answers; `None` when there is no valid answer.
 pub fn share_satisfied(values: &[Option<u8>], threshold: u8) -> Option<f64> {

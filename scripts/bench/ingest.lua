@@ -13,7 +13,7 @@ end
 
 local tokens = {}
 local counter = 0
-local ok, other = 0, 0
+ok, other = 0, 0  -- globals: done() reads them per thread with thread:get
 local nonce = os.getenv("BENCH_NONCE") or "00000000"
 
 function init(args)

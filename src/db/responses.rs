@@ -83,3 +83,115 @@ pub fn count(conn: &mut PgConnection) -> QueryResult<i64> {
     use super::schema::responses;
     responses::table.count().get_result(conn)
 }
+
+/// One desk submission waiting in a batch.
+pub struct PendingDesk {
+    pub desk_id: i32,
+    pub key_version: i16,
+    pub channel: Channel,
+    pub submission: Submission,
+}
+
+#[derive(QueryableByName)]
+struct BatchOutcome {
+    #[diesel(sql_type = SqlUuid)]
+    id: uuid::Uuid,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    desk_known: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    desk_ok: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    inserted: bool,
+}
+
+/// Stores many desk submissions in one statement (one commit), each whole or not at all, and
+/// says what happened to each, in order. Submission ids must be distinct within the batch (the
+/// writer folds repeats together before calling this).
+///
+/// Batching is what lets the service keep up with PostgreSQL's own insert rate: the cost of a
+/// transaction (parse, plan, commit, WAL flush) is paid once per batch instead of per rating.
+pub fn insert_desk_batch(
+    conn: &mut PgConnection,
+    instrument_id: i32,
+    batch: &[&PendingDesk],
+) -> QueryResult<Vec<Stored>> {
+    let n = batch.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut desks = Vec::with_capacity(n);
+    let mut versions = Vec::with_capacity(n);
+    let mut channels = Vec::with_capacity(n);
+    let mut kinds = Vec::with_capacity(n);
+    let mut procedures = Vec::with_capacity(n);
+    let mut comments = Vec::with_capacity(n);
+    let (mut a_resp, mut a_item, mut a_value) = (Vec::new(), Vec::new(), Vec::new());
+    for p in batch {
+        let s = &p.submission;
+        ids.push(s.id);
+        desks.push(p.desk_id);
+        versions.push(p.key_version);
+        channels.push(p.channel.as_str());
+        kinds.push(s.respondent_kind.as_str());
+        procedures.push(s.procedure_code.as_deref());
+        comments.push(s.comment.as_deref());
+        for &(item, value) in &s.answers {
+            a_resp.push(s.id);
+            a_item.push(item);
+            a_value.push(value);
+        }
+    }
+    let rows: Vec<BatchOutcome> = diesel::sql_query(
+        "WITH v AS ( \
+             SELECT * FROM unnest($1::uuid[], $2::int4[], $3::int2[], $4::text[], $5::text[], $6::text[], $7::text[]) \
+                 AS v(id, desk_id, key_version, channel, kind, procedure_code, comment)), \
+         d AS ( \
+             SELECT v.*, desks.agency_id FROM v \
+             JOIN desks ON desks.id = v.desk_id AND desks.key_version = v.key_version AND desks.active), \
+         r AS ( \
+             INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, procedure_code, comment) \
+             SELECT id, $8, agency_id, desk_id, channel, kind, procedure_code, comment FROM d \
+             ON CONFLICT (id) DO NOTHING \
+             RETURNING id, instrument_id), \
+         a AS ( \
+             INSERT INTO answers (response_id, instrument_id, item_id, value) \
+             SELECT r.id, r.instrument_id, x.item_id, x.value \
+             FROM r JOIN unnest($9::uuid[], $10::int4[], $11::int2[]) AS x(response_id, item_id, value) \
+               ON x.response_id = r.id) \
+         SELECT v.id, \
+                EXISTS (SELECT 1 FROM desks WHERE desks.id = v.desk_id) AS desk_known, \
+                EXISTS (SELECT 1 FROM d WHERE d.id = v.id) AS desk_ok, \
+                EXISTS (SELECT 1 FROM r WHERE r.id = v.id) AS inserted \
+         FROM v",
+    )
+    .bind::<Array<SqlUuid>, _>(&ids)
+    .bind::<Array<Int4>, _>(&desks)
+    .bind::<Array<Int2>, _>(&versions)
+    .bind::<Array<Text>, _>(&channels)
+    .bind::<Array<Text>, _>(&kinds)
+    .bind::<Array<Nullable<Text>>, _>(&procedures)
+    .bind::<Array<Nullable<Text>>, _>(&comments)
+    .bind::<Int4, _>(instrument_id)
+    .bind::<Array<SqlUuid>, _>(&a_resp)
+    .bind::<Array<Int4>, _>(&a_item)
+    .bind::<Array<Nullable<Int2>>, _>(&a_value)
+    .load(conn)?;
+    let by_id: std::collections::HashMap<uuid::Uuid, Stored> = rows
+        .into_iter()
+        .map(|r| {
+            let stored = match (r.desk_known, r.desk_ok, r.inserted) {
+                (false, _, _) => Stored::UnknownDesk,
+                (_, false, _) => Stored::DeskRevoked,
+                (_, _, false) => Stored::Duplicate,
+                _ => Stored::Created,
+            };
+            (r.id, stored)
+        })
+        .collect();
+    ids.iter()
+        .map(|id| {
+            by_id
+                .get(id)
+                .copied()
+                .ok_or(diesel::result::Error::NotFound)
+        })
+        .collect()
+}

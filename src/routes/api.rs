@@ -145,6 +145,16 @@ pub async fn submit(
             );
             resp
         }
+        Err(Rejection::Busy) => {
+            let mut resp = problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy: retry with the same submission_id",
+                vec![],
+            );
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            resp
+        }
         Err(Rejection::Internal(e)) => {
             tracing::error!(error = ?e, "storing an API submission failed");
             problem(

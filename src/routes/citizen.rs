@@ -234,6 +234,12 @@ fn rejection_page(state: &AppState, lang: Lang, r: Rejection) -> HttpResponse {
         Rejection::Invalid(_) => {
             error_page(state, lang, StatusCode::UNPROCESSABLE_ENTITY, t.bad_request)
         }
+        Rejection::Busy => {
+            let mut resp = error_page(state, lang, StatusCode::SERVICE_UNAVAILABLE, t.internal);
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            resp
+        }
         Rejection::Internal(e) => {
             tracing::error!(error = ?e, "storing a desk submission failed");
             error_page(state, lang, StatusCode::SERVICE_UNAVAILABLE, t.internal)

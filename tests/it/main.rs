@@ -1,6 +1,7 @@
 //! Black-box tests against a real PostgreSQL: each test owns its database and its server.
 
 mod admin;
+mod analyze;
 mod api;
 mod bad_input;
 mod citizen_path;

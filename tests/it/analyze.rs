@@ -1,0 +1,166 @@
+//! `sipas analyze` reproduces R's survey package (analysis/reference/reference.csv, written by
+//! analysis/reference/make-reference.R with survey 4.1.1 on R 4.2.2) to 1e-6 relative.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn analyze(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sipas"))
+        .arg("analyze")
+        .args(args)
+        .env("SIPAS_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn close(got: f64, want: f64, what: &str) {
+    let tol = 1e-6 * want.abs().max(1e-9);
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got}, R says {want}"
+    );
+}
+
+#[test]
+fn every_reference_case_matches_r_survey() {
+    let mut reader =
+        csv::Reader::from_path(root().join("analysis/reference/reference.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert!(
+        rows.len() >= 60,
+        "the reference file has {} rows",
+        rows.len()
+    );
+    let mut cases: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r[0].to_owned(), r[1].to_owned(), r[2].to_owned()))
+        .collect();
+    cases.dedup();
+    for (case, data, args) in cases {
+        let input = root().join("analysis/reference").join(&data);
+        let mut argv: Vec<&str> = vec!["--input", input.to_str().unwrap(), "--format", "json"];
+        argv.extend(args.split_whitespace());
+        let out = analyze(&argv);
+        assert!(
+            out.status.success(),
+            "{case}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let expected: Vec<&csv::StringRecord> = rows.iter().filter(|r| r[0] == *case).collect();
+        assert_eq!(got.len(), expected.len(), "{case}: number of groups");
+        for (g, r) in got.iter().zip(expected) {
+            let what = |k: &str| format!("{case} [{}] {k}", &r[3]);
+            assert_eq!(
+                g["group"].as_str().unwrap_or(""),
+                &r[3],
+                "{}",
+                what("group")
+            );
+            for (key, col) in [("estimate", 4), ("se", 5), ("ci_low", 6), ("ci_high", 7)] {
+                close(
+                    g[key].as_f64().unwrap(),
+                    r[col].parse().unwrap(),
+                    &what(key),
+                );
+            }
+            assert_eq!(
+                g["df"].as_f64().unwrap(),
+                r[8].parse::<f64>().unwrap(),
+                "{}",
+                what("df")
+            );
+            if !r[9].is_empty() {
+                close(
+                    g["deff"].as_f64().unwrap(),
+                    r[9].parse().unwrap(),
+                    &what("deff"),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_simple_sample_uses_binomial_intervals() {
+    // 81 of 263 satisfied: Newcombe (1998) Table I, Wilson 0.2553–0.3662, exact 0.2527–0.3676.
+    let dir = std::env::temp_dir().join(format!("sipas-an-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("desk.csv");
+    let mut csv = String::from("agency,score\n");
+    for i in 0..263 {
+        csv += &format!("A,{}\n", if i < 81 { 5 } else { 2 });
+    }
+    csv += "A,\n"; // "no opinion": not counted
+    std::fs::write(&file, csv).unwrap();
+    let out = analyze(&[
+        "--input",
+        file.to_str().unwrap(),
+        "--measure",
+        "score",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["n"], 263);
+    assert!(v[0]["group"].is_null() && v[0]["df"].is_null() && v[0]["deff"].is_null());
+    assert!((v[0]["ci_low"].as_f64().unwrap() - 0.2553).abs() < 5e-5);
+    assert!((v[0]["ci_high"].as_f64().unwrap() - 0.3662).abs() < 5e-5);
+    let out = analyze(&[
+        "--input",
+        file.to_str().unwrap(),
+        "--measure",
+        "score",
+        "--method",
+        "clopper-pearson",
+        "--format",
+        "json",
+    ]);
+    let v: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!((v[0]["ci_low"].as_f64().unwrap() - 0.2527).abs() < 5e-5);
+    assert!((v[0]["ci_high"].as_f64().unwrap() - 0.3676).abs() < 5e-5);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_input_names_the_row_and_column_and_exits_2() {
+    let dir = std::env::temp_dir().join(format!("sipas-an-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.csv");
+    std::fs::write(&file, "stratum,w,score\nA,1,5\nA,abc,4\nB,1,3\n").unwrap();
+    let f = file.to_str().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--measure", "score", "--weight", "w"],
+            "row 3, column 'w'",
+        ),
+        (&["--measure", "nope"], "column 'nope'"),
+        (&["--measure", "score", "--level", "1.5"], "--level"),
+        (
+            &["--measure", "score", "--weight", "w", "--method", "wilson"],
+            "logit or beta",
+        ),
+        (&["--mean", "score", "--strata", "stratum"], "only one PSU"),
+    ];
+    for (args, message) in cases {
+        let mut argv = vec!["--input", f];
+        argv.extend_from_slice(args);
+        let out = analyze(&argv);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
