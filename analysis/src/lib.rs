@@ -9,12 +9,18 @@
 pub mod binomial;
 pub mod design;
 pub mod error;
+pub mod index;
+pub mod linear;
 pub mod proportion;
 pub mod sample;
 
 pub use binomial::BinomialMethod;
 pub use design::{DesignEstimate, LonelyPsu, Observation, TaylorAccumulator};
 pub use error::{AnalysisError, Result};
+pub use index::{
+    IndexAccumulator, IndexEstimate, IndexReport, IndexSpec, IntervalKind, ReportOptions,
+    Respondent,
+};
 pub use proportion::{design_interval, mean_interval, DesignMethod};
 
 /// Default satisfaction threshold on the 5-level scale: 4 ("Hài lòng") and above count as satisfied.

@@ -231,3 +231,34 @@ fn the_per_desk_limit_holds_across_client_addresses() {
     assert_eq!(post("203.0.113.2"), 429);
     assert_eq!(app.responses(), 1);
 }
+
+#[test]
+fn a_burst_of_concurrent_ratings_with_repeats_stores_each_once() {
+    let app = TestApp::spawn();
+    let token = app.token();
+    let ids: Vec<String> = (0..120).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    std::thread::scope(|s| {
+        for t in 0..12 {
+            let (app, token, ids) = (&app, &token, &ids);
+            s.spawn(move || {
+                // Each thread sends its own 10 ratings, and replays its neighbour's 10.
+                for i in 0..10 {
+                    for id in [&ids[t * 10 + i], &ids[((t + 1) % 12) * 10 + i]] {
+                        let r = app.post_form(
+                            token,
+                            &[
+                                ("submission_id", id.as_str()),
+                                ("a.F1", "4"),
+                                ("a.F2", "na"),
+                                ("a.OVERALL", "5"),
+                            ],
+                        );
+                        assert_eq!(r.status(), 200);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(app.responses(), 120);
+    assert_eq!(app.answers(), 360);
+}

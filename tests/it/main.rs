@@ -4,6 +4,7 @@ mod admin;
 mod analyze;
 mod api;
 mod bad_input;
+mod browser;
 mod citizen_path;
 mod helpers;
 mod qr_export;

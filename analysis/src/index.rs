@@ -1,0 +1,487 @@
+//! SIPAS indices (METHODOLOGY.md §3) with linearised intervals.
+//!
+//! - Item index: share of valid answers that are satisfied (≥ threshold, default 4), weighted;
+//!   "no opinion" and skipped answers leave the denominator and count in the missing rate.
+//! - Factor index: mean of its item indices (items without any valid answer are left out);
+//!   the respondent-level variant is the mean over respondents of their share satisfied.
+//! - Overall SIPAS: unweighted mean of the factor indices.
+//! - Comprehensive index: share of respondents satisfied on every item they answered.
+//!
+//! Composite indices get their variance from per-respondent influence values, like
+//! `svyratio` per item followed by `svycontrast` in R: one `LinearMoments` over
+//! (Σw·satisfied, Σw·valid) for every item holds all the covariances needed.
+
+use std::collections::HashMap;
+
+use crate::binomial::{self, BinomialMethod};
+use crate::design::{DesignEstimate, LonelyPsu};
+use crate::error::{check_level, AnalysisError, Result};
+use crate::linear::LinearMoments;
+use crate::proportion::{design_interval, DesignMethod};
+
+/// Which items make up which factor; items are numbered 0..items.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexSpec {
+    pub items: usize,
+    pub factors: Vec<Vec<usize>>,
+    /// Satisfied means a value at or above this (4 on the 5-level scale).
+    pub threshold: u8,
+}
+
+/// One respondent of a design (use stratum 0, no PSU and weight 1 for a simple stream).
+pub struct Respondent<'a> {
+    pub stratum: u32,
+    pub psu: Option<u64>,
+    pub weight: f64,
+    pub pop_size: Option<f64>,
+    /// One entry per item: 1–5, or `None` for "no opinion" or skipped.
+    pub answers: &'a [Option<u8>],
+}
+
+#[derive(Clone, Debug, Default)]
+struct ItemTally {
+    valid: u64,
+    missing: u64,
+    /// Weighted count per level 1–5.
+    levels: [f64; 5],
+}
+
+#[derive(Clone, Debug)]
+pub struct IndexAccumulator {
+    spec: IndexSpec,
+    /// [Σw·satisfied per item …, Σw·valid per item …]
+    items: LinearMoments,
+    /// Per factor, then comprehensive: [Σw·share …, Σw·any-valid …]
+    respondents: LinearMoments,
+    tallies: HashMap<u32, Vec<ItemTally>>,
+    /// Per stratum: respondents with any valid answer, per factor and overall.
+    answered: HashMap<u32, Vec<u64>>,
+    scratch: Vec<f64>,
+    scratch_r: Vec<f64>,
+}
+
+/// How intervals are made.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum IntervalKind {
+    /// Probability sample: Student t on the design df, logit or Korn–Graubard.
+    Design(DesignMethod),
+    /// Convenience stream (desk QR): binomial intervals for items; composite indices use the
+    /// logit interval on their linearised variance with df = n − 1.
+    Binomial(BinomialMethod),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReportOptions {
+    pub level: f64,
+    pub lonely: LonelyPsu,
+    pub interval: IntervalKind,
+    /// Below this valid n an index is computed but marked suppressed ("not reported").
+    pub min_n: u64,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            level: crate::DEFAULT_LEVEL,
+            lonely: LonelyPsu::Fail,
+            interval: IntervalKind::Design(DesignMethod::Logit),
+            min_n: 30,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IndexEstimate {
+    pub estimate: f64,
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub n: u64,
+    pub df: f64,
+    /// n below the reporting minimum: publish "not reported", never rank.
+    pub suppressed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemReport {
+    pub index: Option<IndexEstimate>,
+    /// Weighted mean score 1–5 among valid answers.
+    pub mean_score: Option<f64>,
+    pub valid_n: u64,
+    pub missing_rate: f64,
+    /// Weighted share of valid answers at each level 1–5.
+    pub distribution: [f64; 5],
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexReport {
+    pub items: Vec<ItemReport>,
+    pub factors: Vec<Option<IndexEstimate>>,
+    pub factors_respondent_level: Vec<Option<IndexEstimate>>,
+    pub overall: Option<IndexEstimate>,
+    pub comprehensive: Option<IndexEstimate>,
+}
+
+impl IndexAccumulator {
+    pub fn new(spec: IndexSpec, clustered: bool) -> Result<IndexAccumulator> {
+        if spec.items == 0 || spec.factors.is_empty() {
+            return Err(AnalysisError::InvalidParameter(
+                "an index needs items and factors".into(),
+            ));
+        }
+        if spec
+            .factors
+            .iter()
+            .any(|f| f.is_empty() || f.iter().any(|&i| i >= spec.items))
+        {
+            return Err(AnalysisError::InvalidParameter(
+                "every factor needs items that exist".into(),
+            ));
+        }
+        if !(1..=5).contains(&spec.threshold) {
+            return Err(AnalysisError::InvalidParameter(format!(
+                "threshold must be 1–5, not {}",
+                spec.threshold
+            )));
+        }
+        let k = spec.items;
+        let f = spec.factors.len();
+        Ok(IndexAccumulator {
+            items: LinearMoments::new(2 * k, clustered),
+            respondents: LinearMoments::new(2 * (f + 1), clustered),
+            tallies: HashMap::new(),
+            answered: HashMap::new(),
+            scratch: vec![0.0; 2 * k],
+            scratch_r: vec![0.0; 2 * (f + 1)],
+            spec,
+        })
+    }
+
+    pub fn add(&mut self, r: &Respondent) -> Result<()> {
+        let row = self.items.rows() + 1;
+        let k = self.spec.items;
+        if r.answers.len() != k {
+            return Err(AnalysisError::InvalidParameter(format!(
+                "row {row}: {} answers for {k} items",
+                r.answers.len()
+            )));
+        }
+        if !r.weight.is_finite() || r.weight < 0.0 {
+            return Err(AnalysisError::InvalidWeight {
+                row,
+                weight: r.weight,
+            });
+        }
+        if let Some(bad) = r.answers.iter().flatten().find(|v| !(1..=5).contains(*v)) {
+            return Err(AnalysisError::InvalidValue {
+                row,
+                value: f64::from(*bad),
+            });
+        }
+        if let Some(n) = r.pop_size {
+            if !n.is_finite() || n <= 0.0 {
+                return Err(AnalysisError::InvalidPopulation { row, value: n });
+            }
+        }
+        let w = r.weight;
+        let t = self.spec.threshold;
+        let v = &mut self.scratch;
+        for (i, a) in r.answers.iter().enumerate() {
+            match a {
+                Some(x) => {
+                    v[i] = if *x >= t { w } else { 0.0 };
+                    v[k + i] = w;
+                }
+                None => {
+                    v[i] = 0.0;
+                    v[k + i] = 0.0;
+                }
+            }
+        }
+        let f = self.spec.factors.len();
+        let rv = &mut self.scratch_r;
+        let mut answered_any = false;
+        let mut all_satisfied = true;
+        let answered = self
+            .answered
+            .entry(r.stratum)
+            .or_insert_with(|| vec![0; f + 1]);
+        for (j, items) in self.spec.factors.iter().enumerate() {
+            let (mut valid, mut sat) = (0u32, 0u32);
+            for &i in items {
+                if let Some(x) = r.answers[i] {
+                    valid += 1;
+                    sat += u32::from(x >= t);
+                }
+            }
+            if valid > 0 {
+                rv[j] = w * f64::from(sat) / f64::from(valid);
+                rv[f + 1 + j] = w;
+                answered[j] += 1;
+            } else {
+                rv[j] = 0.0;
+                rv[f + 1 + j] = 0.0;
+            }
+        }
+        for a in r.answers.iter().flatten() {
+            answered_any = true;
+            all_satisfied &= *a >= t;
+        }
+        rv[f] = if answered_any && all_satisfied {
+            w
+        } else {
+            0.0
+        };
+        rv[2 * f + 1] = if answered_any { w } else { 0.0 };
+        if answered_any {
+            answered[f] += 1;
+        }
+        self.items
+            .add(r.stratum, r.psu, r.pop_size, &self.scratch)?;
+        self.respondents
+            .add(r.stratum, r.psu, r.pop_size, &self.scratch_r)?;
+        let tallies = self
+            .tallies
+            .entry(r.stratum)
+            .or_insert_with(|| vec![ItemTally::default(); k]);
+        for (tally, a) in tallies.iter_mut().zip(r.answers) {
+            match a {
+                Some(x) => {
+                    tally.valid += 1;
+                    tally.levels[usize::from(*x) - 1] += w;
+                }
+                None => tally.missing += 1,
+            }
+        }
+        Ok(())
+    }
+
+    pub fn merge(&mut self, other: IndexAccumulator) -> Result<()> {
+        if self.spec != other.spec {
+            return Err(AnalysisError::ShapeMismatch);
+        }
+        self.items.merge(other.items)?;
+        self.respondents.merge(other.respondents)?;
+        for (h, t) in other.tallies {
+            let mine = self
+                .tallies
+                .entry(h)
+                .or_insert_with(|| vec![ItemTally::default(); t.len()]);
+            for (a, b) in mine.iter_mut().zip(t) {
+                a.valid += b.valid;
+                a.missing += b.missing;
+                for l in 0..5 {
+                    a.levels[l] += b.levels[l];
+                }
+            }
+        }
+        for (h, n) in other.answered {
+            let mine = self.answered.entry(h).or_insert_with(|| vec![0; n.len()]);
+            for (a, b) in mine.iter_mut().zip(n) {
+                *a += b;
+            }
+        }
+        Ok(())
+    }
+
+    /// Strata seen (agencies, when agencies are the strata).
+    pub fn strata(&self) -> Vec<u32> {
+        self.items.strata()
+    }
+
+    /// The indices over all strata (`None`) or within one stratum.
+    pub fn report(&self, only: Option<u32>, opts: &ReportOptions) -> Result<IndexReport> {
+        check_level(opts.level)?;
+        let k = self.spec.items;
+        let totals = self.items.totals(only);
+        let df = self.items.df(only);
+        let mut tally = vec![ItemTally::default(); k];
+        for (h, t) in &self.tallies {
+            if only.is_none_or(|o| o == *h) {
+                for (a, b) in tally.iter_mut().zip(t) {
+                    a.valid += b.valid;
+                    a.missing += b.missing;
+                    for l in 0..5 {
+                        a.levels[l] += b.levels[l];
+                    }
+                }
+            }
+        }
+        let f = self.spec.factors.len();
+        let mut answered = vec![0u64; f + 1];
+        for (h, n) in &self.answered {
+            if only.is_none_or(|o| o == *h) {
+                for (a, b) in answered.iter_mut().zip(n) {
+                    *a += b;
+                }
+            }
+        }
+
+        // Influence coefficients of item i's index: ∂p/∂Y = 1/X, ∂p/∂X = −p/X.
+        let p: Vec<Option<f64>> = (0..k)
+            .map(|i| (totals[k + i] > 0.0).then(|| totals[i] / totals[k + i]))
+            .collect();
+        let item_u = |i: usize, scale: f64, u: &mut [f64]| {
+            if let Some(pi) = p[i] {
+                u[i] += scale / totals[k + i];
+                u[k + i] -= scale * pi / totals[k + i];
+            }
+        };
+
+        let mut items = Vec::with_capacity(k);
+        for i in 0..k {
+            let t = &tally[i];
+            let weight: f64 = t.levels.iter().sum();
+            let index = match p[i] {
+                Some(pi) => {
+                    let mut u = vec![0.0; 2 * k];
+                    item_u(i, 1.0, &mut u);
+                    let var = self.items.variance(&u, only, opts.lonely)?;
+                    Some(self.finish(pi, var, t.valid, df, opts, true)?)
+                }
+                None => None,
+            };
+            let total_n = t.valid + t.missing;
+            items.push(ItemReport {
+                index,
+                mean_score: (weight > 0.0).then(|| {
+                    t.levels
+                        .iter()
+                        .enumerate()
+                        .map(|(l, w)| (l + 1) as f64 * w)
+                        .sum::<f64>()
+                        / weight
+                }),
+                valid_n: t.valid,
+                missing_rate: if total_n > 0 {
+                    t.missing as f64 / total_n as f64
+                } else {
+                    0.0
+                },
+                distribution: if weight > 0.0 {
+                    t.levels.map(|w| w / weight)
+                } else {
+                    [0.0; 5]
+                },
+            });
+        }
+
+        let mut factor_u: Vec<Option<Vec<f64>>> = Vec::with_capacity(f);
+        let mut factors = Vec::with_capacity(f);
+        for (j, members) in self.spec.factors.iter().enumerate() {
+            let with_data: Vec<usize> = members
+                .iter()
+                .copied()
+                .filter(|&i| p[i].is_some())
+                .collect();
+            if with_data.is_empty() {
+                factor_u.push(None);
+                factors.push(None);
+                continue;
+            }
+            let scale = 1.0 / with_data.len() as f64;
+            let mut u = vec![0.0; 2 * k];
+            for &i in &with_data {
+                item_u(i, scale, &mut u);
+            }
+            let est: f64 = with_data.iter().map(|&i| p[i].unwrap_or(0.0)).sum::<f64>() * scale;
+            let var = self.items.variance(&u, only, opts.lonely)?;
+            factors.push(Some(self.finish(est, var, answered[j], df, opts, false)?));
+            factor_u.push(Some(u));
+        }
+
+        let present: Vec<(usize, &Vec<f64>)> = factor_u
+            .iter()
+            .enumerate()
+            .filter_map(|(j, u)| u.as_ref().map(|u| (j, u)))
+            .collect();
+        let overall = if present.is_empty() {
+            None
+        } else {
+            let scale = 1.0 / present.len() as f64;
+            let mut u = vec![0.0; 2 * k];
+            for (_, fu) in &present {
+                for (a, b) in u.iter_mut().zip(fu.iter()) {
+                    *a += scale * b;
+                }
+            }
+            let est = present
+                .iter()
+                .map(|(j, _)| factors[*j].map_or(0.0, |e| e.estimate))
+                .sum::<f64>()
+                * scale;
+            let var = self.items.variance(&u, only, opts.lonely)?;
+            Some(self.finish(est, var, answered[f], df, opts, false)?)
+        };
+
+        let rt = self.respondents.totals(only);
+        let ratio = |num: usize, den: usize, n: u64| -> Result<Option<IndexEstimate>> {
+            if rt[den] <= 0.0 {
+                return Ok(None);
+            }
+            let r = rt[num] / rt[den];
+            let mut u = vec![0.0; rt.len()];
+            u[num] = 1.0 / rt[den];
+            u[den] = -r / rt[den];
+            let var = self.respondents.variance(&u, only, opts.lonely)?;
+            Ok(Some(self.finish(r, var, n, df, opts, false)?))
+        };
+        let factors_respondent_level = answered[..f]
+            .iter()
+            .enumerate()
+            .map(|(j, &n)| ratio(j, f + 1 + j, n))
+            .collect::<Result<Vec<_>>>()?;
+        let comprehensive = ratio(f, 2 * f + 1, answered[f])?;
+        Ok(IndexReport {
+            items,
+            factors,
+            factors_respondent_level,
+            overall,
+            comprehensive,
+        })
+    }
+
+    fn finish(
+        &self,
+        estimate: f64,
+        var: f64,
+        n: u64,
+        df: f64,
+        opts: &ReportOptions,
+        single_item: bool,
+    ) -> Result<IndexEstimate> {
+        let se = var.max(0.0).sqrt();
+        let (low, high) = match opts.interval {
+            IntervalKind::Binomial(m) if single_item => {
+                let x = (estimate * n as f64).round() as u64;
+                let ci = binomial::interval(m, x.min(n), n, opts.level)?;
+                (ci.low, ci.high)
+            }
+            IntervalKind::Binomial(_) | IntervalKind::Design(_) => {
+                let (method, df) = match opts.interval {
+                    IntervalKind::Design(m) => (m, df),
+                    IntervalKind::Binomial(_) => (DesignMethod::Logit, n.saturating_sub(1) as f64),
+                };
+                let e = DesignEstimate {
+                    estimate,
+                    se,
+                    n,
+                    df,
+                    deff: None,
+                    denominator: 0.0,
+                };
+                let ci = design_interval(&e, method, opts.level)?;
+                (ci.low, ci.high)
+            }
+        };
+        Ok(IndexEstimate {
+            estimate,
+            se,
+            ci_low: low,
+            ci_high: high,
+            n,
+            df,
+            suppressed: n < opts.min_n,
+        })
+    }
+}
