@@ -179,7 +179,8 @@ pub fn run(input: impl Read, opts: &Options) -> Result<Vec<ResultRow>> {
 
     let mut acc = TaylorAccumulator::new(cols.cluster.is_some());
     let mut strata_ids: HashMap<String, u32> = HashMap::new();
-    let mut cluster_ids: HashMap<String, u64> = HashMap::new();
+    let mut cluster_ids: HashMap<u32, HashMap<String, u64>> = HashMap::new();
+    let mut clusters_seen: u64 = 0;
     let mut groups: HashMap<String, u32> = HashMap::new();
     let mut group_names: Vec<String> = Vec::new();
     // Simple-sample tallies per group: (valid n, successes, Σy, Σy²).
@@ -205,15 +206,16 @@ pub fn run(input: impl Read, opts: &Options) -> Result<Vec<ResultRow>> {
             }
         };
         let group = match cols.by {
-            Some(c) => {
-                let g = field(c).to_owned();
-                let next = groups.len() as u32;
-                *groups.entry(g.clone()).or_insert_with(|| {
-                    group_names.push(g);
+            Some(c) => match groups.get(field(c)) {
+                Some(&g) => g,
+                None => {
+                    let g = groups.len() as u32;
+                    groups.insert(field(c).to_owned(), g);
+                    group_names.push(field(c).to_owned());
                     simple.push((0, 0, 0.0, 0.0));
-                    next
-                })
-            }
+                    g
+                }
+            },
             None => {
                 if simple.is_empty() {
                     simple.push((0, 0, 0.0, 0.0));
@@ -255,17 +257,27 @@ pub fn run(input: impl Read, opts: &Options) -> Result<Vec<ResultRow>> {
             None => 1.0,
         };
         let stratum = match cols.strata {
-            Some(c) => {
-                let next = strata_ids.len() as u32;
-                *strata_ids.entry(field(c).to_owned()).or_insert(next)
-            }
+            Some(c) => match strata_ids.get(field(c)) {
+                Some(&h) => h,
+                None => {
+                    let h = strata_ids.len() as u32;
+                    strata_ids.insert(field(c).to_owned(), h);
+                    h
+                }
+            },
             None => 0,
         };
+        // Clusters are nested in strata: the same label in two strata is two PSUs.
         let psu = cols.cluster.map(|c| {
-            let next = cluster_ids.len() as u64;
-            *cluster_ids
-                .entry(format!("{stratum}\u{0}{}", field(c)))
-                .or_insert(next)
+            let within = cluster_ids.entry(stratum).or_default();
+            match within.get(field(c)) {
+                Some(&p) => p,
+                None => {
+                    clusters_seen += 1;
+                    within.insert(field(c).to_owned(), clusters_seen);
+                    clusters_seen
+                }
+            }
         });
         let pop_size = match cols.fpc {
             Some(c) => match number(c)? {

@@ -12,7 +12,7 @@
 //! domain (`svyby`) is the same with both zeroed outside the domain, while the stratum's PSU
 //! count stays that of the whole sample (as `survey` pads absent PSUs with zeros).
 
-use std::collections::HashMap;
+use crate::linear::FastMap;
 
 use crate::error::{AnalysisError, Result};
 
@@ -76,11 +76,11 @@ struct Stratum {
     /// PSUs in the whole sample (domains pad with zeros up to this).
     n_psu: u64,
     /// Unclustered: per estimate, moments over respondents (each its own PSU).
-    moments: HashMap<usize, Moments>,
+    moments: FastMap<usize, Moments>,
     /// Clustered: per PSU, per estimate, (Σ w y, Σ w x).
-    psus: HashMap<u64, HashMap<usize, (f64, f64)>>,
+    psus: FastMap<u64, FastMap<usize, (f64, f64)>>,
     /// Per domain: PSUs of this stratum with a row in the domain (for degrees of freedom).
-    domain_psus: HashMap<u32, u64>,
+    domain_psus: FastMap<u32, u64>,
 }
 
 /// One respondent's contribution. `values[k]` is (y, x) for estimate k: (value, 1) for a valid
@@ -118,12 +118,12 @@ pub struct DesignEstimate {
 #[derive(Clone, Debug)]
 pub struct TaylorAccumulator {
     clustered: bool,
-    strata: HashMap<u32, Stratum>,
-    rows: HashMap<usize, RowSums>,
+    strata: FastMap<u32, Stratum>,
+    rows: FastMap<usize, RowSums>,
     /// Estimate index → domain, learnt from the rows.
-    domains: HashMap<usize, u32>,
-    seen_psus: HashMap<(u32, u64), ()>,
-    seen_domain_psus: HashMap<(u32, u64, u32), ()>,
+    domains: FastMap<usize, u32>,
+    seen_psus: FastMap<(u32, u64), ()>,
+    seen_domain_psus: FastMap<(u32, u64, u32), ()>,
     row_count: u64,
 }
 
@@ -131,11 +131,11 @@ impl TaylorAccumulator {
     pub fn new(clustered: bool) -> TaylorAccumulator {
         TaylorAccumulator {
             clustered,
-            strata: HashMap::new(),
-            rows: HashMap::new(),
-            domains: HashMap::new(),
-            seen_psus: HashMap::new(),
-            seen_domain_psus: HashMap::new(),
+            strata: FastMap::default(),
+            rows: FastMap::default(),
+            domains: FastMap::default(),
+            seen_psus: FastMap::default(),
+            seen_domain_psus: FastMap::default(),
             row_count: 0,
         }
     }

@@ -11,13 +11,11 @@
 //! `svyratio` per item followed by `svycontrast` in R: one `LinearMoments` over
 //! (Σw·satisfied, Σw·valid) for every item holds all the covariances needed.
 
-use std::collections::HashMap;
-
 use crate::binomial::{self, BinomialMethod};
 use crate::design::{DesignEstimate, LonelyPsu};
 use crate::error::{check_level, AnalysisError, Result};
-use crate::linear::LinearMoments;
-use crate::proportion::{design_interval, DesignMethod};
+use crate::linear::{FastMap, LinearMoments};
+use crate::proportion::{design_interval_with, t_quantile, DesignMethod};
 
 /// Which items make up which factor; items are numbered 0..items.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,11 +51,14 @@ pub struct IndexAccumulator {
     items: LinearMoments,
     /// Per factor, then comprehensive: [Σw·share …, Σw·any-valid …]
     respondents: LinearMoments,
-    tallies: HashMap<u32, Vec<ItemTally>>,
+    tallies: FastMap<u32, Vec<ItemTally>>,
     /// Per stratum: respondents with any valid answer, per factor and overall.
-    answered: HashMap<u32, Vec<u64>>,
+    answered: FastMap<u32, Vec<u64>>,
     scratch: Vec<f64>,
     scratch_r: Vec<f64>,
+    /// Student t quantiles already computed, by (df, level): a province report asks for the
+    /// same few dozens of thousands of times.
+    t_memo: std::sync::Arc<std::sync::Mutex<Vec<(f64, f64, f64)>>>,
 }
 
 /// How intervals are made.
@@ -149,10 +150,11 @@ impl IndexAccumulator {
         Ok(IndexAccumulator {
             items: LinearMoments::new(2 * k, clustered),
             respondents: LinearMoments::new(2 * (f + 1), clustered),
-            tallies: HashMap::new(),
-            answered: HashMap::new(),
+            tallies: FastMap::default(),
+            answered: FastMap::default(),
             scratch: vec![0.0; 2 * k],
             scratch_r: vec![0.0; 2 * (f + 1)],
+            t_memo: Default::default(),
             spec,
         })
     }
@@ -470,7 +472,18 @@ impl IndexAccumulator {
                     deff: None,
                     denominator: 0.0,
                 };
-                let ci = design_interval(&e, method, opts.level)?;
+                let t = (method == DesignMethod::Logit).then(|| {
+                    let mut memo = self.t_memo.lock().unwrap_or_else(|p| p.into_inner());
+                    match memo.iter().find(|(d, l, _)| *d == df && *l == opts.level) {
+                        Some(&(_, _, t)) => t,
+                        None => {
+                            let t = t_quantile(1.0 - (1.0 - opts.level) / 2.0, df);
+                            memo.push((df, opts.level, t));
+                            t
+                        }
+                    }
+                });
+                let ci = design_interval_with(&e, method, opts.level, t)?;
                 (ci.low, ci.high)
             }
         };

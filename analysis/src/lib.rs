@@ -7,6 +7,7 @@
 //! propagating it; an undefined quantity (a design effect with no variance) is `None`.
 
 pub mod binomial;
+pub mod compare;
 pub mod design;
 pub mod error;
 pub mod index;

@@ -29,6 +29,17 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
 /// Interval for a proportion estimated from a design, with Student t on the design degrees of
 /// freedom. p = 0 or 1 (no variance) falls back to Clopper–Pearson on the n respondents.
 pub fn design_interval(e: &DesignEstimate, method: DesignMethod, level: f64) -> Result<Interval> {
+    design_interval_with(e, method, level, None)
+}
+
+/// As [`design_interval`], with the quantile t(1 − α/2, df) already known (reports compute it
+/// once for dozens of estimates that share the design's df).
+pub fn design_interval_with(
+    e: &DesignEstimate,
+    method: DesignMethod,
+    level: f64,
+    t_known: Option<f64>,
+) -> Result<Interval> {
     check_level(level)?;
     let alpha = 1.0 - level;
     let p = e.estimate;
@@ -44,7 +55,7 @@ pub fn design_interval(e: &DesignEstimate, method: DesignMethod, level: f64) -> 
     }
     match method {
         DesignMethod::Logit => {
-            let t = t_quantile(1.0 - alpha / 2.0, e.df);
+            let t = t_known.unwrap_or_else(|| t_quantile(1.0 - alpha / 2.0, e.df));
             let logit = (p / (1.0 - p)).ln();
             let se_logit = e.se / (p * (1.0 - p));
             let expit = |v: f64| 1.0 / (1.0 + (-v).exp());

@@ -1,0 +1,165 @@
+//! Benchmark harness (not a test): SIPAS indices with intervals for N respondents × 27 items
+//! across A agencies (strata), on one core. Prints the median of several runs.
+//!
+//!   cargo run --release -p analysis --example bench_indices -- [respondents] [agencies] [runs] [--stream]
+//!
+//! Without --stream the data are generated first and only accumulation + reporting is timed.
+//! With --stream each respondent is generated and added at once, so peak memory shows what the
+//! accumulator itself needs (it must not grow with the number of respondents).
+//!
+//! `--csv FILE N A` writes N respondents × 1 item (the share-satisfied indicator) across A
+//! agencies for the R comparison in bench/compare-with-r.sh.
+
+use std::io::Write;
+use std::time::Instant;
+
+use analysis::sample::SeededRng;
+use analysis::{IndexAccumulator, IndexSpec, IntervalKind, LonelyPsu, ReportOptions, Respondent};
+
+const ITEMS: usize = 27;
+
+fn spec() -> IndexSpec {
+    // 22 criteria in five factors (4, 5, 6, 3, 4), then the 5 factor-level questions.
+    let sizes = [4, 5, 6, 3, 4];
+    let mut factors = Vec::new();
+    let mut next = 0;
+    for s in sizes {
+        factors.push((next..next + s).collect());
+        next += s;
+    }
+    IndexSpec {
+        items: ITEMS,
+        factors,
+        threshold: 4,
+    }
+}
+
+struct Generator {
+    rng: SeededRng,
+    agencies: u32,
+    quality: Vec<f64>,
+}
+
+impl Generator {
+    fn new(agencies: u32, seed: u64) -> Generator {
+        let mut rng = SeededRng::new(seed);
+        let quality = (0..agencies).map(|_| 0.55 + 0.4 * rng.unit()).collect();
+        Generator {
+            rng,
+            agencies,
+            quality,
+        }
+    }
+
+    fn next(&mut self, answers: &mut [Option<u8>]) -> (u32, f64) {
+        let agency = self.rng.below(u64::from(self.agencies)) as u32;
+        let q = self.quality[agency as usize];
+        for a in answers.iter_mut() {
+            let u = self.rng.unit();
+            *a = if u < 0.03 {
+                None
+            } else if u < 0.03 + 0.97 * q {
+                Some(4 + (self.rng.next_u64() & 1) as u8)
+            } else {
+                Some(1 + self.rng.below(3) as u8)
+            };
+        }
+        (agency, 50.0 + 100.0 * self.rng.unit())
+    }
+}
+
+fn report_all(acc: &IndexAccumulator) -> f64 {
+    let opts = ReportOptions {
+        lonely: LonelyPsu::Certainty,
+        interval: IntervalKind::Design(analysis::DesignMethod::Logit),
+        ..Default::default()
+    };
+    let mut checksum = acc.report(None, &opts).unwrap().overall.unwrap().estimate;
+    for h in acc.strata() {
+        checksum += acc.report(Some(h), &opts).unwrap().overall.unwrap().ci_low;
+    }
+    checksum
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--csv") {
+        let (path, n, a): (&str, usize, u32) =
+            (&args[1], args[2].parse().unwrap(), args[3].parse().unwrap());
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+        writeln!(out, "agency,w,y").unwrap();
+        let mut g = Generator::new(a, 1);
+        let mut answers = [None; ITEMS];
+        for _ in 0..n {
+            let (agency, w) = g.next(&mut answers);
+            // Missing counts as not satisfied here: both sides get the same complete 0/1 column.
+            let y = u8::from(answers[0].is_some_and(|v| v >= 4));
+            writeln!(out, "{agency},{w:.3},{y}").unwrap();
+        }
+        return;
+    }
+    let n: usize = args
+        .first()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let agencies: u32 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(500);
+    let runs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let stream = args.iter().any(|a| a == "--stream");
+
+    let mut times = Vec::with_capacity(runs);
+    let mut checksum = 0.0;
+    if stream {
+        for _ in 0..runs {
+            let started = Instant::now();
+            let mut g = Generator::new(agencies, 1);
+            let mut acc = IndexAccumulator::new(spec(), false).unwrap();
+            let mut answers = [None; ITEMS];
+            for _ in 0..n {
+                let (stratum, weight) = g.next(&mut answers);
+                acc.add(&Respondent {
+                    stratum,
+                    psu: None,
+                    weight,
+                    pop_size: None,
+                    answers: &answers,
+                })
+                .unwrap();
+            }
+            checksum = report_all(&acc);
+            times.push(started.elapsed().as_secs_f64());
+        }
+    } else {
+        let mut g = Generator::new(agencies, 1);
+        let mut data: Vec<(u32, f64, [Option<u8>; ITEMS])> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut answers = [None; ITEMS];
+            let (a, w) = g.next(&mut answers);
+            data.push((a, w, answers));
+        }
+        for _ in 0..runs {
+            let started = Instant::now();
+            let mut acc = IndexAccumulator::new(spec(), false).unwrap();
+            for (stratum, weight, answers) in &data {
+                acc.add(&Respondent {
+                    stratum: *stratum,
+                    psu: None,
+                    weight: *weight,
+                    pop_size: None,
+                    answers,
+                })
+                .unwrap();
+            }
+            checksum = report_all(&acc);
+            times.push(started.elapsed().as_secs_f64());
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{} respondents x {ITEMS} items x {agencies} agencies{}: median {:.3} s over {runs} runs (min {:.3}, max {:.3}); checksum {checksum:.6}",
+        n,
+        if stream { " (streamed, generation included)" } else { "" },
+        times[runs / 2],
+        times[0],
+        times[runs - 1]
+    );
+}
