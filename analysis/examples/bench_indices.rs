@@ -13,60 +13,9 @@
 use std::io::Write;
 use std::time::Instant;
 
-use analysis::sample::SeededRng;
-use analysis::{IndexAccumulator, IndexSpec, IntervalKind, LonelyPsu, ReportOptions, Respondent};
+use analysis::{IndexAccumulator, IntervalKind, LonelyPsu, ReportOptions, Respondent};
 
-const ITEMS: usize = 27;
-
-fn spec() -> IndexSpec {
-    // 22 criteria in five factors (4, 5, 6, 3, 4), then the 5 factor-level questions.
-    let sizes = [4, 5, 6, 3, 4];
-    let mut factors = Vec::new();
-    let mut next = 0;
-    for s in sizes {
-        factors.push((next..next + s).collect());
-        next += s;
-    }
-    IndexSpec {
-        items: ITEMS,
-        factors,
-        threshold: 4,
-    }
-}
-
-struct Generator {
-    rng: SeededRng,
-    agencies: u32,
-    quality: Vec<f64>,
-}
-
-impl Generator {
-    fn new(agencies: u32, seed: u64) -> Generator {
-        let mut rng = SeededRng::new(seed);
-        let quality = (0..agencies).map(|_| 0.55 + 0.4 * rng.unit()).collect();
-        Generator {
-            rng,
-            agencies,
-            quality,
-        }
-    }
-
-    fn next(&mut self, answers: &mut [Option<u8>]) -> (u32, f64) {
-        let agency = self.rng.below(u64::from(self.agencies)) as u32;
-        let q = self.quality[agency as usize];
-        for a in answers.iter_mut() {
-            let u = self.rng.unit();
-            *a = if u < 0.03 {
-                None
-            } else if u < 0.03 + 0.97 * q {
-                Some(4 + (self.rng.next_u64() & 1) as u8)
-            } else {
-                Some(1 + self.rng.below(3) as u8)
-            };
-        }
-        (agency, 50.0 + 100.0 * self.rng.unit())
-    }
-}
+use analysis::synthetic::{full_form_spec as spec, Generator, ITEMS};
 
 fn report_all(acc: &IndexAccumulator) -> f64 {
     let opts = ReportOptions {
@@ -91,7 +40,7 @@ fn main() {
         let mut g = Generator::new(a, 1);
         let mut answers = [None; ITEMS];
         for _ in 0..n {
-            let (agency, w) = g.next(&mut answers);
+            let (agency, w) = g.next_respondent(&mut answers);
             // Missing counts as not satisfied here: both sides get the same complete 0/1 column.
             let y = u8::from(answers[0].is_some_and(|v| v >= 4));
             writeln!(out, "{agency},{w:.3},{y}").unwrap();
@@ -115,7 +64,7 @@ fn main() {
             let mut acc = IndexAccumulator::new(spec(), false).unwrap();
             let mut answers = [None; ITEMS];
             for _ in 0..n {
-                let (stratum, weight) = g.next(&mut answers);
+                let (stratum, weight) = g.next_respondent(&mut answers);
                 acc.add(&Respondent {
                     stratum,
                     psu: None,
@@ -133,7 +82,7 @@ fn main() {
         let mut data: Vec<(u32, f64, [Option<u8>; ITEMS])> = Vec::with_capacity(n);
         for _ in 0..n {
             let mut answers = [None; ITEMS];
-            let (a, w) = g.next(&mut answers);
+            let (a, w) = g.next_respondent(&mut answers);
             data.push((a, w, answers));
         }
         for _ in 0..runs {

@@ -115,6 +115,13 @@ pub struct DesignEstimate {
     pub denominator: f64,
 }
 
+impl DesignEstimate {
+    /// The sample size a simple random sample would need for the same precision: n / deff.
+    pub fn effective_n(&self) -> Option<f64> {
+        self.deff.filter(|d| *d > 0.0).map(|d| self.n as f64 / d)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct TaylorAccumulator {
     clustered: bool,
@@ -420,4 +427,105 @@ fn degrees_of_freedom(strata: &[(Option<f64>, u64, Moments, u64, u32)]) -> f64 {
     let psus: u64 = strata.iter().map(|s| s.3).sum();
     let present = strata.iter().filter(|s| s.3 > 0).count() as u64;
     psus.saturating_sub(present) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proportion::{design_interval, DesignMethod};
+
+    fn acc(rows: &[(u32, f64, f64)]) -> TaylorAccumulator {
+        let mut a = TaylorAccumulator::new(false);
+        for &(stratum, weight, y) in rows {
+            a.add(&Observation {
+                stratum,
+                psu: None,
+                weight,
+                pop_size: None,
+                domain: 0,
+                values: &[(0, y, 1.0)],
+            })
+            .unwrap();
+        }
+        a
+    }
+
+    #[test]
+    fn bad_weights_and_values_are_refused_and_change_nothing() {
+        let mut a = acc(&[(0, 1.0, 1.0), (0, 2.0, 0.0)]);
+        for (w, y) in [
+            (f64::NAN, 1.0),
+            (-1.0, 1.0),
+            (f64::INFINITY, 1.0),
+            (1.0, f64::NAN),
+        ] {
+            let err = a.add(&Observation {
+                stratum: 0,
+                psu: None,
+                weight: w,
+                pop_size: None,
+                domain: 0,
+                values: &[(0, y, 1.0)],
+            });
+            assert!(err.is_err(), "{w} {y}");
+        }
+        assert_eq!(a.mean(0, LonelyPsu::Fail).unwrap().n, 2);
+        assert_eq!(
+            TaylorAccumulator::new(false).mean(0, LonelyPsu::Fail),
+            Err(AnalysisError::Empty)
+        );
+    }
+
+    #[test]
+    fn a_proportion_of_zero_or_one_falls_back_to_clopper_pearson() {
+        let all = acc(&[(0, 1.0, 1.0), (0, 3.0, 1.0), (1, 2.0, 1.0), (1, 1.0, 1.0)]);
+        let e = all.mean(0, LonelyPsu::Fail).unwrap();
+        assert_eq!((e.estimate, e.se), (1.0, 0.0));
+        let ci = design_interval(&e, DesignMethod::Logit, 0.95).unwrap();
+        // Clopper–Pearson for 4/4: lower bound (0.025)^(1/4) = 0.3976354.
+        assert!((ci.low - 0.025f64.powf(0.25)).abs() < 1e-9 && ci.high == 1.0);
+        let none = acc(&[(0, 1.0, 0.0), (0, 3.0, 0.0)])
+            .mean(0, LonelyPsu::Fail)
+            .unwrap();
+        let ci = design_interval(&none, DesignMethod::Beta, 0.95).unwrap();
+        assert_eq!(ci.low, 0.0);
+        assert!((ci.high - (1.0 - 0.025f64.powf(0.5))).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_lonely_stratum_fails_unless_a_policy_is_chosen() {
+        let a = acc(&[(0, 1.0, 1.0), (0, 1.0, 0.0), (1, 1.0, 1.0)]);
+        assert_eq!(
+            a.mean(0, LonelyPsu::Fail),
+            Err(AnalysisError::LonelyPsu { stratum: 1 })
+        );
+        let certain = a.mean(0, LonelyPsu::Certainty).unwrap();
+        let adjusted = a.mean(0, LonelyPsu::Adjust).unwrap();
+        assert!(
+            adjusted.se > certain.se,
+            "adjust adds the lonely stratum's deviation from the grand mean"
+        );
+    }
+
+    #[test]
+    fn population_sizes_must_agree_within_a_stratum() {
+        let mut a = TaylorAccumulator::new(false);
+        let row = |n| Observation {
+            stratum: 3,
+            psu: None,
+            weight: 1.0,
+            pop_size: Some(n),
+            domain: 0,
+            values: &[(0, 1.0, 1.0)],
+        };
+        a.add(&row(100.0)).unwrap();
+        assert_eq!(
+            a.add(&row(90.0)),
+            Err(AnalysisError::InconsistentPopulation { stratum: 3 })
+        );
+        assert!(matches!(
+            a.add(&row(-5.0)),
+            Err(AnalysisError::InvalidPopulation { .. })
+        ));
+    }
 }

@@ -14,6 +14,7 @@ pub mod index;
 pub mod linear;
 pub mod proportion;
 pub mod sample;
+pub mod synthetic;
 
 pub use binomial::BinomialMethod;
 pub use design::{DesignEstimate, LonelyPsu, Observation, TaylorAccumulator};
