@@ -16,12 +16,12 @@ BENCH=target/release/examples/bench_indices
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-echo "== Rust, in memory"
-taskset -c 0 "$BENCH" 1000000 500 5
+echo "== Rust, in memory (divan)"
+taskset -c 0 cargo bench --locked -q -p analysis --bench indices 2>/dev/null | grep -E "indices|000"
 
 echo "== Peak memory, streamed (generation included)"
 for n in 1000000 4000000; do
-  /usr/bin/time -f "%M" -o "$WORK/rss" taskset -c 0 "$BENCH" "$n" 500 1 --stream
+  /usr/bin/time -f "%M" -o "$WORK/rss" taskset -c 0 "$BENCH" "$n" 500 1
   echo "  peak RSS with $n respondents: $(( $(cat "$WORK/rss") / 1024 )) MiB"
 done
 

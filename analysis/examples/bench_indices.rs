@@ -1,11 +1,11 @@
 //! Benchmark harness (not a test): SIPAS indices with intervals for N respondents × 27 items
 //! across A agencies (strata), on one core. Prints the median of several runs.
 //!
-//!   cargo run --release -p analysis --example bench_indices -- [respondents] [agencies] [runs] [--stream]
+//!   cargo run --release -p analysis --example bench_indices -- [respondents] [agencies] [runs]
 //!
-//! Without --stream the data are generated first and only accumulation + reporting is timed.
-//! With --stream each respondent is generated and added at once, so peak memory shows what the
-//! accumulator itself needs (it must not grow with the number of respondents).
+//! Each respondent is generated and added at once (streamed), so peak memory shows what the
+//! accumulator itself needs: it must not grow with the number of respondents. The in-memory
+//! timing is `cargo bench -p analysis` (divan).
 //!
 //! `--csv FILE N A` writes N respondents × 1 item (the share-satisfied indicator) across A
 //! agencies for the R comparison in bench/compare-with-r.sh.
@@ -53,60 +53,32 @@ fn main() {
         .unwrap_or(1_000_000);
     let agencies: u32 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(500);
     let runs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
-    let stream = args.iter().any(|a| a == "--stream");
 
     let mut times = Vec::with_capacity(runs);
     let mut checksum = 0.0;
-    if stream {
-        for _ in 0..runs {
-            let started = Instant::now();
-            let mut g = Generator::new(agencies, 1);
-            let mut acc = IndexAccumulator::new(spec(), false).unwrap();
-            let mut answers = [None; ITEMS];
-            for _ in 0..n {
-                let (stratum, weight) = g.next_respondent(&mut answers);
-                acc.add(&Respondent {
-                    stratum,
-                    psu: None,
-                    weight,
-                    pop_size: None,
-                    answers: &answers,
-                })
-                .unwrap();
-            }
-            checksum = report_all(&acc);
-            times.push(started.elapsed().as_secs_f64());
-        }
-    } else {
+    for _ in 0..runs {
+        let started = Instant::now();
         let mut g = Generator::new(agencies, 1);
-        let mut data: Vec<(u32, f64, [Option<u8>; ITEMS])> = Vec::with_capacity(n);
+        let mut acc = IndexAccumulator::new(spec(), false).unwrap();
+        let mut answers = [None; ITEMS];
         for _ in 0..n {
-            let mut answers = [None; ITEMS];
-            let (a, w) = g.next_respondent(&mut answers);
-            data.push((a, w, answers));
+            let (stratum, weight) = g.next_respondent(&mut answers);
+            acc.add(&Respondent {
+                stratum,
+                psu: None,
+                weight,
+                pop_size: None,
+                answers: &answers,
+            })
+            .unwrap();
         }
-        for _ in 0..runs {
-            let started = Instant::now();
-            let mut acc = IndexAccumulator::new(spec(), false).unwrap();
-            for (stratum, weight, answers) in &data {
-                acc.add(&Respondent {
-                    stratum: *stratum,
-                    psu: None,
-                    weight: *weight,
-                    pop_size: None,
-                    answers,
-                })
-                .unwrap();
-            }
-            checksum = report_all(&acc);
-            times.push(started.elapsed().as_secs_f64());
-        }
+        checksum = report_all(&acc);
+        times.push(started.elapsed().as_secs_f64());
     }
     times.sort_by(f64::total_cmp);
     println!(
-        "{} respondents x {ITEMS} items x {agencies} agencies{}: median {:.3} s over {runs} runs (min {:.3}, max {:.3}); checksum {checksum:.6}",
+        "{} respondents x {ITEMS} items x {agencies} agencies, streamed (generation included): median {:.3} s over {runs} runs (min {:.3}, max {:.3}); checksum {checksum:.6}",
         n,
-        if stream { " (streamed, generation included)" } else { "" },
         times[runs / 2],
         times[0],
         times[runs - 1]

@@ -383,27 +383,40 @@ fn variance(
     lonely: LonelyPsu,
     influence: impl Fn(&Moments) -> (f64, f64),
 ) -> Result<f64> {
+    // A stratum without rows in the domain adds nothing and is not counted.
+    combine_strata(
+        strata.iter().filter(|s| s.3 > 0),
+        lonely,
+        |s| (s.4, s.0, s.1),
+        |s| influence(&s.2),
+    )
+}
+
+/// The stratified with-replacement variance shared by every estimator: for each stratum
+/// f_h n_h/(n_h − 1) [Σz² − (Σz)²/n_h], f_h = 1 − n_h/N_h; census strata add nothing; single-PSU
+/// strata follow `lonely` as R's `survey.lonely.psu` does (`average` rescales by
+/// strata present / strata with a variance). `head` gives (id, N_h, n_h); `influence` gives
+/// (Σz, Σz²) and is called only where needed.
+pub(crate) fn combine_strata<T>(
+    strata: impl Iterator<Item = T>,
+    lonely: LonelyPsu,
+    head: impl Fn(&T) -> (u32, Option<f64>, u64),
+    influence: impl Fn(&T) -> (f64, f64),
+) -> Result<f64> {
     let mut total = 0.0;
-    let mut present = 0u32;
-    let mut ok = 0u32;
-    for &(pop, n_psu, ref m, domain_psus, id) in strata {
-        if domain_psus == 0 {
-            continue; // a stratum without rows in the domain adds nothing (and is not counted)
-        }
+    let (mut present, mut ok) = (0u32, 0u32);
+    for s in strata {
+        let (id, pop, n_psu) = head(&s);
         present += 1;
         let n = n_psu as f64;
-        let f = match pop {
-            Some(big_n) => (big_n - n) / big_n,
-            None => 1.0,
-        };
+        let f = pop.map_or(1.0, |big_n| (big_n - n) / big_n);
         if f < 1e-7 {
             ok += 1; // a census stratum: no sampling variance
             continue;
         }
-        let (sum, sum_sq) = influence(m);
+        let (sum, sum_sq) = influence(&s);
         if n_psu > 1 {
-            let centred = (sum_sq - sum * sum / n).max(0.0);
-            total += f * n / (n - 1.0) * centred;
+            total += f * n / (n - 1.0) * (sum_sq - sum * sum / n).max(0.0);
             ok += 1;
         } else {
             match lonely {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::design::LonelyPsu;
+use crate::design::{combine_strata, LonelyPsu};
 use crate::error::{AnalysisError, Result};
 
 /// Hashing for small integer keys (stratum and PSU ids): one multiply instead of SipHash.
@@ -212,59 +212,29 @@ impl LinearMoments {
 
     /// Linearised variance of uᵀT, T the totals over the given strata.
     pub fn variance(&self, u: &[f64], only: Option<u32>, lonely: LonelyPsu) -> Result<f64> {
-        let mut total = 0.0;
-        let (mut present, mut ok) = (0u32, 0u32);
         let chosen: Vec<(&u32, &StratumMoments)> = match only {
             Some(h) => self.strata.get_key_value(&h).into_iter().collect(),
             None => self.strata.iter().collect(),
         };
-        for (&id, s) in chosen {
-            present += 1;
-            let n = s.n_psu as f64;
-            let f = s.pop_size.map_or(1.0, |big| (big - n) / big);
-            if f < 1e-7 {
-                ok += 1;
-                continue;
-            }
-            let us: f64 = u.iter().zip(&s.sum).map(|(a, b)| a * b).sum();
-            let umu = if self.clustered {
-                s.psus
-                    .values()
-                    .map(|t| {
-                        let z: f64 = u.iter().zip(t).map(|(a, b)| a * b).sum();
-                        z * z
-                    })
-                    .sum()
-            } else {
-                let pending: f64 = s
-                    .pending
-                    .chunks_exact(self.dim)
-                    .map(|v| {
-                        let z: f64 = u.iter().zip(v).map(|(a, b)| a * b).sum();
-                        z * z
-                    })
-                    .sum();
-                quadratic_form(&s.cross, u) + pending
-            };
-            if s.n_psu > 1 {
-                total += f * n / (n - 1.0) * (umu - us * us / n).max(0.0);
-                ok += 1;
-            } else {
-                match lonely {
-                    LonelyPsu::Fail => return Err(AnalysisError::LonelyPsu { stratum: id }),
-                    LonelyPsu::Certainty | LonelyPsu::Remove => ok += 1,
-                    LonelyPsu::Adjust => {
-                        total += f * umu;
-                        ok += 1;
-                    }
-                    LonelyPsu::Average => {}
-                }
-            }
-        }
-        if ok == 0 {
-            return Ok(if present == 0 { 0.0 } else { f64::NAN });
-        }
-        Ok(total * f64::from(present) / f64::from(ok))
+        let dot = |v: &[f64]| -> f64 { u.iter().zip(v).map(|(a, b)| a * b).sum() };
+        combine_strata(
+            chosen.into_iter(),
+            lonely,
+            |(id, s)| (**id, s.pop_size, s.n_psu),
+            |(_, s)| {
+                let sum_sq = if self.clustered {
+                    s.psus.values().map(|t| dot(t).powi(2)).sum()
+                } else {
+                    let pending: f64 = s
+                        .pending
+                        .chunks_exact(self.dim)
+                        .map(|v| dot(v).powi(2))
+                        .sum();
+                    quadratic_form(&s.cross, u) + pending
+                };
+                (dot(&s.sum), sum_sq)
+            },
+        )
     }
 }
 

@@ -189,6 +189,7 @@ impl SeededRng {
         SeededRng(seed)
     }
 
+    #[inline]
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -198,6 +199,7 @@ impl SeededRng {
     }
 
     /// Uniform in [0, bound) without modulo bias.
+    #[inline]
     pub fn below(&mut self, bound: u64) -> u64 {
         let zone = u64::MAX - u64::MAX % bound;
         loop {
@@ -209,6 +211,7 @@ impl SeededRng {
     }
 
     /// Uniform in [0, 1).
+    #[inline]
     pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }

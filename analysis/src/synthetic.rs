@@ -42,6 +42,7 @@ impl Generator {
     }
 
     /// Fills `answers` for the next respondent; returns (agency, weight).
+    #[inline]
     pub fn next_respondent(&mut self, answers: &mut [Option<u8>]) -> (u32, f64) {
         let agency = self.rng.below(u64::from(self.agencies)) as u32;
         let q = self.quality[agency as usize];
