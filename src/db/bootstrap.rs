@@ -43,11 +43,12 @@ pub fn local_server() -> Result<String> {
          installed: install the Debian package 'postgresql' (apt-get install postgresql), \
          or set DATABASE_URL",
     )?;
-    start_private_cluster(&bin, Path::new("var/pg"))?;
+    start_private_cluster(&bin, Path::new("var/pg"), PRIVATE_PORT)?;
     Ok(private)
 }
 
-fn postgres_bin_dir() -> Option<PathBuf> {
+/// The newest installed PostgreSQL's programs (Debian: /usr/lib/postgresql/<version>/bin).
+pub fn postgres_bin_dir() -> Option<PathBuf> {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
         .filter_map(|e| e.ok())
@@ -61,7 +62,9 @@ fn postgres_bin_dir() -> Option<PathBuf> {
     versions.pop().map(|(_, bin)| bin)
 }
 
-fn start_private_cluster(bin: &Path, dir: &Path) -> Result<()> {
+/// Creates (once) and starts a cluster in `dir`/data listening on 127.0.0.1:`port`, with trust
+/// authentication for local connections only.
+pub fn start_private_cluster(bin: &Path, dir: &Path, port: u16) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let dir = dir.canonicalize()?;
     let data = dir.join("data");
@@ -99,7 +102,7 @@ fn start_private_cluster(bin: &Path, dir: &Path) -> Result<()> {
             .arg(&data))?;
     }
     let options = format!(
-        "-p {PRIVATE_PORT} -c listen_addresses=127.0.0.1 -k {}",
+        "-p {port} -c listen_addresses=127.0.0.1 -k {}",
         dir.display()
     );
     run(pg("pg_ctl")
@@ -108,6 +111,19 @@ fn start_private_cluster(bin: &Path, dir: &Path) -> Result<()> {
         .args(["-l"])
         .arg(dir.join("server.log"))
         .args(["-o", &options, "start"]))
+}
+
+/// Stops a cluster started by [`start_private_cluster`].
+pub fn stop_private_cluster(bin: &Path, dir: &Path) -> Result<()> {
+    let data = dir.canonicalize()?.join("data");
+    let mut c = if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(bin.join("pg_ctl"));
+        c
+    } else {
+        Command::new(bin.join("pg_ctl"))
+    };
+    run(c.args(["-w", "-m", "fast", "-D"]).arg(&data).arg("stop"))
 }
 
 fn run(cmd: &mut Command) -> Result<()> {

@@ -50,9 +50,9 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 #[derive(QueryableByName)]
-struct Count {
+pub struct CountRow {
     #[diesel(sql_type = BigInt)]
-    n: i64,
+    pub n: i64,
 }
 
 /// Builds the template once per machine and migrations version (safe across test processes).
@@ -67,7 +67,7 @@ fn template() -> &'static str {
             .unwrap();
         let exists = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
             .bind::<Text, _>(&name)
-            .get_result::<Count>(&mut admin)
+            .get_result::<CountRow>(&mut admin)
             .unwrap()
             .n
             > 0;
@@ -133,7 +133,7 @@ impl TestDb {
     /// Row count of a query returning `count(*) AS n`.
     pub fn count(&self, sql: &str) -> i64 {
         diesel::sql_query(sql)
-            .get_result::<Count>(&mut self.conn())
+            .get_result::<CountRow>(&mut self.conn())
             .unwrap()
             .n
     }

@@ -160,3 +160,29 @@ fn no_client_address_is_stored_with_responses() {
     let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
     assert!(names.is_empty(), "{names:?}");
 }
+
+#[test]
+fn without_a_server_a_private_cluster_is_created_and_used() {
+    // What `sipas` does on a machine where nothing answers on 5432: initdb and start a cluster
+    // of its own (as the postgres user when run as root), then create the database and migrate.
+    let bin =
+        sipas::db::bootstrap::postgres_bin_dir().expect("PostgreSQL's programs are installed");
+    let dir = std::env::temp_dir().join(format!("sipas-pg-{}", uuid::Uuid::new_v4().simple()));
+    let port = 55_000 + (std::process::id() % 5_000) as u16;
+    sipas::db::bootstrap::start_private_cluster(&bin, &dir, port).unwrap();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/sipas_private");
+    let mut settings = sipas::config::Settings::local();
+    settings.database_url = Some(url.clone());
+    let outcome = std::panic::catch_unwind(|| {
+        sipas::startup::prepare_database(&settings).unwrap();
+        let mut conn = sipas::db::connect(&url).unwrap();
+        let n: i64 = diesel::sql_query("SELECT count(*) AS n FROM instruments")
+            .get_result::<crate::helpers::CountRow>(&mut conn)
+            .unwrap()
+            .n;
+        assert_eq!(n, 1, "migrated and seeded");
+    });
+    sipas::db::bootstrap::stop_private_cluster(&bin, &dir).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome.unwrap();
+}
