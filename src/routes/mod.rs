@@ -29,7 +29,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::logout)
         .service(admin::desks)
         .service(admin::poster)
-        .service(admin::rotate_key);
+        .service(admin::rotate_key)
+        .default_service(web::to(not_found));
+}
+
+/// Any other URL: a clear Vietnamese page rather than an empty 404.
+async fn not_found(state: web::Data<AppState>) -> HttpResponse {
+    citizen::error_page(
+        &state,
+        crate::i18n::Lang::Vi,
+        StatusCode::NOT_FOUND,
+        "Không tìm thấy trang này. Nếu Ông/Bà muốn đánh giá, vui lòng quét mã QR tại quầy.",
+    )
 }
 
 /// The client's address, for rate limiting only (never stored). Behind a reverse proxy that

@@ -212,3 +212,15 @@ fn a_forged_token_cannot_even_show_the_form() {
     assert_eq!(r.status(), 404);
     assert!(r.text().unwrap().contains("Mã QR không hợp lệ"));
 }
+
+#[test]
+fn an_unknown_address_gets_a_vietnamese_page() {
+    let app = TestApp::spawn();
+    let r = app
+        .http
+        .get(format!("{}/no/such/page", app.base))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().unwrap().contains("quét mã QR"));
+}
