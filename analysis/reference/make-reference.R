@@ -17,7 +17,7 @@ yn <- function(v) as.integer(v == "Yes")
 prep <- function(d) {
   d$sch_wide <- yn(d$sch.wide)
   d$pw <- d$pw
-  d[, c("cds", "stype", "dnum", "pw", "fpc", "api00", "api99", "enroll", "sch_wide")]
+  d[, c("cds", "stype", "dnum", "pw", "fpc", "api00", "api99", "enroll", "sch_wide", "acs.46", "avg.ed")]
 }
 strat <- prep(apistrat)
 clus1 <- prep(apiclus1)
@@ -105,6 +105,27 @@ for (ds in designs) {
            paste(ds$args, "--measure api00 --threshold 700 --by stype --method", method), g,
            byp[i, 2], byp$se[i], byp$ci_l[i], byp$ci_u[i], dfg, NA)
     }
+  }
+}
+
+# Missing values (acs.46 is missing for 66 schools of apistrat, avg.ed for 26 of apiclus1):
+# means with na.rm = TRUE and proportions through svyciprop, which drops the missing rows but
+# keeps the design's degrees of freedom.
+for (ds in designs[1:2]) {
+  d <- ds$d
+  df <- degf(d)
+  for (v in c("acs.46", "avg.ed")) {
+    if (all(!is.na(d$variables[[v]]))) next
+    m <- svymean(as.formula(paste0("~", v)), d, na.rm = TRUE, deff = TRUE)
+    ci <- tci(coef(m), SE(m), df)
+    emit(paste0(ds$name, "_mean_na_", v), ds$data, paste(ds$args, "--mean", v), "",
+         coef(m), SE(m), ci[1], ci[2], df, deff(m))
+    cut <- if (v == "acs.46") 30 else 3
+    p <- svyciprop(as.formula(paste0("~I(", v, " >= ", cut, ")")), d, method = "logit")
+    ci <- confint(p)
+    emit(paste0(ds$name, "_prop_na_", v), ds$data,
+         paste(ds$args, "--measure", v, "--threshold", cut, "--method logit"), "",
+         as.numeric(coef(p)), as.numeric(SE(p)), ci[1], ci[2], df, NA)
   }
 }
 

@@ -64,11 +64,12 @@ fn every_reference_case_matches_r_survey() {
                 what("group")
             );
             for (key, col) in [("estimate", 4), ("se", 5), ("ci_low", 6), ("ci_high", 7)] {
-                close(
-                    g[key].as_f64().unwrap(),
-                    r[col].parse().unwrap(),
-                    &what(key),
-                );
+                // R's SE(svyciprop(...)) is NaN when the variable has missing values (its interval
+                // comes from svyglm, which drops them): compare what R does report.
+                let want: f64 = r[col].parse().unwrap();
+                if !want.is_nan() {
+                    close(g[key].as_f64().unwrap(), want, &what(key));
+                }
             }
             assert_eq!(
                 g["df"].as_f64().unwrap(),
