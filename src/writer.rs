@@ -81,111 +81,112 @@ fn run(url: &str, instrument_id: i32, rx: &Mutex<Receiver<Job>>) {
             }
             jobs
         };
-        if conn.is_none() {
-            match db::connect(url) {
-                Ok(c) => conn = Some(c),
-                Err(e) => {
-                    tracing::error!(error = %e, "writer cannot connect");
-                    for j in jobs {
-                        let _ = j
-                            .reply
-                            .send(Err(WriteError::Database("no connection".into())));
+        let pending: Vec<&PendingDesk> = jobs.iter().map(|j| &j.pending).collect();
+        // One retry on a fresh connection: a server restart or an administrator's
+        // pg_terminate_backend should cost a reconnect, not a refused rating. Retrying is safe:
+        // a batch that did commit before the connection dropped is recognised by its ids.
+        let mut outcome = Err(WriteError::Database("no connection".into()));
+        for attempt in 0..2 {
+            if conn.is_none() {
+                match db::connect(url) {
+                    Ok(c) => conn = Some(c),
+                    Err(e) => {
+                        tracing::error!(error = %e, "writer cannot connect");
+                        std::thread::sleep(Duration::from_millis(200 * (attempt + 1)));
+                        continue;
                     }
-                    std::thread::sleep(Duration::from_millis(500));
-                    continue;
+                }
+            }
+            let c = conn.as_mut().expect("connected above");
+            match store(c, instrument_id, &pending) {
+                Ok(results) => {
+                    outcome = Ok(results);
+                    break;
+                }
+                Err(e) => {
+                    outcome = Err(WriteError::Database(e.to_string()));
+                    // libpq does not always classify a dropped connection: ask it.
+                    if db::ping(c).is_ok() {
+                        break; // the connection is fine; the statement itself failed
+                    }
+                    tracing::warn!(error = %e, "writer lost its connection; reconnecting");
+                    conn = None;
                 }
             }
         }
-        let c = conn.as_mut().expect("connected above");
-        if let Err(e) = store(c, instrument_id, jobs) {
-            tracing::error!(error = %e, "writer lost its connection");
-            conn = None;
+        match outcome {
+            Ok(results) => {
+                for (job, r) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(r);
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for job in jobs {
+                    let _ = job.reply.send(Err(WriteError::Database(message.clone())));
+                }
+            }
         }
     }
 }
 
-/// Stores one batch and answers every job. Repeated submission ids inside the batch (a double
-/// click landing in the same batch) are stored once. If the batch statement fails, each job is
-/// retried alone, so one bad rating cannot sink its neighbours.
+/// Stores one batch and says what happened to each rating, in order. Repeated submission ids
+/// inside the batch (a double click landing in the same batch) are stored once. If the batch
+/// statement fails on a working connection, each rating is retried alone, so one bad rating
+/// cannot sink its neighbours. `Err` means the batch statement failed and its ratings may
+/// be retried.
 fn store(
     conn: &mut PgConnection,
     instrument_id: i32,
-    jobs: Vec<Job>,
-) -> Result<(), diesel::result::Error> {
+    batch: &[&PendingDesk],
+) -> Result<Vec<Result<Stored, WriteError>>, diesel::result::Error> {
     let mut first_of: HashMap<uuid::Uuid, usize> = HashMap::new();
-    let mut unique: Vec<&PendingDesk> = Vec::with_capacity(jobs.len());
-    let mut slot = Vec::with_capacity(jobs.len());
-    for job in &jobs {
-        let id = job.pending.submission.id;
+    let mut unique: Vec<&PendingDesk> = Vec::with_capacity(batch.len());
+    let mut slot = Vec::with_capacity(batch.len());
+    for p in batch {
+        let id = p.submission.id;
         match first_of.get(&id) {
             Some(&u) => slot.push((u, true)),
             None => {
                 first_of.insert(id, unique.len());
                 slot.push((unique.len(), false));
-                unique.push(&job.pending);
+                unique.push(p);
             }
         }
     }
-    let outcome = if unique.len() == 1 {
+    let one = |conn: &mut PgConnection, p: &PendingDesk| {
         db::responses::insert_desk_submission(
             conn,
-            unique[0].desk_id,
-            unique[0].key_version,
+            p.desk_id,
+            p.key_version,
             instrument_id,
-            unique[0].channel,
-            &unique[0].submission,
+            p.channel,
+            &p.submission,
         )
-        .map(|s| vec![s])
-    } else {
-        db::responses::insert_desk_batch(conn, instrument_id, &unique)
     };
-    match outcome {
-        Ok(results) => {
-            for (job, (u, repeat)) in jobs.into_iter().zip(slot) {
-                let r = match (results[u], repeat) {
-                    (Stored::Created, true) => Stored::Duplicate,
-                    (other, _) => other,
-                };
-                let _ = job.reply.send(Ok(r));
-            }
-            Ok(())
-        }
-        Err(e) if unique.len() > 1 && !is_connection_error(&e) => {
-            tracing::warn!(error = %e, size = unique.len(), "batch failed; storing its ratings one by one");
-            for job in jobs {
-                let p = &job.pending;
-                let r = db::responses::insert_desk_submission(
-                    conn,
-                    p.desk_id,
-                    p.key_version,
-                    instrument_id,
-                    p.channel,
-                    &p.submission,
-                )
-                .map_err(|e| WriteError::Database(e.to_string()));
-                let _ = job.reply.send(r);
-            }
-            Ok(())
-        }
-        Err(e) => {
-            for job in jobs {
-                let _ = job.reply.send(Err(WriteError::Database(e.to_string())));
-            }
-            if is_connection_error(&e) {
-                Err(e)
-            } else {
-                Ok(())
+    let results: Vec<Result<Stored, WriteError>> = if unique.len() == 1 {
+        vec![Ok(one(conn, unique[0])?)]
+    } else {
+        match db::responses::insert_desk_batch(conn, instrument_id, &unique) {
+            Ok(r) => r.into_iter().map(Ok).collect(),
+            Err(e) => {
+                if db::ping(conn).is_err() {
+                    return Err(e);
+                }
+                tracing::warn!(error = %e, size = unique.len(), "batch failed; storing its ratings one by one");
+                unique
+                    .iter()
+                    .map(|p| one(conn, p).map_err(|e| WriteError::Database(e.to_string())))
+                    .collect()
             }
         }
-    }
-}
-
-fn is_connection_error(e: &diesel::result::Error) -> bool {
-    matches!(
-        e,
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::ClosedConnection,
-            _
-        ) | diesel::result::Error::BrokenTransactionManager
-    )
+    };
+    Ok(slot
+        .into_iter()
+        .map(|(u, repeat)| match (&results[u], repeat) {
+            (Ok(Stored::Created), true) => Ok(Stored::Duplicate),
+            (Ok(s), _) => Ok(*s),
+            (Err(e), _) => Err(WriteError::Database(e.to_string())),
+        })
+        .collect())
 }

@@ -262,3 +262,36 @@ fn a_burst_of_concurrent_ratings_with_repeats_stores_each_once() {
     assert_eq!(app.responses(), 120);
     assert_eq!(app.answers(), 360);
 }
+
+#[test]
+fn the_writer_reconnects_after_the_database_drops_it_and_refuses_nothing() {
+    let app = TestApp::spawn();
+    let token = app.token();
+    let post = |sid: &str| {
+        app.post_form(&token, &[("submission_id", sid), ("a.F1", "5")])
+            .status()
+            .as_u16()
+    };
+    let first = uuid::Uuid::new_v4().to_string();
+    assert_eq!(post(&first), 200);
+
+    // An administrator (or a server restart) cuts every connection to this database.
+    let cut = app.db.count(
+        "SELECT count(*) AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()) t",
+    );
+    assert!(cut >= 2, "the writers' connections were cut ({cut})");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+
+    // Every writer lost its connection; each reconnects and retries its batch, so no rating
+    // is refused, and replays still store nothing new.
+    let later: Vec<String> = (0..6).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    for sid in &later {
+        assert_eq!(post(sid), 200);
+    }
+    for sid in &later {
+        assert_eq!(post(sid), 200, "a replay");
+    }
+    assert_eq!(app.responses(), 7);
+    assert_eq!(app.answers(), 7);
+}
