@@ -6,40 +6,27 @@ use serde::Serialize;
 use super::schema::{agencies, desks};
 use super::users::Scope;
 
-/// What a desk's form and poster show.
-#[derive(Clone, Debug, Queryable, Serialize)]
+/// What a desk's form and poster show (a desk joined with its agency).
+#[derive(Clone, Debug, Queryable, Selectable, Serialize)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct DeskInfo {
+    #[diesel(select_expression = desks::id)]
     pub id: i32,
+    #[diesel(select_expression = desks::code)]
     pub code: String,
+    #[diesel(select_expression = desks::name)]
     pub name: String,
+    #[diesel(select_expression = desks::key_version)]
     pub key_version: i16,
+    #[diesel(select_expression = desks::active)]
     pub active: bool,
+    #[diesel(select_expression = agencies::id)]
     pub agency_id: i32,
+    #[diesel(select_expression = agencies::code)]
     pub agency_code: String,
+    #[diesel(select_expression = agencies::name)]
     pub agency_name: String,
 }
-
-type DeskInfoColumns = (
-    desks::id,
-    desks::code,
-    desks::name,
-    desks::key_version,
-    desks::active,
-    agencies::id,
-    agencies::code,
-    agencies::name,
-);
-
-const DESK_INFO: DeskInfoColumns = (
-    desks::id,
-    desks::code,
-    desks::name,
-    desks::key_version,
-    desks::active,
-    agencies::id,
-    agencies::code,
-    agencies::name,
-);
 
 pub fn create(conn: &mut PgConnection, agency_id: i32, code: &str, name: &str) -> QueryResult<i32> {
     diesel::insert_into(desks::table)
@@ -65,7 +52,7 @@ pub fn find_visible(
     if let Scope::Agency(root) = scope {
         q = q.filter(desks::agency_id.eq_any(super::agencies::subtree_ids_of(conn, root)?));
     }
-    q.select(DESK_INFO).first(conn).optional()
+    q.select(DeskInfo::as_select()).first(conn).optional()
 }
 
 /// Every active desk `scope` may see.
@@ -83,7 +70,7 @@ pub fn find(conn: &mut PgConnection, id: i32) -> QueryResult<Option<DeskInfo>> {
     desks::table
         .inner_join(agencies::table)
         .filter(desks::id.eq(id))
-        .select(DESK_INFO)
+        .select(DeskInfo::as_select())
         .first(conn)
         .optional()
 }
@@ -101,7 +88,7 @@ pub fn list_active(
         q = q.filter(desks::agency_id.eq_any(ids.to_vec()));
     }
     q.order((agencies::code, desks::code))
-        .select(DESK_INFO)
+        .select(DeskInfo::as_select())
         .load(conn)
 }
 

@@ -4,7 +4,8 @@ use diesel::prelude::*;
 
 use super::schema::users;
 
-#[derive(Clone, Debug, Queryable)]
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct User {
     pub id: i32,
     pub username: String,
@@ -13,23 +14,6 @@ pub struct User {
     pub agency_id: Option<i32>,
     pub session_epoch: i32,
 }
-
-type UserColumns = (
-    users::id,
-    users::username,
-    users::password_hash,
-    users::role,
-    users::agency_id,
-    users::session_epoch,
-);
-const USER: UserColumns = (
-    users::id,
-    users::username,
-    users::password_hash,
-    users::role,
-    users::agency_id,
-    users::session_epoch,
-);
 
 /// Whose data a signed-in user may see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,11 +71,15 @@ pub fn upsert(
 pub fn by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<User>> {
     users::table
         .filter(users::username.eq(username))
-        .select(USER)
+        .select(User::as_select())
         .first(conn)
         .optional()
 }
 
 pub fn by_id(conn: &mut PgConnection, id: i32) -> QueryResult<Option<User>> {
-    users::table.find(id).select(USER).first(conn).optional()
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
 }
