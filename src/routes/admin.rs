@@ -183,13 +183,7 @@ pub async fn login(
     let user = match user {
         Ok(u) => u,
         Err(e) => {
-            tracing::error!(error = %e, "sign-in lookup failed");
-            return super::citizen::error_page(
-                &state,
-                Lang::Vi,
-                StatusCode::SERVICE_UNAVAILABLE,
-                Lang::Vi.texts().internal,
-            );
+            return unavailable(&state, &e, "sign-in lookup failed");
         }
     };
     let password = form.password.clone();
@@ -293,13 +287,7 @@ pub async fn desks(
     let list = match db::run(&state.pool, move |c| db::desks::list_visible(c, scope)).await {
         Ok(l) => l,
         Err(e) => {
-            tracing::error!(error = %e, "listing desks failed");
-            return super::citizen::error_page(
-                &state,
-                Lang::Vi,
-                StatusCode::SERVICE_UNAVAILABLE,
-                Lang::Vi.texts().internal,
-            );
+            return unavailable(&state, &e, "listing desks failed");
         }
     };
     let base = state.settings.public_base();
@@ -333,15 +321,7 @@ async fn visible_desk(state: &AppState, user: &User, id: i32) -> Result<DeskInfo
             StatusCode::NOT_FOUND,
             "Không tìm thấy quầy này.",
         )),
-        Err(e) => {
-            tracing::error!(error = %e, "reading a desk failed");
-            Err(super::citizen::error_page(
-                state,
-                Lang::Vi,
-                StatusCode::SERVICE_UNAVAILABLE,
-                Lang::Vi.texts().internal,
-            ))
-        }
+        Err(e) => Err(unavailable(state, &e, "reading a desk failed")),
     }
 }
 
@@ -401,14 +381,17 @@ pub async fn rotate_key(
                 .insert_header((header::LOCATION, format!("/admin?rotated={desk_id}")))
                 .finish()
         }
-        Err(e) => {
-            tracing::error!(error = %e, "rotating a key failed");
-            super::citizen::error_page(
-                &state,
-                Lang::Vi,
-                StatusCode::SERVICE_UNAVAILABLE,
-                Lang::Vi.texts().internal,
-            )
-        }
+        Err(e) => unavailable(&state, &e, "rotating a key failed"),
     }
+}
+
+/// A database failure on a staff page: logged with its cause, a plain Vietnamese 503 shown.
+fn unavailable(state: &AppState, e: &dyn std::fmt::Display, what: &str) -> HttpResponse {
+    tracing::error!(error = %e, "{what}");
+    super::citizen::error_page(
+        state,
+        Lang::Vi,
+        StatusCode::SERVICE_UNAVAILABLE,
+        Lang::Vi.texts().internal,
+    )
 }
