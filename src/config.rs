@@ -36,11 +36,14 @@ pub struct Settings {
     pub rate_per_desk: RateLimit,
     /// Sign-in attempts per client address.
     pub rate_login: RateLimit,
-    /// Trust the first address of `X-Forwarded-For` (only behind a reverse proxy you run).
+    /// Take the client's address from the last entry of `X-Forwarded-For`, the one the
+    /// operator's own reverse proxy appended (earlier entries are whatever the client sent).
     pub trust_proxy: bool,
     pub db_pool_size: u32,
     /// Threads (and connections) that write batches of ratings.
     pub db_writers: usize,
+    /// Submissions that may wait for a writer; beyond it new ones are answered 503 "busy".
+    pub ingest_queue: usize,
     pub workers: Option<usize>,
 }
 
@@ -59,6 +62,7 @@ impl fmt::Debug for Settings {
             .field("trust_proxy", &self.trust_proxy)
             .field("db_pool_size", &self.db_pool_size)
             .field("db_writers", &self.db_writers)
+            .field("ingest_queue", &self.ingest_queue)
             .field("workers", &self.workers)
             .finish()
     }
@@ -94,6 +98,7 @@ impl Settings {
             trust_proxy: false,
             db_pool_size: 16,
             db_writers: 2,
+            ingest_queue: crate::ingest::writer::DEFAULT_QUEUE,
             workers: None,
         }
     }
@@ -164,6 +169,13 @@ impl Settings {
                 .ok()
                 .filter(|n| (1..=64).contains(n))
                 .context("SIPAS_DB_WRITERS must be a whole number from 1 to 64")?;
+        }
+        if let Some(v) = nonempty("SIPAS_INGEST_QUEUE") {
+            s.ingest_queue = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=1_000_000).contains(n))
+                .context("SIPAS_INGEST_QUEUE must be a whole number from 1 to 1000000")?;
         }
         if let Some(v) = nonempty("SIPAS_WORKERS") {
             s.workers = Some(

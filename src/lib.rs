@@ -1,20 +1,20 @@
 //! SIPAS: citizens rate public administrative services; agencies and Home Affairs see indices
 //! with honest intervals. See ARCHITECTURE.md for the map.
+//!
+//! Layers: `web` (HTTP) and `cli` (commands) call the features (`ingest`, `auth`, `desks`,
+//! `analyze`, `demo`), which call `domain` (valid values) and `db` (all SQL). `views` holds the
+//! templates and page types; `analysis` (its own crate) the statistics.
 
-pub mod accounts;
 pub mod analyze;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod desks;
 pub mod domain;
-pub mod i18n;
 pub mod ingest;
-pub mod posters;
-pub mod qr;
-pub mod ratelimit;
-pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod views;
-pub mod writer;
+pub mod web;

@@ -3,15 +3,16 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::{middleware, web, App, HttpServer};
+use actix_web::{middleware, App, HttpServer};
 use anyhow::{Context, Result};
 
 use crate::config::Settings;
 use crate::db::{self, instruments::Form};
-use crate::ratelimit::Buckets;
-use crate::routes;
+use crate::ingest::ratelimit::Buckets;
+use crate::ingest::writer::Writer;
 use crate::state::AppState;
 use crate::views::Views;
+use crate::web;
 
 /// A database that is ready: created, migrated, instruments seeded, signing key known.
 pub struct Prepared {
@@ -34,7 +35,7 @@ pub fn prepare_database(settings: &Settings) -> Result<Prepared> {
 
 pub struct Application {
     listener: TcpListener,
-    state: web::Data<AppState>,
+    state: actix_web::web::Data<AppState>,
     workers: Option<usize>,
 }
 
@@ -59,12 +60,13 @@ impl Application {
             // Port 0 binds an ephemeral port: links must name the port actually bound.
             settings.public_url = Some(format!("http://{}", listener.local_addr()?));
         }
-        let writer = crate::writer::Writer::start(
+        let writer = Writer::start(
             &prepared.database_url,
             desk_form.instrument_id,
             settings.db_writers,
+            settings.ingest_queue,
         );
-        let state = web::Data::new(AppState {
+        let state = actix_web::web::Data::new(AppState {
             writer,
             per_client: Buckets::new(settings.rate_per_client),
             per_desk: Buckets::new(settings.rate_per_desk),
@@ -72,7 +74,7 @@ impl Application {
             pool,
             key: prepared.key,
             desk_form: Arc::new(desk_form),
-            views: Views::load()?,
+            views: Views::shared()?,
             settings: settings.clone(),
         });
         Ok(Application {
@@ -86,9 +88,9 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
-    /// Serves until the process is stopped. Must run inside an actix (tokio) runtime.
-    pub async fn run(self) -> std::io::Result<()> {
-        self.server()?.await
+    /// Serves until the process is stopped, on a runtime of its own.
+    pub fn run_until_stopped(self) -> std::io::Result<()> {
+        actix_web::rt::System::new().block_on(async move { self.server()?.await })
     }
 
     /// The server, not yet polled; its `handle()` stops it (tests use this).
@@ -103,7 +105,7 @@ impl Application {
                     .add(("X-Frame-Options", "DENY"))
                     .add(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")))
                 .wrap(middleware::Compress::default())
-                .configure(routes::configure)
+                .configure(web::configure)
         })
         .listen(self.listener)?;
         if let Some(w) = self.workers {

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::db::DbPool;
 use crate::domain::FormSpec;
-use crate::ratelimit::Buckets;
+use crate::ingest::ratelimit::Buckets;
+use crate::ingest::writer::Writer;
 use crate::views::Views;
-use crate::writer::Writer;
 
 pub struct AppState {
     pub settings: Settings,
@@ -17,7 +17,7 @@ pub struct AppState {
     pub key: Vec<u8>,
     /// The desk form's questions; instruments are frozen once used, so loading once is safe.
     pub desk_form: Arc<FormSpec>,
-    pub views: Views,
+    pub views: &'static Views,
     /// Batches desk submissions into single statements.
     pub writer: Writer,
     pub per_client: Buckets<IpAddr>,

@@ -12,10 +12,12 @@
 //! (Σw·satisfied, Σw·valid) for every item holds all the covariances needed.
 
 use crate::binomial::{self, BinomialMethod};
-use crate::design::{DesignEstimate, LonelyPsu};
+use crate::design::DesignEstimate;
 use crate::error::{check_level, AnalysisError, Result};
-use crate::linear::{FastMap, LinearMoments};
+use crate::fastmap::FastMap;
+use crate::linear::LinearMoments;
 use crate::proportion::{design_interval_with, t_quantile, DesignMethod};
+use crate::strata::LonelyPsu;
 
 /// Which items make up which factor; items are numbered 0..items.
 #[derive(Clone, Debug, PartialEq)]

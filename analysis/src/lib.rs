@@ -10,10 +10,12 @@ pub mod binomial;
 pub mod compare;
 pub mod design;
 pub mod error;
+mod fastmap;
 pub mod index;
 pub mod linear;
 pub mod proportion;
 pub mod sample;
+mod strata;
 pub mod synthetic;
 
 pub use binomial::BinomialMethod;

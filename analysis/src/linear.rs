@@ -6,37 +6,9 @@
 //! combination uᵀT of the totals is Σ_h f_h n_h/(n_h−1) [uᵀM_h u − (uᵀs_h)²/n_h]: one pass over
 //! the data, memory strata × dimension², and exact `merge`.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-use crate::design::{combine_strata, LonelyPsu};
 use crate::error::{AnalysisError, Result};
-
-/// Hashing for small integer keys (stratum and PSU ids): one multiply instead of SipHash.
-/// The keys are ids we assign, not attacker-chosen strings, so flooding is not a concern.
-#[derive(Default)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(26);
-    }
-}
-
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+use crate::fastmap::FastMap;
+use crate::strata::{combine_strata, LonelyPsu};
 
 #[derive(Clone, Debug)]
 pub(crate) struct StratumMoments {

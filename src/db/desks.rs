@@ -1,13 +1,12 @@
 //! One-stop desks and their QR key versions.
 
 use diesel::prelude::*;
-use serde::Serialize;
 
 use super::schema::{agencies, desks};
 use super::users::Scope;
 
-/// What a desk's form and poster show (a desk joined with its agency).
-#[derive(Clone, Debug, Queryable, Selectable, Serialize)]
+/// A desk joined with its agency: what the form, the poster and the desk list are built from.
+#[derive(Clone, Debug, Queryable, Selectable)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct DeskInfo {
     #[diesel(select_expression = desks::id)]

@@ -1,7 +1,10 @@
 //! Everything that speaks SQL. Nothing outside `db/` writes SQL or diesel DSL.
 //!
+//! Nothing outside `db/` names diesel either: callers hold a [`Conn`] and see [`QueryError`],
+//! and `db/` knows no web framework.
+//!
 //! The driver is diesel's synchronous PostgreSQL connection (libpq) behind an r2d2 pool; async
-//! handlers reach it through [`run`], which moves the work to actix's blocking thread pool.
+//! handlers reach it through [`run`], which moves the work to tokio's blocking thread pool.
 
 pub mod agencies;
 pub mod bootstrap;
@@ -15,12 +18,15 @@ pub mod users;
 
 use anyhow::{Context, Result};
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub type DbPool = Pool<ConnectionManager<PgConnection>>;
-pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
+/// One open connection, for the CLI, set-up and the writer threads.
+pub type Conn = PgConnection;
+/// What a query can fail with.
+pub type QueryError = diesel::result::Error;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -72,7 +78,7 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
-    actix_web::rt::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let mut conn = pool.get()?;
         job(&mut conn).map_err(DbError::from)
     })

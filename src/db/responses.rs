@@ -4,6 +4,9 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Int2, Int4, Nullable, Text, Uuid as SqlUuid};
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::domain::{Channel, Submission};
 
 /// What happened to a submission.
@@ -194,4 +197,70 @@ pub fn insert_desk_batch(
                 .ok_or(diesel::result::Error::NotFound)
         })
         .collect()
+}
+
+/// What happened to each rating of a batch: stored (or not, and why), or the error of its own
+/// statement when the batch had to be stored one by one. Shared, because repeats of one
+/// submission id inside a batch get the same answer.
+pub type BatchResult = Result<Stored, Arc<diesel::result::Error>>;
+
+/// Stores one batch and says what happened to each rating, in order. Repeated submission ids
+/// inside the batch (a double click landing in the same batch) are stored once; the repeats
+/// answer `Duplicate`. If the batch statement fails on a working connection, each rating is
+/// stored alone, so one bad rating cannot sink its neighbours. `Err` means the batch statement
+/// failed on a connection that no longer answers: nothing of the batch can be known stored,
+/// and the caller may retry it on a new connection (replays are harmless).
+pub fn store_desk_batch(
+    conn: &mut PgConnection,
+    instrument_id: i32,
+    batch: &[&PendingDesk],
+) -> QueryResult<Vec<BatchResult>> {
+    let mut first_of: HashMap<uuid::Uuid, usize> = HashMap::new();
+    let mut unique: Vec<&PendingDesk> = Vec::with_capacity(batch.len());
+    let mut slot = Vec::with_capacity(batch.len());
+    for p in batch {
+        let id = p.submission.id;
+        match first_of.get(&id) {
+            Some(&u) => slot.push((u, true)),
+            None => {
+                first_of.insert(id, unique.len());
+                slot.push((unique.len(), false));
+                unique.push(p);
+            }
+        }
+    }
+    let one = |conn: &mut PgConnection, p: &PendingDesk| {
+        insert_desk_submission(
+            conn,
+            p.desk_id,
+            p.key_version,
+            instrument_id,
+            p.channel,
+            &p.submission,
+        )
+    };
+    let results: Vec<BatchResult> = if unique.len() == 1 {
+        vec![Ok(one(conn, unique[0])?)]
+    } else {
+        match insert_desk_batch(conn, instrument_id, &unique) {
+            Ok(r) => r.into_iter().map(Ok).collect(),
+            Err(e) => {
+                if super::ping(conn).is_err() {
+                    return Err(e);
+                }
+                tracing::warn!(error = %e, size = unique.len(), "batch failed; storing its ratings one by one");
+                unique
+                    .iter()
+                    .map(|p| one(conn, p).map_err(Arc::new))
+                    .collect()
+            }
+        }
+    };
+    Ok(slot
+        .into_iter()
+        .map(|(u, repeat)| match (&results[u], repeat) {
+            (Ok(Stored::Created), true) => Ok(Stored::Duplicate),
+            (r, _) => r.clone(),
+        })
+        .collect())
 }

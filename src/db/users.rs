@@ -3,16 +3,48 @@
 use diesel::prelude::*;
 
 use super::schema::users;
+use crate::domain::Role;
 
-#[derive(Clone, Debug, Queryable, Selectable)]
-#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+/// A staff account. The role is parsed when the row is read: a value the database's CHECK
+/// would refuse cannot reach the rest of the program.
+#[derive(Clone, Debug)]
 pub struct User {
     pub id: i32,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub agency_id: Option<i32>,
     pub session_epoch: i32,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+struct UserRow {
+    id: i32,
+    username: String,
+    password_hash: String,
+    role: String,
+    agency_id: Option<i32>,
+    session_epoch: i32,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = diesel::result::Error;
+
+    fn try_from(r: UserRow) -> QueryResult<User> {
+        let role = r
+            .role
+            .parse()
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+        Ok(User {
+            id: r.id,
+            username: r.username,
+            password_hash: r.password_hash,
+            role,
+            agency_id: r.agency_id,
+            session_epoch: r.session_epoch,
+        })
+    }
 }
 
 /// Whose data a signed-in user may see.
@@ -26,9 +58,9 @@ pub enum Scope {
 
 impl User {
     pub fn scope(&self) -> Scope {
-        match (self.role.as_str(), self.agency_id) {
-            ("admin", _) => Scope::All,
-            (_, Some(a)) => Scope::Agency(a),
+        match (self.role, self.agency_id) {
+            (Role::Admin, _) => Scope::All,
+            (Role::Agency, Some(a)) => Scope::Agency(a),
             // The database forbids an agency user without an agency; see nothing if it happens.
             _ => Scope::Agency(-1),
         }
@@ -41,14 +73,14 @@ pub fn upsert(
     conn: &mut PgConnection,
     username: &str,
     password_hash: &str,
-    role: &str,
+    role: Role,
     agency_id: Option<i32>,
 ) -> QueryResult<bool> {
     conn.transaction(|conn| {
         let updated = diesel::update(users::table.filter(users::username.eq(username)))
             .set((
                 users::password_hash.eq(password_hash),
-                users::role.eq(role),
+                users::role.eq(role.as_str()),
                 users::agency_id.eq(agency_id),
                 users::session_epoch.eq(users::session_epoch + 1),
             ))
@@ -60,7 +92,7 @@ pub fn upsert(
             .values((
                 users::username.eq(username),
                 users::password_hash.eq(password_hash),
-                users::role.eq(role),
+                users::role.eq(role.as_str()),
                 users::agency_id.eq(agency_id),
             ))
             .execute(conn)?;
@@ -71,15 +103,19 @@ pub fn upsert(
 pub fn by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<User>> {
     users::table
         .filter(users::username.eq(username))
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .first(conn)
-        .optional()
+        .optional()?
+        .map(User::try_from)
+        .transpose()
 }
 
 pub fn by_id(conn: &mut PgConnection, id: i32) -> QueryResult<Option<User>> {
     users::table
         .find(id)
-        .select(User::as_select())
+        .select(UserRow::as_select())
         .first(conn)
-        .optional()
+        .optional()?
+        .map(User::try_from)
+        .transpose()
 }

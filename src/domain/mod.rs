@@ -3,10 +3,11 @@
 
 pub mod desk_token;
 pub mod instrument;
-pub mod session;
+pub mod role;
 pub mod signing;
 pub mod submission;
 
 pub use desk_token::{DeskToken, TokenError};
 pub use instrument::{FormSpec, Question};
+pub use role::Role;
 pub use submission::{Channel, FieldError, RawSubmission, RespondentKind, Submission};

@@ -2,21 +2,17 @@
 //! analysis/reference/make-reference.R with survey 4.1.1 on R 4.2.2) to 1e-6 relative.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
+
+use crate::helpers::{sipas, TempDir};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn analyze(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sipas"))
-        .arg("analyze")
-        .args(args)
-        .env("SIPAS_LOG", "warn")
-        .output()
-        .unwrap()
+    sipas().arg("analyze").args(args).output().unwrap()
 }
 
 fn close(got: f64, want: f64, what: &str) {
@@ -91,8 +87,7 @@ fn every_reference_case_matches_r_survey() {
 #[test]
 fn a_simple_sample_uses_binomial_intervals() {
     // 81 of 263 satisfied: Newcombe (1998) Table I, Wilson 0.2553–0.3662, exact 0.2527–0.3676.
-    let dir = std::env::temp_dir().join(format!("sipas-an-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("analyze");
     let file = dir.join("desk.csv");
     let mut csv = String::from("agency,score\n");
     for i in 0..263 {
@@ -131,13 +126,11 @@ fn a_simple_sample_uses_binomial_intervals() {
     let v: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert!((v[0]["ci_low"].as_f64().unwrap() - 0.2527).abs() < 5e-5);
     assert!((v[0]["ci_high"].as_f64().unwrap() - 0.3676).abs() < 5e-5);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn bad_input_names_the_row_and_column_and_exits_2() {
-    let dir = std::env::temp_dir().join(format!("sipas-an-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("analyze");
     let file = dir.join("bad.csv");
     std::fs::write(&file, "stratum,w,score\nA,1,5\nA,abc,4\nB,1,3\n").unwrap();
     let f = file.to_str().unwrap();
@@ -163,5 +156,4 @@ fn bad_input_names_the_row_and_column_and_exits_2() {
         assert!(err.contains(message), "{args:?}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

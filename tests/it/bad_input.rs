@@ -1,14 +1,10 @@
 //! Every bad input of issue #2 point 6 gets a clear answer and stores nothing.
 
-use crate::helpers::{TestApp, SECRET};
+use crate::helpers::{sid, TestApp, SECRET};
 use sipas::domain::DeskToken;
 
 /// (name, token, form fields, expected status, expected words in the answer)
 type Case<'a> = (&'a str, String, Vec<(&'a str, String)>, u16, &'a str);
-
-fn sid() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
 
 #[test]
 fn bad_form_submissions_store_nothing_and_say_why_in_vietnamese() {

@@ -3,12 +3,11 @@
 
 use std::process::Command;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TempDir, TestApp};
 
 fn chromium(args: &[&str]) -> std::process::Output {
-    let profile =
-        std::env::temp_dir().join(format!("sipas-chromium-{}", uuid::Uuid::new_v4().simple()));
-    let out = Command::new("chromium")
+    let profile = TempDir::new("chromium");
+    Command::new("chromium")
         .args([
             "--headless",
             "--no-sandbox",
@@ -20,12 +19,10 @@ fn chromium(args: &[&str]) -> std::process::Output {
             "--disable-sync",
             "--hide-scrollbars",
         ])
-        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--user-data-dir={}", profile.0.display()))
         .args(args)
         .output()
-        .expect("chromium is installed (scripts/ensure-deps installs it)");
-    let _ = std::fs::remove_dir_all(&profile);
-    out
+        .expect("chromium is installed (scripts/ensure-deps installs it)")
 }
 
 #[test]
@@ -53,8 +50,8 @@ fn chromium_renders_the_form_at_phone_size_without_javascript() {
     assert_eq!(dom.matches("<legend>").count(), 7);
     assert!(dom.contains("<button type=\"submit\">Gửi đánh giá</button>"));
 
-    let shot =
-        std::env::temp_dir().join(format!("sipas-form-{}.png", uuid::Uuid::new_v4().simple()));
+    let dir = TempDir::new("shot");
+    let shot = dir.join("form.png");
     let out = chromium(&[
         "--window-size=390,844",
         &format!("--screenshot={}", shot.display()),
@@ -73,5 +70,4 @@ fn chromium_renders_the_form_at_phone_size_without_javascript() {
         top[0] > 100 && top[1] < 60 && top[2] < 60,
         "header colour {top:?}"
     );
-    let _ = std::fs::remove_file(&shot);
 }

@@ -1,4 +1,4 @@
-use crate::helpers::{submission_id, TestApp};
+use crate::helpers::{sid, submission_id, TestApp};
 
 #[test]
 fn a_rating_from_the_form_lands_whole_with_no_opinion_as_null() {
@@ -64,7 +64,7 @@ fn a_rating_from_the_form_lands_whole_with_no_opinion_as_null() {
 fn a_replayed_form_submission_stores_one_response_and_thanks_twice() {
     let app = TestApp::spawn();
     let token = app.token();
-    let sid = uuid::Uuid::new_v4().to_string();
+    let sid = sid();
     let fields = [
         ("submission_id", sid.as_str()),
         ("a.F1", "5"),
@@ -89,7 +89,7 @@ fn a_replayed_form_submission_stores_one_response_and_thanks_twice() {
 fn concurrent_double_clicks_store_one_response() {
     let app = TestApp::spawn();
     let token = app.token();
-    let sid = uuid::Uuid::new_v4().to_string();
+    let sid = sid();
     std::thread::scope(|s| {
         for _ in 0..8 {
             s.spawn(|| {
@@ -120,7 +120,7 @@ fn the_form_switches_to_english_and_keeps_answers_after_an_error() {
         "a visible switch back to Vietnamese"
     );
 
-    let sid = uuid::Uuid::new_v4().to_string();
+    let sid = sid();
     let long = "x".repeat(2001);
     let resp = app.post_form(
         &token,
@@ -160,7 +160,7 @@ fn a_revoked_desk_code_is_refused() {
         .unwrap();
     assert_eq!(page.status(), 410);
     assert!(page.text().unwrap().contains("hết hiệu lực"));
-    let sid = uuid::Uuid::new_v4().to_string();
+    let sid = sid();
     let resp = app.post_form(&old, &[("submission_id", sid.as_str()), ("a.F1", "5")]);
     assert_eq!(resp.status(), 410);
     assert_eq!(app.responses(), 0);
@@ -187,7 +187,7 @@ fn the_rate_limit_answers_429_with_retry_after() {
     let mut statuses = Vec::new();
     let mut retry_after = None;
     for _ in 0..3 {
-        let sid = uuid::Uuid::new_v4().to_string();
+        let sid = sid();
         let r = app.post_form(&token, &[("submission_id", sid.as_str()), ("a.F1", "5")]);
         statuses.push(r.status().as_u16());
         if r.status() == 429 {
@@ -217,7 +217,7 @@ fn the_per_desk_limit_holds_across_client_addresses() {
     });
     let token = app.token();
     let post = |ip: &str| {
-        let sid = uuid::Uuid::new_v4().to_string();
+        let sid = sid();
         app.http
             .post(format!("{}/q/{token}", app.base))
             .header("x-forwarded-for", ip)
@@ -236,7 +236,7 @@ fn the_per_desk_limit_holds_across_client_addresses() {
 fn a_burst_of_concurrent_ratings_with_repeats_stores_each_once() {
     let app = TestApp::spawn();
     let token = app.token();
-    let ids: Vec<String> = (0..120).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let ids: Vec<String> = (0..120).map(|_| sid()).collect();
     std::thread::scope(|s| {
         for t in 0..12 {
             let (app, token, ids) = (&app, &token, &ids);
@@ -272,7 +272,7 @@ fn the_writer_reconnects_after_the_database_drops_it_and_refuses_nothing() {
             .status()
             .as_u16()
     };
-    let first = uuid::Uuid::new_v4().to_string();
+    let first = sid();
     assert_eq!(post(&first), 200);
 
     // An administrator (or a server restart) cuts every connection to this database.
@@ -285,7 +285,7 @@ fn the_writer_reconnects_after_the_database_drops_it_and_refuses_nothing() {
 
     // Every writer lost its connection; each reconnects and retries its batch, so no rating
     // is refused, and replays still store nothing new.
-    let later: Vec<String> = (0..6).map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let later: Vec<String> = (0..6).map(|_| sid()).collect();
     for sid in &later {
         assert_eq!(post(sid), 200);
     }

@@ -1,9 +1,12 @@
-//! Test fixtures: a database per test (cloned from a migrated template), a server per test on
-//! its own port, and small helpers to read what landed in PostgreSQL.
+//! Test fixtures, one of each: a database per test (cloned from a migrated template), a server
+//! per test on its own port, the `sipas` binary, temporary folders, hidden form fields, staff
+//! sign-in, submission ids, and small helpers to read what landed in PostgreSQL.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::thread::JoinHandle;
 
@@ -11,6 +14,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use sipas::config::{RateLimit, Settings};
 use sipas::db;
+use sipas::domain::Role;
 use sipas::startup::Application;
 
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
@@ -22,12 +26,16 @@ fn server_url() -> String {
     }
 }
 
-/// The migrations and bundled seeds decide the template: change them and a new one is built.
+/// What builds the template decides its name: the migrations, the bundled seeds, and the code
+/// that migrates and seeds (`db/`, `domain/`, `startup.rs`). Change any and a new one is built.
 fn template_name() -> String {
     let mut h = DefaultHasher::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files: Vec<_> = walk(&root.join("migrations"));
     files.extend(walk(&root.join("seeds")));
+    files.extend(walk(&root.join("src/db")));
+    files.extend(walk(&root.join("src/domain")));
+    files.push(root.join("src/startup.rs"));
     files.sort();
     for f in files {
         f.hash(&mut h);
@@ -36,7 +44,7 @@ fn template_name() -> String {
     format!("sipas_tpl_{:016x}", h.finish())
 }
 
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
@@ -55,6 +63,31 @@ pub struct CountRow {
     pub n: i64,
 }
 
+#[derive(QueryableByName)]
+struct NameRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// Drops what earlier runs left behind (a test killed before its `Drop`, templates of older
+/// migrations), as crates.io's test-database crate does. A database someone is connected to
+/// belongs to a run in progress and is left alone.
+fn drop_stale_databases(admin: &mut PgConnection, current_template: &str) {
+    let stale: Vec<NameRow> = diesel::sql_query(
+        "SELECT datname::text AS name FROM pg_database d \
+         WHERE (datname LIKE 'sipas\\_t\\_%' OR datname LIKE 'sipas\\_tpl\\_%') AND datname <> $1 \
+           AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
+    )
+    .bind::<Text, _>(current_template)
+    .load(admin)
+    .unwrap();
+    for db in stale {
+        // Someone may connect in between: then it is not stale, and the drop fails harmlessly.
+        let _ =
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{}\"", db.name)).execute(admin);
+    }
+}
+
 /// Builds the template once per machine and migrations version (safe across test processes).
 fn template() -> &'static str {
     static NAME: OnceLock<String> = OnceLock::new();
@@ -65,6 +98,7 @@ fn template() -> &'static str {
         diesel::sql_query("SELECT pg_advisory_lock(727001)")
             .execute(&mut admin)
             .unwrap();
+        drop_stale_databases(&mut admin, &name);
         let exists = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
             .bind::<Text, _>(&name)
             .get_result::<CountRow>(&mut admin)
@@ -269,7 +303,169 @@ impl Drop for TestApp {
 
 /// The submission id the form page carries.
 pub fn submission_id(html: &str) -> String {
-    let marker = "name=\"submission_id\" value=\"";
-    let start = html.find(marker).expect("the form has a submission id") + marker.len();
-    html[start..start + 36].to_owned()
+    hidden(html, "submission_id")
+}
+
+/// A fresh submission id, as a form page or an API client makes one.
+pub fn sid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// The value of the hidden (or any) input `name` of a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end].to_owned()
+}
+
+/// A folder of its own under the system's temporary folder, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(what: &str) -> TempDir {
+        let dir =
+            std::env::temp_dir().join(format!("sipas-{what}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn join(&self, name: impl AsRef<Path>) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The `sipas` binary with quiet logs and none of the caller's database or secret settings.
+pub fn sipas() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sipas"));
+    cmd.env("SIPAS_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .env_remove("SIPAS_SECRET")
+        .env_remove("SIPAS_PASSWORD")
+        .env_remove("SIPAS_PUBLIC_URL")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs `cmd`, feeding `stdin`, and returns what it printed and its exit code.
+pub fn run(cmd: &mut Command, stdin: &str) -> (Option<i32>, String, String) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+impl TestDb {
+    /// The `sipas` binary pointed at this database with the tests' signing key.
+    pub fn sipas(&self) -> Command {
+        let mut cmd = sipas();
+        cmd.env("DATABASE_URL", &self.url)
+            .env("SIPAS_SECRET", SECRET);
+        cmd
+    }
+}
+
+pub const PASSWORD: &str = "a long enough password";
+
+/// Creates a staff account with `PASSWORD`.
+pub fn add_user(db: &TestDb, name: &str, role: Role, agency: Option<&str>) {
+    let mut conn = db.conn();
+    sipas::auth::accounts::set_user(&mut conn, name, PASSWORD, role, agency).unwrap();
+}
+
+/// An agency (with its own desk) at the given place in the tree.
+pub fn agency_with_desk(db: &TestDb, code: &str, parent: Option<i32>) -> (i32, i32) {
+    let mut c = db.conn();
+    let level = db::agencies::ensure_level(&mut c, "unit", "Đơn vị", "Unit", 2).unwrap();
+    let agency =
+        db::agencies::create(&mut c, code, &format!("Cơ quan {code}"), level, parent).unwrap();
+    let desk = db::desks::create(&mut c, agency, "Q1", &format!("Quầy của {code}")).unwrap();
+    (agency, desk)
+}
+
+/// A browser for staff pages: keeps cookies, does not follow redirects.
+pub struct Browser {
+    pub http: reqwest::blocking::Client,
+    base: String,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        Browser {
+            http: reqwest::blocking::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: app.base.clone(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::blocking::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .unwrap()
+    }
+
+    pub fn page(&self, path: &str) -> String {
+        self.get(path).text().unwrap()
+    }
+
+    pub fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::blocking::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .unwrap()
+    }
+
+    /// Signs in through the sign-in page, as a person would; returns the POST's response.
+    pub fn sign_in(&self, user: &str, password: &str) -> reqwest::blocking::Response {
+        let csrf = hidden(&self.page("/admin/login"), "csrf");
+        self.post(
+            "/admin/login",
+            &[
+                ("username", user),
+                ("password", password),
+                ("csrf", csrf.as_str()),
+                ("next", "/admin"),
+            ],
+        )
+    }
+
+    /// A browser already signed in as `user` (with `PASSWORD`).
+    pub fn signed_in(app: &TestApp, user: &str) -> Browser {
+        let b = Browser::new(app);
+        assert_eq!(b.sign_in(user, PASSWORD).status(), 303, "{user} signs in");
+        b
+    }
+
+    /// The CSRF token of the desk list page.
+    pub fn csrf(&self) -> String {
+        hidden(&self.page("/admin"), "csrf")
+    }
 }

@@ -1,8 +1,6 @@
 //! `sipas qr` → decode the PNG → GET the form → POST it → the rows are in PostgreSQL.
 
-use std::process::Command;
-
-use crate::helpers::{submission_id, TestApp, SECRET};
+use crate::helpers::{run, submission_id, TempDir, TestApp};
 
 fn decode_png(path: &std::path::Path) -> String {
     let img = image::open(path).unwrap().to_luma8();
@@ -12,18 +10,19 @@ fn decode_png(path: &std::path::Path) -> String {
     grids[0].decode().unwrap().1
 }
 
-fn sipas_qr(app: &TestApp, out: &std::path::Path, extra: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sipas"))
-        .arg("qr")
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .env("DATABASE_URL", &app.db.url)
-        .env("SIPAS_SECRET", SECRET)
-        .env("SIPAS_PUBLIC_URL", &app.base)
-        .env("SIPAS_LOG", "warn")
-        .output()
-        .unwrap()
+/// `sipas qr --out DIR …`: (exit code, stderr).
+fn sipas_qr(app: &TestApp, out: &TempDir, extra: &[&str]) -> (Option<i32>, String) {
+    let (code, _, stderr) = run(
+        app.db
+            .sipas()
+            .arg("qr")
+            .arg("--out")
+            .arg(&out.0)
+            .args(extra)
+            .env("SIPAS_PUBLIC_URL", &app.base),
+        "",
+    );
+    (code, stderr)
 }
 
 #[test]
@@ -44,13 +43,9 @@ fn the_whole_path_from_printed_qr_code_to_stored_rows() {
     let other = sipas::db::agencies::create(&mut conn, "OTHER", "Tỉnh khác", level, None).unwrap();
     sipas::db::desks::create(&mut conn, other, "Q1", "Quầy khác").unwrap();
 
-    let dir = tempdir();
-    let out = sipas_qr(&app, &dir, &["--agency", "T1"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = TempDir::new("qr");
+    let (code, stderr) = sipas_qr(&app, &dir, &["--agency", "T1"]);
+    assert_eq!(code, Some(0), "{stderr}");
 
     let mut index = csv::Reader::from_path(dir.join("index.csv")).unwrap();
     assert_eq!(
@@ -116,21 +111,14 @@ fn the_whole_path_from_printed_qr_code_to_stored_rows() {
         )),
         2
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn an_unknown_agency_code_is_an_error() {
     let app = TestApp::spawn();
-    let dir = tempdir();
-    let out = sipas_qr(&app, &dir, &["--agency", "NOPE"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("NOPE"));
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("sipas-qr-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    let dir = TempDir::new("qr");
+    let (code, stderr) = sipas_qr(&app, &dir, &["--agency", "NOPE"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("NOPE"), "{stderr}");
+    assert!(!dir.join("index.csv").exists(), "nothing written");
 }

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use super::qr;
 use crate::db::desks::DeskInfo;
-use crate::i18n::Lang;
-use crate::qr;
-use crate::views::{Chrome, PosterPage, Views};
+use crate::views::poster::PosterPage;
+use crate::views::{Chrome, DeskView, Lang, Views};
 
 /// The A5 poster for one desk, as a complete HTML page.
 pub fn poster_html(views: &Views, desk: &DeskInfo, url: &str) -> Result<String> {
@@ -17,7 +17,7 @@ pub fn poster_html(views: &Views, desk: &DeskInfo, url: &str) -> Result<String> 
         "poster.html",
         &PosterPage {
             chrome: Chrome::new(Lang::Vi),
-            desk,
+            desk: DeskView::from(desk),
             url,
             qr_svg: &svg,
         },

@@ -1,5 +1,9 @@
 //! The one path by which a citizen's rating is checked and stored, shared by the HTML form and
-//! the JSON API so both follow the same rules.
+//! the JSON API so both follow the same rules: rate limits (`ratelimit`), the signed desk token,
+//! `Submission::parse`, then the batching `writer`.
+
+pub mod ratelimit;
+pub mod writer;
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -7,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::db::{self, responses::PendingDesk, responses::Stored};
 use crate::domain::{Channel, DeskToken, FieldError, RawSubmission, Submission};
 use crate::state::AppState;
-use crate::writer::WriteError;
+use writer::WriteError;
 
 #[derive(Debug)]
 pub enum Rejection {
@@ -19,7 +23,8 @@ pub enum Rejection {
     RateLimited(Duration),
     /// The ingest queue is full: try again in a moment (nothing was stored).
     Busy,
-    Internal(anyhow::Error),
+    /// The database failed; nothing was stored. The cause is kept for the log.
+    Unavailable(anyhow::Error),
 }
 
 /// Rate limits, then parses, then stores. Nothing is written unless every check passes.
@@ -52,7 +57,7 @@ pub async fn submit(
         .await
         .map_err(|e| match e {
             WriteError::Busy => Rejection::Busy,
-            other => Rejection::Internal(other.into()),
+            other => Rejection::Unavailable(other.into()),
         })?;
     match stored {
         Stored::DeskRevoked => Err(Rejection::Revoked),
@@ -61,7 +66,9 @@ pub async fn submit(
     }
 }
 
-/// Resolves a token to its desk for showing the form: `None` for forged or revoked tokens.
+/// Resolves a token to its desk for showing the form. The signed token is the authority here,
+/// which is why this reads the desk without a staff `Scope`: the page shows only the desk's
+/// public name.
 pub async fn desk_for_token(
     state: &AppState,
     token: &str,
@@ -69,7 +76,7 @@ pub async fn desk_for_token(
     let t = DeskToken::verify(token, &state.key).map_err(|_| Rejection::BadToken)?;
     let desk = db::run(&state.pool, move |conn| db::desks::find(conn, t.desk_id))
         .await
-        .map_err(|e| Rejection::Internal(e.into()))?
+        .map_err(|e| Rejection::Unavailable(e.into()))?
         .ok_or(Rejection::BadToken)?;
     if desk.key_version != t.key_version || !desk.active {
         return Err(Rejection::Revoked);

@@ -65,6 +65,8 @@ pub struct Texts {
     pub wrong_type: &'static str,
     pub too_large: &'static str,
     pub internal: &'static str,
+    pub not_found_title: &'static str,
+    pub not_found: &'static str,
     pub poster_instruction: &'static str,
     pub poster_title: &'static str,
 }
@@ -93,6 +95,8 @@ pub static VI: Texts = Texts {
     wrong_type: "Phiếu phải được gửi từ trang đánh giá. Vui lòng tải lại trang và gửi lại.",
     too_large: "Nội dung gửi lên quá lớn. Vui lòng rút gọn góp ý và gửi lại.",
     internal: "Hệ thống đang bận, đánh giá chưa được lưu. Vui lòng gửi lại sau ít phút.",
+    not_found_title: "Không tìm thấy trang",
+    not_found: "Không tìm thấy trang này. Nếu Ông/Bà muốn đánh giá, vui lòng quét mã QR tại quầy.",
     poster_instruction: "Quét mã QR bằng điện thoại để đánh giá sự phục vụ — chưa đến một phút, không cần ghi tên.",
     poster_title: "Ông/Bà hài lòng với sự phục vụ hôm nay?",
 };
@@ -121,6 +125,8 @@ pub static EN: Texts = Texts {
     wrong_type: "Please send the form from the rating page. Reload the page and send again.",
     too_large: "What was sent is too large. Please shorten the comment and send again.",
     internal: "The system is busy and the rating was not saved. Please try again in a few minutes.",
+    not_found_title: "Page not found",
+    not_found: "This page does not exist. To rate a service, please scan the QR code at the desk.",
     poster_instruction: "Scan the QR code with your phone to rate the service: under a minute, anonymous.",
     poster_title: "Satisfied with today's service?",
 };

@@ -1,18 +1,18 @@
 //! Staff accounts from the command line: checked input, argon2id hashes.
 
 use anyhow::{bail, Result};
-use diesel::PgConnection;
 use rand::RngCore;
 
-use crate::db;
-use crate::domain::session;
+use super::password;
+use crate::db::{self, Conn};
+use crate::domain::Role;
 
 /// Creates or updates a user; returns whether it is new. Errors name the offending argument.
 pub fn set_user(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     username: &str,
-    password: &str,
-    role: &str,
+    new_password: &str,
+    role: Role,
     agency: Option<&str>,
 ) -> Result<bool> {
     let username = username.trim().to_lowercase();
@@ -23,31 +23,30 @@ pub fn set_user(
     {
         bail!("username must be 3-64 characters of a-z, 0-9, '.', '_', '-'");
     }
-    if let Err(why) = session::check_new_password(password) {
+    if let Err(why) = password::check_new_password(new_password) {
         bail!("{why}");
     }
     let agency_id = match (role, agency) {
-        ("admin", None) => None,
-        ("admin", Some(_)) => bail!("--agency is only for --role agency"),
-        ("agency", Some(code)) => match db::agencies::id_by_code(conn, code)? {
+        (Role::Admin, None) => None,
+        (Role::Admin, Some(_)) => bail!("--agency is only for --role agency"),
+        (Role::Agency, Some(code)) => match db::agencies::id_by_code(conn, code)? {
             Some(id) => Some(id),
             None => bail!("no agency has the code '{code}'"),
         },
-        ("agency", None) => bail!("--role agency needs --agency CODE"),
-        (other, _) => bail!("--role must be 'admin' or 'agency', not '{other}'"),
+        (Role::Agency, None) => bail!("--role agency needs --agency CODE"),
     };
-    let hash = session::hash_password(password)?;
+    let hash = password::hash_password(new_password)?;
     Ok(db::users::upsert(conn, &username, &hash, role, agency_id)?)
 }
 
 /// Creates the demo's `admin` user with a random password, once. Returns the password when created.
-pub fn ensure_demo_admin(conn: &mut PgConnection) -> Result<Option<String>> {
+pub fn ensure_demo_admin(conn: &mut Conn) -> Result<Option<String>> {
     if db::users::by_username(conn, "admin")?.is_some() {
         return Ok(None);
     }
     let mut bytes = [0u8; 9];
     rand::thread_rng().fill_bytes(&mut bytes);
     let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    set_user(conn, "admin", &password, "admin", None)?;
+    set_user(conn, "admin", &password, Role::Admin, None)?;
     Ok(Some(password))
 }

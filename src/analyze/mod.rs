@@ -2,7 +2,7 @@
 //! estimates a proportion (`--measure`), a mean, a total or a ratio, overall or per group
 //! (`--by`), for a simple sample (binomial intervals) or a survey design (Taylor linearisation).
 //!
-//! Bad input is one line naming the row and the column, and exit status 2 (see `cli.rs`).
+//! Bad input is one line naming the row and the column, and exit status 2 (see `cli/analyze.rs`).
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -116,7 +116,31 @@ fn find(headers: &csv::StringRecord, name: &str) -> Result<usize> {
 pub fn run(input: impl Read, opts: &Options) -> Result<Vec<ResultRow>> {
     analysis::error::check_level(opts.level).map_err(|e| anyhow!("--level: {e}"))?;
     let design = opts.is_design() || matches!(opts.method, Some(Method::Logit | Method::Beta));
-    let simple_method = match (opts.method, &opts.target) {
+    let simple_method = simple_method(opts, design)?;
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
+    let headers = reader
+        .headers()
+        .context("cannot read the header row")?
+        .clone();
+    let cols = columns(&headers, opts)?;
+    let mut tallies = Tallies::new(cols.cluster.is_some());
+    for (i, record) in reader.records().enumerate() {
+        // Row numbers as a spreadsheet shows them: the header is row 1.
+        let row = i + 2;
+        let record = record.map_err(|e| anyhow!("row {row}: {e}"))?;
+        let fields = Row {
+            number: row,
+            record: &record,
+            headers: &headers,
+        };
+        tallies.add(&fields, &cols, opts, design)?;
+    }
+    tallies.estimate(opts, design, simple_method)
+}
+
+/// The binomial method for a simple sample, or `None` with a design (or for a mean).
+fn simple_method(opts: &Options, design: bool) -> Result<Option<Method>> {
+    Ok(match (opts.method, &opts.target) {
         (
             Some(
                 m @ (Method::Wilson
@@ -135,96 +159,114 @@ pub fn run(input: impl Read, opts: &Options) -> Result<Vec<ResultRow>> {
         (Some(_), _) => bail!("--method applies to --measure only"),
         (None, Target::Measure { .. }) if !design => Some(Method::Wilson),
         (None, _) => None,
-    };
+    })
+}
 
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-    let headers = reader
-        .headers()
-        .context("cannot read the header row")?
-        .clone();
-    let (value_col, denominator_col) = match &opts.target {
+/// Where each named column is; a name not in the header is an error naming it.
+fn columns(headers: &csv::StringRecord, opts: &Options) -> Result<Columns> {
+    let (value, denominator) = match &opts.target {
         Target::Measure { column, .. } | Target::Mean { column } | Target::Total { column } => {
-            (find(&headers, column)?, None)
+            (find(headers, column)?, None)
         }
         Target::Ratio {
             numerator,
             denominator,
-        } => (
-            find(&headers, numerator)?,
-            Some(find(&headers, denominator)?),
-        ),
+        } => (find(headers, numerator)?, Some(find(headers, denominator)?)),
     };
-    let cols = Columns {
-        value: value_col,
-        denominator: denominator_col,
-        strata: opts
-            .strata
-            .as_deref()
-            .map(|c| find(&headers, c))
-            .transpose()?,
-        cluster: opts
-            .cluster
-            .as_deref()
-            .map(|c| find(&headers, c))
-            .transpose()?,
-        weight: opts
-            .weight
-            .as_deref()
-            .map(|c| find(&headers, c))
-            .transpose()?,
-        fpc: opts.fpc.as_deref().map(|c| find(&headers, c)).transpose()?,
-        by: opts.by.as_deref().map(|c| find(&headers, c)).transpose()?,
-    };
-    let name = |i: usize| headers.get(i).unwrap_or("?").to_owned();
+    let optional = |c: &Option<String>| c.as_deref().map(|c| find(headers, c)).transpose();
+    Ok(Columns {
+        value,
+        denominator,
+        strata: optional(&opts.strata)?,
+        cluster: optional(&opts.cluster)?,
+        weight: optional(&opts.weight)?,
+        fpc: optional(&opts.fpc)?,
+        by: optional(&opts.by)?,
+    })
+}
 
-    let mut acc = TaylorAccumulator::new(cols.cluster.is_some());
-    let mut strata_ids: HashMap<String, u32> = HashMap::new();
-    let mut cluster_ids: HashMap<u32, HashMap<String, u64>> = HashMap::new();
-    let mut clusters_seen: u64 = 0;
-    let mut groups: HashMap<String, u32> = HashMap::new();
-    let mut group_names: Vec<String> = Vec::new();
-    // Simple-sample tallies per group: (valid n, successes, Σy, Σy²).
-    let mut simple: Vec<(u64, u64, f64, f64)> = Vec::new();
+/// One data row, for reading fields with errors that name the row and the column.
+struct Row<'a> {
+    number: usize,
+    record: &'a csv::StringRecord,
+    headers: &'a csv::StringRecord,
+}
 
-    for (i, record) in reader.records().enumerate() {
-        // Row numbers as a spreadsheet shows them: the header is row 1.
-        let row = i + 2;
-        let record = record.map_err(|e| anyhow!("row {row}: {e}"))?;
-        let field = |c: usize| record.get(c).unwrap_or("").trim();
-        let number = |c: usize| -> Result<Option<f64>> {
-            let s = field(c);
-            if s.is_empty() || s == "NA" {
-                return Ok(None);
-            }
-            match s.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(Some(v)),
-                _ => bail!(
-                    "row {row}, column '{}': '{}' is not a number",
-                    name(c),
-                    clip(s)
-                ),
-            }
-        };
-        let group = match cols.by {
-            Some(c) => match groups.get(field(c)) {
-                Some(&g) => g,
-                None => {
-                    let g = groups.len() as u32;
-                    groups.insert(field(c).to_owned(), g);
-                    group_names.push(field(c).to_owned());
-                    simple.push((0, 0, 0.0, 0.0));
-                    g
-                }
-            },
-            None => {
-                if simple.is_empty() {
-                    simple.push((0, 0, 0.0, 0.0));
-                    group_names.push(String::new());
-                }
-                0
-            }
-        };
-        let value = number(cols.value)?;
+impl Row<'_> {
+    fn field(&self, c: usize) -> &str {
+        self.record.get(c).unwrap_or("").trim()
+    }
+
+    fn name(&self, c: usize) -> &str {
+        self.headers.get(c).unwrap_or("?")
+    }
+
+    /// A number, or `None` for an empty cell or `NA`.
+    fn number(&self, c: usize) -> Result<Option<f64>> {
+        let s = self.field(c);
+        if s.is_empty() || s == "NA" {
+            return Ok(None);
+        }
+        match s.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(Some(v)),
+            _ => bail!(
+                "row {}, column '{}': '{}' is not a number",
+                self.number,
+                self.name(c),
+                clip(s)
+            ),
+        }
+    }
+}
+
+/// Ids assigned to labels in order of first appearance.
+#[derive(Default)]
+struct Labels {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Labels {
+    fn id(&mut self, label: &str) -> (u32, bool) {
+        if let Some(&id) = self.ids.get(label) {
+            return (id, false);
+        }
+        let id = self.names.len() as u32;
+        self.ids.insert(label.to_owned(), id);
+        self.names.push(label.to_owned());
+        (id, true)
+    }
+}
+
+/// Everything read so far: the design accumulator, or simple tallies per group.
+struct Tallies {
+    acc: TaylorAccumulator,
+    strata: Labels,
+    /// Clusters are nested in strata: the same label in two strata is two PSUs.
+    clusters: HashMap<u32, Labels>,
+    clusters_seen: u64,
+    cluster_ids: HashMap<(u32, u32), u64>,
+    groups: Labels,
+    /// Simple-sample tallies per group: (valid n, successes, Σy, Σy²).
+    simple: Vec<(u64, u64, f64, f64)>,
+}
+
+impl Tallies {
+    fn new(clustered: bool) -> Tallies {
+        Tallies {
+            acc: TaylorAccumulator::new(clustered),
+            strata: Labels::default(),
+            clusters: HashMap::new(),
+            clusters_seen: 0,
+            cluster_ids: HashMap::new(),
+            groups: Labels::default(),
+            simple: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, row: &Row, cols: &Columns, opts: &Options, design: bool) -> Result<()> {
+        let group = self.group(row, cols);
+        let value = row.number(cols.value)?;
         let (y, x) = match (&opts.target, value) {
             (_, None) => (0.0, 0.0),
             (Target::Measure { threshold, .. }, Some(v)) => {
@@ -232,7 +274,7 @@ pub fn run(input: impl Read, opts: &Options) -> Result<Vec<ResultRow>> {
             }
             (Target::Mean { .. } | Target::Total { .. }, Some(v)) => (v, 1.0),
             (Target::Ratio { .. }, Some(v)) => {
-                match number(cols.denominator.expect("ratio has a denominator"))? {
+                match row.number(cols.denominator.expect("ratio has a denominator"))? {
                     Some(d) => (v, d),
                     None => (0.0, 0.0),
                 }
@@ -240,116 +282,155 @@ pub fn run(input: impl Read, opts: &Options) -> Result<Vec<ResultRow>> {
         };
         if !design {
             if value.is_some() {
-                let s = &mut simple[group as usize];
+                let s = &mut self.simple[group as usize];
                 s.0 += 1;
                 s.1 += (y == 1.0) as u64;
                 s.2 += y;
                 s.3 += y * y;
             }
-            continue;
+            return Ok(());
         }
         let weight = match cols.weight {
-            Some(c) => match number(c)? {
+            Some(c) => match row.number(c)? {
                 Some(w) if w >= 0.0 => w,
-                Some(w) => bail!("row {row}, column '{}': weight {w} is negative", name(c)),
-                None => bail!("row {row}, column '{}': the weight is empty", name(c)),
+                Some(w) => bail!(
+                    "row {}, column '{}': weight {w} is negative",
+                    row.number,
+                    row.name(c)
+                ),
+                None => bail!(
+                    "row {}, column '{}': the weight is empty",
+                    row.number,
+                    row.name(c)
+                ),
             },
             None => 1.0,
         };
-        let stratum = match cols.strata {
-            Some(c) => match strata_ids.get(field(c)) {
-                Some(&h) => h,
-                None => {
-                    let h = strata_ids.len() as u32;
-                    strata_ids.insert(field(c).to_owned(), h);
-                    h
-                }
-            },
-            None => 0,
-        };
-        // Clusters are nested in strata: the same label in two strata is two PSUs.
-        let psu = cols.cluster.map(|c| {
-            let within = cluster_ids.entry(stratum).or_default();
-            match within.get(field(c)) {
-                Some(&p) => p,
-                None => {
-                    clusters_seen += 1;
-                    within.insert(field(c).to_owned(), clusters_seen);
-                    clusters_seen
-                }
-            }
-        });
+        let stratum = cols.strata.map_or(0, |c| self.strata.id(row.field(c)).0);
+        let psu = cols.cluster.map(|c| self.psu(stratum, row.field(c)));
         let pop_size = match cols.fpc {
-            Some(c) => match number(c)? {
+            Some(c) => match row.number(c)? {
                 Some(n) if n > 0.0 => Some(n),
                 _ => bail!(
-                    "row {row}, column '{}': the population size must be a positive number",
-                    name(c)
+                    "row {}, column '{}': the population size must be a positive number",
+                    row.number,
+                    row.name(c)
                 ),
             },
             None => None,
         };
         let values = [(group as usize, y, x)];
-        acc.add(&Observation {
-            stratum,
-            psu,
-            weight,
-            pop_size,
-            domain: group,
-            values: &values,
-        })
-        .map_err(|e| anyhow!("row {row}: {e}"))?;
-    }
-    if group_names.is_empty() {
-        bail!("the file has no data rows");
+        self.acc
+            .add(&Observation {
+                stratum,
+                psu,
+                weight,
+                pop_size,
+                domain: group,
+                values: &values,
+            })
+            .map_err(|e| anyhow!("row {}: {e}", row.number))
     }
 
-    let lonely = match opts.lonely_psu {
+    /// The row's group (0 without `--by`), creating its tallies on first sight.
+    fn group(&mut self, row: &Row, cols: &Columns) -> u32 {
+        let label = cols.by.map_or("", |c| row.field(c));
+        let (g, new) = self.groups.id(label);
+        if new {
+            self.simple.push((0, 0, 0.0, 0.0));
+        }
+        g
+    }
+
+    /// A PSU id unique across strata.
+    fn psu(&mut self, stratum: u32, label: &str) -> u64 {
+        let (local, new) = self.clusters.entry(stratum).or_default().id(label);
+        if new {
+            self.clusters_seen += 1;
+            self.cluster_ids
+                .insert((stratum, local), self.clusters_seen);
+        }
+        self.cluster_ids[&(stratum, local)]
+    }
+
+    /// One row per group, in R's `svyby` order.
+    fn estimate(
+        &self,
+        opts: &Options,
+        design: bool,
+        simple_method: Option<Method>,
+    ) -> Result<Vec<ResultRow>> {
+        let names = &self.groups.names;
+        if names.is_empty() {
+            bail!("the file has no data rows");
+        }
+        let mut order: Vec<usize> = (0..names.len()).collect();
+        sort_groups(&mut order, names);
+        order
+            .into_iter()
+            .map(|g| {
+                let group = opts.by.as_ref().map(|_| names[g].clone());
+                if design {
+                    design_row(&self.acc, g, group, opts)
+                } else {
+                    simple_row(
+                        group,
+                        self.simple[g],
+                        &opts.target,
+                        simple_method,
+                        opts.level,
+                    )
+                }
+            })
+            .collect()
+    }
+}
+
+fn lonely_psu(l: Lonely) -> LonelyPsu {
+    match l {
         Lonely::Fail => LonelyPsu::Fail,
         Lonely::Certainty => LonelyPsu::Certainty,
         Lonely::Remove => LonelyPsu::Remove,
         Lonely::Adjust => LonelyPsu::Adjust,
         Lonely::Average => LonelyPsu::Average,
-    };
-    let mut order: Vec<usize> = (0..group_names.len()).collect();
-    sort_groups(&mut order, &group_names);
-    let mut out = Vec::with_capacity(order.len());
-    for g in order {
-        let group = opts.by.as_ref().map(|_| group_names[g].clone());
-        let row = if design {
-            let est = match &opts.target {
-                Target::Measure { .. } | Target::Mean { .. } => acc.mean(g, lonely),
-                Target::Total { .. } => acc.total(g, lonely),
-                Target::Ratio { .. } => acc.ratio(g, lonely),
-            }
-            .map_err(|e| anyhow!("{}{e}", group_label(&group)))?;
-            let ci = match &opts.target {
-                Target::Measure { .. } => {
-                    let m = match opts.method {
-                        Some(Method::Beta) => DesignMethod::Beta,
-                        _ => DesignMethod::Logit,
-                    };
-                    design_interval(&est, m, opts.level)
-                }
-                _ => mean_interval(&est, opts.level),
-            }
-            .map_err(|e| anyhow!("{}{e}", group_label(&group)))?;
-            ResultRow {
-                group,
-                estimate: est.estimate,
-                se: est.se,
-                ci_low: ci.low,
-                ci_high: ci.high,
-                n: est.n,
-                df: Some(est.df),
-                deff: est.deff.filter(|d| d.is_finite()),
-            }
-        } else {
-            simple_row(group, simple[g], &opts.target, simple_method, opts.level)?
-        };
-        out.push(row);
     }
-    Ok(out)
+}
+
+/// A design-based estimate with its interval (logit or beta for a share, t for the rest).
+fn design_row(
+    acc: &TaylorAccumulator,
+    g: usize,
+    group: Option<String>,
+    opts: &Options,
+) -> Result<ResultRow> {
+    let lonely = lonely_psu(opts.lonely_psu);
+    let est = match &opts.target {
+        Target::Measure { .. } | Target::Mean { .. } => acc.mean(g, lonely),
+        Target::Total { .. } => acc.total(g, lonely),
+        Target::Ratio { .. } => acc.ratio(g, lonely),
+    }
+    .map_err(|e| anyhow!("{}{e}", group_label(&group)))?;
+    let ci = match &opts.target {
+        Target::Measure { .. } => {
+            let m = match opts.method {
+                Some(Method::Beta) => DesignMethod::Beta,
+                _ => DesignMethod::Logit,
+            };
+            design_interval(&est, m, opts.level)
+        }
+        _ => mean_interval(&est, opts.level),
+    }
+    .map_err(|e| anyhow!("{}{e}", group_label(&group)))?;
+    Ok(ResultRow {
+        group,
+        estimate: est.estimate,
+        se: est.se,
+        ci_low: ci.low,
+        ci_high: ci.high,
+        n: est.n,
+        df: Some(est.df),
+        deff: est.deff.filter(|d| d.is_finite()),
+    })
 }
 
 fn group_label(group: &Option<String>) -> String {

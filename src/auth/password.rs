@@ -1,0 +1,54 @@
+//! Staff passwords: argon2id hashes, and the rule for a new password.
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?
+        .to_string())
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Checks a new password: long enough to resist guessing, not absurdly long.
+pub fn check_new_password(password: &str) -> Result<(), &'static str> {
+    match password.chars().count() {
+        0..=11 => Err("the password must have at least 12 characters"),
+        12..=256 => Ok(()),
+        _ => Err("the password must have at most 256 characters"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(check_new_password("short").is_err());
+        assert!(check_new_password(&"x".repeat(11)).is_err());
+        assert!(check_new_password(&"x".repeat(12)).is_ok());
+        assert!(check_new_password(&"x".repeat(257)).is_err());
+    }
+}

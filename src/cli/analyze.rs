@@ -1,0 +1,88 @@
+//! `sipas analyze`: estimates from a CSV file; needs no database.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+use crate::analyze;
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["measure", "mean", "total", "ratio"])))]
+pub struct Args {
+    /// CSV file with a header row (`-` for standard input).
+    #[arg(long)]
+    input: PathBuf,
+    /// Share of non-empty values at or above --threshold.
+    #[arg(long)]
+    measure: Option<String>,
+    #[arg(long, default_value_t = 4.0, requires = "measure")]
+    threshold: f64,
+    /// Mean of the column.
+    #[arg(long)]
+    mean: Option<String>,
+    /// Population total of the column (needs a design).
+    #[arg(long)]
+    total: Option<String>,
+    /// Ratio of this column's total to --denominator's total (needs a design).
+    #[arg(long, requires = "denominator")]
+    ratio: Option<String>,
+    #[arg(long, requires = "ratio")]
+    denominator: Option<String>,
+    #[arg(long)]
+    strata: Option<String>,
+    /// PSU (cluster) column; clusters are nested in strata.
+    #[arg(long)]
+    cluster: Option<String>,
+    #[arg(long)]
+    weight: Option<String>,
+    /// Stratum population size (PSUs in the population with --cluster), as R's svydesign(fpc=).
+    #[arg(long)]
+    fpc: Option<String>,
+    /// One result per value of this column (domain estimates, like R's svyby).
+    #[arg(long)]
+    by: Option<String>,
+    #[arg(long, value_enum)]
+    method: Option<analyze::Method>,
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    #[arg(long, value_enum, default_value = "fail")]
+    lonely_psu: analyze::Lonely,
+    #[arg(long, value_enum, default_value = "table")]
+    format: analyze::Format,
+}
+
+pub fn run(a: Args) -> Result<()> {
+    let target = match (a.measure, a.mean, a.total, a.ratio, a.denominator) {
+        (Some(column), ..) => analyze::Target::Measure {
+            column,
+            threshold: a.threshold,
+        },
+        (_, Some(column), ..) => analyze::Target::Mean { column },
+        (_, _, Some(column), ..) => analyze::Target::Total { column },
+        (_, _, _, Some(numerator), Some(denominator)) => analyze::Target::Ratio {
+            numerator,
+            denominator,
+        },
+        _ => bail!("give one of --measure, --mean, --total, --ratio"),
+    };
+    let opts = analyze::Options {
+        target,
+        strata: a.strata,
+        cluster: a.cluster,
+        weight: a.weight,
+        fpc: a.fpc,
+        by: a.by,
+        method: a.method,
+        level: a.level,
+        lonely_psu: a.lonely_psu,
+    };
+    let rows = if a.input.as_os_str() == "-" {
+        analyze::run(std::io::stdin().lock(), &opts)?
+    } else {
+        let file = std::fs::File::open(&a.input)
+            .with_context(|| format!("cannot open {}", a.input.display()))?;
+        analyze::run(std::io::BufReader::new(file), &opts)?
+    };
+    print!("{}", analyze::render(&rows, a.format)?);
+    Ok(())
+}

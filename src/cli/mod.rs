@@ -1,0 +1,86 @@
+//! The `sipas` command line: one file per subcommand (serve, migrate, demo, qr, user,
+//! rotate-key, analyze). Each parses its arguments with clap, then calls the feature modules.
+
+mod analyze;
+mod demo;
+mod migrate;
+mod qr;
+mod rotate_key;
+mod serve;
+mod user;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+
+#[derive(Parser)]
+#[command(
+    name = "sipas",
+    version,
+    about = "SIPAS: satisfaction with public administrative services"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application (address from SIPAS_BIND, default 127.0.0.1:8080).
+    Serve,
+    /// Create the database if needed and apply pending migrations.
+    Migrate,
+    /// Load a demo province (agencies, desks, synthetic responses); with --serve, then serve it.
+    Demo(demo::Args),
+    /// Write QR codes and A5 posters for every desk: <desk-id>.svg/.png/.html and index.csv.
+    Qr(qr::Args),
+    /// Create a staff account, or set a new password (ending its sessions). The password is read
+    /// from SIPAS_PASSWORD or, if unset, from the first line of standard input.
+    User(user::Args),
+    /// Estimate a share, mean, total or ratio from a CSV file, for a simple sample or a survey design.
+    Analyze(Box<analyze::Args>),
+    /// Revoke every printed QR code of a desk by moving it to a new key version.
+    RotateKey(rotate_key::Args),
+}
+
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sipas: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SIPAS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn run(command: Command) -> Result<()> {
+    // `analyze` reads a file and needs no settings or database.
+    let command = match command {
+        Command::Analyze(args) => return analyze::run(*args),
+        other => other,
+    };
+    let settings = Settings::from_env()?;
+    match command {
+        Command::Analyze(_) => unreachable!("handled above"),
+        Command::Serve => serve::run(settings, None),
+        Command::Migrate => migrate::run(&settings),
+        Command::Demo(args) => demo::run(args, settings),
+        Command::Qr(args) => qr::run(args, &settings),
+        Command::User(args) => user::run(args, &settings),
+        Command::RotateKey(args) => rotate_key::run(args, &settings),
+    }
+}

@@ -1,0 +1,53 @@
+//! `sipas user NAME --role admin|agency [--agency CODE]`: create a staff account or set a new
+//! password (ending the user's sessions). The password never appears on the command line.
+
+use anyhow::Result;
+
+use crate::auth::accounts;
+use crate::config::Settings;
+use crate::db;
+use crate::domain::Role;
+use crate::startup::prepare_database;
+
+#[derive(clap::Args)]
+pub struct Args {
+    username: String,
+    /// `admin` (Home Affairs: every agency) or `agency` (one agency and those below it).
+    #[arg(long, default_value = "admin", value_parser = parse_role)]
+    role: Role,
+    /// The agency of an `agency` user.
+    #[arg(long)]
+    agency: Option<String>,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+        .map_err(|e: crate::domain::role::UnknownRole| e.to_string())
+}
+
+pub fn run(a: Args, settings: &Settings) -> Result<()> {
+    let password = match std::env::var("SIPAS_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let prepared = prepare_database(settings)?;
+    let mut conn = db::connect(&prepared.database_url)?;
+    let created = accounts::set_user(
+        &mut conn,
+        &a.username,
+        &password,
+        a.role,
+        a.agency.as_deref(),
+    )?;
+    println!(
+        "{} user '{}' ({})",
+        if created { "created" } else { "updated" },
+        a.username,
+        a.role
+    );
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! The ingest writer: desk submissions from all request handlers go through a bounded queue to
+//! a few writer threads, each with its own PostgreSQL connection. A writer takes everything
+//! queued (up to `MAX_BATCH`) and stores it with one statement, then answers each request.
+//!
+//! Under light load a batch is one rating and adds no delay; under heavy load one commit
+//! serves dozens of ratings. A request is acknowledged only after its batch committed, so
+//! nothing acknowledged is lost; a full queue answers "busy" (503) instead of growing.
+
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::db::{self, responses::PendingDesk, responses::Stored, Conn, QueryError};
+
+pub const MAX_BATCH: usize = 128;
+/// Submissions that may wait for a writer before new ones are answered "busy".
+pub const DEFAULT_QUEUE: usize = 8_192;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WriteError {
+    #[error("the ingest queue is full")]
+    Busy,
+    #[error("the writer stopped")]
+    Stopped,
+    #[error("cannot reach the database")]
+    Unreachable,
+    #[error("the database refused or lost the batch")]
+    Database(#[source] Arc<QueryError>),
+}
+
+struct Job {
+    pending: PendingDesk,
+    reply: oneshot::Sender<Result<Stored, WriteError>>,
+}
+
+pub struct Writer {
+    tx: SyncSender<Job>,
+}
+
+impl Writer {
+    /// Starts `threads` writers on `database_url` for the instrument `instrument_id`, with room
+    /// for `queue` waiting submissions.
+    pub fn start(database_url: &str, instrument_id: i32, threads: usize, queue: usize) -> Writer {
+        let (tx, rx) = sync_channel::<Job>(queue.max(1));
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads.max(1) {
+            let rx = Arc::clone(&rx);
+            let url = database_url.to_owned();
+            std::thread::Builder::new()
+                .name(format!("sipas-writer-{i}"))
+                .spawn(move || run(&url, instrument_id, &rx))
+                .expect("cannot start a writer thread");
+        }
+        Writer { tx }
+    }
+
+    /// Queues one submission and waits for its batch to commit.
+    pub async fn submit(&self, pending: PendingDesk) -> Result<Stored, WriteError> {
+        let (reply, answer) = oneshot::channel();
+        match self.tx.try_send(Job { pending, reply }) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(WriteError::Busy),
+            Err(TrySendError::Disconnected(_)) => return Err(WriteError::Stopped),
+        }
+        answer.await.map_err(|_| WriteError::Stopped)?
+    }
+}
+
+fn next_batch(rx: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
+    let rx = rx.lock().unwrap_or_else(|e| e.into_inner());
+    let first = rx.recv().ok()?;
+    let mut jobs = vec![first];
+    while jobs.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(j) => jobs.push(j),
+            Err(_) => break,
+        }
+    }
+    Some(jobs)
+}
+
+fn run(url: &str, instrument_id: i32, rx: &Mutex<Receiver<Job>>) {
+    let mut conn: Option<Conn> = None;
+    while let Some(jobs) = next_batch(rx) {
+        let pending: Vec<&PendingDesk> = jobs.iter().map(|j| &j.pending).collect();
+        match store_with_reconnect(&mut conn, url, instrument_id, &pending) {
+            Ok(results) => {
+                for (job, r) in jobs.into_iter().zip(results) {
+                    let _ = job.reply.send(r.map_err(WriteError::Database));
+                }
+            }
+            Err(e) => {
+                for job in jobs {
+                    let _ = job.reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// One retry on a fresh connection: a server restart or an administrator's
+/// `pg_terminate_backend` should cost a reconnect, not a refused rating. Retrying is safe: a
+/// batch that did commit before the connection dropped is recognised by its ids.
+fn store_with_reconnect(
+    conn: &mut Option<Conn>,
+    url: &str,
+    instrument_id: i32,
+    pending: &[&PendingDesk],
+) -> Result<Vec<db::responses::BatchResult>, WriteError> {
+    let mut last = WriteError::Unreachable;
+    for attempt in 0..2u64 {
+        if conn.is_none() {
+            match db::connect(url) {
+                Ok(c) => *conn = Some(c),
+                Err(e) => {
+                    tracing::error!(error = %e, "writer cannot connect");
+                    std::thread::sleep(Duration::from_millis(200 * (attempt + 1)));
+                    continue;
+                }
+            }
+        }
+        let c = conn.as_mut().expect("connected above");
+        match db::responses::store_desk_batch(c, instrument_id, pending) {
+            Ok(results) => return Ok(results),
+            Err(e) => {
+                // libpq does not always classify a dropped connection: ask it.
+                let alive = db::ping(c).is_ok();
+                tracing::warn!(error = %e, alive, "storing a batch failed");
+                last = WriteError::Database(Arc::new(e));
+                if alive {
+                    break; // the connection is fine; the statement itself failed
+                }
+                *conn = None;
+            }
+        }
+    }
+    Err(last)
+}

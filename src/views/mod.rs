@@ -1,0 +1,110 @@
+//! Templates, compiled into the binary and parsed once. Every page has its own serialisable
+//! context type (`citizen`, `staff`, `poster`), never a database row; HTML templates end in
+//! `.html`, so tera escapes every value. Only this module knows tera.
+
+pub mod citizen;
+pub mod i18n;
+pub mod poster;
+pub mod staff;
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+pub use i18n::{Lang, Texts};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("style.css", include_str!("../../templates/style.css")),
+    ("base.html", include_str!("../../templates/base.html")),
+    ("form.html", include_str!("../../templates/form.html")),
+    ("thanks.html", include_str!("../../templates/thanks.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+    ("poster.html", include_str!("../../templates/poster.html")),
+    (
+        "admin_base.html",
+        include_str!("../../templates/admin_base.html"),
+    ),
+    (
+        "admin_login.html",
+        include_str!("../../templates/admin_login.html"),
+    ),
+    (
+        "admin_desks.html",
+        include_str!("../../templates/admin_desks.html"),
+    ),
+];
+
+pub struct Views {
+    tera: Tera,
+}
+
+static SHARED: OnceLock<Views> = OnceLock::new();
+
+impl Views {
+    /// The templates, parsed on first use. They are constants of the binary, so one parsed copy
+    /// serves the whole process, including error responses built without the app's state.
+    /// `startup` calls this first, so a broken template stops the start, not a request.
+    pub fn shared() -> anyhow::Result<&'static Views> {
+        if let Some(v) = SHARED.get() {
+            return Ok(v);
+        }
+        let loaded = Views::load()?;
+        Ok(SHARED.get_or_init(|| loaded))
+    }
+
+    fn load() -> anyhow::Result<Views> {
+        let mut tera = Tera::default();
+        tera.add_raw_templates(TEMPLATES.iter().copied())?;
+        tera.autoescape_on(vec![".html"]);
+        Ok(Views { tera })
+    }
+
+    pub fn render<T: Serialize>(&self, name: &str, page: &T) -> anyhow::Result<String> {
+        let ctx = Context::from_serialize(page)?;
+        Ok(self.tera.render(name, &ctx)?)
+    }
+}
+
+/// Shared by every citizen page.
+#[derive(Serialize)]
+pub struct Chrome {
+    pub lang: &'static str,
+    pub other_lang: &'static str,
+    pub t: &'static Texts,
+}
+
+impl Chrome {
+    pub fn new(lang: Lang) -> Chrome {
+        Chrome {
+            lang: lang.code(),
+            other_lang: lang.other().code(),
+            t: lang.texts(),
+        }
+    }
+}
+
+/// A desk as pages show it: names and codes for people, the id for links. Built from the
+/// database's `DeskInfo`, so a new column there never reaches a template by accident.
+#[derive(Serialize)]
+pub struct DeskView {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub key_version: i16,
+    pub agency_code: String,
+    pub agency_name: String,
+}
+
+impl From<&crate::db::desks::DeskInfo> for DeskView {
+    fn from(d: &crate::db::desks::DeskInfo) -> DeskView {
+        DeskView {
+            id: d.id,
+            code: d.code.clone(),
+            name: d.name.clone(),
+            key_version: d.key_version,
+            agency_code: d.agency_code.clone(),
+            agency_name: d.agency_name.clone(),
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Staff pages: sign-in and the desk list.
+
+use serde::Serialize;
+
+use super::{Chrome, DeskView};
+
+#[derive(Serialize)]
+pub struct LoginPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub csrf: &'a str,
+    pub next: &'a str,
+    pub error: Option<&'a str>,
+    pub login_name: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct DeskRow {
+    pub desk: DeskView,
+    pub url: String,
+}
+
+#[derive(Serialize)]
+pub struct DesksPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    pub desks: Vec<DeskRow>,
+    pub notice: Option<String>,
+}

@@ -1,0 +1,213 @@
+//! The citizen's path: `GET /q/{token}` shows the desk form, `POST /q/{token}` stores it.
+//! Server-rendered, no JavaScript, Vietnamese by default.
+//!
+//! No CSRF token here on purpose: the form carries no session or cookie, so a forged cross-site
+//! post has no authority to borrow. Abuse is handled by signed desk tokens, rate limits and
+//! the honeypot field.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::errors::{Fault, PageError};
+use super::{client_ip, read_body, render, require_media_type};
+use crate::db::desks::DeskInfo;
+use crate::domain::submission::RawAnswer;
+use crate::domain::{Channel, RawSubmission};
+use crate::ingest::{self, Rejection};
+use crate::state::AppState;
+use crate::views::citizen::{FormPage, OptionView, QuestionView, ThanksPage};
+use crate::views::{Chrome, DeskView, Lang};
+
+type PageResult = Result<HttpResponse, PageError>;
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+pub async fn form(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    query: web::Query<LangQuery>,
+) -> PageResult {
+    let lang = Lang::parse(query.lang.as_deref());
+    let on_page = |f: Fault| PageError::citizen(lang, f);
+    let desk = ingest::desk_for_token(&state, &token)
+        .await
+        .map_err(|r| on_page(r.into()))?;
+    let answers = Answers::default();
+    render_form(
+        &state,
+        lang,
+        &token,
+        &desk,
+        &answers,
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .map_err(on_page)
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    payload: web::Payload,
+) -> PageResult {
+    // The language is in the body, so anything refused before the body is read is in Vietnamese.
+    let early = |f: Fault| PageError::citizen(Lang::Vi, f);
+    require_media_type(&req, "application/x-www-form-urlencoded").map_err(early)?;
+    let body = read_body(payload).await.map_err(early)?;
+    let answers = Answers::parse(&body).map_err(early)?;
+    let lang = Lang::parse(answers.field("lang"));
+    let on_page = |f: Fault| PageError::citizen(lang, f);
+
+    if answers.field("website").is_some_and(|v| !v.is_empty()) {
+        // A bot filled the hidden field: look successful, store nothing.
+        return thanks_page(&state, lang).map_err(on_page);
+    }
+
+    let ip = client_ip(&req, &state.settings);
+    match ingest::submit(&state, &token, answers.to_raw(), ip, Channel::DeskQr).await {
+        Ok(_) => thanks_page(&state, lang).map_err(on_page),
+        Err(Rejection::Invalid(errors)) => {
+            // Show the form again with the answers given and the reasons, in the reader's language.
+            let desk = ingest::desk_for_token(&state, &token)
+                .await
+                .map_err(|r| on_page(r.into()))?;
+            let messages = errors
+                .iter()
+                .map(|e| match lang {
+                    Lang::Vi => e.message_vi.clone(),
+                    Lang::En => e.message_en.clone(),
+                })
+                .collect();
+            render_form(
+                &state,
+                lang,
+                &token,
+                &desk,
+                &answers,
+                messages,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .map_err(on_page)
+        }
+        Err(r) => Err(on_page(r.into())),
+    }
+}
+
+/// The form's fields as they arrived.
+#[derive(Default)]
+struct Answers(Vec<(String, String)>);
+
+impl Answers {
+    fn parse(body: &[u8]) -> Result<Answers, Fault> {
+        serde_urlencoded::from_bytes(body)
+            .map(Answers)
+            .map_err(|_| Fault::BadRequest)
+    }
+
+    fn field(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn to_raw(&self) -> RawSubmission {
+        raw_from_form(&self.0)
+    }
+}
+
+fn raw_from_form(pairs: &[(String, String)]) -> RawSubmission {
+    let mut raw = RawSubmission::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "submission_id" => raw.submission_id = Some(v.clone()),
+            "respondent_kind" => raw.respondent_kind = Some(v.clone()),
+            "procedure_code" => raw.procedure_code = Some(v.clone()),
+            "comment" => raw.comment = Some(v.clone()),
+            _ => {
+                if let Some(code) = k.strip_prefix("a.") {
+                    let answer = match v.trim() {
+                        "na" => RawAnswer::NoOpinion,
+                        s => s
+                            .parse::<i64>()
+                            .map(RawAnswer::Score)
+                            .unwrap_or_else(|_| RawAnswer::Unreadable(s.to_owned())),
+                    };
+                    raw.answers.push((code.to_owned(), answer));
+                }
+            }
+        }
+    }
+    raw
+}
+
+fn render_form(
+    state: &AppState,
+    lang: Lang,
+    token: &str,
+    desk: &DeskInfo,
+    previous: &Answers,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, Fault> {
+    let spec = &state.desk_form;
+    let prev = |name: &str| previous.field(name);
+    let scale = spec
+        .scale
+        .iter()
+        .map(|s| OptionView {
+            value: s.value.to_string(),
+            label: match lang {
+                Lang::Vi => s.label_vi.clone(),
+                Lang::En => s.label_en.clone(),
+            },
+        })
+        .collect();
+    let questions = spec
+        .questions
+        .iter()
+        .map(|q| QuestionView {
+            code: q.code.clone(),
+            text: match lang {
+                Lang::Vi => q.text_vi.clone(),
+                Lang::En => q.text_en.clone(),
+            },
+            factor: match lang {
+                Lang::Vi => q.factor_name_vi.clone(),
+                Lang::En => q.factor_name_en.clone(),
+            },
+            selected: prev(&format!("a.{}", q.code)).map(str::to_owned),
+        })
+        .collect();
+    // Keep the submission id across a failed attempt, so a later retry still deduplicates.
+    let submission_id = prev("submission_id")
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .unwrap_or_else(Uuid::new_v4)
+        .to_string();
+    let page = FormPage {
+        chrome: Chrome::new(lang),
+        token,
+        desk: DeskView::from(desk),
+        submission_id,
+        scale,
+        questions,
+        errors,
+        respondent_kind: prev("respondent_kind").unwrap_or("individual"),
+        comment: prev("comment").unwrap_or(""),
+    };
+    render(state, status, "form.html", &page)
+}
+
+/// The same page for a new rating, a replay and a honeypot hit: nothing to tell them apart.
+fn thanks_page(state: &AppState, lang: Lang) -> Result<HttpResponse, Fault> {
+    let page = ThanksPage {
+        chrome: Chrome::new(lang),
+    };
+    render(state, StatusCode::OK, "thanks.html", &page)
+}

@@ -1,0 +1,470 @@
+//! # The error policy
+//!
+//! Every fault that ends a request is a [`Fault`]: what went wrong, said once, whatever the
+//! door. The door decides only the form of the answer:
+//!
+//! - **citizen pages** (`/q/…`, any other page) answer an HTML page in the reader's language
+//!   (Vietnamese unless `lang=en`), through [`PageError`];
+//! - **staff pages** (`/admin…`) answer an HTML page in Vietnamese, through [`PageError`];
+//! - **the API** (`/api/…`) answers an RFC 9457 problem document
+//!   (`application/problem+json`), through [`ApiProblem`].
+//!
+//! The status, `Retry-After` and `Allow` come from the fault alone ([`Fault::status`]), so the
+//! same fault has the same status at every door:
+//!
+//! | fault | status | extra header |
+//! |---|---|---|
+//! | `BadToken`: desk token malformed, forged, or for no desk | 404 | |
+//! | `Revoked`: the desk's codes were revoked or the desk closed | 410 | |
+//! | `Invalid`: fields of a submission are wrong | 422 | |
+//! | `RateLimited` | 429 | `Retry-After` |
+//! | `Busy`: the ingest queue is full, nothing stored | 503 | `Retry-After: 1` |
+//! | `Unavailable`: the database failed | 503 | `Retry-After: 5` |
+//! | `Internal`: a bug (a template that does not render…) | 500 | |
+//! | `NotFound` (unknown path, or a path segment that does not parse) | 404 | |
+//! | `MethodNotAllowed` | 405 | `Allow` |
+//! | `BadRequest` (a body or query that does not parse) | 400 | |
+//! | `TooLarge` | 413 | |
+//! | `UnsupportedMediaType` | 415 | |
+//! | `Forbidden` (a form without a valid CSRF token) | 403 | |
+//! | `SignIn` (a staff page without a valid session) | 303 to `/admin/login?next=…` | `Location` |
+//!
+//! Messages never echo the input back (a path segment, a body) and never show a cause. The
+//! cause of a 5xx is logged once, with its whole chain, when the response is built; 4xx are the
+//! client's business and are not logged. A database failure tells staff that the page could not
+//! be loaded, and tells a citizen that the rating was not saved: each audience hears what
+//! happened to them.
+
+use std::fmt;
+use std::time::Duration;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde_json::{json, Value};
+
+use crate::db::DbError;
+use crate::domain::FieldError;
+use crate::ingest::Rejection;
+use crate::views::citizen::ErrorPage;
+use crate::views::{Chrome, Lang, Views};
+
+/// What went wrong, independent of who asked.
+#[derive(Debug)]
+pub enum Fault {
+    BadToken,
+    Revoked,
+    Invalid(Vec<FieldError>),
+    RateLimited(Duration),
+    Busy,
+    Unavailable(anyhow::Error),
+    Internal(anyhow::Error),
+    NotFound,
+    MethodNotAllowed(&'static str),
+    BadRequest,
+    TooLarge,
+    UnsupportedMediaType,
+    Forbidden,
+    SignIn { next: String },
+}
+
+impl Fault {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Fault::BadToken | Fault::NotFound => StatusCode::NOT_FOUND,
+            Fault::Revoked => StatusCode::GONE,
+            Fault::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Fault::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Fault::Busy | Fault::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Fault::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Fault::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Fault::BadRequest => StatusCode::BAD_REQUEST,
+            Fault::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Fault::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Fault::Forbidden => StatusCode::FORBIDDEN,
+            Fault::SignIn { .. } => StatusCode::SEE_OTHER,
+        }
+    }
+
+    /// Seconds a client should wait before retrying, where waiting helps.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Fault::RateLimited(wait) => Some(wait.as_secs().max(1)),
+            Fault::Busy => Some(1),
+            Fault::Unavailable(_) => Some(5),
+            _ => None,
+        }
+    }
+
+    fn cause(&self) -> Option<&anyhow::Error> {
+        match self {
+            Fault::Unavailable(e) | Fault::Internal(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Headers every door adds for this fault.
+    pub fn headers(&self, resp: &mut HttpResponse) {
+        let h = resp.headers_mut();
+        if let Some(secs) = self.retry_after() {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Fault::MethodNotAllowed(allow) = self {
+            h.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if let Fault::SignIn { next } = self {
+            let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+            if let Ok(v) = HeaderValue::from_str(&format!("/admin/login?{query}")) {
+                h.insert(header::LOCATION, v);
+            }
+        }
+    }
+
+    /// Logs the cause of a server-side fault, once, with its chain.
+    fn log(&self) {
+        if let Some(cause) = self.cause() {
+            tracing::error!(status = self.status().as_u16(), "request failed: {cause:#}");
+        }
+    }
+
+    /// What a citizen reads (they submitted a rating or opened a form).
+    fn citizen_message(&self, lang: Lang) -> &'static str {
+        let t = lang.texts();
+        match self {
+            Fault::BadToken => t.bad_token,
+            Fault::Revoked => t.revoked_token,
+            Fault::RateLimited(_) => t.rate_limited,
+            Fault::Busy | Fault::Unavailable(_) | Fault::Internal(_) => t.internal,
+            Fault::NotFound | Fault::MethodNotAllowed(_) => t.not_found,
+            Fault::TooLarge => t.too_large,
+            Fault::UnsupportedMediaType => t.wrong_type,
+            Fault::Invalid(_) | Fault::BadRequest | Fault::Forbidden | Fault::SignIn { .. } => {
+                t.bad_request
+            }
+        }
+    }
+
+    fn citizen_title(&self, lang: Lang) -> &'static str {
+        let t = lang.texts();
+        match self {
+            Fault::NotFound | Fault::MethodNotAllowed(_) => t.not_found_title,
+            _ => t.error_title,
+        }
+    }
+
+    /// What staff read (they were looking at or changing administrative data).
+    fn staff_message(&self) -> &'static str {
+        match self {
+            Fault::Unavailable(_) | Fault::Busy => {
+                "Không tải được dữ liệu: cơ sở dữ liệu tạm thời không phản hồi. Vui lòng thử lại sau ít phút."
+            }
+            Fault::Internal(_) => "Lỗi hệ thống. Vui lòng thử lại; nếu lỗi lặp lại, hãy báo quản trị viên.",
+            Fault::Forbidden => "Yêu cầu không hợp lệ (CSRF). Vui lòng tải lại trang và thử lại.",
+            Fault::RateLimited(_) => "Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",
+            Fault::NotFound | Fault::BadToken | Fault::Revoked => "Không tìm thấy trang hoặc mục này.",
+            Fault::MethodNotAllowed(_) => "Trang này không nhận kiểu yêu cầu này.",
+            Fault::TooLarge => "Dữ liệu gửi lên quá lớn.",
+            Fault::UnsupportedMediaType | Fault::BadRequest | Fault::Invalid(_) => {
+                "Yêu cầu không hợp lệ. Vui lòng tải lại trang và thử lại."
+            }
+            Fault::SignIn { .. } => "Vui lòng đăng nhập.",
+        }
+    }
+
+    /// What an API client reads (`detail` of the problem document).
+    fn api_detail(&self) -> &'static str {
+        match self {
+            Fault::BadToken => "desk_token is not a valid desk token",
+            Fault::Revoked => "desk_token was revoked: the desk has new QR codes",
+            Fault::Invalid(_) => "the submission is not valid",
+            Fault::RateLimited(_) => "too many submissions; retry later",
+            Fault::Busy => "busy: nothing was stored; retry with the same submission_id",
+            Fault::Unavailable(_) => {
+                "the database is unavailable: nothing was stored; retry with the same submission_id"
+            }
+            Fault::Internal(_) => "internal error: nothing was stored",
+            Fault::NotFound => "no resource at this path",
+            Fault::MethodNotAllowed(_) => "this resource does not accept this method",
+            Fault::BadRequest => "the request could not be parsed",
+            Fault::TooLarge => "the body is larger than 64 KiB",
+            Fault::UnsupportedMediaType => "Content-Type must be application/json",
+            Fault::Forbidden => "forbidden",
+            Fault::SignIn { .. } => "sign-in required",
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // What actix logs at debug level: the kind, never an input or a cause's text.
+        write!(f, "{} {}", self.status().as_u16(), self.api_detail())
+    }
+}
+
+impl From<Rejection> for Fault {
+    fn from(r: Rejection) -> Fault {
+        match r {
+            Rejection::BadToken => Fault::BadToken,
+            Rejection::Revoked => Fault::Revoked,
+            Rejection::Invalid(errors) => Fault::Invalid(errors),
+            Rejection::RateLimited(wait) => Fault::RateLimited(wait),
+            Rejection::Busy => Fault::Busy,
+            Rejection::Unavailable(e) => Fault::Unavailable(e),
+        }
+    }
+}
+
+impl From<DbError> for Fault {
+    fn from(e: DbError) -> Fault {
+        Fault::Unavailable(e.into())
+    }
+}
+
+/// Who reads an HTML error page.
+#[derive(Clone, Copy, Debug)]
+pub enum Audience {
+    Citizen(Lang),
+    Staff,
+}
+
+/// A fault answered as an HTML page.
+#[derive(Debug)]
+pub struct PageError {
+    pub fault: Fault,
+    pub audience: Audience,
+    /// A more precise message than the fault's own, e.g. "no such desk".
+    pub message: Option<&'static str>,
+}
+
+impl PageError {
+    pub fn citizen(lang: Lang, fault: impl Into<Fault>) -> PageError {
+        PageError {
+            fault: fault.into(),
+            audience: Audience::Citizen(lang),
+            message: None,
+        }
+    }
+
+    pub fn staff(fault: impl Into<Fault>) -> PageError {
+        PageError {
+            fault: fault.into(),
+            audience: Audience::Staff,
+            message: None,
+        }
+    }
+
+    pub fn saying(mut self, message: &'static str) -> PageError {
+        self.message = Some(message);
+        self
+    }
+}
+
+impl fmt::Display for PageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fault.fmt(f)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.fault.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.fault.log();
+        let status = self.fault.status();
+        let mut resp = if let Fault::SignIn { .. } = self.fault {
+            HttpResponse::build(status).finish()
+        } else {
+            let (lang, title, message) = match self.audience {
+                Audience::Citizen(lang) => (
+                    lang,
+                    self.fault.citizen_title(lang),
+                    self.fault.citizen_message(lang),
+                ),
+                Audience::Staff => (Lang::Vi, STAFF_TITLE, self.fault.staff_message()),
+            };
+            error_page(status, lang, title, self.message.unwrap_or(message))
+        };
+        self.fault.headers(&mut resp);
+        resp
+    }
+}
+
+const STAFF_TITLE: &str = "Không thực hiện được yêu cầu";
+
+/// The error page, built without the app's state so that any error can use it.
+pub fn error_page(status: StatusCode, lang: Lang, title: &str, message: &str) -> HttpResponse {
+    let page = ErrorPage {
+        chrome: Chrome::new(lang),
+        title,
+        message,
+        status: status.as_u16(),
+    };
+    match Views::shared().and_then(|v| v.render("error.html", &page)) {
+        Ok(body) => html(status, body),
+        Err(e) => {
+            tracing::error!("rendering the error page failed: {e:#}");
+            HttpResponse::build(status)
+                .content_type("text/plain; charset=utf-8")
+                .body(message.to_owned())
+        }
+    }
+}
+
+/// An HTML response that no cache keeps.
+pub fn html(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// A fault answered as an RFC 9457 problem document.
+#[derive(Debug)]
+pub struct ApiProblem(pub Fault);
+
+impl<F: Into<Fault>> From<F> for ApiProblem {
+    fn from(f: F) -> ApiProblem {
+        ApiProblem(f.into())
+    }
+}
+
+impl fmt::Display for ApiProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ResponseError for ApiProblem {
+    fn status_code(&self) -> StatusCode {
+        self.0.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.log();
+        let status = self.0.status();
+        let errors: Vec<Value> = match &self.0 {
+            Fault::Invalid(errors) => errors
+                .iter()
+                .map(|e| json!({ "field": e.field, "message": e.message_en, "message_vi": e.message_vi }))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let body = json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": self.0.api_detail(),
+            "errors": errors,
+        });
+        let mut resp = HttpResponse::build(status)
+            .content_type("application/problem+json")
+            .body(body.to_string());
+        self.0.headers(&mut resp);
+        resp
+    }
+}
+
+/// The door a request came through, from its path.
+pub fn door_of(req: &HttpRequest) -> Door {
+    let path = req.path();
+    if path == "/api" || path.starts_with("/api/") {
+        Door::Api
+    } else if path == "/admin" || path.starts_with("/admin/") {
+        Door::Staff
+    } else {
+        let lang = req
+            .query_string()
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("lang="));
+        Door::Citizen(Lang::parse(lang))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Door {
+    Citizen(Lang),
+    Staff,
+    Api,
+}
+
+/// The fault answered in the form of the request's door: used where the framework, not a
+/// handler, meets the fault (unknown paths, wrong methods, extractors that cannot parse).
+pub fn at_door(req: &HttpRequest, fault: Fault) -> actix_web::Error {
+    match door_of(req) {
+        Door::Api => ApiProblem(fault).into(),
+        Door::Staff => PageError::staff(fault).into(),
+        Door::Citizen(lang) => PageError::citizen(lang, fault).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_door_gives_a_fault_the_same_status_and_headers() {
+        let faults = || {
+            vec![
+                Fault::BadToken,
+                Fault::Revoked,
+                Fault::RateLimited(Duration::from_millis(2500)),
+                Fault::Busy,
+                Fault::Unavailable(anyhow::anyhow!("connection refused")),
+                Fault::MethodNotAllowed("POST"),
+                Fault::NotFound,
+            ]
+        };
+        for (a, (b, c)) in faults().into_iter().zip(faults().into_iter().zip(faults())) {
+            let page = PageError::citizen(Lang::Vi, a).error_response();
+            let staff = PageError::staff(b).error_response();
+            let api = ApiProblem(c).error_response();
+            assert_eq!(page.status(), api.status());
+            assert_eq!(staff.status(), api.status());
+            for name in [header::RETRY_AFTER, header::ALLOW] {
+                assert_eq!(
+                    page.headers().get(&name),
+                    api.headers().get(&name),
+                    "{name}"
+                );
+                assert_eq!(
+                    staff.headers().get(&name),
+                    api.headers().get(&name),
+                    "{name}"
+                );
+            }
+            assert_eq!(
+                api.headers().get(header::CONTENT_TYPE).unwrap(),
+                "application/problem+json"
+            );
+            assert!(page
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"));
+        }
+    }
+
+    #[test]
+    fn a_database_failure_tells_staff_about_their_page_not_a_rating() {
+        let staff = Fault::Unavailable(anyhow::anyhow!("x")).staff_message();
+        assert!(!staff.contains("đánh giá"), "{staff}");
+        let citizen = Fault::Unavailable(anyhow::anyhow!("x")).citizen_message(Lang::Vi);
+        assert!(citizen.contains("chưa được lưu"), "{citizen}");
+    }
+
+    #[test]
+    fn the_retry_after_of_a_rate_limit_rounds_up_to_a_whole_second() {
+        assert_eq!(
+            Fault::RateLimited(Duration::from_millis(200)).retry_after(),
+            Some(1)
+        );
+        assert_eq!(
+            Fault::RateLimited(Duration::from_secs(7)).retry_after(),
+            Some(7)
+        );
+    }
+}

@@ -1,0 +1,105 @@
+//! The one guard of the staff pages: everything under `/admin` except sign-in passes through
+//! [`staff_guard`], which turns away anyone without a valid session (303 to the sign-in page)
+//! and every POST without the session's CSRF token (403), before any handler runs. Handlers
+//! take the signed-in user as a [`StaffUser`] argument and repeat none of this.
+
+use std::future::{ready, Ready};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+
+use super::errors::{Fault, PageError};
+use crate::auth::{csrf, session::Session};
+use crate::db::{self, users::User};
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "sipas_session";
+
+/// The signed-in staff member of this request, put there by [`staff_guard`].
+#[derive(Clone)]
+pub struct StaffUser {
+    pub user: User,
+    /// The session cookie's value: what this session's CSRF tokens are bound to.
+    session: String,
+}
+
+impl StaffUser {
+    /// The CSRF token for forms on this user's pages.
+    pub fn csrf_token(&self, key: &[u8]) -> String {
+        csrf::token(key, &self.session)
+    }
+}
+
+impl FromRequest for StaffUser {
+    type Error = PageError;
+    type Future = Ready<Result<StaffUser, PageError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Missing only if a handler was mounted outside the guard: fail closed.
+        ready(req.extensions().get::<StaffUser>().cloned().ok_or_else(|| {
+            PageError::staff(Fault::Internal(anyhow::anyhow!(
+                "staff handler for {} mounted outside the staff guard",
+                req.path()
+            )))
+        }))
+    }
+}
+
+pub async fn staff_guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .expect("AppState is registered by startup");
+    let Some(staff) = signed_in(req.request(), &state).await? else {
+        // Come back to the same page after signing in; a form post cannot be replayed.
+        let next = if req.method() == Method::GET {
+            req.path().to_owned()
+        } else {
+            "/admin".to_owned()
+        };
+        return Err(PageError::staff(Fault::SignIn { next }).into());
+    };
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let payload = req.extract::<web::Payload>().await?;
+        let body = super::read_body(payload).await.map_err(PageError::staff)?;
+        if !csrf_field_ok(&body, &state.key, &staff.session) {
+            return Err(PageError::staff(Fault::Forbidden).into());
+        }
+        req.set_payload(Payload::from(body));
+    }
+    req.extensions_mut().insert(staff);
+    next.call(req).await
+}
+
+/// The user of a valid, unexpired session whose epoch is still current.
+async fn signed_in(req: &HttpRequest, state: &AppState) -> Result<Option<StaffUser>, PageError> {
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let value = cookie.value().to_owned();
+    let Some(s) = Session::decode(&value, &state.key, chrono::Utc::now().timestamp()) else {
+        return Ok(None);
+    };
+    let user = db::run(&state.pool, move |c| db::users::by_id(c, s.user_id))
+        .await
+        .map_err(PageError::staff)?;
+    Ok(user
+        .filter(|u| u.session_epoch == s.epoch)
+        .map(|user| StaffUser {
+            user,
+            session: value,
+        }))
+}
+
+fn csrf_field_ok(body: &[u8], key: &[u8], session: &str) -> bool {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .ok()
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf"))
+        .is_some_and(|(_, token)| csrf::verify(key, session, &token))
+}

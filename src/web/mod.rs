@@ -1,0 +1,192 @@
+//! HTTP: one module per resource. A handler extracts, parses into domain types, calls a feature
+//! module (`ingest`, `db`, `desks`), and renders; faults go through the one error policy in
+//! `errors`. Only this module and `startup` know actix.
+//!
+//! Every resource is registered here with the methods it accepts, so a wrong method gets 405
+//! with `Allow`, and unknown paths get 404, each in the form of its door (see `errors`).
+
+pub mod api;
+pub mod citizen;
+pub mod errors;
+pub mod guard;
+pub mod health;
+pub mod staff;
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use actix_web::error::{JsonPayloadError, UrlencodedError};
+use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+
+use crate::config::Settings;
+use crate::state::AppState;
+use errors::{at_door, Fault, PageError};
+
+/// Largest body accepted: a 2,000-character Vietnamese comment, percent-encoded, fits easily.
+pub const MAX_BODY: usize = 64 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(path_config())
+        .app_data(query_config())
+        .app_data(form_config())
+        .app_data(json_config())
+        .service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
+        .service(
+            resource("/q/{token}", "GET, POST")
+                .route(web::get().to(citizen::form))
+                .route(web::post().to(citizen::submit)),
+        )
+        .service(resource("/api/v1/responses", "POST").route(web::post().to(api::submit)))
+        .service(resource("/api/openapi.json", "GET").route(web::get().to(api::openapi)))
+        .service(
+            web::scope("/admin")
+                .service(
+                    resource("/login", "GET, POST")
+                        .route(web::get().to(staff::login_form))
+                        .route(web::post().to(staff::login)),
+                )
+                // Everything else under /admin needs a session, and its POSTs a CSRF token.
+                .service(
+                    web::scope("")
+                        .wrap(from_fn(guard::staff_guard))
+                        .service(resource("", "GET").route(web::get().to(staff::desks)))
+                        .service(resource("/logout", "POST").route(web::post().to(staff::logout)))
+                        .service(
+                            resource("/desks/{id}/poster", "GET")
+                                .route(web::get().to(staff::poster)),
+                        )
+                        .service(
+                            resource("/desks/{id}/rotate-key", "POST")
+                                .route(web::post().to(staff::rotate_key)),
+                        ),
+                ),
+        )
+        .default_service(web::to(not_found));
+}
+
+/// A resource whose other methods answer 405 with `Allow`.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move |req: HttpRequest| async move {
+        Err::<HttpResponse, _>(at_door(&req, Fault::MethodNotAllowed(allow)))
+    }))
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    Err(at_door(&req, Fault::NotFound))
+}
+
+// The framework's own extractors answer through the same policy, never with their own
+// text (which would echo the input back, e.g. `can not parse "<input>" to a i32`).
+
+fn path_config() -> web::PathConfig {
+    // A path segment that does not parse names no resource.
+    web::PathConfig::default().error_handler(|_, req| at_door(req, Fault::NotFound))
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|_, req| at_door(req, Fault::BadRequest))
+}
+
+fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(MAX_BODY)
+        .error_handler(|e, req| {
+            let fault = match e {
+                UrlencodedError::Overflow { .. } | UrlencodedError::UnknownLength => {
+                    Fault::TooLarge
+                }
+                UrlencodedError::ContentType => Fault::UnsupportedMediaType,
+                _ => Fault::BadRequest,
+            };
+            at_door(req, fault)
+        })
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(MAX_BODY)
+        .error_handler(|e, req| {
+            let fault = match e {
+                JsonPayloadError::OverflowKnownLength { .. }
+                | JsonPayloadError::Overflow { .. } => Fault::TooLarge,
+                JsonPayloadError::ContentType => Fault::UnsupportedMediaType,
+                _ => Fault::BadRequest,
+            };
+            at_door(req, fault)
+        })
+}
+
+/// The client's address, for rate limiting only (never stored or logged). Behind a reverse
+/// proxy that the operator runs (`SIPAS_TRUST_PROXY`), the proxy appends the real address
+/// last; every earlier entry is whatever the client chose to send.
+pub fn client_ip(req: &HttpRequest, settings: &Settings) -> IpAddr {
+    if settings.trust_proxy {
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if let Some(ip) = forwarded {
+            return ip;
+        }
+    }
+    req.peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// Reads the body up to `MAX_BODY`, so that an oversize request gets our own clear answer.
+pub async fn read_body(mut payload: web::Payload) -> Result<web::Bytes, Fault> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| Fault::BadRequest)?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(Fault::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Refuses a body whose media type is not `expected` (parameters such as charset are ignored).
+pub fn require_media_type(req: &HttpRequest, expected: &str) -> Result<(), Fault> {
+    let actual = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if actual == expected {
+        Ok(())
+    } else {
+        Err(Fault::UnsupportedMediaType)
+    }
+}
+
+/// Renders a page of the shared templates; a template that does not render is a bug (500).
+pub fn render<T: serde::Serialize>(
+    state: &AppState,
+    status: StatusCode,
+    template: &str,
+    page: &T,
+) -> Result<HttpResponse, Fault> {
+    let body = state
+        .views
+        .render(template, page)
+        .map_err(|e| Fault::Internal(e.context(format!("rendering {template}"))))?;
+    Ok(errors::html(status, body))
+}
+
+/// A redirect after a successful form post (POST/redirect/GET).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location.to_owned()))
+        .finish()
+}
+
+/// Shorthand for staff handlers.
+pub type StaffResult = Result<HttpResponse, PageError>;

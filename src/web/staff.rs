@@ -1,0 +1,283 @@
+//! Staff pages: sign-in, the desk list, each desk's printable poster, key rotation.
+//!
+//! Sign-in and CSRF are checked once for the whole scope by `guard::staff_guard`; every desk
+//! is read through a query that applies the user's scope (`db::desks::find_visible`), so a URL
+//! with another agency's desk id gives 404, not the poster.
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use rand::RngCore;
+use serde::Deserialize;
+
+use super::errors::{Fault, PageError};
+use super::guard::{StaffUser, SESSION_COOKIE};
+use super::{client_ip, errors, render, see_other, StaffResult};
+use crate::auth::{csrf, password, session::Session};
+use crate::db::{self, desks::DeskInfo};
+use crate::desks::{posters, qr};
+use crate::state::AppState;
+use crate::views::staff::{DeskRow, DesksPage, LoginPage};
+use crate::views::{Chrome, DeskView, Lang};
+
+const LOGIN_COOKIE: &str = "sipas_login";
+const SESSION_HOURS: i64 = 8;
+
+/// A hash of a random password, checked when the user does not exist so that a wrong username
+/// takes as long as a wrong password.
+fn dummy_hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| password::hash_password(&random_hex(24)).unwrap_or_default())
+        .clone()
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut raw = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut raw);
+    raw.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Cookies are `Secure` whenever the service is published over HTTPS.
+fn secure(state: &AppState) -> bool {
+    state
+        .settings
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"))
+}
+
+fn staff_cookie<'c>(state: &AppState, name: &'c str, value: String, hours: i64) -> Cookie<'c> {
+    Cookie::build(name, value)
+        .path("/admin")
+        .http_only(true)
+        .secure(secure(state))
+        .same_site(SameSite::Strict)
+        .max_age(CookieDuration::hours(hours))
+        .finish()
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only our own admin pages are valid targets after sign-in (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with("/admin") && !n.starts_with("//") && !n.contains('\\') => {
+            n.to_owned()
+        }
+        _ => "/admin".to_owned(),
+    }
+}
+
+/// The sign-in page, with a fresh pre-session nonce (cookie) and the CSRF token bound to it.
+fn login_page(
+    state: &AppState,
+    status: StatusCode,
+    next: &str,
+    error: Option<&str>,
+    username: &str,
+) -> StaffResult {
+    let nonce = random_hex(16);
+    let csrf = csrf::token(&state.key, &format!("login:{nonce}"));
+    let page = LoginPage {
+        chrome: Chrome::new(Lang::Vi),
+        csrf: &csrf,
+        next,
+        error,
+        login_name: username,
+    };
+    let mut resp = render(state, status, "admin_login.html", &page).map_err(PageError::staff)?;
+    resp.add_cookie(&staff_cookie(state, LOGIN_COOKIE, nonce, 1))
+        .map_err(|e| PageError::staff(Fault::Internal(e.into())))?;
+    Ok(resp)
+}
+
+pub async fn login_form(state: web::Data<AppState>, q: web::Query<NextQuery>) -> StaffResult {
+    login_page(
+        &state,
+        StatusCode::OK,
+        &safe_next(q.next.as_deref()),
+        None,
+        "",
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+/// Why a sign-in was refused; each shows the sign-in page again with its own message.
+enum Refusal {
+    TooMany(std::time::Duration),
+    Expired,
+    WrongCredentials,
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> StaffResult {
+    let next = safe_next(form.next.as_deref());
+    let username = form.username.trim().to_lowercase();
+    match check_login(&state, &req, &form, &username).await? {
+        Ok(s) => {
+            tracing::info!(user_id = s.user_id, "signed in");
+            let cookie = staff_cookie(&state, SESSION_COOKIE, s.encode(&state.key), SESSION_HOURS);
+            let mut resp = see_other(&next);
+            resp.add_cookie(&cookie)
+                .map_err(|e| PageError::staff(Fault::Internal(e.into())))?;
+            Ok(resp)
+        }
+        Err(Refusal::TooMany(wait)) => {
+            let mut resp = login_page(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                &next,
+                Some("Quá nhiều lần đăng nhập. Vui lòng thử lại sau ít phút."),
+                &username,
+            )?;
+            // The same header as every other rate limit (see `errors`).
+            Fault::RateLimited(wait).headers(&mut resp);
+            Ok(resp)
+        }
+        Err(Refusal::Expired) => login_page(
+            &state,
+            StatusCode::FORBIDDEN,
+            &next,
+            Some("Phiên đăng nhập đã hết hạn. Vui lòng nhập lại."),
+            &username,
+        ),
+        Err(Refusal::WrongCredentials) => login_page(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            &next,
+            Some("Sai tên đăng nhập hoặc mật khẩu."),
+            &username,
+        ),
+    }
+}
+
+/// Rate limit, then the pre-session CSRF token, then the password (always hashed, so a wrong
+/// username takes as long as a wrong password).
+async fn check_login(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &LoginForm,
+    username: &str,
+) -> Result<Result<Session, Refusal>, PageError> {
+    let ip = client_ip(req, &state.settings);
+    if let Err(wait) = state.login_limiter.take(&ip, std::time::Instant::now()) {
+        return Ok(Err(Refusal::TooMany(wait)));
+    }
+    let nonce = req
+        .cookie(LOGIN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if nonce.is_empty() || !csrf::verify(&state.key, &format!("login:{nonce}"), &form.csrf) {
+        return Ok(Err(Refusal::Expired));
+    }
+    let lookup = username.to_owned();
+    let user = db::run(&state.pool, move |c| db::users::by_username(c, &lookup))
+        .await
+        .map_err(PageError::staff)?;
+    let given = form.password.clone();
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(dummy_hash);
+    let ok = web::block(move || password::verify_password(&given, &hash))
+        .await
+        .unwrap_or(false);
+    Ok(match user {
+        Some(u) if ok => Ok(Session {
+            user_id: u.id,
+            epoch: u.session_epoch,
+            expires: chrono::Utc::now().timestamp() + SESSION_HOURS * 3600,
+        }),
+        _ => Err(Refusal::WrongCredentials),
+    })
+}
+
+pub async fn logout() -> HttpResponse {
+    let mut gone = Cookie::build(SESSION_COOKIE, "").path("/admin").finish();
+    gone.make_removal();
+    let mut resp = see_other("/admin/login");
+    let _ = resp.add_cookie(&gone);
+    resp
+}
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    rotated: Option<i32>,
+}
+
+pub async fn desks(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    q: web::Query<NoticeQuery>,
+) -> StaffResult {
+    let scope = staff.user.scope();
+    let list = db::run(&state.pool, move |c| db::desks::list_visible(c, scope))
+        .await
+        .map_err(PageError::staff)?;
+    let base = state.settings.public_base();
+    let rows = list
+        .iter()
+        .map(|desk| DeskRow {
+            url: qr::desk_url(&base, desk, &state.key),
+            desk: DeskView::from(desk),
+        })
+        .collect();
+    let csrf = staff.csrf_token(&state.key);
+    let page = DesksPage {
+        chrome: Chrome::new(Lang::Vi),
+        username: &staff.user.username,
+        csrf: &csrf,
+        desks: rows,
+        notice: q
+            .rotated
+            .map(|id| format!("Đã thu hồi mã QR cũ của quầy {id}. Hãy in áp phích mới.")),
+    };
+    render(&state, StatusCode::OK, "admin_desks.html", &page).map_err(PageError::staff)
+}
+
+/// The desk, if this user may see it; otherwise 404, as if it did not exist.
+async fn visible_desk(state: &AppState, staff: &StaffUser, id: i32) -> Result<DeskInfo, PageError> {
+    let scope = staff.user.scope();
+    db::run(&state.pool, move |c| db::desks::find_visible(c, scope, id))
+        .await
+        .map_err(PageError::staff)?
+        .ok_or_else(|| PageError::staff(Fault::NotFound).saying("Không tìm thấy quầy này."))
+}
+
+pub async fn poster(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<i32>,
+) -> StaffResult {
+    let desk = visible_desk(&state, &staff, *id).await?;
+    let url = qr::desk_url(&state.settings.public_base(), &desk, &state.key);
+    let html = posters::poster_html(state.views, &desk, &url)
+        .map_err(|e| PageError::staff(Fault::Internal(e)))?;
+    Ok(errors::html(StatusCode::OK, html))
+}
+
+pub async fn rotate_key(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<i32>,
+) -> StaffResult {
+    let desk_id = visible_desk(&state, &staff, *id).await?.id;
+    db::run(&state.pool, move |c| db::desks::rotate_key(c, desk_id))
+        .await
+        .map_err(PageError::staff)?;
+    tracing::info!(user_id = staff.user.id, desk_id, "desk key rotated");
+    Ok(see_other(&format!("/admin?rotated={desk_id}")))
+}

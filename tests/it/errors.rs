@@ -1,0 +1,204 @@
+//! One error policy (src/web/errors.rs): the same fault has the same status at every door; the
+//! API always answers problem documents; pages answer HTML in their reader's language; nothing
+//! echoes the input back.
+
+use reqwest::blocking::Response;
+use serde_json::{json, Value};
+use sipas::domain::{DeskToken, Role};
+
+use crate::helpers::{add_user, sid, Browser, TestApp, SECRET};
+
+fn assert_problem(r: Response, status: u16) -> Value {
+    assert_eq!(r.status().as_u16(), status);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p: Value = r.json().unwrap();
+    assert_eq!(p["status"], status);
+    assert!(p["detail"].is_string() && p["title"].is_string());
+    p
+}
+
+fn assert_page(r: Response, status: u16, words: &str) -> String {
+    assert_eq!(r.status().as_u16(), status);
+    assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    let body = r.text().unwrap();
+    assert!(body.contains(words), "{words:?} not in {body}");
+    body
+}
+
+fn api_submission(token: &str) -> Value {
+    json!({ "submission_id": sid(), "desk_token": token, "answers": { "F1": 4 } })
+}
+
+#[test]
+fn unknown_paths_and_wrong_methods_answer_in_the_form_of_their_door() {
+    let app = TestApp::spawn();
+    let get = |path: &str| app.http.get(format!("{}{path}", app.base)).send().unwrap();
+    let p = assert_problem(get("/api/v2/nothing"), 404);
+    assert_eq!(p["errors"], json!([]));
+    assert_problem(get("/api"), 404);
+
+    let r = get("/api/v1/responses");
+    assert_eq!(r.headers()["allow"], "POST");
+    assert_problem(r, 405);
+    let r = app
+        .http
+        .delete(format!("{}/api/openapi.json", app.base))
+        .send()
+        .unwrap();
+    assert_eq!(r.headers()["allow"], "GET");
+    assert_problem(r, 405);
+
+    let r = app
+        .http
+        .put(format!("{}/q/{}", app.base, app.token()))
+        .send()
+        .unwrap();
+    assert_eq!(r.headers()["allow"], "GET, POST");
+    assert_page(r, 405, "quét mã QR");
+    assert_page(get("/no/such/page?lang=en"), 404, "scan the QR code");
+    assert_page(get("/no/such/page"), 404, "Không tìm thấy trang");
+}
+
+#[test]
+fn a_bad_or_revoked_desk_token_has_one_status_at_both_doors() {
+    let app = TestApp::spawn();
+    let forged = DeskToken {
+        desk_id: app.fixture.desk_id,
+        key_version: 1,
+    }
+    .sign(b"not the server's key");
+    for token in ["garbage", forged.as_str()] {
+        assert_page(
+            app.http
+                .get(format!("{}/q/{token}", app.base))
+                .send()
+                .unwrap(),
+            404,
+            "Mã QR không hợp lệ",
+        );
+        assert_page(
+            app.post_form(token, &[("submission_id", &sid()), ("a.F1", "4")]),
+            404,
+            "Mã QR không hợp lệ",
+        );
+        let p = assert_problem(app.post_json(&api_submission(token)), 404);
+        assert_eq!(p["detail"], "desk_token is not a valid desk token");
+    }
+
+    let old = app.token();
+    sipas::db::desks::rotate_key(&mut app.db.conn(), app.fixture.desk_id).unwrap();
+    assert_page(
+        app.post_form(&old, &[("submission_id", &sid()), ("a.F1", "4")]),
+        410,
+        "hết hiệu lực",
+    );
+    assert_problem(app.post_json(&api_submission(&old)), 410);
+    assert_eq!(app.responses(), 0);
+    let current = DeskToken {
+        desk_id: app.fixture.desk_id,
+        key_version: 2,
+    }
+    .sign(SECRET.as_bytes());
+    assert_eq!(app.post_json(&api_submission(&current)).status(), 201);
+}
+
+#[test]
+fn a_rate_limit_answers_429_with_retry_after_at_both_doors() {
+    let app = TestApp::spawn_with(|s| {
+        s.rate_per_client = sipas::config::RateLimit {
+            per_minute: 1.0,
+            burst: 1,
+        };
+    });
+    let token = app.token();
+    assert_eq!(app.post_json(&api_submission(&token)).status(), 201);
+    let form = app.post_form(&token, &[("submission_id", &sid()), ("a.F1", "4")]);
+    let api = app.post_json(&api_submission(&token));
+    let wait = |r: &Response| -> u64 {
+        r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!((1..=60).contains(&wait(&form)) && (1..=60).contains(&wait(&api)));
+    assert_page(form, 429, "thử lại");
+    assert_problem(api, 429);
+    assert_eq!(app.responses(), 1);
+}
+
+#[test]
+fn framework_parse_errors_follow_the_policy_and_echo_nothing() {
+    let app = TestApp::spawn();
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    let staff = Browser::signed_in(&app, "snv.admin");
+    let probe = "zz<probe>zz";
+
+    // A path segment that is not a number names no desk.
+    let body = assert_page(
+        staff.get(&format!("/admin/desks/{probe}/poster")),
+        404,
+        "Không tìm thấy",
+    );
+    assert!(!body.contains("probe") && !body.contains("parse"), "{body}");
+    // A query value of the wrong type.
+    let body = assert_page(
+        staff.get(&format!("/admin?rotated={probe}")),
+        400,
+        "Yêu cầu không hợp lệ",
+    );
+    assert!(!body.contains("probe"), "{body}");
+    // A form without its fields.
+    let body = assert_page(
+        Browser::new(&app).post("/admin/login", &[("username", probe)]),
+        400,
+        "Yêu cầu không hợp lệ",
+    );
+    assert!(!body.contains("probe"), "{body}");
+    // A JSON body that does not parse, or has another shape.
+    for bad in [
+        format!("{{\"submission_id\": \"{probe}"),
+        format!("{{\"{probe}\": 1}}"),
+        "[]".to_owned(),
+    ] {
+        let r = app
+            .http
+            .post(format!("{}/api/v1/responses", app.base))
+            .header("content-type", "application/json")
+            .body(bad)
+            .send()
+            .unwrap();
+        let p = assert_problem(r, 400);
+        assert!(!p.to_string().contains("probe"), "{p}");
+    }
+    assert_eq!(app.responses(), 0);
+}
+
+#[test]
+fn a_database_failure_tells_each_audience_what_happened_to_them() {
+    let app = TestApp::spawn();
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    let staff = Browser::signed_in(&app, "snv.admin");
+    // The desks table disappears from under the running service.
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query("ALTER TABLE desks RENAME TO desks_elsewhere"),
+        &mut app.db.conn(),
+    )
+    .unwrap();
+
+    let r = staff.get("/admin");
+    assert_eq!(r.headers()["retry-after"], "5");
+    let body = assert_page(r, 503, "cơ sở dữ liệu tạm thời không phản hồi");
+    assert!(
+        !body.contains("đánh giá"),
+        "staff are not told about a rating: {body}"
+    );
+    assert!(!body.contains("desks"), "no cause is shown: {body}");
+
+    let token = app.token();
+    let r = app.post_form(&token, &[("submission_id", &sid()), ("a.F1", "4")]);
+    assert_eq!(r.headers()["retry-after"], "5");
+    assert_page(r, 503, "chưa được lưu");
+    let p = assert_problem(app.post_json(&api_submission(&token)), 503);
+    assert!(p["detail"].as_str().unwrap().contains("nothing was stored"));
+}
