@@ -5,6 +5,17 @@ use diesel::sql_types::Text;
 
 use crate::helpers::{fixture, TestDb};
 
+/// The constraint a refused statement broke, by name: so a test cannot pass on another error.
+fn broken_constraint(r: QueryResult<usize>) -> String {
+    match r {
+        Err(diesel::result::Error::DatabaseError(_, info)) => info
+            .constraint_name()
+            .unwrap_or_else(|| panic!("no constraint named in: {}", info.message()))
+            .to_owned(),
+        other => panic!("expected a constraint violation, got {other:?}"),
+    }
+}
+
 #[derive(QueryableByName)]
 struct Name {
     #[diesel(sql_type = Text)]
@@ -117,11 +128,19 @@ fn the_database_refuses_scores_out_of_range_and_items_of_another_instrument() {
         ))
         .execute(conn)
     };
-    assert!(insert("6", "SELECT id FROM items WHERE code = 'F1'", &mut conn).is_err());
-    assert!(insert("0", "SELECT id FROM items WHERE code = 'F1'", &mut conn).is_err());
-    assert!(insert("NULL", "SELECT id FROM items WHERE code = 'F1'", &mut conn).is_ok());
-    assert!(
-        insert("3", "SELECT id FROM items WHERE code = 'F1'", &mut conn).is_err(),
+    let f1 = "SELECT id FROM items WHERE code = 'F1'";
+    assert_eq!(
+        broken_constraint(insert("6", f1, &mut conn)),
+        "answers_value_check"
+    );
+    assert_eq!(
+        broken_constraint(insert("0", f1, &mut conn)),
+        "answers_value_check"
+    );
+    assert!(insert("NULL", f1, &mut conn).is_ok());
+    assert_eq!(
+        broken_constraint(insert("3", f1, &mut conn)),
+        "answers_pkey",
         "one answer per item"
     );
 
@@ -133,7 +152,10 @@ fn the_database_refuses_scores_out_of_range_and_items_of_another_instrument() {
     other.code = "other-version".into();
     sipas::db::instruments::seed(&mut conn, &other).unwrap();
     let foreign = "SELECT i.id FROM items i JOIN instruments n ON n.id = i.instrument_id WHERE n.code = 'other-version' AND i.code = 'F2'";
-    assert!(insert("4", foreign, &mut conn).is_err());
+    assert_eq!(
+        broken_constraint(insert("4", foreign, &mut conn)),
+        "answers_item_id_instrument_id_fkey"
+    );
 
     // A response's agency must be its desk's agency.
     let level =
@@ -145,7 +167,7 @@ fn the_database_refuses_scores_out_of_range_and_items_of_another_instrument() {
         f.desk_id
     ))
     .execute(&mut conn);
-    assert!(r.is_err());
+    assert_eq!(broken_constraint(r), "responses_desk_id_agency_id_fkey");
 }
 
 #[test]

@@ -1,0 +1,146 @@
+//! The admin commands, run as an operator runs them: `sipas user`, `sipas rotate-key`,
+//! `sipas demo`. Each refusal exits 2 with the reason and changes nothing.
+
+use crate::helpers::{run, TestDb};
+
+fn users(db: &TestDb) -> i64 {
+    db.count("SELECT count(*) AS n FROM users")
+}
+
+#[test]
+fn sipas_user_creates_then_updates_an_account_and_ends_its_sessions() {
+    let db = TestDb::new();
+    crate::helpers::fixture(&db);
+    let (code, out, err) = run(
+        db.sipas().args(["user", "snv.admin"]),
+        "a long enough password\n",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("created user 'snv.admin' (admin)"), "{out}");
+    assert_eq!(
+        db.count(
+            "SELECT count(*) AS n FROM users WHERE username = 'snv.admin' AND role = 'admin' \
+                  AND password_hash LIKE '$argon2id$%' AND session_epoch = 1"
+        ),
+        1
+    );
+    assert!(!out.contains("a long enough password") && !err.contains("a long enough password"));
+
+    // From SIPAS_PASSWORD, to an agency role: updated, and old sessions end.
+    let (code, out, err) = run(
+        db.sipas()
+            .args(["user", "snv.admin", "--role", "agency", "--agency", "T1"])
+            .env("SIPAS_PASSWORD", "another long password"),
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("updated user 'snv.admin' (agency)"), "{out}");
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM users WHERE role = 'agency' AND session_epoch = 2 AND agency_id IS NOT NULL"),
+        1
+    );
+    assert_eq!(users(&db), 1);
+}
+
+#[test]
+fn sipas_user_refuses_bad_input_and_stores_nothing() {
+    let db = TestDb::new();
+    let cases: [(&[&str], &str, &str); 5] = [
+        (
+            &["user", "ops", "--role", "root"],
+            "a long enough password\n",
+            "--role",
+        ),
+        (&["user", "ops"], "short\n", "12 characters"),
+        (
+            &["user", "ops", "--role", "agency"],
+            "a long enough password\n",
+            "--agency",
+        ),
+        (
+            &["user", "ops", "--role", "agency", "--agency", "NOPE"],
+            "a long enough password\n",
+            "NOPE",
+        ),
+        (&["user", "x"], "a long enough password\n", "username"),
+    ];
+    for (args, stdin, reason) in cases {
+        let (code, _, err) = run(db.sipas().args(args), stdin);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains(reason), "{args:?}: {err}");
+        assert_eq!(users(&db), 0, "{args:?} stored a user");
+    }
+}
+
+#[test]
+fn sipas_rotate_key_revokes_a_desks_codes_and_refuses_unknown_desks() {
+    let db = TestDb::new();
+    let f = crate::helpers::fixture(&db);
+    let version = || {
+        db.count(&format!(
+            "SELECT key_version::int8 AS n FROM desks WHERE id = {}",
+            f.desk_id
+        ))
+    };
+    let (code, out, err) = run(db.sipas().args(["rotate-key", &f.desk_id.to_string()]), "");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("key version 2"), "{out}");
+    assert_eq!(version(), 2);
+
+    for bad in ["999999", "abc"] {
+        let (code, _, err) = run(db.sipas().args(["rotate-key", bad]), "");
+        assert_eq!(code, Some(2), "{bad}: {err}");
+        assert!(err.contains(bad), "{bad}: {err}");
+    }
+    assert_eq!(version(), 2, "nothing else rotated");
+}
+
+#[test]
+fn sipas_demo_is_idempotent_and_shows_the_admin_password_once() {
+    let db = TestDb::new();
+    let counts = || {
+        [
+            db.count("SELECT count(*) AS n FROM agencies"),
+            db.count("SELECT count(*) AS n FROM desks"),
+            db.count("SELECT count(*) AS n FROM responses"),
+            db.count("SELECT count(*) AS n FROM answers"),
+            users(&db),
+        ]
+    };
+    let demo = |extra: &[&str]| {
+        let (code, out, err) = run(
+            db.sipas()
+                .args(["demo", "--responses", "300", "--seed", "7"])
+                .args(extra),
+            "",
+        );
+        assert_eq!(code, Some(0), "{err}");
+        out
+    };
+    let first = demo(&[]);
+    assert!(first.contains("300 responses inserted"), "{first}");
+    assert!(
+        first.contains("admin sign-in: user 'admin', password '"),
+        "{first}"
+    );
+    assert!(
+        first.contains("desk form:   ") && first.contains("/q/"),
+        "{first}"
+    );
+    let after_first = counts();
+    assert_eq!(after_first[2], 300);
+    assert_eq!(after_first[4], 1);
+
+    let second = demo(&[]);
+    assert!(second.contains("already loaded"), "{second}");
+    assert!(
+        !second.contains("password"),
+        "the password is shown once: {second}"
+    );
+    assert_eq!(counts(), after_first, "a second run changes nothing");
+
+    let reset = demo(&["--reset"]);
+    assert!(reset.contains("300 responses inserted"), "{reset}");
+    assert_eq!(counts()[..2], after_first[..2]);
+    assert_eq!(counts()[2], 300, "--reset replaces, it does not add");
+}

@@ -1,0 +1,168 @@
+//! ARCHITECTURE.md's invariants, checked by reading the sources: a change that breaks one
+//! fails here, not in a review months later.
+
+use std::path::{Path, PathBuf};
+
+use crate::helpers::walk;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every Rust file under `src/`, as (path relative to the root, code without comments).
+fn sources() -> Vec<(String, String)> {
+    let mut files: Vec<PathBuf> = walk(&root().join("src"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(root())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let code: String = std::fs::read_to_string(&p)
+                .unwrap()
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (rel, code)
+        })
+        .collect()
+}
+
+/// Whether `code` names `word` as a whole word (so `tera` is not found in `iterator`).
+fn names(code: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    code.match_indices(word).any(|(i, _)| {
+        let before = code[..i].chars().next_back();
+        let after = code[i + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+/// The files that name `word` outside the allowed places.
+fn offenders(word: &str, allowed: &[&str]) -> Vec<String> {
+    sources()
+        .into_iter()
+        .filter(|(path, code)| !allowed.iter().any(|a| path.starts_with(a)) && names(code, word))
+        .map(|(path, _)| path)
+        .collect()
+}
+
+#[test]
+fn the_word_check_finds_whole_words_only() {
+    assert!(names("use diesel::prelude::*;", "diesel"));
+    assert!(names("x: tera::Tera", "tera"));
+    assert!(!names("fn iterator() {}", "tera"));
+    assert!(!names("let diesel_like = 1;", "diesel"));
+}
+
+#[test]
+fn invariant_2_only_db_knows_sql_and_diesel() {
+    assert_eq!(offenders("diesel", &["src/db/"]), Vec::<String>::new());
+    for keyword in ["sql_query", "INSERT INTO", "SELECT count"] {
+        assert_eq!(
+            offenders(keyword, &["src/db/"]),
+            Vec::<String>::new(),
+            "{keyword}"
+        );
+    }
+}
+
+#[test]
+fn invariant_3_only_web_and_startup_know_actix_and_only_views_know_tera() {
+    for krate in ["actix_web", "actix_http", "actix_rt"] {
+        assert_eq!(
+            offenders(krate, &["src/web/", "src/startup.rs"]),
+            Vec::<String>::new(),
+            "{krate}"
+        );
+    }
+    assert_eq!(offenders("tera", &["src/views/"]), Vec::<String>::new());
+}
+
+#[test]
+fn invariant_4_settings_come_from_one_value() {
+    // Only config.rs reads the environment; the one exception is the staff password of
+    // `sipas user`, a secret that must not sit in a settings value.
+    let readers: Vec<String> = sources()
+        .into_iter()
+        .filter(|(path, code)| path != "src/config.rs" && code.contains("env::var"))
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(readers, ["src/cli/user.rs"]);
+    let user = std::fs::read_to_string(root().join("src/cli/user.rs")).unwrap();
+    assert_eq!(user.matches("env::var").count(), 1);
+    assert!(user.contains("env::var(\"SIPAS_PASSWORD\")"));
+    for (path, code) in sources() {
+        assert!(!code.contains("static mut"), "{path} has a mutable global");
+        assert!(
+            !code.contains("OnceLock<Settings"),
+            "{path} keeps settings in a global"
+        );
+    }
+}
+
+#[test]
+fn invariant_8_nothing_logs_a_client_address_or_user_agent() {
+    // The address is read in one place, for the rate limiter; no log line names a header.
+    assert_eq!(
+        offenders("peer_addr", &["src/web/mod.rs"]),
+        Vec::<String>::new()
+    );
+    assert_eq!(offenders("client_ip", &["src/web/"]), Vec::<String>::new());
+    for (path, code) in sources() {
+        for line in code.lines().filter(|l| l.contains("tracing::")) {
+            for word in ["ip", "client", "user_agent", "headers", "peer"] {
+                assert!(!names(line, word), "{path} logs {word}: {line}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_code_map_names_every_module_folder() {
+    let map = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    for entry in std::fs::read_dir(root().join("src")).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let shown = if p.is_dir() {
+            format!("`src/{name}/`")
+        } else {
+            format!("`src/{name}`")
+        };
+        assert!(
+            map.contains(&shown),
+            "ARCHITECTURE.md's code map lacks {shown}"
+        );
+    }
+}
+
+#[test]
+fn every_module_file_is_declared_in_the_tree() {
+    // A file no `mod` declares is dead code the compiler never sees.
+    for (path, _) in sources() {
+        let p = Path::new(&path);
+        let stem = p.file_stem().unwrap().to_string_lossy();
+        if ["main", "lib", "mod"].contains(&stem.as_ref()) {
+            continue;
+        }
+        let parent = p.parent().unwrap();
+        let declaring = if parent == Path::new("src") {
+            root().join("src/lib.rs")
+        } else {
+            root().join(parent).join("mod.rs")
+        };
+        let code = std::fs::read_to_string(&declaring).unwrap();
+        assert!(
+            code.contains(&format!("mod {stem};")),
+            "{path} is not declared in {}",
+            declaring.display()
+        );
+    }
+}
