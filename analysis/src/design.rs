@@ -214,8 +214,9 @@ impl TaylorAccumulator {
             .is_none()
     }
 
-    /// Adds another accumulator's data: the result equals one pass over both inputs, provided
-    /// the two saw disjoint PSUs (different respondents, or whole clusters).
+    /// Adds another accumulator's data: the result equals one pass over both inputs. Without
+    /// clusters the two must hold different respondents; with clusters a PSU may be split
+    /// between them (its totals add up, and it is counted once).
     pub fn merge(&mut self, other: TaylorAccumulator) -> Result<()> {
         if self.clustered != other.clustered {
             return Err(AnalysisError::ShapeMismatch);
@@ -227,7 +228,13 @@ impl TaylorAccumulator {
                 (None, b) if s.n_psu == 0 => s.pop_size = b,
                 _ => return Err(AnalysisError::InconsistentPopulation { stratum: id }),
             }
-            s.n_psu += o.n_psu;
+            if !self.clustered {
+                // Respondents are the PSUs, and the two accumulators hold different ones.
+                s.n_psu += o.n_psu;
+                for (d, n) in o.domain_psus {
+                    *s.domain_psus.entry(d).or_default() += n;
+                }
+            }
             for (k, m) in o.moments {
                 s.moments.entry(k).or_default().merge(&m);
             }
@@ -239,8 +246,22 @@ impl TaylorAccumulator {
                     e.1 += x;
                 }
             }
-            for (d, n) in o.domain_psus {
-                *s.domain_psus.entry(d).or_default() += n;
+        }
+        // A PSU seen by both halves is one PSU: count only those new to this accumulator.
+        for ((h, p), ()) in other.seen_psus {
+            if self.seen_psus.insert((h, p), ()).is_none() {
+                self.strata.entry(h).or_default().n_psu += 1;
+            }
+        }
+        for ((h, p, d), ()) in other.seen_domain_psus {
+            if self.seen_domain_psus.insert((h, p, d), ()).is_none() {
+                *self
+                    .strata
+                    .entry(h)
+                    .or_default()
+                    .domain_psus
+                    .entry(d)
+                    .or_default() += 1;
             }
         }
         for (k, r) in other.rows {
@@ -253,8 +274,6 @@ impl TaylorAccumulator {
         for (k, d) in other.domains {
             self.domains.entry(k).or_insert(d);
         }
-        self.seen_psus.extend(other.seen_psus);
-        self.seen_domain_psus.extend(other.seen_domain_psus);
         self.row_count += other.row_count;
         Ok(())
     }

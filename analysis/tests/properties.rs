@@ -53,6 +53,41 @@ fn estimate(rows: &[(u32, f64, f64)], scale: f64) -> (f64, f64) {
     (e.estimate, e.se)
 }
 
+/// (stratum, PSU within stratum, weight, value, domain) with at least two PSUs per stratum,
+/// each with rows of both domains.
+fn design_rows() -> impl Strategy<Value = Vec<(u32, u64, f64, f64, u32)>> {
+    prop::collection::vec((0u32..4, 0u64..4, 0.5f64..50.0, 1u8..=5, 0u32..2), 8..150).prop_map(
+        |mut v| {
+            for s in 0..4u32 {
+                for psu in 0..2u64 {
+                    v.push((s, psu, 1.0, 3, 0));
+                    v.push((s, psu, 2.0, 5, 1));
+                }
+            }
+            v.into_iter()
+                .map(|(s, psu, w, y, d)| (s, psu, w, f64::from(y), d))
+                .collect()
+        },
+    )
+}
+
+/// A clustered design with a finite population of 30 PSUs per stratum and two domains.
+fn build(rows: &[(u32, u64, f64, f64, u32)]) -> TaylorAccumulator {
+    let mut acc = TaylorAccumulator::new(true);
+    for &(stratum, psu, weight, y, domain) in rows {
+        acc.add(&Observation {
+            stratum,
+            psu: Some(u64::from(stratum) * 100 + psu),
+            weight,
+            pop_size: Some(30.0),
+            domain,
+            values: &[(domain as usize, y, 1.0)],
+        })
+        .unwrap();
+    }
+    acc
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-12)
 }
@@ -99,27 +134,73 @@ proptest! {
     }
 
     #[test]
-    fn merge_equals_one_pass(rows in rows(), cut in 0usize..200) {
-        let cut = cut.min(rows.len());
-        let build = |part: &[(u32, f64, f64)]| {
-            let mut acc = TaylorAccumulator::new(false);
-            for &(stratum, w, y) in part {
-                acc.add(&Observation { stratum, psu: None, weight: w, pop_size: None, domain: 0, values: &[(0, y, 1.0)] }).unwrap();
-            }
-            acc
-        };
+    fn merge_equals_one_pass_with_clusters_fpc_and_domains(rows in design_rows(), cut in 0.0f64..=1.0) {
+        // The cut falls anywhere in the rows, so strata and PSUs are split across the halves.
+        let cut = ((rows.len() as f64) * cut) as usize;
         let mut left = build(&rows[..cut]);
         left.merge(build(&rows[cut..])).unwrap();
-        let merged = left.mean(0, LonelyPsu::Fail).unwrap();
-        let (e, se) = estimate(&rows, 1.0);
-        prop_assert!(close(merged.estimate, e) && close(merged.se, se));
+        let whole = build(&rows);
+        for domain in 0..2 {
+            let (m, w) = (left.mean(domain, LonelyPsu::Fail).unwrap(), whole.mean(domain, LonelyPsu::Fail).unwrap());
+            prop_assert!(close(m.estimate, w.estimate) && close(m.se, w.se), "domain {domain}: {m:?} vs {w:?}");
+            prop_assert_eq!(m.n, w.n);
+            prop_assert_eq!(m.df, w.df);
+            let (m, w) = (left.total(domain, LonelyPsu::Fail).unwrap(), whole.total(domain, LonelyPsu::Fail).unwrap());
+            prop_assert!(close(m.estimate, w.estimate) && close(m.se, w.se), "total, domain {domain}");
+        }
+    }
+
+    #[test]
+    fn neyman_allocation_follows_size_times_spread(
+        strata in prop::collection::vec((50u64..5_000, 0.0f64..3.0), 2..30),
+        share in 0.01f64..0.3,
+    ) {
+        let sizes: Vec<u64> = strata.iter().map(|s| s.0).collect();
+        let sd: Vec<f64> = strata.iter().map(|s| s.1).collect();
+        let population: u64 = sizes.iter().sum();
+        let total = ((population as f64) * share) as u64;
+        let score: Vec<f64> = sizes.iter().zip(&sd).map(|(&n, &s)| n as f64 * s).collect();
+        let sum: f64 = score.iter().sum();
+        prop_assume!(sum > 0.0);
+        let ideal: Vec<f64> = score.iter().map(|s| total as f64 * s / sum).collect();
+        // Only where no stratum would exceed its population does the textbook formula apply alone.
+        prop_assume!(ideal.iter().zip(&sizes).all(|(i, &n)| *i <= n as f64));
+        let a = allocate(total, &sizes, &Allocation::Neyman { sd: sd.clone() }, 0).unwrap();
+        prop_assert_eq!(a.iter().sum::<u64>(), total);
+        for h in 0..sizes.len() {
+            prop_assert!((a[h] as f64 - ideal[h]).abs() < 1.0, "stratum {h}: {} vs ideal {}", a[h], ideal[h]);
+            if sd[h] == 0.0 {
+                prop_assert_eq!(a[h], 0, "no spread, no sample beyond the minimum");
+            }
+        }
+        // With one spread everywhere, Neyman is proportional allocation.
+        let same = allocate(total, &sizes, &Allocation::Neyman { sd: vec![1.7; sizes.len()] }, 0).unwrap();
+        prop_assert_eq!(same, allocate(total, &sizes, &Allocation::Proportional, 0).unwrap());
+    }
+
+    #[test]
+    fn quotas_are_kept_and_capped_at_the_population(
+        strata in prop::collection::vec((0u64..500, 0u64..600), 1..30),
+        total in 0u64..10_000,
+    ) {
+        let sizes: Vec<u64> = strata.iter().map(|s| s.0).collect();
+        let quota: Vec<u64> = strata.iter().map(|s| s.1).collect();
+        let a = allocate(total, &sizes, &Allocation::Quota { quota: quota.clone() }, 0).unwrap();
+        for h in 0..sizes.len() {
+            prop_assert_eq!(a[h], quota[h].min(sizes[h]));
+        }
+        let mut short = quota.clone();
+        short.pop();
+        let mismatched = allocate(total, &sizes, &Allocation::Quota { quota: short }, 0);
+        prop_assert!(mismatched.is_err(), "one quota per stratum");
     }
 
     #[test]
     fn allocation_sums_to_n(sizes in prop::collection::vec(0u64..5_000, 1..40), share in 0.0f64..1.0, minimum in 0u64..50) {
         let population: u64 = sizes.iter().sum();
         let total = ((population as f64) * share) as u64;
-        for method in [Allocation::Proportional, Allocation::Equal] {
+        let spread: Vec<f64> = (0..sizes.len()).map(|h| 0.5 + (h % 3) as f64).collect();
+        for method in [Allocation::Proportional, Allocation::Equal, Allocation::Neyman { sd: spread }] {
             if let Ok(a) = allocate(total, &sizes, &method, minimum) {
                 prop_assert_eq!(a.iter().sum::<u64>(), total);
                 prop_assert!(a.iter().zip(&sizes).all(|(n, big)| n <= big && *n >= minimum.min(*big)));
