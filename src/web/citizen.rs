@@ -33,21 +33,15 @@ pub async fn form(
     query: web::Query<LangQuery>,
 ) -> PageResult {
     let lang = Lang::parse(query.lang.as_deref());
-    let on_page = |f: Fault| PageError::citizen(lang, f);
-    let desk = ingest::desk_for_token(&state, &token)
-        .await
-        .map_err(|r| on_page(r.into()))?;
-    let answers = Answers::default();
-    render_form(
+    form_page(
         &state,
         lang,
         &token,
-        &desk,
-        &answers,
+        &Answers::default(),
         Vec::new(),
         StatusCode::OK,
     )
-    .map_err(on_page)
+    .await
 }
 
 pub async fn submit(
@@ -74,9 +68,6 @@ pub async fn submit(
         Ok(_) => thanks_page(&state, lang).map_err(on_page),
         Err(Rejection::Invalid(errors)) => {
             // Show the form again with the answers given and the reasons, in the reader's language.
-            let desk = ingest::desk_for_token(&state, &token)
-                .await
-                .map_err(|r| on_page(r.into()))?;
             let messages = errors
                 .iter()
                 .map(|e| match lang {
@@ -84,16 +75,8 @@ pub async fn submit(
                     Lang::En => e.message_en.clone(),
                 })
                 .collect();
-            render_form(
-                &state,
-                lang,
-                &token,
-                &desk,
-                &answers,
-                messages,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .map_err(on_page)
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            form_page(&state, lang, &token, &answers, messages, status).await
         }
         Err(r) => Err(on_page(r.into())),
     }
@@ -145,6 +128,22 @@ fn raw_from_form(pairs: &[(String, String)]) -> RawSubmission {
         }
     }
     raw
+}
+
+/// The desk's form, for a fresh visit or again after refused answers.
+async fn form_page(
+    state: &AppState,
+    lang: Lang,
+    token: &str,
+    previous: &Answers,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> PageResult {
+    let on_page = |f: Fault| PageError::citizen(lang, f);
+    let desk = ingest::desk_for_token(state, token)
+        .await
+        .map_err(|r| on_page(r.into()))?;
+    render_form(state, lang, token, &desk, previous, errors, status).map_err(on_page)
 }
 
 fn render_form(

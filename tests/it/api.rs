@@ -97,21 +97,9 @@ fn bad_api_requests_get_problem_documents_and_store_nothing() {
         assert_eq!(app.responses(), 0, "{name} stored a response");
     }
 
-    let r = app
-        .http
-        .post(format!("{}/api/v1/responses", app.base))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .unwrap();
+    let r = app.post_raw("/api/v1/responses", "application/json", "{not json");
     assert_eq!(r.status(), 400);
-    let r = app
-        .http
-        .post(format!("{}/api/v1/responses", app.base))
-        .header("content-type", "text/plain")
-        .body("hello")
-        .send()
-        .unwrap();
+    let r = app.post_raw("/api/v1/responses", "text/plain", "hello");
     assert_eq!(r.status(), 415);
     assert_eq!(app.responses(), 0);
 }

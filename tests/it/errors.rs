@@ -161,13 +161,7 @@ fn framework_parse_errors_follow_the_policy_and_echo_nothing() {
         format!("{{\"{probe}\": 1}}"),
         "[]".to_owned(),
     ] {
-        let r = app
-            .http
-            .post(format!("{}/api/v1/responses", app.base))
-            .header("content-type", "application/json")
-            .body(bad)
-            .send()
-            .unwrap();
+        let r = app.post_raw("/api/v1/responses", "application/json", bad);
         let p = assert_problem(r, 400);
         assert!(!p.to_string().contains("probe"), "{p}");
     }

@@ -281,6 +281,21 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Posts `body` as it is, with the given content type.
+    pub fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::blocking::Body>,
+    ) -> reqwest::blocking::Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .unwrap()
+    }
+
     pub fn post_json(&self, body: &serde_json::Value) -> reqwest::blocking::Response {
         self.http
             .post(format!("{}/api/v1/responses", self.base))
