@@ -47,4 +47,12 @@ pub struct ErrorPage<'a> {
     pub title: &'a str,
     pub message: &'a str,
     pub status: u16,
+    /// Where to go from here (staff pages link back to their start page).
+    pub back: Option<Link<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct Link<'a> {
+    pub href: &'a str,
+    pub label: &'a str,
 }

@@ -46,7 +46,7 @@ use serde_json::{json, Value};
 use crate::db::DbError;
 use crate::domain::FieldError;
 use crate::ingest::Rejection;
-use crate::views::citizen::ErrorPage;
+use crate::views::citizen::{ErrorPage, Link};
 use crate::views::{Chrome, Lang, Views};
 
 /// What went wrong, independent of who asked.
@@ -149,6 +149,13 @@ impl Fault {
         match self {
             Fault::NotFound | Fault::MethodNotAllowed(_) => t.not_found_title,
             _ => t.error_title,
+        }
+    }
+
+    fn staff_title(&self) -> &'static str {
+        match self {
+            Fault::NotFound | Fault::BadToken | Fault::Revoked => "Không tìm thấy",
+            _ => "Không thực hiện được yêu cầu",
         }
     }
 
@@ -276,38 +283,48 @@ impl ResponseError for PageError {
         let mut resp = if let Fault::SignIn { .. } = self.fault {
             HttpResponse::build(status).finish()
         } else {
-            let (lang, title, message) = match self.audience {
+            let (lang, title, message, back) = match self.audience {
                 Audience::Citizen(lang) => (
                     lang,
                     self.fault.citizen_title(lang),
                     self.fault.citizen_message(lang),
+                    None,
                 ),
-                Audience::Staff => (Lang::Vi, STAFF_TITLE, self.fault.staff_message()),
+                Audience::Staff => (
+                    Lang::Vi,
+                    self.fault.staff_title(),
+                    self.fault.staff_message(),
+                    Some(STAFF_HOME),
+                ),
             };
-            error_page(status, lang, title, self.message.unwrap_or(message))
+            let page = ErrorPage {
+                chrome: Chrome::new(lang),
+                title,
+                message: self.message.unwrap_or(message),
+                status: status.as_u16(),
+                back,
+            };
+            render_error(status, &page)
         };
         self.fault.headers(&mut resp);
         resp
     }
 }
 
-const STAFF_TITLE: &str = "Không thực hiện được yêu cầu";
+const STAFF_HOME: Link<'static> = Link {
+    href: "/admin",
+    label: "← Về trang quản trị",
+};
 
 /// The error page, built without the app's state so that any error can use it.
-pub fn error_page(status: StatusCode, lang: Lang, title: &str, message: &str) -> HttpResponse {
-    let page = ErrorPage {
-        chrome: Chrome::new(lang),
-        title,
-        message,
-        status: status.as_u16(),
-    };
-    match Views::shared().and_then(|v| v.render("error.html", &page)) {
+fn render_error(status: StatusCode, page: &ErrorPage) -> HttpResponse {
+    match Views::shared().and_then(|v| v.render("error.html", page)) {
         Ok(body) => html(status, body),
         Err(e) => {
             tracing::error!("rendering the error page failed: {e:#}");
             HttpResponse::build(status)
                 .content_type("text/plain; charset=utf-8")
-                .body(message.to_owned())
+                .body(page.message.to_owned())
         }
     }
 }

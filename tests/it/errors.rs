@@ -141,6 +141,10 @@ fn framework_parse_errors_follow_the_policy_and_echo_nothing() {
         "Không tìm thấy",
     );
     assert!(!body.contains("probe") && !body.contains("parse"), "{body}");
+    assert!(
+        body.contains("Về trang quản trị"),
+        "staff get a way back: {body}"
+    );
     // A query value of the wrong type.
     let body = assert_page(
         staff.get(&format!("/admin?rotated={probe}")),
