@@ -79,6 +79,9 @@ pub const DEFAULT_RATE_PER_DESK: RateLimit = RateLimit {
     burst: 20,
 };
 
+/// Ratings that may wait for a writer thread: about a second of the benchmark's peak rate.
+pub const DEFAULT_INGEST_QUEUE: usize = 8_192;
+
 impl Settings {
     /// Safe local defaults, for the CLI and for tests.
     pub fn local() -> Settings {
@@ -98,7 +101,7 @@ impl Settings {
             trust_proxy: false,
             db_pool_size: 16,
             db_writers: 2,
-            ingest_queue: crate::ingest::writer::DEFAULT_QUEUE,
+            ingest_queue: DEFAULT_INGEST_QUEUE,
             workers: None,
         }
     }

@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::db::{self, instruments::Form};
 use crate::ingest::ratelimit::Buckets;
 use crate::ingest::writer::Writer;
+use crate::ingest::Ingest;
 use crate::state::AppState;
 use crate::views::Views;
 use crate::web;
@@ -67,13 +68,17 @@ impl Application {
             settings.ingest_queue,
         );
         let state = actix_web::web::Data::new(AppState {
-            writer,
-            per_client: Buckets::new(settings.rate_per_client),
-            per_desk: Buckets::new(settings.rate_per_desk),
+            ingest: Ingest {
+                pool: pool.clone(),
+                key: prepared.key.clone(),
+                desk_form: Arc::new(desk_form),
+                writer,
+                per_client: Buckets::new(settings.rate_per_client),
+                per_desk: Buckets::new(settings.rate_per_desk),
+            },
             login_limiter: Buckets::new(settings.rate_login),
             pool,
             key: prepared.key,
-            desk_form: Arc::new(desk_form),
             views: Views::shared()?,
             settings: settings.clone(),
         });

@@ -6,12 +6,26 @@ pub mod ratelimit;
 pub mod writer;
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::db::{self, responses::PendingDesk, responses::Stored};
-use crate::domain::{Channel, DeskToken, FieldError, RawSubmission, Submission};
-use crate::state::AppState;
-use writer::WriteError;
+use crate::db::{self, responses::PendingDesk, responses::Stored, DbPool};
+use crate::domain::{Channel, DeskToken, FieldError, FormSpec, RawSubmission, Submission};
+use ratelimit::Buckets;
+use writer::{WriteError, Writer};
+
+/// Everything a rating passes through on its way in, built once at start-up.
+pub struct Ingest {
+    pub pool: DbPool,
+    /// Key for desk tokens.
+    pub key: Vec<u8>,
+    /// The desk form's questions; instruments are frozen once used, so loading once is safe.
+    pub desk_form: Arc<FormSpec>,
+    /// Batches desk submissions into single statements.
+    pub writer: Writer,
+    pub per_client: Buckets<IpAddr>,
+    pub per_desk: Buckets<i32>,
+}
 
 #[derive(Debug)]
 pub enum Rejection {
@@ -27,59 +41,56 @@ pub enum Rejection {
     Unavailable(anyhow::Error),
 }
 
-/// Rate limits, then parses, then stores. Nothing is written unless every check passes.
-pub async fn submit(
-    state: &AppState,
-    token: &str,
-    raw: RawSubmission,
-    client: IpAddr,
-    channel: Channel,
-) -> Result<(Stored, DeskToken), Rejection> {
-    let now = Instant::now();
-    state
-        .per_client
-        .take(&client, now)
-        .map_err(Rejection::RateLimited)?;
-    let desk = DeskToken::verify(token, &state.key).map_err(|_| Rejection::BadToken)?;
-    state
-        .per_desk
-        .take(&desk.desk_id, now)
-        .map_err(Rejection::RateLimited)?;
-    let submission = Submission::parse(raw, &state.desk_form).map_err(Rejection::Invalid)?;
-    let stored = state
-        .writer
-        .submit(PendingDesk {
-            desk_id: desk.desk_id,
-            key_version: desk.key_version,
-            channel,
-            submission,
-        })
-        .await
-        .map_err(|e| match e {
-            WriteError::Busy => Rejection::Busy,
-            other => Rejection::Unavailable(other.into()),
-        })?;
-    match stored {
-        Stored::DeskRevoked => Err(Rejection::Revoked),
-        Stored::UnknownDesk => Err(Rejection::BadToken),
-        other => Ok((other, desk)),
+impl Ingest {
+    /// Rate limits, then parses, then stores. Nothing is written unless every check passes.
+    pub async fn submit(
+        &self,
+        token: &str,
+        raw: RawSubmission,
+        client: IpAddr,
+        channel: Channel,
+    ) -> Result<(Stored, DeskToken), Rejection> {
+        let now = Instant::now();
+        self.per_client
+            .take(&client, now)
+            .map_err(Rejection::RateLimited)?;
+        let desk = DeskToken::verify(token, &self.key).map_err(|_| Rejection::BadToken)?;
+        self.per_desk
+            .take(&desk.desk_id, now)
+            .map_err(Rejection::RateLimited)?;
+        let submission = Submission::parse(raw, &self.desk_form).map_err(Rejection::Invalid)?;
+        let stored = self
+            .writer
+            .submit(PendingDesk {
+                desk_id: desk.desk_id,
+                key_version: desk.key_version,
+                channel,
+                submission,
+            })
+            .await
+            .map_err(|e| match e {
+                WriteError::Busy => Rejection::Busy,
+                other => Rejection::Unavailable(other.into()),
+            })?;
+        match stored {
+            Stored::DeskRevoked => Err(Rejection::Revoked),
+            Stored::UnknownDesk => Err(Rejection::BadToken),
+            other => Ok((other, desk)),
+        }
     }
-}
 
-/// Resolves a token to its desk for showing the form. The signed token is the authority here,
-/// which is why this reads the desk without a staff `Scope`: the page shows only the desk's
-/// public name.
-pub async fn desk_for_token(
-    state: &AppState,
-    token: &str,
-) -> Result<db::desks::DeskInfo, Rejection> {
-    let t = DeskToken::verify(token, &state.key).map_err(|_| Rejection::BadToken)?;
-    let desk = db::run(&state.pool, move |conn| db::desks::find(conn, t.desk_id))
-        .await
-        .map_err(|e| Rejection::Unavailable(e.into()))?
-        .ok_or(Rejection::BadToken)?;
-    if desk.key_version != t.key_version || !desk.active {
-        return Err(Rejection::Revoked);
+    /// Resolves a token to its desk for showing the form. The signed token is the authority here,
+    /// which is why this reads the desk without a staff `Scope`: the page shows only the desk's
+    /// public name.
+    pub async fn desk_for_token(&self, token: &str) -> Result<db::desks::DeskInfo, Rejection> {
+        let t = DeskToken::verify(token, &self.key).map_err(|_| Rejection::BadToken)?;
+        let desk = db::run(&self.pool, move |conn| db::desks::find(conn, t.desk_id))
+            .await
+            .map_err(|e| Rejection::Unavailable(e.into()))?
+            .ok_or(Rejection::BadToken)?;
+        if desk.key_version != t.key_version || !desk.active {
+            return Err(Rejection::Revoked);
+        }
+        Ok(desk)
     }
-    Ok(desk)
 }

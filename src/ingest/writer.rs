@@ -15,8 +15,6 @@ use tokio::sync::oneshot;
 use crate::db::{self, responses::PendingDesk, responses::Stored, Conn, QueryError};
 
 pub const MAX_BATCH: usize = 128;
-/// Submissions that may wait for a writer before new ones are answered "busy".
-pub const DEFAULT_QUEUE: usize = 8_192;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum WriteError {

@@ -1,5 +1,5 @@
 //! `POST /api/v1/responses`: the JSON door for kiosks and one-stop systems. Same rules as the
-//! form (`ingest::submit`); errors are RFC 9457 problem documents naming the field
+//! form (`Ingest::submit`); errors are RFC 9457 problem documents naming the field
 //! (`errors::ApiProblem`).
 
 use actix_web::http::StatusCode;
@@ -12,7 +12,6 @@ use super::{client_ip, read_body, require_media_type};
 use crate::db::responses::Stored;
 use crate::domain::submission::RawAnswer;
 use crate::domain::{Channel, FieldError, RawSubmission};
-use crate::ingest;
 use crate::state::AppState;
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -84,7 +83,10 @@ pub async fn submit(
     let token = sub.desk_token.clone();
     let id = sub.submission_id.trim().to_owned();
     let ip = client_ip(&req, &state.settings);
-    let (stored, _) = ingest::submit(&state, &token, sub.into_raw(), ip, channel).await?;
+    let (stored, _) = state
+        .ingest
+        .submit(&token, sub.into_raw(), ip, channel)
+        .await?;
     let (status, label) = match stored {
         Stored::Created => (StatusCode::CREATED, "created"),
         _ => (StatusCode::OK, "duplicate"),

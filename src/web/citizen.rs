@@ -15,7 +15,7 @@ use super::{client_ip, read_body, render, require_media_type};
 use crate::db::desks::DeskInfo;
 use crate::domain::submission::RawAnswer;
 use crate::domain::{Channel, RawSubmission};
-use crate::ingest::{self, Rejection};
+use crate::ingest::Rejection;
 use crate::state::AppState;
 use crate::views::citizen::{FormPage, OptionView, QuestionView, ThanksPage};
 use crate::views::{Chrome, DeskView, Lang};
@@ -64,7 +64,11 @@ pub async fn submit(
     }
 
     let ip = client_ip(&req, &state.settings);
-    match ingest::submit(&state, &token, answers.to_raw(), ip, Channel::DeskQr).await {
+    match state
+        .ingest
+        .submit(&token, answers.to_raw(), ip, Channel::DeskQr)
+        .await
+    {
         Ok(_) => thanks_page(&state, lang).map_err(on_page),
         Err(Rejection::Invalid(errors)) => {
             // Show the form again with the answers given and the reasons, in the reader's language.
@@ -140,7 +144,9 @@ async fn form_page(
     status: StatusCode,
 ) -> PageResult {
     let on_page = |f: Fault| PageError::citizen(lang, f);
-    let desk = ingest::desk_for_token(state, token)
+    let desk = state
+        .ingest
+        .desk_for_token(token)
         .await
         .map_err(|r| on_page(r.into()))?;
     render_form(state, lang, token, &desk, previous, errors, status).map_err(on_page)
@@ -155,7 +161,7 @@ fn render_form(
     errors: Vec<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, Fault> {
-    let spec = &state.desk_form;
+    let spec = &state.ingest.desk_form;
     let prev = |name: &str| previous.field(name);
     let scale = spec
         .scale

@@ -126,6 +126,40 @@ fn invariant_8_nothing_logs_a_client_address_or_user_agent() {
 }
 
 #[test]
+fn invariant_12_dependencies_point_down() {
+    let lower = [
+        "src/ingest/",
+        "src/auth/",
+        "src/desks/",
+        "src/analyze/",
+        "src/demo.rs",
+        "src/domain/",
+        "src/db/",
+        "src/views/",
+        "src/config.rs",
+    ];
+    for (path, code) in sources() {
+        if !lower.iter().any(|l| path.starts_with(l)) {
+            continue;
+        }
+        for upper in ["crate::web", "crate::cli", "crate::startup", "crate::state"] {
+            assert!(!code.contains(upper), "{path} imports {upper}");
+        }
+        if path.starts_with("src/domain/") {
+            for feature in [
+                "crate::db",
+                "crate::ingest",
+                "crate::auth",
+                "crate::desks",
+                "crate::views",
+            ] {
+                assert!(!code.contains(feature), "{path} imports {feature}");
+            }
+        }
+    }
+}
+
+#[test]
 fn the_code_map_names_every_module_folder() {
     let map = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
     for entry in std::fs::read_dir(root().join("src")).unwrap() {
