@@ -2,11 +2,11 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{sid, TestApp};
 
 fn valid(app: &TestApp) -> Value {
     json!({
-        "submission_id": uuid::Uuid::new_v4().to_string(),
+        "submission_id": sid(),
         "desk_token": app.token(),
         "respondent_kind": "individual",
         "procedure_code": "1.001234",

@@ -189,7 +189,8 @@ fn without_a_server_a_private_cluster_is_created_and_used() {
     // of its own (as the postgres user when run as root), then create the database and migrate.
     let bin =
         sipas::db::bootstrap::postgres_bin_dir().expect("PostgreSQL's programs are installed");
-    let dir = std::env::temp_dir().join(format!("sipas-pg-{}", uuid::Uuid::new_v4().simple()));
+    let tmp = crate::helpers::TempDir::new("pg");
+    let dir = tmp.join("cluster");
     let port = 55_000 + (std::process::id() % 5_000) as u16;
     sipas::db::bootstrap::start_private_cluster(&bin, &dir, port).unwrap();
     let url = format!("postgres://postgres@127.0.0.1:{port}/sipas_private");
@@ -205,6 +206,5 @@ fn without_a_server_a_private_cluster_is_created_and_used() {
         assert_eq!(n, 1, "migrated and seeded");
     });
     sipas::db::bootstrap::stop_private_cluster(&bin, &dir).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
     outcome.unwrap();
 }
