@@ -4,12 +4,13 @@ use anyhow::{bail, Result};
 use rand::RngCore;
 
 use super::password;
-use crate::db::{self, Conn};
+use crate::db::{self, audit::Actor, Conn};
 use crate::domain::Role;
 
 /// Creates or updates a user; returns whether it is new. Errors name the offending argument.
 pub fn set_user(
     conn: &mut Conn,
+    actor: &Actor,
     username: &str,
     new_password: &str,
     role: Role,
@@ -28,15 +29,17 @@ pub fn set_user(
     }
     let agency_id = match (role, agency) {
         (Role::Admin, None) => None,
-        (Role::Admin, Some(_)) => bail!("--agency is only for --role agency"),
-        (Role::Agency, Some(code)) => match db::agencies::id_by_code(conn, code)? {
+        (Role::Admin, Some(_)) => bail!("--agency is only for --role manager or viewer"),
+        (_, Some(code)) => match db::agencies::id_by_code(conn, code)? {
             Some(id) => Some(id),
             None => bail!("no agency has the code '{code}'"),
         },
-        (Role::Agency, None) => bail!("--role agency needs --agency CODE"),
+        (role, None) => bail!("--role {role} needs --agency CODE"),
     };
     let hash = password::hash_password(new_password)?;
-    Ok(db::users::upsert(conn, &username, &hash, role, agency_id)?)
+    Ok(db::users::upsert(
+        conn, actor, &username, &hash, role, agency_id,
+    )?)
 }
 
 /// Creates the demo's `admin` user with a random password, once. Returns the password when created.
@@ -47,6 +50,7 @@ pub fn ensure_demo_admin(conn: &mut Conn) -> Result<Option<String>> {
     let mut bytes = [0u8; 9];
     rand::thread_rng().fill_bytes(&mut bytes);
     let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    set_user(conn, "admin", &password, Role::Admin, None)?;
+    let actor = Actor::command_line("sipas demo");
+    set_user(conn, &actor, "admin", &password, Role::Admin, None)?;
     Ok(Some(password))
 }

@@ -3,7 +3,7 @@
 use anyhow::{bail, Result};
 
 use crate::config::Settings;
-use crate::db;
+use crate::db::{self, audit::Actor};
 use crate::startup::prepare_database;
 
 #[derive(clap::Args)]
@@ -15,7 +15,12 @@ pub struct Args {
 pub fn run(a: Args, settings: &Settings) -> Result<()> {
     let prepared = prepare_database(settings)?;
     let mut conn = db::connect(&prepared.database_url)?;
-    let Some(v) = db::desks::rotate_key(&mut conn, a.desk_id)? else {
+    let Some(v) = db::desks::rotate_key(
+        &mut conn,
+        &Actor::command_line("sipas rotate-key"),
+        a.desk_id,
+    )?
+    else {
         bail!("no desk has the id {}", a.desk_id);
     };
     println!(

@@ -1,21 +1,22 @@
-//! `sipas user NAME --role admin|agency [--agency CODE]`: create a staff account or set a new
-//! password (ending the user's sessions). The password never appears on the command line.
+//! `sipas user NAME --role admin|manager|viewer [--agency CODE]`: create a staff account or set
+//! a new password (ending the user's sessions). The password never appears on the command line.
 
 use anyhow::Result;
 
 use crate::auth::accounts;
 use crate::config::Settings;
-use crate::db;
+use crate::db::{self, audit::Actor};
 use crate::domain::Role;
 use crate::startup::prepare_database;
 
 #[derive(clap::Args)]
 pub struct Args {
     username: String,
-    /// `admin` (Home Affairs: every agency) or `agency` (one agency and those below it).
+    /// `admin` (Home Affairs: the whole province), `manager` or `viewer` (one agency and the
+    /// units below it; a viewer only reads).
     #[arg(long, default_value = "admin", value_parser = parse_role)]
     role: Role,
-    /// The agency of an `agency` user.
+    /// The agency of a manager or viewer.
     #[arg(long)]
     agency: Option<String>,
 }
@@ -38,6 +39,7 @@ pub fn run(a: Args, settings: &Settings) -> Result<()> {
     let mut conn = db::connect(&prepared.database_url)?;
     let created = accounts::set_user(
         &mut conn,
+        &Actor::command_line("sipas user"),
         &a.username,
         &password,
         a.role,

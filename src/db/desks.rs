@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 
+use super::audit::{self, Actor};
 use super::schema::{agencies, desks};
 use super::users::Scope;
 
@@ -91,11 +92,24 @@ pub fn list_active(
         .load(conn)
 }
 
-/// Bumps the key version: every QR code printed for this desk so far stops working.
-pub fn rotate_key(conn: &mut PgConnection, id: i32) -> QueryResult<Option<i16>> {
-    diesel::update(desks::table.find(id))
-        .set(desks::key_version.eq(desks::key_version + 1))
-        .returning(desks::key_version)
-        .get_result(conn)
-        .optional()
+/// Bumps the key version: every QR code printed for this desk so far stops working. Audited.
+pub fn rotate_key(conn: &mut PgConnection, actor: &Actor, id: i32) -> QueryResult<Option<i16>> {
+    conn.transaction(|conn| {
+        let version: Option<i16> = diesel::update(desks::table.find(id))
+            .set(desks::key_version.eq(desks::key_version + 1))
+            .returning(desks::key_version)
+            .get_result(conn)
+            .optional()?;
+        if let Some(v) = version {
+            audit::record(
+                conn,
+                actor,
+                "desk.rotate_key",
+                &id.to_string(),
+                Some(serde_json::json!({ "key_version": v - 1 })),
+                Some(serde_json::json!({ "key_version": v })),
+            )?;
+        }
+        Ok(version)
+    })
 }

@@ -8,6 +8,7 @@ diesel::table! {
         level_id -> Int4,
         parent_id -> Nullable<Int4>,
         created_at -> Timestamptz,
+        active -> Bool,
     }
 }
 
@@ -120,6 +121,20 @@ diesel::table! {
         agency_id -> Nullable<Int4>,
         session_epoch -> Int4,
         created_at -> Timestamptz,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor_id -> Nullable<Int4>,
+        actor -> Text,
+        action -> Text,
+        entity_id -> Text,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
     }
 }
 
@@ -131,12 +146,14 @@ diesel::joinable!(responses -> agencies (agency_id));
 diesel::joinable!(responses -> instruments (instrument_id));
 diesel::joinable!(scale_levels -> instruments (instrument_id));
 diesel::joinable!(users -> agencies (agency_id));
+diesel::joinable!(audit_log -> users (actor_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     agency_levels,
     answers,
     app_secrets,
+    audit_log,
     desks,
     factors,
     instruments,

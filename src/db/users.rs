@@ -2,7 +2,8 @@
 
 use diesel::prelude::*;
 
-use super::schema::users;
+use super::audit::{self, Actor};
+use super::schema::{agencies, users};
 use crate::domain::Role;
 
 /// A staff account. The role is parsed when the row is read: a value the database's CHECK
@@ -15,6 +16,8 @@ pub struct User {
     pub role: Role,
     pub agency_id: Option<i32>,
     pub session_epoch: i32,
+    /// A disabled account cannot sign in, and its sessions end.
+    pub active: bool,
 }
 
 #[derive(Queryable, Selectable)]
@@ -26,6 +29,7 @@ struct UserRow {
     role: String,
     agency_id: Option<i32>,
     session_epoch: i32,
+    active: bool,
 }
 
 impl TryFrom<UserRow> for User {
@@ -43,6 +47,7 @@ impl TryFrom<UserRow> for User {
             role,
             agency_id: r.agency_id,
             session_epoch: r.session_epoch,
+            active: r.active,
         })
     }
 }
@@ -60,7 +65,7 @@ impl User {
     pub fn scope(&self) -> Scope {
         match (self.role, self.agency_id) {
             (Role::Admin, _) => Scope::All,
-            (Role::Agency, Some(a)) => Scope::Agency(a),
+            (Role::Manager | Role::Viewer, Some(a)) => Scope::Agency(a),
             // The database forbids an agency user without an agency; see nothing if it happens.
             _ => Scope::Agency(-1),
         }
@@ -68,15 +73,17 @@ impl User {
 }
 
 /// Creates the user, or sets a new password (and role) for an existing one, ending their
-/// sessions. Returns whether the user is new.
+/// sessions; audited in the same transaction. Returns whether the user is new.
 pub fn upsert(
     conn: &mut PgConnection,
+    actor: &Actor,
     username: &str,
     password_hash: &str,
     role: Role,
     agency_id: Option<i32>,
 ) -> QueryResult<bool> {
     conn.transaction(|conn| {
+        let before = audit_view(conn, username)?;
         let updated = diesel::update(users::table.filter(users::username.eq(username)))
             .set((
                 users::password_hash.eq(password_hash),
@@ -85,19 +92,74 @@ pub fn upsert(
                 users::session_epoch.eq(users::session_epoch + 1),
             ))
             .execute(conn)?;
-        if updated > 0 {
-            return Ok(false);
+        if updated == 0 {
+            diesel::insert_into(users::table)
+                .values((
+                    users::username.eq(username),
+                    users::password_hash.eq(password_hash),
+                    users::role.eq(role.as_str()),
+                    users::agency_id.eq(agency_id),
+                ))
+                .execute(conn)?;
         }
-        diesel::insert_into(users::table)
-            .values((
-                users::username.eq(username),
-                users::password_hash.eq(password_hash),
-                users::role.eq(role.as_str()),
-                users::agency_id.eq(agency_id),
+        let mut after = audit_view(conn, username)?;
+        if let Some(a) = after.as_mut() {
+            a["password_set"] = serde_json::Value::Bool(true);
+        }
+        let action = if updated == 0 {
+            "user.create"
+        } else {
+            "user.update"
+        };
+        audit::record(conn, actor, action, username, before, after)?;
+        Ok(updated == 0)
+    })
+}
+
+/// Enables or disables an account; disabling ends its sessions. Audited. `None` if no such user.
+pub fn set_active(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    username: &str,
+    active: bool,
+) -> QueryResult<Option<()>> {
+    conn.transaction(|conn| {
+        let Some(before) = audit_view(conn, username)? else {
+            return Ok(None);
+        };
+        diesel::update(users::table.filter(users::username.eq(username)))
+            .set((
+                users::active.eq(active),
+                users::session_epoch.eq(users::session_epoch + 1),
             ))
             .execute(conn)?;
-        Ok(true)
+        let after = audit_view(conn, username)?;
+        let action = if active {
+            "user.enable"
+        } else {
+            "user.disable"
+        };
+        audit::record(conn, actor, action, username, Some(before), after)?;
+        Ok(Some(()))
     })
+}
+
+/// What the audit log keeps of a user: never the password hash.
+fn audit_view(conn: &mut PgConnection, username: &str) -> QueryResult<Option<serde_json::Value>> {
+    let row: Option<(i32, String, Option<String>, bool)> = users::table
+        .left_join(agencies::table)
+        .filter(users::username.eq(username))
+        .select((
+            users::id,
+            users::role,
+            agencies::code.nullable(),
+            users::active,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(id, role, agency, active)| {
+        serde_json::json!({ "id": id, "username": username, "role": role, "agency": agency, "active": active })
+    }))
 }
 
 pub fn by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<User>> {

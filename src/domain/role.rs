@@ -3,22 +3,46 @@
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Home Affairs (Sở Nội vụ): every agency of the province.
+    /// Home Affairs (Sở Nội vụ): the whole province, its agencies, desks, users and settings.
     Admin,
-    /// Staff of one agency: that agency and every agency below it.
-    Agency,
+    /// An agency's manager: that agency and the units below it; may act there (revoke a desk's
+    /// codes, hide an abusive comment).
+    Manager,
+    /// Read-only, for an agency and the units below it.
+    Viewer,
 }
 
 impl Role {
-    pub const ALL: [Role; 2] = [Role::Admin, Role::Agency];
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Manager, Role::Viewer];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
-            Role::Agency => "agency",
+            Role::Manager => "manager",
+            Role::Viewer => "viewer",
         }
+    }
+
+    /// The name staff read.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Role::Admin => "Quản trị (Sở Nội vụ)",
+            Role::Manager => "Quản lý cơ quan",
+            Role::Viewer => "Chỉ xem",
+        }
+    }
+
+    /// Whether the role belongs to one agency (and the units below it).
+    pub fn needs_agency(self) -> bool {
+        self != Role::Admin
+    }
+
+    /// Whether the role may change things in its scope, not only read them.
+    pub fn may_act(self) -> bool {
+        self != Role::Viewer
     }
 }
 
@@ -29,7 +53,7 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the role must be 'admin' or 'agency', not '{0}'")]
+#[error("the role must be 'admin', 'manager' or 'viewer', not '{0}'")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

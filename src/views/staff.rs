@@ -28,4 +28,6 @@ pub struct DesksPage<'a> {
     pub csrf: &'a str,
     pub desks: Vec<DeskRow>,
     pub notice: Option<String>,
+    /// Whether the user may change things (not a viewer): only then are the buttons shown.
+    pub may_act: bool,
 }

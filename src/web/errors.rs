@@ -27,6 +27,7 @@
 //! | `TooLarge` | 413 | |
 //! | `UnsupportedMediaType` | 415 | |
 //! | `Forbidden` (a form without a valid CSRF token) | 403 | |
+//! | `NotAllowed` (the role may read but not change this) | 403 | |
 //! | `SignIn` (a staff page without a valid session) | 303 to `/admin/login?next=…` | `Location` |
 //!
 //! Messages never echo the input back (a path segment, a body) and never show a cause. The
@@ -65,7 +66,11 @@ pub enum Fault {
     TooLarge,
     UnsupportedMediaType,
     Forbidden,
-    SignIn { next: String },
+    /// Signed in, but the role may not do this (a viewer asking to change something).
+    NotAllowed,
+    SignIn {
+        next: String,
+    },
 }
 
 impl Fault {
@@ -81,7 +86,7 @@ impl Fault {
             Fault::BadRequest => StatusCode::BAD_REQUEST,
             Fault::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Fault::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Fault::Forbidden => StatusCode::FORBIDDEN,
+            Fault::Forbidden | Fault::NotAllowed => StatusCode::FORBIDDEN,
             Fault::SignIn { .. } => StatusCode::SEE_OTHER,
         }
     }
@@ -138,9 +143,11 @@ impl Fault {
             Fault::NotFound | Fault::MethodNotAllowed(_) => t.not_found,
             Fault::TooLarge => t.too_large,
             Fault::UnsupportedMediaType => t.wrong_type,
-            Fault::Invalid(_) | Fault::BadRequest | Fault::Forbidden | Fault::SignIn { .. } => {
-                t.bad_request
-            }
+            Fault::Invalid(_)
+            | Fault::BadRequest
+            | Fault::Forbidden
+            | Fault::NotAllowed
+            | Fault::SignIn { .. } => t.bad_request,
         }
     }
 
@@ -167,6 +174,7 @@ impl Fault {
             }
             Fault::Internal(_) => "Lỗi hệ thống. Vui lòng thử lại; nếu lỗi lặp lại, hãy báo quản trị viên.",
             Fault::Forbidden => "Yêu cầu không hợp lệ (CSRF). Vui lòng tải lại trang và thử lại.",
+            Fault::NotAllowed => "Tài khoản của Ông/Bà chỉ được xem, không được thay đổi mục này.",
             Fault::RateLimited(_) => "Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",
             Fault::NotFound | Fault::BadToken | Fault::Revoked => "Không tìm thấy trang hoặc mục này.",
             Fault::MethodNotAllowed(_) => "Trang này không nhận kiểu yêu cầu này.",
@@ -196,6 +204,7 @@ impl Fault {
             Fault::TooLarge => "the body is larger than 64 KiB",
             Fault::UnsupportedMediaType => "Content-Type must be application/json",
             Fault::Forbidden => "forbidden",
+            Fault::NotAllowed => "this account may not do this",
             Fault::SignIn { .. } => "sign-in required",
         }
     }

@@ -13,7 +13,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::errors::{Fault, PageError};
 use crate::auth::{csrf, session::Session};
-use crate::db::{self, users::User};
+use crate::db::{self, audit::Actor, users::User};
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "sipas_session";
@@ -27,6 +27,11 @@ pub struct StaffUser {
 }
 
 impl StaffUser {
+    /// This user, as the audit log names them.
+    pub fn actor(&self) -> Actor {
+        Actor::user(self.user.id, &self.user.username)
+    }
+
     /// The CSRF token for forms on this user's pages.
     pub fn csrf_token(&self, key: &[u8]) -> String {
         csrf::token(key, &self.session)
@@ -90,7 +95,7 @@ async fn signed_in(req: &HttpRequest, state: &AppState) -> Result<Option<StaffUs
         .await
         .map_err(PageError::staff)?;
     Ok(user
-        .filter(|u| u.session_epoch == s.epoch)
+        .filter(|u| u.active && u.session_epoch == s.epoch)
         .map(|user| StaffUser {
             user,
             session: value,

@@ -196,7 +196,7 @@ async fn check_login(
         .await
         .unwrap_or(false);
     Ok(match user {
-        Some(u) if ok => Ok(Session {
+        Some(u) if ok && u.active => Ok(Session {
             user_id: u.id,
             epoch: u.session_epoch,
             expires: chrono::Utc::now().timestamp() + SESSION_HOURS * 3600,
@@ -244,6 +244,7 @@ pub async fn desks(
         notice: q
             .rotated
             .map(|id| format!("Đã thu hồi mã QR cũ của quầy {id}. Hãy in áp phích mới.")),
+        may_act: staff.user.role.may_act(),
     };
     render(&state, StatusCode::OK, "admin_desks.html", &page).map_err(PageError::staff)
 }
@@ -274,10 +275,16 @@ pub async fn rotate_key(
     staff: StaffUser,
     id: web::Path<i32>,
 ) -> StaffResult {
+    if !staff.user.role.may_act() {
+        return Err(PageError::staff(Fault::NotAllowed));
+    }
     let desk_id = visible_desk(&state, &staff, *id).await?.id;
-    db::run(&state.pool, move |c| db::desks::rotate_key(c, desk_id))
-        .await
-        .map_err(PageError::staff)?;
+    let actor = staff.actor();
+    db::run(&state.pool, move |c| {
+        db::desks::rotate_key(c, &actor, desk_id)
+    })
+    .await
+    .map_err(PageError::staff)?;
     tracing::info!(user_id = staff.user.id, desk_id, "desk key rotated");
     Ok(see_other(&format!("/admin?rotated={desk_id}")))
 }

@@ -154,7 +154,12 @@ fn a_revoked_desk_code_is_refused() {
     let old = app.token();
     let mut conn = app.db.conn();
     assert_eq!(
-        sipas::db::desks::rotate_key(&mut conn, app.fixture.desk_id).unwrap(),
+        sipas::db::desks::rotate_key(
+            &mut conn,
+            &crate::helpers::test_actor(),
+            app.fixture.desk_id
+        )
+        .unwrap(),
         Some(2)
     );
     let page = app

@@ -29,14 +29,14 @@ fn sipas_user_creates_then_updates_an_account_and_ends_its_sessions() {
     // From SIPAS_PASSWORD, to an agency role: updated, and old sessions end.
     let (code, out, err) = run(
         db.sipas()
-            .args(["user", "snv.admin", "--role", "agency", "--agency", "T1"])
+            .args(["user", "snv.admin", "--role", "manager", "--agency", "T1"])
             .env("SIPAS_PASSWORD", "another long password"),
         "",
     );
     assert_eq!(code, Some(0), "{err}");
-    assert!(out.contains("updated user 'snv.admin' (agency)"), "{out}");
+    assert!(out.contains("updated user 'snv.admin' (manager)"), "{out}");
     assert_eq!(
-        db.count("SELECT count(*) AS n FROM users WHERE role = 'agency' AND session_epoch = 2 AND agency_id IS NOT NULL"),
+        db.count("SELECT count(*) AS n FROM users WHERE role = 'manager' AND session_epoch = 2 AND agency_id IS NOT NULL"),
         1
     );
     assert_eq!(users(&db), 1);
@@ -53,12 +53,12 @@ fn sipas_user_refuses_bad_input_and_stores_nothing() {
         ),
         (&["user", "ops"], "short\n", "12 characters"),
         (
-            &["user", "ops", "--role", "agency"],
+            &["user", "ops", "--role", "manager"],
             "a long enough password\n",
             "--agency",
         ),
         (
-            &["user", "ops", "--role", "agency", "--agency", "NOPE"],
+            &["user", "ops", "--role", "manager", "--agency", "NOPE"],
             "a long enough password\n",
             "NOPE",
         ),

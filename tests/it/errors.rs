@@ -86,7 +86,12 @@ fn a_bad_or_revoked_desk_token_has_one_status_at_both_doors() {
     }
 
     let old = app.token();
-    sipas::db::desks::rotate_key(&mut app.db.conn(), app.fixture.desk_id).unwrap();
+    sipas::db::desks::rotate_key(
+        &mut app.db.conn(),
+        &crate::helpers::test_actor(),
+        app.fixture.desk_id,
+    )
+    .unwrap();
     assert_page(
         app.post_form(&old, &[("submission_id", &sid()), ("a.F1", "4")]),
         410,

@@ -405,10 +405,16 @@ impl TestDb {
 
 pub const PASSWORD: &str = "a long enough password";
 
+/// Who the audit log names for changes a test makes directly.
+pub fn test_actor() -> sipas::db::audit::Actor {
+    sipas::db::audit::Actor::command_line("test")
+}
+
 /// Creates a staff account with `PASSWORD`.
 pub fn add_user(db: &TestDb, name: &str, role: Role, agency: Option<&str>) {
     let mut conn = db.conn();
-    sipas::auth::accounts::set_user(&mut conn, name, PASSWORD, role, agency).unwrap();
+    sipas::auth::accounts::set_user(&mut conn, &test_actor(), name, PASSWORD, role, agency)
+        .unwrap();
 }
 
 /// An agency (with its own desk) at the given place in the tree.

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod api;
+mod audit;
 mod bad_input;
 mod browser;
 mod citizen_path;

@@ -46,7 +46,7 @@ fn the_poster_page_needs_a_signed_in_user_who_may_see_the_desk() {
 
     // Staff of another agency get 404 for this desk: the rule is in the query.
     agency_with_desk(&app.db, "ELSEWHERE", None);
-    add_user(&app.db, "other.staff", Role::Agency, Some("ELSEWHERE"));
+    add_user(&app.db, "other.staff", Role::Manager, Some("ELSEWHERE"));
     let other = Browser::signed_in(&app, "other.staff");
     let refused = other.get(&poster);
     assert_eq!(refused.status(), 404);
@@ -56,7 +56,7 @@ fn the_poster_page_needs_a_signed_in_user_who_may_see_the_desk() {
     assert!(list.contains("Quầy của ELSEWHERE"), "but shows their own");
 
     // Their own agency's staff see it.
-    add_user(&app.db, "own.staff", Role::Agency, Some("T1"));
+    add_user(&app.db, "own.staff", Role::Manager, Some("T1"));
     let own = Browser::signed_in(&app, "own.staff");
     assert_eq!(own.get(&poster).status(), 200);
 }
@@ -69,8 +69,8 @@ fn staff_of_a_parent_agency_see_the_desks_of_the_agencies_below_it() {
         agency_with_desk(&app.db, "DISTRICT", Some(app.fixture.agency_id));
     let (_, commune_desk) = agency_with_desk(&app.db, "COMMUNE", Some(district));
     let (_, sibling_desk) = agency_with_desk(&app.db, "SIBLING", None);
-    add_user(&app.db, "district.staff", Role::Agency, Some("DISTRICT"));
-    add_user(&app.db, "province.staff", Role::Agency, Some("T1"));
+    add_user(&app.db, "district.staff", Role::Manager, Some("DISTRICT"));
+    add_user(&app.db, "province.staff", Role::Manager, Some("T1"));
 
     let district_staff = Browser::signed_in(&app, "district.staff");
     let list = district_staff.page("/admin");
@@ -155,7 +155,7 @@ fn sign_in_and_key_rotation_refuse_forged_requests_and_change_nothing() {
 fn staff_cannot_rotate_the_key_of_a_desk_outside_their_agency() {
     let app = TestApp::spawn();
     agency_with_desk(&app.db, "ELSEWHERE", None);
-    add_user(&app.db, "other.staff", Role::Agency, Some("ELSEWHERE"));
+    add_user(&app.db, "other.staff", Role::Manager, Some("ELSEWHERE"));
     let other = Browser::signed_in(&app, "other.staff");
     let csrf = other.csrf();
     let r = other.post(
@@ -186,6 +186,7 @@ fn a_password_change_ends_existing_sessions() {
     let mut conn = app.db.conn();
     sipas::auth::accounts::set_user(
         &mut conn,
+        &crate::helpers::test_actor(),
         "snv.admin",
         "another long password",
         Role::Admin,
@@ -225,13 +226,20 @@ fn bad_account_input_is_refused_with_the_reason_and_stores_nothing() {
     let cases: [(&str, &str, Role, Option<&str>, &str); 4] = [
         ("x", PASSWORD, Role::Admin, None, "username"),
         ("valid.name", "short", Role::Admin, None, "12 characters"),
-        ("valid.name", PASSWORD, Role::Agency, None, "--agency"),
-        ("valid.name", PASSWORD, Role::Agency, Some("NOPE"), "NOPE"),
+        ("valid.name", PASSWORD, Role::Manager, None, "--agency"),
+        ("valid.name", PASSWORD, Role::Manager, Some("NOPE"), "NOPE"),
     ];
     for (name, password, role, agency, reason) in cases {
-        let err = sipas::auth::accounts::set_user(&mut conn, name, password, role, agency)
-            .unwrap_err()
-            .to_string();
+        let err = sipas::auth::accounts::set_user(
+            &mut conn,
+            &crate::helpers::test_actor(),
+            name,
+            password,
+            role,
+            agency,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains(reason), "{err}");
         assert_eq!(
             app.db.count("SELECT count(*) AS n FROM users"),
