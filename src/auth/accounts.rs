@@ -1,11 +1,11 @@
 //! Staff accounts from the command line: checked input, argon2id hashes.
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use rand::RngCore;
 
 use super::password;
 use crate::db::{self, audit::Actor, Conn};
-use crate::domain::Role;
+use crate::domain::{registry, Role};
 
 /// Creates or updates a user; returns whether it is new. Errors name the offending argument.
 pub fn set_user(
@@ -16,17 +16,8 @@ pub fn set_user(
     role: Role,
     agency: Option<&str>,
 ) -> Result<bool> {
-    let username = username.trim().to_lowercase();
-    if !(3..=64).contains(&username.len())
-        || !username
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
-    {
-        bail!("username must be 3-64 characters of a-z, 0-9, '.', '_', '-'");
-    }
-    if let Err(why) = password::check_new_password(new_password) {
-        bail!("{why}");
-    }
+    let username = registry::username("username", username).map_err(|e| anyhow!(e.message_en))?;
+    registry::password("password", new_password).map_err(|e| anyhow!(e.message_en))?;
     let agency_id = match (role, agency) {
         (Role::Admin, None) => None,
         (Role::Admin, Some(_)) => bail!("--agency is only for --role manager or viewer"),

@@ -1,4 +1,4 @@
-//! Staff passwords: argon2id hashes, and the rule for a new password.
+//! Staff passwords: argon2id hashes. The rule for a new one is `domain::registry::password`.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -22,15 +22,6 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Checks a new password: long enough to resist guessing, not absurdly long.
-pub fn check_new_password(password: &str) -> Result<(), &'static str> {
-    match password.chars().count() {
-        0..=11 => Err("the password must have at least 12 characters"),
-        12..=256 => Ok(()),
-        _ => Err("the password must have at most 256 characters"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,13 +33,5 @@ mod tests {
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
-    }
-
-    #[test]
-    fn short_passwords_are_refused() {
-        assert!(check_new_password("short").is_err());
-        assert!(check_new_password(&"x".repeat(11)).is_err());
-        assert!(check_new_password(&"x".repeat(12)).is_ok());
-        assert!(check_new_password(&"x".repeat(257)).is_err());
     }
 }

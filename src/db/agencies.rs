@@ -82,3 +82,199 @@ pub fn subtree_ids_of(conn: &mut PgConnection, root: i32) -> QueryResult<Vec<i32
     .load(conn)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
+
+/// An agency as the registry page lists it.
+#[derive(Clone, Debug, Queryable, Selectable, serde::Serialize)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct AgencyRow {
+    #[diesel(select_expression = agencies::id)]
+    pub id: i32,
+    #[diesel(select_expression = agencies::code)]
+    pub code: String,
+    #[diesel(select_expression = agencies::name)]
+    pub name: String,
+    #[diesel(select_expression = agencies::level_id)]
+    pub level_id: i32,
+    #[diesel(select_expression = agency_levels::name_vi)]
+    pub level_name: String,
+    #[diesel(select_expression = agencies::parent_id)]
+    pub parent_id: Option<i32>,
+    #[diesel(select_expression = agencies::active)]
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = agency_levels, check_for_backend(diesel::pg::Pg))]
+pub struct Level {
+    pub id: i32,
+    pub code: String,
+    pub name_vi: String,
+}
+
+/// What an administrator sets on an agency.
+#[derive(Clone, Debug)]
+pub struct AgencyFields {
+    pub code: String,
+    pub name: String,
+    pub level_id: i32,
+    pub parent_id: Option<i32>,
+}
+
+/// Why a registry change was not made.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    NotFound,
+    /// Another row already has this code (`field` names the form field).
+    Taken {
+        field: &'static str,
+    },
+    /// A level or parent that does not exist (`field` names the form field).
+    Unknown {
+        field: &'static str,
+    },
+    /// The parent is the agency itself or one below it.
+    Cycle,
+}
+
+pub fn levels(conn: &mut PgConnection) -> QueryResult<Vec<Level>> {
+    agency_levels::table
+        .order((agency_levels::position, agency_levels::code))
+        .select(Level::as_select())
+        .load(conn)
+}
+
+/// Every agency, active or not, by code.
+pub fn list_all(conn: &mut PgConnection) -> QueryResult<Vec<AgencyRow>> {
+    agencies::table
+        .inner_join(agency_levels::table)
+        .order(agencies::code)
+        .select(AgencyRow::as_select())
+        .load(conn)
+}
+
+pub fn find_row(conn: &mut PgConnection, id: i32) -> QueryResult<Option<AgencyRow>> {
+    agencies::table
+        .inner_join(agency_levels::table)
+        .filter(agencies::id.eq(id))
+        .select(AgencyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+fn audit_json(row: &Option<AgencyRow>) -> Option<serde_json::Value> {
+    row.as_ref().and_then(|r| serde_json::to_value(r).ok())
+}
+
+/// Checks the level and parent exist, and that the parent is not `id` or below it.
+fn check_links(
+    conn: &mut PgConnection,
+    id: Option<i32>,
+    f: &AgencyFields,
+) -> QueryResult<Result<(), Refused>> {
+    let level: i64 = agency_levels::table
+        .filter(agency_levels::id.eq(f.level_id))
+        .count()
+        .get_result(conn)?;
+    if level == 0 {
+        return Ok(Err(Refused::Unknown { field: "level" }));
+    }
+    if let Some(p) = f.parent_id {
+        if find_row(conn, p)?.is_none() {
+            return Ok(Err(Refused::Unknown { field: "parent" }));
+        }
+        if let Some(id) = id {
+            if subtree_ids_of(conn, id)?.contains(&p) {
+                return Ok(Err(Refused::Cycle));
+            }
+        }
+    }
+    let taken: i64 = agencies::table
+        .filter(agencies::code.eq(&f.code))
+        .filter(agencies::id.ne(id.unwrap_or(-1)))
+        .count()
+        .get_result(conn)?;
+    if taken > 0 {
+        return Ok(Err(Refused::Taken { field: "code" }));
+    }
+    Ok(Ok(()))
+}
+
+/// Creates an agency; audited. Returns its id.
+pub fn create_audited(
+    conn: &mut PgConnection,
+    actor: &super::audit::Actor,
+    f: &AgencyFields,
+) -> QueryResult<Result<i32, Refused>> {
+    conn.transaction(|conn| {
+        if let Err(r) = check_links(conn, None, f)? {
+            return Ok(Err(r));
+        }
+        let id = create(conn, &f.code, &f.name, f.level_id, f.parent_id)?;
+        let after = audit_json(&find_row(conn, id)?);
+        super::audit::record(conn, actor, "agency.create", &f.code, None, after)?;
+        Ok(Ok(id))
+    })
+}
+
+/// Changes an agency's code, name, level and parent; audited.
+pub fn update_audited(
+    conn: &mut PgConnection,
+    actor: &super::audit::Actor,
+    id: i32,
+    f: &AgencyFields,
+) -> QueryResult<Result<(), Refused>> {
+    conn.transaction(|conn| {
+        let before = find_row(conn, id)?;
+        if before.is_none() {
+            return Ok(Err(Refused::NotFound));
+        }
+        if let Err(r) = check_links(conn, Some(id), f)? {
+            return Ok(Err(r));
+        }
+        diesel::update(agencies::table.find(id))
+            .set((
+                agencies::code.eq(&f.code),
+                agencies::name.eq(&f.name),
+                agencies::level_id.eq(f.level_id),
+                agencies::parent_id.eq(f.parent_id),
+            ))
+            .execute(conn)?;
+        let after = audit_json(&find_row(conn, id)?);
+        super::audit::record(
+            conn,
+            actor,
+            "agency.update",
+            &f.code,
+            audit_json(&before),
+            after,
+        )?;
+        Ok(Ok(()))
+    })
+}
+
+/// Disables (or enables again) an agency; a disabled agency's desks stop taking ratings, but
+/// its history stays. Audited.
+pub fn set_active(
+    conn: &mut PgConnection,
+    actor: &super::audit::Actor,
+    id: i32,
+    active: bool,
+) -> QueryResult<Result<(), Refused>> {
+    conn.transaction(|conn| {
+        let before = find_row(conn, id)?;
+        let Some(code) = before.as_ref().map(|b| b.code.clone()) else {
+            return Ok(Err(Refused::NotFound));
+        };
+        diesel::update(agencies::table.find(id))
+            .set(agencies::active.eq(active))
+            .execute(conn)?;
+        let after = audit_json(&find_row(conn, id)?);
+        let action = if active {
+            "agency.enable"
+        } else {
+            "agency.disable"
+        };
+        super::audit::record(conn, actor, action, &code, audit_json(&before), after)?;
+        Ok(Ok(()))
+    })
+}

@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 
+use super::agencies::Refused;
 use super::audit::{self, Actor};
 use super::schema::{agencies, desks};
 use super::users::Scope;
@@ -20,6 +21,9 @@ pub struct DeskInfo {
     pub key_version: i16,
     #[diesel(select_expression = desks::active)]
     pub active: bool,
+    /// A disabled agency's desks take no ratings either.
+    #[diesel(select_expression = agencies::active)]
+    pub agency_active: bool,
     #[diesel(select_expression = agencies::id)]
     pub agency_id: i32,
     #[diesel(select_expression = agencies::code)]
@@ -55,15 +59,15 @@ pub fn find_visible(
     q.select(DeskInfo::as_select()).first(conn).optional()
 }
 
-/// Every active desk `scope` may see.
+/// Every desk `scope` may see, active or not, ordered by agency then desk.
 pub fn list_visible(conn: &mut PgConnection, scope: Scope) -> QueryResult<Vec<DeskInfo>> {
-    match scope {
-        Scope::All => list_active(conn, None),
-        Scope::Agency(root) => {
-            let ids = super::agencies::subtree_ids_of(conn, root)?;
-            list_active(conn, Some(&ids))
-        }
+    let mut q = desks::table.inner_join(agencies::table).into_boxed();
+    if let Scope::Agency(root) = scope {
+        q = q.filter(desks::agency_id.eq_any(super::agencies::subtree_ids_of(conn, root)?));
     }
+    q.order((agencies::code, desks::code))
+        .select(DeskInfo::as_select())
+        .load(conn)
 }
 
 pub fn find(conn: &mut PgConnection, id: i32) -> QueryResult<Option<DeskInfo>> {
@@ -75,14 +79,15 @@ pub fn find(conn: &mut PgConnection, id: i32) -> QueryResult<Option<DeskInfo>> {
         .optional()
 }
 
-/// Active desks, optionally only those of the given agencies, ordered by agency then desk.
+/// Desks taking ratings (the desk and its agency active), optionally only those of the given
+/// agencies, ordered by agency then desk.
 pub fn list_active(
     conn: &mut PgConnection,
     agency_ids: Option<&[i32]>,
 ) -> QueryResult<Vec<DeskInfo>> {
     let mut q = desks::table
         .inner_join(agencies::table)
-        .filter(desks::active)
+        .filter(desks::active.and(agencies::active))
         .into_boxed();
     if let Some(ids) = agency_ids {
         q = q.filter(desks::agency_id.eq_any(ids.to_vec()));
@@ -111,5 +116,130 @@ pub fn rotate_key(conn: &mut PgConnection, actor: &Actor, id: i32) -> QueryResul
             )?;
         }
         Ok(version)
+    })
+}
+
+/// What an administrator sets on a desk. A desk stays with its agency: its responses name both.
+#[derive(Clone, Debug)]
+pub struct DeskFields {
+    pub code: String,
+    pub name: String,
+}
+
+fn audit_json(d: &Option<DeskInfo>) -> Option<serde_json::Value> {
+    d.as_ref().map(|d| {
+        serde_json::json!({
+            "id": d.id, "code": d.code, "name": d.name, "agency": d.agency_code,
+            "key_version": d.key_version, "active": d.active,
+        })
+    })
+}
+
+fn code_taken(
+    conn: &mut PgConnection,
+    agency_id: i32,
+    code: &str,
+    except: Option<i32>,
+) -> QueryResult<bool> {
+    let n: i64 = desks::table
+        .filter(desks::agency_id.eq(agency_id))
+        .filter(desks::code.eq(code))
+        .filter(desks::id.ne(except.unwrap_or(-1)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Creates a desk of an agency `scope` may see; audited. Returns its id.
+pub fn create_audited(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    scope: Scope,
+    agency_id: i32,
+    f: &DeskFields,
+) -> QueryResult<Result<i32, Refused>> {
+    conn.transaction(|conn| {
+        let visible = match scope {
+            Scope::All => super::agencies::find_row(conn, agency_id)?.is_some(),
+            Scope::Agency(root) => {
+                super::agencies::subtree_ids_of(conn, root)?.contains(&agency_id)
+            }
+        };
+        if !visible {
+            return Ok(Err(Refused::Unknown { field: "agency" }));
+        }
+        if code_taken(conn, agency_id, &f.code, None)? {
+            return Ok(Err(Refused::Taken { field: "code" }));
+        }
+        let id = create(conn, agency_id, &f.code, &f.name)?;
+        let after = audit_json(&find(conn, id)?);
+        audit::record(conn, actor, "desk.create", &id.to_string(), None, after)?;
+        Ok(Ok(id))
+    })
+}
+
+/// Renames a desk `scope` may see; audited.
+pub fn update_audited(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    scope: Scope,
+    id: i32,
+    f: &DeskFields,
+) -> QueryResult<Result<(), Refused>> {
+    conn.transaction(|conn| {
+        let before = find_visible(conn, scope, id)?;
+        let Some(agency_id) = before.as_ref().map(|d| d.agency_id) else {
+            return Ok(Err(Refused::NotFound));
+        };
+        if code_taken(conn, agency_id, &f.code, Some(id))? {
+            return Ok(Err(Refused::Taken { field: "code" }));
+        }
+        diesel::update(desks::table.find(id))
+            .set((desks::code.eq(&f.code), desks::name.eq(&f.name)))
+            .execute(conn)?;
+        let after = audit_json(&find(conn, id)?);
+        audit::record(
+            conn,
+            actor,
+            "desk.update",
+            &id.to_string(),
+            audit_json(&before),
+            after,
+        )?;
+        Ok(Ok(()))
+    })
+}
+
+/// Closes a desk (its codes stop working, its history stays) or opens it again; audited.
+pub fn set_active(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    scope: Scope,
+    id: i32,
+    active: bool,
+) -> QueryResult<Result<(), Refused>> {
+    conn.transaction(|conn| {
+        let before = find_visible(conn, scope, id)?;
+        if before.is_none() {
+            return Ok(Err(Refused::NotFound));
+        }
+        diesel::update(desks::table.find(id))
+            .set(desks::active.eq(active))
+            .execute(conn)?;
+        let after = audit_json(&find(conn, id)?);
+        let action = if active {
+            "desk.enable"
+        } else {
+            "desk.disable"
+        };
+        audit::record(
+            conn,
+            actor,
+            action,
+            &id.to_string(),
+            audit_json(&before),
+            after,
+        )?;
+        Ok(Ok(()))
     })
 }

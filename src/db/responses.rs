@@ -49,7 +49,8 @@ pub fn insert_desk_submission(
     let (item_ids, values): (Vec<i32>, Vec<Option<i16>>) = s.answers.iter().copied().unzip();
     let out: Outcome = diesel::sql_query(
         "WITH d AS ( \
-             SELECT id, agency_id FROM desks WHERE id = $1 AND key_version = $2 AND active), \
+             SELECT desks.id, desks.agency_id FROM desks JOIN agencies ON agencies.id = desks.agency_id \
+             WHERE desks.id = $1 AND desks.key_version = $2 AND desks.active AND agencies.active), \
          r AS ( \
              INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, procedure_code, comment) \
              SELECT $3, $4, d.agency_id, d.id, $5, $6, $7, $8 FROM d \
@@ -148,7 +149,8 @@ pub fn insert_desk_batch(
                  AS v(id, desk_id, key_version, channel, kind, procedure_code, comment)), \
          d AS ( \
              SELECT v.*, desks.agency_id FROM v \
-             JOIN desks ON desks.id = v.desk_id AND desks.key_version = v.key_version AND desks.active), \
+             JOIN desks ON desks.id = v.desk_id AND desks.key_version = v.key_version AND desks.active \
+             JOIN agencies ON agencies.id = desks.agency_id AND agencies.active), \
          r AS ( \
              INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, procedure_code, comment) \
              SELECT id, $8, agency_id, desk_id, channel, kind, procedure_code, comment FROM d \

@@ -181,3 +181,79 @@ pub fn by_id(conn: &mut PgConnection, id: i32) -> QueryResult<Option<User>> {
         .map(User::try_from)
         .transpose()
 }
+
+/// An account as the registry page lists it (never the password hash).
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub username: String,
+    pub role: Role,
+    pub agency_id: Option<i32>,
+    pub agency_code: Option<String>,
+    pub active: bool,
+}
+
+/// Every account, by username.
+pub fn list_accounts(conn: &mut PgConnection) -> QueryResult<Vec<Account>> {
+    type Row = (String, String, Option<i32>, Option<String>, bool);
+    let rows: Vec<Row> = users::table
+        .left_join(agencies::table)
+        .order(users::username)
+        .select((
+            users::username,
+            users::role,
+            users::agency_id,
+            agencies::code.nullable(),
+            users::active,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(username, role, agency_id, agency_code, active)| {
+            let role = role
+                .parse()
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            Ok(Account {
+                username,
+                role,
+                agency_id,
+                agency_code,
+                active,
+            })
+        })
+        .collect()
+}
+
+/// Changes an existing account's role and agency, and its password when `new_hash` is given
+/// (ending its sessions); audited. `None` if no such user.
+pub fn update_audited(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    username: &str,
+    role: Role,
+    agency_id: Option<i32>,
+    new_hash: Option<&str>,
+) -> QueryResult<Option<()>> {
+    conn.transaction(|conn| {
+        let Some(before) = audit_view(conn, username)? else {
+            return Ok(None);
+        };
+        let target = users::table.filter(users::username.eq(username));
+        diesel::update(target)
+            .set((
+                users::role.eq(role.as_str()),
+                users::agency_id.eq(agency_id),
+                users::session_epoch.eq(users::session_epoch + 1),
+            ))
+            .execute(conn)?;
+        if let Some(hash) = new_hash {
+            diesel::update(target)
+                .set(users::password_hash.eq(hash))
+                .execute(conn)?;
+        }
+        let mut after = audit_view(conn, username)?;
+        if let (Some(a), true) = (after.as_mut(), new_hash.is_some()) {
+            a["password_set"] = serde_json::Value::Bool(true);
+        }
+        audit::record(conn, actor, "user.update", username, Some(before), after)?;
+        Ok(Some(()))
+    })
+}

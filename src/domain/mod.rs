@@ -3,6 +3,7 @@
 
 pub mod desk_token;
 pub mod instrument;
+pub mod registry;
 pub mod role;
 pub mod signing;
 pub mod submission;

@@ -88,7 +88,7 @@ impl Ingest {
             .await
             .map_err(|e| Rejection::Unavailable(e.into()))?
             .ok_or(Rejection::BadToken)?;
-        if desk.key_version != t.key_version || !desk.active {
+        if desk.key_version != t.key_version || !desk.active || !desk.agency_active {
             return Err(Rejection::Revoked);
         }
         Ok(desk)

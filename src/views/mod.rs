@@ -5,6 +5,7 @@
 pub mod citizen;
 pub mod i18n;
 pub mod poster;
+pub mod registry;
 pub mod staff;
 
 use std::sync::OnceLock;
@@ -32,6 +33,46 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin_desks.html",
         include_str!("../../templates/admin_desks.html"),
+    ),
+    (
+        "admin_nav.html",
+        include_str!("../../templates/admin_nav.html"),
+    ),
+    (
+        "admin_logout.html",
+        include_str!("../../templates/admin_logout.html"),
+    ),
+    (
+        "registry_agency_form.html",
+        include_str!("../../templates/registry_agency_form.html"),
+    ),
+    (
+        "registry_agencies.html",
+        include_str!("../../templates/registry_agencies.html"),
+    ),
+    (
+        "registry_agency.html",
+        include_str!("../../templates/registry_agency.html"),
+    ),
+    (
+        "registry_desk.html",
+        include_str!("../../templates/registry_desk.html"),
+    ),
+    (
+        "registry_user_form.html",
+        include_str!("../../templates/registry_user_form.html"),
+    ),
+    (
+        "registry_users.html",
+        include_str!("../../templates/registry_users.html"),
+    ),
+    (
+        "registry_user.html",
+        include_str!("../../templates/registry_user.html"),
+    ),
+    (
+        "registry_audit.html",
+        include_str!("../../templates/registry_audit.html"),
     ),
 ];
 
@@ -92,6 +133,7 @@ pub struct DeskView {
     pub code: String,
     pub name: String,
     pub key_version: i16,
+    pub active: bool,
     pub agency_code: String,
     pub agency_name: String,
 }
@@ -103,6 +145,7 @@ impl From<&crate::db::desks::DeskInfo> for DeskView {
             code: d.code.clone(),
             name: d.name.clone(),
             key_version: d.key_version,
+            active: d.active && d.agency_active,
             agency_code: d.agency_code.clone(),
             agency_name: d.agency_name.clone(),
         }

@@ -30,4 +30,6 @@ pub struct DesksPage<'a> {
     pub notice: Option<String>,
     /// Whether the user may change things (not a viewer): only then are the buttons shown.
     pub may_act: bool,
+    /// Home Affairs administrators get the registry's links.
+    pub is_admin: bool,
 }

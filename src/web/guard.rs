@@ -14,6 +14,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use super::errors::{Fault, PageError};
 use crate::auth::{csrf, session::Session};
 use crate::db::{self, audit::Actor, users::User};
+use crate::domain::Role;
 use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "sipas_session";
@@ -107,4 +108,25 @@ fn csrf_field_ok(body: &[u8], key: &[u8], session: &str) -> bool {
         .ok()
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf"))
         .is_some_and(|(_, token)| csrf::verify(key, session, &token))
+}
+
+/// A signed-in Home Affairs administrator. Anyone else is answered 404, as if the
+/// administration pages did not exist.
+pub struct AdminUser(pub StaffUser);
+
+impl FromRequest for AdminUser {
+    type Error = PageError;
+    type Future = Ready<Result<AdminUser, PageError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let staff = match StaffUser::from_request(req, payload).into_inner() {
+            Ok(s) => s,
+            Err(e) => return ready(Err(e)),
+        };
+        ready(if staff.user.role == Role::Admin {
+            Ok(AdminUser(staff))
+        } else {
+            Err(PageError::staff(Fault::NotFound))
+        })
+    }
 }

@@ -10,6 +10,7 @@ pub mod citizen;
 pub mod errors;
 pub mod guard;
 pub mod health;
+pub mod registry;
 pub mod staff;
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -60,10 +61,47 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .service(
                             resource("/desks/{id}/rotate-key", "POST")
                                 .route(web::post().to(staff::rotate_key)),
-                        ),
+                        )
+                        .configure(registry_routes),
                 ),
         )
         .default_service(web::to(not_found));
+}
+
+/// The registry of Home Affairs administrators (inside the staff guard).
+fn registry_routes(cfg: &mut web::ServiceConfig) {
+    use registry as r;
+    cfg.service(
+        resource("/agencies", "GET, POST")
+            .route(web::get().to(r::agencies))
+            .route(web::post().to(r::create_agency)),
+    )
+    .service(
+        resource("/agencies/{id}", "GET, POST")
+            .route(web::get().to(r::agency))
+            .route(web::post().to(r::update_agency)),
+    )
+    .service(resource("/agencies/{id}/active", "POST").route(web::post().to(r::set_agency_active)))
+    .service(resource("/desks/new", "GET").route(web::get().to(r::new_desk)))
+    .service(resource("/desks", "POST").route(web::post().to(r::create_desk)))
+    .service(
+        resource("/desks/{id}", "GET, POST")
+            .route(web::get().to(r::desk))
+            .route(web::post().to(r::update_desk)),
+    )
+    .service(resource("/desks/{id}/active", "POST").route(web::post().to(r::set_desk_active)))
+    .service(
+        resource("/users", "GET, POST")
+            .route(web::get().to(r::users))
+            .route(web::post().to(r::create_user)),
+    )
+    .service(
+        resource("/users/{name}", "GET, POST")
+            .route(web::get().to(r::user))
+            .route(web::post().to(r::update_user)),
+    )
+    .service(resource("/users/{name}/active", "POST").route(web::post().to(r::set_user_active)))
+    .service(resource("/audit", "GET").route(web::get().to(r::audit_log)));
 }
 
 /// A resource whose other methods answer 405 with `Allow`.

@@ -216,6 +216,7 @@ pub async fn logout() -> HttpResponse {
 #[derive(Deserialize)]
 pub struct NoticeQuery {
     rotated: Option<i32>,
+    done: Option<String>,
 }
 
 pub async fn desks(
@@ -241,10 +242,22 @@ pub async fn desks(
         username: &staff.user.username,
         csrf: &csrf,
         desks: rows,
-        notice: q
-            .rotated
-            .map(|id| format!("Đã thu hồi mã QR cũ của quầy {id}. Hãy in áp phích mới.")),
+        notice: match (q.rotated, q.done.as_deref()) {
+            (Some(id), _) => Some(format!(
+                "Đã thu hồi mã QR cũ của quầy {id}. Hãy in áp phích mới."
+            )),
+            (None, Some("created")) => Some("Đã thêm quầy. Hãy in áp phích cho quầy mới.".into()),
+            (None, Some("updated")) => {
+                Some("Đã lưu thay đổi. Hãy in lại áp phích nếu tên quầy đổi.".into())
+            }
+            (None, Some("disabled")) => {
+                Some("Quầy đã ngừng hoạt động: mã QR của quầy thôi nhận đánh giá.".into())
+            }
+            (None, Some("enabled")) => Some("Quầy đã hoạt động trở lại.".into()),
+            _ => None,
+        },
         may_act: staff.user.role.may_act(),
+        is_admin: staff.user.role == crate::domain::Role::Admin,
     };
     render(&state, StatusCode::OK, "admin_desks.html", &page).map_err(PageError::staff)
 }

@@ -12,5 +12,6 @@ mod helpers;
 mod ingest;
 mod invariants;
 mod qr_export;
+mod registry;
 mod schema;
 mod staff;

@@ -1,0 +1,127 @@
+//! The rules for what staff type into the registry of agencies, desks and accounts, shared by
+//! the command line and the administration pages so both refuse the same input with the same
+//! reason (Vietnamese for the pages, English for the command line).
+
+use super::FieldError;
+
+fn refuse(field: &str, vi: &str, en: &str) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        message_vi: vi.to_owned(),
+        message_en: en.to_owned(),
+    }
+}
+
+/// A sign-in name: 3–64 of a–z, 0–9, '.', '_', '-' (lower-cased and trimmed first).
+pub fn username(field: &str, raw: &str) -> Result<String, FieldError> {
+    let name = raw.trim().to_lowercase();
+    let ok = (3..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok {
+        Ok(name)
+    } else {
+        Err(refuse(
+            field,
+            "Tên đăng nhập gồm 3–64 ký tự a–z, 0–9, dấu chấm, gạch dưới hoặc gạch ngang.",
+            "username must be 3-64 characters of a-z, 0-9, '.', '_', '-'",
+        ))
+    }
+}
+
+/// A new password: long enough to resist guessing, not absurdly long.
+pub fn password(field: &str, raw: &str) -> Result<String, FieldError> {
+    match raw.chars().count() {
+        0..=11 => Err(refuse(
+            field,
+            "Mật khẩu phải có ít nhất 12 ký tự.",
+            "the password must have at least 12 characters",
+        )),
+        12..=256 => Ok(raw.to_owned()),
+        _ => Err(refuse(
+            field,
+            "Mật khẩu không được dài quá 256 ký tự.",
+            "the password must have at most 256 characters",
+        )),
+    }
+}
+
+/// An agency or desk code, as printed on posters and in exports: 1–64 of A–Z, a–z, 0–9,
+/// '.', '_', '-' (the database checks the same pattern).
+pub fn code(field: &str, raw: &str) -> Result<String, FieldError> {
+    let code = raw.trim();
+    let ok = (1..=64).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok {
+        Ok(code.to_owned())
+    } else {
+        Err(refuse(
+            field,
+            "Mã gồm 1–64 ký tự chữ không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang.",
+            "a code must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', '-'",
+        ))
+    }
+}
+
+/// A name people read: trimmed, 1–300 characters, no control characters.
+pub fn name(field: &str, raw: &str) -> Result<String, FieldError> {
+    let name = raw.trim();
+    let count = name.chars().count();
+    if count == 0 {
+        return Err(refuse(field, "Vui lòng nhập tên.", "a name is required"));
+    }
+    if count > 300 {
+        return Err(refuse(
+            field,
+            "Tên không được dài quá 300 ký tự.",
+            "a name must have at most 300 characters",
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(refuse(
+            field,
+            "Tên không được chứa ký tự điều khiển.",
+            "a name must not contain control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_normalised_then_checked() {
+        assert_eq!(username("u", "  Snv.Admin ").unwrap(), "snv.admin");
+        assert!(username("u", "ab").is_err());
+        assert!(username("u", "có.dấu").is_err());
+        assert!(username("u", &"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn passwords_need_twelve_characters_counted_as_characters() {
+        assert!(password("p", &"x".repeat(11)).is_err());
+        assert!(
+            password("p", &"ý".repeat(12)).is_ok(),
+            "12 characters, 24 bytes"
+        );
+        assert!(password("p", &"x".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn codes_and_names_follow_the_database_rules() {
+        assert_eq!(code("c", " SNV.01 ").unwrap(), "SNV.01");
+        for bad in ["", "có dấu", "a b", "x/y", &"a".repeat(65)] {
+            assert!(code("c", bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(name("n", "  Sở Nội vụ ").unwrap(), "Sở Nội vụ");
+        assert!(name("n", "   ").is_err());
+        assert!(name("n", "a\u{7}b").is_err());
+        assert!(name("n", &"ơ".repeat(301)).is_err());
+        assert!(name("n", &"ơ".repeat(300)).is_ok());
+    }
+}

@@ -1,0 +1,221 @@
+//! The registry pages of Home Affairs administrators: agencies, desks, accounts, audit log.
+
+use serde::Serialize;
+
+use super::Chrome;
+use crate::db::{agencies::AgencyRow, audit::Entry, users::Account};
+
+/// One entry of a select list.
+#[derive(Clone, Debug, Serialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+impl Choice {
+    pub fn new(value: String, label: String) -> Choice {
+        Choice { value, label }
+    }
+}
+
+#[derive(Serialize)]
+pub struct AgencyView {
+    pub id: i32,
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parent_code: Option<String>,
+    pub active: bool,
+}
+
+impl AgencyView {
+    pub fn list(rows: &[AgencyRow]) -> Vec<AgencyView> {
+        let code_of = |id: i32| rows.iter().find(|r| r.id == id).map(|r| r.code.clone());
+        rows.iter()
+            .map(|r| AgencyView {
+                id: r.id,
+                code: r.code.clone(),
+                name: r.name.clone(),
+                level: r.level_name.clone(),
+                parent_code: r.parent_id.and_then(code_of),
+                active: r.active,
+            })
+            .collect()
+    }
+}
+
+/// The agency form, as typed (so a refused form shows what was typed) with its choices.
+#[derive(Serialize)]
+pub struct AgencyForm {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parent: String,
+    pub levels: Vec<Choice>,
+    pub parents: Vec<Choice>,
+    pub errors: Vec<String>,
+}
+
+impl AgencyForm {
+    pub fn blank(levels: Vec<Choice>, parents: Vec<Choice>) -> AgencyForm {
+        AgencyForm {
+            code: String::new(),
+            name: String::new(),
+            level: String::new(),
+            parent: String::new(),
+            levels,
+            parents,
+            errors: Vec::new(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct AgenciesPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    pub agencies: Vec<AgencyView>,
+    pub form: AgencyForm,
+    pub notice: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+pub struct AgencyPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    pub id: i32,
+    pub active: bool,
+    pub form: AgencyForm,
+}
+
+/// A new desk (`id` none: the agency is chosen) or an existing one (the agency is shown).
+#[derive(Default, Serialize)]
+pub struct DeskForm {
+    pub id: Option<i32>,
+    pub active: bool,
+    pub agency: String,
+    pub agencies: Vec<Choice>,
+    pub code: String,
+    pub name: String,
+    pub errors: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct DeskPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    pub form: DeskForm,
+}
+
+#[derive(Serialize)]
+pub struct AccountRow {
+    pub username: String,
+    pub role: &'static str,
+    pub agency_code: Option<String>,
+    pub active: bool,
+}
+
+impl From<&Account> for AccountRow {
+    fn from(a: &Account) -> AccountRow {
+        AccountRow {
+            username: a.username.clone(),
+            role: a.role.label_vi(),
+            agency_code: a.agency_code.clone(),
+            active: a.active,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct UserForm {
+    pub username: String,
+    pub role: String,
+    pub agency: String,
+    pub roles: Vec<Choice>,
+    pub agencies: Vec<Choice>,
+    pub errors: Vec<String>,
+}
+
+impl UserForm {
+    pub fn blank(roles: Vec<Choice>, agencies: Vec<Choice>) -> UserForm {
+        UserForm {
+            username: String::new(),
+            role: String::new(),
+            agency: String::new(),
+            roles,
+            agencies,
+            errors: Vec::new(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct UsersPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    pub accounts: Vec<AccountRow>,
+    pub form: UserForm,
+    pub notice: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+pub struct UserPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    pub active: bool,
+    pub form: UserForm,
+}
+
+#[derive(Serialize)]
+pub struct AuditRow {
+    /// Local time in Vietnam (UTC+7), to the second.
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity_id: String,
+    pub before: String,
+    pub after: String,
+}
+
+impl From<Entry> for AuditRow {
+    fn from(e: Entry) -> AuditRow {
+        let local = e.at + chrono::Duration::hours(7);
+        let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string()).unwrap_or_default();
+        AuditRow {
+            at: local.format("%Y-%m-%d %H:%M:%S").to_string(),
+            actor: e.actor,
+            action: e.action,
+            entity_id: e.entity_id,
+            before: json(e.before),
+            after: json(e.after),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct AuditPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    /// The kinds of change to filter by.
+    pub actions: Vec<Choice>,
+    pub rows: Vec<AuditRow>,
+    /// The page holds the newest entries only: narrow the filters to see older ones.
+    pub truncated: bool,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub from: String,
+    pub to: String,
+}
