@@ -37,13 +37,15 @@ fn random_hex(bytes: usize) -> String {
     raw.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Cookies are `Secure` whenever the service is published over HTTPS.
+/// Cookies are `Secure` in production and whenever the service is published over HTTPS; only
+/// a local service on plain HTTP (a developer's machine) sends them without it.
 fn secure(state: &AppState) -> bool {
-    state
-        .settings
-        .public_url
-        .as_deref()
-        .is_some_and(|u| u.starts_with("https://"))
+    state.settings.mode == crate::config::Mode::Production
+        || state
+            .settings
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
 }
 
 fn staff_cookie<'c>(state: &AppState, name: &'c str, value: String, hours: i64) -> Cookie<'c> {

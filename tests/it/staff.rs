@@ -269,3 +269,32 @@ fn signing_out_needs_the_csrf_token_and_clears_the_cookie() {
     assert_eq!(out.headers()["location"], "/admin/login");
     assert_eq!(client.get("/admin").status(), 303, "signed out");
 }
+
+#[test]
+fn session_cookies_are_httponly_samesite_and_secure_in_production() {
+    for (production, secure) in [(false, false), (true, true)] {
+        let app = TestApp::spawn_with(|s| {
+            if production {
+                s.mode = sipas::config::Mode::Production;
+            }
+        });
+        add_user(&app.db, "snv.admin", Role::Admin, None);
+        let r = Browser::new(&app).sign_in("snv.admin", PASSWORD);
+        assert_eq!(r.status(), 303);
+        let cookie = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|c| c.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with("sipas_session="))
+            .expect("a session cookie");
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+        assert!(cookie.contains("Path=/admin"), "{cookie}");
+        assert_eq!(
+            cookie.contains("Secure"),
+            secure,
+            "production={production}: {cookie}"
+        );
+    }
+}
