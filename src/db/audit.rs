@@ -109,7 +109,7 @@ pub fn list(conn: &mut PgConnection, f: &Filter, limit: i64) -> QueryResult<Vec<
 }
 
 /// The start of a calendar day in Vietnam (UTC+7 all year), as an instant.
-fn vietnam_midnight(day: NaiveDate) -> DateTime<Utc> {
+pub fn vietnam_midnight(day: NaiveDate) -> DateTime<Utc> {
     day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc() - chrono::Duration::hours(7)
 }
 

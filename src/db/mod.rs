@@ -12,7 +12,9 @@ pub mod bootstrap;
 pub mod demo_data;
 pub mod desks;
 pub mod instruments;
+pub mod publications;
 pub mod responses;
+pub mod results;
 pub mod schema;
 pub mod secrets;
 pub mod users;
@@ -82,6 +84,22 @@ where
     tokio::task::spawn_blocking(move || {
         let mut conn = pool.get()?;
         job(&mut conn).map_err(DbError::from)
+    })
+    .await
+    .map_err(|_| DbError::Cancelled)?
+}
+
+/// Runs `job`, which may fail for reasons other than the database, with a pooled connection
+/// on the blocking thread pool.
+pub async fn run_fallible<T, F>(pool: &DbPool, job: F) -> anyhow::Result<T>
+where
+    F: FnOnce(&mut PgConnection) -> anyhow::Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().context("no database connection")?;
+        job(&mut conn)
     })
     .await
     .map_err(|_| DbError::Cancelled)?

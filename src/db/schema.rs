@@ -90,6 +90,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    publications (id) {
+        id -> Int4,
+        period_from -> Date,
+        period_to -> Date,
+        channel -> Text,
+        instrument_id -> Int4,
+        published_at -> Timestamptz,
+        published_by -> Nullable<Int4>,
+        body -> Text,
+        sha256 -> Text,
+        previous_sha256 -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     responses (id) {
         id -> Uuid,
         instrument_id -> Int4,
@@ -142,6 +157,8 @@ diesel::joinable!(agencies -> agency_levels (level_id));
 diesel::joinable!(desks -> agencies (agency_id));
 diesel::joinable!(factors -> instruments (instrument_id));
 diesel::joinable!(items -> instruments (instrument_id));
+diesel::joinable!(publications -> instruments (instrument_id));
+diesel::joinable!(publications -> users (published_by));
 diesel::joinable!(responses -> agencies (agency_id));
 diesel::joinable!(responses -> instruments (instrument_id));
 diesel::joinable!(scale_levels -> instruments (instrument_id));
@@ -158,6 +175,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     factors,
     instruments,
     items,
+    publications,
     responses,
     scale_levels,
     users,

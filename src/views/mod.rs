@@ -5,6 +5,7 @@
 pub mod citizen;
 pub mod i18n;
 pub mod poster;
+pub mod public;
 pub mod registry;
 pub mod staff;
 
@@ -73,6 +74,22 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "registry_audit.html",
         include_str!("../../templates/registry_audit.html"),
+    ),
+    (
+        "registry_publications.html",
+        include_str!("../../templates/registry_publications.html"),
+    ),
+    (
+        "public_base.html",
+        include_str!("../../templates/public_base.html"),
+    ),
+    (
+        "public_list.html",
+        include_str!("../../templates/public_list.html"),
+    ),
+    (
+        "public_period.html",
+        include_str!("../../templates/public_period.html"),
     ),
 ];
 

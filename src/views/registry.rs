@@ -219,3 +219,16 @@ pub struct AuditPage<'a> {
     pub from: String,
     pub to: String,
 }
+
+#[derive(Serialize)]
+pub struct PublicationsPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    /// (id, period, sha256), newest first.
+    pub published: Vec<(i32, String, String)>,
+    pub errors: Vec<String>,
+    pub from: String,
+    pub to: String,
+}

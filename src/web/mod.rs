@@ -10,6 +10,8 @@ pub mod citizen;
 pub mod errors;
 pub mod guard;
 pub mod health;
+pub mod public;
+pub mod publish;
 pub mod registry;
 pub mod staff;
 
@@ -38,6 +40,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/q/{token}", "GET, POST")
                 .route(web::get().to(citizen::form))
                 .route(web::post().to(citizen::submit)),
+        )
+        .service(resource("/public", "GET").route(web::get().to(public::list)))
+        .service(resource("/public/{id}", "GET").route(web::get().to(public::period)))
+        .service(
+            resource("/public/{id}/snapshot.json", "GET").route(web::get().to(public::snapshot)),
         )
         .service(resource("/api/v1/responses", "POST").route(web::post().to(api::submit)))
         .service(resource("/api/openapi.json", "GET").route(web::get().to(api::openapi)))
@@ -101,7 +108,12 @@ fn registry_routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(r::update_user)),
     )
     .service(resource("/users/{name}/active", "POST").route(web::post().to(r::set_user_active)))
-    .service(resource("/audit", "GET").route(web::get().to(r::audit_log)));
+    .service(resource("/audit", "GET").route(web::get().to(r::audit_log)))
+    .service(
+        resource("/publications", "GET, POST")
+            .route(web::get().to(publish::publications))
+            .route(web::post().to(publish::publish)),
+    );
 }
 
 /// A resource whose other methods answer 405 with `Allow`.

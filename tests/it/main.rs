@@ -11,6 +11,7 @@ mod errors;
 mod helpers;
 mod ingest;
 mod invariants;
+mod publication;
 mod qr_export;
 mod registry;
 mod schema;

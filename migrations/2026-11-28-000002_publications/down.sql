@@ -1,0 +1,2 @@
+DROP TABLE publications;
+DROP FUNCTION publications_are_immutable();

@@ -1,0 +1,7 @@
+//! Results: ratings in, `analysis` out. `desk` computes the indices of the desk stream for an
+//! agency and a period; `publication` freezes them as a hash-chained snapshot that anyone can
+//! verify. (Per-period aggregates for the dashboards come next; they must give the same
+//! numbers as `desk` does from raw rows.)
+
+pub mod desk;
+pub mod publication;

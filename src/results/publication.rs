@@ -1,0 +1,324 @@
+//! A publication: one closed period's results, frozen as the exact bytes of a JSON document
+//! whose SHA-256 is published beside it. The document names the previous publication's hash,
+//! so the publications form a chain: `sha256sum` of a downloaded file must equal its listed
+//! hash, and its `previous_sha256` must equal the hash of the one before.
+
+use analysis::{IndexEstimate, IndexReport};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::FormSpec;
+
+pub const FORMAT: &str = "sipas-publication/1";
+
+/// How the numbers were made, printed in every snapshot.
+pub const METHOD: &str = "Desk QR stream (self-selected, not a random sample). Item index: share of valid answers of 4 or 5; no opinion and skipped answers excluded and reported as the missing rate. Factor index: the factor question's index. Overall SIPAS: mean of the five factor indices. 95% intervals: Wilson for items, logit on the linearised variance for composites. Below 30 valid answers an index is not reported.";
+
+#[derive(Serialize)]
+pub struct Snapshot<'a> {
+    pub format: &'static str,
+    pub period: Period,
+    pub channel: &'a str,
+    pub instrument: &'a str,
+    pub method: &'static str,
+    pub level: f64,
+    pub min_n: u64,
+    pub published_at: DateTime<Utc>,
+    pub previous_sha256: Option<&'a str>,
+    pub agencies: Vec<AgencyResult>,
+}
+
+#[derive(Serialize)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct AgencyResult {
+    pub code: String,
+    pub name: String,
+    pub responses: u64,
+    pub overall: Estimate,
+    pub factors: Vec<Named>,
+    pub items: Vec<Named>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Named {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+    #[serde(flatten)]
+    pub estimate: Estimate,
+}
+
+/// An index as published: no number below the minimum n, only `"suppressed": true`.
+#[derive(Serialize, Deserialize, Clone, Copy)]
+pub struct Estimate {
+    pub estimate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub n: u64,
+    pub suppressed: bool,
+}
+
+impl Estimate {
+    fn from(e: Option<IndexEstimate>, n: u64) -> Estimate {
+        match e {
+            Some(e) if !e.suppressed => Estimate {
+                estimate: Some(e.estimate),
+                ci_low: Some(e.ci_low),
+                ci_high: Some(e.ci_high),
+                n: e.n,
+                suppressed: false,
+            },
+            Some(e) => Estimate {
+                estimate: None,
+                ci_low: None,
+                ci_high: None,
+                n: e.n,
+                suppressed: true,
+            },
+            None => Estimate {
+                estimate: None,
+                ci_low: None,
+                ci_high: None,
+                n,
+                suppressed: true,
+            },
+        }
+    }
+}
+
+/// One agency's published results from its report (`responses`: how many answered).
+pub fn agency_result(
+    code: String,
+    name: String,
+    form: &FormSpec,
+    report: &IndexReport,
+    responses: u64,
+) -> AgencyResult {
+    let mut factors = Vec::new();
+    let mut items = Vec::new();
+    let mut factor_index = 0;
+    for (i, q) in form.questions.iter().enumerate() {
+        let item = &report.items[i];
+        let named = |estimate| Named {
+            code: q.code.clone(),
+            name_vi: q
+                .factor_name_vi
+                .clone()
+                .unwrap_or_else(|| q.text_vi.clone()),
+            name_en: q
+                .factor_name_en
+                .clone()
+                .unwrap_or_else(|| q.text_en.clone()),
+            estimate,
+        };
+        items.push(named(Estimate::from(item.index, item.valid_n)));
+        if q.kind == "factor" {
+            factors.push(named(Estimate::from(
+                report.factors[factor_index],
+                item.valid_n,
+            )));
+            factor_index += 1;
+        }
+    }
+    AgencyResult {
+        code,
+        name,
+        responses,
+        overall: Estimate::from(report.overall, responses),
+        factors,
+        items,
+    }
+}
+
+/// The canonical bytes of a snapshot: compact JSON, fields in declaration order.
+pub fn canonical(snapshot: &Snapshot) -> String {
+    serde_json::to_string(snapshot).expect("a snapshot always serialises")
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What a check of a stored publication found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Integrity {
+    Intact,
+    /// The stored bytes no longer hash to the stored hash.
+    BodyAltered,
+    /// The document does not name the publication before it.
+    ChainBroken,
+}
+
+/// Checks each publication (oldest first): its bytes against its hash, and its link to the
+/// one before.
+pub fn verify_chain<'a>(
+    publications: impl IntoIterator<Item = (&'a str, &'a str, Option<&'a str>)>,
+) -> Vec<Integrity> {
+    let mut previous: Option<&str> = None;
+    publications
+        .into_iter()
+        .map(|(body, sha256, stored_previous)| {
+            let named_previous = serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v["previous_sha256"].as_str().map(str::to_owned));
+            let status = if sha256_hex(body.as_bytes()) != sha256 {
+                Integrity::BodyAltered
+            } else if named_previous.as_deref() != previous || stored_previous != previous {
+                Integrity::ChainBroken
+            } else {
+                Integrity::Intact
+            };
+            previous = Some(sha256);
+            status
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_is_the_sha256_of_the_bytes() {
+        // FIPS 180-2, appendix B.1: SHA-256("abc").
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn a_chain_is_intact_until_a_byte_or_a_link_changes() {
+        let first = r#"{"previous_sha256":null,"x":1}"#.to_owned();
+        let h1 = sha256_hex(first.as_bytes());
+        let second = format!(r#"{{"previous_sha256":"{h1}","x":2}}"#);
+        let h2 = sha256_hex(second.as_bytes());
+        let chain = |a: &str, b: &str| {
+            verify_chain([(a, h1.as_str(), None), (b, h2.as_str(), Some(h1.as_str()))])
+        };
+        assert_eq!(
+            chain(&first, &second),
+            [Integrity::Intact, Integrity::Intact]
+        );
+        let altered = first.replace("1}", "9}");
+        assert_eq!(
+            chain(&altered, &second),
+            [Integrity::BodyAltered, Integrity::Intact]
+        );
+        let relinked = second.replace(&h1, &"0".repeat(64));
+        assert_eq!(
+            verify_chain([
+                (first.as_str(), h1.as_str(), None),
+                (
+                    relinked.as_str(),
+                    sha256_hex(relinked.as_bytes()).as_str(),
+                    Some(h1.as_str())
+                )
+            ]),
+            [Integrity::Intact, Integrity::ChainBroken]
+        );
+    }
+}
+
+/// Why a period was not published.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NotPublished {
+    /// The period has not ended yet (Vietnamese calendar days): late ratings could still come.
+    NotClosed,
+    /// `from` is after `to`.
+    Backwards,
+    AlreadyPublished,
+}
+
+/// Computes every agency's results for a closed period from the raw ratings and stores them as
+/// the next publication of the chain; audited. Returns the publication's id.
+pub fn publish(
+    conn: &mut crate::db::Conn,
+    actor: &crate::db::audit::Actor,
+    form: &FormSpec,
+    from: NaiveDate,
+    to: NaiveDate,
+    channel: &str,
+    today: NaiveDate,
+) -> anyhow::Result<Result<i32, NotPublished>> {
+    use crate::db;
+    if from > to {
+        return Ok(Err(NotPublished::Backwards));
+    }
+    if to >= today {
+        return Ok(Err(NotPublished::NotClosed));
+    }
+    if db::publications::exists(conn, from, to, channel)? {
+        return Ok(Err(NotPublished::AlreadyPublished));
+    }
+    let period = db::results::Period {
+        from,
+        to,
+        channel: channel.to_owned(),
+        instrument_id: form.instrument_id,
+    };
+    let names: std::collections::HashMap<i32, (String, String)> = db::agencies::list_all(conn)?
+        .into_iter()
+        .map(|a| (a.id, (a.code, a.name)))
+        .collect();
+    let mut agencies = Vec::new();
+    for id in db::results::agencies_with_responses(conn, &period)? {
+        let rows = db::results::answers_in_period(conn, id, &period)?;
+        if let Some((report, responses)) = super::desk::report(form, &rows)? {
+            let (code, name) = names.get(&id).cloned().unwrap_or_default();
+            agencies.push(agency_result(code, name, form, &report, responses));
+        }
+    }
+    agencies.sort_by(|a, b| a.code.cmp(&b.code));
+    // Another publisher may get in between; the chain must not fork, so try again on top.
+    for _ in 0..3 {
+        let previous = db::publications::chain_head(conn)?;
+        let snapshot = Snapshot {
+            format: FORMAT,
+            period: Period { from, to },
+            channel,
+            instrument: &form.instrument_code,
+            method: METHOD,
+            level: analysis::DEFAULT_LEVEL,
+            min_n: super::desk::MIN_N,
+            published_at: Utc::now(),
+            previous_sha256: previous.as_deref(),
+            agencies: std::mem::take(&mut agencies),
+        };
+        let body = canonical(&snapshot);
+        let sha256 = sha256_hex(body.as_bytes());
+        let stored = db::publications::insert_audited(
+            conn,
+            actor,
+            &db::publications::NewPublication {
+                period_from: from,
+                period_to: to,
+                channel,
+                instrument_id: form.instrument_id,
+                published_by: actor.user_id,
+                body: &body,
+                sha256: &sha256,
+                previous_sha256: previous.as_deref(),
+            },
+        )?;
+        agencies = snapshot.agencies;
+        match stored {
+            Ok(id) => return Ok(Ok(id)),
+            Err(db::publications::Refused::AlreadyPublished) => {
+                return Ok(Err(NotPublished::AlreadyPublished))
+            }
+            Err(db::publications::Refused::ChainMoved) => continue,
+        }
+    }
+    anyhow::bail!("the publication chain kept moving; try again")
+}

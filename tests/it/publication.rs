@@ -1,0 +1,242 @@
+//! Publishing a closed period: frozen numbers that later ratings do not move, bytes whose
+//! SHA-256 is the published hash, a chain from one publication to the next, a public page that
+//! needs no sign-in and says so when a stored snapshot was altered.
+
+use diesel::RunQueryDsl;
+use serde_json::Value;
+use sipas::domain::Role;
+use sipas::results::publication::sha256_hex;
+
+use crate::helpers::{add_user, agency_with_desk, Browser, TestApp};
+
+/// Stores one desk rating given on `day` (noon in Vietnam), with F1 and F2 as given.
+fn rate_on(app: &TestApp, desk: i32, day: &str, f1: Option<i16>, f2: Option<i16>) {
+    let sql = format!(
+        "WITH r AS (INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, submitted_at) \
+           SELECT gen_random_uuid(), i.id, d.agency_id, d.id, 'desk_qr', 'individual', '{day} 12:00+07' \
+           FROM instruments i, desks d WHERE i.code = 'sipas-2017' AND d.id = {desk} RETURNING id, instrument_id) \
+         INSERT INTO answers (response_id, instrument_id, item_id, value) \
+           SELECT r.id, r.instrument_id, it.id, v.value FROM r \
+           JOIN (VALUES ('F1', {f1}::int2), ('F2', {f2}::int2)) AS v(code, value) ON true \
+           JOIN items it ON it.instrument_id = r.instrument_id AND it.code = v.code",
+        f1 = f1.map_or("NULL".into(), |v| v.to_string()),
+        f2 = f2.map_or("NULL".into(), |v| v.to_string()),
+    );
+    diesel::sql_query(sql).execute(&mut app.db.conn()).unwrap();
+}
+
+fn publish(b: &Browser, from: &str, to: &str) -> reqwest::blocking::Response {
+    let csrf = b.csrf();
+    b.post(
+        "/admin/publications",
+        &[("csrf", csrf.as_str()), ("from", from), ("to", to)],
+    )
+}
+
+fn download(app: &TestApp, id: i64) -> Vec<u8> {
+    let r = app
+        .http
+        .get(format!("{}/public/{id}/snapshot.json", app.base))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    r.bytes().unwrap().to_vec()
+}
+
+/// Wilson's 95% interval in closed form (Wilson 1927; Newcombe 1998, method 3), z = 1.959964.
+fn wilson(x: f64, n: f64) -> (f64, f64) {
+    let z = 1.959_963_984_540_054_f64;
+    let p = x / n;
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    (centre - half, centre + half)
+}
+
+#[test]
+fn a_published_period_is_frozen_hashed_chained_and_public() {
+    let app = TestApp::spawn();
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "snv.admin");
+    let desk = app.fixture.desk_id;
+    // October: 40 ratings at T1; F1 satisfied 30 times, F2 once no opinion.
+    for i in 0..40 {
+        let f1 = if i < 30 { 5 } else { 2 };
+        let f2 = if i == 0 { None } else { Some(4) };
+        rate_on(&app, desk, "2026-10-15", Some(f1), f2);
+    }
+    // A small agency, below the minimum n, and a rating outside the period.
+    let (_, small_desk) = agency_with_desk(&app.db, "SMALL", None);
+    for _ in 0..5 {
+        rate_on(&app, small_desk, "2026-10-20", Some(5), Some(5));
+    }
+    rate_on(&app, desk, "2026-11-01", Some(1), Some(1));
+
+    let r = publish(&admin, "2026-10-01", "2026-10-31");
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/public/1");
+    let bytes = download(&app, 1);
+    let hash = sha256_hex(&bytes);
+    let list = app
+        .http
+        .get(format!("{}/public", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        list.contains(&hash),
+        "the listed hash is the SHA-256 of the file"
+    );
+    assert!(list.contains("nguyên vẹn"));
+
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        doc["previous_sha256"],
+        Value::Null,
+        "the first of the chain"
+    );
+    assert_eq!(doc["period"]["from"], "2026-10-01");
+    let t1 = doc["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "T1")
+        .unwrap();
+    assert_eq!(
+        t1["responses"], 40,
+        "the November rating is outside the period"
+    );
+    let f1 = &t1["items"][0];
+    assert_eq!(
+        (f1["code"].as_str(), f1["n"].as_u64()),
+        (Some("F1"), Some(40))
+    );
+    assert!((f1["estimate"].as_f64().unwrap() - 0.75).abs() < 1e-12);
+    let (lo, hi) = wilson(30.0, 40.0);
+    assert!((f1["ci_low"].as_f64().unwrap() - lo).abs() < 1e-9);
+    assert!((f1["ci_high"].as_f64().unwrap() - hi).abs() < 1e-9);
+    let f2 = &t1["items"][1];
+    assert_eq!(f2["n"], 39, "no opinion is not a valid answer");
+    assert!((f2["estimate"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    let small = doc["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "SMALL")
+        .unwrap();
+    assert_eq!(small["overall"]["suppressed"], true);
+    assert_eq!(
+        small["overall"]["estimate"],
+        Value::Null,
+        "no number below the minimum n"
+    );
+    let page = app
+        .http
+        .get(format!("{}/public/1", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(page.contains("75,00%"), "percentages with two decimals");
+    assert!(page.contains("Chưa đủ số phản hồi"));
+    assert!(page.contains("không phải mẫu ngẫu nhiên"));
+
+    // Late ratings for October change nothing published.
+    for _ in 0..10 {
+        rate_on(&app, desk, "2026-10-31", Some(1), Some(1));
+    }
+    assert_eq!(
+        download(&app, 1),
+        bytes,
+        "the same bytes after late ratings"
+    );
+    let again = publish(&admin, "2026-10-01", "2026-10-31");
+    assert_eq!(again.status(), 422);
+    assert!(again.text().unwrap().contains("đã được công bố"));
+
+    // The next publication chains to this one.
+    assert_eq!(publish(&admin, "2026-11-01", "2026-11-15").status(), 303);
+    let second: Value = serde_json::from_slice(&download(&app, 2)).unwrap();
+    assert_eq!(second["previous_sha256"], hash.as_str());
+    assert_eq!(
+        app.db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'publication.create' AND actor = 'snv.admin'"),
+        2
+    );
+}
+
+#[test]
+fn only_closed_periods_are_published_and_only_by_administrators() {
+    let app = TestApp::spawn();
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
+    let admin = Browser::signed_in(&app, "snv.admin");
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let cases = [
+        ("2026-01-01".to_owned(), today.to_string(), "đã kết thúc"),
+        (
+            "2026-03-01".to_owned(),
+            "2026-02-01".to_owned(),
+            "trước hoặc bằng",
+        ),
+        (
+            "yesterday".to_owned(),
+            "2026-02-01".to_owned(),
+            "YYYY-MM-DD",
+        ),
+    ];
+    for (from, to, reason) in cases {
+        let r = publish(&admin, &from, &to);
+        assert_eq!(r.status(), 422, "{from}..{to}");
+        assert!(r.text().unwrap().contains(reason), "{from}..{to}");
+    }
+    let manager = Browser::signed_in(&app, "t1.manager");
+    assert_eq!(publish(&manager, "2026-01-01", "2026-01-31").status(), 404);
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM publications"), 0);
+    // The public list needs no sign-in.
+    let r = app
+        .http
+        .get(format!("{}/public?lang=en", app.base))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().unwrap().contains("Nothing has been published yet"));
+}
+
+#[test]
+fn a_stored_snapshot_cannot_be_edited_and_an_altered_one_is_flagged() {
+    let app = TestApp::spawn();
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "snv.admin");
+    for _ in 0..31 {
+        rate_on(&app, app.fixture.desk_id, "2026-09-10", Some(4), Some(2));
+    }
+    assert_eq!(publish(&admin, "2026-09-01", "2026-09-30").status(), 303);
+    let mut conn = app.db.conn();
+    let refused =
+        diesel::sql_query("UPDATE publications SET body = body || ' '").execute(&mut conn);
+    assert!(refused.unwrap_err().to_string().contains("immutable"));
+    assert!(diesel::sql_query("DELETE FROM publications")
+        .execute(&mut conn)
+        .is_err());
+
+    // Someone with the database's owner rights goes around the trigger.
+    for sql in [
+        "ALTER TABLE publications DISABLE TRIGGER publications_immutable",
+        "UPDATE publications SET body = replace(body, '\"responses\":31', '\"responses\":310')",
+        "ALTER TABLE publications ENABLE TRIGGER publications_immutable",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    let get = |path: &str| {
+        app.http
+            .get(format!("{}{path}", app.base))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+    };
+    assert!(get("/public").contains("ĐÃ BỊ SỬA"));
+    let page = get("/public/1?lang=en");
+    assert!(page.contains("altered after publication"), "{page}");
+}
