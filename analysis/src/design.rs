@@ -331,7 +331,8 @@ impl TaylorAccumulator {
         let var = variance(&strata, lonely, |m| {
             let sum = (m.y - r * m.x) / tx;
             let sum_sq = (m.yy - 2.0 * r * m.xy + r * r * m.xx) / (tx * tx);
-            (sum, sum_sq)
+            let magnitude = (m.yy + 2.0 * (r * m.xy).abs() + r * r * m.xx) / (tx * tx);
+            (sum, sum_sq, magnitude)
         })?;
         let df = degrees_of_freedom(&strata);
         // Design effect as svymean(deff = TRUE): against SRS of the same n, without
@@ -368,7 +369,7 @@ impl TaylorAccumulator {
             return Err(AnalysisError::Empty);
         }
         let ty: f64 = strata.iter().map(|s| s.2.y).sum();
-        let var = variance(&strata, lonely, |m| (m.y, m.yy))?;
+        let var = variance(&strata, lonely, |m| (m.y, m.yy, m.yy))?;
         Ok(DesignEstimate {
             estimate: ty,
             se: var.sqrt(),
@@ -381,11 +382,12 @@ impl TaylorAccumulator {
 }
 
 /// Σ_h f_h n_h/(n_h − 1) Σ_i (z_hi − z̄_h)², with the lonely-PSU policy for n_h = 1.
-/// `influence` gives (Σ z, Σ z²) over a stratum's PSUs from its moments.
+/// `influence` gives (Σ z, Σ z², the size of the terms that sum to Σ z²) over a stratum's
+/// PSUs from its moments.
 fn variance(
     strata: &[(Option<f64>, u64, Moments, u64, u32)],
     lonely: LonelyPsu,
-    influence: impl Fn(&Moments) -> (f64, f64),
+    influence: impl Fn(&Moments) -> (f64, f64, f64),
 ) -> Result<f64> {
     // A stratum without rows in the domain adds nothing and is not counted.
     combine_strata(

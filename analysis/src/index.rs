@@ -162,6 +162,25 @@ impl IndexAccumulator {
     }
 
     pub fn add(&mut self, r: &Respondent) -> Result<()> {
+        self.add_counted(r, 1)
+    }
+
+    /// Adds `count` respondents who answered exactly like `r` (each its own PSU, unclustered):
+    /// what `count` calls of `add` would do, in one step. The desk stream's aggregates keep
+    /// counts of answer patterns; this turns them back into the report of the raw rows.
+    pub fn add_repeated(&mut self, r: &Respondent, count: u64) -> Result<()> {
+        if r.psu.is_some() {
+            return Err(AnalysisError::InvalidParameter(
+                "repeated respondents cannot share a PSU".into(),
+            ));
+        }
+        if count == 0 {
+            return Ok(());
+        }
+        self.add_counted(r, count)
+    }
+
+    fn add_counted(&mut self, r: &Respondent, count: u64) -> Result<()> {
         let row = self.items.rows() + 1;
         let k = self.spec.items;
         if r.answers.len() != k {
@@ -221,7 +240,7 @@ impl IndexAccumulator {
             if valid > 0 {
                 rv[j] = w * f64::from(sat) / f64::from(valid);
                 rv[f + 1 + j] = w;
-                answered[j] += 1;
+                answered[j] += count;
             } else {
                 rv[j] = 0.0;
                 rv[f + 1 + j] = 0.0;
@@ -238,12 +257,19 @@ impl IndexAccumulator {
         };
         rv[2 * f + 1] = if answered_any { w } else { 0.0 };
         if answered_any {
-            answered[f] += 1;
+            answered[f] += count;
         }
-        self.items
-            .add(r.stratum, r.psu, r.pop_size, &self.scratch)?;
-        self.respondents
-            .add(r.stratum, r.psu, r.pop_size, &self.scratch_r)?;
+        if count == 1 {
+            self.items
+                .add(r.stratum, r.psu, r.pop_size, &self.scratch)?;
+            self.respondents
+                .add(r.stratum, r.psu, r.pop_size, &self.scratch_r)?;
+        } else {
+            self.items
+                .add_repeated(r.stratum, r.pop_size, &self.scratch, count)?;
+            self.respondents
+                .add_repeated(r.stratum, r.pop_size, &self.scratch_r, count)?;
+        }
         let tallies = self
             .tallies
             .entry(r.stratum)
@@ -251,10 +277,10 @@ impl IndexAccumulator {
         for (tally, a) in tallies.iter_mut().zip(r.answers) {
             match a {
                 Some(x) => {
-                    tally.valid += 1;
-                    tally.levels[usize::from(*x) - 1] += w;
+                    tally.valid += count;
+                    tally.levels[usize::from(*x) - 1] += w * count as f64;
                 }
-                None => tally.missing += 1,
+                None => tally.missing += count,
             }
         }
         Ok(())

@@ -105,6 +105,53 @@ impl LinearMoments {
         Ok(())
     }
 
+    /// Adds `count` respondents with the same vector `v`, each its own PSU: exactly what
+    /// `count` calls of `add` would do (up to rounding), in one step. For tallies of identical
+    /// answer patterns (the desk stream's aggregates). Not for clustered designs.
+    pub fn add_repeated(
+        &mut self,
+        stratum: u32,
+        pop_size: Option<f64>,
+        v: &[f64],
+        count: u64,
+    ) -> Result<()> {
+        if self.clustered {
+            return Err(AnalysisError::InvalidParameter(
+                "repeated rows need an unclustered design".into(),
+            ));
+        }
+        debug_assert_eq!(v.len(), self.dim);
+        let d = self.dim;
+        let s = self
+            .strata
+            .entry(stratum)
+            .or_insert_with(|| StratumMoments {
+                pop_size,
+                n_psu: 0,
+                sum: vec![0.0; d],
+                cross: Vec::new(),
+                pending: Vec::new(),
+                psus: FastMap::default(),
+            });
+        if s.pop_size != pop_size {
+            return Err(AnalysisError::InconsistentPopulation { stratum });
+        }
+        if count == 0 {
+            return Ok(());
+        }
+        let c = count as f64;
+        self.rows += count;
+        s.n_psu += count;
+        for (a, b) in s.sum.iter_mut().zip(v) {
+            *a += c * b;
+        }
+        if s.cross.is_empty() {
+            s.cross = vec![0.0; tri_len(d)];
+        }
+        add_outer_scaled(&mut s.cross, v, c);
+        Ok(())
+    }
+
     pub fn merge(&mut self, other: LinearMoments) -> Result<()> {
         if self.dim != other.dim || self.clustered != other.clustered {
             return Err(AnalysisError::ShapeMismatch);
@@ -189,22 +236,29 @@ impl LinearMoments {
             None => self.strata.iter().collect(),
         };
         let dot = |v: &[f64]| -> f64 { u.iter().zip(v).map(|(a, b)| a * b).sum() };
+        let abs_u: Vec<f64> = u.iter().map(|x| x.abs()).collect();
+        let abs_dot = |v: &[f64]| -> f64 { abs_u.iter().zip(v).map(|(a, b)| a * b.abs()).sum() };
         combine_strata(
             chosen.into_iter(),
             lonely,
             |(id, s)| (**id, s.pop_size, s.n_psu),
             |(_, s)| {
-                let sum_sq = if self.clustered {
-                    s.psus.values().map(|t| dot(t).powi(2)).sum()
+                // Beside Σz², the size of the terms it is made of (|u|ᵀ|M||u|), so that a
+                // variance that cancels to rounding is recognised as zero.
+                let (sum_sq, magnitude) = if self.clustered {
+                    let sq: f64 = s.psus.values().map(|t| dot(t).powi(2)).sum();
+                    let mag: f64 = s.psus.values().map(|t| abs_dot(t).powi(2)).sum();
+                    (sq, mag)
                 } else {
-                    let pending: f64 = s
-                        .pending
-                        .chunks_exact(self.dim)
-                        .map(|v| dot(v).powi(2))
-                        .sum();
-                    quadratic_form(&s.cross, u) + pending
+                    let rows = s.pending.chunks_exact(self.dim);
+                    let pending: f64 = rows.clone().map(|v| dot(v).powi(2)).sum();
+                    let pending_mag: f64 = rows.map(|v| abs_dot(v).powi(2)).sum();
+                    (
+                        quadratic_form(&s.cross, u) + pending,
+                        quadratic_form_abs(&s.cross, &abs_u) + pending_mag,
+                    )
                 };
-                (dot(&s.sum), sum_sq)
+                (dot(&s.sum), sum_sq, magnitude)
             },
         )
     }
@@ -267,6 +321,22 @@ fn add_block(cross: &mut [f64], block: &[f64], d: usize) {
 }
 
 /// cross += upper triangle of v vᵀ. Rows with v_i = 0 (unanswered items) are skipped.
+/// cross += c · v vᵀ (packed upper triangle).
+fn add_outer_scaled(cross: &mut [f64], v: &[f64], c: f64) {
+    let d = v.len();
+    let mut start = 0;
+    for i in 0..d {
+        let len = d - i;
+        let cvi = c * v[i];
+        if cvi != 0.0 {
+            for (x, vj) in cross[start..start + len].iter_mut().zip(&v[i..]) {
+                *x += cvi * vj;
+            }
+        }
+        start += len;
+    }
+}
+
 fn add_outer(cross: &mut [f64], v: &[f64]) {
     let d = v.len();
     let mut start = 0;
@@ -299,6 +369,31 @@ fn quadratic_form(cross: &[f64], u: &[f64]) -> f64 {
             // Diagonal once, off-diagonal twice (M is symmetric).
             let off: f64 = row[1..].iter().zip(&u[i + 1..]).map(|(m, uj)| m * uj).sum();
             acc += ui * (row[0] * ui + 2.0 * off);
+        }
+        start += len;
+    }
+    acc
+}
+
+/// |u|ᵀ |M| |u| for M stored as its packed upper triangle (`abs_u` already non-negative).
+fn quadratic_form_abs(cross: &[f64], abs_u: &[f64]) -> f64 {
+    if cross.is_empty() {
+        return 0.0;
+    }
+    let d = abs_u.len();
+    let mut acc = 0.0;
+    let mut start = 0;
+    for i in 0..d {
+        let len = d - i;
+        let row = &cross[start..start + len];
+        let ui = abs_u[i];
+        if ui != 0.0 {
+            let off: f64 = row[1..]
+                .iter()
+                .zip(&abs_u[i + 1..])
+                .map(|(m, uj)| m.abs() * uj)
+                .sum();
+            acc += ui * (row[0].abs() * ui + 2.0 * off);
         }
         start += len;
     }

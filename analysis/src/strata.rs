@@ -19,16 +19,32 @@ pub enum LonelyPsu {
     Average,
 }
 
+/// Relative size below which Σz² − (Σz)²/n is rounding, not variance. When every PSU
+/// contributes the same z (everyone answered alike), both terms, and often Σz² itself, are
+/// sums of large terms that cancel; added in another order they differ in the last bits, and
+/// the square root would turn 1e-18 into an SE of 1e-9 and a different interval.
+pub(crate) const CANCELLATION: f64 = 1e-12;
+
+/// Σz² − (Σz)²/n, or zero where it is smaller than rounding of terms of size `magnitude`.
+fn centred(sum_sq: f64, square_of_sum_over_n: f64, magnitude: f64) -> f64 {
+    let d = sum_sq - square_of_sum_over_n;
+    if d <= CANCELLATION * magnitude.abs().max(sum_sq.abs()) {
+        0.0
+    } else {
+        d
+    }
+}
+
 /// The stratified with-replacement variance shared by every estimator: for each stratum
 /// f_h n_h/(n_h − 1) [Σz² − (Σz)²/n_h], f_h = 1 − n_h/N_h; census strata add nothing; single-PSU
 /// strata follow `lonely` as R's `survey.lonely.psu` does (`average` rescales by
 /// strata present / strata with a variance). `head` gives (id, N_h, n_h); `influence` gives
-/// (Σz, Σz²) and is called only where needed.
+/// (Σz, Σz², the size of the terms that make Σz²) and is called only where needed.
 pub(crate) fn combine_strata<T>(
     strata: impl Iterator<Item = T>,
     lonely: LonelyPsu,
     head: impl Fn(&T) -> (u32, Option<f64>, u64),
-    influence: impl Fn(&T) -> (f64, f64),
+    influence: impl Fn(&T) -> (f64, f64, f64),
 ) -> Result<f64> {
     let mut total = 0.0;
     let (mut present, mut ok) = (0u32, 0u32);
@@ -41,9 +57,9 @@ pub(crate) fn combine_strata<T>(
             ok += 1; // a census stratum: no sampling variance
             continue;
         }
-        let (sum, sum_sq) = influence(&s);
+        let (sum, sum_sq, magnitude) = influence(&s);
         if n_psu > 1 {
-            total += f * n / (n - 1.0) * (sum_sq - sum * sum / n).max(0.0);
+            total += f * n / (n - 1.0) * centred(sum_sq, sum * sum / n, magnitude);
             ok += 1;
         } else {
             match lonely {
