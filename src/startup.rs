@@ -61,9 +61,10 @@ impl Application {
             // Port 0 binds an ephemeral port: links must name the port actually bound.
             settings.public_url = Some(format!("http://{}", listener.local_addr()?));
         }
+        let desk_form = Arc::new(desk_form);
         let writer = Writer::start(
             &prepared.database_url,
-            desk_form.instrument_id,
+            Arc::clone(&desk_form),
             settings.db_writers,
             settings.ingest_queue,
         );
@@ -71,7 +72,7 @@ impl Application {
             ingest: Ingest {
                 pool: pool.clone(),
                 key: prepared.key.clone(),
-                desk_form: Arc::new(desk_form),
+                desk_form,
                 writer,
                 per_client: Buckets::new(settings.rate_per_client),
                 per_desk: Buckets::new(settings.rate_per_desk),

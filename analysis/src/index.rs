@@ -286,6 +286,70 @@ impl IndexAccumulator {
         Ok(())
     }
 
+    /// How many numbers `stats` gives for `spec`.
+    pub fn stats_len(spec: &IndexSpec) -> usize {
+        let (k, f) = (spec.items, spec.factors.len());
+        LinearMoments::stats_len(2 * k) + LinearMoments::stats_len(2 * (f + 1)) + 7 * k + f + 1
+    }
+
+    /// The sufficient statistics of a simple stream (unclustered, every respondent in stratum
+    /// 0, no population size) as one flat vector of `stats_len` numbers: adding two vectors
+    /// element by element is `merge`, and `from_stats` gives back an accumulator whose report
+    /// is the report of the rows. What the desk stream's aggregates store per cell.
+    pub fn stats(&self) -> Result<Vec<f64>> {
+        if self.strata().iter().any(|h| *h != 0) {
+            return Err(AnalysisError::InvalidParameter(
+                "statistics vectors hold a single stratum 0".into(),
+            ));
+        }
+        let k = self.spec.items;
+        let f = self.spec.factors.len();
+        let mut out = self.items.stratum_stats(0);
+        out.extend(self.respondents.stratum_stats(0));
+        let tallies = self.tallies.get(&0);
+        for i in 0..k {
+            let t = tallies.map(|t| t[i].clone()).unwrap_or_default();
+            out.push(t.valid as f64);
+            out.push(t.missing as f64);
+            out.extend(t.levels);
+        }
+        let answered = self.answered.get(&0);
+        out.extend((0..=f).map(|j| answered.map_or(0.0, |a| a[j] as f64)));
+        debug_assert_eq!(out.len(), Self::stats_len(&self.spec));
+        Ok(out)
+    }
+
+    /// An accumulator holding the sum of `stats` vectors (see `stats`).
+    pub fn from_stats(spec: IndexSpec, stats: &[f64]) -> Result<IndexAccumulator> {
+        if stats.len() != Self::stats_len(&spec) {
+            return Err(AnalysisError::ShapeMismatch);
+        }
+        let mut acc = IndexAccumulator::new(spec, false)?;
+        let k = acc.spec.items;
+        let f = acc.spec.factors.len();
+        let (a, rest) = stats.split_at(LinearMoments::stats_len(2 * k));
+        let (b, rest) = rest.split_at(LinearMoments::stats_len(2 * (f + 1)));
+        let (t, answered) = rest.split_at(7 * k);
+        acc.items.add_stratum_stats(0, a)?;
+        acc.respondents.add_stratum_stats(0, b)?;
+        if a[0] > 0.0 {
+            let count = |x: f64| x.max(0.0).round() as u64;
+            acc.tallies.insert(
+                0,
+                t.chunks_exact(7)
+                    .map(|c| ItemTally {
+                        valid: count(c[0]),
+                        missing: count(c[1]),
+                        levels: [c[2], c[3], c[4], c[5], c[6]],
+                    })
+                    .collect(),
+            );
+            acc.answered
+                .insert(0, answered.iter().map(|x| count(*x)).collect());
+        }
+        Ok(acc)
+    }
+
     pub fn merge(&mut self, other: IndexAccumulator) -> Result<()> {
         if self.spec != other.spec {
             return Err(AnalysisError::ShapeMismatch);

@@ -152,6 +152,73 @@ impl LinearMoments {
         Ok(())
     }
 
+    /// How many numbers `stratum_stats` gives: PSU count, Σv, and the upper triangle of Σvvᵀ.
+    pub fn stats_len(dim: usize) -> usize {
+        1 + dim + tri_len(dim)
+    }
+
+    /// One stratum of an unclustered design as a flat vector (see `stats_len`); zeros when the
+    /// stratum is absent. Adding two such vectors is merging.
+    pub fn stratum_stats(&self, stratum: u32) -> Vec<f64> {
+        let d = self.dim;
+        let mut out = vec![0.0; Self::stats_len(d)];
+        if let Some(s) = self.strata.get(&stratum) {
+            out[0] = s.n_psu as f64;
+            out[1..=d].copy_from_slice(&s.sum);
+            let cross = &mut out[1 + d..];
+            if !s.cross.is_empty() {
+                cross.copy_from_slice(&s.cross);
+            }
+            for v in s.pending.chunks_exact(d) {
+                add_outer(cross, v);
+            }
+        }
+        out
+    }
+
+    /// Adds a vector made by `stratum_stats` to `stratum` (unclustered, no population size).
+    pub fn add_stratum_stats(&mut self, stratum: u32, stats: &[f64]) -> Result<()> {
+        let d = self.dim;
+        if self.clustered || stats.len() != Self::stats_len(d) {
+            return Err(AnalysisError::ShapeMismatch);
+        }
+        let n = stats[0];
+        if !(n >= 0.0 && n.fract() == 0.0) || stats.iter().any(|x| !x.is_finite()) {
+            return Err(AnalysisError::InvalidParameter(
+                "statistics must be finite with a whole PSU count".into(),
+            ));
+        }
+        if n == 0.0 {
+            return Ok(());
+        }
+        let s = self
+            .strata
+            .entry(stratum)
+            .or_insert_with(|| StratumMoments {
+                pop_size: None,
+                n_psu: 0,
+                sum: vec![0.0; d],
+                cross: Vec::new(),
+                pending: Vec::new(),
+                psus: FastMap::default(),
+            });
+        if s.pop_size.is_some() {
+            return Err(AnalysisError::InconsistentPopulation { stratum });
+        }
+        s.n_psu += n as u64;
+        self.rows += n as u64;
+        for (a, b) in s.sum.iter_mut().zip(&stats[1..=d]) {
+            *a += b;
+        }
+        if s.cross.is_empty() {
+            s.cross = vec![0.0; tri_len(d)];
+        }
+        for (a, b) in s.cross.iter_mut().zip(&stats[1 + d..]) {
+            *a += b;
+        }
+        Ok(())
+    }
+
     pub fn merge(&mut self, other: LinearMoments) -> Result<()> {
         if self.dim != other.dim || self.clustered != other.clustered {
             return Err(AnalysisError::ShapeMismatch);

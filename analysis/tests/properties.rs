@@ -223,6 +223,54 @@ fn patterns() -> impl Strategy<Value = Vec<(Vec<Option<u8>>, u64)>> {
     )
 }
 
+fn desk_spec() -> analysis::IndexSpec {
+    analysis::IndexSpec {
+        items: 6,
+        factors: (0..5).map(|i| vec![i]).collect(),
+        threshold: 4,
+    }
+}
+
+fn desk_options() -> analysis::ReportOptions {
+    analysis::ReportOptions {
+        lonely: LonelyPsu::Remove,
+        ..Default::default()
+    }
+}
+
+/// Whether two reports agree: estimates to 1e-9 relative, SEs and interval ends to rounding.
+fn same_report(a: &analysis::IndexReport, b: &analysis::IndexReport) -> bool {
+    let near = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()) + 1e-12;
+    let same =
+        |x: &Option<analysis::IndexEstimate>, y: &Option<analysis::IndexEstimate>| match (x, y) {
+            (Some(x), Some(y)) => {
+                near(x.estimate, y.estimate)
+                    && near(x.se, y.se)
+                    && near(x.ci_low, y.ci_low)
+                    && near(x.ci_high, y.ci_high)
+                    && x.n == y.n
+                    && x.df == y.df
+            }
+            (None, None) => true,
+            _ => false,
+        };
+    a.items.iter().zip(&b.items).all(|(x, y)| {
+        same(&x.index, &y.index)
+            && x.valid_n == y.valid_n
+            && x.missing_rate == y.missing_rate
+            && x.distribution
+                .iter()
+                .zip(&y.distribution)
+                .all(|(p, q)| near(*p, *q))
+    }) && a.factors.iter().zip(&b.factors).all(|(x, y)| same(x, y))
+        && a.factors_respondent_level
+            .iter()
+            .zip(&b.factors_respondent_level)
+            .all(|(x, y)| same(x, y))
+        && same(&a.overall, &b.overall)
+        && same(&a.comprehensive, &b.comprehensive)
+}
+
 fn desk_report(rows: &[(Vec<Option<u8>>, u64)], repeated: bool) -> analysis::IndexReport {
     use analysis::{IndexAccumulator, IndexSpec, Respondent};
     let spec = IndexSpec {
@@ -283,5 +331,37 @@ proptest! {
         }
         prop_assert!(same(a.overall, b.overall));
         prop_assert!(same(a.comprehensive, b.comprehensive));
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn summed_statistics_vectors_give_the_report_of_the_rows(rows in patterns(), cells in 1usize..6) {
+        use analysis::{IndexAccumulator, Respondent};
+        // Deal the respondents into cells (desks × days), keep each cell's statistics vector,
+        // add the vectors as a database would, and rebuild.
+        let mut parts: Vec<IndexAccumulator> =
+            (0..cells).map(|_| IndexAccumulator::new(desk_spec(), false).unwrap()).collect();
+        let mut i = 0;
+        for (answers, count) in &rows {
+            for _ in 0..*count {
+                let r = Respondent { stratum: 0, psu: None, weight: 1.0, pop_size: None, answers };
+                parts[i % cells].add(&r).unwrap();
+                i += 1;
+            }
+        }
+        let len = IndexAccumulator::stats_len(&desk_spec());
+        let mut total = vec![0.0; len];
+        for p in &parts {
+            for (t, x) in total.iter_mut().zip(p.stats().unwrap()) {
+                *t += x;
+            }
+        }
+        let rebuilt = IndexAccumulator::from_stats(desk_spec(), &total).unwrap();
+        let a = rebuilt.report(None, &desk_options()).unwrap();
+        let b = desk_report(&rows, false);
+        prop_assert!(same_report(&a, &b), "{a:?}\n{b:?}");
     }
 }

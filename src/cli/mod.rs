@@ -1,10 +1,11 @@
 //! The `sipas` command line: one file per subcommand (serve, migrate, demo, qr, user,
-//! rotate-key, analyze). Each parses its arguments with clap, then calls the feature modules.
+//! rotate-key, rollup, analyze). Each parses its arguments with clap, then calls the feature modules.
 
 mod analyze;
 mod demo;
 mod migrate;
 mod qr;
+mod rollup;
 mod rotate_key;
 mod serve;
 mod user;
@@ -44,6 +45,9 @@ enum Command {
     Analyze(Box<analyze::Args>),
     /// Revoke every printed QR code of a desk by moving it to a new key version.
     RotateKey(rotate_key::Args),
+    /// The desk stream's daily aggregates: `sipas rollup rebuild` recomputes them.
+    #[command(subcommand)]
+    Rollup(rollup::Action),
 }
 
 pub fn main() -> ExitCode {
@@ -82,5 +86,6 @@ fn run(command: Command) -> Result<()> {
         Command::Qr(args) => qr::run(args, &settings),
         Command::User(args) => user::run(args, &settings),
         Command::RotateKey(args) => rotate_key::run(args, &settings),
+        Command::Rollup(action) => rollup::run(action, &settings),
     }
 }

@@ -15,6 +15,7 @@ pub mod instruments;
 pub mod publications;
 pub mod responses;
 pub mod results;
+pub mod rollup;
 pub mod schema;
 pub mod secrets;
 pub mod users;

@@ -7,6 +7,7 @@ use diesel::sql_types::{Array, BigInt, Int2, Int4, Nullable, Text, Uuid as SqlUu
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::rollup::CellDelta;
 use crate::domain::{Channel, Submission};
 
 /// What happened to a submission.
@@ -206,16 +207,22 @@ pub fn insert_desk_batch(
 /// submission id inside a batch get the same answer.
 pub type BatchResult = Result<Stored, Arc<diesel::result::Error>>;
 
-/// Stores one batch and says what happened to each rating, in order. Repeated submission ids
-/// inside the batch (a double click landing in the same batch) are stored once; the repeats
-/// answer `Duplicate`. If the batch statement fails on a working connection, each rating is
-/// stored alone, so one bad rating cannot sink its neighbours. `Err` means the batch statement
-/// failed on a connection that no longer answers: nothing of the batch can be known stored,
-/// and the caller may retry it on a new connection (replays are harmless).
+/// The aggregates a set of newly stored ratings adds (computed by the caller, who knows the
+/// statistics; `db/` only stores them).
+pub type Rollup<'a> = &'a dyn Fn(&[&PendingDesk]) -> Result<Vec<CellDelta>, String>;
+
+/// Stores one batch and its aggregates in one transaction, and says what happened to each
+/// rating, in order. Repeated submission ids inside the batch (a double click landing in the
+/// same batch) are stored once; the repeats answer `Duplicate`. If the batch fails on a working
+/// connection, each rating is stored alone (each with its aggregates, in its own transaction),
+/// so one bad rating cannot sink its neighbours. `Err` means the batch failed on a connection
+/// that no longer answers: nothing of it can be known stored, and the caller may retry it on a
+/// new connection (replays are harmless, and only ratings stored anew add to the aggregates).
 pub fn store_desk_batch(
     conn: &mut PgConnection,
     instrument_id: i32,
     batch: &[&PendingDesk],
+    rollup: Rollup,
 ) -> QueryResult<Vec<BatchResult>> {
     let mut first_of: HashMap<uuid::Uuid, usize> = HashMap::new();
     let mut unique: Vec<&PendingDesk> = Vec::with_capacity(batch.len());
@@ -231,31 +238,42 @@ pub fn store_desk_batch(
             }
         }
     }
-    let one = |conn: &mut PgConnection, p: &PendingDesk| {
-        insert_desk_submission(
-            conn,
-            p.desk_id,
-            p.key_version,
-            instrument_id,
-            p.channel,
-            &p.submission,
-        )
-    };
-    let results: Vec<BatchResult> = if unique.len() == 1 {
-        vec![Ok(one(conn, unique[0])?)]
-    } else {
-        match insert_desk_batch(conn, instrument_id, &unique) {
-            Ok(r) => r.into_iter().map(Ok).collect(),
-            Err(e) => {
-                if super::ping(conn).is_err() {
-                    return Err(e);
-                }
-                tracing::warn!(error = %e, size = unique.len(), "batch failed; storing its ratings one by one");
-                unique
-                    .iter()
-                    .map(|p| one(conn, p).map_err(Arc::new))
-                    .collect()
+    let store = |conn: &mut PgConnection, ps: &[&PendingDesk]| -> QueryResult<Vec<Stored>> {
+        conn.transaction(|conn| {
+            let results = match ps {
+                [p] => vec![insert_desk_submission(
+                    conn,
+                    p.desk_id,
+                    p.key_version,
+                    instrument_id,
+                    p.channel,
+                    &p.submission,
+                )?],
+                _ => insert_desk_batch(conn, instrument_id, ps)?,
+            };
+            let created: Vec<&PendingDesk> = ps
+                .iter()
+                .zip(&results)
+                .filter(|(_, r)| **r == Stored::Created)
+                .map(|(p, _)| *p)
+                .collect();
+            if !created.is_empty() {
+                let cells = rollup(&created)
+                    .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
+                super::rollup::add_today(conn, instrument_id, &cells)?;
             }
+            Ok(results)
+        })
+    };
+    let results: Vec<BatchResult> = match store(conn, &unique) {
+        Ok(r) => r.into_iter().map(Ok).collect(),
+        Err(e) if unique.len() == 1 || super::ping(conn).is_err() => return Err(e),
+        Err(e) => {
+            tracing::warn!(error = %e, size = unique.len(), "batch failed; storing its ratings one by one");
+            unique
+                .iter()
+                .map(|p| store(conn, &[p]).map(|r| r[0]).map_err(Arc::new))
+                .collect()
         }
     };
     Ok(slot

@@ -40,6 +40,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    desk_daily (agency_id, day, desk_id, channel, respondent_kind, instrument_id) {
+        agency_id -> Int4,
+        day -> Date,
+        desk_id -> Int4,
+        channel -> Text,
+        respondent_kind -> Text,
+        instrument_id -> Int4,
+        responses -> Int8,
+        stats -> Array<Float8>,
+    }
+}
+
+diesel::table! {
     desks (id) {
         id -> Int4,
         agency_id -> Int4,
@@ -154,6 +167,7 @@ diesel::table! {
 }
 
 diesel::joinable!(agencies -> agency_levels (level_id));
+diesel::joinable!(desk_daily -> instruments (instrument_id));
 diesel::joinable!(desks -> agencies (agency_id));
 diesel::joinable!(factors -> instruments (instrument_id));
 diesel::joinable!(items -> instruments (instrument_id));
@@ -171,6 +185,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     app_secrets,
     audit_log,
+    desk_daily,
     desks,
     factors,
     instruments,

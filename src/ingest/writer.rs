@@ -13,6 +13,8 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use crate::db::{self, responses::PendingDesk, responses::Stored, Conn, QueryError};
+use crate::domain::FormSpec;
+use crate::results::rollup;
 
 pub const MAX_BATCH: usize = 128;
 
@@ -38,17 +40,18 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts `threads` writers on `database_url` for the instrument `instrument_id`, with room
-    /// for `queue` waiting submissions.
-    pub fn start(database_url: &str, instrument_id: i32, threads: usize, queue: usize) -> Writer {
+    /// Starts `threads` writers on `database_url` for the desk form `form`, with room for
+    /// `queue` waiting submissions.
+    pub fn start(database_url: &str, form: Arc<FormSpec>, threads: usize, queue: usize) -> Writer {
         let (tx, rx) = sync_channel::<Job>(queue.max(1));
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..threads.max(1) {
             let rx = Arc::clone(&rx);
             let url = database_url.to_owned();
+            let form = Arc::clone(&form);
             std::thread::Builder::new()
                 .name(format!("sipas-writer-{i}"))
-                .spawn(move || run(&url, instrument_id, &rx))
+                .spawn(move || run(&url, &form, &rx))
                 .expect("cannot start a writer thread");
         }
         Writer { tx }
@@ -79,11 +82,11 @@ fn next_batch(rx: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
     Some(jobs)
 }
 
-fn run(url: &str, instrument_id: i32, rx: &Mutex<Receiver<Job>>) {
+fn run(url: &str, form: &FormSpec, rx: &Mutex<Receiver<Job>>) {
     let mut conn: Option<Conn> = None;
     while let Some(jobs) = next_batch(rx) {
         let pending: Vec<&PendingDesk> = jobs.iter().map(|j| &j.pending).collect();
-        match store_with_reconnect(&mut conn, url, instrument_id, &pending) {
+        match store_with_reconnect(&mut conn, url, form, &pending) {
             Ok(results) => {
                 for (job, r) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(r.map_err(WriteError::Database));
@@ -104,9 +107,11 @@ fn run(url: &str, instrument_id: i32, rx: &Mutex<Receiver<Job>>) {
 fn store_with_reconnect(
     conn: &mut Option<Conn>,
     url: &str,
-    instrument_id: i32,
+    form: &FormSpec,
     pending: &[&PendingDesk],
 ) -> Result<Vec<db::responses::BatchResult>, WriteError> {
+    // The ratings stored anew add to the daily aggregates, in the same transaction.
+    let cells = |stored: &[&PendingDesk]| rollup::deltas(form, stored).map_err(|e| e.to_string());
     let mut last = WriteError::Unreachable;
     for attempt in 0..2u64 {
         if conn.is_none() {
@@ -120,7 +125,7 @@ fn store_with_reconnect(
             }
         }
         let c = conn.as_mut().expect("connected above");
-        match db::responses::store_desk_batch(c, instrument_id, pending) {
+        match db::responses::store_desk_batch(c, form.instrument_id, pending, &cells) {
             Ok(results) => return Ok(results),
             Err(e) => {
                 // libpq does not always classify a dropped connection: ask it.

@@ -40,6 +40,31 @@ pub fn options() -> ReportOptions {
     }
 }
 
+/// The desk form's answers of one rating, in question order (`None`: skipped or no opinion).
+pub fn answers_in_form_order(
+    form: &FormSpec,
+    answers: impl IntoIterator<Item = (i32, Option<i16>)>,
+) -> Vec<Option<u8>> {
+    let mut out = vec![None; form.questions.len()];
+    for (item, value) in answers {
+        if let (Some(i), Some(v)) = (form.questions.iter().position(|q| q.item_id == item), value) {
+            out[i] = u8::try_from(v).ok();
+        }
+    }
+    out
+}
+
+pub fn respondent(answers: &[Option<u8>]) -> Respondent<'_> {
+    // Each rating of the stream is its own unit: one stratum, weight 1.
+    Respondent {
+        stratum: 0,
+        psu: None,
+        weight: 1.0,
+        pop_size: None,
+        answers,
+    }
+}
+
 /// The report of one agency's responses. `rows` are (response, item id, value) grouped by
 /// response, as `db::results::answers_in_period` returns them. `None` when there are none.
 pub fn report(
@@ -47,24 +72,11 @@ pub fn report(
     rows: &[(Uuid, i32, Option<i16>)],
 ) -> analysis::Result<Option<(IndexReport, u64)>> {
     let mut acc = IndexAccumulator::new(spec(form), false)?;
-    let position = |item: i32| form.questions.iter().position(|q| q.item_id == item);
-    let mut answers = vec![None; form.questions.len()];
     let mut responses = 0u64;
     for group in rows.chunk_by(|a, b| a.0 == b.0) {
-        answers.iter_mut().for_each(|a| *a = None);
-        for &(_, item, value) in group {
-            if let (Some(i), Some(v)) = (position(item), value) {
-                answers[i] = u8::try_from(v).ok();
-            }
-        }
-        // Each respondent of the stream is its own unit: one stratum, weight 1.
-        acc.add(&Respondent {
-            stratum: 0,
-            psu: None,
-            weight: 1.0,
-            pop_size: None,
-            answers: &answers,
-        })?;
+        let answers =
+            answers_in_form_order(form, group.iter().map(|&(_, item, value)| (item, value)));
+        acc.add(&respondent(&answers))?;
         responses += 1;
     }
     if responses == 0 {

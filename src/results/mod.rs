@@ -5,3 +5,4 @@
 
 pub mod desk;
 pub mod publication;
+pub mod rollup;

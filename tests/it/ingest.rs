@@ -32,6 +32,7 @@ fn pending(desk_id: i32, answers: Vec<(i32, Option<i16>)>) -> PendingDesk {
 
 struct Desk {
     db: TestDb,
+    form: sipas::domain::FormSpec,
     desk_id: i32,
     instrument_id: i32,
     f1: i32,
@@ -49,12 +50,33 @@ fn desk() -> Desk {
             .unwrap()
             .item_id
     };
+    let (f1, f2) = (item("F1"), item("F2"));
     Desk {
         desk_id: fixture.desk_id,
         instrument_id: form.instrument_id,
-        f1: item("F1"),
-        f2: item("F2"),
+        f1,
+        f2,
+        form,
         db,
+    }
+}
+
+impl Desk {
+    /// Stores a batch as the writer does, aggregates included.
+    fn store(
+        &self,
+        batch: &[&PendingDesk],
+    ) -> diesel::QueryResult<Vec<sipas::db::responses::BatchResult>> {
+        let cells = |s: &[&PendingDesk]| {
+            sipas::results::rollup::deltas(&self.form, s).map_err(|e| e.to_string())
+        };
+        store_desk_batch(&mut self.db.conn(), self.instrument_id, batch, &cells)
+    }
+
+    /// Ratings counted in the daily aggregates.
+    fn aggregated(&self) -> i64 {
+        self.db
+            .count("SELECT coalesce(sum(responses), 0)::int8 AS n FROM desk_daily")
     }
 }
 
@@ -69,11 +91,10 @@ fn orphans(db: &TestDb) -> i64 {
 #[test]
 fn a_failure_inside_the_statement_leaves_no_response_without_its_answers() {
     let d = desk();
-    let mut conn = d.db.conn();
     // The first answer is fine; the second breaks a constraint only the database checks.
     for bad in [(d.f2, Some(9)), (2_000_000_000, Some(4))] {
         let torn = pending(d.desk_id, vec![(d.f1, Some(5)), bad]);
-        let err = store_desk_batch(&mut conn, d.instrument_id, &[&torn]).unwrap_err();
+        let err = d.store(&[&torn]).unwrap_err();
         match err {
             diesel::result::Error::DatabaseError(_, info) => assert!(
                 matches!(
@@ -101,17 +122,17 @@ fn a_failure_inside_the_statement_leaves_no_response_without_its_answers() {
 #[test]
 fn a_failed_batch_is_stored_one_by_one_so_one_bad_rating_sinks_no_neighbour() {
     let d = desk();
-    let mut conn = d.db.conn();
     let good_a = pending(d.desk_id, vec![(d.f1, Some(4)), (d.f2, None)]);
     let bad = pending(d.desk_id, vec![(d.f1, Some(5)), (d.f2, Some(0))]);
     let good_b = pending(d.desk_id, vec![(d.f2, Some(2))]);
-    let results = store_desk_batch(&mut conn, d.instrument_id, &[&good_a, &bad, &good_b]).unwrap();
+    let results = d.store(&[&good_a, &bad, &good_b]).unwrap();
     assert_eq!(results[0].as_ref().ok(), Some(&Stored::Created));
     assert!(results[1].is_err(), "the bad one fails alone");
     assert_eq!(results[2].as_ref().ok(), Some(&Stored::Created));
     assert_eq!(d.db.count("SELECT count(*) AS n FROM responses"), 2);
     assert_eq!(d.db.count("SELECT count(*) AS n FROM answers"), 3);
     assert_eq!(orphans(&d.db), 0);
+    assert_eq!(d.aggregated(), 2, "only the stored ratings are aggregated");
     assert_eq!(
         d.db.count(&format!(
             "SELECT count(*) AS n FROM responses WHERE id = '{}'",
@@ -124,18 +145,12 @@ fn a_failed_batch_is_stored_one_by_one_so_one_bad_rating_sinks_no_neighbour() {
 #[test]
 fn repeats_inside_one_batch_are_stored_once_and_answered_as_duplicates() {
     let d = desk();
-    let mut conn = d.db.conn();
     let first = pending(d.desk_id, vec![(d.f1, Some(5))]);
     // A double click: the same submission id, landing in the same batch, other answers.
     let mut repeat = pending(d.desk_id, vec![(d.f1, Some(1)), (d.f2, Some(1))]);
     repeat.submission.id = first.submission.id;
     let other = pending(d.desk_id, vec![(d.f2, Some(3))]);
-    let results = store_desk_batch(
-        &mut conn,
-        d.instrument_id,
-        &[&first, &repeat, &other, &repeat],
-    )
-    .unwrap();
+    let results = d.store(&[&first, &repeat, &other, &repeat]).unwrap();
     let stored: Vec<Stored> = results.into_iter().map(Result::unwrap).collect();
     assert_eq!(
         stored,
@@ -156,6 +171,7 @@ fn repeats_inside_one_batch_are_stored_once_and_answered_as_duplicates() {
         "the first of the repeats stands"
     );
     assert_eq!(d.db.count("SELECT count(*) AS n FROM answers"), 2);
+    assert_eq!(d.aggregated(), 2, "a repeat is aggregated once");
 }
 
 #[test]

@@ -14,5 +14,6 @@ mod invariants;
 mod publication;
 mod qr_export;
 mod registry;
+mod rollup;
 mod schema;
 mod staff;

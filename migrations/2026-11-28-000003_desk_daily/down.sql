@@ -1,0 +1,2 @@
+DROP TABLE desk_daily;
+DROP FUNCTION sipas_add(float8[], float8[]);

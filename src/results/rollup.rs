@@ -1,0 +1,108 @@
+//! The desk stream's daily aggregates (`db::rollup`): what a batch of stored ratings adds,
+//! how they are rebuilt from raw rows, and how a set of cells becomes a report. Every path
+//! goes through `analysis::IndexAccumulator`, so a report from cells is the report of the
+//! rows they count (tested against `desk::report` on raw rows).
+
+use analysis::{IndexAccumulator, IndexReport};
+
+use super::desk::{self, answers_in_form_order, respondent};
+use crate::db::responses::PendingDesk;
+use crate::db::rollup::{Cell, CellDelta};
+use crate::db::{self, Conn};
+use crate::domain::FormSpec;
+
+/// The cells a batch of newly stored ratings adds, one per desk, channel and kind.
+pub fn deltas(form: &FormSpec, stored: &[&PendingDesk]) -> analysis::Result<Vec<CellDelta>> {
+    let mut cells: Vec<((i32, &'static str, &'static str), IndexAccumulator, i64)> = Vec::new();
+    for p in stored {
+        let key = (
+            p.desk_id,
+            p.channel.as_str(),
+            p.submission.respondent_kind.as_str(),
+        );
+        let at = match cells.iter().position(|(k, _, _)| *k == key) {
+            Some(at) => at,
+            None => {
+                cells.push((key, IndexAccumulator::new(desk::spec(form), false)?, 0));
+                cells.len() - 1
+            }
+        };
+        let answers = answers_in_form_order(form, p.submission.answers.iter().copied());
+        cells[at].1.add(&respondent(&answers))?;
+        cells[at].2 += 1;
+    }
+    cells
+        .into_iter()
+        .map(|((desk_id, channel, respondent_kind), acc, responses)| {
+            Ok(CellDelta {
+                desk_id,
+                channel,
+                respondent_kind,
+                responses,
+                stats: acc.stats()?,
+            })
+        })
+        .collect()
+}
+
+/// The report of a set of cells: the sum of their statistics, read back by `analysis`.
+/// `None` when the cells hold no rating.
+pub fn report(form: &FormSpec, cells: &[Cell]) -> analysis::Result<Option<(IndexReport, u64)>> {
+    let spec = desk::spec(form);
+    let mut total = vec![0.0; IndexAccumulator::stats_len(&spec)];
+    let mut responses = 0u64;
+    for c in cells {
+        if c.stats.len() != total.len() {
+            return Err(analysis::AnalysisError::ShapeMismatch);
+        }
+        for (t, x) in total.iter_mut().zip(&c.stats) {
+            *t += x;
+        }
+        responses += c.responses.max(0) as u64;
+    }
+    if responses == 0 {
+        return Ok(None);
+    }
+    let acc = IndexAccumulator::from_stats(spec, &total)?;
+    Ok(Some((acc.report(None, &desk::options())?, responses)))
+}
+
+/// Recomputes every agency's cells of the desk form's instrument from the raw rows, in one
+/// transaction (readers see the old cells or the new ones, never a mix). Returns (cells,
+/// ratings).
+pub fn rebuild(conn: &mut Conn, form: &FormSpec) -> anyhow::Result<(usize, u64)> {
+    let agencies: Vec<i32> = db::agencies::list_all(conn)?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    db::rollup::transaction(conn, |conn| {
+        let (mut cells_written, mut ratings) = (0, 0);
+        for agency_id in agencies {
+            let rows = db::rollup::raw_answers(conn, agency_id, form.instrument_id)?;
+            let mut cells = Vec::new();
+            for cell in rows.chunk_by(|a, b| (a.0, a.1, &a.2, &a.3) == (b.0, b.1, &b.2, &b.3)) {
+                let mut acc = IndexAccumulator::new(desk::spec(form), false)?;
+                let mut responses = 0;
+                for rating in cell.chunk_by(|a, b| a.4 == b.4) {
+                    let answers = answers_in_form_order(form, rating.iter().map(|r| (r.5, r.6)));
+                    acc.add(&respondent(&answers))?;
+                    responses += 1;
+                }
+                let (day, desk_id, channel, kind, ..) = &cell[0];
+                cells.push(Cell {
+                    agency_id,
+                    day: *day,
+                    desk_id: *desk_id,
+                    channel: channel.clone(),
+                    respondent_kind: kind.clone(),
+                    responses,
+                    stats: acc.stats()?,
+                });
+                ratings += responses as u64;
+            }
+            db::rollup::replace_agency(conn, agency_id, form.instrument_id, &cells)?;
+            cells_written += cells.len();
+        }
+        Ok((cells_written, ratings))
+    })
+}
