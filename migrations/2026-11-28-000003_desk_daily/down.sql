@@ -1,2 +1,3 @@
 DROP TABLE desk_daily;
-DROP FUNCTION sipas_add(float8[], float8[]);
+DROP AGGREGATE sipas_sum(int4[]);
+DROP FUNCTION sipas_add(int4[], int4[]);

@@ -34,7 +34,9 @@ struct Outcome {
 }
 
 /// Stores a desk submission. The desk's current key version is checked in the same statement,
-/// so a code revoked a millisecond ago cannot slip through.
+/// so a code revoked a millisecond ago cannot slip through. `ON CONFLICT DO NOTHING` names no
+/// constraint on purpose: a replay racing its original may trip either unique index on the id
+/// (the primary key or (id, instrument_id)), and both mean "stored before".
 ///
 /// A single statement is its own transaction in PostgreSQL: the CTE inserts the response and
 /// all its answers atomically in one round trip, which is what makes the ingest rate (see the
@@ -55,7 +57,7 @@ pub fn insert_desk_submission(
          r AS ( \
              INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, procedure_code, comment) \
              SELECT $3, $4, d.agency_id, d.id, $5, $6, $7, $8 FROM d \
-             ON CONFLICT (id) DO NOTHING \
+             ON CONFLICT DO NOTHING \
              RETURNING id, instrument_id), \
          a AS ( \
              INSERT INTO answers (response_id, instrument_id, item_id, value) \
@@ -155,7 +157,7 @@ pub fn insert_desk_batch(
          r AS ( \
              INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, procedure_code, comment) \
              SELECT id, $8, agency_id, desk_id, channel, kind, procedure_code, comment FROM d \
-             ON CONFLICT (id) DO NOTHING \
+             ON CONFLICT DO NOTHING \
              RETURNING id, instrument_id), \
          a AS ( \
              INSERT INTO answers (response_id, instrument_id, item_id, value) \
@@ -223,6 +225,7 @@ pub fn store_desk_batch(
     instrument_id: i32,
     batch: &[&PendingDesk],
     rollup: Rollup,
+    shard: i16,
 ) -> QueryResult<Vec<BatchResult>> {
     let mut first_of: HashMap<uuid::Uuid, usize> = HashMap::new();
     let mut unique: Vec<&PendingDesk> = Vec::with_capacity(batch.len());
@@ -260,7 +263,7 @@ pub fn store_desk_batch(
             if !created.is_empty() {
                 let cells = rollup(&created)
                     .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
-                super::rollup::add_today(conn, instrument_id, &cells)?;
+                super::rollup::add_today(conn, instrument_id, shard, &cells)?;
             }
             Ok(results)
         })

@@ -40,15 +40,16 @@ diesel::table! {
 }
 
 diesel::table! {
-    desk_daily (agency_id, day, desk_id, channel, respondent_kind, instrument_id) {
+    desk_daily (agency_id, day, desk_id, channel, respondent_kind, instrument_id, shard) {
         agency_id -> Int4,
         day -> Date,
         desk_id -> Int4,
         channel -> Text,
         respondent_kind -> Text,
         instrument_id -> Int4,
+        shard -> Int2,
         responses -> Int8,
-        stats -> Array<Float8>,
+        stats -> Array<Int4>,
     }
 }
 

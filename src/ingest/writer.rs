@@ -51,7 +51,7 @@ impl Writer {
             let form = Arc::clone(&form);
             std::thread::Builder::new()
                 .name(format!("sipas-writer-{i}"))
-                .spawn(move || run(&url, &form, &rx))
+                .spawn(move || run(&url, &form, i as i16, &rx))
                 .expect("cannot start a writer thread");
         }
         Writer { tx }
@@ -82,11 +82,12 @@ fn next_batch(rx: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
     Some(jobs)
 }
 
-fn run(url: &str, form: &FormSpec, rx: &Mutex<Receiver<Job>>) {
+/// One writer thread; `shard` is its own stripe of the aggregates.
+fn run(url: &str, form: &FormSpec, shard: i16, rx: &Mutex<Receiver<Job>>) {
     let mut conn: Option<Conn> = None;
     while let Some(jobs) = next_batch(rx) {
         let pending: Vec<&PendingDesk> = jobs.iter().map(|j| &j.pending).collect();
-        match store_with_reconnect(&mut conn, url, form, &pending) {
+        match store_with_reconnect(&mut conn, url, form, shard, &pending) {
             Ok(results) => {
                 for (job, r) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(r.map_err(WriteError::Database));
@@ -108,6 +109,7 @@ fn store_with_reconnect(
     conn: &mut Option<Conn>,
     url: &str,
     form: &FormSpec,
+    shard: i16,
     pending: &[&PendingDesk],
 ) -> Result<Vec<db::responses::BatchResult>, WriteError> {
     // The ratings stored anew add to the daily aggregates, in the same transaction.
@@ -125,7 +127,7 @@ fn store_with_reconnect(
             }
         }
         let c = conn.as_mut().expect("connected above");
-        match db::responses::store_desk_batch(c, form.instrument_id, pending, &cells) {
+        match db::responses::store_desk_batch(c, form.instrument_id, pending, &cells, shard) {
             Ok(results) => return Ok(results),
             Err(e) => {
                 // libpq does not always classify a dropped connection: ask it.

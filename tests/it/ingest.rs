@@ -70,7 +70,7 @@ impl Desk {
         let cells = |s: &[&PendingDesk]| {
             sipas::results::rollup::deltas(&self.form, s).map_err(|e| e.to_string())
         };
-        store_desk_batch(&mut self.db.conn(), self.instrument_id, batch, &cells)
+        store_desk_batch(&mut self.db.conn(), self.instrument_id, batch, &cells, 0)
     }
 
     /// Ratings counted in the daily aggregates.
