@@ -64,20 +64,7 @@ impl LinearMoments {
     ) -> Result<()> {
         debug_assert_eq!(v.len(), self.dim);
         let d = self.dim;
-        let s = self
-            .strata
-            .entry(stratum)
-            .or_insert_with(|| StratumMoments {
-                pop_size,
-                n_psu: 0,
-                sum: vec![0.0; d],
-                cross: Vec::new(),
-                pending: Vec::new(),
-                psus: FastMap::default(),
-            });
-        if s.pop_size != pop_size {
-            return Err(AnalysisError::InconsistentPopulation { stratum });
-        }
+        let s = Self::stratum_mut(&mut self.strata, self.dim, stratum, pop_size)?;
         self.rows += 1;
         for (a, b) in s.sum.iter_mut().zip(v) {
             *a += b;
@@ -122,20 +109,7 @@ impl LinearMoments {
         }
         debug_assert_eq!(v.len(), self.dim);
         let d = self.dim;
-        let s = self
-            .strata
-            .entry(stratum)
-            .or_insert_with(|| StratumMoments {
-                pop_size,
-                n_psu: 0,
-                sum: vec![0.0; d],
-                cross: Vec::new(),
-                pending: Vec::new(),
-                psus: FastMap::default(),
-            });
-        if s.pop_size != pop_size {
-            return Err(AnalysisError::InconsistentPopulation { stratum });
-        }
+        let s = Self::stratum_mut(&mut self.strata, self.dim, stratum, pop_size)?;
         if count == 0 {
             return Ok(());
         }
@@ -150,6 +124,27 @@ impl LinearMoments {
         }
         add_outer_scaled(&mut s.cross, v, c);
         Ok(())
+    }
+
+    /// The stratum's moments, created empty on first use; its population size must not change.
+    fn stratum_mut(
+        strata: &mut FastMap<u32, StratumMoments>,
+        d: usize,
+        stratum: u32,
+        pop_size: Option<f64>,
+    ) -> Result<&mut StratumMoments> {
+        let s = strata.entry(stratum).or_insert_with(|| StratumMoments {
+            pop_size,
+            n_psu: 0,
+            sum: vec![0.0; d],
+            cross: Vec::new(),
+            pending: Vec::new(),
+            psus: FastMap::default(),
+        });
+        if s.pop_size != pop_size {
+            return Err(AnalysisError::InconsistentPopulation { stratum });
+        }
+        Ok(s)
     }
 
     /// How many numbers `stratum_stats` gives: PSU count, Σv, and the upper triangle of Σvvᵀ.
@@ -191,20 +186,7 @@ impl LinearMoments {
         if n == 0.0 {
             return Ok(());
         }
-        let s = self
-            .strata
-            .entry(stratum)
-            .or_insert_with(|| StratumMoments {
-                pop_size: None,
-                n_psu: 0,
-                sum: vec![0.0; d],
-                cross: Vec::new(),
-                pending: Vec::new(),
-                psus: FastMap::default(),
-            });
-        if s.pop_size.is_some() {
-            return Err(AnalysisError::InconsistentPopulation { stratum });
-        }
+        let s = Self::stratum_mut(&mut self.strata, self.dim, stratum, None)?;
         s.n_psu += n as u64;
         self.rows += n as u64;
         for (a, b) in s.sum.iter_mut().zip(&stats[1..=d]) {

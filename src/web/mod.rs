@@ -240,3 +240,14 @@ pub fn see_other(location: &str) -> HttpResponse {
 
 /// Shorthand for staff handlers.
 pub type StaffResult = Result<HttpResponse, PageError>;
+
+/// A query for a staff page: a database failure becomes the staff's 503 page.
+pub async fn staff_query<T, F>(state: &AppState, job: F) -> Result<T, PageError>
+where
+    F: FnOnce(&mut crate::db::Conn) -> Result<T, crate::db::QueryError> + Send + 'static,
+    T: Send + 'static,
+{
+    crate::db::run(&state.pool, job)
+        .await
+        .map_err(PageError::staff)
+}

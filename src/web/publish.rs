@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::errors::{Fault, PageError};
 use super::guard::AdminUser;
-use super::{render, see_other, StaffResult};
+use super::{render, see_other, staff_query, StaffResult};
 use crate::db;
 use crate::results::publication::{self, NotPublished};
 use crate::state::AppState;
@@ -36,9 +36,7 @@ async fn page(
     from: &str,
     to: &str,
 ) -> StaffResult {
-    let list = db::run(&state.pool, db::publications::list)
-        .await
-        .map_err(PageError::staff)?;
+    let list = staff_query(state, db::publications::list).await?;
     let page = PublicationsPage {
         chrome: Chrome::new(Lang::Vi),
         username: &admin.0.user.username,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::errors::{Fault, PageError};
 use super::guard::AdminUser;
-use super::{render, see_other, StaffResult};
+use super::{render, see_other, staff_query, StaffResult};
 use crate::auth::password;
 use crate::db::agencies::{AgencyFields, Refused};
 use crate::db::desks::DeskFields;
@@ -115,9 +115,7 @@ async fn agencies_page(
     form: AgencyForm,
     done: Option<&str>,
 ) -> StaffResult {
-    let list = db::run(&state.pool, db::agencies::list_all)
-        .await
-        .map_err(PageError::staff)?;
+    let list = staff_query(state, db::agencies::list_all).await?;
     let page = AgenciesPage {
         chrome: chrome(),
         username: &admin.0.user.username,
@@ -205,11 +203,10 @@ pub async fn create_agency(
         .await;
     };
     let actor = admin.0.actor();
-    let outcome = db::run(&state.pool, move |c| {
+    let outcome = staff_query(&state, move |c| {
         db::agencies::create_audited(c, &actor, &fields)
     })
-    .await
-    .map_err(PageError::staff)?;
+    .await?;
     match outcome {
         Ok(_) => Ok(see_other("/admin/agencies?done=created")),
         Err(r) => {
@@ -251,9 +248,8 @@ pub async fn agency(
     id: web::Path<i32>,
 ) -> StaffResult {
     let id = *id;
-    let row = db::run(&state.pool, move |c| db::agencies::find_row(c, id))
-        .await
-        .map_err(PageError::staff)?
+    let row = staff_query(&state, move |c| db::agencies::find_row(c, id))
+        .await?
         .ok_or_else(|| PageError::staff(Fault::NotFound))?;
     let (levels, parents) = agency_choices(&state).await?;
     let form = AgencyForm {
@@ -281,19 +277,17 @@ pub async fn update_agency(
     let (fields, mut shown) = read_agency(&state, &form).await?;
     if let Some(fields) = fields {
         let actor = admin.0.actor();
-        let outcome = db::run(&state.pool, move |c| {
+        let outcome = staff_query(&state, move |c| {
             db::agencies::update_audited(c, &actor, id, &fields)
         })
-        .await
-        .map_err(PageError::staff)?;
+        .await?;
         match outcome {
             Ok(()) => return Ok(see_other("/admin/agencies?done=updated")),
             Err(r) => shown.errors.push(refusal(r)?),
         }
     }
-    let active = db::run(&state.pool, move |c| db::agencies::find_row(c, id))
-        .await
-        .map_err(PageError::staff)?
+    let active = staff_query(&state, move |c| db::agencies::find_row(c, id))
+        .await?
         .ok_or_else(|| PageError::staff(Fault::NotFound))?
         .active;
     agency_edit_page(
@@ -331,11 +325,10 @@ pub async fn set_agency_active(
 ) -> StaffResult {
     let (id, active) = (*id, wanted_state(&form)?);
     let actor = admin.0.actor();
-    db::run(&state.pool, move |c| {
+    staff_query(&state, move |c| {
         db::agencies::set_active(c, &actor, id, active)
     })
-    .await
-    .map_err(PageError::staff)?
+    .await?
     .map_err(|_| PageError::staff(Fault::NotFound))?;
     Ok(see_other(&format!(
         "/admin/agencies?done={}",
@@ -352,9 +345,8 @@ async fn desk_page(
     mut form: DeskForm,
 ) -> StaffResult {
     if form.id.is_none() {
-        form.agencies = db::run(&state.pool, db::agencies::list_all)
-            .await
-            .map_err(PageError::staff)?
+        form.agencies = staff_query(state, db::agencies::list_all)
+            .await?
             .into_iter()
             .filter(|a| a.active)
             .map(|a| Choice::new(a.id.to_string(), format!("{} – {}", a.code, a.name)))
@@ -404,11 +396,10 @@ pub async fn create_desk(
     }
     if let (Some(fields), Some(agency_id)) = (fields, agency) {
         let actor = admin.0.actor();
-        let outcome = db::run(&state.pool, move |c| {
+        let outcome = staff_query(&state, move |c| {
             db::desks::create_audited(c, &actor, Scope::All, agency_id, &fields)
         })
-        .await
-        .map_err(PageError::staff)?;
+        .await?;
         match outcome {
             Ok(_) => return Ok(see_other("/admin?done=created")),
             Err(r) => shown.errors.push(refusal(r)?),
@@ -419,12 +410,9 @@ pub async fn create_desk(
 
 pub async fn desk(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> StaffResult {
     let id = *id;
-    let d = db::run(&state.pool, move |c| {
-        db::desks::find_visible(c, Scope::All, id)
-    })
-    .await
-    .map_err(PageError::staff)?
-    .ok_or_else(|| PageError::staff(Fault::NotFound))?;
+    let d = staff_query(&state, move |c| db::desks::find_visible(c, Scope::All, id))
+        .await?
+        .ok_or_else(|| PageError::staff(Fault::NotFound))?;
     let form = DeskForm {
         id: Some(d.id),
         active: d.active,
@@ -443,12 +431,9 @@ pub async fn update_desk(
     form: Fields,
 ) -> StaffResult {
     let id = *id;
-    let d = db::run(&state.pool, move |c| {
-        db::desks::find_visible(c, Scope::All, id)
-    })
-    .await
-    .map_err(PageError::staff)?
-    .ok_or_else(|| PageError::staff(Fault::NotFound))?;
+    let d = staff_query(&state, move |c| db::desks::find_visible(c, Scope::All, id))
+        .await?
+        .ok_or_else(|| PageError::staff(Fault::NotFound))?;
     let mut shown = DeskForm {
         id: Some(id),
         active: d.active,
@@ -457,11 +442,10 @@ pub async fn update_desk(
     };
     if let Some(fields) = read_desk(&form, &mut shown) {
         let actor = admin.0.actor();
-        let outcome = db::run(&state.pool, move |c| {
+        let outcome = staff_query(&state, move |c| {
             db::desks::update_audited(c, &actor, Scope::All, id, &fields)
         })
-        .await
-        .map_err(PageError::staff)?;
+        .await?;
         match outcome {
             Ok(()) => return Ok(see_other("/admin?done=updated")),
             Err(r) => shown.errors.push(refusal(r)?),
@@ -478,11 +462,10 @@ pub async fn set_desk_active(
 ) -> StaffResult {
     let (id, active) = (*id, wanted_state(&form)?);
     let actor = admin.0.actor();
-    db::run(&state.pool, move |c| {
+    staff_query(&state, move |c| {
         db::desks::set_active(c, &actor, Scope::All, id, active)
     })
-    .await
-    .map_err(PageError::staff)?
+    .await?
     .map_err(|_| PageError::staff(Fault::NotFound))?;
     Ok(see_other(&format!("/admin?done={}", done_word(active))))
 }
@@ -497,9 +480,8 @@ fn role_choices() -> Vec<Choice> {
 }
 
 async fn agency_codes(state: &AppState) -> Result<Vec<Choice>, PageError> {
-    Ok(db::run(&state.pool, db::agencies::list_all)
-        .await
-        .map_err(PageError::staff)?
+    Ok(staff_query(state, db::agencies::list_all)
+        .await?
         .into_iter()
         .map(|a| Choice::new(a.code.clone(), format!("{} – {}", a.code, a.name)))
         .collect())
@@ -512,9 +494,7 @@ async fn users_page(
     form: UserForm,
     done: Option<&str>,
 ) -> StaffResult {
-    let accounts = db::run(&state.pool, db::users::list_accounts)
-        .await
-        .map_err(PageError::staff)?;
+    let accounts = staff_query(state, db::users::list_accounts).await?;
     let page = UsersPage {
         chrome: chrome(),
         username: &admin.0.user.username,
@@ -758,11 +738,10 @@ pub async fn set_user_active(
             .saying("Không thể tự khóa tài khoản của chính mình."));
     }
     let actor = admin.0.actor();
-    db::run(&state.pool, move |c| {
+    staff_query(&state, move |c| {
         db::users::set_active(c, &actor, &username, active)
     })
-    .await
-    .map_err(PageError::staff)?
+    .await?
     .ok_or_else(|| PageError::staff(Fault::NotFound))?;
     Ok(see_other(&format!(
         "/admin/users?done={}",
@@ -814,9 +793,7 @@ pub async fn audit_log(
         to: date(&q.to)?,
     };
     let f = filter.clone();
-    let entries = db::run(&state.pool, move |c| audit::list(c, &f, AUDIT_PAGE))
-        .await
-        .map_err(PageError::staff)?;
+    let entries = staff_query(&state, move |c| audit::list(c, &f, AUDIT_PAGE)).await?;
     let page = AuditPage {
         chrome: chrome(),
         username: &admin.0.user.username,

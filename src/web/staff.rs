@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::errors::{Fault, PageError};
 use super::guard::{StaffUser, SESSION_COOKIE};
-use super::{client_ip, errors, render, see_other, StaffResult};
+use super::{client_ip, errors, render, see_other, staff_query, StaffResult};
 use crate::auth::{csrf, password, session::Session};
 use crate::db::{self, desks::DeskInfo};
 use crate::desks::{posters, qr};
@@ -186,9 +186,7 @@ async fn check_login(
         return Ok(Err(Refusal::Expired));
     }
     let lookup = username.to_owned();
-    let user = db::run(&state.pool, move |c| db::users::by_username(c, &lookup))
-        .await
-        .map_err(PageError::staff)?;
+    let user = staff_query(state, move |c| db::users::by_username(c, &lookup)).await?;
     let given = form.password.clone();
     let hash = user
         .as_ref()
@@ -227,9 +225,7 @@ pub async fn desks(
     q: web::Query<NoticeQuery>,
 ) -> StaffResult {
     let scope = staff.user.scope();
-    let list = db::run(&state.pool, move |c| db::desks::list_visible(c, scope))
-        .await
-        .map_err(PageError::staff)?;
+    let list = staff_query(&state, move |c| db::desks::list_visible(c, scope)).await?;
     let base = state.settings.public_base();
     let rows = list
         .iter()
@@ -267,9 +263,8 @@ pub async fn desks(
 /// The desk, if this user may see it; otherwise 404, as if it did not exist.
 async fn visible_desk(state: &AppState, staff: &StaffUser, id: i32) -> Result<DeskInfo, PageError> {
     let scope = staff.user.scope();
-    db::run(&state.pool, move |c| db::desks::find_visible(c, scope, id))
-        .await
-        .map_err(PageError::staff)?
+    staff_query(state, move |c| db::desks::find_visible(c, scope, id))
+        .await?
         .ok_or_else(|| PageError::staff(Fault::NotFound).saying("Không tìm thấy quầy này."))
 }
 
@@ -295,11 +290,7 @@ pub async fn rotate_key(
     }
     let desk_id = visible_desk(&state, &staff, *id).await?.id;
     let actor = staff.actor();
-    db::run(&state.pool, move |c| {
-        db::desks::rotate_key(c, &actor, desk_id)
-    })
-    .await
-    .map_err(PageError::staff)?;
+    staff_query(&state, move |c| db::desks::rotate_key(c, &actor, desk_id)).await?;
     tracing::info!(user_id = staff.user.id, desk_id, "desk key rotated");
     Ok(see_other(&format!("/admin?rotated={desk_id}")))
 }
