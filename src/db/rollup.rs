@@ -325,3 +325,44 @@ where
 {
     conn.transaction(job)
 }
+
+/// What a dashboard asks of the aggregates.
+#[derive(Clone, Debug)]
+pub struct Selection {
+    /// The agencies counted (an agency and the units below it, already within the reader's scope).
+    pub agency_ids: Vec<i32>,
+    pub from: NaiveDate,
+    /// Inclusive.
+    pub to: NaiveDate,
+    pub instrument_id: i32,
+    pub channel: Option<String>,
+    pub desk_id: Option<i32>,
+    pub respondent_kind: Option<String>,
+}
+
+/// The cells a selection covers, each as (responses, statistics): the caller adds them up.
+/// Reads the rows, not a SQL sum: element-wise array sums in SQL cost 0.1 ms a row.
+pub fn selected(conn: &mut PgConnection, s: &Selection) -> QueryResult<Vec<(i64, Vec<f64>)>> {
+    let mut q = desk_daily::table
+        .filter(desk_daily::agency_id.eq_any(&s.agency_ids))
+        .filter(desk_daily::day.ge(s.from))
+        .filter(desk_daily::day.le(s.to))
+        .filter(desk_daily::instrument_id.eq(s.instrument_id))
+        .into_boxed();
+    if let Some(c) = &s.channel {
+        q = q.filter(desk_daily::channel.eq(c.clone()));
+    }
+    if let Some(d) = s.desk_id {
+        q = q.filter(desk_daily::desk_id.eq(d));
+    }
+    if let Some(k) = &s.respondent_kind {
+        q = q.filter(desk_daily::respondent_kind.eq(k.clone()));
+    }
+    let rows: Vec<(i64, Vec<i32>)> = q
+        .select((desk_daily::responses, desk_daily::stats))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(n, stats)| (n, from_counts(stats)))
+        .collect())
+}

@@ -48,17 +48,28 @@ pub fn deltas(form: &FormSpec, stored: &[&PendingDesk]) -> analysis::Result<Vec<
 /// The report of a set of cells: the sum of their statistics, read back by `analysis`.
 /// `None` when the cells hold no rating.
 pub fn report(form: &FormSpec, cells: &[Cell]) -> analysis::Result<Option<(IndexReport, u64)>> {
+    report_of(
+        form,
+        cells.iter().map(|c| (c.responses, c.stats.as_slice())),
+    )
+}
+
+/// As `report`, from (responses, statistics) pairs such as `db::rollup::selected` gives.
+pub fn report_of<'a>(
+    form: &FormSpec,
+    cells: impl IntoIterator<Item = (i64, &'a [f64])>,
+) -> analysis::Result<Option<(IndexReport, u64)>> {
     let spec = desk::spec(form);
     let mut total = vec![0.0; IndexAccumulator::stats_len(&spec)];
     let mut responses = 0u64;
-    for c in cells {
-        if c.stats.len() != total.len() {
+    for (n, stats) in cells {
+        if stats.len() != total.len() {
             return Err(analysis::AnalysisError::ShapeMismatch);
         }
-        for (t, x) in total.iter_mut().zip(&c.stats) {
+        for (t, x) in total.iter_mut().zip(stats) {
             *t += x;
         }
-        responses += c.responses.max(0) as u64;
+        responses += n.max(0) as u64;
     }
     if responses == 0 {
         return Ok(None);

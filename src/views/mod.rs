@@ -3,6 +3,7 @@
 //! `.html`, so tera escapes every value. Only this module knows tera.
 
 pub mod citizen;
+pub mod dashboard;
 pub mod i18n;
 pub mod poster;
 pub mod public;
@@ -84,6 +85,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/public_base.html"),
     ),
     (
+        "dashboard.html",
+        include_str!("../../templates/dashboard.html"),
+    ),
+    (
         "public_list.html",
         include_str!("../../templates/public_list.html"),
     ),
@@ -121,6 +126,16 @@ impl Views {
     pub fn render<T: Serialize>(&self, name: &str, page: &T) -> anyhow::Result<String> {
         let ctx = Context::from_serialize(page)?;
         Ok(self.tera.render(name, &ctx)?)
+    }
+}
+
+/// A share as a percentage with two decimals, as MoHA's tables print it (comma decimals in
+/// Vietnamese), without the sign.
+pub fn percent(x: f64, lang: Lang) -> String {
+    let s = format!("{:.2}", 100.0 * x);
+    match lang {
+        Lang::Vi => s.replace('.', ","),
+        Lang::En => s,
     }
 }
 

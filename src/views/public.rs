@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Chrome, Lang};
+use super::{percent, Chrome, Lang};
 use crate::results::publication::{AgencyResult, Estimate, Integrity};
 
 /// An index as a reader sees it: a percentage with two decimals and its interval, or the
@@ -12,14 +12,6 @@ pub struct Shown {
     pub value: Option<String>,
     pub interval: Option<String>,
     pub n: u64,
-}
-
-fn percent(x: f64, lang: Lang) -> String {
-    let s = format!("{:.2}", 100.0 * x);
-    match lang {
-        Lang::Vi => s.replace('.', ","),
-        Lang::En => s,
-    }
 }
 
 impl Shown {

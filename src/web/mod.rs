@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod citizen;
+pub mod dashboard;
 pub mod errors;
 pub mod guard;
 pub mod health;
@@ -60,6 +61,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     web::scope("")
                         .wrap(from_fn(guard::staff_guard))
                         .service(resource("", "GET").route(web::get().to(staff::desks)))
+                        .service(
+                            resource("/dashboard", "GET")
+                                .route(web::get().to(dashboard::dashboard)),
+                        )
                         .service(resource("/logout", "POST").route(web::post().to(staff::logout)))
                         .service(
                             resource("/desks/{id}/poster", "GET")

@@ -200,3 +200,15 @@ fn every_module_file_is_declared_in_the_tree() {
         );
     }
 }
+
+#[test]
+fn every_template_is_compiled_into_the_binary() {
+    let views = std::fs::read_to_string(root().join("src/views/mod.rs")).unwrap();
+    for entry in std::fs::read_dir(root().join("templates")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            views.contains(&format!("\"../../templates/{name}\"")),
+            "templates/{name} is not in views::TEMPLATES"
+        );
+    }
+}

@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod citizen_path;
 mod cli;
+mod dashboard;
 mod errors;
 mod helpers;
 mod ingest;

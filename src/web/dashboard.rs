@@ -1,0 +1,156 @@
+//! The agency dashboard (`/admin/dashboard`): the desk stream's indices for a period, an
+//! agency and the units below it, read from the daily aggregates (never the raw answers).
+//! Which agencies and desks a reader may choose is decided by queries with their scope; an
+//! agency or desk outside it is 404, as if it did not exist.
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+
+use super::errors::{Fault, PageError};
+use super::guard::StaffUser;
+use super::{render, staff_query, StaffResult};
+use crate::db::{self, rollup::Selection, users::Scope};
+use crate::domain::Role;
+use crate::results::rollup;
+use crate::state::AppState;
+use crate::views::dashboard::{rows, DashboardPage, Shown};
+use crate::views::registry::Choice;
+use crate::views::{Chrome, Lang};
+
+#[derive(Deserialize)]
+pub struct Filters {
+    agency: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    channel: Option<String>,
+    desk: Option<String>,
+    kind: Option<String>,
+}
+
+fn bad(why: &'static str) -> PageError {
+    PageError::staff(Fault::BadRequest).saying(why)
+}
+
+fn nonempty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn date(raw: &Option<String>, default: NaiveDate) -> Result<NaiveDate, PageError> {
+    match nonempty(raw) {
+        None => Ok(default),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| bad("Ngày phải có dạng YYYY-MM-DD.")),
+    }
+}
+
+pub async fn dashboard(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    q: web::Query<Filters>,
+) -> StaffResult {
+    let scope = staff.user.scope();
+    // The agencies this reader may choose, by the same query rule as every page.
+    let agencies = staff_query(&state, move |c| {
+        let all = db::agencies::list_all(c)?;
+        let visible = match scope {
+            Scope::All => all,
+            Scope::Agency(root) => {
+                let ids = db::agencies::subtree_ids_of(c, root)?;
+                all.into_iter().filter(|a| ids.contains(&a.id)).collect()
+            }
+        };
+        Ok(visible)
+    })
+    .await?;
+    let default_agency = match scope {
+        Scope::Agency(root) => Some(root),
+        Scope::All => agencies
+            .iter()
+            .find(|a| a.parent_id.is_none())
+            .map(|a| a.id),
+    };
+    let agency_id = match nonempty(&q.agency) {
+        Some(s) => s
+            .parse::<i32>()
+            .map_err(|_| PageError::staff(Fault::NotFound))?,
+        None => default_agency.ok_or_else(|| PageError::staff(Fault::NotFound))?,
+    };
+    if !agencies.iter().any(|a| a.id == agency_id) {
+        return Err(PageError::staff(Fault::NotFound));
+    }
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let month_start = today.with_day(1).unwrap_or(today);
+    let (from, to) = (date(&q.from, month_start)?, date(&q.to, today)?);
+    if from > to {
+        return Err(bad("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc."));
+    }
+    let channel = match nonempty(&q.channel) {
+        None => None,
+        Some(c @ ("desk_qr" | "kiosk")) => Some(c.to_owned()),
+        Some(_) => return Err(bad("Kênh không có trong danh sách.")),
+    };
+    let kind = match nonempty(&q.kind) {
+        None => None,
+        Some(k @ ("individual" | "organisation")) => Some(k.to_owned()),
+        Some(_) => return Err(bad("Loại người đánh giá không có trong danh sách.")),
+    };
+    let subtree = staff_query(&state, move |c| db::agencies::subtree_ids_of(c, agency_id)).await?;
+    let ids = subtree.clone();
+    let desks = staff_query(&state, move |c| db::desks::list_visible(c, scope))
+        .await?
+        .into_iter()
+        .filter(|d| ids.contains(&d.agency_id))
+        .collect::<Vec<_>>();
+    let desk_id = match nonempty(&q.desk) {
+        None => None,
+        Some(s) => {
+            let id = s
+                .parse::<i32>()
+                .map_err(|_| PageError::staff(Fault::NotFound))?;
+            if !desks.iter().any(|d| d.id == id) {
+                return Err(PageError::staff(Fault::NotFound));
+            }
+            Some(id)
+        }
+    };
+    let form = state.ingest.desk_form.clone();
+    let selection = Selection {
+        agency_ids: subtree,
+        from,
+        to,
+        instrument_id: form.instrument_id,
+        channel: channel.clone(),
+        desk_id,
+        respondent_kind: kind.clone(),
+    };
+    let cells = staff_query(&state, move |c| db::rollup::selected(c, &selection)).await?;
+    let report = rollup::report_of(&form, cells.iter().map(|(n, s)| (*n, s.as_slice())))
+        .map_err(|e| PageError::staff(Fault::Internal(e.into())))?;
+    let responses = report.as_ref().map_or(0, |(_, n)| *n);
+    let page = DashboardPage {
+        chrome: Chrome::new(Lang::Vi),
+        username: &staff.user.username,
+        csrf: &staff.csrf_token(&state.key),
+        is_admin: staff.user.role == Role::Admin,
+        agency: agency_id.to_string(),
+        agencies: agencies
+            .iter()
+            .map(|a| Choice::new(a.id.to_string(), format!("{} – {}", a.code, a.name)))
+            .collect(),
+        desks: desks
+            .iter()
+            .map(|d| Choice::new(d.id.to_string(), format!("{} · {}", d.agency_code, d.name)))
+            .collect(),
+        from: from.to_string(),
+        to: to.to_string(),
+        channel: channel.unwrap_or_default(),
+        kind: kind.unwrap_or_default(),
+        desk: desk_id.map(|d| d.to_string()).unwrap_or_default(),
+        responses,
+        overall: Shown::of(report.as_ref().and_then(|(r, _)| r.overall), responses),
+        rows: rows(&form, report.as_ref().map(|(r, _)| r)),
+    };
+    render(&state, StatusCode::OK, "dashboard.html", &page).map_err(PageError::staff)
+}
