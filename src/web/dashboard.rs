@@ -22,6 +22,9 @@ use crate::views::{Chrome, Lang};
 #[derive(Deserialize)]
 pub struct Filters {
     agency: Option<String>,
+    /// `month`, `last_month`, `quarter` or `year` (to date, Vietnamese calendar); anything
+    /// else, or nothing, uses `from` and `to`.
+    period: Option<String>,
     from: Option<String>,
     to: Option<String>,
     channel: Option<String>,
@@ -42,6 +45,25 @@ fn date(raw: &Option<String>, default: NaiveDate) -> Result<NaiveDate, PageError
         None => Ok(default),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map_err(|_| bad("Ngày phải có dạng YYYY-MM-DD.")),
+    }
+}
+
+fn month_start(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// The named periods, to date.
+fn period_bounds(name: Option<&str>, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let start = |month: u32| NaiveDate::from_ymd_opt(today.year(), month, 1);
+    match name? {
+        "month" => Some((month_start(today), today)),
+        "last_month" => {
+            let end = month_start(today).pred_opt()?;
+            Some((month_start(end), end))
+        }
+        "quarter" => Some((start((today.month0() / 3) * 3 + 1)?, today)),
+        "year" => Some((start(1)?, today)),
+        _ => None,
     }
 }
 
@@ -81,8 +103,10 @@ pub async fn dashboard(
         return Err(PageError::staff(Fault::NotFound));
     }
     let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
-    let month_start = today.with_day(1).unwrap_or(today);
-    let (from, to) = (date(&q.from, month_start)?, date(&q.to, today)?);
+    let (from, to) = match period_bounds(nonempty(&q.period), today) {
+        Some(bounds) => bounds,
+        None => (date(&q.from, month_start(today))?, date(&q.to, today)?),
+    };
     if from > to {
         return Err(bad("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc."));
     }

@@ -119,7 +119,20 @@ fn a_manager_sees_the_indices_of_the_raw_rows_with_intervals_and_only_their_scop
     assert_eq!(bad.status(), 400);
     assert!(bad.text().unwrap().contains("YYYY-MM-DD"));
     assert_eq!(viewer.get("/admin/dashboard?channel=paper").status(), 400);
+    // Named periods: this year and this quarter include today's ratings; last month does not.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let year = manager.page("/admin/dashboard?period=year");
+    assert!(year.contains("hint\">50 phiếu"));
+    assert!(year.contains(&format!("value=\"{}-01-01\"", today.format("%Y"))));
+    assert!(manager
+        .page("/admin/dashboard?period=quarter")
+        .contains("50 phiếu"));
+    let last_month = manager.page("/admin/dashboard?period=last_month");
+    assert!(
+        last_month.contains("hint\">0 phiếu"),
+        "no rating last month"
+    );
     // The desk filter narrows to one desk.
     let one = manager.page(&format!("/admin/dashboard?desk={child_desk}"));
-    assert!(one.contains("5 phiếu"));
+    assert!(one.contains("hint\">5 phiếu"));
 }
