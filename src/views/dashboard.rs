@@ -4,40 +4,17 @@ use analysis::{IndexEstimate, IndexReport};
 use serde::Serialize;
 
 use super::registry::Choice;
-use super::{percent, Chrome, Lang};
+use super::{percent, Chrome, Lang, Shown};
 use crate::domain::FormSpec;
 
-/// An index as staff read it: "87,53%" with "83,10–91,02%", or nothing below the minimum n.
-#[derive(Serialize)]
-pub struct Shown {
-    pub value: Option<String>,
-    pub interval: Option<String>,
-    pub n: u64,
-}
-
-impl Shown {
-    pub fn of(e: Option<IndexEstimate>, n: u64) -> Shown {
-        match e {
-            Some(e) if !e.suppressed => Shown {
-                value: Some(format!("{}%", percent(e.estimate, Lang::Vi))),
-                interval: Some(format!(
-                    "{}–{}%",
-                    percent(e.ci_low, Lang::Vi),
-                    percent(e.ci_high, Lang::Vi)
-                )),
-                n: e.n,
-            },
-            Some(e) => Shown {
-                value: None,
-                interval: None,
-                n: e.n,
-            },
-            None => Shown {
-                value: None,
-                interval: None,
-                n,
-            },
+/// An index of a report as staff read it (in Vietnamese): nothing below the minimum n.
+pub fn shown(e: Option<IndexEstimate>, n: u64) -> Shown {
+    match e {
+        Some(e) if !e.suppressed => {
+            Shown::new(Some((e.estimate, e.ci_low, e.ci_high)), e.n, Lang::Vi)
         }
+        Some(e) => Shown::new(None, e.n, Lang::Vi),
+        None => Shown::new(None, n, Lang::Vi),
     }
 }
 
@@ -86,7 +63,7 @@ pub fn rows(form: &FormSpec, report: Option<&IndexReport>) -> Vec<Row> {
                     .factor_name_vi
                     .clone()
                     .unwrap_or_else(|| q.text_vi.clone()),
-                index: Shown::of(item.and_then(|t| t.index), item.map_or(0, |t| t.valid_n)),
+                index: shown(item.and_then(|t| t.index), item.map_or(0, |t| t.valid_n)),
                 missing: format!(
                     "{}%",
                     percent(item.map_or(0.0, |t| t.missing_rate), Lang::Vi)

@@ -139,6 +139,28 @@ pub fn percent(x: f64, lang: Lang) -> String {
     }
 }
 
+/// An index as a reader sees it: a percentage with two decimals and its interval, or nothing
+/// (the page then says "not enough answers"), always with its n.
+#[derive(Serialize)]
+pub struct Shown {
+    pub value: Option<String>,
+    pub interval: Option<String>,
+    pub n: u64,
+}
+
+impl Shown {
+    /// `reported`: (estimate, low, high) of an index that is reported, `None` below the
+    /// minimum n or without data.
+    pub fn new(reported: Option<(f64, f64, f64)>, n: u64, lang: Lang) -> Shown {
+        Shown {
+            value: reported.map(|(v, _, _)| format!("{}%", percent(v, lang))),
+            interval: reported
+                .map(|(_, lo, hi)| format!("{}–{}%", percent(lo, lang), percent(hi, lang))),
+            n,
+        }
+    }
+}
+
 /// Shared by every citizen page.
 #[derive(Serialize)]
 pub struct Chrome {

@@ -2,33 +2,16 @@
 
 use serde::Serialize;
 
-use super::{percent, Chrome, Lang};
+use super::{Chrome, Lang, Shown};
 use crate::results::publication::{AgencyResult, Estimate, Integrity};
 
-/// An index as a reader sees it: a percentage with two decimals and its interval, or the
-/// words for "not enough answers".
-#[derive(Serialize)]
-pub struct Shown {
-    pub value: Option<String>,
-    pub interval: Option<String>,
-    pub n: u64,
-}
-
-impl Shown {
-    pub fn of(e: &Estimate, lang: Lang) -> Shown {
-        match (e.estimate, e.ci_low, e.ci_high) {
-            (Some(v), Some(lo), Some(hi)) if !e.suppressed => Shown {
-                value: Some(format!("{}%", percent(v, lang))),
-                interval: Some(format!("{}–{}%", percent(lo, lang), percent(hi, lang))),
-                n: e.n,
-            },
-            _ => Shown {
-                value: None,
-                interval: None,
-                n: e.n,
-            },
-        }
-    }
+/// A published estimate as the page shows it.
+fn shown(e: &Estimate, lang: Lang) -> Shown {
+    let reported = match (e.estimate, e.ci_low, e.ci_high) {
+        (Some(v), Some(lo), Some(hi)) if !e.suppressed => Some((v, lo, hi)),
+        _ => None,
+    };
+    Shown::new(reported, e.n, lang)
 }
 
 #[derive(Serialize)]
@@ -46,12 +29,8 @@ impl AgencyRow {
             code: a.code.clone(),
             name: a.name.clone(),
             responses: a.responses,
-            overall: Shown::of(&a.overall, lang),
-            factors: a
-                .factors
-                .iter()
-                .map(|f| Shown::of(&f.estimate, lang))
-                .collect(),
+            overall: shown(&a.overall, lang),
+            factors: a.factors.iter().map(|f| shown(&f.estimate, lang)).collect(),
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::db::{self, rollup::Selection, users::Scope};
 use crate::domain::Role;
 use crate::results::rollup;
 use crate::state::AppState;
-use crate::views::dashboard::{rows, DashboardPage, Shown};
+use crate::views::dashboard::{rows, shown, DashboardPage};
 use crate::views::registry::Choice;
 use crate::views::{Chrome, Lang};
 
@@ -173,7 +173,7 @@ pub async fn dashboard(
         kind: kind.unwrap_or_default(),
         desk: desk_id.map(|d| d.to_string()).unwrap_or_default(),
         responses,
-        overall: Shown::of(report.as_ref().and_then(|(r, _)| r.overall), responses),
+        overall: shown(report.as_ref().and_then(|(r, _)| r.overall), responses),
         rows: rows(&form, report.as_ref().map(|(r, _)| r)),
     };
     render(&state, StatusCode::OK, "dashboard.html", &page).map_err(PageError::staff)
