@@ -59,6 +59,11 @@ impl FormSpec {
     pub fn question(&self, code: &str) -> Option<&Question> {
         self.by_code.get(code).map(|&i| &self.questions[i])
     }
+
+    /// How many factor questions the form has (the factors of the overall SIPAS).
+    pub fn factor_count(&self) -> usize {
+        self.questions.iter().filter(|q| q.kind == "factor").count()
+    }
 }
 
 /// An instrument as written in `seeds/instruments/*.toml`.

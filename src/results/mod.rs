@@ -5,4 +5,5 @@
 
 pub mod desk;
 pub mod publication;
+pub mod ranking;
 pub mod rollup;

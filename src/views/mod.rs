@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod i18n;
 pub mod poster;
 pub mod public;
+pub mod ranking;
 pub mod registry;
 pub mod staff;
 
@@ -88,6 +89,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "dashboard.html",
         include_str!("../../templates/dashboard.html"),
     ),
+    ("ranking.html", include_str!("../../templates/ranking.html")),
     (
         "public_list.html",
         include_str!("../../templates/public_list.html"),

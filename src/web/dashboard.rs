@@ -5,10 +5,10 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web;
-use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::errors::{Fault, PageError};
+use super::filters::{nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
 use super::{render, staff_query, StaffResult};
 use crate::db::{self, rollup::Selection, users::Scope};
@@ -22,49 +22,9 @@ use crate::views::{Chrome, Lang};
 #[derive(Deserialize)]
 pub struct Filters {
     agency: Option<String>,
-    /// `month`, `last_month`, `quarter` or `year` (to date, Vietnamese calendar); anything
-    /// else, or nothing, uses `from` and `to`.
-    period: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    channel: Option<String>,
     desk: Option<String>,
-    kind: Option<String>,
-}
-
-fn bad(why: &'static str) -> PageError {
-    PageError::staff(Fault::BadRequest).saying(why)
-}
-
-fn nonempty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-fn date(raw: &Option<String>, default: NaiveDate) -> Result<NaiveDate, PageError> {
-    match nonempty(raw) {
-        None => Ok(default),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| bad("Ngày phải có dạng YYYY-MM-DD.")),
-    }
-}
-
-fn month_start(day: NaiveDate) -> NaiveDate {
-    day.with_day(1).unwrap_or(day)
-}
-
-/// The named periods, to date.
-fn period_bounds(name: Option<&str>, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
-    let start = |month: u32| NaiveDate::from_ymd_opt(today.year(), month, 1);
-    match name? {
-        "month" => Some((month_start(today), today)),
-        "last_month" => {
-            let end = month_start(today).pred_opt()?;
-            Some((month_start(end), end))
-        }
-        "quarter" => Some((start((today.month0() / 3) * 3 + 1)?, today)),
-        "year" => Some((start(1)?, today)),
-        _ => None,
-    }
+    #[serde(flatten)]
+    period: PeriodQuery,
 }
 
 pub async fn dashboard(
@@ -102,24 +62,15 @@ pub async fn dashboard(
     if !agencies.iter().any(|a| a.id == agency_id) {
         return Err(PageError::staff(Fault::NotFound));
     }
-    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
-    let (from, to) = match period_bounds(nonempty(&q.period), today) {
-        Some(bounds) => bounds,
-        None => (date(&q.from, month_start(today))?, date(&q.to, today)?),
-    };
-    if from > to {
-        return Err(bad("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc."));
-    }
-    let channel = match nonempty(&q.channel) {
-        None => None,
-        Some(c @ ("desk_qr" | "kiosk")) => Some(c.to_owned()),
-        Some(_) => return Err(bad("Kênh không có trong danh sách.")),
-    };
-    let kind = match nonempty(&q.kind) {
-        None => None,
-        Some(k @ ("individual" | "organisation")) => Some(k.to_owned()),
-        Some(_) => return Err(bad("Loại người đánh giá không có trong danh sách.")),
-    };
+    let PeriodFilter {
+        from,
+        to,
+        channel,
+        kind,
+    } = q
+        .period
+        .parse(today_in_vietnam())
+        .map_err(|e| PageError::staff(Fault::BadRequest).saying_owned(e.vi()))?;
     let subtree = staff_query(&state, move |c| db::agencies::subtree_ids_of(c, agency_id)).await?;
     let ids = subtree.clone();
     let desks = staff_query(&state, move |c| db::desks::list_visible(c, scope))
@@ -150,7 +101,7 @@ pub async fn dashboard(
         respondent_kind: kind.clone(),
     };
     let cells = staff_query(&state, move |c| db::rollup::selected(c, &selection)).await?;
-    let report = rollup::report_of(&form, cells.iter().map(|(n, s)| (*n, s.as_slice())))
+    let report = rollup::report_of(&form, cells.iter().map(|(_, n, s)| (*n, s.as_slice())))
         .map_err(|e| PageError::staff(Fault::Internal(e.into())))?;
     let responses = report.as_ref().map_or(0, |(_, n)| *n);
     let page = DashboardPage {

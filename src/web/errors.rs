@@ -36,6 +36,7 @@
 //! be loaded, and tells a citizen that the rating was not saved: each audience hears what
 //! happened to them.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -249,7 +250,7 @@ pub struct PageError {
     pub fault: Fault,
     pub audience: Audience,
     /// A more precise message than the fault's own, e.g. "no such desk".
-    pub message: Option<&'static str>,
+    pub message: Option<Cow<'static, str>>,
 }
 
 impl PageError {
@@ -270,7 +271,13 @@ impl PageError {
     }
 
     pub fn saying(mut self, message: &'static str) -> PageError {
-        self.message = Some(message);
+        self.message = Some(Cow::Borrowed(message));
+        self
+    }
+
+    /// As `saying`, for a message made for this request (e.g. naming a field).
+    pub fn saying_owned(mut self, message: String) -> PageError {
+        self.message = Some(Cow::Owned(message));
         self
     }
 }
@@ -309,7 +316,7 @@ impl ResponseError for PageError {
             let page = ErrorPage {
                 chrome: Chrome::new(lang),
                 title,
-                message: self.message.unwrap_or(message),
+                message: self.message.as_deref().unwrap_or(message),
                 status: status.as_u16(),
                 back,
             };

@@ -9,10 +9,13 @@ pub mod api;
 pub mod citizen;
 pub mod dashboard;
 pub mod errors;
+pub mod export;
+pub mod filters;
 pub mod guard;
 pub mod health;
 pub mod public;
 pub mod publish;
+pub mod ranking;
 pub mod registry;
 pub mod staff;
 
@@ -65,6 +68,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                             resource("/dashboard", "GET")
                                 .route(web::get().to(dashboard::dashboard)),
                         )
+                        .service(resource("/ranking", "GET").route(web::get().to(ranking::page)))
+                        .service(resource("/ranking.csv", "GET").route(web::get().to(ranking::csv)))
                         .service(resource("/logout", "POST").route(web::post().to(staff::logout)))
                         .service(
                             resource("/desks/{id}/poster", "GET")

@@ -14,6 +14,7 @@ mod ingest;
 mod invariants;
 mod publication;
 mod qr_export;
+mod ranking;
 mod registry;
 mod rollup;
 mod schema;

@@ -1,0 +1,274 @@
+//! The province ranking (issue #7 point 4): every unit of one agency level, with its index for
+//! a period, a 95% rank interval from seeded simulation (`analysis::compare::rank`), a tier
+//! against the province index, and the funnel plot's control limits. Units below the minimum
+//! n are listed apart and never ranked. A unit's ratings are those of the unit and every
+//! agency below it; the province index is that of every rating selected.
+//!
+//! One function computes the table for the page, its CSV export and the API alike, so they
+//! cannot disagree.
+
+use std::collections::HashMap;
+
+use analysis::compare::{self, Tier};
+use analysis::IndexEstimate;
+
+use super::rollup::report_of;
+use crate::db::agencies::AgencyRow;
+use crate::domain::FormSpec;
+
+/// Rank simulations per table: enough for stable 2.5% and 97.5% rank quantiles, few enough
+/// that 3,321 communes rank in well under a second.
+pub const SIMULATIONS: usize = 2_000;
+
+/// Which index orders the units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// The overall SIPAS (mean of the five factor indices).
+    Overall,
+    /// One question of the desk form, by position (a factor or the overall question).
+    Question(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct Unit {
+    pub agency_id: i32,
+    pub code: String,
+    pub name: String,
+    pub responses: u64,
+    /// The ranked index; `None` without ratings.
+    pub index: Option<IndexEstimate>,
+    /// The five factor indices, for the small multiples.
+    pub factors: Vec<Option<IndexEstimate>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RankedUnit {
+    pub unit: Unit,
+    pub rank: usize,
+    pub rank_low: usize,
+    pub rank_high: usize,
+    pub tier: Tier,
+}
+
+#[derive(Clone, Debug)]
+pub struct Ranking {
+    /// The index of every rating selected: the line the tiers and the funnel are drawn around.
+    pub province: Option<IndexEstimate>,
+    /// The province's five factor indices (the reference line of the small multiples).
+    pub province_factors: Vec<Option<IndexEstimate>>,
+    /// Best first.
+    pub ranked: Vec<RankedUnit>,
+    /// Below the minimum n (or without ratings): shown apart, never ranked.
+    pub unranked: Vec<Unit>,
+    pub seed: u64,
+    pub simulations: usize,
+}
+
+/// A seed that depends only on what the table shows, so the same request gives the same rank
+/// intervals on any machine, and printing it lets anyone rerun the simulation.
+pub fn default_seed(parts: &[&str]) -> u64 {
+    // FNV-1a: stable across Rust versions, unlike the standard library's hasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0x1f)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    // Small enough to print and type back.
+    h % 1_000_000_007
+}
+
+/// The agency of `level_id` that `agency` belongs to (itself, or its nearest ancestor of that
+/// level), if any.
+fn unit_of(
+    agency: i32,
+    level_id: i32,
+    by_id: &HashMap<i32, &AgencyRow>,
+    memo: &mut HashMap<i32, Option<i32>>,
+) -> Option<i32> {
+    if let Some(found) = memo.get(&agency) {
+        return *found;
+    }
+    let mut path = Vec::new();
+    let mut at = Some(agency);
+    let found = loop {
+        let Some(id) = at else { break None };
+        if let Some(found) = memo.get(&id) {
+            break *found;
+        }
+        let Some(row) = by_id.get(&id) else {
+            break None;
+        };
+        path.push(id);
+        if row.level_id == level_id {
+            break Some(id);
+        }
+        // A tree: a malformed cycle ends the walk rather than looping.
+        if path.len() > by_id.len() {
+            break None;
+        }
+        at = row.parent_id;
+    };
+    for id in path {
+        memo.insert(id, found);
+    }
+    found
+}
+
+/// Ranks the units of `level_id` from the cells selected for the period (agency, responses,
+/// statistics), as `db::rollup::selected` returns them. Units that are disabled and have no
+/// ratings in the period are left out; a disabled unit with ratings is shown.
+pub fn rank(
+    form: &FormSpec,
+    agencies: &[AgencyRow],
+    level_id: i32,
+    measure: Measure,
+    cells: &[(i32, i64, Vec<f64>)],
+    seed: u64,
+) -> anyhow::Result<Ranking> {
+    let by_id: HashMap<i32, &AgencyRow> = agencies.iter().map(|a| (a.id, a)).collect();
+    let mut memo = HashMap::new();
+    let mut per_unit: HashMap<i32, Vec<(i64, &[f64])>> = HashMap::new();
+    for (agency, n, stats) in cells {
+        if let Some(unit) = unit_of(*agency, level_id, &by_id, &mut memo) {
+            per_unit
+                .entry(unit)
+                .or_default()
+                .push((*n, stats.as_slice()));
+        }
+    }
+    let whole = report_of(form, cells.iter().map(|(_, n, s)| (*n, s.as_slice())))?;
+    let province = whole.as_ref().and_then(|(r, _)| pick(r, measure));
+    let province_factors = whole
+        .map(|(r, _)| r.factors)
+        .unwrap_or_else(|| vec![None; form.factor_count()]);
+
+    let mut units = Vec::new();
+    for a in agencies.iter().filter(|a| a.level_id == level_id) {
+        let report = match per_unit.remove(&a.id) {
+            Some(cells) => report_of(form, cells)?,
+            None if !a.active => continue,
+            None => None,
+        };
+        units.push(Unit {
+            agency_id: a.id,
+            code: a.code.clone(),
+            name: a.name.clone(),
+            responses: report.as_ref().map_or(0, |(_, n)| *n),
+            index: report.as_ref().and_then(|(r, _)| pick(r, measure)),
+            factors: report
+                .as_ref()
+                .map(|(r, _)| r.factors.clone())
+                .unwrap_or_else(|| vec![None; form.factor_count()]),
+        });
+    }
+    let (rankable, unranked): (Vec<Unit>, Vec<Unit>) = units
+        .into_iter()
+        .partition(|u| u.index.is_some_and(|e| !e.suppressed));
+    let estimates: Vec<IndexEstimate> = rankable.iter().filter_map(|u| u.index).collect();
+    let reference = province.map_or(0.0, |p| p.estimate);
+    let rows = if estimates.is_empty() {
+        Vec::new()
+    } else {
+        compare::rank(&estimates, reference, SIMULATIONS, seed)?
+    };
+    let ranked = rows
+        .into_iter()
+        .map(|r| RankedUnit {
+            unit: rankable[r.unit].clone(),
+            rank: r.rank,
+            rank_low: r.rank_low,
+            rank_high: r.rank_high,
+            tier: r.tier,
+        })
+        .collect();
+    let mut unranked = unranked;
+    unranked.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(Ranking {
+        province,
+        province_factors,
+        ranked,
+        unranked,
+        seed,
+        simulations: SIMULATIONS,
+    })
+}
+
+fn pick(r: &analysis::IndexReport, measure: Measure) -> Option<IndexEstimate> {
+    match measure {
+        Measure::Overall => r.overall,
+        Measure::Question(i) => r.items.get(i).and_then(|t| t.index),
+    }
+}
+
+/// Funnel plot limits (Spiegelhalter 2005): around the province index p₀, a unit with n valid
+/// answers lies inside p₀ ± z·σ/√n with the stated probability if it does not differ from the
+/// province. σ, the spread of one answer, is read off the province's own interval
+/// (σ = se·√n), which for a single item is √(p₀(1−p₀)) and for the composite SIPAS also
+/// carries the correlation between factors.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Funnel {
+    pub centre: f64,
+    pub sigma: f64,
+}
+
+impl Funnel {
+    pub fn of(province: &IndexEstimate) -> Funnel {
+        Funnel {
+            centre: province.estimate,
+            sigma: province.se * (province.n as f64).sqrt(),
+        }
+    }
+
+    /// The (low, high) limit at `n` for the two-sided z (1.96 for 95%, 3.09 for 99.8%),
+    /// clamped to [0, 1].
+    pub fn limits(&self, n: f64, z: f64) -> (f64, f64) {
+        let half = z * self.sigma / n.max(1.0).sqrt();
+        (
+            (self.centre - half).clamp(0.0, 1.0),
+            (self.centre + half).clamp(0.0, 1.0),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_depends_only_on_what_is_shown() {
+        let a = default_seed(&["commune", "2026-01-01", "2026-12-31", "desk_qr"]);
+        assert_eq!(
+            a,
+            default_seed(&["commune", "2026-01-01", "2026-12-31", "desk_qr"])
+        );
+        assert_ne!(
+            a,
+            default_seed(&["commune", "2026-01-01", "2026-12-31", "kiosk"])
+        );
+        // Field boundaries count: ("ab","c") is not ("a","bc").
+        assert_ne!(default_seed(&["ab", "c"]), default_seed(&["a", "bc"]));
+    }
+
+    #[test]
+    fn funnel_limits_of_a_single_item_are_the_binomial_ones() {
+        // p₀ = 0.8, n₀ = 400: se = √(0.8·0.2/400) = 0.02, so σ = 0.4 = √(0.8·0.2).
+        let p = IndexEstimate {
+            estimate: 0.8,
+            se: 0.02,
+            ci_low: 0.76,
+            ci_high: 0.84,
+            n: 400,
+            df: 399.0,
+            suppressed: false,
+        };
+        let f = Funnel::of(&p);
+        assert!((f.sigma - 0.4).abs() < 1e-12);
+        // At n = 100: 0.8 ± 1.96·0.4/10 = 0.8 ± 0.0784.
+        let (lo, hi) = f.limits(100.0, 1.96);
+        assert!((lo - 0.7216).abs() < 1e-12 && (hi - 0.8784).abs() < 1e-12);
+        // Limits never leave [0, 1].
+        assert_eq!(f.limits(1.0, 3.09).1, 1.0);
+    }
+}

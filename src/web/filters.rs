@@ -1,0 +1,174 @@
+//! The filters that every results view shares — dashboard, ranking, their exports and the API
+//! — parsed by one function, so a period means the same days everywhere.
+
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+
+/// A results query as it arrives (all optional; parsed by [`PeriodQuery::parse`]).
+#[derive(Deserialize, Default, Clone)]
+pub struct PeriodQuery {
+    /// `month`, `last_month`, `quarter` or `year` (to date, Vietnamese calendar); anything
+    /// else, or nothing, uses `from` and `to` (default: this month to date).
+    pub period: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub channel: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// A parsed period and the slices of the stream it keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeriodFilter {
+    pub from: NaiveDate,
+    /// Inclusive.
+    pub to: NaiveDate,
+    pub channel: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// What is wrong with a query, for staff (Vietnamese) and the API (English).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterError {
+    Date(&'static str),
+    Reversed,
+    Channel,
+    Kind,
+}
+
+impl FilterError {
+    pub fn vi(self) -> String {
+        match self {
+            FilterError::Date(field) => format!("Trường {field}: ngày phải có dạng YYYY-MM-DD."),
+            FilterError::Reversed => "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.".into(),
+            FilterError::Channel => "Kênh không có trong danh sách (desk_qr, kiosk).".into(),
+            FilterError::Kind => {
+                "Loại người đánh giá không có trong danh sách (individual, organisation).".into()
+            }
+        }
+    }
+
+    pub fn en(self) -> String {
+        match self {
+            FilterError::Date(field) => format!("{field}: a date must read YYYY-MM-DD"),
+            FilterError::Reversed => "from must be on or before to".into(),
+            FilterError::Channel => "channel must be desk_qr or kiosk".into(),
+            FilterError::Kind => "kind must be individual or organisation".into(),
+        }
+    }
+}
+
+pub const CHANNELS: &[&str] = &["desk_qr", "kiosk"];
+pub const KINDS: &[&str] = &["individual", "organisation"];
+
+/// Today in Vietnam (UTC+7, no daylight saving): the calendar every period is read in.
+pub fn today_in_vietnam() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+pub fn nonempty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn month_start(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// The named periods, to date.
+fn period_bounds(name: Option<&str>, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let start = |month: u32| NaiveDate::from_ymd_opt(today.year(), month, 1);
+    match name? {
+        "month" => Some((month_start(today), today)),
+        "last_month" => {
+            let end = month_start(today).pred_opt()?;
+            Some((month_start(end), end))
+        }
+        "quarter" => Some((start((today.month0() / 3) * 3 + 1)?, today)),
+        "year" => Some((start(1)?, today)),
+        _ => None,
+    }
+}
+
+fn one_of(
+    raw: &Option<String>,
+    allowed: &[&str],
+    e: FilterError,
+) -> Result<Option<String>, FilterError> {
+    match nonempty(raw) {
+        None => Ok(None),
+        Some(v) if allowed.contains(&v) => Ok(Some(v.to_owned())),
+        Some(_) => Err(e),
+    }
+}
+
+impl PeriodQuery {
+    pub fn parse(&self, today: NaiveDate) -> Result<PeriodFilter, FilterError> {
+        let date = |raw: &Option<String>, field, default| match nonempty(raw) {
+            None => Ok(default),
+            Some(s) => {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| FilterError::Date(field))
+            }
+        };
+        let (from, to) = match period_bounds(nonempty(&self.period), today) {
+            Some(bounds) => bounds,
+            None => (
+                date(&self.from, "from", month_start(today))?,
+                date(&self.to, "to", today)?,
+            ),
+        };
+        if from > to {
+            return Err(FilterError::Reversed);
+        }
+        Ok(PeriodFilter {
+            from,
+            to,
+            channel: one_of(&self.channel, CHANNELS, FilterError::Channel)?,
+            kind: one_of(&self.kind, KINDS, FilterError::Kind)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(period: &str, from: &str, to: &str) -> PeriodQuery {
+        let s = |v: &str| Some(v.to_owned());
+        PeriodQuery {
+            period: s(period),
+            from: s(from),
+            to: s(to),
+            ..PeriodQuery::default()
+        }
+    }
+
+    #[test]
+    fn named_periods_are_read_in_the_vietnamese_calendar() {
+        let today = NaiveDate::from_ymd_opt(2026, 5, 17).unwrap();
+        let d = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let bounds = |p| {
+            let f = q(p, "", "").parse(today).unwrap();
+            (f.from, f.to)
+        };
+        assert_eq!(bounds("month"), (d(5, 1), today));
+        assert_eq!(bounds("last_month"), (d(4, 1), d(4, 30)));
+        assert_eq!(bounds("quarter"), (d(4, 1), today));
+        assert_eq!(bounds("year"), (d(1, 1), today));
+        assert_eq!(bounds(""), (d(5, 1), today));
+    }
+
+    #[test]
+    fn bad_filters_name_the_field() {
+        let today = NaiveDate::from_ymd_opt(2026, 5, 17).unwrap();
+        assert_eq!(
+            q("", "2026-13-01", "").parse(today),
+            Err(FilterError::Date("from"))
+        );
+        assert_eq!(
+            q("", "2026-05-02", "2026-05-01").parse(today),
+            Err(FilterError::Reversed)
+        );
+        let mut bad = q("", "", "");
+        bad.channel = Some("<script>".into());
+        assert_eq!(bad.parse(today), Err(FilterError::Channel));
+    }
+}

@@ -1,0 +1,320 @@
+//! The province ranking (`/admin/ranking`, and `/admin/ranking.csv` from the same table): the
+//! units of one level within the reader's scope, for a period and channel. Home Affairs sees
+//! the whole province; an agency's staff see the units of their own subtree.
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use serde::Deserialize;
+
+use super::errors::{Fault, PageError};
+use super::export;
+use super::filters::{nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
+use super::guard::StaffUser;
+use super::{render, staff_query, StaffResult};
+use crate::db::{self, rollup::Selection, users::Scope};
+use crate::domain::{FormSpec, Role};
+use crate::results::ranking::{self, Measure, Ranking};
+use crate::state::AppState;
+use crate::views::ranking::{
+    multiples, province_shown, tier_code, FunnelChart, RankingPage, RowView, UnrankedView,
+    MULTIPLES_MAX_UNITS, RULE_VI,
+};
+use crate::views::registry::Choice;
+use crate::views::{percent, Chrome, Lang};
+
+#[derive(Deserialize, Clone)]
+pub struct RankingQuery {
+    level: Option<String>,
+    /// `overall` or a desk question's code.
+    measure: Option<String>,
+    sort: Option<String>,
+    seed: Option<String>,
+    #[serde(flatten)]
+    period: PeriodQuery,
+}
+
+/// A ranking with what it was asked for, as the page and the CSV show it.
+pub struct Table {
+    pub level_code: String,
+    pub measure: String,
+    pub filter: PeriodFilter,
+    pub ranking: Ranking,
+}
+
+fn bad(message: String) -> PageError {
+    PageError::staff(Fault::BadRequest).saying_owned(message)
+}
+
+fn measure_of(form: &FormSpec, raw: Option<&str>) -> Result<(Measure, String), PageError> {
+    match raw {
+        None | Some("overall") => Ok((Measure::Overall, "overall".into())),
+        Some(code) => form
+            .questions
+            .iter()
+            .position(|q| q.code == code)
+            .map(|i| (Measure::Question(i), code.to_owned()))
+            .ok_or_else(|| bad(format!("Trường measure: không có chỉ số “{code}”."))),
+    }
+}
+
+/// Computes the table a query asks for, within the reader's scope. Shared by the page, the CSV
+/// and the API, so that they cannot disagree.
+pub async fn table(
+    state: &AppState,
+    scope: Scope,
+    level: Option<&str>,
+    measure: Option<&str>,
+    seed: Option<&str>,
+    filter: PeriodFilter,
+) -> Result<Table, PageError> {
+    let form = state.ingest.desk_form.clone();
+    let (measure, measure_code) = measure_of(&form, measure)?;
+    let levels = staff_query(state, db::agencies::levels).await?;
+    let level = match level {
+        // Default: the first level below the province (departments in the demo).
+        None => levels.get(1).or(levels.first()),
+        Some(code) => Some(
+            levels
+                .iter()
+                .find(|l| l.code == code)
+                .ok_or_else(|| bad(format!("Trường level: không có cấp “{code}”.")))?,
+        ),
+    }
+    .ok_or_else(|| PageError::staff(Fault::NotFound))?
+    .clone();
+    let seed = match seed {
+        None => ranking::default_seed(&[
+            &level.code,
+            &measure_code,
+            &filter.from.to_string(),
+            &filter.to.to_string(),
+            filter.channel.as_deref().unwrap_or(""),
+            filter.kind.as_deref().unwrap_or(""),
+        ]),
+        Some(s) => s
+            .parse::<u64>()
+            .map_err(|_| bad("Trường seed: phải là một số nguyên không âm.".into()))?,
+    };
+    let f = filter.clone();
+    let instrument_id = form.instrument_id;
+    let (agencies, cells) = staff_query(state, move |c| {
+        let all = db::agencies::list_all(c)?;
+        let visible = match scope {
+            Scope::All => all,
+            Scope::Agency(root) => {
+                let ids = db::agencies::subtree_ids_of(c, root)?;
+                all.into_iter().filter(|a| ids.contains(&a.id)).collect()
+            }
+        };
+        let selection = Selection {
+            agency_ids: visible.iter().map(|a| a.id).collect(),
+            from: f.from,
+            to: f.to,
+            instrument_id,
+            channel: f.channel,
+            desk_id: None,
+            respondent_kind: f.kind,
+        };
+        let cells = db::rollup::selected(c, &selection)?;
+        Ok((visible, cells))
+    })
+    .await?;
+    let ranking = ranking::rank(&form, &agencies, level.id, measure, &cells, seed)
+        .map_err(|e| PageError::staff(Fault::Internal(e)))?;
+    Ok(Table {
+        level_code: level.code,
+        measure: measure_code,
+        filter,
+        ranking,
+    })
+}
+
+async fn table_of(
+    state: &AppState,
+    staff: &StaffUser,
+    q: &RankingQuery,
+) -> Result<Table, PageError> {
+    let filter = q
+        .period
+        .parse(today_in_vietnam())
+        .map_err(|e| bad(e.vi()))?;
+    table(
+        state,
+        staff.user.scope(),
+        nonempty(&q.level),
+        nonempty(&q.measure),
+        nonempty(&q.seed),
+        filter,
+    )
+    .await
+}
+
+fn query_string(t: &Table) -> String {
+    let f = &t.filter;
+    serde_urlencoded::to_string([
+        ("level", t.level_code.as_str()),
+        ("measure", t.measure.as_str()),
+        ("from", &f.from.to_string()),
+        ("to", &f.to.to_string()),
+        ("channel", f.channel.as_deref().unwrap_or("")),
+        ("kind", f.kind.as_deref().unwrap_or("")),
+        ("seed", &t.ranking.seed.to_string()),
+    ])
+    .unwrap_or_default()
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    q: web::Query<RankingQuery>,
+) -> StaffResult {
+    let t = table_of(&state, &staff, &q).await?;
+    let levels = staff_query(&state, db::agencies::levels).await?;
+    let form = &state.ingest.desk_form;
+    let mut rows: Vec<RowView> = t.ranking.ranked.iter().map(RowView::of).collect();
+    let sort = match nonempty(&q.sort) {
+        Some("n") => {
+            rows.sort_by_key(|r| std::cmp::Reverse(r.index.n));
+            "n"
+        }
+        Some("code") => {
+            rows.sort_by(|a, b| a.code.cmp(&b.code));
+            "code"
+        }
+        Some("name") => {
+            rows.sort_by(|a, b| a.name.cmp(&b.name));
+            "name"
+        }
+        _ => "rank",
+    };
+    let factor_names: Vec<String> = form
+        .questions
+        .iter()
+        .filter(|q| q.kind == "factor")
+        .map(|q| {
+            q.factor_name_vi
+                .clone()
+                .unwrap_or_else(|| q.text_vi.clone())
+        })
+        .collect();
+    let mut measures = vec![Choice::new("overall".into(), "Chỉ số SIPAS chung".into())];
+    measures.extend(form.questions.iter().map(|q| {
+        Choice::new(
+            q.code.clone(),
+            q.factor_name_vi
+                .clone()
+                .unwrap_or_else(|| q.text_vi.clone()),
+        )
+    }));
+    let page = RankingPage {
+        chrome: Chrome::new(Lang::Vi),
+        username: &staff.user.username,
+        csrf: &staff.csrf_token(&state.key),
+        is_admin: staff.user.role == Role::Admin,
+        levels: levels
+            .iter()
+            .map(|l| Choice::new(l.code.clone(), l.name_vi.clone()))
+            .collect(),
+        level: t.level_code.clone(),
+        measures,
+        measure: t.measure.clone(),
+        from: t.filter.from.to_string(),
+        to: t.filter.to.to_string(),
+        channel: t.filter.channel.clone().unwrap_or_default(),
+        kind: t.filter.kind.clone().unwrap_or_default(),
+        sort: sort.into(),
+        query: query_string(&t),
+        province: province_shown(&t.ranking),
+        rows,
+        unranked: t.ranking.unranked.iter().map(UnrankedView::of).collect(),
+        seed: t.ranking.seed,
+        simulations: t.ranking.simulations,
+        rule: RULE_VI,
+        funnel: FunnelChart::of(&t.ranking),
+        panels: multiples(&t.ranking, &factor_names),
+        too_many_for_multiples: t.ranking.ranked.len() > MULTIPLES_MAX_UNITS,
+    };
+    render(&state, StatusCode::OK, "ranking.html", &page).map_err(PageError::staff)
+}
+
+/// The same table as CSV (UTF-8 with a BOM, so that Excel reads the Vietnamese names):
+/// ranked units first, then the units not ranked, with the seed in every row.
+pub async fn csv(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    q: web::Query<RankingQuery>,
+) -> StaffResult {
+    let t = table_of(&state, &staff, &q).await?;
+    let body = ranking_csv(&t).map_err(|e| PageError::staff(Fault::Internal(e)))?;
+    let name = format!(
+        "sipas-ranking-{}-{}-{}.csv",
+        t.level_code, t.filter.from, t.filter.to
+    );
+    Ok(export::csv_response(&name, body))
+}
+
+fn ranking_csv(t: &Table) -> anyhow::Result<Vec<u8>> {
+    let header = [
+        "rank",
+        "rank_low",
+        "rank_high",
+        "code",
+        "name",
+        "index_percent",
+        "ci_low_percent",
+        "ci_high_percent",
+        "n",
+        "responses",
+        "tier",
+        "measure",
+        "from",
+        "to",
+        "channel",
+        "seed",
+    ];
+    let pct = |v: f64| percent(v, Lang::En);
+    let common = [
+        t.measure.clone(),
+        t.filter.from.to_string(),
+        t.filter.to.to_string(),
+        t.filter.channel.clone().unwrap_or_else(|| "all".into()),
+        t.ranking.seed.to_string(),
+    ];
+    let mut rows = Vec::new();
+    for r in &t.ranking.ranked {
+        let e = r.unit.index.as_ref();
+        let mut rec = vec![
+            r.rank.to_string(),
+            r.rank_low.to_string(),
+            r.rank_high.to_string(),
+            export::cell(&r.unit.code),
+            export::cell(&r.unit.name),
+            e.map(|e| pct(e.estimate)).unwrap_or_default(),
+            e.map(|e| pct(e.ci_low)).unwrap_or_default(),
+            e.map(|e| pct(e.ci_high)).unwrap_or_default(),
+            e.map_or(0, |e| e.n).to_string(),
+            r.unit.responses.to_string(),
+            tier_code(r.tier).to_owned(),
+        ];
+        rec.extend(common.iter().cloned());
+        rows.push(rec);
+    }
+    for u in &t.ranking.unranked {
+        let mut rec = vec![
+            String::new(),
+            String::new(),
+            String::new(),
+            export::cell(&u.code),
+            export::cell(&u.name),
+            String::new(),
+            String::new(),
+            String::new(),
+            u.index.map_or(0, |e| e.n).to_string(),
+            u.responses.to_string(),
+            "not_ranked".to_owned(),
+        ];
+        rec.extend(common.iter().cloned());
+        rows.push(rec);
+    }
+    export::csv_bytes(&header, &rows)
+}

@@ -1,0 +1,212 @@
+//! The province ranking: the numbers of the raw rows, units below the minimum n apart, a unit
+//! counting the agencies below it, the CSV equal to the page, a printed seed that reproduces
+//! the table, and each reader seeing only the units of their scope.
+
+use sipas::db;
+use sipas::db::instruments::{load_form, Form};
+use sipas::db::results::{answers_in_period, Period};
+use sipas::domain::{DeskToken, Role};
+use sipas::results::desk;
+use sipas::views::{percent, Lang};
+
+use crate::helpers::{add_user, sid, Browser, TestApp, SECRET};
+
+fn rate(app: &TestApp, desk_id: i32, answers: &[(&str, &str)]) {
+    let token = DeskToken {
+        desk_id,
+        key_version: 1,
+    }
+    .sign(SECRET.as_bytes());
+    let id = sid();
+    let mut fields = vec![("submission_id", id.as_str())];
+    fields.extend_from_slice(answers);
+    assert_eq!(app.post_form(&token, &fields).status(), 200);
+}
+
+fn rate_many(app: &TestApp, desk_id: i32, count: usize, scores: &[&str]) {
+    for i in 0..count {
+        let s = scores[i % scores.len()];
+        let t = scores[(i + 1) % scores.len()];
+        rate(
+            app,
+            desk_id,
+            &[
+                ("a.F1", s),
+                ("a.F2", t),
+                ("a.F3", s),
+                ("a.F4", "4"),
+                ("a.F5", t),
+            ],
+        );
+    }
+}
+
+fn csv_rows(body: &str) -> Vec<csv::StringRecord> {
+    let body = body.strip_prefix('\u{feff}').expect("a BOM for Excel");
+    csv::Reader::from_reader(body.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[test]
+fn the_ranking_shows_the_raw_rows_with_rank_intervals_and_keeps_small_units_apart() {
+    let app = TestApp::spawn();
+    let mut c = app.db.conn();
+    let unit = db::agencies::ensure_level(&mut c, "dept", "Sở", "Department", 2).unwrap();
+    let team = db::agencies::ensure_level(&mut c, "team", "Phòng", "Team", 3).unwrap();
+    let province = app.fixture.agency_id;
+    let mk = |c: &mut diesel::PgConnection, code: &str, level, parent| {
+        let a = db::agencies::create(c, code, &format!("Sở {code}"), level, Some(parent)).unwrap();
+        (a, db::desks::create(c, a, "Q1", "Quầy 1").unwrap())
+    };
+    let (high, high_desk) = mk(&mut c, "HIGH", unit, province);
+    let (high_team, high_team_desk) = mk(&mut c, "HIGH.T", team, high);
+    let (low, low_desk) = mk(&mut c, "LOW", unit, province);
+    let (small, small_desk) = mk(&mut c, "SMALL", unit, province);
+    let (_idle, _) = mk(&mut c, "IDLE", unit, province);
+
+    rate_many(&app, high_desk, 25, &["5", "5", "4", "3"]);
+    // Counted with HIGH, the unit above it.
+    rate_many(&app, high_team_desk, 15, &["5", "4"]);
+    rate_many(&app, low_desk, 40, &["2", "3", "4", "1", "5"]);
+    rate_many(&app, small_desk, 6, &["5"]);
+
+    // What the raw rows say.
+    let form = load_form(&mut c, "sipas-2017", Form::Desk).unwrap();
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let period = Period {
+        from: today,
+        to: today,
+        channel: "desk_qr".into(),
+        instrument_id: form.instrument_id,
+    };
+    let raw_of = |c: &mut diesel::PgConnection, agencies: &[i32]| {
+        let mut rows = Vec::new();
+        for a in agencies {
+            rows.extend(answers_in_period(c, *a, &period).unwrap());
+        }
+        rows.sort_by_key(|r| r.0);
+        desk::report(&form, &rows)
+            .unwrap()
+            .unwrap()
+            .0
+            .overall
+            .unwrap()
+    };
+    let high_idx = raw_of(&mut c, &[high, high_team]);
+    let low_idx = raw_of(&mut c, &[low]);
+    assert_eq!(
+        high_idx.n, 40,
+        "HIGH counts the ratings of the team below it"
+    );
+
+    add_user(&app.db, "province.admin", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "province.admin");
+    let q = format!("level=dept&from={today}&to={today}");
+    let page = admin.page(&format!("/admin/ranking?{q}"));
+    for e in [&high_idx, &low_idx] {
+        for shown in [
+            format!("{}%", percent(e.estimate, Lang::Vi)),
+            format!(
+                "{}–{}%",
+                percent(e.ci_low, Lang::Vi),
+                percent(e.ci_high, Lang::Vi)
+            ),
+        ] {
+            assert!(page.contains(&shown), "{shown} missing from the page");
+        }
+    }
+    let ranked = page
+        .split("Chưa đủ số phản hồi (không xếp hạng)")
+        .collect::<Vec<_>>();
+    assert_eq!(
+        ranked.len(),
+        2,
+        "units below the minimum n are listed apart"
+    );
+    assert!(ranked[0].find("HIGH").unwrap() < ranked[0].find("LOW").unwrap());
+    assert!(!ranked[0].contains("SMALL") && ranked[1].contains("SMALL"));
+    assert!(
+        ranked[1].contains("IDLE"),
+        "a unit without ratings is listed, not ranked"
+    );
+    assert!(page.contains("Quy tắc xếp hạng"));
+    assert!(page.contains("<svg"), "the funnel plot is drawn");
+    assert!(!page.contains("<script"), "no JavaScript needed");
+    let seed = page
+        .split("hạt giống (seed): <code>")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+
+    // The CSV is the page's table: same units, same numbers, the same seed in every row.
+    let csv_body = admin
+        .get(&format!("/admin/ranking.csv?{q}"))
+        .text()
+        .unwrap();
+    let rows = csv_rows(&csv_body);
+    assert_eq!(rows.len(), 4, "two ranked, two not ranked: {csv_body}");
+    assert_eq!(&rows[0][3], "HIGH");
+    assert_eq!(&rows[0][0], "1");
+    assert_eq!(&rows[0][5], percent(high_idx.estimate, Lang::En));
+    assert_eq!(&rows[0][6], percent(high_idx.ci_low, Lang::En));
+    assert_eq!(&rows[0][8], high_idx.n.to_string());
+    assert_eq!(&rows[1][3], "LOW");
+    assert_eq!(&rows[1][5], percent(low_idx.estimate, Lang::En));
+    // Tiers follow the intervals against the province index of every rating.
+    let province_idx = raw_of(&mut c, &[province, high, high_team, low, small]);
+    for (row, e) in rows.iter().zip([&high_idx, &low_idx]) {
+        let expected = if e.ci_low > province_idx.estimate {
+            "above"
+        } else if e.ci_high < province_idx.estimate {
+            "below"
+        } else {
+            "not_different"
+        };
+        assert_eq!(&row[10], expected);
+    }
+    assert!(page.contains(&format!("{}%", percent(province_idx.estimate, Lang::Vi))));
+    let tiers: Vec<&str> = rows.iter().map(|r| r.get(10).unwrap()).collect();
+    assert_eq!(&tiers[2..], ["not_ranked", "not_ranked"]);
+    assert!(rows.iter().all(|r| r[15] == seed));
+    // The same query gives the same table, byte for byte; the page's sort links keep the seed.
+    assert_eq!(
+        admin
+            .get(&format!("/admin/ranking.csv?{q}"))
+            .text()
+            .unwrap(),
+        csv_body
+    );
+    let reseeded = admin
+        .get(&format!("/admin/ranking.csv?{q}&seed=12345"))
+        .text()
+        .unwrap();
+    assert!(csv_rows(&reseeded).iter().all(|r| &r[15] == "12345"));
+
+    // A manager of HIGH ranks the units of their own subtree only.
+    add_user(&app.db, "high.manager", Role::Manager, Some("HIGH"));
+    let manager = Browser::signed_in(&app, "high.manager");
+    let theirs = manager.page(&format!("/admin/ranking?{q}"));
+    assert!(theirs.contains("HIGH") && !theirs.contains("LOW") && !theirs.contains("SMALL"));
+    let theirs_csv = manager
+        .get(&format!(
+            "/admin/ranking.csv?level=team&from={today}&to={today}"
+        ))
+        .text()
+        .unwrap();
+    let rows = csv_rows(&theirs_csv);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][3], "HIGH.T");
+
+    // Bad filters name the field and show nothing.
+    let bad = admin.get("/admin/ranking?level=nope");
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().unwrap().contains("level"));
+    let bad = admin.get("/admin/ranking?measure=F9");
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().unwrap().contains("measure"));
+    assert_eq!(admin.get("/admin/ranking.csv?seed=-1").status(), 400);
+    assert_eq!(admin.get("/admin/ranking?to=2026-02-30").status(), 400);
+}
