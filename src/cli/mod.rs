@@ -2,6 +2,7 @@
 //! rotate-key, rollup, analyze). Each parses its arguments with clap, then calls the feature modules.
 
 mod analyze;
+mod api_token;
 mod demo;
 mod migrate;
 mod qr;
@@ -45,6 +46,9 @@ enum Command {
     Analyze(Box<analyze::Args>),
     /// Revoke every printed QR code of a desk by moving it to a new key version.
     RotateKey(rotate_key::Args),
+    /// Bearer tokens for the read API: create (printed once), list, revoke.
+    #[command(subcommand)]
+    ApiToken(api_token::Action),
     /// The desk stream's daily aggregates: `sipas rollup rebuild` recomputes them.
     #[command(subcommand)]
     Rollup(rollup::Action),
@@ -87,5 +91,6 @@ fn run(command: Command) -> Result<()> {
         Command::User(args) => user::run(args, &settings),
         Command::RotateKey(args) => rotate_key::run(args, &settings),
         Command::Rollup(action) => rollup::run(action, &settings),
+        Command::ApiToken(action) => api_token::run(action, &settings),
     }
 }

@@ -152,6 +152,18 @@ pub fn list_all(conn: &mut PgConnection) -> QueryResult<Vec<AgencyRow>> {
         .load(conn)
 }
 
+/// Every agency a reader with `scope` may see (the whole tree, or one subtree), by code.
+pub fn visible(conn: &mut PgConnection, scope: super::users::Scope) -> QueryResult<Vec<AgencyRow>> {
+    let all = list_all(conn)?;
+    Ok(match scope {
+        super::users::Scope::All => all,
+        super::users::Scope::Agency(root) => {
+            let ids = subtree_ids_of(conn, root)?;
+            all.into_iter().filter(|a| ids.contains(&a.id)).collect()
+        }
+    })
+}
+
 pub fn find_row(conn: &mut PgConnection, id: i32) -> QueryResult<Option<AgencyRow>> {
     agencies::table
         .inner_join(agency_levels::table)

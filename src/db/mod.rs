@@ -7,6 +7,7 @@
 //! handlers reach it through [`run`], which moves the work to tokio's blocking thread pool.
 
 pub mod agencies;
+pub mod api_tokens;
 pub mod audit;
 pub mod bootstrap;
 pub mod demo_data;

@@ -155,6 +155,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_tokens (id) {
+        id -> Int4,
+        user_id -> Int4,
+        token_sha256 -> Bytea,
+        label -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -179,9 +191,11 @@ diesel::joinable!(responses -> instruments (instrument_id));
 diesel::joinable!(scale_levels -> instruments (instrument_id));
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(audit_log -> users (actor_id));
+diesel::joinable!(api_tokens -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
+    api_tokens,
     agency_levels,
     answers,
     app_secrets,

@@ -10,7 +10,11 @@ use serde::Deserialize;
 use super::errors::{Fault, PageError};
 use super::filters::{nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
-use super::{render, staff_query, StaffResult};
+use super::{render, StaffResult};
+use analysis::IndexReport;
+
+use crate::db::agencies::AgencyRow;
+use crate::db::desks::DeskInfo;
 use crate::db::{self, rollup::Selection, users::Scope};
 use crate::domain::Role;
 use crate::results::rollup;
@@ -27,65 +31,66 @@ pub struct Filters {
     period: PeriodQuery,
 }
 
-pub async fn dashboard(
-    state: web::Data<AppState>,
-    staff: StaffUser,
-    q: web::Query<Filters>,
-) -> StaffResult {
-    let scope = staff.user.scope();
-    // The agencies this reader may choose, by the same query rule as every page.
-    let agencies = staff_query(&state, move |c| {
-        let all = db::agencies::list_all(c)?;
-        let visible = match scope {
-            Scope::All => all,
-            Scope::Agency(root) => {
-                let ids = db::agencies::subtree_ids_of(c, root)?;
-                all.into_iter().filter(|a| ids.contains(&a.id)).collect()
-            }
-        };
-        Ok(visible)
+/// Which agency a results query is about.
+#[derive(Clone, Copy)]
+pub enum Which<'a> {
+    /// The reader's own agency (Home Affairs: the province).
+    Default,
+    Id(i32),
+    Code(&'a str),
+}
+
+/// One agency's results for a period, within the reader's scope: what the dashboard, its
+/// export and the API show.
+pub struct AgencyResults {
+    pub agency: AgencyRow,
+    /// Every agency the reader may choose.
+    pub visible: Vec<AgencyRow>,
+    /// The desks of the agency and the units below it.
+    pub desks: Vec<DeskInfo>,
+    pub desk_id: Option<i32>,
+    pub filter: PeriodFilter,
+    /// `None` when nothing was rated; else the report and the number of ratings.
+    pub report: Option<(IndexReport, u64)>,
+}
+
+/// Computes an agency's results. An agency or desk outside the reader's scope is `NotFound`,
+/// exactly as one that does not exist: the scope is applied in the queries.
+pub async fn agency_results(
+    state: &AppState,
+    scope: Scope,
+    which: Which<'_>,
+    desk: Option<&str>,
+    filter: PeriodFilter,
+) -> Result<AgencyResults, Fault> {
+    let visible = db::run(&state.pool, move |c| db::agencies::visible(c, scope)).await?;
+    let agency = match which {
+        Which::Default => match scope {
+            Scope::Agency(root) => visible.iter().find(|a| a.id == root),
+            Scope::All => visible.iter().find(|a| a.parent_id.is_none()),
+        },
+        Which::Id(id) => visible.iter().find(|a| a.id == id),
+        Which::Code(code) => visible.iter().find(|a| a.code == code),
+    }
+    .ok_or(Fault::NotFound)?
+    .clone();
+    let agency_id = agency.id;
+    let subtree = db::run(&state.pool, move |c| {
+        db::agencies::subtree_ids_of(c, agency_id)
     })
     .await?;
-    let default_agency = match scope {
-        Scope::Agency(root) => Some(root),
-        Scope::All => agencies
-            .iter()
-            .find(|a| a.parent_id.is_none())
-            .map(|a| a.id),
-    };
-    let agency_id = match nonempty(&q.agency) {
-        Some(s) => s
-            .parse::<i32>()
-            .map_err(|_| PageError::staff(Fault::NotFound))?,
-        None => default_agency.ok_or_else(|| PageError::staff(Fault::NotFound))?,
-    };
-    if !agencies.iter().any(|a| a.id == agency_id) {
-        return Err(PageError::staff(Fault::NotFound));
-    }
-    let PeriodFilter {
-        from,
-        to,
-        channel,
-        kind,
-    } = q
-        .period
-        .parse(today_in_vietnam())
-        .map_err(|e| PageError::staff(Fault::BadRequest).saying_owned(e.vi()))?;
-    let subtree = staff_query(&state, move |c| db::agencies::subtree_ids_of(c, agency_id)).await?;
     let ids = subtree.clone();
-    let desks = staff_query(&state, move |c| db::desks::list_visible(c, scope))
+    let desks = db::run(&state.pool, move |c| db::desks::list_visible(c, scope))
         .await?
         .into_iter()
         .filter(|d| ids.contains(&d.agency_id))
         .collect::<Vec<_>>();
-    let desk_id = match nonempty(&q.desk) {
+    let desk_id = match desk {
         None => None,
         Some(s) => {
-            let id = s
-                .parse::<i32>()
-                .map_err(|_| PageError::staff(Fault::NotFound))?;
+            let id = s.parse::<i32>().map_err(|_| Fault::NotFound)?;
             if !desks.iter().any(|d| d.id == id) {
-                return Err(PageError::staff(Fault::NotFound));
+                return Err(Fault::NotFound);
             }
             Some(id)
         }
@@ -93,39 +98,69 @@ pub async fn dashboard(
     let form = state.ingest.desk_form.clone();
     let selection = Selection {
         agency_ids: subtree,
-        from,
-        to,
+        from: filter.from,
+        to: filter.to,
         instrument_id: form.instrument_id,
-        channel: channel.clone(),
+        channel: filter.channel.clone(),
         desk_id,
-        respondent_kind: kind.clone(),
+        respondent_kind: filter.kind.clone(),
     };
-    let cells = staff_query(&state, move |c| db::rollup::selected(c, &selection)).await?;
+    let cells = db::run(&state.pool, move |c| db::rollup::selected(c, &selection)).await?;
     let report = rollup::report_of(&form, cells.iter().map(|(_, n, s)| (*n, s.as_slice())))
-        .map_err(|e| PageError::staff(Fault::Internal(e.into())))?;
-    let responses = report.as_ref().map_or(0, |(_, n)| *n);
+        .map_err(|e| Fault::Internal(e.into()))?;
+    Ok(AgencyResults {
+        agency,
+        visible,
+        desks,
+        desk_id,
+        filter,
+        report,
+    })
+}
+
+pub async fn dashboard(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    q: web::Query<Filters>,
+) -> StaffResult {
+    let filter = q
+        .period
+        .parse(today_in_vietnam())
+        .map_err(|e| PageError::for_staff(e.into()))?;
+    let which = match nonempty(&q.agency) {
+        None => Which::Default,
+        Some(s) => Which::Id(s.parse().map_err(|_| PageError::staff(Fault::NotFound))?),
+    };
+    let r = agency_results(&state, staff.user.scope(), which, nonempty(&q.desk), filter)
+        .await
+        .map_err(PageError::for_staff)?;
+    let form = &state.ingest.desk_form;
+    let report = r.report.as_ref();
+    let responses = report.map_or(0, |(_, n)| *n);
     let page = DashboardPage {
         chrome: Chrome::new(Lang::Vi),
         username: &staff.user.username,
         csrf: &staff.csrf_token(&state.key),
         is_admin: staff.user.role == Role::Admin,
-        agency: agency_id.to_string(),
-        agencies: agencies
+        agency: r.agency.id.to_string(),
+        agencies: r
+            .visible
             .iter()
             .map(|a| Choice::new(a.id.to_string(), format!("{} – {}", a.code, a.name)))
             .collect(),
-        desks: desks
+        desks: r
+            .desks
             .iter()
             .map(|d| Choice::new(d.id.to_string(), format!("{} · {}", d.agency_code, d.name)))
             .collect(),
-        from: from.to_string(),
-        to: to.to_string(),
-        channel: channel.unwrap_or_default(),
-        kind: kind.unwrap_or_default(),
-        desk: desk_id.map(|d| d.to_string()).unwrap_or_default(),
+        from: r.filter.from.to_string(),
+        to: r.filter.to.to_string(),
+        channel: r.filter.channel.clone().unwrap_or_default(),
+        kind: r.filter.kind.clone().unwrap_or_default(),
+        desk: r.desk_id.map(|d| d.to_string()).unwrap_or_default(),
         responses,
-        overall: shown(report.as_ref().and_then(|(r, _)| r.overall), responses),
-        rows: rows(&form, report.as_ref().map(|(r, _)| r)),
+        overall: shown(report.and_then(|(r, _)| r.overall), responses),
+        rows: rows(form, report.map(|(r, _)| r)),
     };
     render(&state, StatusCode::OK, "dashboard.html", &page).map_err(PageError::staff)
 }

@@ -72,6 +72,8 @@ pub enum Fault {
     SignIn {
         next: String,
     },
+    /// The read API without a valid bearer token or session.
+    Unauthenticated,
 }
 
 impl Fault {
@@ -89,6 +91,7 @@ impl Fault {
             Fault::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Fault::Forbidden | Fault::NotAllowed => StatusCode::FORBIDDEN,
             Fault::SignIn { .. } => StatusCode::SEE_OTHER,
+            Fault::Unauthenticated => StatusCode::UNAUTHORIZED,
         }
     }
 
@@ -114,6 +117,12 @@ impl Fault {
         let h = resp.headers_mut();
         if let Some(secs) = self.retry_after() {
             h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Fault::Unauthenticated = self {
+            h.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"sipas\""),
+            );
         }
         if let Fault::MethodNotAllowed(allow) = self {
             h.insert(header::ALLOW, HeaderValue::from_static(allow));
@@ -148,7 +157,8 @@ impl Fault {
             | Fault::BadRequest
             | Fault::Forbidden
             | Fault::NotAllowed
-            | Fault::SignIn { .. } => t.bad_request,
+            | Fault::SignIn { .. }
+            | Fault::Unauthenticated => t.bad_request,
         }
     }
 
@@ -183,7 +193,7 @@ impl Fault {
             Fault::UnsupportedMediaType | Fault::BadRequest | Fault::Invalid(_) => {
                 "Yêu cầu không hợp lệ. Vui lòng tải lại trang và thử lại."
             }
-            Fault::SignIn { .. } => "Vui lòng đăng nhập.",
+            Fault::SignIn { .. } | Fault::Unauthenticated => "Vui lòng đăng nhập.",
         }
     }
 
@@ -192,7 +202,7 @@ impl Fault {
         match self {
             Fault::BadToken => "desk_token is not a valid desk token",
             Fault::Revoked => "desk_token was revoked: the desk has new QR codes",
-            Fault::Invalid(_) => "the submission is not valid",
+            Fault::Invalid(_) => "the request is not valid: see errors",
             Fault::RateLimited(_) => "too many submissions; retry later",
             Fault::Busy => "busy: nothing was stored; retry with the same submission_id",
             Fault::Unavailable(_) => {
@@ -207,6 +217,9 @@ impl Fault {
             Fault::Forbidden => "forbidden",
             Fault::NotAllowed => "this account may not do this",
             Fault::SignIn { .. } => "sign-in required",
+            Fault::Unauthenticated => {
+                "a valid bearer token (Authorization: Bearer …) or staff session is required"
+            }
         }
     }
 }
@@ -273,6 +286,22 @@ impl PageError {
     pub fn saying(mut self, message: &'static str) -> PageError {
         self.message = Some(Cow::Borrowed(message));
         self
+    }
+
+    /// A fault of a staff page's query: refused parameters become a 400 page that names the
+    /// fields in Vietnamese; anything else keeps its status.
+    pub fn for_staff(fault: Fault) -> PageError {
+        match fault {
+            Fault::Invalid(errors) => {
+                let said = errors
+                    .iter()
+                    .map(|e| e.message_vi.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                PageError::staff(Fault::BadRequest).saying_owned(said)
+            }
+            other => PageError::staff(other),
+        }
     }
 
     /// As `saying`, for a message made for this request (e.g. naming a field).

@@ -57,6 +57,31 @@ impl FilterError {
     }
 }
 
+impl From<FilterError> for super::errors::Fault {
+    fn from(e: FilterError) -> Self {
+        let field = match e {
+            FilterError::Date(field) => field,
+            FilterError::Reversed => "from",
+            FilterError::Channel => "channel",
+            FilterError::Kind => "kind",
+        };
+        super::errors::Fault::Invalid(vec![crate::domain::FieldError {
+            field: field.into(),
+            message_vi: e.vi(),
+            message_en: e.en(),
+        }])
+    }
+}
+
+/// A refused query parameter, for pages (Vietnamese) and the API (English) alike.
+pub fn invalid(field: &str, vi: String, en: String) -> super::errors::Fault {
+    super::errors::Fault::Invalid(vec![crate::domain::FieldError {
+        field: field.into(),
+        message_vi: vi,
+        message_en: en,
+    }])
+}
+
 pub const CHANNELS: &[&str] = &["desk_qr", "kiosk"];
 pub const KINDS: &[&str] = &["individual", "organisation"];
 

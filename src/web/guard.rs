@@ -84,7 +84,10 @@ pub async fn staff_guard(
 }
 
 /// The user of a valid, unexpired session whose epoch is still current.
-async fn signed_in(req: &HttpRequest, state: &AppState) -> Result<Option<StaffUser>, PageError> {
+pub(super) async fn signed_in(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Option<StaffUser>, PageError> {
     let Some(cookie) = req.cookie(SESSION_COOKIE) else {
         return Ok(None);
     };

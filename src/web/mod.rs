@@ -16,6 +16,7 @@ pub mod health;
 pub mod public;
 pub mod publish;
 pub mod ranking;
+pub mod read_api;
 pub mod registry;
 pub mod staff;
 
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/public/{id}/snapshot.json", "GET").route(web::get().to(public::snapshot)),
         )
         .service(resource("/api/v1/responses", "POST").route(web::post().to(api::submit)))
+        .service(web::scope("/api/v1").configure(read_api_routes))
         .service(resource("/api/openapi.json", "GET").route(web::get().to(api::openapi)))
         .service(
             web::scope("/admin")
@@ -79,6 +81,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                             resource("/desks/{id}/rotate-key", "POST")
                                 .route(web::post().to(staff::rotate_key)),
                         )
+                        .service(web::scope("/api/v1").configure(read_api_routes))
                         .configure(registry_routes),
                 ),
         )
@@ -86,6 +89,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The registry of Home Affairs administrators (inside the staff guard).
+/// The read API, mounted at `/api/v1` (bearer tokens) and at `/admin/api/v1` (where a
+/// browser's staff session cookie, limited to `/admin`, is sent).
+fn read_api_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/agencies", "GET").route(web::get().to(read_api::agencies)))
+        .service(
+            resource("/agencies/{code}/indices", "GET").route(web::get().to(read_api::indices)),
+        )
+        .service(resource("/rankings", "GET").route(web::get().to(read_api::rankings)))
+        .service(resource("/publications", "GET").route(web::get().to(read_api::publications)))
+        .service(resource("/publications/{id}", "GET").route(web::get().to(read_api::publication)));
+}
+
 fn registry_routes(cfg: &mut web::ServiceConfig) {
     use registry as r;
     cfg.service(

@@ -21,7 +21,7 @@ pub struct LangQuery {
 }
 
 /// Every publication with the result of checking it against its hash and the chain.
-async fn checked(state: &AppState) -> Result<Vec<(Publication, Integrity)>, Fault> {
+pub(super) async fn checked(state: &AppState) -> Result<Vec<(Publication, Integrity)>, Fault> {
     let all = db::run(&state.pool, db::publications::list).await?;
     let status = verify_chain(all.iter().map(|p| {
         (

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::errors::{Fault, PageError};
 use super::export;
-use super::filters::{nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
+use super::filters::{invalid, nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
 use super::{render, staff_query, StaffResult};
 use crate::db::{self, rollup::Selection, users::Scope};
@@ -41,11 +41,7 @@ pub struct Table {
     pub ranking: Ranking,
 }
 
-fn bad(message: String) -> PageError {
-    PageError::staff(Fault::BadRequest).saying_owned(message)
-}
-
-fn measure_of(form: &FormSpec, raw: Option<&str>) -> Result<(Measure, String), PageError> {
+fn measure_of(form: &FormSpec, raw: Option<&str>) -> Result<(Measure, String), Fault> {
     match raw {
         None | Some("overall") => Ok((Measure::Overall, "overall".into())),
         Some(code) => form
@@ -53,7 +49,13 @@ fn measure_of(form: &FormSpec, raw: Option<&str>) -> Result<(Measure, String), P
             .iter()
             .position(|q| q.code == code)
             .map(|i| (Measure::Question(i), code.to_owned()))
-            .ok_or_else(|| bad(format!("Trường measure: không có chỉ số “{code}”."))),
+            .ok_or_else(|| {
+                invalid(
+                    "measure",
+                    format!("Trường measure: không có chỉ số “{code}”."),
+                    format!("measure: no index is named '{code}' (overall or a question code)"),
+                )
+            }),
     }
 }
 
@@ -66,21 +68,22 @@ pub async fn table(
     measure: Option<&str>,
     seed: Option<&str>,
     filter: PeriodFilter,
-) -> Result<Table, PageError> {
+) -> Result<Table, Fault> {
     let form = state.ingest.desk_form.clone();
     let (measure, measure_code) = measure_of(&form, measure)?;
-    let levels = staff_query(state, db::agencies::levels).await?;
+    let levels = db::run(&state.pool, db::agencies::levels).await?;
     let level = match level {
         // Default: the first level below the province (departments in the demo).
         None => levels.get(1).or(levels.first()),
-        Some(code) => Some(
-            levels
-                .iter()
-                .find(|l| l.code == code)
-                .ok_or_else(|| bad(format!("Trường level: không có cấp “{code}”.")))?,
-        ),
+        Some(code) => Some(levels.iter().find(|l| l.code == code).ok_or_else(|| {
+            invalid(
+                "level",
+                format!("Trường level: không có cấp “{code}”."),
+                format!("level: no agency level has the code '{code}'"),
+            )
+        })?),
     }
-    .ok_or_else(|| PageError::staff(Fault::NotFound))?
+    .ok_or(Fault::NotFound)?
     .clone();
     let seed = match seed {
         None => ranking::default_seed(&[
@@ -91,21 +94,18 @@ pub async fn table(
             filter.channel.as_deref().unwrap_or(""),
             filter.kind.as_deref().unwrap_or(""),
         ]),
-        Some(s) => s
-            .parse::<u64>()
-            .map_err(|_| bad("Trường seed: phải là một số nguyên không âm.".into()))?,
+        Some(s) => s.parse::<u64>().map_err(|_| {
+            invalid(
+                "seed",
+                "Trường seed: phải là một số nguyên không âm.".into(),
+                "seed must be a non-negative integer".into(),
+            )
+        })?,
     };
     let f = filter.clone();
     let instrument_id = form.instrument_id;
-    let (agencies, cells) = staff_query(state, move |c| {
-        let all = db::agencies::list_all(c)?;
-        let visible = match scope {
-            Scope::All => all,
-            Scope::Agency(root) => {
-                let ids = db::agencies::subtree_ids_of(c, root)?;
-                all.into_iter().filter(|a| ids.contains(&a.id)).collect()
-            }
-        };
+    let (agencies, cells) = db::run(&state.pool, move |c| {
+        let visible = db::agencies::visible(c, scope)?;
         let selection = Selection {
             agency_ids: visible.iter().map(|a| a.id).collect(),
             from: f.from,
@@ -120,7 +120,7 @@ pub async fn table(
     })
     .await?;
     let ranking = ranking::rank(&form, &agencies, level.id, measure, &cells, seed)
-        .map_err(|e| PageError::staff(Fault::Internal(e)))?;
+        .map_err(Fault::Internal)?;
     Ok(Table {
         level_code: level.code,
         measure: measure_code,
@@ -137,7 +137,7 @@ async fn table_of(
     let filter = q
         .period
         .parse(today_in_vietnam())
-        .map_err(|e| bad(e.vi()))?;
+        .map_err(|e| PageError::for_staff(e.into()))?;
     table(
         state,
         staff.user.scope(),
@@ -147,6 +147,7 @@ async fn table_of(
         filter,
     )
     .await
+    .map_err(PageError::for_staff)
 }
 
 fn query_string(t: &Table) -> String {

@@ -15,6 +15,7 @@ mod invariants;
 mod publication;
 mod qr_export;
 mod ranking;
+mod read_api;
 mod registry;
 mod rollup;
 mod schema;

@@ -1,0 +1,309 @@
+//! The read API (`/api/v1/…`, documented in `openapi.json`): agencies, an agency's indices,
+//! rankings and publications, as JSON. A client signs in with a bearer token
+//! (`sipas api-token create`) or a staff session; either way it reads as its user, with the
+//! same scope as the pages, through the same functions as the pages (`dashboard::
+//! agency_results`, `ranking::table`), so page, export and API cannot disagree. Published
+//! snapshots are public, as on `/public`.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use analysis::IndexEstimate;
+use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::dashboard::{agency_results, Which};
+use super::errors::{ApiProblem, Fault};
+use super::filters::{nonempty, today_in_vietnam, PeriodQuery};
+use super::guard;
+use super::ranking;
+use crate::auth::api_token;
+use crate::db::{self, users::User};
+use crate::domain::FormSpec;
+use crate::results::publication::METHOD;
+use crate::state::AppState;
+use crate::views::ranking::tier_code;
+
+/// The user an API request reads as.
+pub struct ApiReader(pub User);
+
+impl FromRequest for ApiReader {
+    type Error = ApiProblem;
+    type Future = LocalBoxFuture<'static, Result<ApiReader, ApiProblem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| Fault::Internal(anyhow::anyhow!("AppState missing")))?;
+            if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+                // A presented token decides alone: a bad one is refused even with a session.
+                let digest = value
+                    .to_str()
+                    .ok()
+                    .and_then(|v| v.strip_prefix("Bearer "))
+                    .and_then(|t| api_token::digest(t.trim()))
+                    .ok_or(Fault::Unauthenticated)?;
+                let user =
+                    db::run(&state.pool, move |c| db::api_tokens::user_of(c, &digest)).await?;
+                return user.map(ApiReader).ok_or(Fault::Unauthenticated.into());
+            }
+            match guard::signed_in(&req, &state).await {
+                Ok(Some(staff)) => Ok(ApiReader(staff.user)),
+                Ok(None) => Err(Fault::Unauthenticated.into()),
+                Err(e) => Err(ApiProblem(e.fault)),
+            }
+        })
+    }
+}
+
+fn ok(body: Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+/// An estimate as the API gives it: no number below the minimum n, only `suppressed: true`.
+fn estimate(e: Option<IndexEstimate>, n: u64, missing_rate: f64, method: &str) -> Value {
+    match e {
+        Some(e) if !e.suppressed => json!({
+            "estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high, "n": e.n,
+            "missing_rate": missing_rate, "method": method, "suppressed": false,
+        }),
+        other => json!({
+            "estimate": null, "ci_low": null, "ci_high": null,
+            "n": other.map_or(n, |e| e.n),
+            "missing_rate": missing_rate, "method": method, "suppressed": true,
+        }),
+    }
+}
+
+/// Share of ratings without a valid answer for a composite with valid n `n`.
+fn missing(n: Option<IndexEstimate>, responses: u64) -> f64 {
+    if responses == 0 {
+        return 0.0;
+    }
+    1.0 - n.map_or(0, |e| e.n) as f64 / responses as f64
+}
+
+const ITEM_METHOD: &str = "wilson";
+const COMPOSITE_METHOD: &str = "logit-linearised";
+
+/// GET /api/v1/agencies: the agencies the reader may see.
+pub async fn agencies(
+    state: web::Data<AppState>,
+    reader: ApiReader,
+) -> Result<HttpResponse, ApiProblem> {
+    let scope = reader.0.scope();
+    let all = db::run(&state.pool, move |c| db::agencies::visible(c, scope)).await?;
+    let code_of = |id: Option<i32>| {
+        id.and_then(|id| all.iter().find(|a| a.id == id))
+            .map(|a| a.code.clone())
+    };
+    let list: Vec<Value> = all
+        .iter()
+        .map(|a| {
+            json!({
+                "code": a.code, "name": a.name, "level": a.level_name,
+                "parent_code": code_of(a.parent_id), "active": a.active,
+            })
+        })
+        .collect();
+    Ok(ok(json!({ "agencies": list })))
+}
+
+#[derive(Deserialize)]
+pub struct IndicesQuery {
+    desk: Option<String>,
+    #[serde(flatten)]
+    period: PeriodQuery,
+}
+
+fn named(form: &FormSpec, i: usize, value: Value) -> Value {
+    let q = &form.questions[i];
+    let mut v = json!({
+        "code": q.code,
+        "name_vi": q.factor_name_vi.clone().unwrap_or_else(|| q.text_vi.clone()),
+        "name_en": q.factor_name_en.clone().unwrap_or_else(|| q.text_en.clone()),
+    });
+    if let (Some(o), Value::Object(e)) = (v.as_object_mut(), value) {
+        o.extend(e);
+    }
+    v
+}
+
+/// GET /api/v1/agencies/{code}/indices: the overall index, each factor and each item.
+pub async fn indices(
+    state: web::Data<AppState>,
+    reader: ApiReader,
+    code: web::Path<String>,
+    q: web::Query<IndicesQuery>,
+) -> Result<HttpResponse, ApiProblem> {
+    let filter = q.period.parse(today_in_vietnam()).map_err(Fault::from)?;
+    let r = agency_results(
+        &state,
+        reader.0.scope(),
+        Which::Code(&code),
+        nonempty(&q.desk),
+        filter,
+    )
+    .await?;
+    let form = &state.ingest.desk_form;
+    let responses = r.report.as_ref().map_or(0, |(_, n)| *n);
+    let report = r.report.as_ref().map(|(rep, _)| rep);
+    let mut factors = Vec::new();
+    let mut items = Vec::new();
+    let mut factor_at = 0;
+    for (i, question) in form.questions.iter().enumerate() {
+        let item = report.map(|rep| &rep.items[i]);
+        let missing_rate = item.map_or(0.0, |t| t.missing_rate);
+        let valid = item.map_or(0, |t| t.valid_n);
+        items.push(named(
+            form,
+            i,
+            estimate(item.and_then(|t| t.index), valid, missing_rate, ITEM_METHOD),
+        ));
+        if question.kind == "factor" {
+            let f = report.and_then(|rep| rep.factors.get(factor_at).copied().flatten());
+            factors.push(named(
+                form,
+                i,
+                estimate(f, valid, missing(f, responses), COMPOSITE_METHOD),
+            ));
+            factor_at += 1;
+        }
+    }
+    let overall = report.and_then(|rep| rep.overall);
+    Ok(ok(json!({
+        "agency": { "code": r.agency.code, "name": r.agency.name },
+        "from": r.filter.from,
+        "to": r.filter.to,
+        "channel": r.filter.channel,
+        "kind": r.filter.kind,
+        "desk": r.desk_id,
+        "instrument": form.instrument_code,
+        "responses": responses,
+        "level": 0.95,
+        "min_n": crate::results::desk::MIN_N,
+        "method": METHOD,
+        "overall": estimate(overall, 0, missing(overall, responses), COMPOSITE_METHOD),
+        "factors": factors,
+        "items": items,
+    })))
+}
+
+#[derive(Deserialize)]
+pub struct RankingsQuery {
+    level: Option<String>,
+    measure: Option<String>,
+    seed: Option<String>,
+    #[serde(flatten)]
+    period: PeriodQuery,
+}
+
+/// GET /api/v1/rankings: the ranking table of one level, as the page shows it.
+pub async fn rankings(
+    state: web::Data<AppState>,
+    reader: ApiReader,
+    q: web::Query<RankingsQuery>,
+) -> Result<HttpResponse, ApiProblem> {
+    let filter = q.period.parse(today_in_vietnam()).map_err(Fault::from)?;
+    let t = ranking::table(
+        &state,
+        reader.0.scope(),
+        nonempty(&q.level),
+        nonempty(&q.measure),
+        nonempty(&q.seed),
+        filter,
+    )
+    .await?;
+    let method = if t.measure == "overall" {
+        COMPOSITE_METHOD
+    } else {
+        ITEM_METHOD
+    };
+    let est = |e: Option<IndexEstimate>, n| estimate(e, n, 0.0, method);
+    let ranked: Vec<Value> = t
+        .ranking
+        .ranked
+        .iter()
+        .map(|r| {
+            json!({
+                "rank": r.rank, "rank_low": r.rank_low, "rank_high": r.rank_high,
+                "code": r.unit.code, "name": r.unit.name, "responses": r.unit.responses,
+                "tier": tier_code(r.tier), "index": est(r.unit.index, r.unit.responses),
+            })
+        })
+        .collect();
+    let not_ranked: Vec<Value> = t
+        .ranking
+        .unranked
+        .iter()
+        .map(|u| {
+            json!({
+                "code": u.code, "name": u.name, "responses": u.responses,
+                "n": u.index.map_or(0, |e| e.n),
+            })
+        })
+        .collect();
+    Ok(ok(json!({
+        "level": t.level_code,
+        "measure": t.measure,
+        "from": t.filter.from,
+        "to": t.filter.to,
+        "channel": t.filter.channel,
+        "kind": t.filter.kind,
+        "seed": t.ranking.seed,
+        "simulations": t.ranking.simulations,
+        "rule": analysis::compare::RANKING_RULE,
+        "province": est(t.ranking.province, 0),
+        "ranked": ranked,
+        "not_ranked": not_ranked,
+    })))
+}
+
+/// GET /api/v1/publications: every published period with its hash and integrity. Public.
+pub async fn publications(state: web::Data<AppState>) -> Result<HttpResponse, ApiProblem> {
+    let all = super::public::checked(&state).await?;
+    let list: Vec<Value> = all
+        .iter()
+        .map(|(p, integrity)| {
+            json!({
+                "id": p.id, "from": p.period_from, "to": p.period_to, "channel": p.channel,
+                "instrument": p.instrument, "published_at": p.published_at,
+                "sha256": p.sha256, "previous_sha256": p.previous_sha256,
+                "integrity": integrity,
+            })
+        })
+        .collect();
+    Ok(ok(json!({ "publications": list })))
+}
+
+/// GET /api/v1/publications/{id}: the snapshot's exact bytes (their SHA-256 is the published
+/// hash), with the result of checking the chain in `X-Sipas-Integrity`. Public.
+pub async fn publication(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiProblem> {
+    // Only a canonical decimal id names a publication (no "+1", "01").
+    let id: i32 = match id.parse::<i32>() {
+        Ok(n) if n > 0 && n.to_string() == *id => n,
+        _ => return Err(Fault::NotFound.into()),
+    };
+    let all = super::public::checked(&state).await?;
+    let (p, integrity) = all
+        .into_iter()
+        .find(|(p, _)| p.id == id)
+        .ok_or(Fault::NotFound)?;
+    let integrity = serde_json::to_value(&integrity)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("X-Sipas-Integrity", integrity))
+        .body(p.body))
+}
