@@ -19,6 +19,7 @@ pub mod results;
 pub mod rollup;
 pub mod schema;
 pub mod secrets;
+pub mod targets;
 pub mod users;
 
 use anyhow::{Context, Result};

@@ -167,6 +167,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    targets (id) {
+        id -> Int4,
+        level_id -> Nullable<Int4>,
+        agency_id -> Nullable<Int4>,
+        value -> Float8,
+        set_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -207,6 +217,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     items,
     publications,
     responses,
+    targets,
     scale_levels,
     users,
 );

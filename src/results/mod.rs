@@ -4,6 +4,7 @@
 //! numbers as `desk` does from raw rows.)
 
 pub mod desk;
+pub mod periods;
 pub mod publication;
 pub mod ranking;
 pub mod rollup;

@@ -14,6 +14,7 @@ use analysis::IndexEstimate;
 
 use super::rollup::report_of;
 use crate::db::agencies::AgencyRow;
+use crate::db::rollup::Selected;
 use crate::domain::FormSpec;
 
 /// Rank simulations per table: enough for stable 2.5% and 97.5% rank quantiles, few enough
@@ -124,21 +125,24 @@ pub fn rank(
     agencies: &[AgencyRow],
     level_id: i32,
     measure: Measure,
-    cells: &[(i32, i64, Vec<f64>)],
+    cells: &[Selected],
     seed: u64,
 ) -> anyhow::Result<Ranking> {
     let by_id: HashMap<i32, &AgencyRow> = agencies.iter().map(|a| (a.id, a)).collect();
     let mut memo = HashMap::new();
     let mut per_unit: HashMap<i32, Vec<(i64, &[f64])>> = HashMap::new();
-    for (agency, n, stats) in cells {
-        if let Some(unit) = unit_of(*agency, level_id, &by_id, &mut memo) {
+    for c in cells {
+        if let Some(unit) = unit_of(c.agency_id, level_id, &by_id, &mut memo) {
             per_unit
                 .entry(unit)
                 .or_default()
-                .push((*n, stats.as_slice()));
+                .push((c.responses, c.stats.as_slice()));
         }
     }
-    let whole = report_of(form, cells.iter().map(|(_, n, s)| (*n, s.as_slice())))?;
+    let whole = report_of(
+        form,
+        cells.iter().map(|c| (c.responses, c.stats.as_slice())),
+    )?;
     let province = whole.as_ref().and_then(|(r, _)| pick(r, measure));
     let province_factors = whole
         .map(|(r, _)| r.factors)

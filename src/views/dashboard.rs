@@ -1,11 +1,13 @@
 //! The agency dashboard: the desk stream's indices for a period, with intervals and n.
 
+use analysis::compare::Difference;
 use analysis::{IndexEstimate, IndexReport};
 use serde::Serialize;
 
 use super::registry::Choice;
 use super::{percent, Chrome, Lang, Shown};
 use crate::domain::FormSpec;
+use crate::results::periods::{verdict, Month, TargetVerdict};
 
 /// An index of a report as staff read it (in Vietnamese): nothing below the minimum n.
 pub fn shown(e: Option<IndexEstimate>, n: u64) -> Shown {
@@ -48,6 +50,12 @@ pub struct DashboardPage<'a> {
     pub overall: Shown,
     /// The five factors (their desk questions), then the overall question.
     pub rows: Vec<Row>,
+    /// The overall SIPAS, then each factor, against the previous period and a year earlier.
+    pub changes: Vec<ChangeRow>,
+    pub previous_label: String,
+    pub year_ago_label: String,
+    pub target: Option<TargetView>,
+    pub trend: TrendChart,
 }
 
 /// The rows of a report, in the desk form's order.
@@ -82,4 +90,184 @@ pub fn rows(form: &FormSpec, report: Option<&IndexReport>) -> Vec<Row> {
             }
         })
         .collect()
+}
+
+/// A change against an earlier period, in percentage points.
+#[derive(Serialize)]
+pub struct ChangeView {
+    pub diff: String,
+    pub interval: String,
+    pub significant: bool,
+}
+
+impl ChangeView {
+    pub fn of(d: &Difference) -> ChangeView {
+        let pp = |x: f64| {
+            let s = format!("{:+.2}", 100.0 * x).replace('.', ",");
+            s.replace('-', "−")
+        };
+        ChangeView {
+            diff: format!("{} điểm %", pp(d.estimate)),
+            interval: format!("{} đến {}", pp(d.ci_low), pp(d.ci_high)),
+            significant: d.significant,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ChangeRow {
+    pub name: String,
+    pub previous: Option<ChangeView>,
+    pub year_ago: Option<ChangeView>,
+}
+
+#[derive(Serialize)]
+pub struct TargetView {
+    pub value: String,
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+impl TargetView {
+    pub fn of(target: f64, overall: Option<IndexEstimate>) -> TargetView {
+        let (code, label) = match verdict(overall, target) {
+            TargetVerdict::Met => ("met", "Đạt mục tiêu"),
+            TargetVerdict::NotMet => ("not_met", "Chưa đạt mục tiêu"),
+            TargetVerdict::CannotTell => ("cannot_tell", "Chưa thể kết luận"),
+        };
+        TargetView {
+            value: format!("{}%", percent(target, Lang::Vi)),
+            code,
+            label,
+        }
+    }
+}
+
+/// The trend chart: the overall SIPAS per month with its 95% band and the target line.
+#[derive(Serialize)]
+pub struct TrendChart {
+    pub bands: Vec<String>,
+    pub lines: Vec<String>,
+    pub dots: Vec<TrendDot>,
+    pub months: Vec<Tick>,
+    pub y_ticks: Vec<Tick>,
+    pub target_y: Option<String>,
+    pub target_label: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct TrendDot {
+    pub x: String,
+    pub y: String,
+    pub label: String,
+}
+
+#[derive(Serialize)]
+pub struct Tick {
+    pub at: String,
+    pub label: String,
+}
+
+const TW: f64 = 640.0;
+const TH: f64 = 260.0;
+const TL: f64 = 48.0;
+const TR: f64 = 12.0;
+const TT: f64 = 12.0;
+const TB: f64 = 36.0;
+
+fn c(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+impl TrendChart {
+    pub fn of(months: &[Month], target: Option<f64>) -> TrendChart {
+        let shown: Vec<Option<IndexEstimate>> = months
+            .iter()
+            .map(|m| m.overall.filter(|e| !e.suppressed))
+            .collect();
+        let low = shown
+            .iter()
+            .flatten()
+            .map(|e| e.ci_low)
+            .chain(target)
+            .fold(0.9, f64::min);
+        let y_min = ((low * 10.0).floor() / 10.0).clamp(0.0, 0.9);
+        let n = months.len().max(1) as f64;
+        let x = |i: usize| TL + (i as f64 + 0.5) / n * (TW - TL - TR);
+        let y = |v: f64| TT + (1.0 - v.clamp(y_min, 1.0)) / (1.0 - y_min) * (TH - TT - TB);
+        let mut bands = Vec::new();
+        let mut lines = Vec::new();
+        let mut run: Vec<(usize, IndexEstimate)> = Vec::new();
+        let mut flush = |run: &mut Vec<(usize, IndexEstimate)>| {
+            if run.is_empty() {
+                return;
+            }
+            let upper = run
+                .iter()
+                .map(|(i, e)| format!("{},{}", c(x(*i)), c(y(e.ci_high))));
+            let lower = run
+                .iter()
+                .rev()
+                .map(|(i, e)| format!("{},{}", c(x(*i)), c(y(e.ci_low))));
+            bands.push(upper.chain(lower).collect::<Vec<_>>().join(" "));
+            lines.push(
+                run.iter()
+                    .map(|(i, e)| format!("{},{}", c(x(*i)), c(y(e.estimate))))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            run.clear();
+        };
+        for (i, e) in shown.iter().enumerate() {
+            match e {
+                Some(e) => run.push((i, *e)),
+                None => flush(&mut run),
+            }
+        }
+        flush(&mut run);
+        let dots = months
+            .iter()
+            .zip(&shown)
+            .enumerate()
+            .filter_map(|(i, (m, e))| {
+                e.map(|e| TrendDot {
+                    x: c(x(i)),
+                    y: c(y(e.estimate)),
+                    label: format!(
+                        "{}: {}% ({}–{}%), n = {}",
+                        m.first.format("%m/%Y"),
+                        percent(e.estimate, Lang::Vi),
+                        percent(e.ci_low, Lang::Vi),
+                        percent(e.ci_high, Lang::Vi),
+                        e.n
+                    ),
+                })
+            })
+            .collect();
+        let steps = ((1.0 - y_min) / 0.1).round() as usize;
+        TrendChart {
+            bands,
+            lines,
+            dots,
+            months: months
+                .iter()
+                .enumerate()
+                .map(|(i, m)| Tick {
+                    at: c(x(i)),
+                    label: m.first.format("%m/%y").to_string(),
+                })
+                .collect(),
+            y_ticks: (0..=steps)
+                .map(|k| {
+                    let v = y_min + 0.1 * k as f64;
+                    Tick {
+                        at: c(y(v)),
+                        label: format!("{:.0}%", 100.0 * v),
+                    }
+                })
+                .collect(),
+            target_y: target.map(|t| c(y(t))),
+            target_label: target.map(|t| format!("Mục tiêu {}%", percent(t, Lang::Vi))),
+        }
+    }
 }

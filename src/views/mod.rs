@@ -90,6 +90,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/dashboard.html"),
     ),
     ("ranking.html", include_str!("../../templates/ranking.html")),
+    ("targets.html", include_str!("../../templates/targets.html")),
     (
         "public_list.html",
         include_str!("../../templates/public_list.html"),

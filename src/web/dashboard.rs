@@ -11,17 +11,20 @@ use super::errors::{Fault, PageError};
 use super::filters::{nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
 use super::{render, StaffResult};
-use analysis::IndexReport;
+use chrono::NaiveDate;
 
 use crate::db::agencies::AgencyRow;
 use crate::db::desks::DeskInfo;
 use crate::db::{self, rollup::Selection, users::Scope};
-use crate::domain::Role;
-use crate::results::rollup;
+use crate::domain::{FormSpec, Role};
+use crate::results::periods::{self, Report};
 use crate::state::AppState;
-use crate::views::dashboard::{rows, shown, DashboardPage};
+use crate::views::dashboard::{
+    rows, shown, ChangeRow, ChangeView, DashboardPage, TargetView, TrendChart,
+};
 use crate::views::registry::Choice;
 use crate::views::{Chrome, Lang};
+use analysis::IndexReport;
 
 #[derive(Deserialize)]
 pub struct Filters {
@@ -51,7 +54,14 @@ pub struct AgencyResults {
     pub desk_id: Option<i32>,
     pub filter: PeriodFilter,
     /// `None` when nothing was rated; else the report and the number of ratings.
-    pub report: Option<(IndexReport, u64)>,
+    pub report: Report,
+    /// The period of the same length just before, and the same days a year earlier.
+    pub previous: Report,
+    pub year_ago: Report,
+    /// The twelve months up to the period's end.
+    pub trend: Vec<periods::Month>,
+    /// The target for the agency's overall SIPAS (its own, else its level's).
+    pub target: Option<f64>,
 }
 
 /// Computes an agency's results. An agency or desk outside the reader's scope is `NotFound`,
@@ -96,18 +106,31 @@ pub async fn agency_results(
         }
     };
     let form = state.ingest.desk_form.clone();
+    // One read covers the period, the periods it is compared with and the trend.
     let selection = Selection {
         agency_ids: subtree,
-        from: filter.from,
+        from: periods::window_start(filter.from, filter.to),
         to: filter.to,
         instrument_id: form.instrument_id,
         channel: filter.channel.clone(),
         desk_id,
         respondent_kind: filter.kind.clone(),
     };
-    let cells = db::run(&state.pool, move |c| db::rollup::selected(c, &selection)).await?;
-    let report = rollup::report_of(&form, cells.iter().map(|(_, n, s)| (*n, s.as_slice())))
-        .map_err(|e| Fault::Internal(e.into()))?;
+    let (cells, target) = db::run(&state.pool, move |c| {
+        Ok((
+            db::rollup::selected(c, &selection)?,
+            db::targets::for_agency(c, agency_id)?,
+        ))
+    })
+    .await?;
+    let (from, to) = (filter.from, filter.to);
+    let between = |(a, b): (NaiveDate, NaiveDate)| {
+        periods::report_between(&form, &cells, a, b).map_err(|e| Fault::Internal(e.into()))
+    };
+    let report = between((from, to))?;
+    let previous = between(periods::previous_period(from, to))?;
+    let year_ago = between(periods::year_earlier(from, to))?;
+    let trend = periods::trend(&form, &cells, to).map_err(|e| Fault::Internal(e.into()))?;
     Ok(AgencyResults {
         agency,
         visible,
@@ -115,7 +138,55 @@ pub async fn agency_results(
         desk_id,
         filter,
         report,
+        previous,
+        year_ago,
+        trend,
+        target,
     })
+}
+
+/// The overall SIPAS and each factor against the previous period and the same period a year
+/// earlier.
+fn changes(form: &FormSpec, r: &AgencyResults) -> analysis::Result<Vec<ChangeRow>> {
+    let now = r.report.as_ref().map(|(rep, _)| rep);
+    let prev = r.previous.as_ref().map(|(rep, _)| rep);
+    let year = r.year_ago.as_ref().map(|(rep, _)| rep);
+    let mut names = vec!["Chỉ số SIPAS chung".to_owned()];
+    names.extend(
+        form.questions
+            .iter()
+            .filter(|q| q.kind == "factor")
+            .map(|q| {
+                q.factor_name_vi
+                    .clone()
+                    .unwrap_or_else(|| q.text_vi.clone())
+            }),
+    );
+    // Index 0 is the overall SIPAS, then factor i − 1.
+    let pick = |rep: Option<&IndexReport>, i: usize| {
+        rep.and_then(|rep| {
+            if i == 0 {
+                rep.overall
+            } else {
+                rep.factors.get(i - 1).copied().flatten()
+            }
+        })
+    };
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            Ok(ChangeRow {
+                name,
+                previous: periods::change(pick(now, i), pick(prev, i))?
+                    .as_ref()
+                    .map(ChangeView::of),
+                year_ago: periods::change(pick(now, i), pick(year, i))?
+                    .as_ref()
+                    .map(ChangeView::of),
+            })
+        })
+        .collect()
 }
 
 pub async fn dashboard(
@@ -161,6 +232,19 @@ pub async fn dashboard(
         responses,
         overall: shown(report.and_then(|(r, _)| r.overall), responses),
         rows: rows(form, report.map(|(r, _)| r)),
+        changes: changes(form, &r).map_err(|e| PageError::staff(Fault::Internal(e.into())))?,
+        previous_label: {
+            let (a, b) = periods::previous_period(r.filter.from, r.filter.to);
+            format!("{} – {}", a.format("%d/%m/%Y"), b.format("%d/%m/%Y"))
+        },
+        year_ago_label: {
+            let (a, b) = periods::year_earlier(r.filter.from, r.filter.to);
+            format!("{} – {}", a.format("%d/%m/%Y"), b.format("%d/%m/%Y"))
+        },
+        target: r
+            .target
+            .map(|t| TargetView::of(t, report.and_then(|(r, _)| r.overall))),
+        trend: TrendChart::of(&r.trend, r.target),
     };
     render(&state, StatusCode::OK, "dashboard.html", &page).map_err(PageError::staff)
 }

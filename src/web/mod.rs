@@ -19,6 +19,7 @@ pub mod ranking;
 pub mod read_api;
 pub mod registry;
 pub mod staff;
+pub mod targets;
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -133,6 +134,11 @@ fn registry_routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(r::update_user)),
     )
     .service(resource("/users/{name}/active", "POST").route(web::post().to(r::set_user_active)))
+    .service(
+        resource("/targets", "GET, POST")
+            .route(web::get().to(targets::list))
+            .route(web::post().to(targets::set)),
+    )
     .service(resource("/audit", "GET").route(web::get().to(r::audit_log)))
     .service(
         resource("/publications", "GET, POST")

@@ -8,7 +8,13 @@ use sipas::results::desk;
 use sipas::views::percent;
 use sipas::views::Lang;
 
-use crate::helpers::{add_user, agency_with_desk, sid, Browser, TestApp, SECRET};
+use analysis::compare::difference;
+use sipas::db;
+
+use crate::helpers::{
+    add_user, agency_with_desk, rebuild_aggregates, sid, store_rating_on, test_actor, Browser,
+    TestApp, SECRET,
+};
 
 #[test]
 fn a_manager_sees_the_indices_of_the_raw_rows_with_intervals_and_only_their_scope() {
@@ -135,4 +141,210 @@ fn a_manager_sees_the_indices_of_the_raw_rows_with_intervals_and_only_their_scop
     // The desk filter narrows to one desk.
     let one = manager.page(&format!("/admin/dashboard?desk={child_desk}"));
     assert!(one.contains("hint\">5 phiếu"));
+}
+
+/// (F1…F5) for one rating: all five factors at `v`.
+fn all(v: i16) -> Vec<(&'static str, Option<i16>)> {
+    ["F1", "F2", "F3", "F4", "F5"]
+        .iter()
+        .map(|c| (*c, Some(v)))
+        .collect()
+}
+
+#[test]
+fn the_dashboard_compares_periods_judges_the_target_by_the_interval_and_draws_the_trend() {
+    let app = TestApp::spawn();
+    let desk = app.fixture.desk_id;
+    // September: everyone satisfied; October: a third dissatisfied; October a year earlier:
+    // much the same as this October.
+    for i in 0..60 {
+        store_rating_on(&app.db, desk, "2026-09-10", &all(5));
+        store_rating_on(
+            &app.db,
+            desk,
+            "2026-10-10",
+            &all(if i % 3 == 0 { 2 } else { 5 }),
+        );
+        if i < 45 {
+            store_rating_on(
+                &app.db,
+                desk,
+                "2025-10-15",
+                &all(if i % 3 == 0 { 2 } else { 4 }),
+            );
+        }
+    }
+    // Too few in August for a number: no point on the trend.
+    for _ in 0..5 {
+        store_rating_on(&app.db, desk, "2026-08-10", &all(4));
+    }
+    rebuild_aggregates(&app.db);
+    let mut conn = app.db.conn();
+    db::targets::set(
+        &mut conn,
+        &test_actor(),
+        db::targets::Subject::Agency(app.fixture.agency_id),
+        Some(0.9),
+    )
+    .unwrap();
+
+    // Independent: each period's overall SIPAS from the raw rows, their difference by analysis.
+    let form = load_form(&mut conn, "sipas-2017", Form::Desk).unwrap();
+    let overall = |c: &mut diesel::PgConnection, from: &str, to: &str| {
+        let p = Period {
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+            channel: "desk_qr".into(),
+            instrument_id: form.instrument_id,
+        };
+        let rows = answers_in_period(c, app.fixture.agency_id, &p).unwrap();
+        desk::report(&form, &rows)
+            .unwrap()
+            .unwrap()
+            .0
+            .overall
+            .unwrap()
+    };
+    let october = overall(&mut conn, "2026-10-01", "2026-10-31");
+    let september = overall(&mut conn, "2026-08-31", "2026-09-30");
+    let last_year = overall(&mut conn, "2025-10-01", "2025-10-31");
+    let vs_previous = difference(&october, &september, 0.95).unwrap();
+    let vs_year = difference(&october, &last_year, 0.95).unwrap();
+    assert!(vs_previous.significant && !vs_year.significant);
+
+    add_user(&app.db, "boss", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "boss");
+    let page = admin.page("/admin/dashboard?from=2026-10-01&to=2026-10-31");
+    let pp = |x: f64| {
+        format!("{:+.2}", 100.0 * x)
+            .replace('.', ",")
+            .replace('-', "−")
+    };
+    for expected in [
+        format!("{} điểm %", pp(vs_previous.estimate)),
+        format!("{} đến {}", pp(vs_previous.ci_low), pp(vs_previous.ci_high)),
+        format!("{} điểm %", pp(vs_year.estimate)),
+        // tera escapes "/" in text.
+        "31&#x2F;08&#x2F;2026 – 30&#x2F;09&#x2F;2026".to_owned(),
+        "01&#x2F;10&#x2F;2025 – 31&#x2F;10&#x2F;2025".to_owned(),
+    ] {
+        assert!(page.contains(&expected), "{expected} missing");
+    }
+    let overall_row = page
+        .split("<td>Chỉ số SIPAS chung</td>")
+        .nth(1)
+        .and_then(|s| s.split("</tr>").next())
+        .unwrap();
+    let cells: Vec<&str> = overall_row.split("<td>").collect();
+    assert!(cells[1].contains("có ý nghĩa thống kê"), "{overall_row}");
+    assert!(cells[2].contains("chưa khác biệt rõ"), "{overall_row}");
+    // October's interval lies wholly below 90%: not met, by the interval.
+    assert!(october.ci_high < 0.9);
+    assert!(page.contains("Chưa đạt mục tiêu") && page.contains("mục tiêu 90,00%"));
+    // The trend: twelve months to October, a point for each month with enough answers only.
+    for m in ["11/25", "08/26", "09/26", "10/26"] {
+        let m = m.replace('/', "&#x2F;");
+        assert!(page.contains(&format!(">{m}</text>")), "{m} on the axis");
+    }
+    assert_eq!(
+        page.matches("<circle").count(),
+        2,
+        "September and October only"
+    );
+    assert!(page.contains("Mục tiêu 90,00%"));
+
+    // A level's target applies when the agency has none; the agency's own wins.
+    db::targets::set(
+        &mut conn,
+        &test_actor(),
+        db::targets::Subject::Agency(app.fixture.agency_id),
+        None,
+    )
+    .unwrap();
+    let level: i32 = {
+        use diesel::prelude::*;
+        sipas::db::schema::agencies::table
+            .find(app.fixture.agency_id)
+            .select(sipas::db::schema::agencies::level_id)
+            .first(&mut conn)
+            .unwrap()
+    };
+    db::targets::set(
+        &mut conn,
+        &test_actor(),
+        db::targets::Subject::Level(level),
+        Some(0.5),
+    )
+    .unwrap();
+    let page = admin.page("/admin/dashboard?from=2026-10-01&to=2026-10-31");
+    assert!(page.contains("Đạt mục tiêu") && page.contains("mục tiêu 50,00%"));
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM audit_log WHERE action = 'target.set'"),
+        3
+    );
+}
+
+#[test]
+fn administrators_set_targets_on_a_page_with_precise_refusals() {
+    let app = TestApp::spawn();
+    add_user(&app.db, "boss", Role::Admin, None);
+    add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
+    let admin = Browser::signed_in(&app, "boss");
+    let csrf = admin.csrf();
+    let subject = format!("agency:{}", app.fixture.agency_id);
+    let r = admin.post(
+        "/admin/targets",
+        &[("csrf", &csrf), ("subject", &subject), ("value", "97,5")],
+    );
+    assert_eq!(r.status(), 303);
+    let page = admin.page("/admin/targets");
+    assert!(page.contains("97,50%") && page.contains("T1"));
+    // Refused: the field is named, nothing changes.
+    for (value, says) in [("120", "không quá 100%"), ("abc", "ví dụ 98")] {
+        let r = admin.post(
+            "/admin/targets",
+            &[("csrf", &csrf), ("subject", &subject), ("value", value)],
+        );
+        assert_eq!(r.status(), 422);
+        let body = r.text().unwrap();
+        assert!(body.contains("Mục tiêu") && body.contains(says), "{body}");
+    }
+    let r = admin.post(
+        "/admin/targets",
+        &[
+            ("csrf", &csrf),
+            ("subject", "agency:999999"),
+            ("value", "90"),
+        ],
+    );
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM targets WHERE value = 0.975"),
+        1
+    );
+    // Without CSRF, or as a manager: refused, nothing stored.
+    let r = admin.post("/admin/targets", &[("subject", &subject), ("value", "50")]);
+    assert_eq!(r.status(), 403);
+    let manager = Browser::signed_in(&app, "t1.manager");
+    let csrf_m = manager.csrf();
+    let r = manager.post(
+        "/admin/targets",
+        &[("csrf", &csrf_m), ("subject", &subject), ("value", "50")],
+    );
+    assert_eq!(r.status(), 404);
+    assert_eq!(manager.get("/admin/targets").status(), 404);
+    // Removed with an empty value; every change is in the audit log.
+    let r = admin.post(
+        "/admin/targets",
+        &[("csrf", &csrf), ("subject", &subject), ("value", "")],
+    );
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM targets"), 0);
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM audit_log WHERE action = 'target.set'"),
+        2
+    );
 }

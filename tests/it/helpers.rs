@@ -490,3 +490,40 @@ impl Browser {
         hidden(&self.page("/admin"), "csrf")
     }
 }
+
+/// Stores a desk rating given on `day` (noon in Vietnam) straight into the tables, answers as
+/// (question code, value); the aggregates are not touched (rebuild them afterwards).
+pub fn store_rating_on(db: &TestDb, desk: i32, day: &str, answers: &[(&str, Option<i16>)]) {
+    let values = answers
+        .iter()
+        .map(|(code, v)| {
+            format!(
+                "('{code}', {}::int2)",
+                v.map_or("NULL".to_owned(), |v| v.to_string())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "WITH r AS (INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, submitted_at) \
+           SELECT gen_random_uuid(), i.id, d.agency_id, d.id, 'desk_qr', 'individual', '{day} 12:00+07' \
+           FROM instruments i, desks d WHERE i.code = 'sipas-2017' AND d.id = {desk} RETURNING id, instrument_id) \
+         INSERT INTO answers (response_id, instrument_id, item_id, value) \
+           SELECT r.id, r.instrument_id, it.id, v.value FROM r \
+           JOIN (VALUES {values}) AS v(code, value) ON true \
+           JOIN items it ON it.instrument_id = r.instrument_id AND it.code = v.code"
+    );
+    diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut db.conn()).unwrap();
+}
+
+/// Recomputes the desk stream's aggregates from the raw rows.
+pub fn rebuild_aggregates(db: &TestDb) {
+    let mut conn = db.conn();
+    let form = sipas::db::instruments::load_form(
+        &mut conn,
+        "sipas-2017",
+        sipas::db::instruments::Form::Desk,
+    )
+    .unwrap();
+    sipas::results::rollup::rebuild(&mut conn, &form).unwrap();
+}

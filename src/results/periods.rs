@@ -1,0 +1,177 @@
+//! One agency's results over time, from one read of its daily cells: the chosen period, the
+//! period just before it (same length), the same period a year earlier, and the twelve months
+//! up to the period's end (the trend). Changes between periods use
+//! `analysis::compare::difference` and are "significant" only when the interval of the
+//! difference excludes zero.
+
+use analysis::compare::{difference, Difference};
+use analysis::{IndexEstimate, IndexReport};
+use chrono::{Datelike, Months, NaiveDate};
+
+use super::rollup::report_of;
+use crate::db::rollup::Selected;
+use crate::domain::FormSpec;
+
+pub type Report = Option<(IndexReport, u64)>;
+
+/// The days the comparisons and the trend need: the earliest first day.
+pub fn window_start(from: NaiveDate, to: NaiveDate) -> NaiveDate {
+    let (previous, _) = previous_period(from, to);
+    let (year_ago, _) = year_earlier(from, to);
+    previous.min(year_ago).min(trend_start(to))
+}
+
+/// The period of the same length just before `from`.
+pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let days = (to - from).num_days() + 1;
+    let end = from.pred_opt().unwrap_or(from);
+    (end - chrono::Duration::days(days - 1), end)
+}
+
+/// The same days a year earlier (29 February becomes the 28th).
+pub fn year_earlier(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let back = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
+    (back(from), back(to))
+}
+
+/// The first day of the trend: the first of the month eleven months before `to`'s month.
+pub fn trend_start(to: NaiveDate) -> NaiveDate {
+    let first = to.with_day(1).unwrap_or(to);
+    first.checked_sub_months(Months::new(11)).unwrap_or(first)
+}
+
+/// The report of the cells whose day lies in [from, to].
+pub fn report_between(
+    form: &FormSpec,
+    cells: &[Selected],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> analysis::Result<Report> {
+    report_of(
+        form,
+        cells
+            .iter()
+            .filter(|c| c.day >= from && c.day <= to)
+            .map(|c| (c.responses, c.stats.as_slice())),
+    )
+}
+
+/// One month of the trend.
+#[derive(Clone, Debug)]
+pub struct Month {
+    pub first: NaiveDate,
+    pub responses: u64,
+    /// The overall SIPAS, `None` without ratings; suppressed below the minimum n.
+    pub overall: Option<IndexEstimate>,
+}
+
+/// The twelve months up to `to` (the last one to date).
+pub fn trend(form: &FormSpec, cells: &[Selected], to: NaiveDate) -> analysis::Result<Vec<Month>> {
+    let mut months = Vec::with_capacity(12);
+    let mut first = trend_start(to);
+    while first <= to {
+        let next = first.checked_add_months(Months::new(1)).unwrap_or(to);
+        let last = next.pred_opt().unwrap_or(next).min(to);
+        let report = report_between(form, cells, first, last)?;
+        months.push(Month {
+            first,
+            responses: report.as_ref().map_or(0, |(_, n)| *n),
+            overall: report.and_then(|(r, _)| r.overall),
+        });
+        first = next;
+    }
+    Ok(months)
+}
+
+/// A change against an earlier period, when both indices are reported.
+pub fn change(
+    now: Option<IndexEstimate>,
+    before: Option<IndexEstimate>,
+) -> analysis::Result<Option<Difference>> {
+    match (now, before) {
+        (Some(a), Some(b)) if !a.suppressed && !b.suppressed => {
+            Ok(Some(difference(&a, &b, analysis::DEFAULT_LEVEL)?))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Whether an index meets its target, judged by its interval, never by the point alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetVerdict {
+    /// The whole interval is at or above the target.
+    Met,
+    /// The whole interval is below the target.
+    NotMet,
+    /// The interval straddles the target (or there are too few answers).
+    CannotTell,
+}
+
+pub fn verdict(index: Option<IndexEstimate>, target: f64) -> TargetVerdict {
+    match index {
+        Some(e) if !e.suppressed && e.ci_low >= target => TargetVerdict::Met,
+        Some(e) if !e.suppressed && e.ci_high < target => TargetVerdict::NotMet,
+        _ => TargetVerdict::CannotTell,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn earlier_periods_have_the_same_days() {
+        assert_eq!(
+            previous_period(d(2026, 3, 1), d(2026, 3, 31)),
+            (d(2026, 1, 29), d(2026, 2, 28)),
+            "31 days before March"
+        );
+        assert_eq!(
+            year_earlier(d(2024, 2, 29), d(2024, 3, 31)),
+            (d(2023, 2, 28), d(2023, 3, 31))
+        );
+        assert_eq!(trend_start(d(2026, 11, 28)), d(2025, 12, 1));
+        assert_eq!(
+            window_start(d(2026, 11, 1), d(2026, 11, 28)),
+            d(2025, 11, 1),
+            "the year-earlier period starts first"
+        );
+    }
+
+    fn est(p: f64, lo: f64, hi: f64) -> IndexEstimate {
+        IndexEstimate {
+            estimate: p,
+            se: (hi - lo) / 3.92,
+            ci_low: lo,
+            ci_high: hi,
+            n: 100,
+            df: 99.0,
+            suppressed: false,
+        }
+    }
+
+    #[test]
+    fn targets_are_judged_by_the_interval() {
+        assert_eq!(
+            verdict(Some(est(0.99, 0.981, 0.995)), 0.98),
+            TargetVerdict::Met
+        );
+        // The point is above the target but the interval is not: cannot tell yet.
+        assert_eq!(
+            verdict(Some(est(0.985, 0.97, 0.99)), 0.98),
+            TargetVerdict::CannotTell
+        );
+        assert_eq!(
+            verdict(Some(est(0.9, 0.88, 0.92)), 0.98),
+            TargetVerdict::NotMet
+        );
+        let mut small = est(0.5, 0.1, 0.9);
+        small.suppressed = true;
+        assert_eq!(verdict(Some(small), 0.98), TargetVerdict::CannotTell);
+        assert_eq!(verdict(None, 0.98), TargetVerdict::CannotTell);
+    }
+}
