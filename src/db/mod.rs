@@ -10,6 +10,7 @@ pub mod agencies;
 pub mod api_tokens;
 pub mod audit;
 pub mod bootstrap;
+pub mod comments;
 pub mod demo_data;
 pub mod desks;
 pub mod instruments;

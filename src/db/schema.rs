@@ -177,6 +177,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    hidden_comments (response_id) {
+        response_id -> Uuid,
+        hidden_by -> Int4,
+        hidden_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -202,6 +210,7 @@ diesel::joinable!(scale_levels -> instruments (instrument_id));
 diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(hidden_comments -> responses (response_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
@@ -213,6 +222,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     desk_daily,
     desks,
     factors,
+    hidden_comments,
     instruments,
     items,
     publications,

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::registry::Choice;
 use super::{percent, Chrome, Lang, Shown};
+use crate::db::comments::Comment;
 use crate::domain::FormSpec;
 use crate::results::periods::{verdict, Month, TargetVerdict};
 
@@ -56,6 +57,40 @@ pub struct DashboardPage<'a> {
     pub year_ago_label: String,
     pub target: Option<TargetView>,
     pub trend: TrendChart,
+    pub comments: Vec<CommentView>,
+    /// Managers and administrators may hide a comment.
+    pub may_moderate: bool,
+    /// The comment search as typed.
+    pub words: String,
+    /// This page's address, to come back to after hiding a comment.
+    pub here: String,
+}
+
+/// A comment as staff read it. A hidden one keeps its text only for those who may show it
+/// again.
+#[derive(Serialize)]
+pub struct CommentView {
+    pub id: String,
+    pub when: String,
+    pub agency: String,
+    pub desk: String,
+    pub text: Option<String>,
+    pub hidden: bool,
+}
+
+impl CommentView {
+    pub fn of(c: &Comment, agency: String, may_moderate: bool) -> CommentView {
+        CommentView {
+            id: c.response_id.to_string(),
+            when: (c.submitted_at + chrono::Duration::hours(7))
+                .format("%d/%m/%Y %H:%M")
+                .to_string(),
+            agency,
+            desk: c.desk_name.clone().unwrap_or_default(),
+            text: (!c.hidden || may_moderate).then(|| c.text.clone()),
+            hidden: c.hidden,
+        }
+    }
 }
 
 /// The rows of a report, in the desk form's order.

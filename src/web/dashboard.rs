@@ -4,23 +4,24 @@
 //! agency or desk outside it is 404, as if it did not exist.
 
 use actix_web::http::StatusCode;
-use actix_web::web;
+use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
 use super::errors::{Fault, PageError};
 use super::filters::{nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
-use super::{render, StaffResult};
+use super::{render, see_other, staff_query, StaffResult};
 use chrono::NaiveDate;
 
 use crate::db::agencies::AgencyRow;
+use crate::db::comments::CommentQuery;
 use crate::db::desks::DeskInfo;
 use crate::db::{self, rollup::Selection, users::Scope};
 use crate::domain::{FormSpec, Role};
 use crate::results::periods::{self, Report};
 use crate::state::AppState;
 use crate::views::dashboard::{
-    rows, shown, ChangeRow, ChangeView, DashboardPage, TargetView, TrendChart,
+    rows, shown, ChangeRow, ChangeView, CommentView, DashboardPage, TargetView, TrendChart,
 };
 use crate::views::registry::Choice;
 use crate::views::{Chrome, Lang};
@@ -30,6 +31,8 @@ use analysis::IndexReport;
 pub struct Filters {
     agency: Option<String>,
     desk: Option<String>,
+    /// Words to look for in comments.
+    q: Option<String>,
     #[serde(flatten)]
     period: PeriodQuery,
 }
@@ -49,6 +52,8 @@ pub struct AgencyResults {
     pub agency: AgencyRow,
     /// Every agency the reader may choose.
     pub visible: Vec<AgencyRow>,
+    /// The agency and every unit below it.
+    pub subtree: Vec<i32>,
     /// The desks of the agency and the units below it.
     pub desks: Vec<DeskInfo>,
     pub desk_id: Option<i32>,
@@ -108,7 +113,7 @@ pub async fn agency_results(
     let form = state.ingest.desk_form.clone();
     // One read covers the period, the periods it is compared with and the trend.
     let selection = Selection {
-        agency_ids: subtree,
+        agency_ids: subtree.clone(),
         from: periods::window_start(filter.from, filter.to),
         to: filter.to,
         instrument_id: form.instrument_id,
@@ -134,6 +139,7 @@ pub async fn agency_results(
     Ok(AgencyResults {
         agency,
         visible,
+        subtree,
         desks,
         desk_id,
         filter,
@@ -189,11 +195,20 @@ fn changes(form: &FormSpec, r: &AgencyResults) -> analysis::Result<Vec<ChangeRow
         .collect()
 }
 
+/// How many comments the dashboard lists (newest first; the search narrows them).
+const COMMENTS_SHOWN: i64 = 30;
+
 pub async fn dashboard(
     state: web::Data<AppState>,
     staff: StaffUser,
+    req: HttpRequest,
     q: web::Query<Filters>,
 ) -> StaffResult {
+    let here = match req.query_string() {
+        "" => "/admin/dashboard".to_owned(),
+        query => format!("/admin/dashboard?{query}"),
+    };
+    let here = here.as_str();
     let filter = q
         .period
         .parse(today_in_vietnam())
@@ -205,6 +220,29 @@ pub async fn dashboard(
     let r = agency_results(&state, staff.user.scope(), which, nonempty(&q.desk), filter)
         .await
         .map_err(PageError::for_staff)?;
+    let comment_query = CommentQuery {
+        agency_ids: r.subtree.clone(),
+        from: r.filter.from,
+        to: r.filter.to,
+        channel: r.filter.channel.clone(),
+        desk_id: r.desk_id,
+        respondent_kind: r.filter.kind.clone(),
+        contains: nonempty(&q.q).map(|w| w.chars().take(100).collect()),
+        limit: COMMENTS_SHOWN,
+    };
+    let comments = staff_query(&state, move |c| db::comments::newest(c, &comment_query)).await?;
+    let may_moderate = staff.user.role.may_act();
+    let agency_code = |id: i32| {
+        r.visible
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.code.clone())
+            .unwrap_or_default()
+    };
+    let comments = comments
+        .iter()
+        .map(|c| CommentView::of(c, agency_code(c.agency_id), may_moderate))
+        .collect();
     let form = &state.ingest.desk_form;
     let report = r.report.as_ref();
     let responses = report.map_or(0, |(_, n)| *n);
@@ -245,6 +283,63 @@ pub async fn dashboard(
             .target
             .map(|t| TargetView::of(t, report.and_then(|(r, _)| r.overall))),
         trend: TrendChart::of(&r.trend, r.target),
+        comments,
+        may_moderate,
+        words: nonempty(&q.q).unwrap_or_default().to_owned(),
+        here: here.to_owned(),
     };
     render(&state, StatusCode::OK, "dashboard.html", &page).map_err(PageError::staff)
+}
+
+#[derive(Deserialize)]
+pub struct Moderation {
+    hidden: String,
+    back: Option<String>,
+}
+
+/// Where to go back after moderating: only a dashboard address of this site, parsed as a
+/// path, never copied into a header as typed.
+fn back_to(raw: Option<&str>) -> String {
+    match raw {
+        Some(b)
+            if (b == "/admin/dashboard" || b.starts_with("/admin/dashboard?"))
+                && !b.chars().any(|c| c.is_control()) =>
+        {
+            b.to_owned()
+        }
+        _ => "/admin/dashboard".to_owned(),
+    }
+}
+
+/// POST /admin/comments/{id}/hidden: a manager or administrator hides an abusive comment, or
+/// shows it again. Only comments within the moderator's scope; audited; never deleted.
+pub async fn moderate(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    id: web::Path<String>,
+    form: web::Form<Moderation>,
+) -> StaffResult {
+    if !staff.user.role.may_act() {
+        return Err(PageError::staff(Fault::NotAllowed));
+    }
+    let response_id = uuid::Uuid::parse_str(&id).map_err(|_| PageError::staff(Fault::NotFound))?;
+    let hidden = match form.hidden.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(PageError::staff(Fault::BadRequest)),
+    };
+    let scope = staff.user.scope();
+    let actor = staff.actor();
+    let done = staff_query(&state, move |c| {
+        let ids: Vec<i32> = db::agencies::visible(c, scope)?
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        db::comments::set_hidden(c, &actor, &ids, response_id, hidden)
+    })
+    .await?;
+    if !done {
+        return Err(PageError::staff(Fault::NotFound));
+    }
+    Ok(see_other(&back_to(form.back.as_deref())))
 }

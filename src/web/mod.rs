@@ -71,6 +71,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                             resource("/dashboard", "GET")
                                 .route(web::get().to(dashboard::dashboard)),
                         )
+                        .service(
+                            resource("/comments/{id}/hidden", "POST")
+                                .route(web::post().to(dashboard::moderate)),
+                        )
                         .service(resource("/ranking", "GET").route(web::get().to(ranking::page)))
                         .service(resource("/ranking.csv", "GET").route(web::get().to(ranking::csv)))
                         .service(resource("/logout", "POST").route(web::post().to(staff::logout)))

@@ -348,3 +348,121 @@ fn administrators_set_targets_on_a_page_with_precise_refusals() {
         2
     );
 }
+
+#[test]
+fn comments_render_inert_and_a_manager_hides_one_without_deleting_it() {
+    let app = TestApp::spawn();
+    let (_, other_desk) = agency_with_desk(&app.db, "OTHER", None);
+    let evil = "<script>alert('x')</script> Cán bộ thái độ kém";
+    for (token, comment) in [
+        (app.token(), evil),
+        (app.token(), "Thủ tục nhanh, cảm ơn."),
+        (
+            DeskToken {
+                desk_id: other_desk,
+                key_version: 1,
+            }
+            .sign(SECRET.as_bytes()),
+            "Ý kiến của cơ quan khác",
+        ),
+    ] {
+        let r = app.post_form(
+            &token,
+            &[("submission_id", &sid()), ("a.F1", "4"), ("comment", comment)],
+        );
+        assert_eq!(r.status(), 200);
+    }
+    add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
+    add_user(&app.db, "t1.viewer", Role::Viewer, Some("T1"));
+    add_user(&app.db, "other.manager", Role::Manager, Some("OTHER"));
+    let manager = Browser::signed_in(&app, "t1.manager");
+    let page = manager.page("/admin/dashboard");
+    assert!(!page.contains("<script>alert"), "the comment is escaped");
+    assert!(page.contains("&lt;script&gt;alert"));
+    assert!(page.contains("Thủ tục nhanh, cảm ơn."));
+    assert!(!page.contains("Ý kiến của cơ quan khác"), "not in the scope");
+    // Search narrows the list.
+    let found = manager.page("/admin/dashboard?q=c%C3%A1n+b%E1%BB%99");
+    assert!(found.contains("thái độ kém") && !found.contains("Thủ tục nhanh"));
+
+    let id: String = {
+        use diesel::prelude::*;
+        use sipas::db::schema::responses;
+        responses::table
+            .filter(responses::comment.eq(evil))
+            .select(responses::id)
+            .first::<uuid::Uuid>(&mut app.db.conn())
+            .unwrap()
+            .to_string()
+    };
+    let path = format!("/admin/comments/{id}/hidden");
+    let csrf = manager.csrf();
+    // Without CSRF: refused.
+    assert_eq!(manager.post(&path, &[("hidden", "true")]).status(), 403);
+    // A viewer may not hide; a manager of another agency does not even find it.
+    let viewer = Browser::signed_in(&app, "t1.viewer");
+    let vcsrf = viewer.csrf();
+    assert_eq!(
+        viewer
+            .post(&path, &[("csrf", &vcsrf), ("hidden", "true")])
+            .status(),
+        403
+    );
+    let other = Browser::signed_in(&app, "other.manager");
+    let ocsrf = other.csrf();
+    assert_eq!(
+        other
+            .post(&path, &[("csrf", &ocsrf), ("hidden", "true")])
+            .status(),
+        404
+    );
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM hidden_comments"), 0);
+
+    // The manager hides it; a crafted "back" cannot redirect elsewhere or split the header.
+    let r = manager.post(
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("hidden", "true"),
+            ("back", "/admin/dashboard?x=1\r\nSet-Cookie: a=b"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/admin/dashboard");
+    let r = manager.post(
+        &path,
+        &[("csrf", &csrf), ("hidden", "true"), ("back", "https://evil.example/")],
+    );
+    assert_eq!(r.headers()["location"], "/admin/dashboard");
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM hidden_comments"), 1);
+    assert_eq!(
+        app.db.count(&format!(
+            "SELECT count(*) AS n FROM responses WHERE id = '{id}' AND comment LIKE '%thái độ kém'"
+        )),
+        1,
+        "the comment is kept as it was"
+    );
+    // The viewer sees that a comment was hidden, not its text; the manager can show it again.
+    let seen = viewer.page("/admin/dashboard");
+    assert!(seen.contains("đã được ẩn") && !seen.contains("thái độ kém"));
+    assert!(manager.page("/admin/dashboard").contains("Hiện lại"));
+    let r = manager.post(
+        &path,
+        &[("csrf", &csrf), ("hidden", "false"), ("back", "/admin/dashboard?q=x")],
+    );
+    assert_eq!(r.headers()["location"], "/admin/dashboard?q=x");
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM hidden_comments"), 0);
+    assert_eq!(
+        app.db.count(
+            "SELECT count(*) AS n FROM audit_log WHERE action IN ('comment.hide', 'comment.show')"
+        ),
+        2,
+        "hiding twice records once; showing again is recorded"
+    );
+    assert_eq!(
+        manager
+            .post("/admin/comments/not-a-uuid/hidden", &[("csrf", &csrf), ("hidden", "true")])
+            .status(),
+        404
+    );
+}

@@ -1,0 +1,2 @@
+DROP INDEX responses_comments_idx;
+DROP TABLE hidden_comments;
