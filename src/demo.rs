@@ -56,6 +56,9 @@ const COMMUNES: &[&str] = &[
     "Đặc khu Phú Quốc",
 ];
 
+/// How much each factor weighs in a demo respondent's overall answer.
+const FACTOR_WEIGHT: [f64; 5] = [0.1, 0.35, 0.3, 0.15, 0.1];
+
 pub struct Summary {
     pub agencies: usize,
     pub desks: usize,
@@ -115,6 +118,14 @@ pub fn load(database_url: &str, responses: usize, seed: u64, reset: bool) -> Res
         .collect();
     // Access (F1) and feedback handling (F5) score lower; F5 draws more "no opinion".
     let item_shift = [-0.06, -0.02, 0.02, 0.03, -0.08, 0.0];
+    let factor_at: Vec<usize> = form
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.kind == "factor")
+        .map(|(i, _)| i)
+        .collect();
+    let overall_at = form.questions.iter().position(|q| q.kind == "overall");
     let no_opinion = [0.02, 0.02, 0.01, 0.02, 0.12, 0.01];
 
     let bar = ProgressBar::new(responses as u64);
@@ -155,8 +166,12 @@ pub fn load(database_url: &str, responses: usize, seed: u64, reset: bool) -> Res
             for _ in 0..n {
                 let d = rng.gen_range(0..structure.desks.len());
                 let (desk_id, agency_id) = structure.desks[d];
-                let q = desk_quality[d];
-                let answers = item_ids
+                // A respondent's mood moves all their factor answers together, and the overall
+                // question follows the factors, procedures and civil servants weighing most:
+                // so factors correlate with the overall question as in real surveys, and the
+                // dashboard's importance view has something to show.
+                let q = (desk_quality[d] + rng.gen_range(-0.15..0.15)).clamp(0.05, 0.995);
+                let mut answers: Vec<(i32, Option<i16>)> = item_ids
                     .iter()
                     .enumerate()
                     .map(|(i, &item)| {
@@ -171,6 +186,21 @@ pub fn load(database_url: &str, responses: usize, seed: u64, reset: bool) -> Res
                         (item, value)
                     })
                     .collect();
+                if let Some(o) = overall_at {
+                    let (mut sum, mut weight) = (0.0, 0.0);
+                    for (f, &at) in factor_at.iter().enumerate() {
+                        if let Some(v) = answers[at].1 {
+                            sum += FACTOR_WEIGHT[f.min(4)] * f64::from(v);
+                            weight += FACTOR_WEIGHT[f.min(4)];
+                        }
+                    }
+                    if weight > 0.0 && answers[o].1.is_some() {
+                        let v = (sum / weight + rng.gen_range(-0.6..0.6))
+                            .round()
+                            .clamp(1.0, 5.0);
+                        answers[o].1 = Some(v as i16);
+                    }
+                }
                 let comment = rng.gen_bool(0.02).then(|| {
                     [
                         "Cán bộ hướng dẫn tận tình.",

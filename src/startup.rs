@@ -27,11 +27,31 @@ pub fn prepare_database(settings: &Settings) -> Result<Prepared> {
     let mut conn = db::connect(&database_url)?;
     db::migrate(&mut conn)?;
     db::instruments::seed_bundled(&mut conn)?;
+    rebuild_stale_aggregates(&mut conn, settings)?;
     let key = match &settings.secret {
         Some(k) => k.clone(),
         None => db::secrets::get_or_create(&mut conn, "desk-token-key")?,
     };
     Ok(Prepared { database_url, key })
+}
+
+/// A migration that changes the aggregates' layout empties them and marks them stale: rebuild
+/// them from the raw ratings before anything reads them.
+fn rebuild_stale_aggregates(conn: &mut db::Conn, settings: &Settings) -> Result<()> {
+    if !db::rollup::is_stale(conn)? {
+        return Ok(());
+    }
+    let form = db::instruments::load_form(conn, &settings.desk_instrument, Form::Desk)
+        .with_context(|| {
+            format!(
+                "instrument '{}' is not in the database",
+                settings.desk_instrument
+            )
+        })?;
+    tracing::info!("the aggregates' layout changed: rebuilding them from the raw ratings");
+    let (cells, ratings) = crate::results::rollup::rebuild(conn, &form)?;
+    tracing::info!(cells, ratings, "aggregates rebuilt");
+    Ok(())
 }
 
 pub struct Application {

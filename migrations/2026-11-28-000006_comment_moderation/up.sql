@@ -7,6 +7,8 @@ CREATE TABLE hidden_comments (
     hidden_at   TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
+CREATE INDEX hidden_comments_hidden_by_idx ON hidden_comments (hidden_by);
+
 -- The dashboard lists an agency's newest comments.
 CREATE INDEX responses_comments_idx ON responses (agency_id, submitted_at DESC)
     WHERE comment IS NOT NULL;

@@ -315,6 +315,25 @@ pub fn replace_agency(
     Ok(())
 }
 
+/// Whether the aggregates must be rebuilt (a migration changed their layout).
+pub fn is_stale(conn: &mut PgConnection) -> QueryResult<bool> {
+    use super::schema::rollup_state;
+    Ok(rollup_state::table
+        .select(rollup_state::stale)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// Marks the aggregates fresh (after a rebuild).
+pub fn mark_fresh(conn: &mut PgConnection) -> QueryResult<()> {
+    use super::schema::rollup_state;
+    diesel::update(rollup_state::table)
+        .set(rollup_state::stale.eq(false))
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Runs `job` in one transaction: all of it is stored, or none.
 pub fn transaction<T, E>(
     conn: &mut PgConnection,

@@ -185,6 +185,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    rollup_state (only_row) {
+        only_row -> Bool,
+        stale -> Bool,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -227,6 +234,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     items,
     publications,
     responses,
+    rollup_state,
     targets,
     scale_levels,
     users,

@@ -84,3 +84,63 @@ pub fn report(
     }
     Ok(Some((acc.report(None, &options())?, responses)))
 }
+
+/// Sums per factor question for its importance (its correlation with the overall question),
+/// over ratings that answered both: n, Σx, Σy, Σx², Σy², Σxy, with x the factor's score and y
+/// the overall question's. Stored after the accumulator's statistics in every aggregate cell,
+/// so that any period's importance is a sum of cells like its indices.
+pub const PAIR_TERMS: usize = 6;
+
+pub fn pairs_len(form: &FormSpec) -> usize {
+    form.factor_count() * PAIR_TERMS
+}
+
+/// Adds one rating's terms to `sums` (of `pairs_len`).
+pub fn add_pairs(form: &FormSpec, answers: &[Option<u8>], sums: &mut [f64]) {
+    let Some(y) = form
+        .questions
+        .iter()
+        .position(|q| q.kind == "overall")
+        .and_then(|i| answers.get(i).copied().flatten())
+    else {
+        return;
+    };
+    let y = f64::from(y);
+    let factors = form
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.kind == "factor");
+    for (f, (i, _)) in factors.enumerate() {
+        if let Some(x) = answers.get(i).copied().flatten() {
+            let x = f64::from(x);
+            let s = &mut sums[f * PAIR_TERMS..(f + 1) * PAIR_TERMS];
+            s[0] += 1.0;
+            s[1] += x;
+            s[2] += y;
+            s[3] += x * x;
+            s[4] += y * y;
+            s[5] += x * y;
+        }
+    }
+}
+
+/// Each factor's importance: Pearson's r between its score and the overall question's, among
+/// ratings that answered both; `None` below the minimum n or without spread.
+pub fn importance(form: &FormSpec, sums: &[f64]) -> Vec<Option<f64>> {
+    (0..form.factor_count())
+        .map(|f| {
+            let s = sums.get(f * PAIR_TERMS..(f + 1) * PAIR_TERMS)?;
+            let (n, sx, sy, sxx, syy, sxy) = (s[0], s[1], s[2], s[3], s[4], s[5]);
+            if n < MIN_N as f64 {
+                return None;
+            }
+            let vx = n * sxx - sx * sx;
+            let vy = n * syy - sy * sy;
+            if vx <= 0.0 || vy <= 0.0 {
+                return None;
+            }
+            Some((n * sxy - sx * sy) / (vx * vy).sqrt())
+        })
+        .collect()
+}

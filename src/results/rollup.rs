@@ -13,36 +13,76 @@ use crate::domain::FormSpec;
 
 /// The cells a batch of newly stored ratings adds, one per desk, channel and kind.
 pub fn deltas(form: &FormSpec, stored: &[&PendingDesk]) -> analysis::Result<Vec<CellDelta>> {
-    let mut cells: Vec<((i32, &'static str, &'static str), IndexAccumulator, i64)> = Vec::new();
+    type Key = (i32, &'static str, &'static str);
+    let mut cells: Vec<(Key, IndexAccumulator, i64, Vec<f64>)> = Vec::new();
     for p in stored {
         let key = (
             p.desk_id,
             p.channel.as_str(),
             p.submission.respondent_kind.as_str(),
         );
-        let at = match cells.iter().position(|(k, _, _)| *k == key) {
+        let at = match cells.iter().position(|(k, ..)| *k == key) {
             Some(at) => at,
             None => {
-                cells.push((key, IndexAccumulator::new(desk::spec(form), false)?, 0));
+                cells.push((
+                    key,
+                    IndexAccumulator::new(desk::spec(form), false)?,
+                    0,
+                    vec![0.0; desk::pairs_len(form)],
+                ));
                 cells.len() - 1
             }
         };
         let answers = answers_in_form_order(form, p.submission.answers.iter().copied());
         cells[at].1.add(&respondent(&answers))?;
         cells[at].2 += 1;
+        desk::add_pairs(form, &answers, &mut cells[at].3);
     }
     cells
         .into_iter()
-        .map(|((desk_id, channel, respondent_kind), acc, responses)| {
-            Ok(CellDelta {
-                desk_id,
-                channel,
-                respondent_kind,
-                responses,
-                stats: acc.stats()?,
-            })
-        })
+        .map(
+            |((desk_id, channel, respondent_kind), acc, responses, pairs)| {
+                Ok(CellDelta {
+                    desk_id,
+                    channel,
+                    respondent_kind,
+                    responses,
+                    stats: cell_stats(&acc, &pairs)?,
+                })
+            },
+        )
         .collect()
+}
+
+/// What a cell stores: the accumulator's statistics, then the importance sums
+/// (`desk::add_pairs`).
+fn cell_stats(acc: &IndexAccumulator, pairs: &[f64]) -> analysis::Result<Vec<f64>> {
+    let mut stats = acc.stats()?;
+    stats.extend_from_slice(pairs);
+    Ok(stats)
+}
+
+/// The length of a cell's statistics for this form.
+pub fn cell_len(form: &FormSpec) -> usize {
+    IndexAccumulator::stats_len(&desk::spec(form)) + desk::pairs_len(form)
+}
+
+/// Each factor's importance over a set of cells (see `desk::importance`).
+pub fn importance_of<'a>(
+    form: &FormSpec,
+    cells: impl IntoIterator<Item = &'a [f64]>,
+) -> analysis::Result<Vec<Option<f64>>> {
+    let from = IndexAccumulator::stats_len(&desk::spec(form));
+    let mut sums = vec![0.0; desk::pairs_len(form)];
+    for stats in cells {
+        if stats.len() != cell_len(form) {
+            return Err(analysis::AnalysisError::ShapeMismatch);
+        }
+        for (t, x) in sums.iter_mut().zip(&stats[from..]) {
+            *t += x;
+        }
+    }
+    Ok(desk::importance(form, &sums))
 }
 
 /// The report of a set of cells: the sum of their statistics, read back by `analysis`.
@@ -63,9 +103,10 @@ pub fn report_of<'a>(
     let mut total = vec![0.0; IndexAccumulator::stats_len(&spec)];
     let mut responses = 0u64;
     for (n, stats) in cells {
-        if stats.len() != total.len() {
+        if stats.len() != cell_len(form) {
             return Err(analysis::AnalysisError::ShapeMismatch);
         }
+        // The importance sums after the accumulator's statistics are not part of the report.
         for (t, x) in total.iter_mut().zip(stats) {
             *t += x;
         }
@@ -93,10 +134,12 @@ pub fn rebuild(conn: &mut Conn, form: &FormSpec) -> anyhow::Result<(usize, u64)>
             let mut cells = Vec::new();
             for cell in rows.chunk_by(|a, b| (a.0, a.1, &a.2, &a.3) == (b.0, b.1, &b.2, &b.3)) {
                 let mut acc = IndexAccumulator::new(desk::spec(form), false)?;
+                let mut pairs = vec![0.0; desk::pairs_len(form)];
                 let mut responses = 0;
                 for rating in cell.chunk_by(|a, b| a.4 == b.4) {
                     let answers = answers_in_form_order(form, rating.iter().map(|r| (r.5, r.6)));
                     acc.add(&respondent(&answers))?;
+                    desk::add_pairs(form, &answers, &mut pairs);
                     responses += 1;
                 }
                 let (day, desk_id, channel, kind, ..) = &cell[0];
@@ -107,13 +150,14 @@ pub fn rebuild(conn: &mut Conn, form: &FormSpec) -> anyhow::Result<(usize, u64)>
                     channel: channel.clone(),
                     respondent_kind: kind.clone(),
                     responses,
-                    stats: acc.stats()?,
+                    stats: cell_stats(&acc, &pairs)?,
                 });
                 ratings += responses as u64;
             }
             db::rollup::replace_agency(conn, agency_id, form.instrument_id, &cells)?;
             cells_written += cells.len();
         }
+        db::rollup::mark_fresh(conn)?;
         Ok((cells_written, ratings))
     })
 }

@@ -57,6 +57,7 @@ pub struct DashboardPage<'a> {
     pub year_ago_label: String,
     pub target: Option<TargetView>,
     pub trend: TrendChart,
+    pub priorities: Priorities,
     pub comments: Vec<CommentView>,
     /// Managers and administrators may hide a comment.
     pub may_moderate: bool,
@@ -303,6 +304,118 @@ impl TrendChart {
                 .collect(),
             target_y: target.map(|t| c(y(t))),
             target_label: target.map(|t| format!("Mục tiêu {}%", percent(t, Lang::Vi))),
+        }
+    }
+}
+
+/// What to improve first: each factor's performance (its index) against its importance (its
+/// correlation with the overall question). A factor that matters more than the average factor
+/// and scores below the average factor is a priority.
+#[derive(Serialize)]
+pub struct Priorities {
+    pub rows: Vec<PriorityRow>,
+    /// The names of the priority factors, most important first.
+    pub first: Vec<String>,
+    pub dots: Vec<TrendDot>,
+    /// The means as chart coordinates (the quadrant lines).
+    pub mean_x: Option<String>,
+    pub mean_y: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct PriorityRow {
+    pub name: String,
+    pub performance: Option<String>,
+    pub importance: Option<String>,
+    pub quadrant: &'static str,
+}
+
+const PW: f64 = 360.0;
+const PH: f64 = 240.0;
+const PM: f64 = 36.0;
+
+impl Priorities {
+    pub fn of(
+        form: &FormSpec,
+        factors: &[Option<IndexEstimate>],
+        importance: &[Option<f64>],
+    ) -> Priorities {
+        let names: Vec<String> = form
+            .questions
+            .iter()
+            .filter(|q| q.kind == "factor")
+            .map(|q| {
+                q.factor_name_vi
+                    .clone()
+                    .unwrap_or_else(|| q.text_vi.clone())
+            })
+            .collect();
+        let both: Vec<(usize, f64, f64)> = (0..names.len())
+            .filter_map(|f| {
+                let p = factors
+                    .get(f)
+                    .copied()
+                    .flatten()
+                    .filter(|e| !e.suppressed)?;
+                let i = importance.get(f).copied().flatten()?;
+                Some((f, p.estimate, i))
+            })
+            .collect();
+        let mean = |k: fn(&(usize, f64, f64)) -> f64| {
+            (!both.is_empty()).then(|| both.iter().map(k).sum::<f64>() / both.len() as f64)
+        };
+        let (mp, mi) = (mean(|t| t.1), mean(|t| t.2));
+        let quadrant = |p: f64, i: f64| match (mp, mi) {
+            (Some(mp), Some(mi)) => match (i >= mi, p < mp) {
+                (true, true) => "Ưu tiên cải thiện",
+                (true, false) => "Tiếp tục duy trì",
+                (false, true) => "Cải thiện sau",
+                (false, false) => "Duy trì, không cần thêm nguồn lực",
+            },
+            _ => "—",
+        };
+        let rows = names
+            .iter()
+            .enumerate()
+            .map(|(f, name)| {
+                let t = both.iter().find(|t| t.0 == f);
+                PriorityRow {
+                    name: name.clone(),
+                    performance: t.map(|t| format!("{}%", percent(t.1, Lang::Vi))),
+                    importance: t.map(|t| format!("{:.2}", t.2).replace('.', ",")),
+                    quadrant: t.map_or("Chưa đủ số phản hồi", |t| quadrant(t.1, t.2)),
+                }
+            })
+            .collect();
+        let mut first: Vec<&(usize, f64, f64)> = both
+            .iter()
+            .filter(|t| quadrant(t.1, t.2) == "Ưu tiên cải thiện")
+            .collect();
+        first.sort_by(|a, b| b.2.total_cmp(&a.2));
+        // The chart spans the factors' own range, so that differences are visible.
+        let span = |vals: Vec<f64>| {
+            let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let pad = ((hi - lo) * 0.15).max(0.02);
+            (lo - pad, hi + pad)
+        };
+        let (x0, x1) = span(both.iter().map(|t| t.1).collect());
+        let (y0, y1) = span(both.iter().map(|t| t.2).collect());
+        let x = |v: f64| PM + (v - x0) / (x1 - x0) * (PW - 2.0 * PM);
+        let y = |v: f64| PH - PM - (v - y0) / (y1 - y0) * (PH - 2.0 * PM);
+        Priorities {
+            rows,
+            first: first.iter().map(|t| names[t.0].clone()).collect(),
+            dots: both
+                .iter()
+                .map(|t| TrendDot {
+                    x: c(x(t.1)),
+                    y: c(y(t.2)),
+                    label: names[t.0].clone(),
+                })
+                .collect(),
+            mean_x: mp.filter(|_| both.len() > 1).map(|m| c(x(m))),
+            mean_y: mi.filter(|_| both.len() > 1).map(|m| c(y(m))),
         }
     }
 }

@@ -21,7 +21,8 @@ use crate::domain::{FormSpec, Role};
 use crate::results::periods::{self, Report};
 use crate::state::AppState;
 use crate::views::dashboard::{
-    rows, shown, ChangeRow, ChangeView, CommentView, DashboardPage, TargetView, TrendChart,
+    rows, shown, ChangeRow, ChangeView, CommentView, DashboardPage, Priorities, TargetView,
+    TrendChart,
 };
 use crate::views::registry::Choice;
 use crate::views::{Chrome, Lang};
@@ -67,6 +68,8 @@ pub struct AgencyResults {
     pub trend: Vec<periods::Month>,
     /// The target for the agency's overall SIPAS (its own, else its level's).
     pub target: Option<f64>,
+    /// Each factor's importance in the period (its correlation with the overall question).
+    pub importance: Vec<Option<f64>>,
 }
 
 /// Computes an agency's results. An agency or desk outside the reader's scope is `NotFound`,
@@ -136,6 +139,14 @@ pub async fn agency_results(
     let previous = between(periods::previous_period(from, to))?;
     let year_ago = between(periods::year_earlier(from, to))?;
     let trend = periods::trend(&form, &cells, to).map_err(|e| Fault::Internal(e.into()))?;
+    let importance = crate::results::rollup::importance_of(
+        &form,
+        cells
+            .iter()
+            .filter(|c| c.day >= from && c.day <= to)
+            .map(|c| c.stats.as_slice()),
+    )
+    .map_err(|e| Fault::Internal(e.into()))?;
     Ok(AgencyResults {
         agency,
         visible,
@@ -148,6 +159,7 @@ pub async fn agency_results(
         year_ago,
         trend,
         target,
+        importance,
     })
 }
 
@@ -283,6 +295,11 @@ pub async fn dashboard(
             .target
             .map(|t| TargetView::of(t, report.and_then(|(r, _)| r.overall))),
         trend: TrendChart::of(&r.trend, r.target),
+        priorities: Priorities::of(
+            form,
+            report.map(|(r, _)| r.factors.as_slice()).unwrap_or(&[]),
+            &r.importance,
+        ),
         comments,
         may_moderate,
         words: nonempty(&q.q).unwrap_or_default().to_owned(),

@@ -368,7 +368,11 @@ fn comments_render_inert_and_a_manager_hides_one_without_deleting_it() {
     ] {
         let r = app.post_form(
             &token,
-            &[("submission_id", &sid()), ("a.F1", "4"), ("comment", comment)],
+            &[
+                ("submission_id", &sid()),
+                ("a.F1", "4"),
+                ("comment", comment),
+            ],
         );
         assert_eq!(r.status(), 200);
     }
@@ -380,7 +384,10 @@ fn comments_render_inert_and_a_manager_hides_one_without_deleting_it() {
     assert!(!page.contains("<script>alert"), "the comment is escaped");
     assert!(page.contains("&lt;script&gt;alert"));
     assert!(page.contains("Thủ tục nhanh, cảm ơn."));
-    assert!(!page.contains("Ý kiến của cơ quan khác"), "not in the scope");
+    assert!(
+        !page.contains("Ý kiến của cơ quan khác"),
+        "not in the scope"
+    );
     // Search narrows the list.
     let found = manager.page("/admin/dashboard?q=c%C3%A1n+b%E1%BB%99");
     assert!(found.contains("thái độ kém") && !found.contains("Thủ tục nhanh"));
@@ -431,7 +438,11 @@ fn comments_render_inert_and_a_manager_hides_one_without_deleting_it() {
     assert_eq!(r.headers()["location"], "/admin/dashboard");
     let r = manager.post(
         &path,
-        &[("csrf", &csrf), ("hidden", "true"), ("back", "https://evil.example/")],
+        &[
+            ("csrf", &csrf),
+            ("hidden", "true"),
+            ("back", "https://evil.example/"),
+        ],
     );
     assert_eq!(r.headers()["location"], "/admin/dashboard");
     assert_eq!(app.db.count("SELECT count(*) AS n FROM hidden_comments"), 1);
@@ -448,7 +459,11 @@ fn comments_render_inert_and_a_manager_hides_one_without_deleting_it() {
     assert!(manager.page("/admin/dashboard").contains("Hiện lại"));
     let r = manager.post(
         &path,
-        &[("csrf", &csrf), ("hidden", "false"), ("back", "/admin/dashboard?q=x")],
+        &[
+            ("csrf", &csrf),
+            ("hidden", "false"),
+            ("back", "/admin/dashboard?q=x"),
+        ],
     );
     assert_eq!(r.headers()["location"], "/admin/dashboard?q=x");
     assert_eq!(app.db.count("SELECT count(*) AS n FROM hidden_comments"), 0);
@@ -461,8 +476,77 @@ fn comments_render_inert_and_a_manager_hides_one_without_deleting_it() {
     );
     assert_eq!(
         manager
-            .post("/admin/comments/not-a-uuid/hidden", &[("csrf", &csrf), ("hidden", "true")])
+            .post(
+                "/admin/comments/not-a-uuid/hidden",
+                &[("csrf", &csrf), ("hidden", "true")]
+            )
             .status(),
         404
     );
+}
+
+/// Pearson's r by the two-pass (centred) formula, independent of the one-pass sums the
+/// aggregates keep.
+fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    sxy / (sxx * syy).sqrt()
+}
+
+#[test]
+fn what_to_improve_first_names_the_factor_that_matters_most_and_scores_lowest() {
+    let app = TestApp::spawn();
+    // F1 follows the overall answer and scores low; the other factors score high and, over
+    // whole cycles of their patterns, do not move with it at all.
+    let (mut f1, mut f2, mut overall) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..60 {
+        let a = [1, 2, 4, 5, 3][i % 5];
+        let b = [5, 4][i % 2];
+        f1.push(a as f64);
+        f2.push(b as f64);
+        overall.push(a as f64);
+        let mut answers = vec![
+            ("F1", Some(a)),
+            ("F2", Some(b)),
+            ("F3", Some([4, 5, 5][i % 3])),
+            ("F4", Some([5, 5, 4, 4][i % 4])),
+            ("F5", Some([5, 4, 4][i % 3])),
+            ("OVERALL", Some(a)),
+        ];
+        if i == 7 {
+            answers[1].1 = None; // no opinion on F2: that rating does not count for F2's r
+            f2.pop();
+        }
+        store_rating_on(&app.db, app.fixture.desk_id, "2026-10-10", &answers);
+    }
+    rebuild_aggregates(&app.db);
+    let r1 = pearson(&f1, &overall);
+    let overall_f2: Vec<f64> = overall
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 7)
+        .map(|(_, v)| *v)
+        .collect();
+    let r2 = pearson(&f2, &overall_f2);
+    assert!((r1 - 1.0).abs() < 1e-12);
+
+    add_user(&app.db, "boss", Role::Admin, None);
+    let page =
+        Browser::signed_in(&app, "boss").page("/admin/dashboard?from=2026-10-01&to=2026-10-31");
+    let section = page
+        .split("Nên cải thiện điều gì trước?")
+        .nth(1)
+        .and_then(|s| s.split("Từng câu hỏi").next())
+        .unwrap();
+    let r_shown = |r: f64| format!("<td>{}</td>", format!("{r:.2}").replace('.', ","));
+    assert!(section.contains(&r_shown(r1)), "{section}");
+    assert!(section.contains(&r_shown(r2)), "{section}");
+    assert!(
+        section.contains("Nên ưu tiên cải thiện:</strong> Tiếp cận dịch vụ."),
+        "{section}"
+    );
+    assert_eq!(section.matches("Ưu tiên cải thiện</td>").count(), 1);
 }
