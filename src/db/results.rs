@@ -56,3 +56,101 @@ fn bounds(p: &Period) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono
     let end = p.to.succ_opt().unwrap_or(p.to);
     (vietnam_midnight(p.from), vietnam_midnight(end))
 }
+
+/// What a microdata export covers (the agencies already within the reader's scope).
+#[derive(Clone, Debug)]
+pub struct MicrodataQuery {
+    pub agency_ids: Vec<i32>,
+    pub from: NaiveDate,
+    /// Inclusive.
+    pub to: NaiveDate,
+    pub instrument_id: i32,
+    pub channel: Option<String>,
+    pub desk_id: Option<i32>,
+    pub respondent_kind: Option<String>,
+}
+
+/// One response as the anonymised microdata shows it: the Vietnamese date without the time,
+/// agency and desk codes, channel, kind, its answers (item id, value) and its comment.
+#[derive(Clone, Debug)]
+pub struct MicroRow {
+    pub day: NaiveDate,
+    pub agency_code: String,
+    pub desk_code: Option<String>,
+    pub channel: String,
+    pub respondent_kind: String,
+    pub comment: Option<String>,
+    pub answers: Vec<(i32, Option<i16>)>,
+}
+
+#[derive(QueryableByName)]
+struct MicroSql {
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    day: NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    agency_code: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    desk_code: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    channel: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    respondent_kind: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    comment: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Int4>)]
+    items: Vec<i32>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Nullable<diesel::sql_types::Int2>>)]
+    values: Vec<Option<i16>>,
+}
+
+/// Every response of the query, ordered by day, agency and desk, and within them by the random
+/// submission id, so that the order says nothing about the time of day (hidden comments are
+/// left out).
+pub fn microdata(conn: &mut PgConnection, q: &MicrodataQuery) -> QueryResult<Vec<MicroRow>> {
+    let end = q.to.succ_opt().unwrap_or(q.to);
+    let rows: Vec<MicroSql> = diesel::sql_query(
+        "SELECT (r.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, \
+                a.code AS agency_code, d.code AS desk_code, r.channel, r.respondent_kind, \
+                CASE WHEN h.response_id IS NULL THEN r.comment END AS comment, \
+                array_agg(COALESCE(x.item_id, 0) ORDER BY x.item_id) AS items, \
+                array_agg(x.value ORDER BY x.item_id) AS values \
+         FROM responses r \
+         JOIN agencies a ON a.id = r.agency_id \
+         LEFT JOIN desks d ON d.id = r.desk_id \
+         LEFT JOIN hidden_comments h ON h.response_id = r.id \
+         LEFT JOIN answers x ON x.response_id = r.id \
+         WHERE r.agency_id = ANY($1) AND r.instrument_id = $2 \
+           AND r.submitted_at >= $3 AND r.submitted_at < $4 \
+           AND ($5::text IS NULL OR r.channel = $5) \
+           AND ($6::int4 IS NULL OR r.desk_id = $6) \
+           AND ($7::text IS NULL OR r.respondent_kind = $7) \
+         GROUP BY r.id, a.code, d.code, h.response_id \
+         ORDER BY day, a.code, d.code, r.id",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Int4>, _>(&q.agency_ids)
+    .bind::<diesel::sql_types::Int4, _>(q.instrument_id)
+    .bind::<diesel::sql_types::Timestamptz, _>(vietnam_midnight(q.from))
+    .bind::<diesel::sql_types::Timestamptz, _>(vietnam_midnight(end))
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(q.channel.as_deref())
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Int4>, _>(q.desk_id)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(q.respondent_kind.as_deref())
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| MicroRow {
+            day: r.day,
+            agency_code: r.agency_code,
+            desk_code: r.desk_code,
+            channel: r.channel,
+            respondent_kind: r.respondent_kind,
+            comment: r.comment,
+            // 0: a response without any answer row (the LEFT JOIN's placeholder).
+            answers: r
+                .items
+                .into_iter()
+                .zip(r.values)
+                .filter(|(i, _)| *i != 0)
+                .collect(),
+        })
+        .collect())
+}

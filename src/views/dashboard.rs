@@ -65,6 +65,10 @@ pub struct DashboardPage<'a> {
     pub words: String,
     /// This page's address, to come back to after hiding a comment.
     pub here: String,
+    /// The same tables as downloads, and the microdata of the selection.
+    pub download_csv: String,
+    pub download_xlsx: String,
+    pub microdata: Option<String>,
 }
 
 /// A comment as staff read it. A hidden one keeps its text only for those who may show it

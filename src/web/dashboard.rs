@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
 use super::errors::{Fault, PageError};
+use super::export::{self, Sheet, Value};
 use super::filters::{nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
 use super::{render, see_other, staff_query, StaffResult};
@@ -26,7 +27,7 @@ use crate::views::dashboard::{
 };
 use crate::views::registry::Choice;
 use crate::views::{Chrome, Lang};
-use analysis::IndexReport;
+use analysis::{IndexEstimate, IndexReport};
 
 #[derive(Deserialize)]
 pub struct Filters {
@@ -207,6 +208,116 @@ fn changes(form: &FormSpec, r: &AgencyResults) -> analysis::Result<Vec<ChangeRow
         .collect()
 }
 
+/// The dashboard's tables as CSV or XLSX, from the same `agency_results`: the overall SIPAS,
+/// then each question, with interval, n, missing rate, mean score and the five levels' shares.
+pub async fn download(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    format: web::Path<String>,
+    q: web::Query<Filters>,
+) -> StaffResult {
+    let format = export::format_of(&format)?;
+    let filter = q
+        .period
+        .parse(today_in_vietnam())
+        .map_err(|e| PageError::for_staff(e.into()))?;
+    let which = match nonempty(&q.agency) {
+        None => Which::Default,
+        Some(s) => Which::Id(s.parse().map_err(|_| PageError::staff(Fault::NotFound))?),
+    };
+    let r = agency_results(&state, staff.user.scope(), which, nonempty(&q.desk), filter)
+        .await
+        .map_err(PageError::for_staff)?;
+    sheet(&state.ingest.desk_form, &r)
+        .response(format)
+        .map_err(|e| PageError::staff(Fault::Internal(e)))
+}
+
+pub fn sheet(form: &FormSpec, r: &AgencyResults) -> Sheet {
+    let report = r.report.as_ref().map(|(rep, _)| rep);
+    let responses = r.report.as_ref().map_or(0, |(_, n)| *n);
+    let pct = |v: f64| Value::Number(100.0 * v, 2);
+    let estimate = |e: Option<IndexEstimate>, n: u64| match e {
+        Some(e) if !e.suppressed => vec![
+            pct(e.estimate),
+            pct(e.ci_low),
+            pct(e.ci_high),
+            Value::Int(e.n as i64),
+            Value::text("reported"),
+        ],
+        other => vec![
+            Value::Empty,
+            Value::Empty,
+            Value::Empty,
+            Value::Int(other.map_or(n, |e| e.n) as i64),
+            Value::text("suppressed"),
+        ],
+    };
+    let context = [
+        Value::text(&r.agency.code),
+        Value::text(r.filter.from.to_string()),
+        Value::text(r.filter.to.to_string()),
+        Value::text(r.filter.channel.as_deref().unwrap_or("all")),
+        Value::text(r.filter.kind.as_deref().unwrap_or("all")),
+        r.desk_id.map_or(Value::Empty, |d| Value::Int(i64::from(d))),
+        Value::Int(responses as i64),
+    ];
+    let mut rows = Vec::new();
+    let mut overall = vec![Value::text("SIPAS"), Value::text("Chỉ số SIPAS chung")];
+    overall.extend(estimate(report.and_then(|rep| rep.overall), 0));
+    overall.extend(std::iter::repeat_n(Value::Empty, 7));
+    overall.extend(context.iter().cloned());
+    rows.push(overall);
+    for (i, q) in form.questions.iter().enumerate() {
+        let item = report.map(|rep| &rep.items[i]);
+        let mut row = vec![
+            Value::text(&q.code),
+            Value::text(q.factor_name_vi.as_deref().unwrap_or(&q.text_vi)),
+        ];
+        row.extend(estimate(
+            item.and_then(|t| t.index),
+            item.map_or(0, |t| t.valid_n),
+        ));
+        row.push(item.map_or(Value::Empty, |t| pct(t.missing_rate)));
+        row.push(
+            item.and_then(|t| t.mean_score)
+                .map_or(Value::Empty, |m| Value::Number(m, 2)),
+        );
+        for level in 0..5 {
+            row.push(item.map_or(Value::Empty, |t| pct(t.distribution[level])));
+        }
+        row.extend(context.iter().cloned());
+        rows.push(row);
+    }
+    Sheet {
+        name: format!("sipas-{}-{}-{}", r.agency.code, r.filter.from, r.filter.to),
+        header: export::header(&[
+            "code",
+            "name",
+            "index_percent",
+            "ci_low_percent",
+            "ci_high_percent",
+            "n",
+            "status",
+            "missing_percent",
+            "mean_score",
+            "level1_percent",
+            "level2_percent",
+            "level3_percent",
+            "level4_percent",
+            "level5_percent",
+            "agency",
+            "from",
+            "to",
+            "channel",
+            "kind",
+            "desk",
+            "responses",
+        ]),
+        rows,
+    }
+}
+
 /// How many comments the dashboard lists (newest first; the search narrows them).
 const COMMENTS_SHOWN: i64 = 30;
 
@@ -304,6 +415,9 @@ pub async fn dashboard(
         may_moderate,
         words: nonempty(&q.q).unwrap_or_default().to_owned(),
         here: here.to_owned(),
+        download_csv: here.replacen("/admin/dashboard", "/admin/dashboard.csv", 1),
+        download_xlsx: here.replacen("/admin/dashboard", "/admin/dashboard.xlsx", 1),
+        microdata: Some(here.replacen("/admin/dashboard", "/admin/microdata.csv", 1)),
     };
     render(&state, StatusCode::OK, "dashboard.html", &page).map_err(PageError::staff)
 }

@@ -13,6 +13,7 @@ pub mod export;
 pub mod filters;
 pub mod guard;
 pub mod health;
+pub mod microdata;
 pub mod public;
 pub mod publish;
 pub mod ranking;
@@ -72,11 +73,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                                 .route(web::get().to(dashboard::dashboard)),
                         )
                         .service(
+                            resource("/microdata.csv", "GET")
+                                .route(web::get().to(microdata::microdata)),
+                        )
+                        .service(
+                            resource("/dashboard.{format}", "GET")
+                                .route(web::get().to(dashboard::download)),
+                        )
+                        .service(
                             resource("/comments/{id}/hidden", "POST")
                                 .route(web::post().to(dashboard::moderate)),
                         )
                         .service(resource("/ranking", "GET").route(web::get().to(ranking::page)))
-                        .service(resource("/ranking.csv", "GET").route(web::get().to(ranking::csv)))
+                        .service(
+                            resource("/ranking.{format}", "GET")
+                                .route(web::get().to(ranking::download)),
+                        )
                         .service(resource("/logout", "POST").route(web::post().to(staff::logout)))
                         .service(
                             resource("/desks/{id}/poster", "GET")

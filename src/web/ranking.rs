@@ -7,7 +7,7 @@ use actix_web::web;
 use serde::Deserialize;
 
 use super::errors::{Fault, PageError};
-use super::export;
+use super::export::{self, Sheet, Value};
 use super::filters::{invalid, nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
 use super::{render, staff_query, StaffResult};
@@ -20,7 +20,7 @@ use crate::views::ranking::{
     MULTIPLES_MAX_UNITS, RULE_VI,
 };
 use crate::views::registry::Choice;
-use crate::views::{percent, Chrome, Lang};
+use crate::views::{Chrome, Lang};
 
 #[derive(Deserialize, Clone)]
 pub struct RankingQuery {
@@ -238,24 +238,23 @@ pub async fn page(
     render(&state, StatusCode::OK, "ranking.html", &page).map_err(PageError::staff)
 }
 
-/// The same table as CSV (UTF-8 with a BOM, so that Excel reads the Vietnamese names):
-/// ranked units first, then the units not ranked, with the seed in every row.
-pub async fn csv(
+/// The same table as CSV or XLSX: ranked units first, then the units not ranked, with the
+/// seed in every row.
+pub async fn download(
     state: web::Data<AppState>,
     staff: StaffUser,
+    format: web::Path<String>,
     q: web::Query<RankingQuery>,
 ) -> StaffResult {
+    let format = export::format_of(&format)?;
     let t = table_of(&state, &staff, &q).await?;
-    let body = ranking_csv(&t).map_err(|e| PageError::staff(Fault::Internal(e)))?;
-    let name = format!(
-        "sipas-ranking-{}-{}-{}.csv",
-        t.level_code, t.filter.from, t.filter.to
-    );
-    Ok(export::csv_response(&name, body))
+    sheet(&t)
+        .response(format)
+        .map_err(|e| PageError::staff(Fault::Internal(e)))
 }
 
-fn ranking_csv(t: &Table) -> anyhow::Result<Vec<u8>> {
-    let header = [
+pub fn sheet(t: &Table) -> Sheet {
+    let header = export::header(&[
         "rank",
         "rank_low",
         "rank_high",
@@ -272,50 +271,57 @@ fn ranking_csv(t: &Table) -> anyhow::Result<Vec<u8>> {
         "to",
         "channel",
         "seed",
-    ];
-    let pct = |v: f64| percent(v, Lang::En);
+    ]);
+    let pct = |v: f64| Value::Number(100.0 * v, 2);
     let common = [
-        t.measure.clone(),
-        t.filter.from.to_string(),
-        t.filter.to.to_string(),
-        t.filter.channel.clone().unwrap_or_else(|| "all".into()),
-        t.ranking.seed.to_string(),
+        Value::text(&t.measure),
+        Value::text(t.filter.from.to_string()),
+        Value::text(t.filter.to.to_string()),
+        Value::text(t.filter.channel.as_deref().unwrap_or("all")),
+        Value::Int(t.ranking.seed as i64),
     ];
     let mut rows = Vec::new();
     for r in &t.ranking.ranked {
         let e = r.unit.index.as_ref();
         let mut rec = vec![
-            r.rank.to_string(),
-            r.rank_low.to_string(),
-            r.rank_high.to_string(),
-            export::cell(&r.unit.code),
-            export::cell(&r.unit.name),
-            e.map(|e| pct(e.estimate)).unwrap_or_default(),
-            e.map(|e| pct(e.ci_low)).unwrap_or_default(),
-            e.map(|e| pct(e.ci_high)).unwrap_or_default(),
-            e.map_or(0, |e| e.n).to_string(),
-            r.unit.responses.to_string(),
-            tier_code(r.tier).to_owned(),
+            Value::Int(r.rank as i64),
+            Value::Int(r.rank_low as i64),
+            Value::Int(r.rank_high as i64),
+            Value::text(&r.unit.code),
+            Value::text(&r.unit.name),
+            e.map_or(Value::Empty, |e| pct(e.estimate)),
+            e.map_or(Value::Empty, |e| pct(e.ci_low)),
+            e.map_or(Value::Empty, |e| pct(e.ci_high)),
+            Value::Int(e.map_or(0, |e| e.n) as i64),
+            Value::Int(r.unit.responses as i64),
+            Value::text(tier_code(r.tier)),
         ];
         rec.extend(common.iter().cloned());
         rows.push(rec);
     }
     for u in &t.ranking.unranked {
         let mut rec = vec![
-            String::new(),
-            String::new(),
-            String::new(),
-            export::cell(&u.code),
-            export::cell(&u.name),
-            String::new(),
-            String::new(),
-            String::new(),
-            u.index.map_or(0, |e| e.n).to_string(),
-            u.responses.to_string(),
-            "not_ranked".to_owned(),
+            Value::Empty,
+            Value::Empty,
+            Value::Empty,
+            Value::text(&u.code),
+            Value::text(&u.name),
+            Value::Empty,
+            Value::Empty,
+            Value::Empty,
+            Value::Int(u.index.map_or(0, |e| e.n) as i64),
+            Value::Int(u.responses as i64),
+            Value::text("not_ranked"),
         ];
         rec.extend(common.iter().cloned());
         rows.push(rec);
     }
-    export::csv_bytes(&header, &rows)
+    Sheet {
+        name: format!(
+            "sipas-ranking-{}-{}-{}",
+            t.level_code, t.filter.from, t.filter.to
+        ),
+        header,
+        rows,
+    }
 }

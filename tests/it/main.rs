@@ -9,6 +9,7 @@ mod citizen_path;
 mod cli;
 mod dashboard;
 mod errors;
+mod exports;
 mod helpers;
 mod ingest;
 mod invariants;

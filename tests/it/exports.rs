@@ -1,0 +1,149 @@
+//! Downloads: the dashboard's table as CSV and XLSX, and the anonymised microdata, which
+//! `sipas analyze` turns back into exactly the indices the dashboard and the API show.
+
+use serde_json::Value;
+use sipas::domain::Role;
+
+use crate::helpers::{add_user, run, sid, Browser, TempDir, TestApp};
+
+fn analyze(app: &TestApp, file: &std::path::Path, column: &str) -> Value {
+    let (code, out, err) = run(
+        app.db.sipas().args([
+            "analyze",
+            "--input",
+            file.to_str().unwrap(),
+            "--measure",
+            column,
+            "--method",
+            "wilson",
+            "--format",
+            "json",
+        ]),
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    v[0].clone()
+}
+
+fn close(a: &Value, b: &Value) {
+    let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+    assert!((a - b).abs() < 1e-9, "{a} ≠ {b}");
+}
+
+#[test]
+fn the_microdata_gives_back_the_dashboard_and_api_numbers_and_nothing_personal() {
+    let app = TestApp::spawn();
+    for i in 0..48 {
+        let comment = match i {
+            0 => "=HYPERLINK(\"http://evil.example\")",
+            1 => "Cán bộ nhiệt tình",
+            _ => "",
+        };
+        let r = app.post_form(
+            &app.token(),
+            &[
+                ("submission_id", &sid()),
+                ("a.F1", ["5", "4", "2", "na", "3", "1"][i % 6]),
+                ("a.F2", ["5", "3", "4"][i % 3]),
+                ("a.F3", ["4", "na"][i % 2]),
+                ("a.F4", ["5", "1", "2", "4"][i % 4]),
+                ("a.F5", "4"),
+                ("a.OVERALL", ["4", "5", "3"][i % 3]),
+                ("respondent_kind", ["individual", "organisation"][i % 5 / 4]),
+                ("comment", comment),
+            ],
+        );
+        assert_eq!(r.status(), 200);
+    }
+    add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
+    let manager = Browser::signed_in(&app, "t1.manager");
+
+    let r = manager.get("/admin/microdata.csv");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"sipas-microdata-T1-"));
+    let body = r.text().unwrap();
+    let mut lines = body.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "\u{feff}date,agency,desk,channel,kind,F1,F2,F3,F4,F5,OVERALL"
+    );
+    assert_eq!(lines.clone().count(), 48);
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(first.len(), 11, "no comment column unless asked for");
+    assert!(
+        chrono::NaiveDate::parse_from_str(first[0], "%Y-%m-%d").is_ok(),
+        "a date without the time: {first:?}"
+    );
+    assert_eq!(&first[1..4], ["T1", "Q1", "desk_qr"]);
+    assert!(
+        !body.contains("Cán bộ") && !body.contains(':'),
+        "no comment, no time"
+    );
+
+    // sipas analyze on the file gives the API's (and so the dashboard's) item indices.
+    let dir = TempDir::new("microdata");
+    let file = dir.join("microdata.csv");
+    std::fs::write(&file, &body).unwrap();
+    let api: Value = manager
+        .get("/admin/api/v1/agencies/T1/indices")
+        .json()
+        .unwrap();
+    for item in api["items"].as_array().unwrap() {
+        let code = item["code"].as_str().unwrap();
+        let got = analyze(&app, &file, code);
+        assert_eq!(got["n"], item["n"], "{code}");
+        if item["suppressed"] == true {
+            // Below the minimum n the API gives no number; analyze still computes one.
+            assert!(got["n"].as_u64().unwrap() < 30 && item["estimate"].is_null());
+            continue;
+        }
+        close(&got["estimate"], &item["estimate"]);
+        close(&got["ci_low"], &item["ci_low"]);
+        close(&got["ci_high"], &item["ci_high"]);
+    }
+    // The dashboard's CSV shows the same numbers, as percentages with two decimals.
+    let table = manager.get("/admin/dashboard.csv").text().unwrap();
+    let f1 = table.lines().find(|l| l.starts_with("F1,")).unwrap();
+    let f1_estimate = api["items"][0]["estimate"].as_f64().unwrap();
+    assert!(
+        f1.contains(&format!(",{:.2},", 100.0 * f1_estimate)),
+        "{f1}"
+    );
+    let xlsx = manager.get("/admin/dashboard.xlsx");
+    assert_eq!(
+        xlsx.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(&xlsx.bytes().unwrap()[..2], b"PK");
+    assert_eq!(manager.get("/admin/dashboard.pdf").status(), 404);
+
+    // Comments only on request, and a formula stays text.
+    let with = manager
+        .get("/admin/microdata.csv?comments=1")
+        .text()
+        .unwrap();
+    assert!(with.lines().next().unwrap().ends_with(",comment"));
+    assert!(with.contains("Cán bộ nhiệt tình"));
+    assert!(
+        with.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\""),
+        "{with}"
+    );
+
+    // Outside the scope: nothing.
+    add_user(&app.db, "other", Role::Viewer, Some("T1"));
+    let anon = Browser::new(&app);
+    assert_eq!(
+        anon.get("/admin/microdata.csv").status(),
+        303,
+        "sign in first"
+    );
+    assert_eq!(
+        manager.get("/admin/microdata.csv?agency=999999").status(),
+        404
+    );
+}
