@@ -14,6 +14,7 @@ pub mod comments;
 pub mod demo_data;
 pub mod desks;
 pub mod instruments;
+pub mod par_rules;
 pub mod publications;
 pub mod responses;
 pub mod results;

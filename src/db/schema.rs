@@ -192,6 +192,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    par_rules (year) {
+        year -> Int4,
+        max_points -> Float8,
+        rule -> Text,
+        brackets -> Jsonb,
+        set_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -232,6 +242,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     hidden_comments,
     instruments,
     items,
+    par_rules,
     publications,
     responses,
     rollup_state,

@@ -91,6 +91,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("ranking.html", include_str!("../../templates/ranking.html")),
     ("targets.html", include_str!("../../templates/targets.html")),
+    ("par.html", include_str!("../../templates/par.html")),
     (
         "public_list.html",
         include_str!("../../templates/public_list.html"),

@@ -14,6 +14,7 @@ pub mod filters;
 pub mod guard;
 pub mod health;
 pub mod microdata;
+pub mod par;
 pub mod public;
 pub mod publish;
 pub mod ranking;
@@ -150,6 +151,12 @@ fn registry_routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(r::update_user)),
     )
     .service(resource("/users/{name}/active", "POST").route(web::post().to(r::set_user_active)))
+    .service(
+        resource("/par", "GET, POST")
+            .route(web::get().to(par::page))
+            .route(web::post().to(par::set_rule)),
+    )
+    .service(resource("/par.{format}", "GET").route(web::get().to(par::download)))
     .service(
         resource("/targets", "GET, POST")
             .route(web::get().to(targets::list))

@@ -210,3 +210,139 @@ fn the_ranking_shows_the_raw_rows_with_rank_intervals_and_keeps_small_units_apar
     assert_eq!(admin.get("/admin/ranking.csv?seed=-1").status(), 400);
     assert_eq!(admin.get("/admin/ranking?to=2026-02-30").status(), 400);
 }
+
+#[test]
+fn par_points_follow_the_year_rule_and_skip_units_below_the_minimum_n() {
+    let app = TestApp::spawn();
+    let mut c = app.db.conn();
+    let dept = db::agencies::ensure_level(&mut c, "dept", "Sở", "Department", 2).unwrap();
+    let mk = |c: &mut diesel::PgConnection, code: &str| {
+        let a = db::agencies::create(
+            c,
+            code,
+            &format!("Sở {code}"),
+            dept,
+            Some(app.fixture.agency_id),
+        )
+        .unwrap();
+        db::desks::create(c, a, "Q1", "Quầy 1").unwrap()
+    };
+    let (good, small) = (mk(&mut c, "GOOD"), mk(&mut c, "SMALL"));
+    rate_many(&app, good, 40, &["5", "4", "2", "5", "3"]);
+    rate_many(&app, small, 5, &["5"]);
+    let year = (chrono::Utc::now() + chrono::Duration::hours(7))
+        .date_naive()
+        .format("%Y")
+        .to_string();
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let form = load_form(&mut c, "sipas-2017", Form::Desk).unwrap();
+    let p = Period {
+        from: format!("{year}-01-01").parse().unwrap(),
+        to: today,
+        channel: "desk_qr".into(),
+        instrument_id: form.instrument_id,
+    };
+    let good_id = db::agencies::id_by_code(&mut c, "GOOD").unwrap().unwrap();
+    let rows = answers_in_period(&mut c, good_id, &p).unwrap();
+    let e = desk::report(&form, &rows)
+        .unwrap()
+        .unwrap()
+        .0
+        .overall
+        .unwrap();
+
+    add_user(&app.db, "province.admin", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "province.admin");
+    let csrf = admin.csrf();
+    let page = admin.page(&format!("/admin/par?year={year}&level=dept"));
+    assert!(page.contains("Chưa đặt quy tắc cho năm này"));
+    // A bad bracket table is refused with the reason, nothing stored.
+    let r = admin.post(
+        "/admin/par",
+        &[
+            ("csrf", &csrf),
+            ("year", &year),
+            ("level", "dept"),
+            ("max_points", "2"),
+            ("kind", "brackets"),
+            ("brackets", "95:1; 90:2"),
+        ],
+    );
+    assert_eq!(r.status(), 422);
+    assert!(r.text().unwrap().contains("không được có ít điểm hơn"));
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM par_rules"), 0);
+    // Proportional: 2 × index, two decimals.
+    let r = admin.post(
+        "/admin/par",
+        &[
+            ("csrf", &csrf),
+            ("year", &year),
+            ("level", "dept"),
+            ("max_points", "2"),
+            ("kind", "linear"),
+            ("brackets", ""),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let expected = ((2.0 * e.estimate) * 100.0).round() / 100.0;
+    let sheet = admin
+        .get(&format!("/admin/par.csv?year={year}&level=dept"))
+        .text()
+        .unwrap();
+    let good_row = sheet.lines().find(|l| l.contains(",GOOD,")).unwrap();
+    assert!(
+        good_row.contains(&format!(",{expected:.2},assessed,")),
+        "{good_row}"
+    );
+    assert!(good_row.contains(&format!(",{:.2},", 100.0 * e.ci_low)));
+    let small_row = sheet.lines().find(|l| l.contains(",SMALL,")).unwrap();
+    assert!(
+        small_row.contains("not_assessed_below_min_n"),
+        "{small_row}"
+    );
+    let page = admin.page(&format!("/admin/par?year={year}&level=dept"));
+    assert!(page.contains(&format!("{expected:.2}").replace('.', ",")));
+    assert!(page.contains("Không chấm"));
+    // Brackets: the highest bracket reached.
+    let r = admin.post(
+        "/admin/par",
+        &[
+            ("csrf", &csrf),
+            ("year", &year),
+            ("level", "dept"),
+            ("max_points", "2"),
+            ("kind", "brackets"),
+            ("brackets", "95:2; 50:1,25; 0:0,5"),
+        ],
+    );
+    assert_eq!(r.status(), 303);
+    let bracket_points = if e.estimate >= 0.95 {
+        "2.00"
+    } else if e.estimate >= 0.5 {
+        "1.25"
+    } else {
+        "0.50"
+    };
+    let sheet = admin
+        .get(&format!("/admin/par.csv?year={year}&level=dept"))
+        .text()
+        .unwrap();
+    let good_row = sheet.lines().find(|l| l.contains(",GOOD,")).unwrap();
+    assert!(
+        good_row.contains(&format!(",{bracket_points},")),
+        "{good_row}"
+    );
+    let xlsx = admin.get(&format!("/admin/par.xlsx?year={year}&level=dept"));
+    assert_eq!(&xlsx.bytes().unwrap()[..2], b"PK");
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM audit_log WHERE action = 'par_rule.set'"),
+        2
+    );
+    // Only Home Affairs.
+    add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
+    let manager = Browser::signed_in(&app, "t1.manager");
+    assert_eq!(manager.get("/admin/par").status(), 404);
+    assert_eq!(manager.get("/admin/par.xlsx").status(), 404);
+    assert_eq!(admin.get("/admin/par?year=1990").status(), 400);
+}

@@ -1,0 +1,355 @@
+//! PAR points (`/admin/par`, Home Affairs only): the satisfaction component of each unit's
+//! PAR-index score sheet for a year, from the rule set for that year, beside the index,
+//! interval and n it comes from; the same table as CSV or XLSX. The units and their indices are
+//! the ranking's (`ranking::table`), so the score sheet and the ranking cannot disagree.
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::errors::{Fault, PageError};
+use super::export::{self, Sheet, Value};
+use super::filters::{invalid, nonempty, today_in_vietnam, PeriodFilter, CHANNELS};
+use super::guard::AdminUser;
+use super::ranking::{self, Table};
+use super::{render, see_other, staff_query, StaffResult};
+use crate::db;
+use crate::db::users::Scope;
+use crate::domain::par::{self, Rule};
+use crate::state::AppState;
+use crate::views::registry::Choice;
+use crate::views::{percent, Chrome, Lang};
+
+#[derive(Deserialize)]
+pub struct ParQuery {
+    year: Option<String>,
+    level: Option<String>,
+    channel: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    rank: Option<usize>,
+    code: String,
+    name: String,
+    index: Option<String>,
+    interval: Option<String>,
+    n: u64,
+    points: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ParPage<'a> {
+    #[serde(flatten)]
+    chrome: Chrome,
+    username: &'a str,
+    csrf: &'a str,
+    is_admin: bool,
+    year: i32,
+    level: String,
+    levels: Vec<Choice>,
+    channel: String,
+    rule: Option<String>,
+    max_points: String,
+    kind: String,
+    brackets: String,
+    error: Option<String>,
+    rows: Vec<Row>,
+    query: String,
+    from: String,
+    to: String,
+}
+
+fn year_of(raw: &Option<String>) -> Result<i32, Fault> {
+    match nonempty(raw) {
+        None => Ok(today_in_vietnam().year()),
+        Some(s) => s
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| {
+                invalid(
+                    "year",
+                    "Trường year: năm phải từ 2000 đến 2100.".into(),
+                    "year must be from 2000 to 2100".into(),
+                )
+            }),
+    }
+}
+
+/// The year's units (the ranking's, over the whole year to date) and its rule.
+async fn sheet_of(
+    state: &AppState,
+    year: i32,
+    level: Option<&str>,
+    channel: Option<&str>,
+) -> Result<(Table, Option<Rule>), Fault> {
+    let channel = match channel {
+        None => None,
+        Some(c) if CHANNELS.contains(&c) => Some(c.to_owned()),
+        Some(_) => {
+            return Err(invalid(
+                "channel",
+                "Trường channel: kênh không có trong danh sách.".into(),
+                "channel must be desk_qr or kiosk".into(),
+            ))
+        }
+    };
+    let first = NaiveDate::from_ymd_opt(year, 1, 1).ok_or(Fault::BadRequest)?;
+    let last = NaiveDate::from_ymd_opt(year, 12, 31)
+        .ok_or(Fault::BadRequest)?
+        .min(today_in_vietnam());
+    let filter = PeriodFilter {
+        from: first,
+        to: last.max(first),
+        channel,
+        kind: None,
+    };
+    let table = ranking::table(state, Scope::All, level, None, None, filter).await?;
+    let rule = db::run(&state.pool, move |c| db::par_rules::for_year(c, year)).await?;
+    Ok((table, rule))
+}
+
+fn points_of(rule: Option<&Rule>, e: Option<analysis::IndexEstimate>) -> Option<f64> {
+    let e = e.filter(|e| !e.suppressed)?;
+    rule.map(|r| r.points(e.estimate))
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    q: web::Query<ParQuery>,
+) -> StaffResult {
+    let year = year_of(&q.year).map_err(PageError::for_staff)?;
+    show(&state, &admin, year, &q, None, StatusCode::OK, None).await
+}
+
+async fn show(
+    state: &AppState,
+    admin: &AdminUser,
+    year: i32,
+    q: &ParQuery,
+    typed: Option<(&str, &str, &str)>,
+    status: StatusCode,
+    error: Option<String>,
+) -> StaffResult {
+    let (t, rule) = sheet_of(state, year, nonempty(&q.level), nonempty(&q.channel))
+        .await
+        .map_err(PageError::for_staff)?;
+    let levels = staff_query(state, db::agencies::levels).await?;
+    let mut rows: Vec<Row> = t
+        .ranking
+        .ranked
+        .iter()
+        .map(|r| {
+            let e = r.unit.index;
+            Row {
+                rank: Some(r.rank),
+                code: r.unit.code.clone(),
+                name: r.unit.name.clone(),
+                index: e.map(|e| format!("{}%", percent(e.estimate, Lang::Vi))),
+                interval: e.map(|e| {
+                    format!(
+                        "{}–{}%",
+                        percent(e.ci_low, Lang::Vi),
+                        percent(e.ci_high, Lang::Vi)
+                    )
+                }),
+                n: e.map_or(0, |e| e.n),
+                points: points_of(rule.as_ref(), e).map(|p| format!("{p:.2}").replace('.', ",")),
+            }
+        })
+        .collect();
+    rows.extend(t.ranking.unranked.iter().map(|u| Row {
+        rank: None,
+        code: u.code.clone(),
+        name: u.name.clone(),
+        index: None,
+        interval: None,
+        n: u.index.map_or(0, |e| e.n),
+        points: None,
+    }));
+    let (max_points, kind, brackets) = match (typed, &rule) {
+        (Some((m, k, b)), _) => (m.to_owned(), k.to_owned(), b.to_owned()),
+        (None, Some(Rule::Linear { max_points })) => {
+            (fmt(*max_points), "linear".into(), String::new())
+        }
+        (
+            None,
+            Some(Rule::Brackets {
+                max_points,
+                brackets,
+            }),
+        ) => (
+            fmt(*max_points),
+            "brackets".into(),
+            brackets
+                .iter()
+                .map(|b| format!("{}:{}", fmt(100.0 * b.min), fmt(b.points)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        (None, None) => ("2".into(), "linear".into(), String::new()),
+    };
+    let query = serde_urlencoded::to_string([
+        ("year", year.to_string()),
+        ("level", t.level_code.clone()),
+        ("channel", t.filter.channel.clone().unwrap_or_default()),
+    ])
+    .unwrap_or_default();
+    let page = ParPage {
+        chrome: Chrome::new(Lang::Vi),
+        username: &admin.0.user.username,
+        csrf: &admin.0.csrf_token(&state.key),
+        is_admin: true,
+        year,
+        level: t.level_code.clone(),
+        levels: levels
+            .iter()
+            .map(|l| Choice::new(l.code.clone(), l.name_vi.clone()))
+            .collect(),
+        channel: t.filter.channel.clone().unwrap_or_default(),
+        rule: rule.as_ref().map(Rule::describe_vi),
+        max_points,
+        kind,
+        brackets,
+        error,
+        rows,
+        query,
+        from: t.filter.from.format("%d/%m/%Y").to_string(),
+        to: t.filter.to.format("%d/%m/%Y").to_string(),
+    };
+    render(state, status, "par.html", &page).map_err(PageError::staff)
+}
+
+fn fmt(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0')
+        .trim_end_matches('.')
+        .replace('.', ",")
+}
+
+#[derive(Deserialize)]
+pub struct RuleForm {
+    year: String,
+    level: Option<String>,
+    channel: Option<String>,
+    max_points: String,
+    kind: String,
+    #[serde(default)]
+    brackets: String,
+}
+
+pub async fn set_rule(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    form: web::Form<RuleForm>,
+) -> StaffResult {
+    let year = year_of(&Some(form.year.clone())).map_err(PageError::for_staff)?;
+    let back = ParQuery {
+        year: Some(year.to_string()),
+        level: form.level.clone(),
+        channel: form.channel.clone(),
+    };
+    let rule = match par::parse(&form.max_points, &form.kind, &form.brackets) {
+        Ok(rule) => rule,
+        Err(why) => {
+            let typed = (
+                form.max_points.as_str(),
+                form.kind.as_str(),
+                form.brackets.as_str(),
+            );
+            return show(
+                &state,
+                &admin,
+                year,
+                &back,
+                Some(typed),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(why),
+            )
+            .await;
+        }
+    };
+    let actor = admin.0.actor();
+    staff_query(&state, move |c| db::par_rules::set(c, &actor, year, &rule)).await?;
+    let query = serde_urlencoded::to_string([
+        ("year", year.to_string()),
+        ("level", back.level.unwrap_or_default()),
+        ("channel", back.channel.unwrap_or_default()),
+    ])
+    .unwrap_or_default();
+    Ok(see_other(&format!("/admin/par?{query}")))
+}
+
+/// The score sheet as CSV or XLSX: each unit's index, interval, n and points, and the rule.
+pub async fn download(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    format: web::Path<String>,
+    q: web::Query<ParQuery>,
+) -> StaffResult {
+    let format = export::format_of(&format)?;
+    let year = year_of(&q.year).map_err(PageError::for_staff)?;
+    let (t, rule) = sheet_of(&state, year, nonempty(&q.level), nonempty(&q.channel))
+        .await
+        .map_err(PageError::for_staff)?;
+    let pct = |v: f64| Value::Number(100.0 * v, 2);
+    let described = rule.as_ref().map_or(
+        "Chưa đặt quy tắc tính điểm cho năm này.".to_owned(),
+        Rule::describe_vi,
+    );
+    let mut rows = Vec::new();
+    for r in &t.ranking.ranked {
+        let e = r.unit.index;
+        rows.push(vec![
+            Value::Int(i64::from(year)),
+            Value::text(&r.unit.code),
+            Value::text(&r.unit.name),
+            e.map_or(Value::Empty, |e| pct(e.estimate)),
+            e.map_or(Value::Empty, |e| pct(e.ci_low)),
+            e.map_or(Value::Empty, |e| pct(e.ci_high)),
+            Value::Int(e.map_or(0, |e| e.n) as i64),
+            points_of(rule.as_ref(), e).map_or(Value::Empty, |p| Value::Number(p, 2)),
+            Value::text(if rule.is_some() {
+                "assessed"
+            } else {
+                "no_rule"
+            }),
+            Value::text(&described),
+        ]);
+    }
+    for u in &t.ranking.unranked {
+        rows.push(vec![
+            Value::Int(i64::from(year)),
+            Value::text(&u.code),
+            Value::text(&u.name),
+            Value::Empty,
+            Value::Empty,
+            Value::Empty,
+            Value::Int(u.index.map_or(0, |e| e.n) as i64),
+            Value::Empty,
+            Value::text("not_assessed_below_min_n"),
+            Value::text(&described),
+        ]);
+    }
+    Sheet {
+        name: format!("sipas-par-{year}-{}", t.level_code),
+        header: export::header(&[
+            "year",
+            "code",
+            "name",
+            "index_percent",
+            "ci_low_percent",
+            "ci_high_percent",
+            "n",
+            "points",
+            "status",
+            "rule",
+        ]),
+        rows,
+    }
+    .response(format)
+    .map_err(|e| PageError::staff(Fault::Internal(e)))
+}
