@@ -54,6 +54,29 @@ fn rebuild_stale_aggregates(conn: &mut db::Conn, settings: &Settings) -> Result<
     Ok(())
 }
 
+/// Compacts closed months into the monthly aggregates now and then every hour, on a thread of
+/// its own (a failure is logged and retried at the next round; readers fall back to the daily
+/// cells of any month not compacted).
+fn start_compaction(pool: db::DbPool, form: Arc<crate::domain::FormSpec>) {
+    let spawned = std::thread::Builder::new()
+        .name("sipas-compaction".into())
+        .spawn(move || loop {
+            let result = pool
+                .get()
+                .map_err(anyhow::Error::from)
+                .and_then(|mut conn| crate::results::rollup::compact(&mut conn, &form));
+            match result {
+                Ok(0) => {}
+                Ok(months) => tracing::info!(months, "monthly aggregates compacted"),
+                Err(e) => tracing::warn!("compacting monthly aggregates failed: {e:#}"),
+            }
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the compaction thread: {e}");
+    }
+}
+
 pub struct Application {
     listener: TcpListener,
     state: actix_web::web::Data<AppState>,
@@ -88,6 +111,7 @@ impl Application {
             settings.db_writers,
             settings.ingest_queue,
         );
+        start_compaction(pool.clone(), Arc::clone(&desk_form));
         let state = actix_web::web::Data::new(AppState {
             ingest: Ingest {
                 pool: pool.clone(),

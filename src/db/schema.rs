@@ -202,6 +202,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    desk_monthly (agency_id, month, desk_id, channel, respondent_kind, instrument_id) {
+        agency_id -> Int4,
+        month -> Date,
+        desk_id -> Int4,
+        channel -> Text,
+        respondent_kind -> Text,
+        instrument_id -> Int4,
+        responses -> Int8,
+        stats -> Array<Int4>,
+    }
+}
+
+diesel::table! {
+    desk_months_done (instrument_id, month) {
+        instrument_id -> Int4,
+        month -> Date,
+        compacted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -216,6 +237,8 @@ diesel::table! {
 
 diesel::joinable!(agencies -> agency_levels (level_id));
 diesel::joinable!(desk_daily -> instruments (instrument_id));
+diesel::joinable!(desk_monthly -> instruments (instrument_id));
+diesel::joinable!(desk_months_done -> instruments (instrument_id));
 diesel::joinable!(desks -> agencies (agency_id));
 diesel::joinable!(factors -> instruments (instrument_id));
 diesel::joinable!(items -> instruments (instrument_id));
@@ -237,6 +260,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_secrets,
     audit_log,
     desk_daily,
+    desk_monthly,
+    desk_months_done,
     desks,
     factors,
     hidden_comments,

@@ -21,6 +21,15 @@ pub fn window_start(from: NaiveDate, to: NaiveDate) -> NaiveDate {
     previous.min(year_ago).min(trend_start(to))
 }
 
+/// Where the periods of an agency's results begin and end (the day after): the aggregates read
+/// a month through which one of these passes day by day, so that each period sums whole cells.
+pub fn cuts(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    let after = |d: NaiveDate| d.succ_opt().unwrap_or(d);
+    let (pf, pt) = previous_period(from, to);
+    let (yf, yt) = year_earlier(from, to);
+    vec![from, after(to), pf, after(pt), yf, after(yt)]
+}
+
 /// The period of the same length just before `from`.
 pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
     let days = (to - from).num_days() + 1;

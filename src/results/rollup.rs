@@ -119,6 +119,22 @@ pub fn report_of<'a>(
     Ok(Some((acc.report(None, &desk::options())?, responses)))
 }
 
+/// The day whose month is the first not to compact: two days back, so that a clock on this
+/// machine ahead of the database's cannot close a month the database still writes to.
+pub fn compaction_day() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7) - chrono::Duration::days(2)).date_naive()
+}
+
+/// Compacts the closed months of the desk form's instrument (see
+/// `db::rollup::compact_closed_months`).
+pub fn compact(conn: &mut Conn, form: &FormSpec) -> anyhow::Result<usize> {
+    Ok(db::rollup::compact_closed_months(
+        conn,
+        form.instrument_id,
+        compaction_day(),
+    )?)
+}
+
 /// Recomputes every agency's cells of the desk form's instrument from the raw rows, in one
 /// transaction (readers see the old cells or the new ones, never a mix). Returns (cells,
 /// ratings).
@@ -158,6 +174,9 @@ pub fn rebuild(conn: &mut Conn, form: &FormSpec) -> anyhow::Result<(usize, u64)>
             cells_written += cells.len();
         }
         db::rollup::mark_fresh(conn)?;
+        // The months are summed again from the new daily cells.
+        db::rollup::forget_months(conn, form.instrument_id)?;
+        db::rollup::compact_closed_months(conn, form.instrument_id, compaction_day())?;
         Ok((cells_written, ratings))
     })
 }

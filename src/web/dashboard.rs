@@ -124,6 +124,7 @@ pub async fn agency_results(
         channel: filter.channel.clone(),
         desk_id,
         respondent_kind: filter.kind.clone(),
+        cuts: periods::cuts(filter.from, filter.to),
     };
     let (cells, target) = db::run(&state.pool, move |c| {
         Ok((

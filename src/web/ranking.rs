@@ -114,6 +114,7 @@ pub async fn table(
             channel: f.channel,
             desk_id: None,
             respondent_kind: f.kind,
+            cuts: vec![f.from, f.to + chrono::Duration::days(1)],
         };
         let cells = db::rollup::selected(c, &selection)?;
         Ok((visible, cells))

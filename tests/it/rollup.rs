@@ -222,3 +222,90 @@ fn aggregates_give_the_indices_of_the_raw_rows_and_a_rebuild_gives_the_same_cell
         );
     }
 }
+
+/// Any period's report read through the monthly aggregates (whole compacted months) and the
+/// daily ones (the rest) is the report of the raw rows, for periods that cut months anywhere.
+#[test]
+fn monthly_aggregates_give_the_raw_rows_for_any_period() {
+    let app = TestApp::spawn();
+    let (child, child_desk) = agency_with_desk(&app.db, "CHILD", Some(app.fixture.agency_id));
+    let mut rng = rand::rngs::StdRng::seed_from_u64(77);
+    let start = chrono::NaiveDate::from_ymd_opt(2025, 11, 20).unwrap();
+    for _ in 0..400 {
+        let day = start + chrono::Duration::days(rng.gen_range(0..150));
+        let desk = if rng.gen_bool(0.5) {
+            app.fixture.desk_id
+        } else {
+            child_desk
+        };
+        let mut answers: Vec<(&str, Option<i16>)> = Vec::new();
+        for code in ["F1", "F2", "F3", "F4", "F5", "OVERALL"] {
+            if rng.gen_bool(0.9) {
+                let value = (!rng.gen_bool(0.1)).then(|| rng.gen_range(1..=5));
+                answers.push((code, value));
+            }
+        }
+        if !answers.is_empty() {
+            crate::helpers::store_rating_on(&app.db, desk, &day.to_string(), &answers);
+        }
+    }
+    crate::helpers::rebuild_aggregates(&app.db);
+    assert!(
+        app.db.count("SELECT count(*) AS n FROM desk_months_done") >= 4,
+        "closed months are compacted by the rebuild"
+    );
+    assert_eq!(
+        app.db
+            .count("SELECT sum(responses)::int8 AS n FROM desk_monthly")
+            + app.db.count(
+                "SELECT coalesce(sum(responses), 0)::int8 AS n FROM desk_daily d \
+                 WHERE NOT EXISTS (SELECT 1 FROM desk_months_done m \
+                   WHERE m.month = date_trunc('month', d.day)::date)"
+            ),
+        app.responses(),
+        "every rating is in exactly one month cell or one uncompacted day"
+    );
+
+    let mut conn = app.db.conn();
+    let form = load_form(&mut conn, "sipas-2017", Form::Desk).unwrap();
+    for round in 0..25 {
+        let from = start + chrono::Duration::days(rng.gen_range(0..140));
+        let to = from + chrono::Duration::days(rng.gen_range(0..120));
+        // Some periods are whole months, some cut months; some pass cuts of other periods.
+        let cuts = if round % 3 == 0 {
+            vec![from, to + chrono::Duration::days(1)]
+        } else {
+            sipas::results::periods::cuts(from, to)
+        };
+        let selection = sipas::db::rollup::Selection {
+            agency_ids: vec![app.fixture.agency_id, child],
+            from: sipas::results::periods::window_start(from, to).min(from),
+            to,
+            instrument_id: form.instrument_id,
+            channel: None,
+            desk_id: None,
+            respondent_kind: None,
+            cuts,
+        };
+        let cells = sipas::db::rollup::selected(&mut conn, &selection).unwrap();
+        let from_cells = sipas::results::periods::report_between(&form, &cells, from, to).unwrap();
+        let period = Period {
+            from,
+            to,
+            channel: "desk_qr".into(),
+            instrument_id: form.instrument_id,
+        };
+        let mut raw = answers_in_period(&mut conn, app.fixture.agency_id, &period).unwrap();
+        raw.extend(answers_in_period(&mut conn, child, &period).unwrap());
+        raw.sort_by_key(|r| r.0);
+        let from_rows = desk::report(&form, &raw).unwrap();
+        match (from_cells, from_rows) {
+            (None, None) => {}
+            (Some((a, n)), Some((b, m))) => {
+                assert_eq!(n, m, "{from}..{to}");
+                assert_same(&a, &b, &format!("{from}..{to}"));
+            }
+            (a, b) => panic!("{from}..{to}: {:?} vs {:?}", a.map(|x| x.1), b.map(|x| x.1)),
+        }
+    }
+}
