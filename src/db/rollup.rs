@@ -558,7 +558,8 @@ fn compact_month(
                 desk_daily::stats,
             ))
             .load(conn)?;
-        let mut sums: std::collections::BTreeMap<(i32, i32, String, String), (i64, Vec<i64>)> =
+        type Key = (i32, i32, String, String);
+        let mut sums: std::collections::BTreeMap<Key, (i64, Vec<i64>)> =
             std::collections::BTreeMap::new();
         for (agency, desk, channel, kind, n, stats) in rows {
             let e = sums
