@@ -28,13 +28,6 @@ pub fn run(a: Args, mut settings: Settings) -> Result<()> {
     let summary = demo::load(&prepared.database_url, a.responses, a.seed, a.reset)?;
     println!("{summary}");
     let mut conn = db::connect(&prepared.database_url)?;
-    if !summary.skipped {
-        // The demo writes its ratings in bulk, around the writer: aggregate them afterwards.
-        let form =
-            db::instruments::load_form(&mut conn, "sipas-2017", db::instruments::Form::Desk)?;
-        let (cells, _) = crate::results::rollup::rebuild(&mut conn, &form)?;
-        println!("daily aggregates: {cells} cells");
-    }
     if let Some(password) = accounts::ensure_demo_admin(&mut conn)? {
         println!("admin sign-in: user 'admin', password '{password}' (shown once; change it with `sipas user admin`)");
     }

@@ -135,9 +135,104 @@ pub fn compact(conn: &mut Conn, form: &FormSpec) -> anyhow::Result<usize> {
     )?)
 }
 
+/// Cells built in memory from ratings given one by one (a rebuild or a bulk load): one
+/// accumulator per cell, exactly as the writer builds a batch's cells.
+pub struct CellBuilder<'f> {
+    form: &'f FormSpec,
+    cells: std::collections::HashMap<CellKey, Building>,
+}
+
+type CellKey = (i32, chrono::NaiveDate, i32, String, String);
+
+struct Building {
+    acc: IndexAccumulator,
+    pairs: Vec<f64>,
+    responses: i64,
+}
+
+impl<'f> CellBuilder<'f> {
+    pub fn new(form: &'f FormSpec) -> CellBuilder<'f> {
+        CellBuilder {
+            form,
+            cells: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Adds one rating (answers in the form's order) to its cell.
+    pub fn add(
+        &mut self,
+        agency_id: i32,
+        day: chrono::NaiveDate,
+        desk_id: i32,
+        channel: &str,
+        respondent_kind: &str,
+        answers: &[Option<u8>],
+    ) -> analysis::Result<()> {
+        let key = (
+            agency_id,
+            day,
+            desk_id,
+            channel.to_owned(),
+            respondent_kind.to_owned(),
+        );
+        let cell = match self.cells.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(Building {
+                acc: IndexAccumulator::new(desk::spec(self.form), false)?,
+                pairs: vec![0.0; desk::pairs_len(self.form)],
+                responses: 0,
+            }),
+        };
+        cell.acc.add(&respondent(answers))?;
+        desk::add_pairs(self.form, answers, &mut cell.pairs);
+        cell.responses += 1;
+        Ok(())
+    }
+
+    /// The cells, by agency (then in no particular order).
+    pub fn finish(self) -> analysis::Result<Vec<Cell>> {
+        let mut out = Vec::with_capacity(self.cells.len());
+        for ((agency_id, day, desk_id, channel, respondent_kind), b) in self.cells {
+            out.push(Cell {
+                agency_id,
+                day,
+                desk_id,
+                channel,
+                respondent_kind,
+                responses: b.responses,
+                stats: cell_stats(&b.acc, &b.pairs)?,
+            });
+        }
+        out.sort_by_key(|c| c.agency_id);
+        Ok(out)
+    }
+}
+
+/// Replaces the cells of `agencies` with `cells` (sorted by agency, as `CellBuilder::finish`
+/// gives them) in one transaction, marks the aggregates fresh and sums the closed months
+/// again. Returns the cells written.
+pub fn install(
+    conn: &mut Conn,
+    form: &FormSpec,
+    agencies: &[i32],
+    cells: &[Cell],
+) -> anyhow::Result<usize> {
+    db::rollup::transaction(conn, |conn| {
+        for &agency_id in agencies {
+            let from = cells.partition_point(|c| c.agency_id < agency_id);
+            let to = cells.partition_point(|c| c.agency_id <= agency_id);
+            db::rollup::replace_agency(conn, agency_id, form.instrument_id, &cells[from..to])?;
+        }
+        db::rollup::mark_fresh(conn)?;
+        db::rollup::forget_months(conn, form.instrument_id)?;
+        db::rollup::compact_closed_months(conn, form.instrument_id, compaction_day())?;
+        Ok::<_, anyhow::Error>(cells.len())
+    })
+}
+
 /// Recomputes every agency's cells of the desk form's instrument from the raw rows, in one
-/// transaction (readers see the old cells or the new ones, never a mix). Returns (cells,
-/// ratings).
+/// transaction (readers see the old cells or the new ones, never a mix), and the closed
+/// months from them. Returns (cells, ratings).
 pub fn rebuild(conn: &mut Conn, form: &FormSpec) -> anyhow::Result<(usize, u64)> {
     let agencies: Vec<i32> = db::agencies::list_all(conn)?
         .into_iter()
@@ -145,31 +240,17 @@ pub fn rebuild(conn: &mut Conn, form: &FormSpec) -> anyhow::Result<(usize, u64)>
         .collect();
     db::rollup::transaction(conn, |conn| {
         let (mut cells_written, mut ratings) = (0, 0);
-        for agency_id in agencies {
+        // One agency at a time, so that memory holds one agency's raw answers.
+        for &agency_id in &agencies {
             let rows = db::rollup::raw_answers(conn, agency_id, form.instrument_id)?;
-            let mut cells = Vec::new();
-            for cell in rows.chunk_by(|a, b| (a.0, a.1, &a.2, &a.3) == (b.0, b.1, &b.2, &b.3)) {
-                let mut acc = IndexAccumulator::new(desk::spec(form), false)?;
-                let mut pairs = vec![0.0; desk::pairs_len(form)];
-                let mut responses = 0;
-                for rating in cell.chunk_by(|a, b| a.4 == b.4) {
-                    let answers = answers_in_form_order(form, rating.iter().map(|r| (r.5, r.6)));
-                    acc.add(&respondent(&answers))?;
-                    desk::add_pairs(form, &answers, &mut pairs);
-                    responses += 1;
-                }
-                let (day, desk_id, channel, kind, ..) = &cell[0];
-                cells.push(Cell {
-                    agency_id,
-                    day: *day,
-                    desk_id: *desk_id,
-                    channel: channel.clone(),
-                    respondent_kind: kind.clone(),
-                    responses,
-                    stats: cell_stats(&acc, &pairs)?,
-                });
-                ratings += responses as u64;
+            let mut builder = CellBuilder::new(form);
+            for rating in rows.chunk_by(|a, b| a.4 == b.4) {
+                let answers = answers_in_form_order(form, rating.iter().map(|r| (r.5, r.6)));
+                let (day, desk_id, channel, kind, ..) = &rating[0];
+                builder.add(agency_id, *day, *desk_id, channel, kind, &answers)?;
+                ratings += 1;
             }
+            let cells = builder.finish()?;
             db::rollup::replace_agency(conn, agency_id, form.instrument_id, &cells)?;
             cells_written += cells.len();
         }
