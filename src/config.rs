@@ -44,6 +44,9 @@ pub struct Settings {
     pub db_writers: usize,
     /// Submissions that may wait for a writer; beyond it new ones are answered 503 "busy".
     pub ingest_queue: usize,
+    /// Memory for the sums of final days that dashboards and rankings reuse, in MiB
+    /// (`SIPAS_RESULTS_CACHE_MB`).
+    pub results_cache_mb: usize,
     pub workers: Option<usize>,
 }
 
@@ -102,6 +105,7 @@ impl Settings {
             db_pool_size: 16,
             db_writers: 2,
             ingest_queue: DEFAULT_INGEST_QUEUE,
+            results_cache_mb: 256,
             workers: None,
         }
     }
@@ -179,6 +183,13 @@ impl Settings {
                 .ok()
                 .filter(|n| (1..=1_000_000).contains(n))
                 .context("SIPAS_INGEST_QUEUE must be a whole number from 1 to 1000000")?;
+        }
+        if let Some(v) = nonempty("SIPAS_RESULTS_CACHE_MB") {
+            s.results_cache_mb = v
+                .parse()
+                .ok()
+                .filter(|n| (0..=65_536).contains(n))
+                .context("SIPAS_RESULTS_CACHE_MB must be a whole number from 0 to 65536")?;
         }
         if let Some(v) = nonempty("SIPAS_WORKERS") {
             s.workers = Some(

@@ -87,10 +87,17 @@ impl fmt::Display for Summary {
 ///
 /// The batches are written by one connection per core: PostgreSQL's foreign-key checks on a
 /// million answers are CPU-bound in the server, and one connection uses one core.
-pub fn load(database_url: &str, responses: usize, seed: u64, reset: bool) -> Result<Summary> {
+pub fn load(
+    database_url: &str,
+    responses: usize,
+    seed: u64,
+    reset: bool,
+    communes: usize,
+) -> Result<Summary> {
     let started = std::time::Instant::now();
     let conn = &mut db::connect(database_url)?;
-    let structure = db::demo_data::ensure_structure(conn, PROVINCE_CODE, DEPARTMENTS, COMMUNES)?;
+    let structure =
+        db::demo_data::ensure_structure(conn, PROVINCE_CODE, DEPARTMENTS, COMMUNES, communes)?;
     if reset {
         db::demo_data::delete_responses(conn, &structure.agency_ids)?;
     } else if db::demo_data::count_responses(conn, &structure.agency_ids)? > 0 {

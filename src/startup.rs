@@ -122,6 +122,9 @@ impl Application {
                 per_desk: Buckets::new(settings.rate_per_desk),
             },
             login_limiter: Buckets::new(settings.rate_login),
+            past_sums: Arc::new(crate::results::sums::PastSums::new(
+                settings.results_cache_mb * 1024 * 1024,
+            )),
             pool,
             key: prepared.key,
             views: Views::shared()?,

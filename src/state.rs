@@ -19,4 +19,6 @@ pub struct AppState {
     pub ingest: Ingest,
     /// Sign-in attempts per client address.
     pub login_limiter: Buckets<IpAddr>,
+    /// The sums of final days that dashboards and rankings reuse (`results::sums`).
+    pub past_sums: std::sync::Arc<crate::results::sums::PastSums>,
 }

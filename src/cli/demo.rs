@@ -18,6 +18,10 @@ pub struct Args {
     /// Delete the demo's responses first and load them again.
     #[arg(long)]
     reset: bool,
+    /// Communes in the demo province: the 20 named ones, then synthetic ones up to this number
+    /// (e.g. 3321, the country's communes after the 2025 reform, to measure a ranking).
+    #[arg(long, default_value_t = 20)]
+    communes: usize,
     /// Start the server afterwards.
     #[arg(long)]
     serve: bool,
@@ -25,7 +29,13 @@ pub struct Args {
 
 pub fn run(a: Args, mut settings: Settings) -> Result<()> {
     let prepared = prepare_database(&settings)?;
-    let summary = demo::load(&prepared.database_url, a.responses, a.seed, a.reset)?;
+    let summary = demo::load(
+        &prepared.database_url,
+        a.responses,
+        a.seed,
+        a.reset,
+        a.communes,
+    )?;
     println!("{summary}");
     let mut conn = db::connect(&prepared.database_url)?;
     if let Some(password) = accounts::ensure_demo_admin(&mut conn)? {

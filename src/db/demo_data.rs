@@ -32,6 +32,7 @@ pub fn ensure_structure(
     province: &str,
     departments: &[&str],
     communes: &[&str],
+    extra_communes: usize,
 ) -> QueryResult<Structure> {
     conn.transaction(|conn| {
         if agency_q::id_by_code(conn, province)?.is_none() {
@@ -92,6 +93,24 @@ pub fn ensure_structure(
                         &format!("Bộ phận Một cửa – quầy {d}"),
                     )?;
                 }
+            }
+        }
+        // Synthetic communes beyond the named ones (`sipas demo --communes N`), for measuring a
+        // ranking at the scale of a whole country (3,321 communes after the 2025 reform).
+        let root = agency_q::id_by_code(conn, province)?.unwrap_or_default();
+        let commune_level =
+            agency_q::ensure_level(conn, "commune", "Xã, phường, đặc khu", "Commune", 2)?;
+        for i in communes.len() + 1..=extra_communes.max(communes.len()) {
+            let code = format!("{province}.X{i:04}");
+            if agency_q::id_by_code(conn, &code)?.is_none() {
+                let id = agency_q::create(
+                    conn,
+                    &code,
+                    &format!("UBND Xã Tổng hợp {i:04}"),
+                    commune_level,
+                    Some(root),
+                )?;
+                desk_q::create(conn, id, "Q1", "Bộ phận Một cửa – quầy 1")?;
             }
         }
         let agency_ids = agency_q::subtree_ids(conn, province)?;

@@ -325,13 +325,27 @@ pub fn is_stale(conn: &mut PgConnection) -> QueryResult<bool> {
         .unwrap_or(false))
 }
 
-/// Marks the aggregates fresh (after a rebuild).
+/// Marks the aggregates fresh after a rebuild or a bulk load, and starts a new generation:
+/// every node forgets the sums of past days it kept.
 pub fn mark_fresh(conn: &mut PgConnection) -> QueryResult<()> {
     use super::schema::rollup_state;
     diesel::update(rollup_state::table)
-        .set(rollup_state::stale.eq(false))
+        .set((
+            rollup_state::stale.eq(false),
+            rollup_state::generation.eq(rollup_state::generation + 1),
+        ))
         .execute(conn)
         .map(|_| ())
+}
+
+/// The aggregates' generation (see `mark_fresh`).
+pub fn generation(conn: &mut PgConnection) -> QueryResult<i64> {
+    use super::schema::rollup_state;
+    Ok(rollup_state::table
+        .select(rollup_state::generation)
+        .first::<i64>(conn)
+        .optional()?
+        .unwrap_or(0))
 }
 
 /// Runs `job` in one transaction: all of it is stored, or none.

@@ -188,6 +188,7 @@ diesel::table! {
     rollup_state (only_row) {
         only_row -> Bool,
         stale -> Bool,
+        generation -> Int8,
     }
 }
 

@@ -8,3 +8,4 @@ pub mod periods;
 pub mod publication;
 pub mod ranking;
 pub mod rollup;
+pub mod sums;

@@ -74,22 +74,35 @@ pub struct Month {
     pub overall: Option<IndexEstimate>,
 }
 
-/// The twelve months up to `to` (the last one to date).
-pub fn trend(form: &FormSpec, cells: &[Selected], to: NaiveDate) -> analysis::Result<Vec<Month>> {
+/// The twelve months up to `to`, as day ranges (the last one to date).
+pub fn trend_ranges(to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
     let mut months = Vec::with_capacity(12);
     let mut first = trend_start(to);
     while first <= to {
         let next = first.checked_add_months(Months::new(1)).unwrap_or(to);
         let last = next.pred_opt().unwrap_or(next).min(to);
-        let report = report_between(form, cells, first, last)?;
-        months.push(Month {
+        months.push((first, last));
+        first = next;
+    }
+    months
+}
+
+/// The twelve months up to `to` (the last one to date), from the cells.
+pub fn trend(form: &FormSpec, cells: &[Selected], to: NaiveDate) -> analysis::Result<Vec<Month>> {
+    trend_ranges(to)
+        .into_iter()
+        .map(|(first, last)| Ok(Month::of(first, report_between(form, cells, first, last)?)))
+        .collect()
+}
+
+impl Month {
+    pub fn of(first: NaiveDate, report: Report) -> Month {
+        Month {
             first,
             responses: report.as_ref().map_or(0, |(_, n)| *n),
             overall: report.and_then(|(r, _)| r.overall),
-        });
-        first = next;
+        }
     }
-    Ok(months)
 }
 
 /// A change against an earlier period, when both indices are reported.

@@ -13,8 +13,8 @@ use analysis::compare::{self, Tier};
 use analysis::IndexEstimate;
 
 use super::rollup::report_of;
+use super::sums::PerAgency;
 use crate::db::agencies::AgencyRow;
-use crate::db::rollup::Selected;
 use crate::domain::FormSpec;
 
 /// Rank simulations per table: enough for stable 2.5% and 97.5% rank quantiles, few enough
@@ -117,32 +117,28 @@ fn unit_of(
     found
 }
 
-/// Ranks the units of `level_id` from the cells selected for the period (agency, responses,
-/// statistics), as `db::rollup::selected` returns them. Units that are disabled and have no
+/// Ranks the units of `level_id` from the period's sums per agency (`sums::per_period`). Units that are disabled and have no
 /// ratings in the period are left out; a disabled unit with ratings is shown.
 pub fn rank(
     form: &FormSpec,
     agencies: &[AgencyRow],
     level_id: i32,
     measure: Measure,
-    cells: &[Selected],
+    sums: &PerAgency,
     seed: u64,
 ) -> anyhow::Result<Ranking> {
     let by_id: HashMap<i32, &AgencyRow> = agencies.iter().map(|a| (a.id, a)).collect();
     let mut memo = HashMap::new();
     let mut per_unit: HashMap<i32, Vec<(i64, &[f64])>> = HashMap::new();
-    for c in cells {
-        if let Some(unit) = unit_of(c.agency_id, level_id, &by_id, &mut memo) {
+    for (agency, (n, stats)) in sums {
+        if let Some(unit) = unit_of(*agency, level_id, &by_id, &mut memo) {
             per_unit
                 .entry(unit)
                 .or_default()
-                .push((c.responses, c.stats.as_slice()));
+                .push((*n, stats.as_slice()));
         }
     }
-    let whole = report_of(
-        form,
-        cells.iter().map(|c| (c.responses, c.stats.as_slice())),
-    )?;
+    let whole = report_of(form, sums.values().map(|(n, s)| (*n, s.as_slice())))?;
     let province = whole.as_ref().and_then(|(r, _)| pick(r, measure));
     let province_factors = whole
         .map(|(r, _)| r.factors)

@@ -12,14 +12,15 @@ use super::export::{self, Sheet, Value};
 use super::filters::{nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
 use super::{render, see_other, staff_query, StaffResult};
-use chrono::NaiveDate;
 
 use crate::db::agencies::AgencyRow;
 use crate::db::comments::CommentQuery;
 use crate::db::desks::DeskInfo;
-use crate::db::{self, rollup::Selection, users::Scope};
+use crate::db::{self, users::Scope};
 use crate::domain::{FormSpec, Role};
 use crate::results::periods::{self, Report};
+use crate::results::rollup;
+use crate::results::sums::{self, Slice};
 use crate::state::AppState;
 use crate::views::dashboard::{
     rows, shown, ChangeRow, ChangeView, CommentView, DashboardPage, Priorities, TargetView,
@@ -28,6 +29,7 @@ use crate::views::dashboard::{
 use crate::views::registry::Choice;
 use crate::views::{Chrome, Lang};
 use analysis::{IndexEstimate, IndexReport};
+use std::sync::Arc;
 
 #[derive(Deserialize)]
 pub struct Filters {
@@ -115,40 +117,50 @@ pub async fn agency_results(
         }
     };
     let form = state.ingest.desk_form.clone();
-    // One read covers the period, the periods it is compared with and the trend.
-    let selection = Selection {
-        agency_ids: subtree.clone(),
-        from: periods::window_start(filter.from, filter.to),
-        to: filter.to,
+    // The period, the periods it is compared with and the trend months, summed from the
+    // aggregates (final days from this process's memory, the last two days fresh).
+    let (from, to) = (filter.from, filter.to);
+    let mut ranges = vec![
+        (from, to),
+        periods::previous_period(from, to),
+        periods::year_earlier(from, to),
+    ];
+    ranges.extend(periods::trend_ranges(to));
+    let mut agency_ids = subtree.clone();
+    agency_ids.sort_unstable();
+    let slice = Slice {
         instrument_id: form.instrument_id,
-        channel: filter.channel.clone(),
+        agency_ids,
         desk_id,
+        channel: filter.channel.clone(),
         respondent_kind: filter.kind.clone(),
-        cuts: periods::cuts(filter.from, filter.to),
     };
-    let (cells, target) = db::run(&state.pool, move |c| {
+    let cache = Arc::clone(&state.past_sums);
+    let today = today_in_vietnam();
+    let query_ranges = ranges.clone();
+    let (per_range, target) = db::run(&state.pool, move |c| {
         Ok((
-            db::rollup::selected(c, &selection)?,
+            sums::per_period(c, &cache, &slice, &query_ranges, today)?,
             db::targets::for_agency(c, agency_id)?,
         ))
     })
     .await?;
-    let (from, to) = (filter.from, filter.to);
-    let between = |(a, b): (NaiveDate, NaiveDate)| {
-        periods::report_between(&form, &cells, a, b).map_err(|e| Fault::Internal(e.into()))
+    let internal = |e: analysis::AnalysisError| Fault::Internal(e.into());
+    let totals: Vec<Option<sums::Sum>> = per_range.iter().map(sums::total).collect();
+    let report_at = |i: usize| {
+        rollup::report_of(&form, totals[i].iter().map(|(n, v)| (*n, v.as_slice())))
+            .map_err(internal)
     };
-    let report = between((from, to))?;
-    let previous = between(periods::previous_period(from, to))?;
-    let year_ago = between(periods::year_earlier(from, to))?;
-    let trend = periods::trend(&form, &cells, to).map_err(|e| Fault::Internal(e.into()))?;
-    let importance = crate::results::rollup::importance_of(
-        &form,
-        cells
-            .iter()
-            .filter(|c| c.day >= from && c.day <= to)
-            .map(|c| c.stats.as_slice()),
-    )
-    .map_err(|e| Fault::Internal(e.into()))?;
+    let report = report_at(0)?;
+    let previous = report_at(1)?;
+    let year_ago = report_at(2)?;
+    let trend = ranges[3..]
+        .iter()
+        .enumerate()
+        .map(|(k, (first, _))| Ok(periods::Month::of(*first, report_at(3 + k)?)))
+        .collect::<Result<Vec<_>, Fault>>()?;
+    let importance = rollup::importance_of(&form, totals[0].iter().map(|(_, v)| v.as_slice()))
+        .map_err(internal)?;
     Ok(AgencyResults {
         agency,
         visible,

@@ -11,9 +11,10 @@ use super::export::{self, Sheet, Value};
 use super::filters::{invalid, nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
 use super::{render, staff_query, StaffResult};
-use crate::db::{self, rollup::Selection, users::Scope};
+use crate::db::{self, users::Scope};
 use crate::domain::{FormSpec, Role};
 use crate::results::ranking::{self, Measure, Ranking};
+use crate::results::sums::{self, Slice};
 use crate::state::AppState;
 use crate::views::ranking::{
     multiples, province_shown, tier_code, FunnelChart, RankingPage, RowView, UnrankedView,
@@ -21,6 +22,7 @@ use crate::views::ranking::{
 };
 use crate::views::registry::Choice;
 use crate::views::{Chrome, Lang};
+use std::sync::Arc;
 
 #[derive(Deserialize, Clone)]
 pub struct RankingQuery {
@@ -104,23 +106,24 @@ pub async fn table(
     };
     let f = filter.clone();
     let instrument_id = form.instrument_id;
-    let (agencies, cells) = db::run(&state.pool, move |c| {
+    let cache = Arc::clone(&state.past_sums);
+    let today = today_in_vietnam();
+    let (agencies, per_agency) = db::run(&state.pool, move |c| {
         let visible = db::agencies::visible(c, scope)?;
-        let selection = Selection {
-            agency_ids: visible.iter().map(|a| a.id).collect(),
-            from: f.from,
-            to: f.to,
+        let mut agency_ids: Vec<i32> = visible.iter().map(|a| a.id).collect();
+        agency_ids.sort_unstable();
+        let slice = Slice {
             instrument_id,
-            channel: f.channel,
+            agency_ids,
             desk_id: None,
+            channel: f.channel,
             respondent_kind: f.kind,
-            cuts: vec![f.from, f.to + chrono::Duration::days(1)],
         };
-        let cells = db::rollup::selected(c, &selection)?;
-        Ok((visible, cells))
+        let mut sums = sums::per_period(c, &cache, &slice, &[(f.from, f.to)], today)?;
+        Ok((visible, sums.pop().unwrap_or_default()))
     })
     .await?;
-    let ranking = ranking::rank(&form, &agencies, level.id, measure, &cells, seed)
+    let ranking = ranking::rank(&form, &agencies, level.id, measure, &per_agency, seed)
         .map_err(Fault::Internal)?;
     Ok(Table {
         level_code: level.code,

@@ -550,3 +550,30 @@ fn what_to_improve_first_names_the_factor_that_matters_most_and_scores_lowest() 
     );
     assert_eq!(section.matches("Ưu tiên cải thiện</td>").count(), 1);
 }
+
+#[test]
+fn sums_of_past_days_are_reused_until_a_rebuild_and_today_is_always_fresh() {
+    let app = TestApp::spawn();
+    let desk = app.fixture.desk_id;
+    for _ in 0..3 {
+        store_rating_on(&app.db, desk, "2026-03-10", &all(5));
+    }
+    rebuild_aggregates(&app.db);
+    add_user(&app.db, "boss", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "boss");
+    let march = "/admin/dashboard?from=2026-03-01&to=2026-03-31";
+    assert!(admin.page(march).contains("hint\">3 phiếu"));
+    // A row written behind the aggregates' back is not seen: past days are kept in memory.
+    store_rating_on(&app.db, desk, "2026-03-11", &all(4));
+    assert!(admin.page(march).contains("hint\">3 phiếu"));
+    // A rebuild starts a new generation: every node forgets what it kept.
+    rebuild_aggregates(&app.db);
+    assert!(admin.page(march).contains("hint\">4 phiếu"));
+    // Today is read at every request.
+    let today = "/admin/dashboard?period=month";
+    let before = admin.page(today).contains("hint\">0 phiếu");
+    assert!(before);
+    let r = app.post_form(&app.token(), &[("submission_id", &sid()), ("a.F1", "5")]);
+    assert_eq!(r.status(), 200);
+    assert!(admin.page(today).contains("hint\">1 phiếu"));
+}

@@ -1,0 +1,264 @@
+//! Sums of the aggregates per agency over periods of days, for dashboards and rankings.
+//!
+//! Ratings are only ever added to today's cells, so every day before yesterday is final (until
+//! a rebuild, which starts a new generation). The sums of final days are kept in memory, per
+//! slice of the stream and range of days, and reused; yesterday and today are read from the
+//! database at every request, so a rating shows at the next request. Two fresh days, not one:
+//! this machine's clock and the database's may disagree around midnight.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+
+use crate::db::rollup::{self, Selected, Selection};
+use crate::db::Conn;
+
+/// Ratings and the element-wise sum of their cells' statistics.
+pub type Sum = (i64, Vec<f64>);
+/// One period's sums, per agency.
+pub type PerAgency = HashMap<i32, Sum>;
+
+/// What part of the stream is summed (besides the days).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Slice {
+    pub instrument_id: i32,
+    /// Sorted.
+    pub agency_ids: Vec<i32>,
+    pub desk_id: Option<i32>,
+    pub channel: Option<String>,
+    pub respondent_kind: Option<String>,
+}
+
+type Key = (Slice, NaiveDate, NaiveDate);
+
+struct Entry {
+    sums: Arc<PerAgency>,
+    bytes: usize,
+    used: u64,
+}
+
+struct Inner {
+    generation: i64,
+    entries: HashMap<Key, Entry>,
+    bytes: usize,
+    clock: u64,
+}
+
+/// The sums of final days kept by this process, within a memory budget (least recently used
+/// first out).
+pub struct PastSums {
+    budget: usize,
+    inner: Mutex<Inner>,
+}
+
+impl PastSums {
+    pub fn new(budget_bytes: usize) -> PastSums {
+        PastSums {
+            budget: budget_bytes,
+            inner: Mutex::new(Inner {
+                generation: i64::MIN,
+                entries: HashMap::new(),
+                bytes: 0,
+                clock: 0,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Forgets everything if the aggregates' generation moved.
+    fn observe(&self, generation: i64) {
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            inner.entries.clear();
+            inner.bytes = 0;
+            inner.generation = generation;
+        }
+    }
+
+    fn get(&self, key: &Key) -> Option<Arc<PerAgency>> {
+        let mut inner = self.lock();
+        inner.clock += 1;
+        let now = inner.clock;
+        inner.entries.get_mut(key).map(|e| {
+            e.used = now;
+            Arc::clone(&e.sums)
+        })
+    }
+
+    fn put(&self, generation: i64, key: Key, sums: Arc<PerAgency>) {
+        let bytes = sums.values().map(|(_, v)| 48 + 8 * v.len()).sum::<usize>() + 64;
+        if bytes > self.budget {
+            return;
+        }
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            return; // computed from an older generation
+        }
+        while inner.bytes + bytes > self.budget {
+            let Some(oldest) = inner
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some(e) = inner.entries.remove(&oldest) {
+                inner.bytes -= e.bytes;
+            }
+        }
+        inner.clock += 1;
+        let used = inner.clock;
+        inner.bytes += bytes;
+        if let Some(old) = inner.entries.insert(key, Entry { sums, bytes, used }) {
+            inner.bytes -= old.bytes;
+        }
+    }
+}
+
+fn add_into(target: &mut PerAgency, agency_id: i32, responses: i64, stats: &[f64]) {
+    let e = target
+        .entry(agency_id)
+        .or_insert_with(|| (0, vec![0.0; stats.len()]));
+    e.0 += responses;
+    if e.1.len() == stats.len() {
+        for (t, x) in e.1.iter_mut().zip(stats) {
+            *t += x;
+        }
+    } else {
+        // Cells of another layout cannot be added; the report refuses the mismatch.
+        e.1 = Vec::new();
+    }
+}
+
+fn selection(slice: &Slice, from: NaiveDate, to: NaiveDate) -> Selection {
+    Selection {
+        agency_ids: slice.agency_ids.clone(),
+        from,
+        to,
+        instrument_id: slice.instrument_id,
+        channel: slice.channel.clone(),
+        desk_id: slice.desk_id,
+        respondent_kind: slice.respondent_kind.clone(),
+        cuts: vec![from, to.succ_opt().unwrap_or(to)],
+    }
+}
+
+/// The per-agency sums of each period `[from, to]` (inclusive) for the slice, `today` being
+/// today in Vietnam.
+pub fn per_period(
+    conn: &mut Conn,
+    cache: &PastSums,
+    slice: &Slice,
+    periods: &[(NaiveDate, NaiveDate)],
+    today: NaiveDate,
+) -> diesel::QueryResult<Vec<PerAgency>> {
+    let generation = rollup::generation(conn)?;
+    cache.observe(generation);
+    let fresh_from = today.pred_opt().unwrap_or(today);
+    let latest = periods.iter().map(|p| p.1).max().unwrap_or(today);
+    let fresh: Vec<Selected> = if latest >= fresh_from {
+        rollup::selected(conn, &selection(slice, fresh_from, latest.max(fresh_from)))?
+    } else {
+        Vec::new()
+    };
+    let mut out = Vec::with_capacity(periods.len());
+    for &(from, to) in periods {
+        let mut sums = PerAgency::new();
+        let final_to = to.min(fresh_from.pred_opt().unwrap_or(fresh_from));
+        if from <= final_to {
+            let key = (slice.clone(), from, final_to);
+            let past = match cache.get(&key) {
+                Some(hit) => hit,
+                None => {
+                    let mut loaded = PerAgency::new();
+                    for c in rollup::selected(conn, &selection(slice, from, final_to))? {
+                        add_into(&mut loaded, c.agency_id, c.responses, &c.stats);
+                    }
+                    let loaded = Arc::new(loaded);
+                    cache.put(generation, key, Arc::clone(&loaded));
+                    loaded
+                }
+            };
+            sums = (*past).clone();
+        }
+        for c in fresh.iter().filter(|c| c.day >= from && c.day <= to) {
+            add_into(&mut sums, c.agency_id, c.responses, &c.stats);
+        }
+        out.push(sums);
+    }
+    Ok(out)
+}
+
+/// The sum over every agency of one period's sums.
+pub fn total(sums: &PerAgency) -> Option<Sum> {
+    let mut it = sums.values();
+    let first = it.next()?.clone();
+    Some(it.fold(first, |(n, mut v), (m, w)| {
+        if v.len() == w.len() {
+            for (a, b) in v.iter_mut().zip(w) {
+                *a += b;
+            }
+        }
+        (n + m, v)
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sums(n: usize) -> Arc<PerAgency> {
+        Arc::new((0..n as i32).map(|a| (a, (1, vec![1.0; 10]))).collect())
+    }
+
+    fn key(day: u32) -> Key {
+        let d = NaiveDate::from_ymd_opt(2026, 1, day).unwrap();
+        (
+            Slice {
+                instrument_id: 1,
+                agency_ids: vec![1],
+                desk_id: None,
+                channel: None,
+                respondent_kind: None,
+            },
+            d,
+            d,
+        )
+    }
+
+    #[test]
+    fn the_cache_keeps_to_its_budget_and_forgets_an_old_generation() {
+        // Each entry of 10 agencies costs 10 × (48 + 80) + 64 = 1,344 bytes.
+        let cache = PastSums::new(3_000);
+        cache.observe(1);
+        cache.put(1, key(1), sums(10));
+        cache.put(1, key(2), sums(10));
+        assert!(cache.get(&key(1)).is_some());
+        // A third entry evicts the least recently used (day 2: day 1 was just read).
+        cache.put(1, key(3), sums(10));
+        assert!(cache.get(&key(2)).is_none());
+        assert!(cache.get(&key(1)).is_some() && cache.get(&key(3)).is_some());
+        // Sums computed under an older generation are not kept; a new generation forgets all.
+        cache.put(0, key(4), sums(1));
+        assert!(cache.get(&key(4)).is_none());
+        cache.observe(2);
+        assert!(cache.get(&key(1)).is_none());
+        // Larger than the whole budget: not kept.
+        cache.put(2, key(5), sums(100));
+        assert!(cache.get(&key(5)).is_none());
+    }
+
+    #[test]
+    fn totals_add_every_agency() {
+        let mut s = PerAgency::new();
+        s.insert(1, (2, vec![1.0, 2.0]));
+        s.insert(7, (3, vec![10.0, 20.0]));
+        assert_eq!(total(&s), Some((5, vec![11.0, 22.0])));
+        assert_eq!(total(&PerAgency::new()), None);
+    }
+}
