@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::{self, Actor};
-use super::schema::{desks, hidden_comments, responses};
+use super::schema::{hidden_comments, responses};
 
 #[derive(Clone, Debug)]
 pub struct Comment {
@@ -40,68 +40,75 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
     (day.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(7)).and_utc()
 }
 
-/// The newest comments of the selection, hidden ones included (marked).
+#[derive(QueryableByName)]
+struct CommentRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    submitted_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    agency_id: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    desk_name: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    channel: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    comment: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    hidden: bool,
+}
+
+/// The newest comments of the selection, hidden ones included (marked). Each agency's newest
+/// are read from its own index range and merged, so a province with a year of comments reads
+/// a few hundred rows, not all of them.
 pub fn newest(conn: &mut PgConnection, q: &CommentQuery) -> QueryResult<Vec<Comment>> {
-    let mut query = responses::table
-        .left_join(desks::table.on(desks::id.nullable().eq(responses::desk_id)))
-        .left_join(hidden_comments::table)
-        .filter(responses::agency_id.eq_any(&q.agency_ids))
-        .filter(responses::comment.is_not_null())
-        .filter(responses::submitted_at.ge(start_of(q.from)))
-        .filter(responses::submitted_at.lt(start_of(q.to + chrono::Duration::days(1))))
-        .into_boxed();
-    if let Some(c) = &q.channel {
-        query = query.filter(responses::channel.eq(c.clone()));
-    }
-    if let Some(d) = q.desk_id {
-        query = query.filter(responses::desk_id.eq(d));
-    }
-    if let Some(k) = &q.respondent_kind {
-        query = query.filter(responses::respondent_kind.eq(k.clone()));
-    }
-    if let Some(words) = &q.contains {
-        // Escape LIKE's wildcards: the words are matched literally.
+    use diesel::sql_types::{Array, Int4, Int8, Nullable, Text, Timestamptz};
+    // LIKE's wildcards in the words are matched literally.
+    let pattern = q.contains.as_ref().map(|words| {
         let literal = words
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        query = query.filter(responses::comment.ilike(format!("%{literal}%")));
-    }
-    type Row = (
-        Uuid,
-        DateTime<Utc>,
-        i32,
-        Option<String>,
-        String,
-        Option<String>,
-        Option<Uuid>,
-    );
-    let rows: Vec<Row> = query
-        .order(responses::submitted_at.desc())
-        .limit(q.limit)
-        .select((
-            responses::id,
-            responses::submitted_at,
-            responses::agency_id,
-            desks::name.nullable(),
-            responses::channel,
-            responses::comment,
-            hidden_comments::response_id.nullable(),
-        ))
-        .load(conn)?;
+        format!("%{literal}%")
+    });
+    let rows: Vec<CommentRow> = diesel::sql_query(
+        "SELECT x.id, x.submitted_at, x.agency_id, d.name AS desk_name, x.channel, x.comment, \
+                (h.response_id IS NOT NULL) AS hidden \
+         FROM unnest($1::int4[]) AS a(id) \
+         CROSS JOIN LATERAL ( \
+             SELECT r.id, r.submitted_at, r.agency_id, r.desk_id, r.channel, r.comment \
+             FROM responses r \
+             WHERE r.agency_id = a.id AND r.comment IS NOT NULL \
+               AND r.submitted_at >= $2 AND r.submitted_at < $3 \
+               AND ($4::text IS NULL OR r.channel = $4) \
+               AND ($5::int4 IS NULL OR r.desk_id = $5) \
+               AND ($6::text IS NULL OR r.respondent_kind = $6) \
+               AND ($7::text IS NULL OR r.comment ILIKE $7) \
+             ORDER BY r.submitted_at DESC LIMIT $8) AS x \
+         LEFT JOIN desks d ON d.id = x.desk_id \
+         LEFT JOIN hidden_comments h ON h.response_id = x.id \
+         ORDER BY x.submitted_at DESC, x.id LIMIT $8",
+    )
+    .bind::<Array<Int4>, _>(&q.agency_ids)
+    .bind::<Timestamptz, _>(start_of(q.from))
+    .bind::<Timestamptz, _>(start_of(q.to + chrono::Duration::days(1)))
+    .bind::<Nullable<Text>, _>(q.channel.as_deref())
+    .bind::<Nullable<Int4>, _>(q.desk_id)
+    .bind::<Nullable<Text>, _>(q.respondent_kind.as_deref())
+    .bind::<Nullable<Text>, _>(pattern.as_deref())
+    .bind::<Int8, _>(q.limit)
+    .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(
-            |(response_id, submitted_at, agency_id, desk_name, channel, text, hidden)| Comment {
-                response_id,
-                submitted_at,
-                agency_id,
-                desk_name,
-                channel,
-                text: text.unwrap_or_default(),
-                hidden: hidden.is_some(),
-            },
-        )
+        .map(|r| Comment {
+            response_id: r.id,
+            submitted_at: r.submitted_at,
+            agency_id: r.agency_id,
+            desk_name: r.desk_name,
+            channel: r.channel,
+            text: r.comment,
+            hidden: r.hidden,
+        })
         .collect())
 }
 
