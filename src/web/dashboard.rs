@@ -84,8 +84,22 @@ pub async fn agency_results(
     desk: Option<&str>,
     filter: PeriodFilter,
 ) -> Result<AgencyResults, Fault> {
-    let visible = db::run(&state.pool, move |c| db::agencies::visible(c, scope)).await?;
+    let (visible, visible_desks) = db::run(&state.pool, move |c| {
+        Ok((
+            db::agencies::visible(c, scope)?,
+            db::desks::list_visible(c, scope)?,
+        ))
+    })
+    .await?;
+    let desk_agency = desk
+        .and_then(|d| d.parse::<i32>().ok())
+        .and_then(|d| visible_desks.iter().find(|x| x.id == d))
+        .map(|d| d.agency_id);
     let agency = match which {
+        // A desk alone (a direct link to a desk's results): the desk's own agency.
+        Which::Default if desk_agency.is_some() => {
+            visible.iter().find(|a| Some(a.id) == desk_agency)
+        }
         Which::Default => match scope {
             Scope::Agency(root) => visible.iter().find(|a| a.id == root),
             Scope::All => visible.iter().find(|a| a.parent_id.is_none()),
@@ -101,8 +115,7 @@ pub async fn agency_results(
     })
     .await?;
     let ids = subtree.clone();
-    let desks = db::run(&state.pool, move |c| db::desks::list_visible(c, scope))
-        .await?
+    let desks = visible_desks
         .into_iter()
         .filter(|d| ids.contains(&d.agency_id))
         .collect::<Vec<_>>();

@@ -3,6 +3,7 @@
 mod analyze;
 mod api;
 mod audit;
+mod authz;
 mod bad_input;
 mod browser;
 mod citizen_path;
