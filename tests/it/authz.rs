@@ -76,8 +76,9 @@ fn each_role_reads_exactly_its_own_subtree_and_nothing_more() {
         "/admin/api/v1/agencies",
         "/admin/api/v1/rankings",
     ];
-    // (user, agencies and desks they may read)
-    let cases: [(&str, Vec<(i32, &str)>, Vec<i32>, bool); 4] = [
+    // (user, agencies and desks they may read, Home Affairs?)
+    type Case<'a> = (&'a str, Vec<(i32, &'a str)>, Vec<i32>, bool);
+    let cases: [Case; 4] = [
         (
             "admin.user",
             vec![(t1, "T1"), (w.child, "CHILD"), (w.other, "OTHER")],

@@ -71,3 +71,120 @@ fn chromium_renders_the_form_at_phone_size_without_javascript() {
         "header colour {top:?}"
     );
 }
+
+/// Headless Chromium draws a signed-in page: the test signs in over HTTP (Chromium has no
+/// way to type into a form without a driver), saves the page with a `<base>` pointing at the
+/// server, and lets Chromium parse and paint it.
+fn render_staff_page(
+    app: &TestApp,
+    b: &crate::helpers::Browser,
+    path: &str,
+    width: u32,
+) -> (String, image::DynamicImage) {
+    let html = b.page(path);
+    let dir = TempDir::new("staff-page");
+    let file = dir.join("page.html");
+    std::fs::write(
+        &file,
+        html.replacen("<head>", &format!("<head><base href=\"{}/\">", app.base), 1),
+    )
+    .unwrap();
+    let url = format!("file://{}", file.display());
+    let dom = chromium(&["--dump-dom", &url]);
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let shot = dir.join("shot.png");
+    let out = chromium(&[
+        &format!("--window-size={width},900"),
+        &format!("--screenshot={}", shot.display()),
+        &url,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8_lossy(&dom.stdout).into_owned(),
+        image::open(&shot).unwrap(),
+    )
+}
+
+/// Share of pixels that are not the page background: a painted chart and table, not a blank.
+fn ink(img: &image::DynamicImage) -> f64 {
+    let rgb = img.to_rgb8();
+    let background = rgb.get_pixel(rgb.width() - 1, rgb.height() - 1).0;
+    let inked = rgb.pixels().filter(|p| p.0 != background).count();
+    inked as f64 / (rgb.width() * rgb.height()) as f64
+}
+
+#[test]
+fn chromium_draws_the_dashboard_and_the_ranking_with_their_charts_and_numbers() {
+    use sipas::domain::Role;
+    let app = TestApp::spawn();
+    let mut units = Vec::new();
+    for code in ["A", "B", "C"] {
+        units.push(crate::helpers::agency_with_desk(&app.db, code, Some(app.fixture.agency_id)).1);
+    }
+    for (k, desk) in units.iter().enumerate() {
+        let token = sipas::domain::DeskToken {
+            desk_id: *desk,
+            key_version: 1,
+        }
+        .sign(crate::helpers::SECRET.as_bytes());
+        for i in 0..35 {
+            let score = ["5", "4", "3", "2"][(i + k) % (2 + k)];
+            let r = app.post_form(
+                &token,
+                &[
+                    ("submission_id", &crate::helpers::sid()),
+                    ("a.F1", score),
+                    ("a.F2", "4"),
+                    ("a.F3", score),
+                    ("a.F4", "5"),
+                    ("a.F5", score),
+                    ("a.OVERALL", score),
+                ],
+            );
+            assert_eq!(r.status(), 200);
+        }
+    }
+    crate::helpers::add_user(&app.db, "boss", Role::Admin, None);
+    let admin = crate::helpers::Browser::signed_in(&app, "boss");
+    let api: serde_json::Value = admin
+        .get("/admin/api/v1/agencies/T1/indices")
+        .json()
+        .unwrap();
+    let overall = format!(
+        "{}%",
+        sipas::views::percent(
+            api["overall"]["estimate"].as_f64().unwrap(),
+            sipas::views::Lang::Vi
+        )
+    );
+
+    for width in [1280, 390] {
+        let (dom, img) = render_staff_page(&app, &admin, "/admin/dashboard", width);
+        assert!(
+            dom.contains(&overall),
+            "the overall SIPAS {overall} is drawn"
+        );
+        assert!(
+            dom.contains("<svg") && dom.contains("<polyline"),
+            "the trend chart"
+        );
+        assert!(!dom.contains("<script"));
+        assert_eq!(img.width(), width);
+        assert!(ink(&img) > 0.05, "the dashboard is painted at {width}px");
+
+        let (dom, img) = render_staff_page(&app, &admin, "/admin/ranking?level=unit", width);
+        for code in ["A", "B", "C"] {
+            assert!(dom.contains(&format!(">{code}</td>")), "{code} ranked");
+        }
+        assert!(dom.contains("Biểu đồ phễu") && dom.matches("<circle").count() >= 3);
+        assert!(ink(&img) > 0.05, "the ranking is painted at {width}px");
+    }
+}
