@@ -109,6 +109,7 @@ pub struct Level {
     pub id: i32,
     pub code: String,
     pub name_vi: String,
+    pub name_en: String,
 }
 
 /// What an administrator sets on an agency.

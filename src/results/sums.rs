@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDate;
 
 use crate::db::rollup::{self, Selected, Selection};
-use crate::db::Conn;
+use crate::db::{Conn, QueryError};
 
 /// Ratings and the element-wise sum of their cells' statistics.
 pub type Sum = (i64, Vec<f64>);
@@ -156,7 +156,7 @@ pub fn per_period(
     slice: &Slice,
     periods: &[(NaiveDate, NaiveDate)],
     today: NaiveDate,
-) -> diesel::QueryResult<Vec<PerAgency>> {
+) -> Result<Vec<PerAgency>, QueryError> {
     let generation = rollup::generation(conn)?;
     cache.observe(generation);
     let fresh_from = today.pred_opt().unwrap_or(today);

@@ -10,14 +10,35 @@ use crate::db::comments::Comment;
 use crate::domain::FormSpec;
 use crate::results::periods::{verdict, Month, TargetVerdict};
 
-/// An index of a report as staff read it (in Vietnamese): nothing below the minimum n.
-pub fn shown(e: Option<IndexEstimate>, n: u64) -> Shown {
+/// An index of a report as staff read it: nothing below the minimum n.
+pub fn shown(e: Option<IndexEstimate>, n: u64, lang: Lang) -> Shown {
     match e {
-        Some(e) if !e.suppressed => {
-            Shown::new(Some((e.estimate, e.ci_low, e.ci_high)), e.n, Lang::Vi)
-        }
-        Some(e) => Shown::new(None, e.n, Lang::Vi),
-        None => Shown::new(None, n, Lang::Vi),
+        Some(e) if !e.suppressed => Shown::new(Some((e.estimate, e.ci_low, e.ci_high)), e.n, lang),
+        Some(e) => Shown::new(None, e.n, lang),
+        None => Shown::new(None, n, lang),
+    }
+}
+
+/// A question's name in the reader's language (its factor's name for a factor question).
+pub fn question_name(q: &crate::domain::Question, lang: Lang) -> String {
+    match lang {
+        Lang::Vi => q
+            .factor_name_vi
+            .clone()
+            .unwrap_or_else(|| q.text_vi.clone()),
+        Lang::En => q
+            .factor_name_en
+            .clone()
+            .unwrap_or_else(|| q.text_en.clone()),
+    }
+}
+
+/// A decimal number as the reader writes it (comma in Vietnamese).
+fn decimal(x: f64, places: usize, lang: Lang) -> String {
+    let s = format!("{x:.places$}");
+    match lang {
+        Lang::Vi => s.replace('.', ","),
+        Lang::En => s,
     }
 }
 
@@ -36,6 +57,8 @@ pub struct Row {
 pub struct DashboardPage<'a> {
     #[serde(flatten)]
     pub chrome: Chrome,
+    /// The language switch's link.
+    pub switch_href: String,
     pub username: &'a str,
     pub csrf: &'a str,
     pub is_admin: bool,
@@ -99,7 +122,7 @@ impl CommentView {
 }
 
 /// The rows of a report, in the desk form's order.
-pub fn rows(form: &FormSpec, report: Option<&IndexReport>) -> Vec<Row> {
+pub fn rows(form: &FormSpec, report: Option<&IndexReport>, lang: Lang) -> Vec<Row> {
     form.questions
         .iter()
         .enumerate()
@@ -107,18 +130,14 @@ pub fn rows(form: &FormSpec, report: Option<&IndexReport>) -> Vec<Row> {
             let item = report.map(|r| &r.items[i]);
             Row {
                 code: q.code.clone(),
-                name: q
-                    .factor_name_vi
-                    .clone()
-                    .unwrap_or_else(|| q.text_vi.clone()),
-                index: shown(item.and_then(|t| t.index), item.map_or(0, |t| t.valid_n)),
-                missing: format!(
-                    "{}%",
-                    percent(item.map_or(0.0, |t| t.missing_rate), Lang::Vi)
+                name: question_name(q, lang),
+                index: shown(
+                    item.and_then(|t| t.index),
+                    item.map_or(0, |t| t.valid_n),
+                    lang,
                 ),
-                mean: item
-                    .and_then(|t| t.mean_score)
-                    .map(|m| format!("{m:.2}").replace('.', ",")),
+                missing: format!("{}%", percent(item.map_or(0.0, |t| t.missing_rate), lang)),
+                mean: item.and_then(|t| t.mean_score).map(|m| decimal(m, 2, lang)),
                 distribution: item
                     .map(|t| {
                         t.distribution
@@ -141,14 +160,23 @@ pub struct ChangeView {
 }
 
 impl ChangeView {
-    pub fn of(d: &Difference) -> ChangeView {
+    pub fn of(d: &Difference, lang: Lang) -> ChangeView {
         let pp = |x: f64| {
-            let s = format!("{:+.2}", 100.0 * x).replace('.', ",");
+            let s = format!("{:+.2}", 100.0 * x);
+            let s = if lang == Lang::Vi {
+                s.replace('.', ",")
+            } else {
+                s
+            };
             s.replace('-', "−")
         };
+        let (unit, to) = match lang {
+            Lang::Vi => ("điểm %", "đến"),
+            Lang::En => ("percentage points", "to"),
+        };
         ChangeView {
-            diff: format!("{} điểm %", pp(d.estimate)),
-            interval: format!("{} đến {}", pp(d.ci_low), pp(d.ci_high)),
+            diff: format!("{} {unit}", pp(d.estimate)),
+            interval: format!("{} {to} {}", pp(d.ci_low), pp(d.ci_high)),
             significant: d.significant,
         }
     }
@@ -169,14 +197,23 @@ pub struct TargetView {
 }
 
 impl TargetView {
-    pub fn of(target: f64, overall: Option<IndexEstimate>) -> TargetView {
-        let (code, label) = match verdict(overall, target) {
-            TargetVerdict::Met => ("met", "Đạt mục tiêu"),
-            TargetVerdict::NotMet => ("not_met", "Chưa đạt mục tiêu"),
-            TargetVerdict::CannotTell => ("cannot_tell", "Chưa thể kết luận"),
+    pub fn of(target: f64, overall: Option<IndexEstimate>, lang: Lang) -> TargetView {
+        let v = verdict(overall, target);
+        let code = match v {
+            TargetVerdict::Met => "met",
+            TargetVerdict::NotMet => "not_met",
+            TargetVerdict::CannotTell => "cannot_tell",
+        };
+        let label = match (v, lang) {
+            (TargetVerdict::Met, Lang::Vi) => "Đạt mục tiêu",
+            (TargetVerdict::NotMet, Lang::Vi) => "Chưa đạt mục tiêu",
+            (TargetVerdict::CannotTell, Lang::Vi) => "Chưa thể kết luận",
+            (TargetVerdict::Met, Lang::En) => "Target met",
+            (TargetVerdict::NotMet, Lang::En) => "Target not met",
+            (TargetVerdict::CannotTell, Lang::En) => "Cannot tell yet",
         };
         TargetView {
-            value: format!("{}%", percent(target, Lang::Vi)),
+            value: format!("{}%", percent(target, lang)),
             code,
             label,
         }
@@ -220,7 +257,7 @@ fn c(v: f64) -> String {
 }
 
 impl TrendChart {
-    pub fn of(months: &[Month], target: Option<f64>) -> TrendChart {
+    pub fn of(months: &[Month], target: Option<f64>, lang: Lang) -> TrendChart {
         let shown: Vec<Option<IndexEstimate>> = months
             .iter()
             .map(|m| m.overall.filter(|e| !e.suppressed))
@@ -276,9 +313,9 @@ impl TrendChart {
                     label: format!(
                         "{}: {}% ({}–{}%), n = {}",
                         m.first.format("%m/%Y"),
-                        percent(e.estimate, Lang::Vi),
-                        percent(e.ci_low, Lang::Vi),
-                        percent(e.ci_high, Lang::Vi),
+                        percent(e.estimate, lang),
+                        percent(e.ci_low, lang),
+                        percent(e.ci_high, lang),
                         e.n
                     ),
                 })
@@ -307,7 +344,14 @@ impl TrendChart {
                 })
                 .collect(),
             target_y: target.map(|t| c(y(t))),
-            target_label: target.map(|t| format!("Mục tiêu {}%", percent(t, Lang::Vi))),
+            target_label: target.map(|t| {
+                let word = if lang == Lang::Vi {
+                    "Mục tiêu"
+                } else {
+                    "Target"
+                };
+                format!("{word} {}%", percent(t, lang))
+            }),
         }
     }
 }
@@ -343,16 +387,13 @@ impl Priorities {
         form: &FormSpec,
         factors: &[Option<IndexEstimate>],
         importance: &[Option<f64>],
+        lang: Lang,
     ) -> Priorities {
         let names: Vec<String> = form
             .questions
             .iter()
             .filter(|q| q.kind == "factor")
-            .map(|q| {
-                q.factor_name_vi
-                    .clone()
-                    .unwrap_or_else(|| q.text_vi.clone())
-            })
+            .map(|q| question_name(q, lang))
             .collect();
         let both: Vec<(usize, f64, f64)> = (0..names.len())
             .filter_map(|f| {
@@ -369,15 +410,31 @@ impl Priorities {
             (!both.is_empty()).then(|| both.iter().map(k).sum::<f64>() / both.len() as f64)
         };
         let (mp, mi) = (mean(|t| t.1), mean(|t| t.2));
-        let quadrant = |p: f64, i: f64| match (mp, mi) {
-            (Some(mp), Some(mi)) => match (i >= mi, p < mp) {
-                (true, true) => "Ưu tiên cải thiện",
-                (true, false) => "Tiếp tục duy trì",
-                (false, true) => "Cải thiện sau",
-                (false, false) => "Duy trì, không cần thêm nguồn lực",
-            },
-            _ => "—",
+        // The quadrant: 0 improve first, 1 keep it up, 2 improve later, 3 no more resources.
+        let quadrant_of = |p: f64, i: f64| match (mp, mi) {
+            (Some(mp), Some(mi)) => Some(match (i >= mi, p < mp) {
+                (true, true) => 0,
+                (true, false) => 1,
+                (false, true) => 2,
+                (false, false) => 3,
+            }),
+            _ => None,
         };
+        let labels = match lang {
+            Lang::Vi => [
+                "Ưu tiên cải thiện",
+                "Tiếp tục duy trì",
+                "Cải thiện sau",
+                "Duy trì, không cần thêm nguồn lực",
+            ],
+            Lang::En => [
+                "Improve first",
+                "Keep it up",
+                "Improve later",
+                "Keep, no extra resources",
+            ],
+        };
+        let quadrant = |p: f64, i: f64| quadrant_of(p, i).map_or("—", |q| labels[q]);
         let rows = names
             .iter()
             .enumerate()
@@ -385,15 +442,22 @@ impl Priorities {
                 let t = both.iter().find(|t| t.0 == f);
                 PriorityRow {
                     name: name.clone(),
-                    performance: t.map(|t| format!("{}%", percent(t.1, Lang::Vi))),
-                    importance: t.map(|t| format!("{:.2}", t.2).replace('.', ",")),
-                    quadrant: t.map_or("Chưa đủ số phản hồi", |t| quadrant(t.1, t.2)),
+                    performance: t.map(|t| format!("{}%", percent(t.1, lang))),
+                    importance: t.map(|t| decimal(t.2, 2, lang)),
+                    quadrant: t.map_or(
+                        if lang == Lang::Vi {
+                            "Chưa đủ số phản hồi"
+                        } else {
+                            "Not enough responses"
+                        },
+                        |t| quadrant(t.1, t.2),
+                    ),
                 }
             })
             .collect();
         let mut first: Vec<&(usize, f64, f64)> = both
             .iter()
-            .filter(|t| quadrant(t.1, t.2) == "Ưu tiên cải thiện")
+            .filter(|t| quadrant_of(t.1, t.2) == Some(0))
             .collect();
         first.sort_by(|a, b| b.2.total_cmp(&a.2));
         // The chart spans the factors' own range, so that differences are visible.

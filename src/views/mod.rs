@@ -10,6 +10,7 @@ pub mod public;
 pub mod ranking;
 pub mod registry;
 pub mod staff;
+pub mod staff_texts;
 
 use std::sync::OnceLock;
 
@@ -171,6 +172,8 @@ pub struct Chrome {
     pub lang: &'static str,
     pub other_lang: &'static str,
     pub t: &'static Texts,
+    /// The staff pages' texts (`staff_texts`).
+    pub s: &'static staff_texts::StaffTexts,
 }
 
 impl Chrome {
@@ -179,6 +182,7 @@ impl Chrome {
             lang: lang.code(),
             other_lang: lang.other().code(),
             t: lang.texts(),
+            s: staff_texts::staff_texts(lang),
         }
     }
 }

@@ -10,11 +10,22 @@ use super::registry::Choice;
 use super::{percent, Chrome, Lang, Shown};
 use crate::results::ranking::{Funnel, RankedUnit, Ranking, Unit};
 
-pub fn tier_label(t: Tier) -> &'static str {
-    match t {
-        Tier::Above => "Cao hơn rõ rệt",
-        Tier::NotDifferent => "Không khác biệt",
-        Tier::Below => "Thấp hơn rõ rệt",
+pub fn tier_label(t: Tier, lang: Lang) -> &'static str {
+    match (t, lang) {
+        (Tier::Above, Lang::Vi) => "Cao hơn rõ rệt",
+        (Tier::NotDifferent, Lang::Vi) => "Không khác biệt",
+        (Tier::Below, Lang::Vi) => "Thấp hơn rõ rệt",
+        (Tier::Above, Lang::En) => "Significantly above",
+        (Tier::NotDifferent, Lang::En) => "Not different",
+        (Tier::Below, Lang::En) => "Significantly below",
+    }
+}
+
+/// The ranking rule in the reader's language.
+pub fn rule(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => RULE_VI,
+        Lang::En => analysis::compare::RANKING_RULE,
     }
 }
 
@@ -31,14 +42,8 @@ Khoảng thứ hạng 95% là khoảng chứa 95% thứ hạng của đơn vị 
 (phân phối chuẩn trên thang logit, có hạt giống cố định). Đơn vị “cao hơn rõ rệt” (“thấp hơn rõ rệt”) khi cả khoảng tin cậy 95% của nó \
 nằm trên (dưới) chỉ số chung. Hai đơn vị có khoảng thứ hạng chồng nhau thì không thể nói đơn vị nào tốt hơn.";
 
-fn shown(e: Option<IndexEstimate>, n: u64) -> Shown {
-    match e {
-        Some(e) if !e.suppressed => {
-            Shown::new(Some((e.estimate, e.ci_low, e.ci_high)), e.n, Lang::Vi)
-        }
-        Some(e) => Shown::new(None, e.n, Lang::Vi),
-        None => Shown::new(None, n, Lang::Vi),
-    }
+fn shown(e: Option<IndexEstimate>, n: u64, lang: Lang) -> Shown {
+    super::dashboard::shown(e, n, lang)
 }
 
 #[derive(Serialize)]
@@ -54,15 +59,15 @@ pub struct RowView {
 }
 
 impl RowView {
-    pub fn of(r: &RankedUnit) -> RowView {
+    pub fn of(r: &RankedUnit, lang: Lang) -> RowView {
         RowView {
             rank: r.rank,
             rank_interval: format!("{}–{}", r.rank_low, r.rank_high),
             code: r.unit.code.clone(),
             name: r.unit.name.clone(),
-            index: shown(r.unit.index, r.unit.responses),
+            index: shown(r.unit.index, r.unit.responses, lang),
             responses: r.unit.responses,
-            tier: tier_label(r.tier),
+            tier: tier_label(r.tier, lang),
             tier_code: tier_code(r.tier),
         }
     }
@@ -128,7 +133,7 @@ fn coord(v: f64) -> String {
 
 impl FunnelChart {
     /// `None` without a province index or any unit with an index to place.
-    pub fn of(r: &Ranking) -> Option<FunnelChart> {
+    pub fn of(r: &Ranking, lang: Lang) -> Option<FunnelChart> {
         let province = r.province?;
         let funnel = Funnel::of(&province);
         let placed: Vec<(&Unit, IndexEstimate, Option<Tier>)> = r
@@ -185,7 +190,7 @@ impl FunnelChart {
                     "{} – {}: {}%, n = {}",
                     u.code,
                     u.name,
-                    percent(e.estimate, Lang::Vi),
+                    percent(e.estimate, lang),
                     e.n
                 ),
             })
@@ -258,7 +263,7 @@ const ROW_H: f64 = 12.0;
 
 /// The small multiples: one panel per factor, units in the ranking's order, a common 0–100%
 /// scale so that panels compare at a glance.
-pub fn multiples(r: &Ranking, factor_names: &[String]) -> Vec<Panel> {
+pub fn multiples(r: &Ranking, factor_names: &[String], lang: Lang) -> Vec<Panel> {
     if r.ranked.len() > MULTIPLES_MAX_UNITS {
         return Vec::new();
     }
@@ -301,9 +306,9 @@ pub fn multiples(r: &Ranking, factor_names: &[String]) -> Vec<Panel> {
                         label: format!(
                             "{}: {}% ({}–{}%), n = {}",
                             u.unit.code,
-                            percent(e.estimate, Lang::Vi),
-                            percent(e.ci_low, Lang::Vi),
-                            percent(e.ci_high, Lang::Vi),
+                            percent(e.estimate, lang),
+                            percent(e.ci_low, lang),
+                            percent(e.ci_high, lang),
                             e.n
                         ),
                     })
@@ -317,6 +322,7 @@ pub fn multiples(r: &Ranking, factor_names: &[String]) -> Vec<Panel> {
 pub struct RankingPage<'a> {
     #[serde(flatten)]
     pub chrome: Chrome,
+    pub switch_href: String,
     pub username: &'a str,
     pub csrf: &'a str,
     pub is_admin: bool,
@@ -342,6 +348,6 @@ pub struct RankingPage<'a> {
     pub too_many_for_multiples: bool,
 }
 
-pub fn province_shown(r: &Ranking) -> Shown {
-    shown(r.province, 0)
+pub fn province_shown(r: &Ranking, lang: Lang) -> Shown {
+    shown(r.province, 0, lang)
 }

@@ -11,6 +11,7 @@ use super::errors::{Fault, PageError};
 use super::export::{self, Sheet, Value};
 use super::filters::{nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
+use super::lang::{staff_lang, switch_href};
 use super::{render, see_other, staff_query, StaffResult};
 
 use crate::db::agencies::AgencyRow;
@@ -23,8 +24,8 @@ use crate::results::rollup;
 use crate::results::sums::{self, Slice};
 use crate::state::AppState;
 use crate::views::dashboard::{
-    rows, shown, ChangeRow, ChangeView, CommentView, DashboardPage, Priorities, TargetView,
-    TrendChart,
+    question_name, rows, shown, ChangeRow, ChangeView, CommentView, DashboardPage, Priorities,
+    TargetView, TrendChart,
 };
 use crate::views::registry::Choice;
 use crate::views::{Chrome, Lang};
@@ -192,20 +193,19 @@ pub async fn agency_results(
 
 /// The overall SIPAS and each factor against the previous period and the same period a year
 /// earlier.
-fn changes(form: &FormSpec, r: &AgencyResults) -> analysis::Result<Vec<ChangeRow>> {
+fn changes(form: &FormSpec, r: &AgencyResults, lang: Lang) -> analysis::Result<Vec<ChangeRow>> {
     let now = r.report.as_ref().map(|(rep, _)| rep);
     let prev = r.previous.as_ref().map(|(rep, _)| rep);
     let year = r.year_ago.as_ref().map(|(rep, _)| rep);
-    let mut names = vec!["Chỉ số SIPAS chung".to_owned()];
+    let mut names = vec![match lang {
+        Lang::Vi => "Chỉ số SIPAS chung".to_owned(),
+        Lang::En => "Overall SIPAS".to_owned(),
+    }];
     names.extend(
         form.questions
             .iter()
             .filter(|q| q.kind == "factor")
-            .map(|q| {
-                q.factor_name_vi
-                    .clone()
-                    .unwrap_or_else(|| q.text_vi.clone())
-            }),
+            .map(|q| question_name(q, lang)),
     );
     // Index 0 is the overall SIPAS, then factor i − 1.
     let pick = |rep: Option<&IndexReport>, i: usize| {
@@ -225,10 +225,10 @@ fn changes(form: &FormSpec, r: &AgencyResults) -> analysis::Result<Vec<ChangeRow
                 name,
                 previous: periods::change(pick(now, i), pick(prev, i))?
                     .as_ref()
-                    .map(ChangeView::of),
+                    .map(|d| ChangeView::of(d, lang)),
                 year_ago: periods::change(pick(now, i), pick(year, i))?
                     .as_ref()
-                    .map(ChangeView::of),
+                    .map(|d| ChangeView::of(d, lang)),
             })
         })
         .collect()
@@ -358,6 +358,7 @@ pub async fn dashboard(
         query => format!("/admin/dashboard?{query}"),
     };
     let here = here.as_str();
+    let lang = staff_lang(&req);
     let filter = q
         .period
         .parse(today_in_vietnam())
@@ -396,7 +397,8 @@ pub async fn dashboard(
     let report = r.report.as_ref();
     let responses = report.map_or(0, |(_, n)| *n);
     let page = DashboardPage {
-        chrome: Chrome::new(Lang::Vi),
+        chrome: Chrome::new(lang),
+        switch_href: switch_href(lang, here),
         username: &staff.user.username,
         csrf: &staff.csrf_token(&state.key),
         is_admin: staff.user.role == Role::Admin,
@@ -417,9 +419,10 @@ pub async fn dashboard(
         kind: r.filter.kind.clone().unwrap_or_default(),
         desk: r.desk_id.map(|d| d.to_string()).unwrap_or_default(),
         responses,
-        overall: shown(report.and_then(|(r, _)| r.overall), responses),
-        rows: rows(form, report.map(|(r, _)| r)),
-        changes: changes(form, &r).map_err(|e| PageError::staff(Fault::Internal(e.into())))?,
+        overall: shown(report.and_then(|(r, _)| r.overall), responses, lang),
+        rows: rows(form, report.map(|(r, _)| r), lang),
+        changes: changes(form, &r, lang)
+            .map_err(|e| PageError::staff(Fault::Internal(e.into())))?,
         previous_label: {
             let (a, b) = periods::previous_period(r.filter.from, r.filter.to);
             format!("{} – {}", a.format("%d/%m/%Y"), b.format("%d/%m/%Y"))
@@ -430,12 +433,13 @@ pub async fn dashboard(
         },
         target: r
             .target
-            .map(|t| TargetView::of(t, report.and_then(|(r, _)| r.overall))),
-        trend: TrendChart::of(&r.trend, r.target),
+            .map(|t| TargetView::of(t, report.and_then(|(r, _)| r.overall), lang)),
+        trend: TrendChart::of(&r.trend, r.target, lang),
         priorities: Priorities::of(
             form,
             report.map(|(r, _)| r.factors.as_slice()).unwrap_or(&[]),
             &r.importance,
+            lang,
         ),
         comments,
         may_moderate,

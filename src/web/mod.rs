@@ -13,6 +13,7 @@ pub mod export;
 pub mod filters;
 pub mod guard;
 pub mod health;
+pub mod lang;
 pub mod microdata;
 pub mod par;
 pub mod public;
@@ -90,6 +91,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                             resource("/ranking.{format}", "GET")
                                 .route(web::get().to(ranking::download)),
                         )
+                        .service(resource("/lang/{code}", "GET").route(web::get().to(lang::switch)))
                         .service(resource("/logout", "POST").route(web::post().to(staff::logout)))
                         .service(
                             resource("/desks/{id}/poster", "GET")

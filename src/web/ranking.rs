@@ -3,22 +3,24 @@
 //! the whole province; an agency's staff see the units of their own subtree.
 
 use actix_web::http::StatusCode;
-use actix_web::web;
+use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
 use super::errors::{Fault, PageError};
 use super::export::{self, Sheet, Value};
 use super::filters::{invalid, nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
+use super::lang::{staff_lang, switch_href};
 use super::{render, staff_query, StaffResult};
 use crate::db::{self, users::Scope};
 use crate::domain::{FormSpec, Role};
 use crate::results::ranking::{self, Measure, Ranking};
 use crate::results::sums::{self, Slice};
 use crate::state::AppState;
+use crate::views::dashboard::question_name;
 use crate::views::ranking::{
-    multiples, province_shown, tier_code, FunnelChart, RankingPage, RowView, UnrankedView,
-    MULTIPLES_MAX_UNITS, RULE_VI,
+    multiples, province_shown, rule, tier_code, FunnelChart, RankingPage, RowView, UnrankedView,
+    MULTIPLES_MAX_UNITS,
 };
 use crate::views::registry::Choice;
 use crate::views::{Chrome, Lang};
@@ -171,12 +173,23 @@ fn query_string(t: &Table) -> String {
 pub async fn page(
     state: web::Data<AppState>,
     staff: StaffUser,
+    req: HttpRequest,
     q: web::Query<RankingQuery>,
 ) -> StaffResult {
+    let lang = staff_lang(&req);
+    let here = match req.query_string() {
+        "" => "/admin/ranking".to_owned(),
+        query => format!("/admin/ranking?{query}"),
+    };
     let t = table_of(&state, &staff, &q).await?;
     let levels = staff_query(&state, db::agencies::levels).await?;
     let form = &state.ingest.desk_form;
-    let mut rows: Vec<RowView> = t.ranking.ranked.iter().map(RowView::of).collect();
+    let mut rows: Vec<RowView> = t
+        .ranking
+        .ranked
+        .iter()
+        .map(|r| RowView::of(r, lang))
+        .collect();
     let sort = match nonempty(&q.sort) {
         Some("n") => {
             rows.sort_by_key(|r| std::cmp::Reverse(r.index.n));
@@ -196,29 +209,33 @@ pub async fn page(
         .questions
         .iter()
         .filter(|q| q.kind == "factor")
-        .map(|q| {
-            q.factor_name_vi
-                .clone()
-                .unwrap_or_else(|| q.text_vi.clone())
-        })
+        .map(|q| question_name(q, lang))
         .collect();
-    let mut measures = vec![Choice::new("overall".into(), "Chỉ số SIPAS chung".into())];
-    measures.extend(form.questions.iter().map(|q| {
-        Choice::new(
-            q.code.clone(),
-            q.factor_name_vi
-                .clone()
-                .unwrap_or_else(|| q.text_vi.clone()),
-        )
-    }));
+    let overall_name = match lang {
+        Lang::Vi => "Chỉ số SIPAS chung",
+        Lang::En => "Overall SIPAS",
+    };
+    let mut measures = vec![Choice::new("overall".into(), overall_name.into())];
+    measures.extend(
+        form.questions
+            .iter()
+            .map(|q| Choice::new(q.code.clone(), question_name(q, lang))),
+    );
     let page = RankingPage {
-        chrome: Chrome::new(Lang::Vi),
+        chrome: Chrome::new(lang),
+        switch_href: switch_href(lang, &here),
         username: &staff.user.username,
         csrf: &staff.csrf_token(&state.key),
         is_admin: staff.user.role == Role::Admin,
         levels: levels
             .iter()
-            .map(|l| Choice::new(l.code.clone(), l.name_vi.clone()))
+            .map(|l| {
+                let name = match lang {
+                    Lang::Vi => &l.name_vi,
+                    Lang::En => &l.name_en,
+                };
+                Choice::new(l.code.clone(), name.clone())
+            })
             .collect(),
         level: t.level_code.clone(),
         measures,
@@ -229,14 +246,14 @@ pub async fn page(
         kind: t.filter.kind.clone().unwrap_or_default(),
         sort: sort.into(),
         query: query_string(&t),
-        province: province_shown(&t.ranking),
+        province: province_shown(&t.ranking, lang),
         rows,
         unranked: t.ranking.unranked.iter().map(UnrankedView::of).collect(),
         seed: t.ranking.seed,
         simulations: t.ranking.simulations,
-        rule: RULE_VI,
-        funnel: FunnelChart::of(&t.ranking),
-        panels: multiples(&t.ranking, &factor_names),
+        rule: rule(lang),
+        funnel: FunnelChart::of(&t.ranking, lang),
+        panels: multiples(&t.ranking, &factor_names, lang),
         too_many_for_multiples: t.ranking.ranked.len() > MULTIPLES_MAX_UNITS,
     };
     render(&state, StatusCode::OK, "ranking.html", &page).map_err(PageError::staff)

@@ -48,7 +48,12 @@ fn secure(state: &AppState) -> bool {
             .is_some_and(|u| u.starts_with("https://"))
 }
 
-fn staff_cookie<'c>(state: &AppState, name: &'c str, value: String, hours: i64) -> Cookie<'c> {
+pub(super) fn staff_cookie<'c>(
+    state: &AppState,
+    name: &'c str,
+    value: String,
+    hours: i64,
+) -> Cookie<'c> {
     Cookie::build(name, value)
         .path("/admin")
         .http_only(true)

@@ -577,3 +577,67 @@ fn sums_of_past_days_are_reused_until_a_rebuild_and_today_is_always_fresh() {
     assert_eq!(r.status(), 200);
     assert!(admin.page(today).contains("hint\">1 phiếu"));
 }
+
+#[test]
+fn the_results_pages_switch_to_english_and_back() {
+    let app = TestApp::spawn();
+    for i in 0..40 {
+        let r = app.post_form(
+            &app.token(),
+            &[
+                ("submission_id", &sid()),
+                ("a.F1", ["5", "4", "2"][i % 3]),
+                ("a.F2", "4"),
+                ("a.OVERALL", ["5", "3"][i % 2]),
+            ],
+        );
+        assert_eq!(r.status(), 200);
+    }
+    add_user(&app.db, "boss", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "boss");
+    let vi = admin.page("/admin/dashboard");
+    assert!(vi.contains("<html lang=\"vi\">") && vi.contains("Chỉ số hài lòng chung (SIPAS)"));
+    // The switch comes back to the same page, in English, and stays English on other pages.
+    let r = admin.get("/admin/lang/en?back=%2Fadmin%2Fdashboard%3Fperiod%3Dyear");
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/admin/dashboard?period=year");
+    let en = admin.page("/admin/dashboard?period=year");
+    assert!(en.contains("<html lang=\"en\">"));
+    for text in [
+        "Overall satisfaction index (SIPAS)",
+        "95% confidence interval",
+        "Twelve-month trend",
+        "What to improve first?",
+        "Recent comments",
+        "Sign out",
+        "Tiếng Việt",
+    ] {
+        assert!(
+            en.contains(text),
+            "{text} missing from the English dashboard"
+        );
+    }
+    let f1 = sipas::views::percent(
+        {
+            let api: serde_json::Value = admin
+                .get("/admin/api/v1/agencies/T1/indices")
+                .json()
+                .unwrap();
+            api["items"][0]["estimate"].as_f64().unwrap()
+        },
+        Lang::En,
+    );
+    assert!(
+        en.contains(&format!("{f1}%")),
+        "decimals with a point in English"
+    );
+    let ranking = admin.page("/admin/ranking");
+    assert!(ranking.contains("Ranking of units") && ranking.contains("rank interval"));
+    // A crafted way back stays on the site.
+    let r = admin.get("/admin/lang/vi?back=https%3A%2F%2Fevil.example%2F");
+    assert_eq!(r.headers()["location"], "/admin/dashboard");
+    assert!(admin
+        .page("/admin/dashboard")
+        .contains("<html lang=\"vi\">"));
+    assert_eq!(admin.get("/admin/lang/fr").status(), 404);
+}

@@ -1,0 +1,170 @@
+//! The staff pages' texts in Vietnamese and English: one table, one row per text, so that a
+//! text cannot exist in one language only. Templates read them as `s.<key>` (every page's
+//! `Chrome` carries the map of its language); a key a template names but the table lacks fails
+//! the render tests of both languages.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use super::Lang;
+
+/// (key, Vietnamese, English)
+const TABLE: &[(&str, &str, &str)] = &[
+    ("f_agency", "Cơ quan", "Agency"),
+    ("f_period", "Kỳ", "Period"),
+    ("f_by_dates", "Theo ngày chọn", "By dates below"),
+    ("f_this_month", "Tháng này", "This month"),
+    ("f_last_month", "Tháng trước", "Last month"),
+    ("f_this_quarter", "Quý này", "This quarter"),
+    ("f_this_year", "Năm nay", "This year"),
+    ("f_from", "Từ ngày", "From"),
+    ("f_to", "Đến ngày", "To"),
+    ("f_channel", "Kênh", "Channel"),
+    ("f_all", "Tất cả", "All"),
+    ("f_desk_qr", "Mã QR tại quầy", "Desk QR code"),
+    ("f_kiosk", "Ki-ốt", "Kiosk"),
+    ("f_desk", "Quầy", "Desk"),
+    ("f_kind", "Người đánh giá", "Respondent"),
+    ("f_individual", "Cá nhân", "Individual"),
+    ("f_organisation", "Tổ chức, doanh nghiệp", "Organisation, business"),
+    ("f_show", "Xem", "Show"),
+    ("f_level", "Cấp đơn vị", "Level"),
+    ("f_measure", "Chỉ số", "Index"),
+    ("not_enough", "Chưa đủ số phản hồi", "Not enough responses"),
+    ("ci95", "khoảng tin cậy 95%", "95% confidence interval"),
+    ("download_table", "Tải bảng chỉ số", "Download the table"),
+    ("download", "Tải bảng", "Download"),
+    ("microdata", "dữ liệu từng phiếu (CSV, ẩn danh)", "response microdata (CSV, anonymised)"),
+    ("d_title", "Chỉ số hài lòng", "Satisfaction indices"),
+    ("d_caveat", "Đánh giá qua mã QR tại quầy do người dân tự nguyện gửi: đây không phải mẫu ngẫu nhiên, nên chỉ số phản ánh những người đã chọn đánh giá. Mỗi chỉ số là tỷ lệ hài lòng (mức 4 hoặc 5) kèm khoảng tin cậy 95% và số câu trả lời hợp lệ n; dưới 30 câu trả lời thì chưa tính.", "Desk QR ratings are given voluntarily by citizens: they are not a random sample, so the indices describe the people who chose to rate. Each index is the share satisfied (level 4 or 5) with its 95% confidence interval and the number of valid answers n; below 30 answers no index is given."),
+    ("d_overall", "Chỉ số hài lòng chung (SIPAS)", "Overall satisfaction index (SIPAS)"),
+    ("d_responses", "phiếu trong kỳ đã chọn.", "responses in the selected period."),
+    ("d_target_word", "mục tiêu", "target"),
+    ("d_target_rule", "Kết luận dựa trên cả khoảng tin cậy: đạt khi cả khoảng nằm trên mục tiêu, chưa đạt khi cả khoảng nằm dưới, còn lại chưa thể kết luận.", "Judged by the whole confidence interval: met when it lies above the target, not met when it lies below, otherwise cannot tell yet."),
+    ("d_trend", "Xu hướng 12 tháng", "Twelve-month trend"),
+    ("d_trend_title", "Chỉ số SIPAS chung theo tháng, với khoảng tin cậy 95%", "Overall SIPAS by month with its 95% confidence interval"),
+    ("d_and", "và", "and"),
+    ("d_trend_caption", "Đường: chỉ số mỗi tháng; vùng tô: khoảng tin cậy 95%; tháng có dưới 30 câu trả lời không được vẽ.", "Line: the index of each month; band: its 95% confidence interval; months with fewer than 30 answers are not drawn."),
+    ("d_dashed", "Nét đứt", "Dashed line"),
+    ("d_changes", "So sánh với kỳ trước", "Compared with earlier periods"),
+    ("d_index", "Chỉ số", "Index"),
+    ("d_vs_previous", "So với kỳ liền trước", "Against the previous period"),
+    ("d_vs_year", "So với cùng kỳ năm trước", "Against the same period a year earlier"),
+    ("d_interval95", "khoảng 95%", "95% interval"),
+    ("d_significant", "có ý nghĩa thống kê", "statistically significant"),
+    ("d_not_clear", "chưa khác biệt rõ", "no clear difference"),
+    ("d_no_data", "chưa đủ dữ liệu", "not enough data"),
+    ("d_sig_rule", "Một thay đổi chỉ được coi là có ý nghĩa thống kê khi khoảng tin cậy 95% của hiệu số không chứa 0.", "A change counts as statistically significant only when the 95% confidence interval of the difference excludes zero."),
+    ("d_improve", "Nên cải thiện điều gì trước?", "What to improve first?"),
+    ("d_improve_hint", "Mức độ quan trọng của mỗi yếu tố là hệ số tương quan giữa điểm yếu tố đó và điểm câu hỏi hài lòng chung, trong số người trả lời cả hai. Yếu tố quan trọng hơn mức trung bình mà có chỉ số thấp hơn mức trung bình là yếu tố nên ưu tiên.", "A factor's importance is the correlation between its score and the score of the overall satisfaction question, among respondents who answered both. A factor more important than the average factor that scores below the average factor is a priority."),
+    ("d_priorities", "Nên ưu tiên cải thiện:", "Improve first:"),
+    ("d_no_priority", "Không có yếu tố nào vừa quan trọng hơn vừa có chỉ số thấp hơn mức trung bình.", "No factor is both more important and lower scoring than the average factor."),
+    ("d_factor", "Yếu tố", "Factor"),
+    ("d_performance", "Chỉ số (kết quả)", "Index (performance)"),
+    ("d_importance", "Mức độ quan trọng (r)", "Importance (r)"),
+    ("d_group", "Nhóm", "Group"),
+    ("d_ipa_title", "Biểu đồ tầm quan trọng – kết quả của năm yếu tố", "Importance–performance chart of the five factors"),
+    ("d_q_first", "Ưu tiên cải thiện", "Improve first"),
+    ("d_q_keep", "Tiếp tục duy trì", "Keep it up"),
+    ("d_axis_perf", "Chỉ số (kết quả) →", "Index (performance) →"),
+    ("d_axis_imp", "Quan trọng →", "Importance →"),
+    ("d_items", "Từng câu hỏi", "Each question"),
+    ("d_question", "Câu hỏi", "Question"),
+    ("d_share", "Tỷ lệ hài lòng", "Share satisfied"),
+    ("d_ci_col", "Khoảng tin cậy 95%", "95% confidence interval"),
+    ("d_missing", "Không ý kiến / bỏ trống", "No opinion / skipped"),
+    ("d_mean", "Điểm trung bình", "Mean score"),
+    ("d_distribution", "Phân bố mức 1–5", "Levels 1–5"),
+    ("d_level", "Mức", "Level"),
+    ("d_colours", "Màu trong thanh phân bố: đỏ = rất không hài lòng (1), cam = 2, xám = 3, xanh nhạt = 4, xanh đậm = rất hài lòng (5).", "Bar colours: red = very dissatisfied (1), orange = 2, grey = 3, light green = 4, dark green = very satisfied (5)."),
+    ("d_comments", "Ý kiến gần đây", "Recent comments"),
+    ("d_search", "Tìm trong ý kiến", "Search the comments"),
+    ("d_search_button", "Tìm", "Search"),
+    ("d_hidden", "đã ẩn", "hidden"),
+    ("d_hidden_text", "Ý kiến này đã được ẩn vì không phù hợp.", "This comment was hidden as inappropriate."),
+    ("d_show_again", "Hiện lại", "Show again"),
+    ("d_hide", "Ẩn ý kiến không phù hợp", "Hide as inappropriate"),
+    ("d_no_comments", "Không có ý kiến nào trong kỳ và bộ lọc đã chọn.", "No comments in the selected period and filters."),
+    ("d_comments_hint", "Ý kiến mới nhất trước; tối đa 30 ý kiến. Ẩn một ý kiến không xoá nó: ý kiến vẫn được lưu và việc ẩn được ghi vào nhật ký thay đổi.", "Newest first, at most 30. Hiding a comment does not delete it: it is kept, and the hiding is written to the audit log."),
+    ("r_title", "Xếp hạng các đơn vị", "Ranking of units"),
+    ("r_caveat", "Đánh giá qua mã QR tại quầy do người dân tự nguyện gửi, không phải mẫu ngẫu nhiên. Thứ hạng chỉ có ý nghĩa trong khoảng thứ hạng của nó: các đơn vị có khoảng chồng nhau không khác nhau rõ rệt.", "Desk QR ratings are given voluntarily, not a random sample. A rank means only as much as its rank interval: units whose intervals overlap are not clearly different."),
+    ("r_reference", "Chỉ số chung", "Reference index"),
+    ("r_counts_ranked", "đơn vị được xếp hạng,", "units ranked,"),
+    ("r_counts_unranked", "đơn vị chưa đủ số phản hồi.", "units with too few responses."),
+    ("r_table", "Bảng xếp hạng", "Ranking table"),
+    ("r_rank", "Hạng", "Rank"),
+    ("r_rank_interval", "Khoảng thứ hạng 95%", "95% rank interval"),
+    ("r_code", "Mã", "Code"),
+    ("r_unit", "Đơn vị", "Unit"),
+
+    ("r_vs_reference", "So với chỉ số chung", "Against the reference"),
+    ("r_none", "Chưa có đơn vị nào đủ số phản hồi để xếp hạng trong kỳ này.", "No unit has enough responses to be ranked in this period."),
+    ("r_rule_title", "Quy tắc xếp hạng.", "Ranking rule."),
+    ("r_sims", "Số lần mô phỏng:", "Simulations:"),
+    ("r_seed", "hạt giống (seed):", "seed:"),
+    ("r_seed_note", "cùng dữ liệu và cùng hạt giống cho cùng kết quả.", "the same data and seed give the same table."),
+    ("r_unranked", "Chưa đủ số phản hồi (không xếp hạng)", "Too few responses (not ranked)"),
+    ("r_valid_n", "Câu trả lời hợp lệ n", "Valid answers n"),
+    ("r_responses", "Số phiếu", "Responses"),
+    ("r_funnel", "Biểu đồ phễu", "Funnel plot"),
+    ("r_funnel_hint", "Mỗi chấm là một đơn vị: chỉ số theo số câu trả lời hợp lệ n (thang log). Đường giữa là chỉ số chung; hai cặp đường là giới hạn kiểm soát 95% và 99,8% (Spiegelhalter 2005). Đơn vị nằm trong phễu không khác chỉ số chung quá mức có thể do ngẫu nhiên.", "Each dot is a unit: its index against its number of valid answers n (log scale). The middle line is the reference index; the two pairs of lines are the 95% and 99.8% control limits (Spiegelhalter 2005). A unit inside the funnel differs from the reference no more than chance allows."),
+    ("r_funnel_title", "Biểu đồ phễu: chỉ số của từng đơn vị theo n, với giới hạn kiểm soát 95% và 99,8%", "Funnel plot: each unit's index against n, with 95% and 99.8% control limits"),
+    ("r_n_axis", "Số câu trả lời hợp lệ n", "Valid answers n"),
+    ("r_above", "cao hơn rõ rệt", "significantly above"),
+    ("r_not_diff", "không khác biệt", "not different"),
+    ("r_below", "thấp hơn rõ rệt", "significantly below"),
+    ("r_not_ranked", "chưa xếp hạng", "not ranked"),
+    ("r_dash_long", "nét đứt dài: 95%", "long dashes: 95%"),
+    ("r_dots", "nét chấm: 99,8%", "dots: 99.8%"),
+    ("r_factors", "Năm yếu tố theo đơn vị", "The five factors by unit"),
+    ("r_too_many", "Có quá nhiều đơn vị để vẽ từng yếu tố; xem bảng hoặc tải CSV theo từng chỉ số.", "Too many units to draw each factor; see the table or download the CSV for each index."),
+    ("r_multiples_hint", "Mỗi ô là một yếu tố, các đơn vị theo thứ tự xếp hạng; chấm là chỉ số, vạch ngang là khoảng tin cậy 95%, đường dọc là chỉ số chung. Thang chung cho mọi ô, từ", "One panel per factor, units in ranking order; a dot is the index, the bar its 95% confidence interval, the vertical line the reference index. One scale for every panel, from"),
+    ("r_to_100", "đến 100%.", "to 100%."),
+    ("logout", "Đăng xuất", "Sign out"),
+    ("admin_title", "SIPAS – Quản trị", "SIPAS – Administration"),
+    ("switch", "English", "Tiếng Việt"),
+    ("nav_desks", "Quầy và mã QR", "Desks and QR codes"),
+    ("nav_dashboard", "Chỉ số hài lòng", "Satisfaction indices"),
+    ("nav_ranking", "Xếp hạng", "Ranking"),
+    ("nav_agencies", "Cơ quan", "Agencies"),
+    ("nav_users", "Tài khoản", "Accounts"),
+    ("nav_targets", "Mục tiêu", "Targets"),
+    ("nav_par", "Điểm CCHC", "PAR points"),
+    ("nav_audit", "Nhật ký thay đổi", "Audit log"),
+    ("nav_publications", "Công bố", "Publications"),
+];
+
+pub type StaffTexts = BTreeMap<&'static str, &'static str>;
+
+/// The staff texts of a language.
+pub fn staff_texts(lang: Lang) -> &'static StaffTexts {
+    static VI: OnceLock<StaffTexts> = OnceLock::new();
+    static EN: OnceLock<StaffTexts> = OnceLock::new();
+    match lang {
+        Lang::Vi => VI.get_or_init(|| TABLE.iter().map(|r| (r.0, r.1)).collect()),
+        Lang::En => EN.get_or_init(|| TABLE.iter().map(|r| (r.0, r.2)).collect()),
+    }
+}
+
+/// A text by key, for labels built in Rust (the key must be in the table).
+pub fn text(lang: Lang, key: &str) -> &'static str {
+    staff_texts(lang).get(key).copied().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_exists_in_both_languages_once() {
+        let mut keys: Vec<&str> = TABLE.iter().map(|r| r.0).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), TABLE.len(), "a key appears twice");
+        for (key, vi, en) in TABLE {
+            assert!(!vi.is_empty() && !en.is_empty(), "{key}");
+        }
+        assert_eq!(text(Lang::En, "f_show"), "Show");
+        assert_eq!(text(Lang::Vi, "f_show"), "Xem");
+    }
+}
