@@ -275,6 +275,7 @@ pub fn load(
     bar.finish_and_clear();
     let cells = cells.finish()?;
     let cell_count = crate::results::rollup::install(conn, &form, &structure.agency_ids, &cells)?;
+    db::demo_data::analyze(conn)?;
     Ok(Summary {
         cells: cell_count,
         agencies: structure.agency_ids.len(),

@@ -148,6 +148,14 @@ pub fn prepare_bulk_session(conn: &mut PgConnection) {
     }
 }
 
+/// Refreshes the planner's statistics after a bulk load, so the first pages are planned for the
+/// data that is there (autovacuum would get to it later).
+pub fn analyze(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("ANALYZE responses, answers, desk_daily, desk_monthly")
+        .execute(conn)
+        .map(|_| ())
+}
+
 fn io_error(e: std::io::Error) -> diesel::result::Error {
     diesel::result::Error::QueryBuilderError(Box::new(e))
 }
