@@ -433,6 +433,34 @@ fn day_ranges(s: &Selection, months: &[NaiveDate]) -> Vec<(NaiveDate, NaiveDate)
     ranges
 }
 
+/// Narrows a boxed query of `desk_daily` or `desk_monthly` (same column names) to a selection's
+/// channel, desk and respondent kind.
+macro_rules! slice_filters {
+    ($q:expr, $table:ident, $s:expr) => {{
+        let mut q = $q;
+        if let Some(c) = &$s.channel {
+            q = q.filter($table::channel.eq(c.clone()));
+        }
+        if let Some(d) = $s.desk_id {
+            q = q.filter($table::desk_id.eq(d));
+        }
+        if let Some(k) = &$s.respondent_kind {
+            q = q.filter($table::respondent_kind.eq(k.clone()));
+        }
+        q
+    }};
+}
+
+fn to_selected(rows: Vec<(i32, NaiveDate, i64, Vec<i32>)>) -> impl Iterator<Item = Selected> {
+    rows.into_iter()
+        .map(|(agency_id, day, responses, stats)| Selected {
+            agency_id,
+            day,
+            responses,
+            stats: from_counts(stats),
+        })
+}
+
 /// The cells a selection covers: whole compacted months from `desk_monthly`, every other day
 /// from `desk_daily`. Reads the rows, not a SQL sum: element-wise array sums in SQL cost
 /// 0.1 ms a row.
@@ -440,21 +468,13 @@ pub fn selected(conn: &mut PgConnection, s: &Selection) -> QueryResult<Vec<Selec
     let months = whole_months(conn, s)?;
     let mut out = Vec::new();
     if !months.is_empty() {
-        let mut q = desk_monthly::table
+        let q = desk_monthly::table
             .filter(desk_monthly::agency_id.eq_any(&s.agency_ids))
             .filter(desk_monthly::month.eq_any(&months))
             .filter(desk_monthly::instrument_id.eq(s.instrument_id))
             .into_boxed();
-        if let Some(c) = &s.channel {
-            q = q.filter(desk_monthly::channel.eq(c.clone()));
-        }
-        if let Some(d) = s.desk_id {
-            q = q.filter(desk_monthly::desk_id.eq(d));
-        }
-        if let Some(k) = &s.respondent_kind {
-            q = q.filter(desk_monthly::respondent_kind.eq(k.clone()));
-        }
-        let rows: Vec<(i32, NaiveDate, i64, Vec<i32>)> = q
+        let q = slice_filters!(q, desk_monthly, s);
+        let rows = q
             .select((
                 desk_monthly::agency_id,
                 desk_monthly::month,
@@ -462,33 +482,17 @@ pub fn selected(conn: &mut PgConnection, s: &Selection) -> QueryResult<Vec<Selec
                 desk_monthly::stats,
             ))
             .load(conn)?;
-        out.extend(
-            rows.into_iter()
-                .map(|(agency_id, day, responses, stats)| Selected {
-                    agency_id,
-                    day,
-                    responses,
-                    stats: from_counts(stats),
-                }),
-        );
+        out.extend(to_selected(rows));
     }
     for (from, to) in day_ranges(s, &months) {
-        let mut q = desk_daily::table
+        let q = desk_daily::table
             .filter(desk_daily::agency_id.eq_any(&s.agency_ids))
             .filter(desk_daily::day.ge(from))
             .filter(desk_daily::day.le(to))
             .filter(desk_daily::instrument_id.eq(s.instrument_id))
             .into_boxed();
-        if let Some(c) = &s.channel {
-            q = q.filter(desk_daily::channel.eq(c.clone()));
-        }
-        if let Some(d) = s.desk_id {
-            q = q.filter(desk_daily::desk_id.eq(d));
-        }
-        if let Some(k) = &s.respondent_kind {
-            q = q.filter(desk_daily::respondent_kind.eq(k.clone()));
-        }
-        let rows: Vec<(i32, NaiveDate, i64, Vec<i32>)> = q
+        let q = slice_filters!(q, desk_daily, s);
+        let rows = q
             .select((
                 desk_daily::agency_id,
                 desk_daily::day,
@@ -496,15 +500,7 @@ pub fn selected(conn: &mut PgConnection, s: &Selection) -> QueryResult<Vec<Selec
                 desk_daily::stats,
             ))
             .load(conn)?;
-        out.extend(
-            rows.into_iter()
-                .map(|(agency_id, day, responses, stats)| Selected {
-                    agency_id,
-                    day,
-                    responses,
-                    stats: from_counts(stats),
-                }),
-        );
+        out.extend(to_selected(rows));
     }
     Ok(out)
 }

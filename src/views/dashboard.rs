@@ -4,6 +4,7 @@ use analysis::compare::Difference;
 use analysis::{IndexEstimate, IndexReport};
 use serde::Serialize;
 
+use super::chart::{coord, Tick};
 use super::registry::Choice;
 use super::{percent, Chrome, Lang, Shown};
 use crate::db::comments::Comment;
@@ -239,22 +240,12 @@ pub struct TrendDot {
     pub label: String,
 }
 
-#[derive(Serialize)]
-pub struct Tick {
-    pub at: String,
-    pub label: String,
-}
-
 const TW: f64 = 640.0;
 const TH: f64 = 260.0;
 const TL: f64 = 48.0;
 const TR: f64 = 12.0;
 const TT: f64 = 12.0;
 const TB: f64 = 36.0;
-
-fn c(v: f64) -> String {
-    format!("{v:.1}")
-}
 
 impl TrendChart {
     pub fn of(months: &[Month], target: Option<f64>, lang: Lang) -> TrendChart {
@@ -281,15 +272,15 @@ impl TrendChart {
             }
             let upper = run
                 .iter()
-                .map(|(i, e)| format!("{},{}", c(x(*i)), c(y(e.ci_high))));
+                .map(|(i, e)| format!("{},{}", coord(x(*i)), coord(y(e.ci_high))));
             let lower = run
                 .iter()
                 .rev()
-                .map(|(i, e)| format!("{},{}", c(x(*i)), c(y(e.ci_low))));
+                .map(|(i, e)| format!("{},{}", coord(x(*i)), coord(y(e.ci_low))));
             bands.push(upper.chain(lower).collect::<Vec<_>>().join(" "));
             lines.push(
                 run.iter()
-                    .map(|(i, e)| format!("{},{}", c(x(*i)), c(y(e.estimate))))
+                    .map(|(i, e)| format!("{},{}", coord(x(*i)), coord(y(e.estimate))))
                     .collect::<Vec<_>>()
                     .join(" "),
             );
@@ -308,8 +299,8 @@ impl TrendChart {
             .enumerate()
             .filter_map(|(i, (m, e))| {
                 e.map(|e| TrendDot {
-                    x: c(x(i)),
-                    y: c(y(e.estimate)),
+                    x: coord(x(i)),
+                    y: coord(y(e.estimate)),
                     label: format!(
                         "{}: {}% ({}–{}%), n = {}",
                         m.first.format("%m/%Y"),
@@ -330,7 +321,7 @@ impl TrendChart {
                 .iter()
                 .enumerate()
                 .map(|(i, m)| Tick {
-                    at: c(x(i)),
+                    at: coord(x(i)),
                     label: m.first.format("%m/%y").to_string(),
                 })
                 .collect(),
@@ -338,12 +329,12 @@ impl TrendChart {
                 .map(|k| {
                     let v = y_min + 0.1 * k as f64;
                     Tick {
-                        at: c(y(v)),
+                        at: coord(y(v)),
                         label: format!("{:.0}%", 100.0 * v),
                     }
                 })
                 .collect(),
-            target_y: target.map(|t| c(y(t))),
+            target_y: target.map(|t| coord(y(t))),
             target_label: target.map(|t| {
                 let word = if lang == Lang::Vi {
                     "Mục tiêu"
@@ -477,13 +468,13 @@ impl Priorities {
             dots: both
                 .iter()
                 .map(|t| TrendDot {
-                    x: c(x(t.1)),
-                    y: c(y(t.2)),
+                    x: coord(x(t.1)),
+                    y: coord(y(t.2)),
                     label: names[t.0].clone(),
                 })
                 .collect(),
-            mean_x: mp.filter(|_| both.len() > 1).map(|m| c(x(m))),
-            mean_y: mi.filter(|_| both.len() > 1).map(|m| c(y(m))),
+            mean_x: mp.filter(|_| both.len() > 1).map(|m| coord(x(m))),
+            mean_y: mi.filter(|_| both.len() > 1).map(|m| coord(y(m))),
         }
     }
 }

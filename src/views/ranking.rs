@@ -6,6 +6,7 @@ use analysis::compare::Tier;
 use analysis::IndexEstimate;
 use serde::Serialize;
 
+use super::chart::{coord, Tick};
 use super::registry::Choice;
 use super::{percent, Chrome, Lang, Shown};
 use crate::results::ranking::{Funnel, RankedUnit, Ranking, Unit};
@@ -101,12 +102,6 @@ pub struct Dot {
     pub label: String,
 }
 
-#[derive(Serialize)]
-pub struct Tick {
-    pub at: String,
-    pub label: String,
-}
-
 /// The funnel plot: units' index against their n, the province line and control limits.
 #[derive(Serialize)]
 pub struct FunnelChart {
@@ -126,10 +121,6 @@ const LEFT: f64 = 56.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 40.0;
-
-fn coord(v: f64) -> String {
-    format!("{v:.1}")
-}
 
 impl FunnelChart {
     /// `None` without a province index or any unit with an index to place.

@@ -234,6 +234,28 @@ fn changes(form: &FormSpec, r: &AgencyResults, lang: Lang) -> analysis::Result<V
         .collect()
 }
 
+/// The results a staff page's query asks for (`agency` as an id, `desk`, the period filters),
+/// parsed and resolved within the reader's scope: the dashboard, its downloads and the
+/// microdata read the same agency, desk and days.
+pub(super) async fn results_for(
+    state: &AppState,
+    staff: &StaffUser,
+    agency: &Option<String>,
+    desk: &Option<String>,
+    period: &PeriodQuery,
+) -> Result<AgencyResults, PageError> {
+    let filter = period
+        .parse(today_in_vietnam())
+        .map_err(|e| PageError::for_staff(e.into()))?;
+    let which = match nonempty(agency) {
+        None => Which::Default,
+        Some(s) => Which::Id(s.parse().map_err(|_| PageError::staff(Fault::NotFound))?),
+    };
+    agency_results(state, staff.user.scope(), which, nonempty(desk), filter)
+        .await
+        .map_err(PageError::for_staff)
+}
+
 /// The dashboard's tables as CSV or XLSX, from the same `agency_results`: the overall SIPAS,
 /// then each question, with interval, n, missing rate, mean score and the five levels' shares.
 pub async fn download(
@@ -243,17 +265,7 @@ pub async fn download(
     q: web::Query<Filters>,
 ) -> StaffResult {
     let format = export::format_of(&format)?;
-    let filter = q
-        .period
-        .parse(today_in_vietnam())
-        .map_err(|e| PageError::for_staff(e.into()))?;
-    let which = match nonempty(&q.agency) {
-        None => Which::Default,
-        Some(s) => Which::Id(s.parse().map_err(|_| PageError::staff(Fault::NotFound))?),
-    };
-    let r = agency_results(&state, staff.user.scope(), which, nonempty(&q.desk), filter)
-        .await
-        .map_err(PageError::for_staff)?;
+    let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period).await?;
     sheet(&state.ingest.desk_form, &r)
         .response(format)
         .map_err(|e| PageError::staff(Fault::Internal(e)))
@@ -359,17 +371,7 @@ pub async fn dashboard(
     };
     let here = here.as_str();
     let lang = staff_lang(&req);
-    let filter = q
-        .period
-        .parse(today_in_vietnam())
-        .map_err(|e| PageError::for_staff(e.into()))?;
-    let which = match nonempty(&q.agency) {
-        None => Which::Default,
-        Some(s) => Which::Id(s.parse().map_err(|_| PageError::staff(Fault::NotFound))?),
-    };
-    let r = agency_results(&state, staff.user.scope(), which, nonempty(&q.desk), filter)
-        .await
-        .map_err(PageError::for_staff)?;
+    let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period).await?;
     let comment_query = CommentQuery {
         agency_ids: r.subtree.clone(),
         from: r.filter.from,

@@ -9,10 +9,10 @@
 use actix_web::web;
 use serde::Deserialize;
 
-use super::dashboard::{agency_results, Which};
+use super::dashboard::results_for;
 use super::errors::{Fault, PageError};
 use super::export::{self, ExportFormat, Sheet, Value};
-use super::filters::{nonempty, today_in_vietnam, PeriodQuery};
+use super::filters::{nonempty, PeriodQuery};
 use super::guard::StaffUser;
 use super::{staff_query, StaffResult};
 use crate::db::{self, results::MicrodataQuery};
@@ -32,18 +32,8 @@ pub async fn microdata(
     staff: StaffUser,
     q: web::Query<MicroQuery>,
 ) -> StaffResult {
-    let filter = q
-        .period
-        .parse(today_in_vietnam())
-        .map_err(|e| PageError::for_staff(e.into()))?;
-    let which = match nonempty(&q.agency) {
-        None => Which::Default,
-        Some(s) => Which::Id(s.parse().map_err(|_| PageError::staff(Fault::NotFound))?),
-    };
     // The same resolution of agency, desk and scope as the dashboard.
-    let r = agency_results(&state, staff.user.scope(), which, nonempty(&q.desk), filter)
-        .await
-        .map_err(PageError::for_staff)?;
+    let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period).await?;
     let with_comments = matches!(nonempty(&q.comments), Some("1" | "true" | "on"));
     let form = state.ingest.desk_form.clone();
     let query = MicrodataQuery {

@@ -25,9 +25,9 @@ use crate::views::registry::{
 use crate::views::{Chrome, Lang};
 
 /// Form fields as typed; a missing field reads as empty and is refused by its rule.
-type Fields = web::Form<Vec<(String, String)>>;
+pub(super) type Fields = web::Form<Vec<(String, String)>>;
 
-fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+pub(super) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
     form.iter()
         .find(|(k, _)| k == name)
         .map_or("", |(_, v)| v.as_str())

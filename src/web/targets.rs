@@ -8,19 +8,13 @@ use serde::Serialize;
 
 use super::errors::{Fault, PageError};
 use super::guard::AdminUser;
+use super::registry::{field, Fields};
 use super::{render, see_other, staff_query, StaffResult};
 use crate::db::{self, targets::Subject};
 use crate::state::AppState;
 use crate::views::registry::Choice;
 use crate::views::{percent, Chrome, Lang};
 
-type Fields = web::Form<Vec<(String, String)>>;
-
-fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map_or("", |(_, v)| v.as_str())
-}
 
 #[derive(Serialize)]
 struct TargetRow {
