@@ -15,7 +15,6 @@ use crate::state::AppState;
 use crate::views::registry::Choice;
 use crate::views::{percent, Chrome, Lang};
 
-
 #[derive(Serialize)]
 struct TargetRow {
     subject: String,
