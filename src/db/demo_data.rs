@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::ExecuteCopyFromDsl;
 use uuid::Uuid;
 
-use super::schema::{answers, desks, responses};
+use super::schema::{desks, responses};
 use super::{agencies as agency_q, desks as desk_q};
 
 pub struct Structure {
@@ -23,7 +23,8 @@ pub struct DemoResponse {
     pub submitted_at: DateTime<Utc>,
     pub organisation: bool,
     pub comment: Option<String>,
-    pub answers: Vec<(i32, Option<i16>)>,
+    /// As `responses.answer_values` stores them (`FormSpec::stored_answers`).
+    pub answer_values: Vec<Option<i16>>,
 }
 
 /// Creates the demo province with its departments, communes, service centre and desks, once.
@@ -151,7 +152,7 @@ pub fn prepare_bulk_session(conn: &mut PgConnection) {
 /// Refreshes the planner's statistics after a bulk load, so the first pages are planned for the
 /// data that is there (autovacuum would get to it later).
 pub fn analyze(conn: &mut PgConnection) -> QueryResult<()> {
-    diesel::sql_query("ANALYZE responses, answers, desk_daily, desk_monthly")
+    diesel::sql_query("ANALYZE responses, desk_daily, desk_monthly")
         .execute(conn)
         .map(|_| ())
 }
@@ -175,20 +176,25 @@ fn copy_text(s: &str) -> String {
     out
 }
 
-/// Inserts one batch, responses and answers, in one transaction, with COPY (several times the
-/// rate of INSERT for millions of rows).
+/// Inserts one batch of responses (answers included) with one COPY (several times the rate of
+/// INSERT for millions of rows).
 pub fn insert_responses(
     conn: &mut PgConnection,
     instrument_id: i32,
     batch: &[DemoResponse],
 ) -> QueryResult<()> {
     use std::fmt::Write as _;
-    let mut resp = String::with_capacity(batch.len() * 100);
-    let mut ans = String::with_capacity(batch.len() * 6 * 50);
+    let mut resp = String::with_capacity(batch.len() * 200);
     for r in batch {
+        let values = r
+            .answer_values
+            .iter()
+            .map(|v| v.map_or("NULL".to_owned(), |v| v.to_string()))
+            .collect::<Vec<_>>()
+            .join(",");
         let _ = writeln!(
             resp,
-            "{}\t{instrument_id}\t{}\t{}\tdesk_qr\t{}\t{}\t{}",
+            "{}\t{instrument_id}\t{}\t{}\tdesk_qr\t{}\t{}\t{}\t{{{values}}}",
             r.id,
             r.agency_id,
             r.desk_id,
@@ -200,42 +206,22 @@ pub fn insert_responses(
             },
             r.comment.as_deref().map_or("\\N".to_owned(), copy_text),
         );
-        for &(item, value) in &r.answers {
-            let _ = writeln!(
-                ans,
-                "{}\t{instrument_id}\t{item}\t{}",
-                r.id,
-                value.map_or("\\N".to_owned(), |v| v.to_string())
-            );
-        }
     }
-    conn.transaction(|conn| {
-        diesel::copy_from(responses::table)
-            .from_raw_data(
-                (
-                    responses::id,
-                    responses::instrument_id,
-                    responses::agency_id,
-                    responses::desk_id,
-                    responses::channel,
-                    responses::submitted_at,
-                    responses::respondent_kind,
-                    responses::comment,
-                ),
-                |w| w.write_all(resp.as_bytes()).map_err(io_error),
-            )
-            .execute(conn)?;
-        diesel::copy_from(answers::table)
-            .from_raw_data(
-                (
-                    answers::response_id,
-                    answers::instrument_id,
-                    answers::item_id,
-                    answers::value,
-                ),
-                |w| w.write_all(ans.as_bytes()).map_err(io_error),
-            )
-            .execute(conn)?;
-        Ok(())
-    })
+    diesel::copy_from(responses::table)
+        .from_raw_data(
+            (
+                responses::id,
+                responses::instrument_id,
+                responses::agency_id,
+                responses::desk_id,
+                responses::channel,
+                responses::submitted_at,
+                responses::respondent_kind,
+                responses::comment,
+                responses::answer_values,
+            ),
+            |w| w.write_all(resp.as_bytes()).map_err(io_error),
+        )
+        .execute(conn)
+        .map(|_| ())
 }

@@ -172,6 +172,13 @@ pub fn load_form(
             String,
             String,
         )>(conn)?;
+    // A question's slot is its item's index among all the instrument's items (the order
+    // `responses.answer_values` and the `answers` view use).
+    let all_items: Vec<i32> = items::table
+        .filter(items::instrument_id.eq(instrument_id))
+        .order((items::position, items::id))
+        .select(items::id)
+        .load(conn)?;
     let questions = rows
         .into_iter()
         .map(
@@ -193,8 +200,18 @@ pub fn load_form(
                 factor_name_en,
                 text_vi,
                 text_en,
+                slot: all_items
+                    .iter()
+                    .position(|&id| id == item_id)
+                    .expect("the form's items are items of its instrument"),
             },
         )
         .collect();
-    Ok(FormSpec::new(instrument_id, code, scale, questions))
+    Ok(FormSpec::new(
+        instrument_id,
+        code,
+        scale,
+        questions,
+        all_items.len(),
+    ))
 }

@@ -15,6 +15,7 @@ pub mod demo_data;
 pub mod desks;
 pub mod instruments;
 pub mod par_rules;
+pub mod prepared;
 pub mod publications;
 pub mod responses;
 pub mod results;

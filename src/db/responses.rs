@@ -1,14 +1,16 @@
-//! Storing responses: one statement per submission, so a response and its answers land together
-//! or not at all, and a replayed submission id stores nothing new.
+//! Storing responses: one row per rating, its answers in it (`answer_values`), one statement
+//! per batch, so a rating lands whole or not at all, and a replayed submission id stores
+//! nothing new.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Int2, Int4, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Int2, Int4, Int8, Nullable, Text, Uuid as SqlUuid};
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::prepared::prepared;
 use super::rollup::CellDelta;
-use crate::domain::{Channel, Submission};
+use crate::domain::{Channel, FormSpec, Submission};
 
 /// What happened to a submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,68 +23,6 @@ pub enum Stored {
     DeskRevoked,
     /// No such desk (a token signed with our key for a desk that was never created).
     UnknownDesk,
-}
-
-#[derive(QueryableByName)]
-struct Outcome {
-    #[diesel(sql_type = BigInt)]
-    desk_known: i64,
-    #[diesel(sql_type = BigInt)]
-    desk_ok: i64,
-    #[diesel(sql_type = BigInt)]
-    inserted: i64,
-}
-
-/// Stores a desk submission. The desk's current key version is checked in the same statement,
-/// so a code revoked a millisecond ago cannot slip through. `ON CONFLICT DO NOTHING` names no
-/// constraint on purpose: a replay racing its original may trip either unique index on the id
-/// (the primary key or (id, instrument_id)), and both mean "stored before".
-///
-/// A single statement is its own transaction in PostgreSQL: the CTE inserts the response and
-/// all its answers atomically in one round trip, which is what makes the ingest rate (see the
-/// README's benchmark) a large fraction of PostgreSQL's own single-insert rate.
-pub fn insert_desk_submission(
-    conn: &mut PgConnection,
-    desk_id: i32,
-    key_version: i16,
-    instrument_id: i32,
-    channel: Channel,
-    s: &Submission,
-) -> QueryResult<Stored> {
-    let (item_ids, values): (Vec<i32>, Vec<Option<i16>>) = s.answers.iter().copied().unzip();
-    let out: Outcome = diesel::sql_query(
-        "WITH d AS ( \
-             SELECT desks.id, desks.agency_id FROM desks JOIN agencies ON agencies.id = desks.agency_id \
-             WHERE desks.id = $1 AND desks.key_version = $2 AND desks.active AND agencies.active), \
-         r AS ( \
-             INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, procedure_code, comment) \
-             SELECT $3, $4, d.agency_id, d.id, $5, $6, $7, $8 FROM d \
-             ON CONFLICT DO NOTHING \
-             RETURNING id, instrument_id), \
-         a AS ( \
-             INSERT INTO answers (response_id, instrument_id, item_id, value) \
-             SELECT r.id, r.instrument_id, x.item_id, x.value \
-             FROM r, unnest($9::int4[], $10::int2[]) AS x(item_id, value)) \
-         SELECT (SELECT count(*) FROM desks WHERE id = $1) AS desk_known, \
-                (SELECT count(*) FROM d) AS desk_ok, (SELECT count(*) FROM r) AS inserted",
-    )
-    .bind::<Int4, _>(desk_id)
-    .bind::<Int2, _>(key_version)
-    .bind::<SqlUuid, _>(s.id)
-    .bind::<Int4, _>(instrument_id)
-    .bind::<Text, _>(channel.as_str())
-    .bind::<Text, _>(s.respondent_kind.as_str())
-    .bind::<Nullable<Text>, _>(s.procedure_code.as_deref())
-    .bind::<Nullable<Text>, _>(s.comment.as_deref())
-    .bind::<Array<Int4>, _>(item_ids)
-    .bind::<Array<Nullable<Int2>>, _>(values)
-    .get_result(conn)?;
-    Ok(match (out.desk_known, out.desk_ok, out.inserted) {
-        (0, _, _) => Stored::UnknownDesk,
-        (_, 0, _) => Stored::DeskRevoked,
-        (_, _, 0) => Stored::Duplicate,
-        _ => Stored::Created,
-    })
 }
 
 /// Number of stored responses (health and benchmark reports).
@@ -119,7 +59,7 @@ struct BatchOutcome {
 /// transaction (parse, plan, commit, WAL flush) is paid once per batch instead of per rating.
 pub fn insert_desk_batch(
     conn: &mut PgConnection,
-    instrument_id: i32,
+    form: &FormSpec,
     batch: &[&PendingDesk],
 ) -> QueryResult<Vec<Stored>> {
     let n = batch.len();
@@ -130,7 +70,9 @@ pub fn insert_desk_batch(
     let mut kinds = Vec::with_capacity(n);
     let mut procedures = Vec::with_capacity(n);
     let mut comments = Vec::with_capacity(n);
-    let (mut a_resp, mut a_item, mut a_value) = (Vec::new(), Vec::new(), Vec::new());
+    // Every rating's answer array, end to end: rating i's is the slice i of `width`.
+    let width = form.item_count;
+    let mut values: Vec<Option<i16>> = Vec::with_capacity(n * width);
     for p in batch {
         let s = &p.submission;
         ids.push(s.id);
@@ -140,30 +82,25 @@ pub fn insert_desk_batch(
         kinds.push(s.respondent_kind.as_str());
         procedures.push(s.procedure_code.as_deref());
         comments.push(s.comment.as_deref());
-        for &(item, value) in &s.answers {
-            a_resp.push(s.id);
-            a_item.push(item);
-            a_value.push(value);
-        }
+        values.extend(
+            form.stored_answers(&s.answers)
+                .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?,
+        );
     }
-    let rows: Vec<BatchOutcome> = diesel::sql_query(
+    let rows: Vec<BatchOutcome> = prepared(
         "WITH v AS ( \
              SELECT * FROM unnest($1::uuid[], $2::int4[], $3::int2[], $4::text[], $5::text[], $6::text[], $7::text[]) \
-                 AS v(id, desk_id, key_version, channel, kind, procedure_code, comment)), \
+                 WITH ORDINALITY AS v(id, desk_id, key_version, channel, kind, procedure_code, comment, i)), \
          d AS ( \
              SELECT v.*, desks.agency_id FROM v \
              JOIN desks ON desks.id = v.desk_id AND desks.key_version = v.key_version AND desks.active \
              JOIN agencies ON agencies.id = desks.agency_id AND agencies.active), \
          r AS ( \
-             INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, procedure_code, comment) \
-             SELECT id, $8, agency_id, desk_id, channel, kind, procedure_code, comment FROM d \
+             INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, procedure_code, comment, answer_values) \
+             SELECT id, $8, agency_id, desk_id, channel, kind, procedure_code, comment, \
+                    ($9::int2[])[(i - 1) * $10 + 1 : i * $10] FROM d \
              ON CONFLICT DO NOTHING \
-             RETURNING id, instrument_id), \
-         a AS ( \
-             INSERT INTO answers (response_id, instrument_id, item_id, value) \
-             SELECT r.id, r.instrument_id, x.item_id, x.value \
-             FROM r JOIN unnest($9::uuid[], $10::int4[], $11::int2[]) AS x(response_id, item_id, value) \
-               ON x.response_id = r.id) \
+             RETURNING id) \
          SELECT v.id, \
                 EXISTS (SELECT 1 FROM desks WHERE desks.id = v.desk_id) AS desk_known, \
                 EXISTS (SELECT 1 FROM d WHERE d.id = v.id) AS desk_ok, \
@@ -177,10 +114,9 @@ pub fn insert_desk_batch(
     .bind::<Array<Text>, _>(&kinds)
     .bind::<Array<Nullable<Text>>, _>(&procedures)
     .bind::<Array<Nullable<Text>>, _>(&comments)
-    .bind::<Int4, _>(instrument_id)
-    .bind::<Array<SqlUuid>, _>(&a_resp)
-    .bind::<Array<Int4>, _>(&a_item)
-    .bind::<Array<Nullable<Int2>>, _>(&a_value)
+    .bind::<Int4, _>(form.instrument_id)
+    .bind::<Array<Nullable<Int2>>, _>(&values)
+    .bind::<Int8, _>(width as i64)
     .load(conn)?;
     let by_id: std::collections::HashMap<uuid::Uuid, Stored> = rows
         .into_iter()
@@ -222,7 +158,7 @@ pub type Rollup<'a> = &'a dyn Fn(&[&PendingDesk]) -> Result<Vec<CellDelta>, Stri
 /// new connection (replays are harmless, and only ratings stored anew add to the aggregates).
 pub fn store_desk_batch(
     conn: &mut PgConnection,
-    instrument_id: i32,
+    form: &FormSpec,
     batch: &[&PendingDesk],
     rollup: Rollup,
     shard: i16,
@@ -243,17 +179,7 @@ pub fn store_desk_batch(
     }
     let store = |conn: &mut PgConnection, ps: &[&PendingDesk]| -> QueryResult<Vec<Stored>> {
         conn.transaction(|conn| {
-            let results = match ps {
-                [p] => vec![insert_desk_submission(
-                    conn,
-                    p.desk_id,
-                    p.key_version,
-                    instrument_id,
-                    p.channel,
-                    &p.submission,
-                )?],
-                _ => insert_desk_batch(conn, instrument_id, ps)?,
-            };
+            let results = insert_desk_batch(conn, form, ps)?;
             let created: Vec<&PendingDesk> = ps
                 .iter()
                 .zip(&results)
@@ -263,7 +189,7 @@ pub fn store_desk_batch(
             if !created.is_empty() {
                 let cells = rollup(&created)
                     .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
-                super::rollup::add_today(conn, instrument_id, shard, &cells)?;
+                super::rollup::add_today(conn, form.instrument_id, shard, &cells)?;
             }
             Ok(results)
         })

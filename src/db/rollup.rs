@@ -4,9 +4,9 @@
 use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Int2, Int4, Int8, Text};
-use uuid::Uuid;
 
-use super::schema::{answers, desk_daily, desk_monthly, desk_months_done, responses};
+use super::prepared::prepared;
+use super::schema::{desk_daily, desk_monthly, desk_months_done, responses};
 
 /// One cell's addition: the statistics of the ratings of one desk, channel and respondent kind
 /// that a batch stored (the agency and the day come from the database, like the ratings').
@@ -24,10 +24,12 @@ pub struct CellDelta {
 /// vectors have one length.
 ///
 /// The sums are made here, not in SQL: element-wise array arithmetic in PostgreSQL costs about
-/// 0.1 ms a row, which capped the ingest rate. The cells that exist are read and locked (in key
-/// order, so writers that meet on a shard wait rather than deadlock), added to, and written
-/// back; new cells are inserted, adding in SQL only if another writer inserted the same cell
-/// in the meantime.
+/// 0.1 ms a row, which capped the ingest rate. The cells that exist are read and locked one
+/// primary-key probe each, in key order (so writers that meet on a shard wait rather than
+/// deadlock), added to, and written back by their row address (`ctid`, stable while this
+/// transaction holds the row lock); new cells are inserted, adding in SQL only if another
+/// writer inserted the same cell in the meantime. All three statements are prepared once per
+/// connection: planning them anew for every batch cost more than running them.
 pub fn add_today(
     conn: &mut PgConnection,
     instrument_id: i32,
@@ -37,26 +39,25 @@ pub fn add_today(
     if cells.is_empty() {
         return Ok(());
     }
-    let key = |c: &CellDelta| {
-        (
-            c.desk_id,
-            c.channel.to_owned(),
-            c.respondent_kind.to_owned(),
-        )
-    };
+    let mut cells: Vec<&CellDelta> = cells.iter().collect();
+    cells.sort_by(|a, b| {
+        (a.desk_id, a.channel, a.respondent_kind).cmp(&(b.desk_id, b.channel, b.respondent_kind))
+    });
     let desks: Vec<i32> = cells.iter().map(|c| c.desk_id).collect();
     let channels: Vec<&str> = cells.iter().map(|c| c.channel).collect();
     let kinds: Vec<&str> = cells.iter().map(|c| c.respondent_kind).collect();
-    let current: Vec<Current> = diesel::sql_query(
-        "SELECT t.desk_id, t.channel, t.respondent_kind, t.responses, t.stats \
-         FROM unnest($1::int4[], $2::text[], $3::text[]) AS c(desk_id, channel, kind) \
-         JOIN desks d ON d.id = c.desk_id \
-         JOIN desk_daily t ON t.agency_id = d.agency_id \
-              AND t.day = (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date \
-              AND t.desk_id = c.desk_id AND t.channel = c.channel AND t.respondent_kind = c.kind \
-              AND t.instrument_id = $4 AND t.shard = $5 \
-         ORDER BY t.agency_id, t.desk_id, t.channel, t.respondent_kind \
-         FOR UPDATE OF t",
+    // The lateral subquery keeps its FOR UPDATE, so it is not flattened into a join: one
+    // probe per cell, in the order of the arrays.
+    let current: Vec<Current> = prepared(
+        "SELECT c.i, t.ctid::text AS ctid, t.responses, t.stats \
+         FROM unnest($1::int4[], $2::text[], $3::text[]) WITH ORDINALITY AS c(desk_id, channel, kind, i) \
+         CROSS JOIN LATERAL ( \
+             SELECT t.ctid, t.responses, t.stats FROM desk_daily t \
+             WHERE t.agency_id = (SELECT agency_id FROM desks WHERE id = c.desk_id) \
+               AND t.day = (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date \
+               AND t.desk_id = c.desk_id AND t.channel = c.channel AND t.respondent_kind = c.kind \
+               AND t.instrument_id = $4 AND t.shard = $5 \
+             FOR UPDATE) t",
     )
     .bind::<Array<Int4>, _>(&desks)
     .bind::<Array<Text>, _>(&channels)
@@ -64,39 +65,44 @@ pub fn add_today(
     .bind::<Int4, _>(instrument_id)
     .bind::<Int2, _>(shard)
     .load(conn)?;
-    let mut existing = Vec::new();
+    let mut found: Vec<Option<&Current>> = vec![None; cells.len()];
+    for r in &current {
+        if let Some(slot) = usize::try_from(r.i - 1).ok().and_then(|i| found.get_mut(i)) {
+            *slot = Some(r);
+        }
+    }
+    let (mut rows, mut counts, mut stats) = (Vec::new(), Vec::new(), Vec::new());
     let mut fresh = Vec::new();
-    for c in cells {
-        let k = key(c);
-        match current
-            .iter()
-            .find(|r| (r.desk_id, r.channel.clone(), r.respondent_kind.clone()) == k)
-        {
-            Some(r) => existing.push(CellDelta {
-                responses: r.responses + c.responses,
-                stats: r
+    for (c, row) in cells.iter().zip(found) {
+        match row {
+            Some(r) => {
+                let added: Vec<f64> = r
                     .stats
                     .iter()
                     .zip(&c.stats)
                     .map(|(a, b)| f64::from(*a) + b)
-                    .collect(),
-                ..c.clone()
-            }),
-            None => fresh.push(c.clone()),
+                    .collect();
+                rows.push(r.ctid.as_str());
+                counts.push(r.responses + c.responses);
+                stats.extend(to_counts(&added)?);
+            }
+            None => fresh.push((*c).clone()),
         }
     }
-    write(
-        conn,
-        instrument_id,
-        shard,
-        &existing,
-        "UPDATE desk_daily t SET responses = c.responses, stats = $5[(c.i - 1) * $7 + 1 : c.i * $7] \
-         FROM unnest($1::int4[], $2::text[], $3::text[], $4::int8[]) WITH ORDINALITY AS c(desk_id, channel, kind, responses, i) \
-         JOIN desks d ON d.id = c.desk_id \
-         WHERE t.agency_id = d.agency_id AND t.day = (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date \
-           AND t.desk_id = c.desk_id AND t.channel = c.channel AND t.respondent_kind = c.kind \
-           AND t.instrument_id = $6 AND t.shard = $8",
-    )?;
+    if let Some(len) = cells.first().map(|c| c.stats.len()) {
+        if !rows.is_empty() {
+            prepared(
+                "UPDATE desk_daily t SET responses = c.responses, stats = $3[(c.i - 1) * $4 + 1 : c.i * $4] \
+                 FROM unnest($1::tid[], $2::int8[]) WITH ORDINALITY AS c(row, responses, i) \
+                 WHERE t.ctid = c.row",
+            )
+            .bind::<Array<Text>, _>(&rows)
+            .bind::<Array<Int8>, _>(&counts)
+            .bind::<Array<Int4>, _>(&stats)
+            .bind::<Int4, _>(len as i32)
+            .execute(conn)?;
+        }
+    }
     write(
         conn,
         instrument_id,
@@ -136,12 +142,11 @@ fn from_counts(counts: Vec<i32>) -> Vec<f64> {
 
 #[derive(QueryableByName)]
 struct Current {
-    #[diesel(sql_type = Int4)]
-    desk_id: i32,
+    /// The cell's place in the arrays sent (1-based).
+    #[diesel(sql_type = Int8)]
+    i: i64,
     #[diesel(sql_type = Text)]
-    channel: String,
-    #[diesel(sql_type = Text)]
-    respondent_kind: String,
+    ctid: String,
     #[diesel(sql_type = Int8)]
     responses: i64,
     #[diesel(sql_type = Array<Int4>)]
@@ -155,7 +160,7 @@ fn write(
     instrument_id: i32,
     shard: i16,
     cells: &[CellDelta],
-    sql: &str,
+    sql: &'static str,
 ) -> QueryResult<()> {
     let Some(len) = cells.first().map(|c| c.stats.len()) else {
         return Ok(());
@@ -168,7 +173,7 @@ fn write(
     for c in cells {
         stats.extend(to_counts(&c.stats)?);
     }
-    diesel::sql_query(sql)
+    prepared(sql)
         .bind::<Array<Int4>, _>(&desks)
         .bind::<Array<Text>, _>(&channels)
         .bind::<Array<Text>, _>(&kinds)
@@ -237,21 +242,22 @@ pub fn all_cells(conn: &mut PgConnection, instrument_id: i32) -> QueryResult<Vec
     })
 }
 
-/// One raw answer with the cell its response belongs to.
-pub type RawAnswer = (NaiveDate, i32, String, String, Uuid, i32, Option<i16>);
+/// One raw desk rating with the cell it belongs to: (local day, desk, channel, kind, its
+/// stored answers as `responses.answer_values` holds them).
+pub type RawRating = (NaiveDate, i32, String, String, Vec<Option<i16>>);
 
-/// The raw answers of one agency's desk ratings of an instrument, grouped by cell and then by
-/// response: (local day, desk, channel, kind, response, item, value).
-pub fn raw_answers(
+/// The raw desk ratings of one agency for an instrument, in cell order (then by id, so a
+/// rebuild adds them in the same order every time). One row per rating: reading the answers
+/// through the `answers` view would unnest every item of every rating.
+pub fn raw_ratings(
     conn: &mut PgConnection,
     agency_id: i32,
     instrument_id: i32,
-) -> QueryResult<Vec<RawAnswer>> {
+) -> QueryResult<Vec<RawRating>> {
     let day = diesel::dsl::sql::<diesel::sql_types::Date>(
         "(responses.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date",
     );
-    answers::table
-        .inner_join(responses::table.on(responses::id.eq(answers::response_id)))
+    responses::table
         .filter(responses::agency_id.eq(agency_id))
         .filter(responses::instrument_id.eq(instrument_id))
         .filter(responses::desk_id.is_not_null())
@@ -260,16 +266,14 @@ pub fn raw_answers(
             responses::desk_id.assume_not_null(),
             responses::channel,
             responses::respondent_kind,
-            answers::response_id,
-            answers::item_id,
-            answers::value,
+            responses::answer_values,
         ))
         .order((
             day,
             responses::desk_id,
             responses::channel,
             responses::respondent_kind,
-            answers::response_id,
+            responses::id,
         ))
         .load(conn)
 }

@@ -23,6 +23,7 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A view over `responses.answer_values`: one row per answered item (value NULL: no opinion).
     answers (response_id, item_id) {
         response_id -> Uuid,
         instrument_id -> Int4,
@@ -85,6 +86,7 @@ diesel::table! {
         source -> Text,
         satisfied_threshold -> Int2,
         created_at -> Timestamptz,
+        item_count -> Int2,
     }
 }
 
@@ -129,6 +131,8 @@ diesel::table! {
         respondent_kind -> Text,
         procedure_code -> Nullable<Text>,
         comment -> Nullable<Text>,
+        answer_values -> Array<Nullable<Int2>>,
+        answer_count -> Nullable<Int2>,
     }
 }
 

@@ -22,6 +22,9 @@ pub struct Question {
     pub factor_name_en: Option<String>,
     pub text_vi: String,
     pub text_en: String,
+    /// Where this item's answer is stored: its index among all the instrument's items, in
+    /// item order (`responses.answer_values`).
+    pub slot: usize,
 }
 
 /// One instrument's form: its questions in display order and its scale.
@@ -31,6 +34,8 @@ pub struct FormSpec {
     pub instrument_code: String,
     pub scale: Vec<ScaleLevel>,
     pub questions: Vec<Question>,
+    /// How many items the instrument has in all (the length of a stored answer array).
+    pub item_count: usize,
     #[serde(skip)]
     by_code: HashMap<String, usize>,
 }
@@ -41,6 +46,7 @@ impl FormSpec {
         instrument_code: String,
         scale: Vec<ScaleLevel>,
         questions: Vec<Question>,
+        item_count: usize,
     ) -> FormSpec {
         let by_code = questions
             .iter()
@@ -52,8 +58,51 @@ impl FormSpec {
             instrument_code,
             scale,
             questions,
+            item_count,
             by_code,
         }
+    }
+
+    /// A rating's answers as `responses.answer_values` stores them: one element per item of
+    /// the instrument, in item order; a score 1–5, `Some(0)` for "Không có ý kiến" (no
+    /// opinion), `None` for an item this form did not ask. An answer to an item outside the
+    /// form, or a score outside 1–5, is refused rather than stored as something else
+    /// (`Submission::parse` never lets one through; this guards every other caller).
+    pub fn stored_answers(
+        &self,
+        answers: &[(i32, Option<i16>)],
+    ) -> Result<Vec<Option<i16>>, String> {
+        let mut out = vec![None; self.item_count];
+        for &(item, value) in answers {
+            let q = self
+                .questions
+                .iter()
+                .find(|q| q.item_id == item)
+                .ok_or_else(|| format!("item {item} is not on the form"))?;
+            out[q.slot] = match value {
+                None => Some(0),
+                Some(v @ 1..=5) => Some(v),
+                Some(v) => return Err(format!("score {v} for item {item} is outside 1–5")),
+            };
+        }
+        Ok(out)
+    }
+
+    /// The form's answers, in question order, from a stored answer array (`stored_answers`'
+    /// inverse for the questions of this form): `None` for "no opinion", for a question not
+    /// asked, and for an array too short to hold the question.
+    pub fn answers_from_stored(&self, stored: &[Option<i16>]) -> Vec<Option<u8>> {
+        self.questions
+            .iter()
+            .map(|q| {
+                stored
+                    .get(q.slot)
+                    .copied()
+                    .flatten()
+                    .filter(|v| (1..=5).contains(v))
+                    .and_then(|v| u8::try_from(v).ok())
+            })
+            .collect()
     }
 
     pub fn question(&self, code: &str) -> Option<&Question> {
@@ -185,5 +234,49 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("F9"));
+    }
+
+    /// A form of two questions whose items sit in slots 3 and 1 of a five-item instrument.
+    fn two_questions() -> FormSpec {
+        let q = |item_id: i32, code: &str, slot: usize| Question {
+            item_id,
+            code: code.into(),
+            kind: "factor".into(),
+            factor_code: Some(code.into()),
+            factor_name_vi: None,
+            factor_name_en: None,
+            text_vi: String::new(),
+            text_en: String::new(),
+            slot,
+        };
+        FormSpec::new(
+            1,
+            "t".into(),
+            Vec::new(),
+            vec![q(40, "A", 3), q(20, "B", 1)],
+            5,
+        )
+    }
+
+    #[test]
+    fn stored_answers_put_each_item_in_its_slot_and_come_back_in_form_order() {
+        let form = two_questions();
+        let stored = form.stored_answers(&[(40, Some(5)), (20, None)]).unwrap();
+        // Slot 1 (item 20) "no opinion" = 0, slot 3 (item 40) a 5, the rest not asked.
+        assert_eq!(stored, vec![None, Some(0), None, Some(5), None]);
+        assert_eq!(form.answers_from_stored(&stored), vec![Some(5), None]);
+        assert_eq!(
+            form.answers_from_stored(&[Some(4)]),
+            vec![None, None],
+            "too short"
+        );
+    }
+
+    #[test]
+    fn stored_answers_refuse_scores_outside_the_scale_and_items_outside_the_form() {
+        let form = two_questions();
+        assert!(form.stored_answers(&[(40, Some(0))]).is_err());
+        assert!(form.stored_answers(&[(40, Some(6))]).is_err());
+        assert!(form.stored_answers(&[(41, Some(3))]).is_err());
     }
 }

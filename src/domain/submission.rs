@@ -252,6 +252,7 @@ mod tests {
             factor_name_en: None,
             text_vi: String::new(),
             text_en: String::new(),
+            slot: (id - 10) as usize,
         };
         let scale = (1..=5)
             .map(|v| ScaleLevel {
@@ -260,7 +261,7 @@ mod tests {
                 label_en: String::new(),
             })
             .collect();
-        FormSpec::new(1, "t".into(), scale, vec![q(10, "F1"), q(11, "F2")])
+        FormSpec::new(1, "t".into(), scale, vec![q(10, "F1"), q(11, "F2")], 2)
     }
 
     fn raw(answers: Vec<(&str, RawAnswer)>) -> RawSubmission {

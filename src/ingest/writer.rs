@@ -127,7 +127,7 @@ fn store_with_reconnect(
             }
         }
         let c = conn.as_mut().expect("connected above");
-        match db::responses::store_desk_batch(c, form.instrument_id, pending, &cells, shard) {
+        match db::responses::store_desk_batch(c, form, pending, &cells, shard) {
             Ok(results) => return Ok(results),
             Err(e) => {
                 // libpq does not always classify a dropped connection: ask it.

@@ -242,11 +242,10 @@ pub fn rebuild(conn: &mut Conn, form: &FormSpec) -> anyhow::Result<(usize, u64)>
         let (mut cells_written, mut ratings) = (0, 0);
         // One agency at a time, so that memory holds one agency's raw answers.
         for &agency_id in &agencies {
-            let rows = db::rollup::raw_answers(conn, agency_id, form.instrument_id)?;
+            let rows = db::rollup::raw_ratings(conn, agency_id, form.instrument_id)?;
             let mut builder = CellBuilder::new(form);
-            for rating in rows.chunk_by(|a, b| a.4 == b.4) {
-                let answers = answers_in_form_order(form, rating.iter().map(|r| (r.5, r.6)));
-                let (day, desk_id, channel, kind, ..) = &rating[0];
+            for (day, desk_id, channel, kind, stored) in &rows {
+                let answers = form.answers_from_stored(stored);
                 builder.add(agency_id, *day, *desk_id, channel, kind, &answers)?;
                 ratings += 1;
             }

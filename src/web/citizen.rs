@@ -17,7 +17,7 @@ use crate::domain::submission::RawAnswer;
 use crate::domain::{Channel, RawSubmission};
 use crate::ingest::Rejection;
 use crate::state::AppState;
-use crate::views::citizen::{FormPage, OptionView, QuestionView, ThanksPage};
+use crate::views::citizen::{FormPage, OptionView, QuestionView};
 use crate::views::{Chrome, DeskView, Lang};
 
 type PageResult = Result<HttpResponse, PageError>;
@@ -211,8 +211,8 @@ fn render_form(
 
 /// The same page for a new rating, a replay and a honeypot hit: nothing to tell them apart.
 fn thanks_page(state: &AppState, lang: Lang) -> Result<HttpResponse, Fault> {
-    let page = ThanksPage {
-        chrome: Chrome::new(lang),
-    };
-    render(state, StatusCode::OK, "thanks.html", &page)
+    Ok(super::errors::html(
+        StatusCode::OK,
+        state.views.thanks(lang).to_owned(),
+    ))
 }

@@ -491,9 +491,11 @@ impl Browser {
     }
 }
 
-/// Stores a desk rating given on `day` (noon in Vietnam) straight into the tables, answers as
-/// (question code, value); the aggregates are not touched (rebuild them afterwards).
-pub fn store_rating_on(db: &TestDb, desk: i32, day: &str, answers: &[(&str, Option<i16>)]) {
+/// A SQL expression for the `answer_values` array of a rating of instrument `i` (an alias in
+/// scope) answering the items named in `answers` as (question code, value): each item in its
+/// slot (the instrument's items by position), `None` stored as 0 ("no opinion"), items not named
+/// as NULL (not asked).
+pub fn answer_array_sql(answers: &[(&str, Option<i16>)]) -> String {
     let values = answers
         .iter()
         .map(|(code, v)| {
@@ -504,14 +506,21 @@ pub fn store_rating_on(db: &TestDb, desk: i32, day: &str, answers: &[(&str, Opti
         })
         .collect::<Vec<_>>()
         .join(", ");
+    format!(
+        "ARRAY(SELECT CASE WHEN v.code IS NULL THEN NULL ELSE coalesce(v.value, 0::int2) END \
+           FROM items it LEFT JOIN (VALUES {values}) AS v(code, value) ON v.code = it.code \
+           WHERE it.instrument_id = i.id ORDER BY it.position, it.id)"
+    )
+}
+
+/// Stores a desk rating given on `day` (noon in Vietnam) straight into the tables, answers as
+/// (question code, value); the aggregates are not touched (rebuild them afterwards).
+pub fn store_rating_on(db: &TestDb, desk: i32, day: &str, answers: &[(&str, Option<i16>)]) {
     let sql = format!(
-        "WITH r AS (INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, submitted_at) \
-           SELECT gen_random_uuid(), i.id, d.agency_id, d.id, 'desk_qr', 'individual', '{day} 12:00+07' \
-           FROM instruments i, desks d WHERE i.code = 'sipas-2017' AND d.id = {desk} RETURNING id, instrument_id) \
-         INSERT INTO answers (response_id, instrument_id, item_id, value) \
-           SELECT r.id, r.instrument_id, it.id, v.value FROM r \
-           JOIN (VALUES {values}) AS v(code, value) ON true \
-           JOIN items it ON it.instrument_id = r.instrument_id AND it.code = v.code"
+        "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, submitted_at, answer_values) \
+           SELECT gen_random_uuid(), i.id, d.agency_id, d.id, 'desk_qr', 'individual', '{day} 12:00+07', {} \
+           FROM instruments i, desks d WHERE i.code = 'sipas-2017' AND d.id = {desk}",
+        answer_array_sql(answers)
     );
     diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut db.conn()).unwrap();
 }

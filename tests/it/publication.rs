@@ -7,22 +7,11 @@ use serde_json::Value;
 use sipas::domain::Role;
 use sipas::results::publication::sha256_hex;
 
-use crate::helpers::{add_user, agency_with_desk, Browser, TestApp};
+use crate::helpers::{add_user, agency_with_desk, store_rating_on, Browser, TestApp};
 
 /// Stores one desk rating given on `day` (noon in Vietnam), with F1 and F2 as given.
 fn rate_on(app: &TestApp, desk: i32, day: &str, f1: Option<i16>, f2: Option<i16>) {
-    let sql = format!(
-        "WITH r AS (INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, submitted_at) \
-           SELECT gen_random_uuid(), i.id, d.agency_id, d.id, 'desk_qr', 'individual', '{day} 12:00+07' \
-           FROM instruments i, desks d WHERE i.code = 'sipas-2017' AND d.id = {desk} RETURNING id, instrument_id) \
-         INSERT INTO answers (response_id, instrument_id, item_id, value) \
-           SELECT r.id, r.instrument_id, it.id, v.value FROM r \
-           JOIN (VALUES ('F1', {f1}::int2), ('F2', {f2}::int2)) AS v(code, value) ON true \
-           JOIN items it ON it.instrument_id = r.instrument_id AND it.code = v.code",
-        f1 = f1.map_or("NULL".into(), |v| v.to_string()),
-        f2 = f2.map_or("NULL".into(), |v| v.to_string()),
-    );
-    diesel::sql_query(sql).execute(&mut app.db.conn()).unwrap();
+    store_rating_on(&app.db, desk, day, &[("F1", f1), ("F2", f2)]);
 }
 
 fn publish(b: &Browser, from: &str, to: &str) -> reqwest::blocking::Response {

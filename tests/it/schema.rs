@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use crate::helpers::{fixture, TestDb};
+use crate::helpers::{answer_array_sql, fixture, store_rating_on, TestDb};
 
 /// The constraint a refused statement broke, by name: so a test cannot pass on another error.
 fn broken_constraint(r: QueryResult<usize>) -> String {
@@ -37,12 +37,70 @@ fn migrations_run_revert_and_run_again() {
     );
 }
 
+/// Every answer as text, in a fixed order: (response, item code, value or "-" for no opinion).
+fn all_answers(conn: &mut PgConnection) -> String {
+    diesel::sql_query(
+        "SELECT coalesce(string_agg(a.response_id || ':' || i.code || ':' || coalesce(a.value::text, '-'), ',' \
+                ORDER BY a.response_id, i.position), '') AS name \
+         FROM answers a JOIN items i ON i.id = a.item_id",
+    )
+    .get_result::<Name>(conn)
+    .unwrap()
+    .name
+}
+
+#[test]
+fn moving_answers_into_the_rating_row_and_back_keeps_every_answer() {
+    use diesel_migrations::MigrationHarness;
+    let db = TestDb::new();
+    let f = fixture(&db);
+    store_rating_on(
+        &db,
+        f.desk_id,
+        "2026-03-01",
+        &[("F1", Some(5)), ("F2", None)],
+    );
+    store_rating_on(
+        &db,
+        f.desk_id,
+        "2026-03-02",
+        &[("F3", Some(1)), ("OVERALL", Some(4))],
+    );
+    store_rating_on(&db, f.desk_id, "2026-03-03", &[("F1.2", Some(2))]);
+    let mut conn = db.conn();
+    let before = all_answers(&mut conn);
+    assert_eq!(before.split(',').count(), 5, "{before}");
+    // Down to before the migration that moved the answers (and any later one): `answers` is a
+    // table of one row per answer again, holding the same answers.
+    loop {
+        let reverted = conn
+            .revert_last_migration(sipas::db::MIGRATIONS)
+            .unwrap()
+            .to_string();
+        if reverted == "20261128000011" {
+            break;
+        }
+    }
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM pg_tables WHERE tablename = 'answers'"),
+        1
+    );
+    assert_eq!(all_answers(&mut conn), before);
+    // Up again: back into the arrays, unchanged.
+    sipas::db::migrate(&mut conn).unwrap();
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM pg_views WHERE viewname = 'answers'"),
+        1
+    );
+    assert_eq!(all_answers(&mut conn), before);
+}
+
 #[test]
 fn every_foreign_key_has_an_index() {
     let db = TestDb::new();
     // A foreign key is covered when some index leads with its first column: that is what lets
     // PostgreSQL find the referencing rows by index when a referenced row is deleted or
-    // updated. (answers' composite key to responses leads with response_id, like its primary key.)
+    // updated.
     let missing: Vec<Name> = diesel::sql_query(
         "SELECT c.conname::text AS name FROM pg_constraint c \
          WHERE c.contype = 'f' AND NOT EXISTS ( \
@@ -88,9 +146,11 @@ fn an_instrument_with_responses_cannot_be_edited() {
         .execute(&mut conn)
         .unwrap();
     diesel::sql_query(format!(
-        "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind) \
-         SELECT gen_random_uuid(), id, {}, {}, 'desk_qr', 'individual' FROM instruments WHERE code = 'sipas-2017'",
-        f.agency_id, f.desk_id
+        "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, answer_values) \
+         SELECT gen_random_uuid(), i.id, {}, {}, 'desk_qr', 'individual', {} FROM instruments i WHERE i.code = 'sipas-2017'",
+        f.agency_id,
+        f.desk_id,
+        answer_array_sql(&[("F1", Some(4))])
     ))
     .execute(&mut conn)
     .unwrap();
@@ -109,52 +169,66 @@ fn an_instrument_with_responses_cannot_be_edited() {
 }
 
 #[test]
-fn the_database_refuses_scores_out_of_range_and_items_of_another_instrument() {
+fn the_database_refuses_scores_out_of_range_and_answers_shaped_for_another_instrument() {
     let db = TestDb::new();
     let f = fixture(&db);
     let mut conn = db.conn();
-    let rid = uuid::Uuid::new_v4();
-    diesel::sql_query(format!(
-        "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind) \
-         SELECT '{rid}', id, {}, {}, 'desk_qr', 'individual' FROM instruments WHERE code = 'sipas-2017'",
-        f.agency_id, f.desk_id
-    ))
-    .execute(&mut conn)
-    .unwrap();
-    let insert = |value: &str, item_sql: &str, conn: &mut PgConnection| {
+    // A response with `answers` as its answer array (a SQL expression over instrument `i`).
+    let insert = |answers: &str, conn: &mut PgConnection| {
         diesel::sql_query(format!(
-            "INSERT INTO answers (response_id, instrument_id, item_id, value) \
-             SELECT '{rid}', r.instrument_id, ({item_sql}), {value} FROM responses r WHERE r.id = '{rid}'"
+            "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, answer_values) \
+             SELECT gen_random_uuid(), i.id, {}, {}, 'desk_qr', 'individual', {answers} \
+             FROM instruments i WHERE i.code = 'sipas-2017'",
+            f.agency_id, f.desk_id
         ))
         .execute(conn)
     };
-    let f1 = "SELECT id FROM items WHERE code = 'F1'";
     assert_eq!(
-        broken_constraint(insert("6", f1, &mut conn)),
-        "answers_value_check"
+        broken_constraint(insert(&answer_array_sql(&[("F1", Some(6))]), &mut conn)),
+        "responses_answer_values_check"
     );
     assert_eq!(
-        broken_constraint(insert("0", f1, &mut conn)),
-        "answers_value_check"
+        broken_constraint(insert(&answer_array_sql(&[("F1", Some(-1))]), &mut conn)),
+        "responses_answer_values_check"
     );
-    assert!(insert("NULL", f1, &mut conn).is_ok());
+    assert!(insert(
+        &answer_array_sql(&[("F1", None), ("F2", Some(5))]),
+        &mut conn
+    )
+    .is_ok());
+    // Read back through the `answers` view: "no opinion" is NULL, an item not asked has no row.
     assert_eq!(
-        broken_constraint(insert("3", f1, &mut conn)),
-        "answers_pkey",
-        "one answer per item"
+        db.count("SELECT count(*) AS n FROM answers a JOIN items i ON i.id = a.item_id WHERE i.code = 'F1' AND a.value IS NULL"),
+        1
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM answers a JOIN items i ON i.id = a.item_id WHERE i.code = 'F2' AND a.value = 5"),
+        1
+    );
+    assert_eq!(db.count("SELECT count(*) AS n FROM answers"), 2);
+
+    // An answer array of another length than the instrument's item count (an array shaped
+    // for another instrument version, or cut short) is refused.
+    assert_eq!(
+        broken_constraint(insert("'{5,4}'::int2[]", &mut conn)),
+        "responses_instrument_id_answer_count_fkey"
+    );
+    let one_more = format!("{} || NULL::int2", answer_array_sql(&[("F1", Some(4))]));
+    assert_eq!(
+        broken_constraint(insert(&one_more, &mut conn)),
+        "responses_instrument_id_answer_count_fkey"
     );
 
-    // A second instrument's item cannot be attached to a sipas-2017 response.
+    // The item count follows the items of an instrument that has no responses yet.
     let mut other = sipas::domain::instrument::InstrumentFile::parse(
         sipas::domain::instrument::BUNDLED_INSTRUMENTS[0],
     )
     .unwrap();
     other.code = "other-version".into();
     sipas::db::instruments::seed(&mut conn, &other).unwrap();
-    let foreign = "SELECT i.id FROM items i JOIN instruments n ON n.id = i.instrument_id WHERE n.code = 'other-version' AND i.code = 'F2'";
     assert_eq!(
-        broken_constraint(insert("4", foreign, &mut conn)),
-        "answers_item_id_instrument_id_fkey"
+        db.count("SELECT count(*) AS n FROM instruments i WHERE i.code = 'other-version' AND i.item_count = (SELECT count(*) FROM items WHERE instrument_id = i.id) AND i.item_count > 0"),
+        1
     );
 
     // A response's agency must be its desk's agency.
@@ -162,9 +236,10 @@ fn the_database_refuses_scores_out_of_range_and_items_of_another_instrument() {
         sipas::db::agencies::ensure_level(&mut conn, "province", "Tỉnh", "Province", 1).unwrap();
     let stranger = sipas::db::agencies::create(&mut conn, "T2", "Tỉnh khác", level, None).unwrap();
     let r = diesel::sql_query(format!(
-        "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind) \
-         SELECT gen_random_uuid(), id, {stranger}, {}, 'desk_qr', 'individual' FROM instruments WHERE code = 'sipas-2017'",
-        f.desk_id
+        "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, answer_values) \
+         SELECT gen_random_uuid(), i.id, {stranger}, {}, 'desk_qr', 'individual', {} FROM instruments i WHERE i.code = 'sipas-2017'",
+        f.desk_id,
+        answer_array_sql(&[("F1", Some(4))])
     ))
     .execute(&mut conn);
     assert_eq!(broken_constraint(r), "responses_desk_id_agency_id_fkey");
