@@ -4,6 +4,7 @@
 use std::process::Command;
 
 use crate::helpers::{TempDir, TestApp};
+use crate::webdriver::Chromium;
 
 fn chromium(args: &[&str]) -> std::process::Output {
     let profile = TempDir::new("chromium");
@@ -72,47 +73,6 @@ fn chromium_renders_the_form_at_phone_size_without_javascript() {
     );
 }
 
-/// Headless Chromium draws a signed-in page: the test signs in over HTTP (Chromium has no
-/// way to type into a form without a driver), saves the page with a `<base>` pointing at the
-/// server, and lets Chromium parse and paint it.
-fn render_staff_page(
-    app: &TestApp,
-    b: &crate::helpers::Browser,
-    path: &str,
-    width: u32,
-) -> (String, image::DynamicImage) {
-    let html = b.page(path);
-    let dir = TempDir::new("staff-page");
-    let file = dir.join("page.html");
-    std::fs::write(
-        &file,
-        html.replacen("<head>", &format!("<head><base href=\"{}/\">", app.base), 1),
-    )
-    .unwrap();
-    let url = format!("file://{}", file.display());
-    let dom = chromium(&["--dump-dom", &url]);
-    assert!(
-        dom.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dom.stderr)
-    );
-    let shot = dir.join("shot.png");
-    let out = chromium(&[
-        &format!("--window-size={width},900"),
-        &format!("--screenshot={}", shot.display()),
-        &url,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        String::from_utf8_lossy(&dom.stdout).into_owned(),
-        image::open(&shot).unwrap(),
-    )
-}
-
 /// Share of pixels that are not the page background: a painted chart and table, not a blank.
 fn ink(img: &image::DynamicImage) -> f64 {
     let rgb = img.to_rgb8();
@@ -167,7 +127,22 @@ fn chromium_draws_the_dashboard_and_the_ranking_with_their_charts_and_numbers() 
     );
 
     for width in [1280, 390] {
-        let (dom, img) = render_staff_page(&app, &admin, "/admin/dashboard", width);
+        // Chromium itself signs in: it types the name and password into the sign-in form,
+        // submits it, keeps the session cookie and follows the redirect.
+        let browser = Chromium::start(width, 900);
+        let login = format!("{}/admin/login", app.base);
+        browser.open(&login);
+        browser.type_into("#username", "boss");
+        browser.type_into("#password", crate::helpers::PASSWORD);
+        browser.click("button[type=submit]");
+        assert_eq!(
+            browser.wait_to_leave(&login),
+            format!("{}/admin", app.base),
+            "signed in and sent to the start page"
+        );
+
+        browser.open(&format!("{}/admin/dashboard", app.base));
+        let dom = browser.source();
         assert!(
             dom.contains(&overall),
             "the overall SIPAS {overall} is drawn"
@@ -177,14 +152,23 @@ fn chromium_draws_the_dashboard_and_the_ranking_with_their_charts_and_numbers() 
             "the trend chart"
         );
         assert!(!dom.contains("<script"));
+        let img = browser.screenshot();
         assert_eq!(img.width(), width);
         assert!(ink(&img) > 0.05, "the dashboard is painted at {width}px");
+        // SIPAS_SCREENSHOTS=DIR keeps what Chromium drew, to look at (not committed by tests).
+        if let Ok(dir) = std::env::var("SIPAS_SCREENSHOTS") {
+            img.save(format!("{dir}/dashboard-{width}.png")).unwrap();
+        }
 
-        let (dom, img) = render_staff_page(&app, &admin, "/admin/ranking?level=unit", width);
+        browser.open(&format!("{}/admin/ranking?level=unit", app.base));
+        let dom = browser.source();
         for code in ["A", "B", "C"] {
             assert!(dom.contains(&format!(">{code}</td>")), "{code} ranked");
         }
         assert!(dom.contains("Biểu đồ phễu") && dom.matches("<circle").count() >= 3);
-        assert!(ink(&img) > 0.05, "the ranking is painted at {width}px");
+        assert!(
+            ink(&browser.screenshot()) > 0.05,
+            "the ranking is painted at {width}px"
+        );
     }
 }

@@ -22,3 +22,4 @@ mod registry;
 mod rollup;
 mod schema;
 mod staff;
+mod webdriver;

@@ -1,0 +1,192 @@
+//! Just enough of the W3C WebDriver protocol to drive headless Chromium through Debian's
+//! `chromedriver`: open a page, type into fields, click, read the page and take a screenshot.
+//! The browser does everything a person would (cookies, redirects, form posts), so a test
+//! that signs in through it proves the sign-in works in a real browser.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use crate::helpers::TempDir;
+
+/// The key under which WebDriver returns an element's id.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub struct Chromium {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::blocking::Client,
+    _profile: TempDir,
+}
+
+impl Chromium {
+    /// Starts chromedriver and a headless Chromium window `width` × `height` pixels.
+    pub fn start(width: u32, height: u32) -> Chromium {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed (scripts/ensure-deps installs chromium-driver)");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        while http.get(format!("{base}/status")).send().is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let profile = TempDir::new("chromium-wd");
+        let mut browser = Chromium {
+            driver,
+            base,
+            session: String::new(),
+            http,
+            _profile: profile,
+        };
+        let args = [
+            "--headless".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--hide-scrollbars".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", browser._profile.0.display()),
+        ];
+        let created = browser.call(
+            reqwest::Method::POST,
+            "/session",
+            json!({"capabilities": {"alwaysMatch": {
+                "browserName": "chrome",
+                // The emulated screen, not the window, sets the page's width: a headless window
+                // cannot be narrower than 500 px, a phone is.
+                "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args,
+                    "mobileEmulation": {"deviceMetrics":
+                        {"width": width, "height": height, "pixelRatio": 1.0, "touch": false}}}
+            }}}),
+        );
+        browser.session = created["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"))
+            .to_owned();
+        browser
+    }
+
+    fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = if path == "/session" {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}/session/{}{path}", self.base, self.session)
+        };
+        let mut req = self.http.request(method.clone(), &url);
+        if method != reqwest::Method::GET {
+            req = req.json(&body);
+        }
+        let answer: Value = req.send().unwrap().json().unwrap();
+        assert!(
+            answer["value"].get("error").is_none(),
+            "WebDriver {method} {path}: {answer}"
+        );
+        answer["value"].clone()
+    }
+
+    pub fn open(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", json!({ "url": url }));
+    }
+
+    fn element(&self, css: &str) -> String {
+        let found = self.call(
+            reqwest::Method::POST,
+            "/element",
+            json!({"using": "css selector", "value": css}),
+        );
+        found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {found}"))
+            .to_owned()
+    }
+
+    /// Types `text` into the field `css` names, as keystrokes.
+    pub fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css);
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            json!({ "text": text }),
+        );
+    }
+
+    /// Clicks the element `css` names and lets the page it leads to load.
+    pub fn click(&self, css: &str) {
+        let id = self.element(css);
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            json!({}),
+        );
+    }
+
+    /// Waits (up to 10 s) until the address is no longer `from`: a form post's navigation may
+    /// still be under way when the click returns.
+    pub fn wait_to_leave(&self, from: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let now = self.url();
+            if now != from || started.elapsed() > Duration::from_secs(10) {
+                return now;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", Value::Null)
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The page as the browser holds it now (after parsing).
+    pub fn source(&self) -> String {
+        self.call(reqwest::Method::GET, "/source", Value::Null)
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub fn screenshot(&self) -> image::DynamicImage {
+        let b64 = self.call(reqwest::Method::GET, "/screenshot", Value::Null);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
+        image::load_from_memory(&png).unwrap()
+    }
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = self
+                .http
+                .delete(format!("{}/session/{}", self.base, self.session))
+                .send();
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
