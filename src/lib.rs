@@ -17,5 +17,6 @@ pub mod ingest;
 pub mod results;
 pub mod startup;
 pub mod state;
+pub mod survey;
 pub mod views;
 pub mod web;

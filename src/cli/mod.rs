@@ -1,5 +1,5 @@
 //! The `sipas` command line: one file per subcommand (serve, migrate, demo, qr, user,
-//! rotate-key, rollup, analyze). Each parses its arguments with clap, then calls the feature modules.
+//! rotate-key, rollup, analyze, api-token, wave, frame). Each parses its arguments with clap, then calls the feature modules.
 
 mod analyze;
 mod api_token;
@@ -10,6 +10,7 @@ mod rollup;
 mod rotate_key;
 mod serve;
 mod user;
+mod wave;
 
 use std::process::ExitCode;
 
@@ -52,6 +53,12 @@ enum Command {
     /// The desk stream's daily aggregates: `sipas rollup rebuild` recomputes them.
     #[command(subcommand)]
     Rollup(rollup::Action),
+    /// The annual sample survey's waves: create, list, status.
+    #[command(subcommand)]
+    Wave(wave::WaveAction),
+    /// A wave's sampling frame: `sipas frame import --wave W FILE.csv`.
+    #[command(subcommand)]
+    Frame(wave::FrameAction),
 }
 
 pub fn main() -> ExitCode {
@@ -92,5 +99,7 @@ fn run(command: Command) -> Result<()> {
         Command::RotateKey(args) => rotate_key::run(args, &settings),
         Command::Rollup(action) => rollup::run(action, &settings),
         Command::ApiToken(action) => api_token::run(action, &settings),
+        Command::Wave(action) => wave::run_wave(action, &settings),
+        Command::Frame(action) => wave::run_frame(action, &settings),
     }
 }

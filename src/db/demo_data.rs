@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::ExecuteCopyFromDsl;
 use uuid::Uuid;
 
+use super::copy::{copy_text, io_error};
 use super::schema::{desks, responses};
 use super::{agencies as agency_q, desks as desk_q};
 
@@ -155,25 +156,6 @@ pub fn analyze(conn: &mut PgConnection) -> QueryResult<()> {
     diesel::sql_query("ANALYZE responses, desk_daily, desk_monthly")
         .execute(conn)
         .map(|_| ())
-}
-
-fn io_error(e: std::io::Error) -> diesel::result::Error {
-    diesel::result::Error::QueryBuilderError(Box::new(e))
-}
-
-/// Escapes a text value for COPY's text format.
-fn copy_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Inserts one batch of responses (answers included) with one COPY (several times the rate of

@@ -11,8 +11,10 @@ pub mod api_tokens;
 pub mod audit;
 pub mod bootstrap;
 pub mod comments;
+pub mod copy;
 pub mod demo_data;
 pub mod desks;
+pub mod frame;
 pub mod instruments;
 pub mod par_rules;
 pub mod prepared;
@@ -24,6 +26,7 @@ pub mod schema;
 pub mod secrets;
 pub mod targets;
 pub mod users;
+pub mod waves;
 
 use anyhow::{Context, Result};
 use diesel::pg::PgConnection;

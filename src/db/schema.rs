@@ -78,6 +78,34 @@ diesel::table! {
 }
 
 diesel::table! {
+    waves (id) {
+        id -> Int4,
+        name -> Text,
+        year -> Int2,
+        instrument_id -> Int4,
+        state -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    frame_units (id) {
+        id -> Int8,
+        wave_id -> Int4,
+        line -> Int4,
+        dossier_code -> Text,
+        agency_id -> Int4,
+        procedure_code -> Nullable<Text>,
+        completed_on -> Date,
+        respondent_kind -> Text,
+        name -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        address -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     instruments (id) {
         id -> Int4,
         code -> Text,
@@ -256,6 +284,9 @@ diesel::joinable!(users -> agencies (agency_id));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(hidden_comments -> responses (response_id));
+diesel::joinable!(waves -> instruments (instrument_id));
+diesel::joinable!(frame_units -> waves (wave_id));
+diesel::joinable!(frame_units -> agencies (agency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
@@ -269,6 +300,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     desk_months_done,
     desks,
     factors,
+    frame_units,
     hidden_comments,
     instruments,
     items,
@@ -279,4 +311,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     targets,
     scale_levels,
     users,
+    waves,
 );

@@ -22,4 +22,5 @@ mod registry;
 mod rollup;
 mod schema;
 mod staff;
+mod survey;
 mod webdriver;

@@ -1,0 +1,2 @@
+DROP TABLE frame_units;
+DROP TABLE waves;

@@ -1,0 +1,663 @@
+//! Reading a sampling frame file: CSV in UTF-8 (with or without the byte-order mark Excel
+//! writes), header `dossier_code,agency_code,procedure_code,completed_on,respondent_kind,name,
+//! phone,email,address`. Every problem is reported with its line and column, up to a cap; a
+//! file with any problem imports nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::db::frame::NewFrameUnit;
+
+/// The columns, in the order the file must have them.
+pub const COLUMNS: [&str; 9] = [
+    "dossier_code",
+    "agency_code",
+    "procedure_code",
+    "completed_on",
+    "respondent_kind",
+    "name",
+    "phone",
+    "email",
+    "address",
+];
+
+/// One problem: where (line 1 is the header; column by name) and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameError {
+    pub line: u64,
+    pub column: Option<&'static str>,
+    pub message: String,
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.column {
+            Some(c) => write!(f, "line {}, column {c}: {}", self.line, self.message),
+            None => write!(f, "line {}: {}", self.line, self.message),
+        }
+    }
+}
+
+/// What a file is checked against.
+pub struct FrameRules<'a> {
+    /// Agency code → id.
+    pub agencies: &'a HashMap<String, i32>,
+    /// The wave's year: every dossier was completed in it.
+    pub year: i32,
+    /// Dossier codes the wave's frame already holds.
+    pub existing: &'a HashSet<String>,
+    /// Stop collecting problems after this many (the file is refused either way).
+    pub max_errors: usize,
+}
+
+/// The outcome of reading a file: its rows, or its problems (capped; `truncated` says whether
+/// more were found than listed).
+#[derive(Debug)]
+pub enum Parsed {
+    Valid(Vec<NewFrameUnit>),
+    Invalid {
+        errors: Vec<FrameError>,
+        truncated: bool,
+    },
+}
+
+/// Reads a whole frame file. `progress` is called with the bytes read so far, now and then.
+pub fn parse(bytes: &[u8], rules: &FrameRules, progress: &mut dyn FnMut(u64)) -> Parsed {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut errors = Vec::new();
+    let mut truncated = false;
+    let mut push = |errors: &mut Vec<FrameError>, e: FrameError| {
+        if errors.len() < rules.max_errors {
+            errors.push(e);
+        } else {
+            truncated = true;
+        }
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut records = reader.byte_records();
+    match records.next() {
+        None => {
+            return Parsed::Invalid {
+                errors: vec![FrameError {
+                    line: 1,
+                    column: None,
+                    message: format!(
+                        "the file is empty; its first line must be the header {}",
+                        COLUMNS.join(",")
+                    ),
+                }],
+                truncated: false,
+            }
+        }
+        Some(Err(e)) => {
+            return Parsed::Invalid {
+                errors: vec![csv_error(1, &e)],
+                truncated: false,
+            }
+        }
+        Some(Ok(header)) => {
+            let names: Vec<String> = header
+                .iter()
+                .map(|h| String::from_utf8_lossy(h).trim().to_lowercase())
+                .collect();
+            if names != COLUMNS {
+                return Parsed::Invalid {
+                    errors: vec![FrameError {
+                        line: 1,
+                        column: None,
+                        message: header_problem(&names),
+                    }],
+                    truncated: false,
+                };
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut lines = LineCounter::new(bytes);
+    for (i, record) in records.enumerate() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e
+                    .position()
+                    .map_or(i as u64 + 2, |p| lines.line_at(p.byte()));
+                push(&mut errors, csv_error(line, &e));
+                continue;
+            }
+        };
+        let line = record
+            .position()
+            .map_or(i as u64 + 2, |p| lines.line_at(p.byte()));
+        if i % 65_536 == 0 {
+            progress(record.position().map_or(0, |p| p.byte()));
+        }
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue; // a blank line (Excel leaves some at the end)
+        }
+        if record.len() != COLUMNS.len() {
+            push(
+                &mut errors,
+                FrameError {
+                    line,
+                    column: None,
+                    message: format!(
+                        "{} fields where the header has {} (a comma inside a value must be quoted)",
+                        record.len(),
+                        COLUMNS.len()
+                    ),
+                },
+            );
+            continue;
+        }
+        let mut fields = [""; 9];
+        let mut bad_utf8 = false;
+        for (k, raw) in record.iter().enumerate() {
+            match std::str::from_utf8(raw) {
+                Ok(s) => fields[k] = s.trim(),
+                Err(_) => {
+                    push(
+                        &mut errors,
+                        FrameError {
+                            line,
+                            column: Some(COLUMNS[k]),
+                            message: "not valid UTF-8 (save the file as \"CSV UTF-8\")".into(),
+                        },
+                    );
+                    bad_utf8 = true;
+                }
+            }
+        }
+        if bad_utf8 {
+            continue;
+        }
+        match check_row(line, &fields, rules, &mut seen) {
+            Ok(row) => rows.push(row),
+            Err(row_errors) => {
+                for e in row_errors {
+                    push(&mut errors, e);
+                }
+            }
+        }
+    }
+    progress(bytes.len() as u64);
+    if errors.is_empty() && !truncated {
+        if rows.is_empty() {
+            return Parsed::Invalid {
+                errors: vec![FrameError {
+                    line: 2,
+                    column: None,
+                    message: "the file has a header but no rows".into(),
+                }],
+                truncated: false,
+            };
+        }
+        Parsed::Valid(rows)
+    } else {
+        Parsed::Invalid { errors, truncated }
+    }
+}
+
+/// Line numbers from byte offsets. The csv crate's own line count lags by one after a CRLF
+/// (Excel's line ending), and its byte offset may point at the previous line's `\n`; counting
+/// the newlines before the record's first byte is exact either way.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> LineCounter<'a> {
+        LineCounter {
+            bytes,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of a record said to start at `byte` (offsets only grow).
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut start = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > self.at {
+            self.line += self.bytes[self.at..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.at = start;
+        }
+        self.line
+    }
+}
+
+fn csv_error(line: u64, e: &csv::Error) -> FrameError {
+    FrameError {
+        line,
+        column: None,
+        message: format!("not readable as CSV: {e}"),
+    }
+}
+
+fn header_problem(names: &[String]) -> String {
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !names.iter().any(|n| n == c))
+        .collect();
+    let unknown: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !COLUMNS.contains(n))
+        .collect();
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("missing column(s) {}", missing.join(", ")));
+    }
+    if !unknown.is_empty() {
+        parts.push(format!("unknown column(s) {}", unknown.join(", ")));
+    }
+    if parts.is_empty() {
+        parts.push("the columns are in another order".into());
+    }
+    format!(
+        "the header must be exactly {} ({})",
+        COLUMNS.join(","),
+        parts.join("; ")
+    )
+}
+
+/// Checks one row; every problem of the row is reported, not only the first.
+fn check_row(
+    line: u64,
+    f: &[&str; 9],
+    rules: &FrameRules,
+    seen: &mut HashMap<String, u64>,
+) -> Result<NewFrameUnit, Vec<FrameError>> {
+    let mut errors = Vec::new();
+    let mut bad = |column: &'static str, message: String| {
+        errors.push(FrameError {
+            line,
+            column: Some(column),
+            message,
+        })
+    };
+    let [dossier, agency, procedure, completed, kind, name, phone, email, address] = *f;
+
+    if dossier.is_empty() {
+        bad("dossier_code", "required".into());
+    } else if !is_code(dossier) {
+        bad(
+            "dossier_code",
+            format!(
+                "'{}' is not a dossier code (1–64 letters, digits and . _ / -)",
+                clip(dossier)
+            ),
+        );
+    } else if rules.existing.contains(dossier) {
+        bad(
+            "dossier_code",
+            format!("dossier {dossier} is already in this wave's frame"),
+        );
+    } else if let Some(first) = seen.get(dossier) {
+        bad(
+            "dossier_code",
+            format!("dossier {dossier} is repeated (first on line {first})"),
+        );
+    } else {
+        // Remembered even if the row has other problems: a repeat is a problem of its own.
+        seen.insert(dossier.to_owned(), line);
+    }
+    let agency_id = if agency.is_empty() {
+        bad("agency_code", "required".into());
+        None
+    } else {
+        let id = rules.agencies.get(agency).copied();
+        if id.is_none() {
+            bad(
+                "agency_code",
+                format!("no agency has the code '{}'", clip(agency)),
+            );
+        }
+        id
+    };
+    if !procedure.is_empty() && !is_code(procedure) {
+        bad(
+            "procedure_code",
+            format!(
+                "'{}' is not a procedure code (1–64 letters, digits and . _ / -)",
+                clip(procedure)
+            ),
+        );
+    }
+    let completed_on = if completed.is_empty() {
+        bad("completed_on", "required".into());
+        None
+    } else {
+        match parse_date(completed) {
+            Some(d) if d.year() == rules.year => Some(d),
+            Some(d) => {
+                bad(
+                    "completed_on",
+                    format!("{d} is not in the wave's year {}", rules.year),
+                );
+                None
+            }
+            None => {
+                bad(
+                    "completed_on",
+                    format!(
+                        "'{}' is not a date (YYYY-MM-DD or DD/MM/YYYY)",
+                        clip(completed)
+                    ),
+                );
+                None
+            }
+        }
+    };
+    let respondent_kind = match kind.to_lowercase().as_str() {
+        "individual" | "cá nhân" | "ca nhan" => Some("individual"),
+        "organisation" | "organization" | "tổ chức" | "to chuc" => Some("organisation"),
+        "" => {
+            bad("respondent_kind", "required".into());
+            None
+        }
+        _ => {
+            bad(
+                "respondent_kind",
+                format!(
+                    "'{}' is neither individual nor organisation (cá nhân / tổ chức)",
+                    clip(kind)
+                ),
+            );
+            None
+        }
+    };
+    if name.chars().count() > 200 {
+        bad("name", "longer than 200 characters".into());
+    }
+    let unreachable = email.is_empty() && address.is_empty() && phone.is_empty();
+    let phone = if phone.is_empty() {
+        None
+    } else {
+        let p = normalise_phone(phone);
+        if p.is_none() {
+            bad(
+                "phone",
+                format!(
+                    "'{}' is not a Vietnamese phone number (10 digits starting with 0, or +84…)",
+                    clip(phone)
+                ),
+            );
+        }
+        p
+    };
+    if !email.is_empty() && !is_email(email) {
+        bad(
+            "email",
+            format!("'{}' is not an e-mail address", clip(email)),
+        );
+    }
+    if address.chars().count() > 500 {
+        bad("address", "longer than 500 characters".into());
+    }
+    if unreachable {
+        bad(
+            "address",
+            "no way to reach this person: give an address, an e-mail or a phone".into(),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    Ok(NewFrameUnit {
+        line: i32::try_from(line).unwrap_or(i32::MAX),
+        dossier_code: dossier.to_owned(),
+        agency_id: agency_id.expect("checked above"),
+        procedure_code: opt(procedure),
+        completed_on: completed_on.expect("checked above"),
+        respondent_kind: respondent_kind.expect("checked above"),
+        name: opt(name),
+        phone,
+        email: opt(email),
+        address: opt(address),
+    })
+}
+
+/// At most 40 characters of a value, for a message.
+fn clip(s: &str) -> String {
+    if s.chars().count() <= 40 {
+        s.to_owned()
+    } else {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    }
+}
+
+fn is_code(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'))
+}
+
+/// ISO dates, and the day-first dates Vietnamese spreadsheets write.
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+        .ok()
+}
+
+/// A Vietnamese number as stored: a leading 0 and 9–10 more digits; `+84`/`84` becomes 0, and
+/// spaces, dots, dashes and brackets are dropped.
+fn normalise_phone(s: &str) -> Option<String> {
+    let kept: String = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+        .collect();
+    let national = if let Some(rest) = kept.strip_prefix("+84") {
+        format!("0{rest}")
+    } else if kept.starts_with("84") && kept.len() >= 11 {
+        format!("0{}", &kept[2..])
+    } else {
+        kept
+    };
+    let ok = national.starts_with('0')
+        && (10..=11).contains(&national.len())
+        && national.bytes().all(|b| b.is_ascii_digit());
+    ok.then_some(national)
+}
+
+/// A deliberately plain check: one @, something before it, a dotted domain after it, no
+/// spaces; what a mail server will accept is decided by the mail server.
+fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    s.len() <= 254
+        && !local.is_empty()
+        && local.len() <= 64
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules<'a>(
+        agencies: &'a HashMap<String, i32>,
+        existing: &'a HashSet<String>,
+    ) -> FrameRules<'a> {
+        FrameRules {
+            agencies,
+            year: 2026,
+            existing,
+            max_errors: 100,
+        }
+    }
+
+    fn agencies() -> HashMap<String, i32> {
+        [("SO-TP".to_owned(), 7)].into_iter().collect()
+    }
+
+    const HEADER: &str =
+        "dossier_code,agency_code,procedure_code,completed_on,respondent_kind,name,phone,email,address\n";
+
+    fn errors_of(text: &str) -> Vec<String> {
+        let a = agencies();
+        let e = HashSet::new();
+        match parse(text.as_bytes(), &rules(&a, &e), &mut |_| {}) {
+            Parsed::Valid(rows) => panic!("expected errors, got {} rows", rows.len()),
+            Parsed::Invalid { errors, .. } => errors.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_valid_file_with_a_byte_order_mark_and_day_first_dates_is_read() {
+        let text = format!(
+            "\u{feff}{HEADER}H1.1,SO-TP,1.0001,2026-03-04,individual,Nguyễn Văn A,+84 912 345 678,a@example.vn,\"12 Lê Lợi, Rạch Giá\"\n\
+             H1.2,SO-TP,,05/06/2026,tổ chức,Công ty B,,,Số 3\n\n"
+        );
+        let a = agencies();
+        let e = HashSet::new();
+        let Parsed::Valid(rows) = parse(text.as_bytes(), &rules(&a, &e), &mut |_| {}) else {
+            panic!("valid");
+        };
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(rows[0].phone.as_deref(), Some("0912345678"));
+        assert_eq!(rows[0].address.as_deref(), Some("12 Lê Lợi, Rạch Giá"));
+        assert_eq!(
+            rows[1].completed_on,
+            NaiveDate::from_ymd_opt(2026, 6, 5).unwrap()
+        );
+        assert_eq!(rows[1].respondent_kind, "organisation");
+        assert_eq!(rows[1].procedure_code, None);
+    }
+
+    #[test]
+    fn every_problem_is_named_by_line_and_column() {
+        let text = format!(
+            "{HEADER}H1,SO-XX,1.0001,2026-02-30,person,A,12345,not-an-email,X\n\
+             H1,SO-TP,,2025-12-31,individual,B,,,Y\n\
+             ,SO-TP,,2026-01-01,individual,C,,,Z\n\
+             H4,SO-TP,,2026-01-01,individual,D\n\
+             H5,SO-TP,,2026-01-01,individual,E,,,\n"
+        );
+        assert_eq!(
+            errors_of(&text),
+            vec![
+                "line 2, column agency_code: no agency has the code 'SO-XX'",
+                "line 2, column completed_on: '2026-02-30' is not a date (YYYY-MM-DD or DD/MM/YYYY)",
+                "line 2, column respondent_kind: 'person' is neither individual nor organisation (cá nhân / tổ chức)",
+                "line 2, column phone: '12345' is not a Vietnamese phone number (10 digits starting with 0, or +84…)",
+                "line 2, column email: 'not-an-email' is not an e-mail address",
+                "line 3, column dossier_code: dossier H1 is repeated (first on line 2)",
+                "line 3, column completed_on: 2025-12-31 is not in the wave's year 2026",
+                "line 4, column dossier_code: required",
+                "line 5: 6 fields where the header has 9 (a comma inside a value must be quoted)",
+                "line 6, column address: no way to reach this person: give an address, an e-mail or a phone",
+            ]
+        );
+    }
+
+    #[test]
+    fn repeated_and_already_imported_dossiers_are_refused() {
+        let text = format!(
+            "{HEADER}H1,SO-TP,,2026-01-01,individual,A,,,X\nH1,SO-TP,,2026-01-02,individual,B,,,Y\nOLD,SO-TP,,2026-01-02,individual,C,,,Z\n"
+        );
+        let a = agencies();
+        let e: HashSet<String> = ["OLD".to_owned()].into_iter().collect();
+        let Parsed::Invalid { errors, .. } = parse(text.as_bytes(), &rules(&a, &e), &mut |_| {})
+        else {
+            panic!("invalid");
+        };
+        let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "line 3, column dossier_code: dossier H1 is repeated (first on line 2)",
+                "line 4, column dossier_code: dossier OLD is already in this wave's frame",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wrong_header_says_what_is_missing_or_unknown() {
+        let e = errors_of("dossier,agency_code\nH1,SO-TP\n");
+        assert_eq!(e.len(), 1);
+        assert!(
+            e[0].starts_with("line 1: the header must be exactly dossier_code,"),
+            "{}",
+            e[0]
+        );
+        assert!(
+            e[0].contains("missing column(s) dossier_code, procedure_code"),
+            "{}",
+            e[0]
+        );
+        assert!(e[0].contains("unknown column(s) dossier"), "{}", e[0]);
+        assert_eq!(errors_of("")[0], "line 1: the file is empty; its first line must be the header dossier_code,agency_code,procedure_code,completed_on,respondent_kind,name,phone,email,address");
+        assert_eq!(
+            errors_of(HEADER),
+            vec!["line 2: the file has a header but no rows"]
+        );
+    }
+
+    #[test]
+    fn errors_stop_at_the_cap_and_say_so() {
+        let mut text = HEADER.to_owned();
+        for i in 0..50 {
+            text.push_str(&format!("H{i},NOPE,,2026-01-01,individual,A,,,X\n"));
+        }
+        let a = agencies();
+        let e = HashSet::new();
+        let mut r = rules(&a, &e);
+        r.max_errors = 10;
+        let Parsed::Invalid { errors, truncated } = parse(text.as_bytes(), &r, &mut |_| {}) else {
+            panic!("invalid");
+        };
+        assert_eq!(errors.len(), 10);
+        assert!(truncated);
+    }
+
+    #[test]
+    fn invalid_utf8_is_named_not_replaced() {
+        let mut bytes = HEADER.as_bytes().to_vec();
+        bytes.extend_from_slice(b"H1,SO-TP,,2026-01-01,individual,Nguy\xE1n,,,X\n");
+        let a = agencies();
+        let e = HashSet::new();
+        let Parsed::Invalid { errors, .. } = parse(&bytes, &rules(&a, &e), &mut |_| {}) else {
+            panic!("invalid");
+        };
+        assert_eq!(
+            errors[0].to_string(),
+            "line 2, column name: not valid UTF-8 (save the file as \"CSV UTF-8\")"
+        );
+    }
+
+    #[test]
+    fn line_numbers_hold_with_crlf_and_with_line_breaks_inside_quotes() {
+        let text = format!(
+            "{}H1,SO-TP,,2026-01-01,individual,A,,,\"Số 1\r\nphường 2\"\r\nH2,NOPE,,2026-01-01,individual,B,,,X\r\n",
+            HEADER.replace('\n', "\r\n")
+        );
+        // H2 starts on line 4: line 2 holds H1 and the first half of its address.
+        assert_eq!(
+            errors_of(&text),
+            vec!["line 4, column agency_code: no agency has the code 'NOPE'"]
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! The annual sample survey (issue #8): waves, their frame, design, draw and fieldwork.
+//! A wave moves draft → designed → drawn → fieldwork → closed; each step checks the state it
+//! needs and says what is missing.
+
+pub mod frame;
+
+use std::collections::HashMap;
+
+use anyhow::{bail, Context, Result};
+
+use crate::db::{self, audit::Actor, Conn};
+
+/// Where a wave stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaveState {
+    Draft,
+    Designed,
+    Drawn,
+    Fieldwork,
+    Closed,
+}
+
+impl WaveState {
+    pub fn parse(s: &str) -> Option<WaveState> {
+        Some(match s {
+            "draft" => WaveState::Draft,
+            "designed" => WaveState::Designed,
+            "drawn" => WaveState::Drawn,
+            "fieldwork" => WaveState::Fieldwork,
+            "closed" => WaveState::Closed,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaveState::Draft => "draft",
+            WaveState::Designed => "designed",
+            WaveState::Drawn => "drawn",
+            WaveState::Fieldwork => "fieldwork",
+            WaveState::Closed => "closed",
+        }
+    }
+
+    /// What the wave needs next, for people.
+    pub fn next_step(self) -> &'static str {
+        match self {
+            WaveState::Draft => {
+                "import the frame (sipas frame import), then design the sample (sipas wave design)"
+            }
+            WaveState::Designed => "draw the sample (sipas wave draw --seed S)",
+            WaveState::Drawn => "send the invitations and print the letters to start the fieldwork",
+            WaveState::Fieldwork => {
+                "track responses and reminders; close the wave when fieldwork ends"
+            }
+            WaveState::Closed => {
+                "publish the weighted results; purge the contacts (sipas wave purge-contacts)"
+            }
+        }
+    }
+}
+
+/// A wave as steps see it.
+pub struct Wave {
+    pub row: db::waves::WaveRow,
+    pub state: WaveState,
+}
+
+fn wave(row: db::waves::WaveRow) -> Result<Wave> {
+    let state = WaveState::parse(&row.state)
+        .with_context(|| format!("wave {} has an unknown state '{}'", row.id, row.state))?;
+    Ok(Wave { row, state })
+}
+
+/// Creates a wave; its id.
+pub fn create(
+    conn: &mut Conn,
+    actor: &Actor,
+    name: &str,
+    year: i32,
+    instrument: &str,
+) -> Result<i32> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        bail!("--name: 1 to 200 characters");
+    }
+    let Ok(year16) = i16::try_from(year) else {
+        bail!("--year: between 2000 and 2100");
+    };
+    if !(2000..=2100).contains(&year16) {
+        bail!("--year: between 2000 and 2100");
+    }
+    match db::waves::create(conn, actor, name, year16, instrument)? {
+        db::waves::Created::Wave(id) => Ok(id),
+        db::waves::Created::NoSuchInstrument => {
+            bail!("--instrument: no instrument has the code '{instrument}'")
+        }
+        db::waves::Created::NameTaken => bail!("a wave named '{name}' already exists for {year}"),
+    }
+}
+
+/// A wave by id, or a message saying there is none.
+pub fn find(conn: &mut Conn, id: i32) -> Result<Wave> {
+    match db::waves::find(conn, id)? {
+        Some(row) => wave(row),
+        None => bail!("no wave has the id {id} (sipas wave list shows them)"),
+    }
+}
+
+/// What `sipas wave status` prints.
+pub struct Status {
+    pub wave: Wave,
+    pub frame_units: i64,
+    pub frame_by_agency: Vec<(String, i64)>,
+}
+
+pub fn status(conn: &mut Conn, id: i32) -> Result<Status> {
+    let wave = find(conn, id)?;
+    Ok(Status {
+        frame_units: db::frame::count(conn, id)?,
+        frame_by_agency: db::waves::frame_by_agency(conn, id)?,
+        wave,
+    })
+}
+
+/// How a frame import ended.
+pub enum FrameImport {
+    Imported(usize),
+    Refused {
+        errors: Vec<frame::FrameError>,
+        truncated: bool,
+    },
+}
+
+/// Imports a frame file into a draft wave: all its rows in one transaction, or none of them
+/// when any row has a problem. `progress(stage, done, total)` reports reading (bytes) and
+/// storing (rows).
+pub fn import_frame(
+    conn: &mut Conn,
+    actor: &Actor,
+    wave_id: i32,
+    file_name: &str,
+    bytes: &[u8],
+    max_errors: usize,
+    progress: &mut dyn FnMut(&'static str, u64, u64),
+) -> Result<FrameImport> {
+    db::frame::transaction(conn, |conn| {
+        let Some(row) = db::waves::lock(conn, wave_id)? else {
+            bail!("no wave has the id {wave_id} (sipas wave list shows them)");
+        };
+        let w = wave(row)?;
+        if w.state != WaveState::Draft {
+            bail!(
+                "wave {wave_id} is {}: a frame can only be imported while the wave is a draft (before its sample is designed)",
+                w.state.as_str()
+            );
+        }
+        let agencies: HashMap<String, i32> = db::agencies::list_all(conn)?
+            .into_iter()
+            .map(|a| (a.code, a.id))
+            .collect();
+        let existing = db::frame::dossier_codes(conn, wave_id)?;
+        let rules = frame::FrameRules {
+            agencies: &agencies,
+            year: i32::from(w.row.year),
+            existing: &existing,
+            max_errors,
+        };
+        let total = bytes.len() as u64;
+        let rows = match frame::parse(bytes, &rules, &mut |b| progress("reading", b, total)) {
+            frame::Parsed::Valid(rows) => rows,
+            frame::Parsed::Invalid { errors, truncated } => {
+                return Ok(FrameImport::Refused { errors, truncated })
+            }
+        };
+        let n = rows.len() as u64;
+        db::frame::insert(conn, actor, wave_id, file_name, &rows, &mut |done| {
+            progress("storing", done as u64, n)
+        })?;
+        Ok(FrameImport::Imported(rows.len()))
+    })
+}
