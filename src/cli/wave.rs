@@ -28,6 +28,37 @@ pub enum WaveAction {
         #[arg(long)]
         wave: i32,
     },
+    /// Size and allocate the sample over the strata (agencies) and show it per stratum;
+    /// stored (the wave becomes `designed`) unless --preview.
+    Design(DesignArgs),
+}
+
+#[derive(clap::Args)]
+pub struct DesignArgs {
+    #[arg(long)]
+    wave: i32,
+    /// yamane (MoHA's guidance) or cochran (with finite population correction).
+    #[arg(long, value_parser = ["yamane", "cochran"])]
+    size: String,
+    #[arg(long, default_value_t = 0.05)]
+    margin: f64,
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    #[arg(long, default_value_t = 1.0)]
+    deff: f64,
+    #[arg(long, default_value_t = 0.6)]
+    response_rate: f64,
+    #[arg(long, value_parser = ["proportional", "neyman", "equal", "quota"])]
+    allocation: String,
+    /// Respondents per stratum, with --allocation quota.
+    #[arg(long)]
+    quota: Option<u64>,
+    /// At least this many respondents per stratum (or all of a smaller one).
+    #[arg(long, default_value_t = 30)]
+    min: u64,
+    /// Show the plan without storing it.
+    #[arg(long)]
+    preview: bool,
 }
 
 #[derive(clap::Subcommand)]
@@ -73,8 +104,75 @@ pub fn run_wave(action: WaveAction, settings: &Settings) -> Result<()> {
             for (agency, n) in &s.frame_by_agency {
                 println!("  {agency}\t{n}");
             }
+            if !s.design.is_empty() {
+                println!("design (agency, N_h, n_h, invite, margin):");
+                for (agency, d) in &s.design {
+                    println!(
+                        "  {agency}\t{}\t{}\t{}\t{}",
+                        d.population,
+                        d.respondents,
+                        d.invited,
+                        d.margin
+                            .map_or("-".to_owned(), |m| format!("±{:.1}%", 100.0 * m))
+                    );
+                }
+            }
             println!("next: {}", s.wave.state.next_step());
         }
+        WaveAction::Design(args) => design(&mut conn, args)?,
+    }
+    Ok(())
+}
+
+fn design(conn: &mut db::Conn, a: DesignArgs) -> Result<()> {
+    use survey::design::{AllocationRule, DesignParams, SizeRule};
+    let allocation = match (a.allocation.as_str(), a.quota) {
+        ("quota", Some(q)) if q > 0 => AllocationRule::Quota(q),
+        ("quota", _) => {
+            bail!("--allocation quota needs --quota N (respondents per stratum, at least 1)")
+        }
+        (_, Some(_)) => bail!("--quota goes with --allocation quota"),
+        ("neyman", None) => AllocationRule::Neyman,
+        ("equal", None) => AllocationRule::Equal,
+        _ => AllocationRule::Proportional,
+    };
+    let params = DesignParams {
+        size: if a.size == "cochran" {
+            SizeRule::Cochran
+        } else {
+            SizeRule::Yamane
+        },
+        margin: a.margin,
+        level: a.level,
+        deff: a.deff,
+        response_rate: a.response_rate,
+        allocation,
+        min: a.min,
+    };
+    let actor = Actor::command_line("sipas wave design");
+    let plan = survey::design_wave(conn, &actor, a.wave, &params, a.preview)?;
+    println!("agency\tN_h\tn_h\tinvite\tmargin");
+    for s in &plan.strata {
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            s.agency_code,
+            s.population,
+            s.respondents,
+            s.invited,
+            s.margin
+                .map_or("-".to_owned(), |m| format!("±{:.1}%", 100.0 * m))
+        );
+    }
+    println!(
+        "total\t{}\t{}\t{}",
+        plan.strata.iter().map(|s| s.population).sum::<u64>(),
+        plan.total_respondents,
+        plan.total_invited
+    );
+    if a.preview {
+        println!("preview only: nothing stored");
+    } else {
+        println!("wave {} designed", a.wave);
     }
     Ok(())
 }

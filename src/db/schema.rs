@@ -85,6 +85,18 @@ diesel::table! {
         instrument_id -> Int4,
         state -> Text,
         created_at -> Timestamptz,
+        design -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    wave_strata (wave_id, agency_id) {
+        wave_id -> Int4,
+        agency_id -> Int4,
+        population -> Int4,
+        respondents -> Int4,
+        invited -> Int4,
+        margin -> Nullable<Float8>,
     }
 }
 
@@ -287,6 +299,8 @@ diesel::joinable!(hidden_comments -> responses (response_id));
 diesel::joinable!(waves -> instruments (instrument_id));
 diesel::joinable!(frame_units -> waves (wave_id));
 diesel::joinable!(frame_units -> agencies (agency_id));
+diesel::joinable!(wave_strata -> waves (wave_id));
+diesel::joinable!(wave_strata -> agencies (agency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
@@ -311,5 +325,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     targets,
     scale_levels,
     users,
+    wave_strata,
     waves,
 );

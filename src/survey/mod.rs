@@ -2,6 +2,7 @@
 //! A wave moves draft → designed → drawn → fieldwork → closed; each step checks the state it
 //! needs and says what is missing.
 
+pub mod design;
 pub mod frame;
 
 use std::collections::HashMap;
@@ -112,6 +113,8 @@ pub struct Status {
     pub wave: Wave,
     pub frame_units: i64,
     pub frame_by_agency: Vec<(String, i64)>,
+    /// The stored design per stratum (empty before one is stored).
+    pub design: Vec<(String, db::waves::StratumRow)>,
 }
 
 pub fn status(conn: &mut Conn, id: i32) -> Result<Status> {
@@ -119,6 +122,7 @@ pub fn status(conn: &mut Conn, id: i32) -> Result<Status> {
     Ok(Status {
         frame_units: db::frame::count(conn, id)?,
         frame_by_agency: db::waves::frame_by_agency(conn, id)?,
+        design: db::waves::design_strata(conn, id)?,
         wave,
     })
 }
@@ -178,5 +182,73 @@ pub fn import_frame(
             progress("storing", done as u64, n)
         })?;
         Ok(FrameImport::Imported(rows.len()))
+    })
+}
+
+/// Designs a wave's sample from its frame: `preview` only computes the plan; otherwise it is
+/// stored and the wave becomes `designed`. A draft or designed wave can be (re)designed; once
+/// drawn, the design is fixed. Neyman's S_h comes from the share satisfied with the overall
+/// question in each agency's desk ratings of the wave's year (0.5 below 30 of them).
+pub fn design_wave(
+    conn: &mut Conn,
+    actor: &Actor,
+    wave_id: i32,
+    params: &design::DesignParams,
+    preview: bool,
+) -> Result<design::Plan> {
+    db::frame::transaction(conn, |conn| {
+        let Some(row) = db::waves::lock(conn, wave_id)? else {
+            bail!("no wave has the id {wave_id} (sipas wave list shows them)");
+        };
+        let w = wave(row)?;
+        if !matches!(w.state, WaveState::Draft | WaveState::Designed) {
+            bail!(
+                "wave {wave_id} is {}: its sample was drawn with the design it has",
+                w.state.as_str()
+            );
+        }
+        let shares = if params.allocation == design::AllocationRule::Neyman {
+            db::waves::desk_overall_share(conn, i32::from(w.row.year))?
+        } else {
+            HashMap::new()
+        };
+        let strata: Vec<design::Stratum> = db::waves::strata_sizes(conn, wave_id)?
+            .into_iter()
+            .map(|(agency_id, agency_code, n)| design::Stratum {
+                agency_id,
+                agency_code,
+                population: u64::try_from(n).unwrap_or(0),
+                expected_p: match shares.get(&agency_id) {
+                    Some(&(yes, all)) if all >= 30 => yes as f64 / all as f64,
+                    _ => 0.5,
+                },
+            })
+            .collect();
+        if strata.is_empty() {
+            bail!("wave {wave_id} has no frame yet: import it first (sipas frame import)");
+        }
+        let plan = design::plan(&strata, params).map_err(anyhow::Error::msg)?;
+        if !preview {
+            let rows: Vec<db::waves::StratumRow> = plan
+                .strata
+                .iter()
+                .map(|s| db::waves::StratumRow {
+                    agency_id: s.agency_id,
+                    population: i32::try_from(s.population).unwrap_or(i32::MAX),
+                    respondents: i32::try_from(s.respondents).unwrap_or(i32::MAX),
+                    invited: i32::try_from(s.invited).unwrap_or(i32::MAX),
+                    margin: s.margin,
+                })
+                .collect();
+            db::waves::save_design(
+                conn,
+                actor,
+                wave_id,
+                params.to_json(),
+                &rows,
+                w.state.as_str(),
+            )?;
+        }
+        Ok(plan)
     })
 }

@@ -204,3 +204,106 @@ fn an_excel_csv_with_bom_and_crlf_imports_in_one_go_and_a_second_file_adds_to_it
         "{out}"
     );
 }
+
+/// A frame of `sizes[i]` units for agency `codes[i]`.
+fn frame_file(dir: &TempDir, codes: &[&str], sizes: &[usize]) -> std::path::PathBuf {
+    let mut text = format!("{HEADER}\n");
+    for (code, &n) in codes.iter().zip(sizes) {
+        for i in 0..n {
+            text.push_str(&format!(
+                "{code}-{i},{code},,2026-05-01,individual,Người {i},,,Số {i}\n"
+            ));
+        }
+    }
+    let file = dir.join("frame.csv");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn a_design_is_previewed_per_stratum_then_stored_and_fixed_once_drawn() {
+    let db = TestDb::new();
+    let f = fixture(&db);
+    crate::helpers::agency_with_desk(&db, "A2", Some(f.agency_id));
+    crate::helpers::agency_with_desk(&db, "A3", Some(f.agency_id));
+    let w = create_wave(&db, "W").to_string();
+    let dir = TempDir::new("frame");
+    let file = frame_file(&dir, &["T1", "A2", "A3"], &[600, 300, 100]);
+    assert_eq!(import(&db, &w, &file).0, Some(0));
+    let design = |extra: &[&str]| {
+        let mut args = vec!["wave", "design", "--wave", &w, "--size", "yamane"];
+        args.extend_from_slice(extra);
+        run(db.sipas().args(&args), "")
+    };
+
+    // Preview: Yamane on N = 1,000 at ±5% gives 1000 / (1 + 1000 · 0.0025) = 285.7 → 286,
+    // split 6:3:1 (171.6, 85.8, 28.6 → 172, 86, 28; the minimum of 30 lifts A3 to 30 and the
+    // others share the remaining 256: 170.67 and 85.33 → 171 and 85); invitations n_h / 0.6.
+    let (code, out, err) = design(&["--allocation", "proportional", "--preview"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("T1\t600\t171\t285\t"), "{out}");
+    assert!(out.contains("A2\t300\t85\t142\t"), "{out}");
+    assert!(out.contains("A3\t100\t30\t50\t"), "{out}");
+    assert!(out.contains("total\t1000\t286\t477"), "{out}");
+    assert!(out.contains("preview only"), "{out}");
+    assert_eq!(db.count("SELECT count(*) AS n FROM wave_strata"), 0);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM waves WHERE state = 'draft'"),
+        1
+    );
+
+    // Refusals say which parameter.
+    for (extra, says) in [
+        (vec!["--allocation", "quota"], "--quota N"),
+        (
+            vec!["--allocation", "equal", "--quota", "5"],
+            "--quota goes with --allocation quota",
+        ),
+        (vec!["--allocation", "equal", "--margin", "1.5"], "--size: "),
+        (
+            vec!["--allocation", "equal", "--min", "400"],
+            "--allocation: ",
+        ),
+        (
+            vec!["--allocation", "equal", "--response-rate", "0"],
+            "--response-rate: ",
+        ),
+    ] {
+        let (code, _, err) = design(&extra);
+        assert_eq!(code, Some(2), "{extra:?}");
+        assert!(err.contains(says), "{extra:?}: {err}");
+    }
+
+    // Stored: quotas of 150, capped at N_h; the wave is designed, the plan and its audit kept.
+    let (code, out, err) = design(&["--allocation", "quota", "--quota", "150"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("designed"), "{out}");
+    assert_eq!(
+        db.count("SELECT sum(respondents)::int8 AS n FROM wave_strata"),
+        150 + 150 + 100
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM wave_strata WHERE invited > population OR respondents > invited"),
+        0
+    );
+    assert_eq!(db.count("SELECT count(*) AS n FROM waves WHERE state = 'designed' AND design->>'allocation' = 'quota'"), 1);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'wave.design'"),
+        1
+    );
+    let (_, out, _) = run(db.sipas().args(["wave", "status", "--wave", &w]), "");
+    assert!(
+        out.contains("state: designed") && out.contains("next: draw the sample"),
+        "{out}"
+    );
+
+    // Redesigning a designed wave replaces the plan; once drawn, it is refused.
+    assert_eq!(design(&["--allocation", "equal"]).0, Some(0));
+    assert_eq!(db.count("SELECT count(*) AS n FROM wave_strata"), 3);
+    db.count(
+        "WITH u AS (UPDATE waves SET state = 'drawn' RETURNING 1) SELECT count(*) AS n FROM u",
+    );
+    let (code, _, err) = design(&["--allocation", "equal"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("is drawn"), "{err}");
+}

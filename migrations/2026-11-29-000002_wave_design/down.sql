@@ -1,0 +1,2 @@
+DROP TABLE wave_strata;
+ALTER TABLE waves DROP COLUMN design;
