@@ -31,6 +31,29 @@ pub enum WaveAction {
     /// Size and allocate the sample over the strata (agencies) and show it per stratum;
     /// stored (the wave becomes `designed`) unless --preview.
     Design(DesignArgs),
+    /// Draw the designed sample, reproducibly, with a reserve for replacements.
+    Draw {
+        #[arg(long)]
+        wave: i32,
+        /// Any whole number; stored with the wave: the same frame and seed give the same sample.
+        #[arg(long)]
+        seed: u64,
+        #[arg(long, default_value = "srs", value_parser = ["srs", "systematic"])]
+        method: String,
+        /// Reserve units per invited one, in each stratum.
+        #[arg(long, default_value_t = 0.2)]
+        reserve: f64,
+    },
+    /// Write the sampled units (stratum, inclusion probability, weight; no contact data).
+    ExportSample {
+        #[arg(long)]
+        wave: i32,
+        #[arg(long, value_parser = ["csv", "xlsx"], default_value = "csv")]
+        format: String,
+        /// The file to write (default: standard output, CSV only).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -120,6 +143,44 @@ pub fn run_wave(action: WaveAction, settings: &Settings) -> Result<()> {
             println!("next: {}", s.wave.state.next_step());
         }
         WaveAction::Design(args) => design(&mut conn, args)?,
+        WaveAction::Draw {
+            wave,
+            seed,
+            method,
+            reserve,
+        } => {
+            let method = if method == "systematic" {
+                survey::draw::Method::Systematic
+            } else {
+                survey::draw::Method::Srs
+            };
+            let actor = Actor::command_line("sipas wave draw");
+            let summary = survey::draw_wave(&mut conn, &actor, wave, seed, method, reserve)?;
+            println!("agency\tmain\treserve");
+            for (agency, main, reserve) in &summary.strata {
+                println!("{agency}\t{main}\t{reserve}");
+            }
+            println!("wave {wave} drawn with seed {seed}");
+        }
+        WaveAction::ExportSample { wave, format, out } => {
+            let sheet = survey::sample_sheet(&mut conn, wave)?;
+            let bytes = if format == "xlsx" {
+                if out.is_none() {
+                    bail!("--format xlsx needs --out FILE");
+                }
+                sheet.xlsx()?
+            } else {
+                sheet.csv()?
+            };
+            match out {
+                Some(path) => std::fs::write(&path, bytes)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                None => {
+                    use std::io::Write as _;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+        }
     }
     Ok(())
 }

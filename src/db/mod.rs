@@ -22,6 +22,7 @@ pub mod publications;
 pub mod responses;
 pub mod results;
 pub mod rollup;
+pub mod sample;
 pub mod schema;
 pub mod secrets;
 pub mod targets;

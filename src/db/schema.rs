@@ -86,6 +86,20 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamptz,
         design -> Nullable<Jsonb>,
+        draw -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    sample_units (id) {
+        id -> Int8,
+        wave_id -> Int4,
+        frame_unit_id -> Int8,
+        agency_id -> Int4,
+        reserve_rank -> Nullable<Int4>,
+        inclusion_probability -> Float8,
+        base_weight -> Float8,
+        status -> Text,
     }
 }
 
@@ -300,6 +314,9 @@ diesel::joinable!(waves -> instruments (instrument_id));
 diesel::joinable!(frame_units -> waves (wave_id));
 diesel::joinable!(frame_units -> agencies (agency_id));
 diesel::joinable!(wave_strata -> waves (wave_id));
+diesel::joinable!(sample_units -> waves (wave_id));
+diesel::joinable!(sample_units -> frame_units (frame_unit_id));
+diesel::joinable!(sample_units -> agencies (agency_id));
 diesel::joinable!(wave_strata -> agencies (agency_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -322,6 +339,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     publications,
     responses,
     rollup_state,
+    sample_units,
     targets,
     scale_levels,
     users,

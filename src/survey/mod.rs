@@ -3,6 +3,7 @@
 //! needs and says what is missing.
 
 pub mod design;
+pub mod draw;
 pub mod frame;
 
 use std::collections::HashMap;
@@ -250,5 +251,123 @@ pub fn design_wave(
             )?;
         }
         Ok(plan)
+    })
+}
+
+/// What a draw stored, per stratum: (agency code, main, reserve).
+pub struct DrawSummary {
+    pub strata: Vec<(String, usize, usize)>,
+}
+
+/// Draws a designed wave's sample with `seed` and stores it; the wave becomes `drawn`.
+pub fn draw_wave(
+    conn: &mut Conn,
+    actor: &Actor,
+    wave_id: i32,
+    seed: u64,
+    method: draw::Method,
+    reserve: f64,
+) -> Result<DrawSummary> {
+    db::frame::transaction(conn, |conn| {
+        let Some(row) = db::waves::lock(conn, wave_id)? else {
+            bail!("no wave has the id {wave_id} (sipas wave list shows them)");
+        };
+        let w = wave(row)?;
+        match w.state {
+            WaveState::Designed => {}
+            WaveState::Draft => {
+                bail!("wave {wave_id} is a draft: design its sample first (sipas wave design)")
+            }
+            other => bail!(
+                "wave {wave_id} is {}: its sample was drawn already (the seed is kept with it)",
+                other.as_str()
+            ),
+        }
+        let strata: Vec<draw::StratumFrame> = db::sample::strata_frames(conn, wave_id)?
+            .into_iter()
+            .map(
+                |(agency_id, agency_code, invited, units)| draw::StratumFrame {
+                    agency_id,
+                    agency_code,
+                    units,
+                    invited: u64::try_from(invited).unwrap_or(0),
+                },
+            )
+            .collect();
+        let drawn = draw::draw(&strata, seed, method, reserve).map_err(anyhow::Error::msg)?;
+        let units: Vec<db::sample::NewSampleUnit> = drawn
+            .iter()
+            .map(|d| db::sample::NewSampleUnit {
+                frame_unit_id: d.frame_unit_id,
+                agency_id: d.agency_id,
+                reserve_rank: d.reserve_rank,
+                inclusion_probability: d.inclusion_probability,
+                base_weight: d.base_weight,
+            })
+            .collect();
+        // The seed is stored as text: JSON numbers lose precision above 2^53.
+        let params = serde_json::json!({
+            "seed": seed.to_string(),
+            "method": method.as_str(),
+            "reserve": reserve,
+        });
+        db::sample::save_draw(conn, actor, wave_id, params, &units)?;
+        let summary = strata
+            .iter()
+            .map(|s| {
+                let of = drawn.iter().filter(|d| d.agency_id == s.agency_id);
+                let main = of.clone().filter(|d| d.reserve_rank.is_none()).count();
+                let reserve = of.filter(|d| d.reserve_rank.is_some()).count();
+                (s.agency_code.clone(), main, reserve)
+            })
+            .collect();
+        Ok(DrawSummary { strata: summary })
+    })
+}
+
+/// The sampled units as a table for download: stratum, inclusion probability and weight;
+/// no contact data and no dossier code.
+pub fn sample_sheet(conn: &mut Conn, wave_id: i32) -> Result<crate::views::sheet::Sheet> {
+    use crate::views::sheet::{header, Sheet, Value};
+    let w = find(conn, wave_id)?;
+    if matches!(w.state, WaveState::Draft | WaveState::Designed) {
+        bail!(
+            "wave {wave_id} is {}: there is no sample yet (sipas wave draw)",
+            w.state.as_str()
+        );
+    }
+    let rows = db::sample::export(conn, wave_id)?
+        .into_iter()
+        .map(|u| {
+            vec![
+                Value::Int(u.unit_id),
+                Value::text(&u.stratum),
+                Value::Int(i64::from(u.population)),
+                Value::text(if u.reserve_rank.is_some() {
+                    "reserve"
+                } else {
+                    "main"
+                }),
+                u.reserve_rank
+                    .map_or(Value::Empty, |r| Value::Int(i64::from(r))),
+                Value::Number(u.inclusion_probability, 10),
+                Value::Number(u.base_weight, 10),
+                Value::text(&u.status),
+            ]
+        })
+        .collect();
+    Ok(Sheet {
+        name: format!("sipas-wave-{wave_id}-sample"),
+        header: header(&[
+            "unit_id",
+            "stratum",
+            "stratum_population",
+            "role",
+            "reserve_rank",
+            "inclusion_probability",
+            "base_weight",
+            "status",
+        ]),
+        rows,
     })
 }

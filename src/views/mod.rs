@@ -10,6 +10,7 @@ pub mod poster;
 pub mod public;
 pub mod ranking;
 pub mod registry;
+pub mod sheet;
 pub mod staff;
 pub mod staff_texts;
 

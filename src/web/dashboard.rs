@@ -266,8 +266,7 @@ pub async fn download(
 ) -> StaffResult {
     let format = export::format_of(&format)?;
     let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period).await?;
-    sheet(&state.ingest.desk_form, &r)
-        .response(format)
+    export::response(&sheet(&state.ingest.desk_form, &r), format)
         .map_err(|e| PageError::staff(Fault::Internal(e)))
 }
 

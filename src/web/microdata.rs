@@ -81,7 +81,5 @@ pub async fn microdata(
             })
             .collect(),
     };
-    sheet
-        .response(ExportFormat::Csv)
-        .map_err(|e| PageError::staff(Fault::Internal(e)))
+    export::response(&sheet, ExportFormat::Csv).map_err(|e| PageError::staff(Fault::Internal(e)))
 }

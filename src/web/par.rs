@@ -334,7 +334,7 @@ pub async fn download(
             Value::text(&described),
         ]);
     }
-    Sheet {
+    let sheet = Sheet {
         name: format!("sipas-par-{year}-{}", t.level_code),
         header: export::header(&[
             "year",
@@ -349,7 +349,6 @@ pub async fn download(
             "rule",
         ]),
         rows,
-    }
-    .response(format)
-    .map_err(|e| PageError::staff(Fault::Internal(e)))
+    };
+    export::response(&sheet, format).map_err(|e| PageError::staff(Fault::Internal(e)))
 }

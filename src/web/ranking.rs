@@ -269,9 +269,7 @@ pub async fn download(
 ) -> StaffResult {
     let format = export::format_of(&format)?;
     let t = table_of(&state, &staff, &q).await?;
-    sheet(&t)
-        .response(format)
-        .map_err(|e| PageError::staff(Fault::Internal(e)))
+    export::response(&sheet(&t), format).map_err(|e| PageError::staff(Fault::Internal(e)))
 }
 
 pub fn sheet(t: &Table) -> Sheet {

@@ -307,3 +307,167 @@ fn a_design_is_previewed_per_stratum_then_stored_and_fixed_once_drawn() {
     assert_eq!(code, Some(2));
     assert!(err.contains("is drawn"), "{err}");
 }
+
+/// A database with a designed wave over T1 (600 units), A2 (300) and A3 (100): the wave id.
+fn designed_wave(db: &TestDb, dir: &TempDir) -> String {
+    let f = fixture(db);
+    crate::helpers::agency_with_desk(db, "A2", Some(f.agency_id));
+    crate::helpers::agency_with_desk(db, "A3", Some(f.agency_id));
+    let w = create_wave(db, "W").to_string();
+    let file = frame_file(dir, &["T1", "A2", "A3"], &[600, 300, 100]);
+    assert_eq!(import(db, &w, &file).0, Some(0));
+    let (code, _, err) = run(
+        db.sipas().args([
+            "wave",
+            "design",
+            "--wave",
+            &w,
+            "--size",
+            "yamane",
+            "--allocation",
+            "proportional",
+        ]),
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    w
+}
+
+/// The drawn dossiers, as (dossier code, reserve rank or 0), sorted.
+fn drawn(db: &TestDb) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        d: String,
+    }
+    let rows: Vec<Row> = diesel::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT f.dossier_code || ':' || coalesce(s.reserve_rank, 0) AS d \
+             FROM sample_units s JOIN frame_units f ON f.id = s.frame_unit_id ORDER BY 1",
+        ),
+        &mut db.conn(),
+    )
+    .unwrap();
+    rows.into_iter().map(|r| r.d).collect()
+}
+
+#[test]
+fn the_same_frame_and_seed_draw_the_same_sample_whose_weights_sum_to_each_stratum() {
+    let (one, two) = (TestDb::new(), TestDb::new());
+    let dir = TempDir::new("frame");
+    let (w1, w2) = (designed_wave(&one, &dir), designed_wave(&two, &dir));
+    let draw = |db: &TestDb, w: &str, seed: &str| {
+        run(
+            db.sipas().args([
+                "wave",
+                "draw",
+                "--wave",
+                w,
+                "--seed",
+                seed,
+                "--reserve",
+                "0.2",
+            ]),
+            "",
+        )
+    };
+    let (code, out, err) = draw(&one, &w1, "20261129");
+    assert_eq!(code, Some(0), "{err}");
+    // Invitations 285, 142, 50 (see the design test), reserves ⌈0.2 × n⌉.
+    assert!(
+        out.contains("T1\t285\t57") && out.contains("A2\t142\t29") && out.contains("A3\t50\t10"),
+        "{out}"
+    );
+    assert_eq!(draw(&two, &w2, "20261129").0, Some(0));
+    assert_eq!(
+        drawn(&one),
+        drawn(&two),
+        "same frame, same seed: same sample"
+    );
+    assert_eq!(drawn(&one).len(), 285 + 57 + 142 + 29 + 50 + 10);
+
+    // Weights of the main sample sum to N_h in every stratum.
+    assert_eq!(
+        one.count(
+            "SELECT count(*) AS n FROM (SELECT s.agency_id, sum(s.base_weight) AS w, max(t.population) AS big_n \
+             FROM sample_units s JOIN wave_strata t ON t.wave_id = s.wave_id AND t.agency_id = s.agency_id \
+             WHERE s.reserve_rank IS NULL GROUP BY s.agency_id) x WHERE abs(w - big_n) > 1e-6"
+        ),
+        0
+    );
+    assert_eq!(
+        one.count(
+            "SELECT count(*) AS n FROM waves WHERE state = 'drawn' AND draw->>'seed' = '20261129'"
+        ),
+        1
+    );
+    assert_eq!(
+        one.count("SELECT count(*) AS n FROM audit_log WHERE action = 'wave.draw'"),
+        1
+    );
+
+    // Drawn once: a second draw is refused and changes nothing.
+    let (code, _, err) = draw(&one, &w1, "1");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("drawn already"), "{err}");
+    assert_eq!(drawn(&one), drawn(&two));
+
+    // Another seed, another sample (systematic this time).
+    let three = TestDb::new();
+    let w3 = designed_wave(&three, &dir);
+    let (code, _, err) = run(
+        three.sipas().args([
+            "wave",
+            "draw",
+            "--wave",
+            &w3,
+            "--seed",
+            "7",
+            "--method",
+            "systematic",
+        ]),
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_ne!(drawn(&one), drawn(&three));
+
+    // The export: stratum, probability and weight; no contact data, no dossier code.
+    let (code, csv, err) = run(
+        one.sipas().args(["wave", "export-sample", "--wave", &w1]),
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
+    assert_eq!(
+        lines.next(),
+        Some("unit_id,stratum,stratum_population,role,reserve_rank,inclusion_probability,base_weight,status")
+    );
+    assert_eq!(lines.clone().count(), 285 + 57 + 142 + 29 + 50 + 10);
+    assert!(
+        lines
+            .clone()
+            .any(|l| l.contains(",A3,100,main,,0.5000000000,2.0000000000,selected")),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains("Người") && !csv.contains("Số ") && !csv.contains("T1-"),
+        "no contact data or dossier"
+    );
+    let out = dir.join("sample.xlsx");
+    let (code, _, err) = run(
+        one.sipas()
+            .args([
+                "wave",
+                "export-sample",
+                "--wave",
+                &w1,
+                "--format",
+                "xlsx",
+                "--out",
+            ])
+            .arg(&out),
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(&std::fs::read(&out).unwrap()[..2], b"PK");
+}

@@ -1,0 +1,2 @@
+DROP TABLE sample_units;
+ALTER TABLE waves DROP COLUMN draw;
