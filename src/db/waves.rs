@@ -243,3 +243,13 @@ pub fn design_strata(
         )
         .collect())
 }
+
+/// Frame units per wave.
+pub fn frame_counts(conn: &mut PgConnection) -> QueryResult<std::collections::HashMap<i32, i64>> {
+    Ok(frame_units::table
+        .group_by(frame_units::wave_id)
+        .select((frame_units::wave_id, diesel::dsl::count_star()))
+        .load::<(i32, i64)>(conn)?
+        .into_iter()
+        .collect())
+}

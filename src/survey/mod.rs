@@ -44,6 +44,28 @@ impl WaveState {
         }
     }
 
+    /// The state, for the Vietnamese pages.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            WaveState::Draft => "Bản nháp",
+            WaveState::Designed => "Đã thiết kế mẫu",
+            WaveState::Drawn => "Đã chọn mẫu",
+            WaveState::Fieldwork => "Đang khảo sát",
+            WaveState::Closed => "Đã kết thúc",
+        }
+    }
+
+    /// What the wave needs next, for the Vietnamese pages.
+    pub fn next_step_vi(self) -> &'static str {
+        match self {
+            WaveState::Draft => "Nhập danh sách khung mẫu (sipas frame import), rồi thiết kế mẫu (sipas wave design).",
+            WaveState::Designed => "Chọn mẫu (sipas wave draw --seed S).",
+            WaveState::Drawn => "Gửi thư mời và in thư để bắt đầu khảo sát.",
+            WaveState::Fieldwork => "Theo dõi phản hồi và nhắc nhở; kết thúc đợt khi hết thời gian khảo sát.",
+            WaveState::Closed => "Công bố kết quả có trọng số; xóa thông tin liên hệ (sipas wave purge-contacts).",
+        }
+    }
+
     /// What the wave needs next, for people.
     pub fn next_step(self) -> &'static str {
         match self {

@@ -13,6 +13,7 @@ pub mod registry;
 pub mod sheet;
 pub mod staff;
 pub mod staff_texts;
+pub mod survey;
 
 use std::sync::OnceLock;
 
@@ -39,6 +40,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "admin_desks.html",
         include_str!("../../templates/admin_desks.html"),
+    ),
+    (
+        "admin_waves.html",
+        include_str!("../../templates/admin_waves.html"),
+    ),
+    (
+        "admin_wave.html",
+        include_str!("../../templates/admin_wave.html"),
     ),
     (
         "admin_nav.html",

@@ -132,6 +132,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("nav_par", "Điểm CCHC", "PAR points"),
     ("nav_audit", "Nhật ký thay đổi", "Audit log"),
     ("nav_publications", "Công bố", "Publications"),
+    ("nav_survey", "Khảo sát hằng năm", "Annual survey"),
 ];
 
 pub type StaffTexts = BTreeMap<&'static str, &'static str>;

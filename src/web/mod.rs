@@ -22,6 +22,7 @@ pub mod ranking;
 pub mod read_api;
 pub mod registry;
 pub mod staff;
+pub mod survey;
 pub mod targets;
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -169,7 +170,9 @@ fn registry_routes(cfg: &mut web::ServiceConfig) {
         resource("/publications", "GET, POST")
             .route(web::get().to(publish::publications))
             .route(web::post().to(publish::publish)),
-    );
+    )
+    .service(resource("/waves", "GET").route(web::get().to(survey::waves)))
+    .service(resource("/waves/{id}", "GET").route(web::get().to(survey::wave)));
 }
 
 /// A resource whose other methods answer 405 with `Allow`.

@@ -67,6 +67,7 @@ fn each_role_reads_exactly_its_own_subtree_and_nothing_more() {
         "/admin/par.xlsx",
         "/admin/publications",
         "/admin/desks/new",
+        "/admin/waves",
     ];
     let everyone = [
         "/admin",

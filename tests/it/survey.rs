@@ -471,3 +471,61 @@ fn the_same_frame_and_seed_draw_the_same_sample_whose_weights_sum_to_each_stratu
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(&std::fs::read(&out).unwrap()[..2], b"PK");
 }
+
+#[test]
+fn administrators_see_the_waves_and_a_designed_wave_per_agency_and_nobody_else_does() {
+    use crate::helpers::{add_user, Browser, TestApp};
+    use sipas::domain::Role;
+    let app = TestApp::spawn();
+    let dir = TempDir::new("frame");
+    let w = create_wave(&app.db, "Khảo sát <2026>");
+    let file = frame_file(&dir, &["T1"], &[200]);
+    assert_eq!(import(&app.db, &w.to_string(), &file).0, Some(0));
+    let (code, _, err) = run(
+        app.db.sipas().args([
+            "wave",
+            "design",
+            "--wave",
+            &w.to_string(),
+            "--size",
+            "yamane",
+            "--allocation",
+            "equal",
+        ]),
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+
+    add_user(&app.db, "boss", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "boss");
+    let list = admin.get("/admin/waves");
+    assert_eq!(list.status(), 200);
+    let list = list.text().unwrap();
+    assert!(
+        list.contains("Khảo sát &lt;2026&gt;"),
+        "escaped name: {list}"
+    );
+    assert!(
+        list.contains("Đã thiết kế mẫu") && list.contains(">200<"),
+        "{list}"
+    );
+    let page = admin.page(&format!("/admin/waves/{w}"));
+    // Yamane on 200: 200 / 1.5 = 133.3 → 134 respondents; 134 / 0.6 → 224, capped at 200.
+    assert!(page.contains("<td>T1</td><td class=\"num\">200</td><td class=\"num\">134</td><td class=\"num\">200</td>"), "{page}");
+    assert!(
+        page.contains("Chọn mẫu (sipas wave draw"),
+        "the next step: {page}"
+    );
+    assert_eq!(admin.get("/admin/waves/9999").status(), 404);
+
+    add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
+    let manager = Browser::signed_in(&app, "t1.manager");
+    // Province pages do not exist for anyone else (as everywhere on the staff side).
+    assert_eq!(manager.get("/admin/waves").status(), 404);
+    assert_eq!(manager.get(&format!("/admin/waves/{w}")).status(), 404);
+    assert_eq!(
+        Browser::new(&app).get("/admin/waves").status(),
+        303,
+        "no session: to sign-in"
+    );
+}
