@@ -109,11 +109,3 @@ pub fn insert(
 fn copy_opt(v: &Option<String>) -> String {
     v.as_deref().map_or_else(|| "\\N".to_owned(), copy_text)
 }
-
-/// Runs `f` in one transaction (a frame import: the wave's lock, its checks and the rows).
-pub fn transaction<T>(
-    conn: &mut PgConnection,
-    f: impl FnOnce(&mut PgConnection) -> anyhow::Result<T>,
-) -> anyhow::Result<T> {
-    conn.transaction(f)
-}

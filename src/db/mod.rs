@@ -58,6 +58,18 @@ pub fn pool(url: &str, size: u32) -> Result<DbPool> {
         .with_context(|| format!("cannot open a pool to {}", bootstrap::redact(url)))
 }
 
+/// Runs `job` in one transaction (committed if it returns `Ok`), for features that chain
+/// several `db/` calls that must stand or fall together (a rebuild, a survey step).
+pub fn transaction<T, E>(
+    conn: &mut PgConnection,
+    job: impl FnOnce(&mut PgConnection) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(job)
+}
+
 /// Applies every pending migration; returns how many ran.
 pub fn migrate(conn: &mut PgConnection) -> Result<usize> {
     let done = conn

@@ -352,17 +352,6 @@ pub fn generation(conn: &mut PgConnection) -> QueryResult<i64> {
         .unwrap_or(0))
 }
 
-/// Runs `job` in one transaction: all of it is stored, or none.
-pub fn transaction<T, E>(
-    conn: &mut PgConnection,
-    job: impl FnOnce(&mut PgConnection) -> Result<T, E>,
-) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    conn.transaction(job)
-}
-
 /// What a dashboard asks of the aggregates.
 #[derive(Clone, Debug)]
 pub struct Selection {

@@ -217,7 +217,7 @@ pub fn install(
     agencies: &[i32],
     cells: &[Cell],
 ) -> anyhow::Result<usize> {
-    db::rollup::transaction(conn, |conn| {
+    db::transaction(conn, |conn| {
         for &agency_id in agencies {
             let from = cells.partition_point(|c| c.agency_id < agency_id);
             let to = cells.partition_point(|c| c.agency_id <= agency_id);
@@ -238,7 +238,7 @@ pub fn rebuild(conn: &mut Conn, form: &FormSpec) -> anyhow::Result<(usize, u64)>
         .into_iter()
         .map(|a| a.id)
         .collect();
-    db::rollup::transaction(conn, |conn| {
+    db::transaction(conn, |conn| {
         let (mut cells_written, mut ratings) = (0, 0);
         // One agency at a time, so that memory holds one agency's raw answers.
         for &agency_id in &agencies {

@@ -171,7 +171,7 @@ pub fn import_frame(
     max_errors: usize,
     progress: &mut dyn FnMut(&'static str, u64, u64),
 ) -> Result<FrameImport> {
-    db::frame::transaction(conn, |conn| {
+    db::transaction(conn, |conn| {
         let Some(row) = db::waves::lock(conn, wave_id)? else {
             bail!("no wave has the id {wave_id} (sipas wave list shows them)");
         };
@@ -219,7 +219,7 @@ pub fn design_wave(
     params: &design::DesignParams,
     preview: bool,
 ) -> Result<design::Plan> {
-    db::frame::transaction(conn, |conn| {
+    db::transaction(conn, |conn| {
         let Some(row) = db::waves::lock(conn, wave_id)? else {
             bail!("no wave has the id {wave_id} (sipas wave list shows them)");
         };
@@ -290,7 +290,7 @@ pub fn draw_wave(
     method: draw::Method,
     reserve: f64,
 ) -> Result<DrawSummary> {
-    db::frame::transaction(conn, |conn| {
+    db::transaction(conn, |conn| {
         let Some(row) = db::waves::lock(conn, wave_id)? else {
             bail!("no wave has the id {wave_id} (sipas wave list shows them)");
         };
