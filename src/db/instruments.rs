@@ -109,6 +109,14 @@ pub fn seed(conn: &mut PgConnection, file: &InstrumentFile) -> QueryResult<bool>
     })
 }
 
+/// Every instrument: (code, Vietnamese name), by code.
+pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<(String, String)>> {
+    instruments::table
+        .order(instruments::code)
+        .select((instruments::code, instruments::name_vi))
+        .load(conn)
+}
+
 /// Which questions a form shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Form {

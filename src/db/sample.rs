@@ -127,3 +127,20 @@ pub fn export(conn: &mut PgConnection, wave_id: i32) -> QueryResult<Vec<Exported
         ))
         .load(conn)
 }
+
+/// Per stratum: (agency code, units in the main sample, units in the reserve).
+pub fn summary(conn: &mut PgConnection, wave_id: i32) -> QueryResult<Vec<(String, i64, i64)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    sample_units::table
+        .inner_join(agencies::table)
+        .filter(sample_units::wave_id.eq(wave_id))
+        .group_by(agencies::code)
+        .order(agencies::code)
+        .select((
+            agencies::code,
+            sql::<BigInt>("count(*) FILTER (WHERE sample_units.reserve_rank IS NULL)"),
+            sql::<BigInt>("count(*) FILTER (WHERE sample_units.reserve_rank IS NOT NULL)"),
+        ))
+        .load(conn)
+}

@@ -253,3 +253,15 @@ pub fn frame_counts(conn: &mut PgConnection) -> QueryResult<std::collections::Ha
         .into_iter()
         .collect())
 }
+
+/// The stored design and draw parameters (the draw's seed as text), once made.
+pub type StepParams = (Option<serde_json::Value>, Option<serde_json::Value>);
+
+pub fn step_params(conn: &mut PgConnection, wave_id: i32) -> QueryResult<StepParams> {
+    Ok(waves::table
+        .find(wave_id)
+        .select((waves::design, waves::draw))
+        .first::<StepParams>(conn)
+        .optional()?
+        .unwrap_or((None, None)))
+}

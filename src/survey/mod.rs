@@ -8,9 +8,27 @@ pub mod frame;
 
 use std::collections::HashMap;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use crate::db::{self, audit::Actor, Conn};
+
+/// A step refused for a reason the person can act on (a wrong state, a bad parameter), as
+/// opposed to a fault of the system; pages show it, the command line prints it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// Returns a [`Refused`] error with a formatted message.
+macro_rules! refuse {
+    ($($arg:tt)*) => {
+        return Err(anyhow::Error::new(Refused(format!($($arg)*))))
+    };
+}
+
+/// Turns a plain refusal message (from the pure design and draw code) into [`Refused`].
+fn refused(message: String) -> anyhow::Error {
+    anyhow::Error::new(Refused(message))
+}
 
 /// Where a wave stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,11 +76,17 @@ impl WaveState {
     /// What the wave needs next, for the Vietnamese pages.
     pub fn next_step_vi(self) -> &'static str {
         match self {
-            WaveState::Draft => "Nhập danh sách khung mẫu (sipas frame import), rồi thiết kế mẫu (sipas wave design).",
-            WaveState::Designed => "Chọn mẫu (sipas wave draw --seed S).",
+            WaveState::Draft => {
+                "Nhập khung mẫu (tệp CSV, hoặc sipas frame import), rồi thiết kế mẫu."
+            }
+            WaveState::Designed => "Chọn mẫu với một hạt giống (hoặc sipas wave draw --seed S).",
             WaveState::Drawn => "Gửi thư mời và in thư để bắt đầu khảo sát.",
-            WaveState::Fieldwork => "Theo dõi phản hồi và nhắc nhở; kết thúc đợt khi hết thời gian khảo sát.",
-            WaveState::Closed => "Công bố kết quả có trọng số; xóa thông tin liên hệ (sipas wave purge-contacts).",
+            WaveState::Fieldwork => {
+                "Theo dõi phản hồi và nhắc nhở; kết thúc đợt khi hết thời gian khảo sát."
+            }
+            WaveState::Closed => {
+                "Công bố kết quả có trọng số; xóa thông tin liên hệ (sipas wave purge-contacts)."
+            }
         }
     }
 
@@ -106,20 +130,20 @@ pub fn create(
 ) -> Result<i32> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        bail!("--name: 1 to 200 characters");
+        refuse!("--name: 1 to 200 characters");
     }
     let Ok(year16) = i16::try_from(year) else {
-        bail!("--year: between 2000 and 2100");
+        refuse!("--year: between 2000 and 2100");
     };
     if !(2000..=2100).contains(&year16) {
-        bail!("--year: between 2000 and 2100");
+        refuse!("--year: between 2000 and 2100");
     }
     match db::waves::create(conn, actor, name, year16, instrument)? {
         db::waves::Created::Wave(id) => Ok(id),
         db::waves::Created::NoSuchInstrument => {
-            bail!("--instrument: no instrument has the code '{instrument}'")
+            refuse!("--instrument: no instrument has the code '{instrument}'")
         }
-        db::waves::Created::NameTaken => bail!("a wave named '{name}' already exists for {year}"),
+        db::waves::Created::NameTaken => refuse!("a wave named '{name}' already exists for {year}"),
     }
 }
 
@@ -127,7 +151,7 @@ pub fn create(
 pub fn find(conn: &mut Conn, id: i32) -> Result<Wave> {
     match db::waves::find(conn, id)? {
         Some(row) => wave(row),
-        None => bail!("no wave has the id {id} (sipas wave list shows them)"),
+        None => refuse!("no wave has the id {id} (sipas wave list shows them)"),
     }
 }
 
@@ -173,11 +197,11 @@ pub fn import_frame(
 ) -> Result<FrameImport> {
     db::transaction(conn, |conn| {
         let Some(row) = db::waves::lock(conn, wave_id)? else {
-            bail!("no wave has the id {wave_id} (sipas wave list shows them)");
+            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
         };
         let w = wave(row)?;
         if w.state != WaveState::Draft {
-            bail!(
+            refuse!(
                 "wave {wave_id} is {}: a frame can only be imported while the wave is a draft (before its sample is designed)",
                 w.state.as_str()
             );
@@ -221,11 +245,11 @@ pub fn design_wave(
 ) -> Result<design::Plan> {
     db::transaction(conn, |conn| {
         let Some(row) = db::waves::lock(conn, wave_id)? else {
-            bail!("no wave has the id {wave_id} (sipas wave list shows them)");
+            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
         };
         let w = wave(row)?;
         if !matches!(w.state, WaveState::Draft | WaveState::Designed) {
-            bail!(
+            refuse!(
                 "wave {wave_id} is {}: its sample was drawn with the design it has",
                 w.state.as_str()
             );
@@ -248,9 +272,9 @@ pub fn design_wave(
             })
             .collect();
         if strata.is_empty() {
-            bail!("wave {wave_id} has no frame yet: import it first (sipas frame import)");
+            refuse!("wave {wave_id} has no frame yet: import it first (sipas frame import)");
         }
-        let plan = design::plan(&strata, params).map_err(anyhow::Error::msg)?;
+        let plan = design::plan(&strata, params).map_err(refused)?;
         if !preview {
             let rows: Vec<db::waves::StratumRow> = plan
                 .strata
@@ -292,15 +316,15 @@ pub fn draw_wave(
 ) -> Result<DrawSummary> {
     db::transaction(conn, |conn| {
         let Some(row) = db::waves::lock(conn, wave_id)? else {
-            bail!("no wave has the id {wave_id} (sipas wave list shows them)");
+            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
         };
         let w = wave(row)?;
         match w.state {
             WaveState::Designed => {}
             WaveState::Draft => {
-                bail!("wave {wave_id} is a draft: design its sample first (sipas wave design)")
+                refuse!("wave {wave_id} is a draft: design its sample first (sipas wave design)")
             }
-            other => bail!(
+            other => refuse!(
                 "wave {wave_id} is {}: its sample was drawn already (the seed is kept with it)",
                 other.as_str()
             ),
@@ -316,7 +340,7 @@ pub fn draw_wave(
                 },
             )
             .collect();
-        let drawn = draw::draw(&strata, seed, method, reserve).map_err(anyhow::Error::msg)?;
+        let drawn = draw::draw(&strata, seed, method, reserve).map_err(refused)?;
         let units: Vec<db::sample::NewSampleUnit> = drawn
             .iter()
             .map(|d| db::sample::NewSampleUnit {
@@ -353,7 +377,7 @@ pub fn sample_sheet(conn: &mut Conn, wave_id: i32) -> Result<crate::views::sheet
     use crate::views::sheet::{header, Sheet, Value};
     let w = find(conn, wave_id)?;
     if matches!(w.state, WaveState::Draft | WaveState::Designed) {
-        bail!(
+        refuse!(
             "wave {wave_id} is {}: there is no sample yet (sipas wave draw)",
             w.state.as_str()
         );

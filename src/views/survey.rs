@@ -1,8 +1,25 @@
-//! The annual survey's pages: the waves and where each stands.
+//! The annual survey's pages: the waves, and one wave's steps (frame upload, design with its
+//! preview, draw, sample download), each shown only in the state that allows it.
 
 use serde::Serialize;
 
 use super::Chrome;
+
+/// A whole number with Vietnamese thousands separators: 500000 → "500.000".
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// One wave in the list.
 #[derive(Serialize)]
@@ -11,7 +28,16 @@ pub struct WaveLine {
     pub name: String,
     pub year: i16,
     pub state: &'static str,
-    pub frame_units: i64,
+    pub frame_units: String,
+}
+
+/// The "new wave" form, as typed.
+#[derive(Serialize, Default)]
+pub struct NewWaveForm {
+    pub name: String,
+    pub year: String,
+    pub instrument: String,
+    pub errors: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -21,17 +47,74 @@ pub struct WavesPage<'a> {
     pub username: &'a str,
     pub csrf: &'a str,
     pub waves: Vec<WaveLine>,
+    /// (code, name) of every instrument.
+    pub instruments: Vec<(String, String)>,
+    pub form: NewWaveForm,
 }
 
-/// One stratum of a stored design.
+/// One stratum of a design, stored or previewed.
 #[derive(Serialize)]
 pub struct DesignLine {
     pub agency: String,
-    pub population: i32,
-    pub respondents: i32,
-    pub invited: i32,
-    /// "±6,3%" or "–".
+    pub population: String,
+    pub respondents: String,
+    pub invited: String,
+    /// "±6,33%" or "–".
     pub margin: String,
+}
+
+/// The design form, as typed, with its refusals or its preview.
+#[derive(Serialize)]
+pub struct DesignForm {
+    pub size: String,
+    /// Percentages as typed ("5", "95", "60").
+    pub margin: String,
+    pub level: String,
+    pub deff: String,
+    pub response_rate: String,
+    pub allocation: String,
+    pub quota: String,
+    pub min: String,
+    pub errors: Vec<String>,
+    pub preview: Vec<DesignLine>,
+    /// (respondents, invitations) of the preview.
+    pub preview_total: Option<(String, String)>,
+}
+
+impl Default for DesignForm {
+    fn default() -> DesignForm {
+        DesignForm {
+            size: "yamane".into(),
+            margin: "5".into(),
+            level: "95".into(),
+            deff: "1".into(),
+            response_rate: "60".into(),
+            allocation: "proportional".into(),
+            quota: String::new(),
+            min: "30".into(),
+            errors: Vec::new(),
+            preview: Vec::new(),
+            preview_total: None,
+        }
+    }
+}
+
+/// The draw form, as typed.
+#[derive(Serialize)]
+pub struct DrawForm {
+    pub seed: String,
+    pub method: String,
+    /// Percent of the invitations, as typed ("20").
+    pub reserve: String,
+    pub errors: Vec<String>,
+}
+
+/// One stratum of a drawn sample.
+#[derive(Serialize)]
+pub struct SampleLine {
+    pub agency: String,
+    pub main: String,
+    pub reserve: String,
 }
 
 #[derive(Serialize)]
@@ -43,10 +126,35 @@ pub struct WavePage<'a> {
     pub id: i32,
     pub name: String,
     pub year: i16,
+    /// The state's code ("draft" …), for which steps the page offers.
+    pub state_code: &'static str,
     pub state: &'static str,
     pub next_step: &'static str,
-    pub frame_units: i64,
+    pub notice: Option<String>,
+    pub frame_units: String,
     /// (agency code, units).
-    pub frame: Vec<(String, i64)>,
+    pub frame: Vec<(String, String)>,
+    /// Problems of the last uploaded frame file ("Dòng 3, cột email: …").
+    pub frame_errors: Vec<String>,
+    pub frame_truncated: bool,
     pub design: Vec<DesignLine>,
+    pub design_form: DesignForm,
+    pub draw_form: DrawForm,
+    /// "hạt giống 20261129, phương pháp srs, dự phòng 20%" once drawn.
+    pub draw: Option<String>,
+    pub sample: Vec<SampleLine>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn thousands_are_grouped_with_dots() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1.000");
+        assert_eq!(grouped(500_000), "500.000");
+        assert_eq!(grouped(-1_234_567), "-1.234.567");
+    }
 }

@@ -171,8 +171,16 @@ fn registry_routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(publish::publications))
             .route(web::post().to(publish::publish)),
     )
-    .service(resource("/waves", "GET").route(web::get().to(survey::waves)))
-    .service(resource("/waves/{id}", "GET").route(web::get().to(survey::wave)));
+    .service(
+        resource("/waves", "GET, POST")
+            .route(web::get().to(survey::waves))
+            .route(web::post().to(survey::create_wave)),
+    )
+    .service(resource("/waves/{id}", "GET").route(web::get().to(survey::wave)))
+    .service(resource("/waves/{id}/frame", "POST").route(web::post().to(survey::upload_frame)))
+    .service(resource("/waves/{id}/design", "POST").route(web::post().to(survey::design)))
+    .service(resource("/waves/{id}/draw", "POST").route(web::post().to(survey::draw)))
+    .service(resource("/waves/{id}/sample.{format}", "GET").route(web::get().to(survey::sample)));
 }
 
 /// A resource whose other methods answer 405 with `Allow`.

@@ -283,6 +283,16 @@ fn state_changing_forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)>
             format!("/admin/comments/{}/hidden", uuid::Uuid::new_v4()),
             vec![("hidden", "true".into())],
         ),
+        (
+            "/admin/waves".into(),
+            vec![("name", "Đợt".into()), ("year", "2026".into())],
+        ),
+        ("/admin/waves/1/frame".into(), vec![("file", "x".into())]),
+        (
+            "/admin/waves/1/design".into(),
+            vec![("size", "yamane".into()), ("action", "save".into())],
+        ),
+        ("/admin/waves/1/draw".into(), vec![("seed", "1".into())]),
     ]
 }
 
@@ -340,6 +350,7 @@ fn every_state_changing_form_refuses_a_request_without_its_csrf_token() {
             "SELECT count(*) AS n FROM targets",
             "SELECT count(*) AS n FROM par_rules",
             "SELECT count(*) AS n FROM hidden_comments",
+            "SELECT count(*) AS n FROM waves",
         ]
         .map(|q| app.db.count(q))
     };

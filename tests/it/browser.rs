@@ -73,6 +73,30 @@ fn chromium_renders_the_form_at_phone_size_without_javascript() {
     );
 }
 
+/// Chromium itself signs in: it types the name and password into the sign-in form, submits
+/// it, keeps the session cookie and follows the redirect.
+fn signed_in(app: &TestApp, user: &str, width: u32, height: u32) -> Chromium {
+    let browser = Chromium::start(width, height);
+    let login = format!("{}/admin/login", app.base);
+    browser.open(&login);
+    browser.type_into("#username", user);
+    browser.type_into("#password", crate::helpers::PASSWORD);
+    browser.click("button[type=submit]");
+    assert_eq!(
+        browser.wait_to_leave(&login),
+        format!("{}/admin", app.base),
+        "signed in and sent to the start page"
+    );
+    browser
+}
+
+/// SIPAS_SCREENSHOTS=DIR keeps what Chromium drew, to look at (not committed by tests).
+fn keep(img: &image::DynamicImage, name: &str) {
+    if let Ok(dir) = std::env::var("SIPAS_SCREENSHOTS") {
+        img.save(format!("{dir}/{name}.png")).unwrap();
+    }
+}
+
 /// Share of pixels that are not the page background: a painted chart and table, not a blank.
 fn ink(img: &image::DynamicImage) -> f64 {
     let rgb = img.to_rgb8();
@@ -127,19 +151,7 @@ fn chromium_draws_the_dashboard_and_the_ranking_with_their_charts_and_numbers() 
     );
 
     for width in [1280, 390] {
-        // Chromium itself signs in: it types the name and password into the sign-in form,
-        // submits it, keeps the session cookie and follows the redirect.
-        let browser = Chromium::start(width, 900);
-        let login = format!("{}/admin/login", app.base);
-        browser.open(&login);
-        browser.type_into("#username", "boss");
-        browser.type_into("#password", crate::helpers::PASSWORD);
-        browser.click("button[type=submit]");
-        assert_eq!(
-            browser.wait_to_leave(&login),
-            format!("{}/admin", app.base),
-            "signed in and sent to the start page"
-        );
+        let browser = signed_in(&app, "boss", width, 900);
 
         browser.open(&format!("{}/admin/dashboard", app.base));
         let dom = browser.source();
@@ -155,10 +167,7 @@ fn chromium_draws_the_dashboard_and_the_ranking_with_their_charts_and_numbers() 
         let img = browser.screenshot();
         assert_eq!(img.width(), width);
         assert!(ink(&img) > 0.05, "the dashboard is painted at {width}px");
-        // SIPAS_SCREENSHOTS=DIR keeps what Chromium drew, to look at (not committed by tests).
-        if let Ok(dir) = std::env::var("SIPAS_SCREENSHOTS") {
-            img.save(format!("{dir}/dashboard-{width}.png")).unwrap();
-        }
+        keep(&img, &format!("dashboard-{width}"));
 
         browser.open(&format!("{}/admin/ranking?level=unit", app.base));
         let dom = browser.source();
@@ -171,4 +180,71 @@ fn chromium_draws_the_dashboard_and_the_ranking_with_their_charts_and_numbers() 
             "the ranking is painted at {width}px"
         );
     }
+}
+
+#[test]
+fn chromium_runs_a_wave_upload_design_and_draw_through_its_page() {
+    use sipas::domain::Role;
+    let app = TestApp::spawn();
+    crate::helpers::agency_with_desk(&app.db, "A2", None);
+    crate::helpers::add_user(&app.db, "boss", Role::Admin, None);
+    let (code, out, err) = crate::helpers::run(
+        app.db.sipas().args([
+            "wave",
+            "create",
+            "--name",
+            "Khảo sát 2026",
+            "--year",
+            "2026",
+        ]),
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let wave = format!("{}/admin/waves/{}", app.base, out.trim());
+    let dir = TempDir::new("frame");
+    let file = dir.join("khung-mau.csv");
+    let mut csv = String::from(
+        "dossier_code,agency_code,procedure_code,completed_on,respondent_kind,name,phone,email,address\n",
+    );
+    for (agency, n) in [("T1", 240), ("A2", 60)] {
+        for i in 0..n {
+            csv.push_str(&format!(
+                "{agency}-{i},{agency},,2026-04-02,individual,Nguyễn Văn {i},0912345678,,\n"
+            ));
+        }
+    }
+    std::fs::write(&file, csv).unwrap();
+
+    let browser = signed_in(&app, "boss", 1280, 2000);
+    browser.open(&wave);
+    // The file input takes the file's path as typed keys, as a person picks it.
+    browser.type_into("#file", &file.display().to_string());
+    browser.click("form[enctype] button[type=submit]");
+    browser.wait_to_leave(&wave);
+    let dom = browser.source();
+    assert!(
+        dom.contains("Đã nhập khung mẫu") && dom.contains("300 đơn vị"),
+        "{dom}"
+    );
+
+    browser.click("button[value=preview]");
+    let dom = browser.source();
+    assert!(dom.contains("Xem trước (chưa lưu)"), "the preview: {dom}");
+    keep(&browser.screenshot(), "wave-design-1280");
+    browser.click("button[value=save]");
+    let dom = browser.source();
+    assert!(dom.contains("Đã lưu thiết kế mẫu"), "{dom}");
+    browser.type_into("#seed", "7");
+    browser.click("form[action$=draw] button[type=submit]");
+    let dom = browser.source();
+    assert!(dom.contains("Đã chọn mẫu; hạt giống"), "{dom}");
+    let img = browser.screenshot();
+    assert!(ink(&img) > 0.05);
+    keep(&img, "wave-drawn-1280");
+
+    let phone = signed_in(&app, "boss", 390, 2000);
+    phone.open(&wave);
+    let img = phone.screenshot();
+    assert_eq!(img.width(), 390);
+    keep(&img, "wave-drawn-390");
 }

@@ -513,7 +513,7 @@ fn administrators_see_the_waves_and_a_designed_wave_per_agency_and_nobody_else_d
     // Yamane on 200: 200 / 1.5 = 133.3 → 134 respondents; 134 / 0.6 → 224, capped at 200.
     assert!(page.contains("<td>T1</td><td class=\"num\">200</td><td class=\"num\">134</td><td class=\"num\">200</td>"), "{page}");
     assert!(
-        page.contains("Chọn mẫu (sipas wave draw"),
+        page.contains("Chọn mẫu với một hạt giống"),
         "the next step: {page}"
     );
     assert_eq!(admin.get("/admin/waves/9999").status(), 404);
@@ -527,5 +527,211 @@ fn administrators_see_the_waves_and_a_designed_wave_per_agency_and_nobody_else_d
         Browser::new(&app).get("/admin/waves").status(),
         303,
         "no session: to sign-in"
+    );
+}
+
+/// Uploads `bytes` as the frame file of wave `w` through the page's form.
+fn upload(
+    browser: &crate::helpers::Browser,
+    app: &crate::helpers::TestApp,
+    w: i32,
+    csrf: &str,
+    bytes: Vec<u8>,
+) -> reqwest::blocking::Response {
+    let part = reqwest::blocking::multipart::Part::bytes(bytes)
+        .file_name("khung-mau.csv")
+        .mime_str("text/csv")
+        .unwrap();
+    browser
+        .http
+        .post(format!("{}/admin/waves/{w}/frame?csrf={csrf}", app.base))
+        .multipart(reqwest::blocking::multipart::Form::new().part("file", part))
+        .send()
+        .unwrap()
+}
+
+#[test]
+fn an_officer_runs_create_upload_design_and_draw_from_the_pages() {
+    use crate::helpers::{add_user, hidden, Browser, TestApp};
+    use sipas::domain::Role;
+    let app = TestApp::spawn();
+    crate::helpers::agency_with_desk(&app.db, "A2", None);
+    add_user(&app.db, "boss", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "boss");
+    let csrf = hidden(&admin.page("/admin/waves"), "csrf");
+
+    // A new wave: a bad year is refused with the field named, nothing created.
+    let bad = admin.post(
+        "/admin/waves",
+        &[
+            ("csrf", &csrf),
+            ("name", "Đợt 2026"),
+            ("year", "26"),
+            ("instrument", "sipas-2017"),
+        ],
+    );
+    assert_eq!(bad.status(), 422);
+    assert!(bad
+        .text()
+        .unwrap()
+        .contains("Năm: một năm từ 2000 đến 2100"));
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM waves"), 0);
+    let made = admin.post(
+        "/admin/waves",
+        &[
+            ("csrf", &csrf),
+            ("name", "Đợt 2026"),
+            ("year", "2026"),
+            ("instrument", "sipas-2017"),
+        ],
+    );
+    assert_eq!(made.status(), 303);
+    let location = made.headers()["location"].to_str().unwrap().to_owned();
+    let w: i32 = location
+        .trim_start_matches("/admin/waves/")
+        .trim_end_matches("?done=created")
+        .parse()
+        .unwrap();
+    let page = admin.page(&location);
+    assert!(
+        page.contains("Đã tạo đợt khảo sát") && page.contains("Nhập khung mẫu"),
+        "{page}"
+    );
+
+    // An upload without the CSRF token is refused before anything is read.
+    let forged = upload(&admin, &app, w, "forged", b"x".to_vec());
+    assert_eq!(forged.status(), 403);
+
+    // A file with problems: each by line and column, nothing imported.
+    let broken = format!(
+        "{HEADER}\nD1,T1,,2026-02-01,individual,A,,a@b.vn,X\nD2,NOPE,,2026-02-01,individual,B,,not-an-email,Y\n"
+    );
+    let refused = upload(&admin, &app, w, &csrf, broken.into_bytes());
+    assert_eq!(refused.status(), 422);
+    let text = refused.text().unwrap();
+    assert!(text.contains("Dòng 3, cột agency_code"), "{text}");
+    assert!(text.contains("Dòng 3, cột email"), "{text}");
+    assert!(text.contains("không dòng nào được lưu"), "{text}");
+    assert_eq!(frame_units(&app.db), 0);
+
+    // An Excel file (BOM, CRLF) of 300 + 100 units imports.
+    let mut good = String::from("\u{feff}");
+    good.push_str(HEADER);
+    good.push_str("\r\n");
+    for (code, n) in [("T1", 300), ("A2", 100)] {
+        for i in 0..n {
+            good.push_str(&format!(
+                "{code}-{i},{code},,2026-03-0{},organisation,Tên {i},,,Số {i} Hàng Bài\r\n",
+                1 + i % 9
+            ));
+        }
+    }
+    let done = upload(&admin, &app, w, &csrf, good.into_bytes());
+    assert_eq!(done.status(), 303, "{}", done.text().unwrap());
+    assert_eq!(frame_units(&app.db), 400);
+    let page = admin.page(&format!("/admin/waves/{w}?done=frame"));
+    assert!(page.contains("Khung mẫu: 400 đơn vị"), "{page}");
+
+    // The design: a bad field is named; a preview stores nothing; saving stores it.
+    let design = |margin: &str, action: &str| {
+        admin.post(
+            &format!("/admin/waves/{w}/design"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("size", "yamane"),
+                ("margin", margin),
+                ("level", "95"),
+                ("deff", "1"),
+                ("response_rate", "60"),
+                ("allocation", "proportional"),
+                ("quota", ""),
+                ("min", "30"),
+                ("action", action),
+            ],
+        )
+    };
+    let bad = design("năm", "preview");
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().unwrap().contains("Sai số cho phép"));
+    let preview = design("5", "preview");
+    assert_eq!(preview.status(), 200);
+    let text = preview.text().unwrap();
+    // Yamane on N = 400 at ±5%: 400 / (1 + 400 · 0.0025) = 200; split 3:1 → 150 and 50;
+    // invitations 150 / 0.6 = 250 and 50 / 0.6 = 83.3 → 84.
+    assert!(text.contains("cần 200 phản hồi, mời 334 người"), "{text}");
+    assert!(
+        text.contains("<td>T1</td><td class=\"num\">300</td><td class=\"num\">150</td><td class=\"num\">250</td>"),
+        "{text}"
+    );
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM wave_strata"), 0);
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM waves WHERE state = 'draft'"),
+        1
+    );
+    let saved = design("5", "save");
+    assert_eq!(saved.status(), 303);
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM wave_strata"), 2);
+
+    // The draw: a seed that is not a whole number is refused; a good one draws and is kept.
+    let draw = |seed: &str| {
+        admin.post(
+            &format!("/admin/waves/{w}/draw"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("seed", seed),
+                ("method", "srs"),
+                ("reserve", "20"),
+            ],
+        )
+    };
+    let bad = draw("-1");
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().unwrap().contains("Hạt giống"));
+    assert_eq!(draw("20261129").status(), 303);
+    let page = admin.page(&format!("/admin/waves/{w}"));
+    assert!(page.contains("hạt giống 20261129"), "{page}");
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM sample_units WHERE reserve_rank IS NULL"),
+        334
+    );
+    // Drawn once: a second draw is refused with the reason, the sample unchanged.
+    let again = draw("1");
+    assert_eq!(again.status(), 422);
+    assert!(again.text().unwrap().contains("drawn already"));
+
+    // The sample downloads without contact data.
+    let csv = admin.get(&format!("/admin/waves/{w}/sample.csv"));
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().unwrap();
+    assert!(
+        csv.trim_start_matches('\u{feff}')
+            .starts_with("unit_id,stratum,"),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains("Tên ") && !csv.contains("T1-"),
+        "no names or dossiers"
+    );
+    assert_eq!(
+        admin.get(&format!("/admin/waves/{w}/sample.pdf")).status(),
+        404
+    );
+
+    // Nobody else can take a step.
+    add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
+    let manager = Browser::signed_in(&app, "t1.manager");
+    let their_csrf = manager.csrf();
+    let tried = manager.post(
+        &format!("/admin/waves/{w}/design"),
+        &[("csrf", their_csrf.as_str()), ("action", "save")],
+    );
+    assert_eq!(tried.status(), 404);
+    assert_eq!(
+        manager
+            .get(&format!("/admin/waves/{w}/sample.csv"))
+            .status(),
+        404
     );
 }
