@@ -44,6 +44,11 @@ pub enum WaveAction {
         #[arg(long, default_value_t = 0.2)]
         reserve: f64,
     },
+    /// Start the fieldwork: invite the main sample and queue the invitation e-mails.
+    Start {
+        #[arg(long)]
+        wave: i32,
+    },
     /// Write the sampled units (stratum, inclusion probability, weight; no contact data).
     ExportSample {
         #[arg(long)]
@@ -161,6 +166,14 @@ pub fn run_wave(action: WaveAction, settings: &Settings) -> Result<()> {
                 println!("{agency}\t{main}\t{reserve}");
             }
             println!("wave {wave} drawn with seed {seed}");
+        }
+        WaveAction::Start { wave } => {
+            let actor = Actor::command_line("sipas wave start");
+            let started = survey::start_fieldwork(&mut conn, &actor, wave)?;
+            println!("invited\t{}", started.invited);
+            println!("emails queued\t{}", started.emails);
+            println!("letters to print\t{}", started.letters);
+            println!("wave {wave} is in fieldwork");
         }
         WaveAction::ExportSample { wave, format, out } => {
             let sheet = survey::sample_sheet(&mut conn, wave)?;

@@ -14,6 +14,7 @@ pub mod comments;
 pub mod copy;
 pub mod demo_data;
 pub mod desks;
+pub mod fieldwork;
 pub mod frame;
 pub mod instruments;
 pub mod par_rules;

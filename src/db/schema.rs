@@ -87,6 +87,7 @@ diesel::table! {
         created_at -> Timestamptz,
         design -> Nullable<Jsonb>,
         draw -> Nullable<Jsonb>,
+        fieldwork_started_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -94,12 +95,45 @@ diesel::table! {
     sample_units (id) {
         id -> Int8,
         wave_id -> Int4,
-        frame_unit_id -> Int8,
+        frame_unit_id -> Nullable<Int8>,
         agency_id -> Int4,
         reserve_rank -> Nullable<Int4>,
         inclusion_probability -> Float8,
         base_weight -> Float8,
         status -> Text,
+        invited_at -> Nullable<Timestamptz>,
+        reminded_at -> Nullable<Timestamptz>,
+        responded_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        kind -> Text,
+        wave_id -> Int4,
+        sample_unit_id -> Int8,
+        lang -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        data_sent_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox_attempts (id) {
+        id -> Int8,
+        message -> Int8,
+        started_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+        outcome -> Nullable<Text>,
+        detail -> Nullable<Text>,
     }
 }
 
@@ -187,6 +221,7 @@ diesel::table! {
         comment -> Nullable<Text>,
         answer_values -> Array<Nullable<Int2>>,
         answer_count -> Nullable<Int2>,
+        sample_unit_id -> Nullable<Int8>,
     }
 }
 
@@ -318,6 +353,10 @@ diesel::joinable!(sample_units -> waves (wave_id));
 diesel::joinable!(sample_units -> frame_units (frame_unit_id));
 diesel::joinable!(sample_units -> agencies (agency_id));
 diesel::joinable!(wave_strata -> agencies (agency_id));
+diesel::joinable!(outbox -> waves (wave_id));
+diesel::joinable!(outbox -> sample_units (sample_unit_id));
+diesel::joinable!(outbox_attempts -> outbox (message));
+diesel::joinable!(responses -> sample_units (sample_unit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
@@ -335,6 +374,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     hidden_comments,
     instruments,
     items,
+    outbox,
+    outbox_attempts,
     par_rules,
     publications,
     responses,

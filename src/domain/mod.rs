@@ -3,6 +3,7 @@
 
 pub mod desk_token;
 pub mod instrument;
+pub mod invitation;
 pub mod par;
 pub mod registry;
 pub mod role;

@@ -80,7 +80,9 @@ impl WaveState {
                 "Nhập khung mẫu (tệp CSV, hoặc sipas frame import), rồi thiết kế mẫu."
             }
             WaveState::Designed => "Chọn mẫu với một hạt giống (hoặc sipas wave draw --seed S).",
-            WaveState::Drawn => "Gửi thư mời và in thư để bắt đầu khảo sát.",
+            WaveState::Drawn => {
+                "Bắt đầu khảo sát (mời mẫu chính, gửi thư điện tử), rồi in thư mời giấy."
+            }
             WaveState::Fieldwork => {
                 "Theo dõi phản hồi và nhắc nhở; kết thúc đợt khi hết thời gian khảo sát."
             }
@@ -97,7 +99,9 @@ impl WaveState {
                 "import the frame (sipas frame import), then design the sample (sipas wave design)"
             }
             WaveState::Designed => "draw the sample (sipas wave draw --seed S)",
-            WaveState::Drawn => "send the invitations and print the letters to start the fieldwork",
+            WaveState::Drawn => {
+                "start the fieldwork (sipas wave start), then print the letters (sipas wave letters)"
+            }
             WaveState::Fieldwork => {
                 "track responses and reminders; close the wave when fieldwork ends"
             }
@@ -368,6 +372,33 @@ pub fn draw_wave(
             })
             .collect();
         Ok(DrawSummary { strata: summary })
+    })
+}
+
+/// Starts a drawn wave's fieldwork: invites the main sample and queues the invitation e-mails
+/// (in one transaction with the state change); the wave becomes `fieldwork`.
+pub fn start_fieldwork(
+    conn: &mut Conn,
+    actor: &Actor,
+    wave_id: i32,
+) -> Result<db::fieldwork::Started> {
+    db::transaction(conn, |conn| {
+        let Some(row) = db::waves::lock(conn, wave_id)? else {
+            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
+        };
+        let w = wave(row)?;
+        match w.state {
+            WaveState::Drawn => {}
+            WaveState::Draft | WaveState::Designed => refuse!(
+                "wave {wave_id} is {}: draw its sample first (sipas wave draw)",
+                w.state.as_str()
+            ),
+            other => refuse!(
+                "wave {wave_id} is {}: its fieldwork has started already",
+                other.as_str()
+            ),
+        }
+        Ok(db::fieldwork::start(conn, actor, wave_id)?)
     })
 }
 

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Chrome, DeskView};
+use super::Chrome;
 
 #[derive(Serialize)]
 pub struct OptionView {
@@ -17,20 +17,56 @@ pub struct QuestionView {
     pub factor: Option<String>,
     /// The value chosen before a failed submission, to show it again.
     pub selected: Option<String>,
+    /// On the first question of a part of a long form: the part's heading and where it
+    /// stands ("Phần 2/6").
+    pub section: Option<Section>,
+}
+
+/// A part of a long form, for the progress indication.
+#[derive(Serialize)]
+pub struct Section {
+    pub title: String,
+    pub number: usize,
+    pub of: usize,
 }
 
 #[derive(Serialize)]
 pub struct FormPage<'a> {
     #[serde(flatten)]
     pub chrome: Chrome,
-    pub token: &'a str,
-    pub desk: DeskView,
+    /// Where the form posts (`/q/TOKEN` or `/s/CODE`); the language switch links there too.
+    pub action: String,
+    /// The header: the agency, and the desk or the survey.
+    pub heading: String,
+    pub subheading: String,
+    pub title: &'a str,
+    pub intro: &'a str,
+    pub submit: &'a str,
+    pub privacy: &'a str,
     pub submission_id: String,
     pub scale: Vec<OptionView>,
     pub questions: Vec<QuestionView>,
     pub errors: Vec<String>,
     pub respondent_kind: &'a str,
     pub comment: &'a str,
+}
+
+/// A short message page for a citizen (an invitation already used, a survey not open).
+#[derive(Serialize)]
+pub struct NoticePage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+/// Where a person types the code of their letter.
+#[derive(Serialize)]
+pub struct EnterCodePage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub code: &'a str,
+    pub error: Option<&'a str>,
 }
 
 #[derive(Serialize)]

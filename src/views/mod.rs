@@ -27,6 +27,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("form.html", include_str!("../../templates/form.html")),
     ("thanks.html", include_str!("../../templates/thanks.html")),
+    ("notice.html", include_str!("../../templates/notice.html")),
+    (
+        "enter_code.html",
+        include_str!("../../templates/enter_code.html"),
+    ),
     ("error.html", include_str!("../../templates/error.html")),
     ("poster.html", include_str!("../../templates/poster.html")),
     (

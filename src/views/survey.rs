@@ -143,6 +143,11 @@ pub struct WavePage<'a> {
     /// "hạt giống 20261129, phương pháp srs, dự phòng 20%" once drawn.
     pub draw: Option<String>,
     pub sample: Vec<SampleLine>,
+    pub fieldwork_errors: Vec<String>,
+    /// Sampled units per status (label, count), once drawn.
+    pub statuses: Vec<(&'static str, String)>,
+    /// E-mails per status (label, count).
+    pub mail: Vec<(&'static str, String)>,
 }
 
 #[cfg(test)]

@@ -12,13 +12,12 @@ use uuid::Uuid;
 
 use super::errors::{Fault, PageError};
 use super::{client_ip, read_body, render, require_media_type};
-use crate::db::desks::DeskInfo;
 use crate::domain::submission::RawAnswer;
 use crate::domain::{Channel, RawSubmission};
 use crate::ingest::Rejection;
 use crate::state::AppState;
-use crate::views::citizen::{FormPage, OptionView, QuestionView};
-use crate::views::{Chrome, DeskView, Lang};
+use crate::views::citizen::{FormPage, OptionView, QuestionView, Section};
+use crate::views::{Chrome, Lang};
 
 type PageResult = Result<HttpResponse, PageError>;
 
@@ -88,23 +87,23 @@ pub async fn submit(
 
 /// The form's fields as they arrived.
 #[derive(Default)]
-struct Answers(Vec<(String, String)>);
+pub(super) struct Answers(Vec<(String, String)>);
 
 impl Answers {
-    fn parse(body: &[u8]) -> Result<Answers, Fault> {
+    pub(super) fn parse(body: &[u8]) -> Result<Answers, Fault> {
         serde_urlencoded::from_bytes(body)
             .map(Answers)
             .map_err(|_| Fault::BadRequest)
     }
 
-    fn field(&self, name: &str) -> Option<&str> {
+    pub(super) fn field(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
-    fn to_raw(&self) -> RawSubmission {
+    pub(super) fn to_raw(&self) -> RawSubmission {
         raw_from_form(&self.0)
     }
 }
@@ -149,19 +148,53 @@ async fn form_page(
         .desk_for_token(token)
         .await
         .map_err(|r| on_page(r.into()))?;
-    render_form(state, lang, token, &desk, previous, errors, status).map_err(on_page)
+    let t = lang.texts();
+    let frame = FormFrame {
+        action: format!("/q/{token}"),
+        heading: desk.agency_name.clone(),
+        subheading: desk.name.clone(),
+        title: t.form_title,
+        intro: t.form_intro,
+        submit: t.submit,
+        privacy: t.privacy,
+        parts: false,
+    };
+    let spec = &state.ingest.desk_form;
+    render_form(state, lang, spec, &frame, previous, errors, status).map_err(on_page)
 }
 
-fn render_form(
+/// What differs between the forms: where they post, their header and their texts.
+pub(super) struct FormFrame {
+    pub action: String,
+    pub heading: String,
+    pub subheading: String,
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub submit: &'static str,
+    pub privacy: &'static str,
+    /// Group the questions in parts (one per factor, then the overall question) with a
+    /// progress indication: for the long annual form.
+    pub parts: bool,
+}
+
+/// A part's title: the factor's name, or "overall" for questions outside the factors.
+fn part_of(q: &crate::domain::Question, lang: Lang) -> String {
+    let name = match lang {
+        Lang::Vi => q.factor_name_vi.clone(),
+        Lang::En => q.factor_name_en.clone(),
+    };
+    name.unwrap_or_else(|| lang.texts().overall_section.to_owned())
+}
+
+pub(super) fn render_form(
     state: &AppState,
     lang: Lang,
-    token: &str,
-    desk: &DeskInfo,
+    spec: &crate::domain::FormSpec,
+    frame: &FormFrame,
     previous: &Answers,
     errors: Vec<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, Fault> {
-    let spec = &state.ingest.desk_form;
     let prev = |name: &str| previous.field(name);
     let scale = spec
         .scale
@@ -174,20 +207,42 @@ fn render_form(
             },
         })
         .collect();
+    let mut parts: Vec<String> = Vec::new();
+    for q in &spec.questions {
+        let p = part_of(q, lang);
+        if parts.last() != Some(&p) {
+            parts.push(p);
+        }
+    }
+    let mut last_part: Option<String> = None;
+    let mut number = 0;
     let questions = spec
         .questions
         .iter()
-        .map(|q| QuestionView {
-            code: q.code.clone(),
-            text: match lang {
-                Lang::Vi => q.text_vi.clone(),
-                Lang::En => q.text_en.clone(),
-            },
-            factor: match lang {
-                Lang::Vi => q.factor_name_vi.clone(),
-                Lang::En => q.factor_name_en.clone(),
-            },
-            selected: prev(&format!("a.{}", q.code)).map(str::to_owned),
+        .map(|q| {
+            let part = part_of(q, lang);
+            let section = (frame.parts && last_part.as_ref() != Some(&part)).then(|| {
+                number += 1;
+                Section {
+                    title: part.clone(),
+                    number,
+                    of: parts.len(),
+                }
+            });
+            last_part = Some(part);
+            QuestionView {
+                code: q.code.clone(),
+                text: match lang {
+                    Lang::Vi => q.text_vi.clone(),
+                    Lang::En => q.text_en.clone(),
+                },
+                factor: match lang {
+                    Lang::Vi => q.factor_name_vi.clone(),
+                    Lang::En => q.factor_name_en.clone(),
+                },
+                selected: prev(&format!("a.{}", q.code)).map(str::to_owned),
+                section,
+            }
         })
         .collect();
     // Keep the submission id across a failed attempt, so a later retry still deduplicates.
@@ -197,8 +252,13 @@ fn render_form(
         .to_string();
     let page = FormPage {
         chrome: Chrome::new(lang),
-        token,
-        desk: DeskView::from(desk),
+        action: frame.action.clone(),
+        heading: frame.heading.clone(),
+        subheading: frame.subheading.clone(),
+        title: frame.title,
+        intro: frame.intro,
+        submit: frame.submit,
+        privacy: frame.privacy,
         submission_id,
         scale,
         questions,
@@ -210,7 +270,7 @@ fn render_form(
 }
 
 /// The same page for a new rating, a replay and a honeypot hit: nothing to tell them apart.
-fn thanks_page(state: &AppState, lang: Lang) -> Result<HttpResponse, Fault> {
+pub(super) fn thanks_page(state: &AppState, lang: Lang) -> Result<HttpResponse, Fault> {
     Ok(super::errors::html(
         StatusCode::OK,
         state.views.thanks(lang).to_owned(),

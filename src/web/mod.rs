@@ -13,6 +13,7 @@ pub mod export;
 pub mod filters;
 pub mod guard;
 pub mod health;
+pub mod invitation;
 pub mod lang;
 pub mod microdata;
 pub mod par;
@@ -50,6 +51,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/q/{token}", "GET, POST")
                 .route(web::get().to(citizen::form))
                 .route(web::post().to(citizen::submit)),
+        )
+        .service(resource("/s", "GET").route(web::get().to(invitation::enter)))
+        .service(
+            resource("/s/{code}", "GET, POST")
+                .route(web::get().to(invitation::form))
+                .route(web::post().to(invitation::submit)),
         )
         .service(resource("/public", "GET").route(web::get().to(public::list)))
         .service(resource("/public/{id}", "GET").route(web::get().to(public::period)))
@@ -180,6 +187,7 @@ fn registry_routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/waves/{id}/frame", "POST").route(web::post().to(survey::upload_frame)))
     .service(resource("/waves/{id}/design", "POST").route(web::post().to(survey::design)))
     .service(resource("/waves/{id}/draw", "POST").route(web::post().to(survey::draw)))
+    .service(resource("/waves/{id}/start", "POST").route(web::post().to(survey::start)))
     .service(resource("/waves/{id}/sample.{format}", "GET").route(web::get().to(survey::sample)));
 }
 

@@ -143,6 +143,9 @@ fn notice(done: Option<&str>) -> Option<String> {
             "frame" => "Đã nhập khung mẫu.",
             "designed" => "Đã lưu thiết kế mẫu. Bước tiếp theo: chọn mẫu.",
             "drawn" => "Đã chọn mẫu; hạt giống được lưu cùng đợt.",
+            "started" => {
+                "Đã bắt đầu khảo sát: mẫu chính được mời, thư điện tử mời đã vào hàng đợi gửi."
+            }
             _ => return None,
         }
         .to_owned(),
@@ -157,6 +160,7 @@ struct Shown {
     frame_truncated: bool,
     design_form: Option<DesignForm>,
     draw_form: Option<DrawForm>,
+    fieldwork_errors: Vec<String>,
 }
 
 fn design_line(
@@ -232,6 +236,32 @@ fn draw_summary(d: &serde_json::Value) -> Option<String> {
     ))
 }
 
+/// A sampled unit's status, for the pages.
+pub fn unit_status_vi(s: &str) -> &'static str {
+    match s {
+        "selected" => "Chưa mời (dự phòng)",
+        "invited" => "Đã mời",
+        "reminded" => "Đã nhắc",
+        "responded" => "Đã trả lời",
+        "refused" => "Từ chối",
+        "undeliverable" => "Không chuyển được thư",
+        "replaced" => "Đã thay thế",
+        _ => "Khác",
+    }
+}
+
+/// An outbox message's status, for the pages.
+pub fn mail_status_vi(s: &str) -> &'static str {
+    match s {
+        "queued" => "Chờ gửi",
+        "sending" => "Đang gửi",
+        "sent" => "Đã gửi",
+        "failed" => "Gửi không được",
+        "uncertain" => "Chưa rõ đã gửi hay chưa",
+        _ => "Khác",
+    }
+}
+
 fn suggested_seed() -> String {
     use rand::Rng;
     rand::thread_rng()
@@ -257,10 +287,14 @@ async fn wave_page(
             db::waves::design_strata(c, id)?,
             db::waves::step_params(c, id)?,
             db::sample::summary(c, id)?,
+            db::fieldwork::status_counts(c, id)?,
+            db::fieldwork::outbox_counts(c, id)?,
         )))
     })
     .await?;
-    let Some((w, frame_units, frame, design, (design_params, draw_params), sample)) = found else {
+    let Some((w, frame_units, frame, design, (design_params, draw_params), sample, statuses, mail)) =
+        found
+    else {
         return Err(PageError::staff(Fault::NotFound));
     };
     let st = state_of(&w.state);
@@ -308,6 +342,15 @@ async fn wave_page(
                 main: grouped(main),
                 reserve: grouped(reserve),
             })
+            .collect(),
+        fieldwork_errors: shown.fieldwork_errors,
+        statuses: statuses
+            .into_iter()
+            .map(|(s, n)| (unit_status_vi(&s), grouped(n)))
+            .collect(),
+        mail: mail
+            .into_iter()
+            .map(|(s, n)| (mail_status_vi(&s), grouped(n)))
             .collect(),
     };
     render(state, status, "admin_wave.html", &page).map_err(PageError::staff)
@@ -633,6 +676,32 @@ pub async fn draw(
             typed.errors.push(step_error(e)?);
             let shown = Shown {
                 draw_form: Some(typed),
+                ..Shown::default()
+            };
+            wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+        }
+    }
+}
+
+// ---- fieldwork ----
+
+pub async fn start(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+) -> StaffResult {
+    let id = id.into_inner();
+    let actor = admin.0.actor();
+    let outcome = db::run_fallible(&state.pool, move |c| {
+        Ok(survey::start_fieldwork(c, &actor, id))
+    })
+    .await
+    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    match outcome {
+        Ok(_) => Ok(see_other(&format!("/admin/waves/{id}?done=started"))),
+        Err(e) => {
+            let shown = Shown {
+                fieldwork_errors: vec![step_error(e)?],
                 ..Shown::default()
             };
             wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await

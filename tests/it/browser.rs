@@ -248,3 +248,43 @@ fn chromium_runs_a_wave_upload_design_and_draw_through_its_page() {
     assert_eq!(img.width(), 390);
     keep(&img, "wave-drawn-390");
 }
+
+#[test]
+fn chromium_renders_the_full_annual_form_at_phone_size_one_item_per_row() {
+    use crate::fieldwork::{code_of, drawn_wave, sipas_ok, unit_ids};
+    let app = TestApp::spawn();
+    let w = drawn_wave(&app.db, 60, 0);
+    sipas_ok(&app.db, &["wave", "start", "--wave", &w]);
+    let (main, _) = unit_ids(&app.db);
+    let url = format!("{}/s/{}", app.base, code_of(main[0]));
+
+    let dom = chromium(&["--dump-dom", &url]);
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(dom.contains("<html lang=\"vi\">") && !dom.contains("<script"));
+    assert_eq!(
+        dom.matches("<progress").count(),
+        6,
+        "a progress bar per part"
+    );
+    assert_eq!(
+        dom.matches("type=\"radio\"").count(),
+        28 * 6 + 2,
+        "28 questions with 5 levels + no opinion, and the respondent kind"
+    );
+
+    let dir = TempDir::new("shot");
+    let shot = dir.join("annual-form.png");
+    let out = chromium(&[
+        "--window-size=390,7000",
+        &format!("--screenshot={}", shot.display()),
+        &url,
+    ]);
+    assert!(out.status.success());
+    let img = image::open(&shot).unwrap();
+    // Phone width: nothing wider than the screen (no horizontal scrolling), and the page is
+    // painted all the way down to the send button.
+    assert_eq!(img.width(), 390);
+    assert!(ink(&img) > 0.05);
+    keep(&img.crop_imm(0, 0, 390, 1400), "annual-form-390-top");
+    keep(&img.crop_imm(0, 5600, 390, 1400), "annual-form-390-end");
+}

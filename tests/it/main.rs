@@ -11,6 +11,7 @@ mod cli;
 mod dashboard;
 mod errors;
 mod exports;
+mod fieldwork;
 mod helpers;
 mod ingest;
 mod invariants;

@@ -701,6 +701,25 @@ fn an_officer_runs_create_upload_design_and_draw_from_the_pages() {
     assert_eq!(again.status(), 422);
     assert!(again.text().unwrap().contains("drawn already"));
 
+    // The fieldwork starts from the page: the main sample is invited.
+    let started = admin.post(
+        &format!("/admin/waves/{w}/start"),
+        &[("csrf", csrf.as_str())],
+    );
+    assert_eq!(started.status(), 303);
+    let page = admin.page(&format!("/admin/waves/{w}?done=started"));
+    assert!(page.contains("Đã bắt đầu khảo sát"), "{page}");
+    assert!(
+        page.contains("<td>Đã mời</td><td class=\"num\">334</td>"),
+        "{page}"
+    );
+    let again = admin.post(
+        &format!("/admin/waves/{w}/start"),
+        &[("csrf", csrf.as_str())],
+    );
+    assert_eq!(again.status(), 422);
+    assert!(again.text().unwrap().contains("has started already"));
+
     // The sample downloads without contact data.
     let csv = admin.get(&format!("/admin/waves/{w}/sample.csv"));
     assert_eq!(csv.status(), 200);

@@ -1,0 +1,227 @@
+//! A wave's fieldwork: inviting its sample (and the e-mails that causes, in the same
+//! transaction), and storing a response that arrives through an invitation.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Int4, Int8, Nullable, Text};
+use serde_json::json;
+
+use super::audit::{self, Actor};
+use super::schema::{sample_units, waves};
+
+/// What starting the fieldwork did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Started {
+    /// Main-sample units invited.
+    pub invited: i64,
+    /// Invitation e-mails queued (units with an e-mail address).
+    pub emails: i64,
+    /// Units with a postal address (letters to print).
+    pub letters: i64,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Invites every main-sample unit, queues one invitation e-mail per unit that has an e-mail
+/// address, and moves the wave to `fieldwork`; audited. In the caller's transaction (which
+/// holds the wave's lock), so the e-mails exist exactly when the invitations do.
+pub fn start(conn: &mut PgConnection, actor: &Actor, wave_id: i32) -> QueryResult<Started> {
+    let invited = diesel::update(
+        sample_units::table
+            .filter(sample_units::wave_id.eq(wave_id))
+            .filter(sample_units::reserve_rank.is_null())
+            .filter(sample_units::status.eq("selected")),
+    )
+    .set((
+        sample_units::status.eq("invited"),
+        sample_units::invited_at.eq(diesel::dsl::now),
+    ))
+    .execute(conn)? as i64;
+    let emails = queue(conn, wave_id, "invitation", "su.reserve_rank IS NULL")?;
+    let letters = diesel::sql_query(
+        "SELECT count(*) AS n FROM sample_units su JOIN frame_units f ON f.id = su.frame_unit_id \
+         WHERE su.wave_id = $1 AND su.reserve_rank IS NULL AND f.address IS NOT NULL",
+    )
+    .bind::<Int4, _>(wave_id)
+    .get_result::<Count>(conn)?
+    .n;
+    diesel::update(waves::table.find(wave_id))
+        .set((
+            waves::state.eq("fieldwork"),
+            waves::fieldwork_started_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        actor,
+        "wave.fieldwork",
+        &wave_id.to_string(),
+        Some(json!({"state": "drawn"})),
+        Some(
+            json!({"state": "fieldwork", "invited": invited, "emails": emails, "letters": letters}),
+        ),
+    )?;
+    Ok(Started {
+        invited,
+        emails,
+        letters,
+    })
+}
+
+/// Queues one message of `kind` for each unit of the wave matching `which` (SQL over `su`)
+/// that has an e-mail address; how many.
+fn queue(conn: &mut PgConnection, wave_id: i32, kind: &str, which: &str) -> QueryResult<i64> {
+    Ok(diesel::sql_query(format!(
+        "INSERT INTO outbox (kind, wave_id, sample_unit_id, message_id) \
+         SELECT $2, su.wave_id, su.id, gen_random_uuid()::text \
+         FROM sample_units su JOIN frame_units f ON f.id = su.frame_unit_id \
+         WHERE su.wave_id = $1 AND f.email IS NOT NULL AND ({which})"
+    ))
+    .bind::<Int4, _>(wave_id)
+    .bind::<Text, _>(kind)
+    .execute(conn)? as i64)
+}
+
+/// A sampled unit as its invitation sees it.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct InvitedUnit {
+    #[diesel(sql_type = Int8)]
+    pub unit_id: i64,
+    #[diesel(sql_type = Int4)]
+    pub wave_id: i32,
+    #[diesel(sql_type = Text)]
+    pub wave_name: String,
+    #[diesel(sql_type = diesel::sql_types::SmallInt)]
+    pub year: i16,
+    #[diesel(sql_type = Text)]
+    pub wave_state: String,
+    #[diesel(sql_type = Text)]
+    pub instrument_code: String,
+    #[diesel(sql_type = Int4)]
+    pub agency_id: i32,
+    #[diesel(sql_type = Text)]
+    pub agency_name: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    /// The response already stored for this unit, if any.
+    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+    pub response_id: Option<uuid::Uuid>,
+}
+
+const UNIT: &str = "SELECT su.id AS unit_id, w.id AS wave_id, w.name AS wave_name, w.year, \
+        w.state AS wave_state, i.code AS instrument_code, su.agency_id, a.name AS agency_name, \
+        su.status, r.id AS response_id \
+    FROM sample_units su \
+    JOIN waves w ON w.id = su.wave_id \
+    JOIN instruments i ON i.id = w.instrument_id \
+    JOIN agencies a ON a.id = su.agency_id \
+    LEFT JOIN responses r ON r.sample_unit_id = su.id \
+    WHERE su.id = $1";
+
+pub fn invited_unit(conn: &mut PgConnection, unit_id: i64) -> QueryResult<Option<InvitedUnit>> {
+    diesel::sql_query(UNIT)
+        .bind::<Int8, _>(unit_id)
+        .get_result(conn)
+        .optional()
+}
+
+/// A response to store for a unit.
+pub struct UnitResponse<'a> {
+    pub id: uuid::Uuid,
+    pub unit_id: i64,
+    pub instrument_id: i32,
+    pub channel: &'a str,
+    pub respondent_kind: &'a str,
+    pub comment: Option<&'a str>,
+    pub answer_values: &'a [Option<i16>],
+}
+
+/// What storing a unit's response did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum UnitStored {
+    Created,
+    /// This same submission was stored before (a retry): nothing new.
+    Repeated,
+    /// The unit has another response already: the invitation was used.
+    AlreadyAnswered,
+    /// The unit cannot answer now (wave not in fieldwork, unit never invited or replaced).
+    NotOpen,
+    NoSuchUnit,
+}
+
+/// Units whose invitation can be answered: invited or reminded, and those marked refused or
+/// undeliverable who answer after all. Not the reserve before it is used, nor replaced units.
+pub const OPEN_STATUSES: [&str; 4] = ["invited", "reminded", "refused", "undeliverable"];
+
+/// Stores a unit's response, at most one per unit: the unit row is locked, the response
+/// inserted and the unit marked responded in the caller's transaction.
+pub fn store_unit_response(
+    conn: &mut PgConnection,
+    r: &UnitResponse<'_>,
+) -> QueryResult<UnitStored> {
+    let Some(unit) = diesel::sql_query(format!("{UNIT} FOR UPDATE OF su"))
+        .bind::<Int8, _>(r.unit_id)
+        .get_result::<InvitedUnit>(conn)
+        .optional()?
+    else {
+        return Ok(UnitStored::NoSuchUnit);
+    };
+    match unit.response_id {
+        Some(id) if id == r.id => return Ok(UnitStored::Repeated),
+        Some(_) => return Ok(UnitStored::AlreadyAnswered),
+        None => {}
+    }
+    if unit.wave_state != "fieldwork" || !OPEN_STATUSES.contains(&unit.status.as_str()) {
+        return Ok(UnitStored::NotOpen);
+    }
+    let inserted = diesel::sql_query(
+        "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, \
+                                comment, answer_values, sample_unit_id) \
+         VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(r.id)
+    .bind::<Int4, _>(r.instrument_id)
+    .bind::<Int4, _>(unit.agency_id)
+    .bind::<Text, _>(r.channel)
+    .bind::<Text, _>(r.respondent_kind)
+    .bind::<Nullable<Text>, _>(r.comment)
+    .bind::<diesel::sql_types::Array<Nullable<diesel::sql_types::SmallInt>>, _>(r.answer_values)
+    .bind::<Int8, _>(r.unit_id)
+    .execute(conn)?;
+    if inserted == 0 {
+        // The submission id belongs to another response (a desk rating, another unit): a
+        // client reusing ids. Nothing is stored under it twice.
+        return Ok(UnitStored::AlreadyAnswered);
+    }
+    diesel::update(sample_units::table.find(r.unit_id))
+        .set((
+            sample_units::status.eq("responded"),
+            sample_units::responded_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    Ok(UnitStored::Created)
+}
+
+/// Sampled units per status (main sample and reserve), by status.
+pub fn status_counts(conn: &mut PgConnection, wave_id: i32) -> QueryResult<Vec<(String, i64)>> {
+    sample_units::table
+        .filter(sample_units::wave_id.eq(wave_id))
+        .group_by(sample_units::status)
+        .order(sample_units::status)
+        .select((sample_units::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// The wave's e-mails per status.
+pub fn outbox_counts(conn: &mut PgConnection, wave_id: i32) -> QueryResult<Vec<(String, i64)>> {
+    use super::schema::outbox;
+    outbox::table
+        .filter(outbox::wave_id.eq(wave_id))
+        .group_by(outbox::status)
+        .order(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)
+}

@@ -1,0 +1,279 @@
+//! The annual survey's fieldwork, as respondents and officers meet it: the sample is invited
+//! (`sipas wave start`), each invitation's code opens the full form once, and a second use is
+//! refused politely (issue #8, points 2 and 6).
+
+use sipas::domain::invitation::Invitation;
+
+use crate::helpers::{run, TempDir, TestApp, TestDb, SECRET};
+
+const HEADER: &str =
+    "dossier_code,agency_code,procedure_code,completed_on,respondent_kind,name,phone,email,address";
+
+/// Runs `sipas ARGS…` and expects success; its standard output.
+pub fn sipas_ok(db: &TestDb, args: &[&str]) -> String {
+    let (code, out, err) = run(db.sipas().args(args), "");
+    assert_eq!(code, Some(0), "sipas {args:?}: {err}");
+    out
+}
+
+/// A wave over agency T1 whose sample is drawn: `units` frame units, every `email_every`-th
+/// with an e-mail address (`nguoi{i}@example.vn`), all with a postal address. The wave id.
+pub fn drawn_wave(db: &TestDb, units: usize, email_every: usize) -> String {
+    let w = sipas_ok(
+        db,
+        &[
+            "wave",
+            "create",
+            "--name",
+            "Khảo sát 2026",
+            "--year",
+            "2026",
+        ],
+    )
+    .trim()
+    .to_owned();
+    let dir = TempDir::new("frame");
+    let mut text = format!("{HEADER}\n");
+    for i in 0..units {
+        let email = if email_every > 0 && i % email_every == 0 {
+            format!("nguoi{i}@example.vn")
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "HS-{i:05},T1,,2026-06-01,individual,Nguyễn Thị {i},,{email},Số {i} Tràng Tiền\n"
+        ));
+    }
+    let file = dir.join("frame.csv");
+    std::fs::write(&file, text).unwrap();
+    sipas_ok(
+        db,
+        &["frame", "import", "--wave", &w, file.to_str().unwrap()],
+    );
+    sipas_ok(
+        db,
+        &[
+            "wave",
+            "design",
+            "--wave",
+            &w,
+            "--size",
+            "yamane",
+            "--allocation",
+            "equal",
+            "--response-rate",
+            "1",
+        ],
+    );
+    sipas_ok(db, &["wave", "draw", "--wave", &w, "--seed", "2026"]);
+    w
+}
+
+/// The ids of the wave's sampled units: (main sample, reserve).
+pub fn unit_ids(db: &TestDb) -> (Vec<i64>, Vec<i64>) {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        reserve: bool,
+    }
+    let rows: Vec<Row> = diesel::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT id, reserve_rank IS NOT NULL AS reserve FROM sample_units ORDER BY id",
+        ),
+        &mut db.conn(),
+    )
+    .unwrap();
+    let (reserve, main): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| r.reserve);
+    (
+        main.into_iter().map(|r| r.id).collect(),
+        reserve.into_iter().map(|r| r.id).collect(),
+    )
+}
+
+pub fn code_of(unit: i64) -> String {
+    Invitation { unit_id: unit }.sign(SECRET.as_bytes())
+}
+
+fn full_answers(sid: &str) -> Vec<(String, String)> {
+    let mut fields = vec![
+        ("submission_id".to_owned(), sid.to_owned()),
+        ("respondent_kind".to_owned(), "organisation".to_owned()),
+        ("comment".to_owned(), "Cán bộ nhiệt tình".to_owned()),
+    ];
+    for f in 1..=5 {
+        fields.push((format!("a.F{f}"), "4".to_owned()));
+    }
+    fields.push(("a.F3.1".to_owned(), "5".to_owned()));
+    fields.push(("a.F5.4".to_owned(), "na".to_owned()));
+    fields.push(("a.OVERALL".to_owned(), "4".to_owned()));
+    fields
+}
+
+fn post(app: &TestApp, path: &str, fields: &[(String, String)]) -> reqwest::blocking::Response {
+    reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}{path}", app.base))
+        .form(fields)
+        .send()
+        .unwrap()
+}
+
+fn get(app: &TestApp, path: &str) -> reqwest::blocking::Response {
+    reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}{path}", app.base))
+        .send()
+        .unwrap()
+}
+
+#[test]
+fn an_invitation_opens_the_full_form_once_and_a_second_use_is_refused_politely() {
+    let app = TestApp::spawn();
+    let w = drawn_wave(&app.db, 120, 3);
+    let (main, reserve) = unit_ids(&app.db);
+    assert!(!main.is_empty() && !reserve.is_empty());
+    let code = code_of(main[0]);
+
+    // Before the fieldwork starts, the invitation is not open yet.
+    let early = get(&app, &format!("/s/{code}"));
+    assert_eq!(early.status(), 410);
+    assert!(early.text().unwrap().contains("không nhận phiếu"));
+
+    let out = sipas_ok(&app.db, &["wave", "start", "--wave", &w]);
+    let invited = main.len().to_string();
+    assert!(out.contains(&format!("invited\t{invited}")), "{out}");
+    // Every third frame unit has an e-mail address: the e-mails queued are exactly the
+    // main-sample units that have one.
+    let with_email = app.db.count(
+        "SELECT count(*) AS n FROM sample_units s JOIN frame_units f ON f.id = s.frame_unit_id \
+         WHERE s.reserve_rank IS NULL AND f.email IS NOT NULL",
+    );
+    assert!(
+        out.contains(&format!("emails queued\t{with_email}")),
+        "{out}"
+    );
+    assert_eq!(
+        app.db.count(
+            "SELECT count(*) AS n FROM outbox WHERE kind = 'invitation' AND status = 'queued'"
+        ),
+        with_email
+    );
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM waves WHERE state = 'fieldwork'"),
+        1
+    );
+    // Starting twice is refused and queues nothing more.
+    let (again, _, err) = run(app.db.sipas().args(["wave", "start", "--wave", &w]), "");
+    assert_eq!(again, Some(2));
+    assert!(err.contains("has started already"), "{err}");
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM outbox"), with_email);
+
+    // The full form: all 22 criteria, the 5 factor questions and the overall question, in
+    // parts (one per factor and the overall) with a progress indication.
+    let form = get(&app, &format!("/s/{code}"));
+    assert_eq!(form.status(), 200);
+    let html = form.text().unwrap();
+    assert_eq!(
+        html.matches("<legend>").count(),
+        28 + 1,
+        "28 questions and the kind"
+    );
+    assert_eq!(html.matches("<h2 class=\"part\">").count(), 6);
+    assert!(html.contains("<progress max=\"6\" value=\"1\">"), "{html}");
+    assert!(html.contains("Phiếu khảo sát sự hài lòng") && html.contains("Khảo sát 2026 (2026)"));
+    assert!(!html.contains("<script"));
+    assert!(!html.contains("Nguyễn Thị"), "no personal data on the form");
+
+    // A refused answer keeps what was typed and stores nothing.
+    let mut bad = full_answers(&crate::helpers::sid());
+    bad.push(("a.F1.1".into(), "9".into()));
+    let refused = post(&app, &format!("/s/{code}"), &bad);
+    assert_eq!(refused.status(), 422);
+    assert!(refused
+        .text()
+        .unwrap()
+        .contains("Mức đánh giá phải từ 1 đến 5"));
+    assert_eq!(app.responses(), 0);
+
+    // Stored once, with the unit, as an annual-sample response.
+    let sid = crate::helpers::sid();
+    let answers = full_answers(&sid);
+    let ok = post(&app, &format!("/s/{code}"), &answers);
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().unwrap().contains("Cảm ơn"));
+    assert_eq!(
+        app.db.count(&format!(
+            "SELECT count(*) AS n FROM responses WHERE channel = 'annual_sample' \
+             AND sample_unit_id = {} AND desk_id IS NULL AND respondent_kind = 'organisation'",
+            main[0]
+        )),
+        1
+    );
+    assert_eq!(
+        app.db.count(&format!(
+            "SELECT count(*) AS n FROM sample_units WHERE id = {} AND status = 'responded' \
+             AND responded_at IS NOT NULL",
+            main[0]
+        )),
+        1
+    );
+    // The answers sit in their items' slots: F3.1 = 5, F5.4 no opinion, the overall 4.
+    assert_eq!(
+        app.db.count(
+            "SELECT count(*) AS n FROM answers a JOIN items i ON i.id = a.item_id WHERE \
+             (i.code = 'F3.1' AND a.value = 5) OR (i.code = 'F5.4' AND a.value IS NULL) \
+             OR (i.code = 'OVERALL' AND a.value = 4)"
+        ),
+        3
+    );
+
+    // A retry of the same submission is thanked again and stores nothing new; another
+    // submission through the same invitation is refused politely.
+    assert_eq!(post(&app, &format!("/s/{code}"), &answers).status(), 200);
+    let second = post(
+        &app,
+        &format!("/s/{code}"),
+        &full_answers(&crate::helpers::sid()),
+    );
+    assert_eq!(second.status(), 409);
+    assert!(second
+        .text()
+        .unwrap()
+        .contains("Mỗi thư mời chỉ dùng được một lần"));
+    let reopened = get(&app, &format!("/s/{code}"));
+    assert_eq!(reopened.status(), 409);
+    assert_eq!(app.responses(), 1);
+
+    // A reserve unit is not invited yet; a changed code names nobody.
+    assert_eq!(
+        get(&app, &format!("/s/{}", code_of(reserve[0]))).status(),
+        410
+    );
+    let mut forged = code.clone().into_bytes();
+    forged[15] = if forged[15] == b'Z' { b'Y' } else { b'Z' };
+    let forged = String::from_utf8(forged).unwrap();
+    let nobody = get(&app, &format!("/s/{forged}"));
+    assert_eq!(nobody.status(), 404);
+    assert!(nobody.text().unwrap().contains("Mã mời không đúng"));
+    assert_eq!(post(&app, &format!("/s/{forged}"), &answers).status(), 404);
+
+    // Typed from the letter: any case, dashes or spaces, leads to the form.
+    let typed = Invitation::grouped(&code_of(main[1])).to_lowercase();
+    let entered = get(&app, &format!("/s?code={typed}"));
+    assert_eq!(entered.status(), 303);
+    assert_eq!(
+        entered.headers()["location"].to_str().unwrap(),
+        format!("/s/{}", code_of(main[1]))
+    );
+    let wrong = get(&app, "/s?code=ABCD-EFGH");
+    assert_eq!(wrong.status(), 422);
+    assert!(wrong.text().unwrap().contains("Mã mời không đúng"));
+    assert_eq!(get(&app, "/s").status(), 200);
+}
