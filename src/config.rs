@@ -48,6 +48,67 @@ pub struct Settings {
     /// (`SIPAS_RESULTS_CACHE_MB`).
     pub results_cache_mb: usize,
     pub workers: Option<usize>,
+    /// Where e-mail goes (`SIPAS_SMTP_*`); `None`: messages wait in the outbox.
+    pub smtp: Option<Smtp>,
+    /// The outbox's retry timing (`SIPAS_MAIL_RETRY_SECS`, `SIPAS_MAIL_LEASE_SECS`).
+    pub mail_timing: MailTiming,
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain, upgraded with STARTTLS (refused if the server does not offer it).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Implicit,
+    /// No TLS: only for a relay on the same machine or a test server.
+    None,
+}
+
+/// The SMTP server. The password never appears in `Debug` output or logs.
+#[derive(Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// `From:`, e.g. `Sở Nội vụ <khaosat@snv.example.gov.vn>`.
+    pub from: String,
+    pub timeout: std::time::Duration,
+}
+
+impl fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Smtp")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct MailTiming {
+    /// The first retry waits this long; each next one twice as long (at most 6 hours).
+    pub retry_base: std::time::Duration,
+    /// How long a worker may hold a message it is sending before others consider it dead.
+    pub lease: std::time::Duration,
+    /// Attempts before a message is marked failed.
+    pub max_attempts: i32,
+}
+
+impl Default for MailTiming {
+    fn default() -> MailTiming {
+        MailTiming {
+            retry_base: std::time::Duration::from_secs(60),
+            lease: std::time::Duration::from_secs(300),
+            max_attempts: 10,
+        }
+    }
 }
 
 impl fmt::Debug for Settings {
@@ -67,6 +128,8 @@ impl fmt::Debug for Settings {
             .field("db_writers", &self.db_writers)
             .field("ingest_queue", &self.ingest_queue)
             .field("workers", &self.workers)
+            .field("smtp", &self.smtp)
+            .field("mail_timing", &self.mail_timing)
             .finish()
     }
 }
@@ -107,6 +170,8 @@ impl Settings {
             ingest_queue: DEFAULT_INGEST_QUEUE,
             results_cache_mb: 256,
             workers: None,
+            smtp: None,
+            mail_timing: MailTiming::default(),
         }
     }
 
@@ -199,6 +264,26 @@ impl Settings {
                     .context("SIPAS_WORKERS must be a whole number from 1 to 256")?,
             );
         }
+        s.smtp = smtp_from(&nonempty)?;
+        let secs = |key: &str, max: u64| -> Result<Option<std::time::Duration>> {
+            nonempty(key)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|n| (1..=max).contains(n))
+                        .map(std::time::Duration::from_secs)
+                        .with_context(|| {
+                            format!("{key} must be a whole number of seconds from 1 to {max}")
+                        })
+                })
+                .transpose()
+        };
+        if let Some(d) = secs("SIPAS_MAIL_RETRY_SECS", 86_400)? {
+            s.mail_timing.retry_base = d;
+        }
+        if let Some(d) = secs("SIPAS_MAIL_LEASE_SECS", 86_400)? {
+            s.mail_timing.lease = d;
+        }
         Ok(s)
     }
 
@@ -208,6 +293,60 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| format!("http://{}", self.bind))
     }
+}
+
+/// The SMTP settings, when `SIPAS_SMTP_HOST` is set; every other variable is checked and named.
+fn smtp_from(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Smtp>> {
+    let Some(host) = get("SIPAS_SMTP_HOST") else {
+        return Ok(None);
+    };
+    let tls = match get("SIPAS_SMTP_TLS").as_deref().unwrap_or("starttls") {
+        "starttls" => SmtpTls::StartTls,
+        "tls" => SmtpTls::Implicit,
+        "none" => SmtpTls::None,
+        other => bail!("SIPAS_SMTP_TLS must be 'starttls', 'tls' or 'none', not '{other}'"),
+    };
+    let port = match get("SIPAS_SMTP_PORT") {
+        Some(p) => p
+            .parse()
+            .ok()
+            .filter(|p| *p > 0)
+            .context("SIPAS_SMTP_PORT must be a port number from 1 to 65535")?,
+        None => match tls {
+            SmtpTls::StartTls => 587,
+            SmtpTls::Implicit => 465,
+            SmtpTls::None => 25,
+        },
+    };
+    let Some(from) = get("SIPAS_MAIL_FROM") else {
+        bail!("SIPAS_MAIL_FROM is required with SIPAS_SMTP_HOST (e.g. 'Sở Nội vụ <khaosat@snv.example.gov.vn>')");
+    };
+    if from.parse::<lettre::message::Mailbox>().is_err() {
+        bail!("SIPAS_MAIL_FROM must be an address like 'Sở Nội vụ <khaosat@snv.example.gov.vn>'");
+    }
+    let username = get("SIPAS_SMTP_USER");
+    let password = get("SIPAS_SMTP_PASSWORD");
+    if username.is_some() != password.is_some() {
+        bail!("SIPAS_SMTP_USER and SIPAS_SMTP_PASSWORD go together");
+    }
+    let timeout = match get("SIPAS_SMTP_TIMEOUT_SECS") {
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=600).contains(n))
+            .map(std::time::Duration::from_secs)
+            .context("SIPAS_SMTP_TIMEOUT_SECS must be a whole number from 1 to 600")?,
+        None => std::time::Duration::from_secs(30),
+    };
+    Ok(Some(Smtp {
+        host,
+        port,
+        tls,
+        username,
+        password,
+        from,
+        timeout,
+    }))
 }
 
 /// `"20/min"` or `"20/min,burst=10"`; a bare number means per minute.

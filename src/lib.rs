@@ -14,6 +14,7 @@ pub mod demo;
 pub mod desks;
 pub mod domain;
 pub mod ingest;
+pub mod mail;
 pub mod results;
 pub mod startup;
 pub mod state;

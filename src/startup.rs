@@ -112,6 +112,18 @@ impl Application {
             settings.ingest_queue,
         );
         start_compaction(pool.clone(), Arc::clone(&desk_form));
+        if let Some(smtp) = settings.smtp.clone() {
+            // The outbox is sent from inside the server when SMTP is configured; other nodes
+            // and `sipas worker` may run too (claims never overlap).
+            let worker = crate::mail::worker::Worker::new(
+                pool.clone(),
+                prepared.key.clone(),
+                settings.public_base(),
+                smtp,
+                settings.mail_timing,
+            )?;
+            crate::mail::worker::spawn(worker);
+        }
         let state = actix_web::web::Data::new(AppState {
             ingest: Ingest {
                 pool: pool.clone(),

@@ -11,6 +11,7 @@ mod rotate_key;
 mod serve;
 mod user;
 mod wave;
+mod worker;
 
 use std::process::ExitCode;
 
@@ -59,6 +60,8 @@ enum Command {
     /// A wave's sampling frame: `sipas frame import --wave W FILE.csv`.
     #[command(subcommand)]
     Frame(wave::FrameAction),
+    /// Send the e-mail outbox (invitations, reminders) over SMTP, retrying until accepted.
+    Worker(worker::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -101,5 +104,6 @@ fn run(command: Command) -> Result<()> {
         Command::ApiToken(action) => api_token::run(action, &settings),
         Command::Wave(action) => wave::run_wave(action, &settings),
         Command::Frame(action) => wave::run_frame(action, &settings),
+        Command::Worker(args) => worker::run(args, &settings),
     }
 }

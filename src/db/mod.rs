@@ -17,6 +17,7 @@ pub mod desks;
 pub mod fieldwork;
 pub mod frame;
 pub mod instruments;
+pub mod outbox;
 pub mod par_rules;
 pub mod prepared;
 pub mod publications;

@@ -6,6 +6,7 @@ pub mod chart;
 pub mod citizen;
 pub mod dashboard;
 pub mod i18n;
+pub mod outbox;
 pub mod poster;
 pub mod public;
 pub mod ranking;
@@ -28,6 +29,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("form.html", include_str!("../../templates/form.html")),
     ("thanks.html", include_str!("../../templates/thanks.html")),
     ("notice.html", include_str!("../../templates/notice.html")),
+    (
+        "admin_outbox.html",
+        include_str!("../../templates/admin_outbox.html"),
+    ),
+    ("mail.txt", include_str!("../../templates/mail.txt")),
+    ("mail.html", include_str!("../../templates/mail.html")),
     (
         "enter_code.html",
         include_str!("../../templates/enter_code.html"),

@@ -68,6 +68,7 @@ fn each_role_reads_exactly_its_own_subtree_and_nothing_more() {
         "/admin/publications",
         "/admin/desks/new",
         "/admin/waves",
+        "/admin/outbox",
     ];
     let everyone = [
         "/admin",
@@ -294,6 +295,7 @@ fn state_changing_forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)>
         ),
         ("/admin/waves/1/draw".into(), vec![("seed", "1".into())]),
         ("/admin/waves/1/start".into(), vec![]),
+        ("/admin/outbox/1".into(), vec![("action", "retry".into())]),
     ]
 }
 

@@ -15,6 +15,7 @@ mod fieldwork;
 mod helpers;
 mod ingest;
 mod invariants;
+mod mail;
 mod publication;
 mod qr_export;
 mod ranking;

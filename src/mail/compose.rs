@@ -1,0 +1,138 @@
+//! The invitation and the reminder, in Vietnamese or English, as text and HTML (templates
+//! `mail.txt` and `mail.html`); the subject is encoded by lettre (RFC 2047) and the bodies as
+//! quoted-printable, so the message is plain ASCII on the wire.
+
+use anyhow::{Context, Result};
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::Message;
+use serde::Serialize;
+
+use crate::db::outbox::Recipient;
+use crate::domain::invitation::Invitation;
+use crate::views::Views;
+
+/// What a message says, before templating.
+#[derive(Serialize, Debug)]
+pub struct MailText {
+    pub lang: &'static str,
+    pub subject: String,
+    pub greeting: String,
+    pub paragraphs: Vec<String>,
+    /// The form's address for this person.
+    pub link: String,
+    pub link_label: String,
+    /// "Or go to … and type the code …".
+    pub code_line: String,
+    pub closing: String,
+    pub signature: String,
+    /// The same invitation in the other language (one line).
+    pub other_lang: String,
+}
+
+/// The text of a message of `kind` (`invitation` or `reminder`) to `who`.
+pub fn text(
+    kind: &str,
+    lang: &str,
+    who: &Recipient,
+    code: &str,
+    base: &str,
+    signature: &str,
+) -> MailText {
+    let grouped = Invitation::grouped(code);
+    let link = format!("{base}/s/{code}");
+    let wave = &who.wave_name;
+    let year = who.year;
+    let agency = &who.agency_name;
+    let reminder = kind == "reminder";
+    if lang == "en" {
+        MailText {
+            lang: "en",
+            subject: if reminder {
+                format!("Reminder: the {year} satisfaction survey of public administrative services")
+            } else {
+                format!("Invitation: the {year} satisfaction survey of public administrative services")
+            },
+            greeting: match &who.name {
+                Some(n) => format!("Dear {n},"),
+                None => "Dear Sir or Madam,".to_owned(),
+            },
+            paragraphs: vec![
+                if reminder {
+                    format!("We recently invited you to take part in {wave}. If you have not answered yet, we would be grateful for about five minutes of your time.")
+                } else {
+                    format!("In {year} you completed an administrative procedure at {agency}. You were chosen at random to take part in {wave}, the survey of satisfaction with the service of the public administration.")
+                },
+                "The form takes about five minutes. Your answers are used for statistics only and are not linked to your name.".to_owned(),
+                "Each invitation can be used once. If you prefer not to take part, please ignore this message.".to_owned(),
+            ],
+            link: format!("{link}?lang=en"),
+            link_label: "Answer the survey".to_owned(),
+            code_line: format!("Or go to {base}/s and type the code {grouped}."),
+            closing: "Thank you,".to_owned(),
+            signature: signature.to_owned(),
+            other_lang: format!("Tiếng Việt: {link}"),
+        }
+    } else {
+        MailText {
+            lang: "vi",
+            subject: if reminder {
+                format!("Nhắc lại: mời Ông/Bà tham gia khảo sát sự hài lòng năm {year}")
+            } else {
+                format!("Mời Ông/Bà tham gia khảo sát sự hài lòng năm {year}")
+            },
+            greeting: match &who.name {
+                Some(n) => format!("Kính gửi Ông/Bà {n},"),
+                None => "Kính gửi Ông/Bà,".to_owned(),
+            },
+            paragraphs: vec![
+                if reminder {
+                    format!("Chúng tôi đã gửi thư mời Ông/Bà tham gia {wave}. Nếu Ông/Bà chưa trả lời, xin Ông/Bà dành khoảng 5 phút để trả lời phiếu khảo sát.")
+                } else {
+                    format!("Trong năm {year}, Ông/Bà đã giải quyết thủ tục hành chính tại {agency}. Ông/Bà được chọn ngẫu nhiên để tham gia {wave} — khảo sát sự hài lòng về sự phục vụ của cơ quan hành chính nhà nước.")
+                },
+                "Phiếu khảo sát mất khoảng 5 phút. Câu trả lời chỉ dùng để thống kê và không gắn với họ tên của Ông/Bà.".to_owned(),
+                "Mỗi thư mời chỉ dùng được một lần. Nếu Ông/Bà không muốn tham gia, xin bỏ qua thư này.".to_owned(),
+            ],
+            link,
+            link_label: "Trả lời phiếu khảo sát".to_owned(),
+            code_line: format!("Hoặc vào {base}/s và nhập mã {grouped}."),
+            closing: "Trân trọng cảm ơn,".to_owned(),
+            signature: signature.to_owned(),
+            other_lang: format!("English: {base}/s/{code}?lang=en"),
+        }
+    }
+}
+
+/// The message, ready for SMTP: `From`, `To`, the stable `Message-ID`, subject, and the text and
+/// HTML alternatives.
+pub fn message(
+    views: &Views,
+    from: &Mailbox,
+    to: &Mailbox,
+    message_id: &str,
+    text: &MailText,
+) -> Result<Message> {
+    let plain = views.render("mail.txt", text)?;
+    let html = views.render("mail.html", text)?;
+    let domain = from.email.domain();
+    Message::builder()
+        .from(from.clone())
+        .to(to.clone())
+        .subject(text.subject.clone())
+        .message_id(Some(format!("<{message_id}@{domain}>")))
+        .date_now()
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(plain),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html),
+                ),
+        )
+        .context("composing the message")
+}

@@ -1,0 +1,102 @@
+//! The outbox page for administrators: how many messages wait, went, failed or are uncertain,
+//! and the decision on a failed or uncertain one (send again, or mark sent). Addresses are shown
+//! masked; the page is for administrators only (404 for anyone else).
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use serde::Deserialize;
+
+use super::errors::{Fault, PageError};
+use super::guard::AdminUser;
+use super::registry::{field, Fields};
+use super::survey::mail_status_vi;
+use super::{render, see_other, staff_query, StaffResult};
+use crate::db::{self, outbox::Decision};
+use crate::state::AppState;
+use crate::views::outbox::{masked, OutboxLine, OutboxPage};
+use crate::views::survey::grouped;
+use crate::views::{Chrome, Lang};
+
+/// Messages listed: those needing a decision first, then the newest.
+const LISTED: i64 = 200;
+
+#[derive(Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    q: web::Query<Done>,
+) -> StaffResult {
+    let notice = match q.done.as_deref() {
+        Some("retry") => Some("Đã đưa thư vào hàng đợi gửi lại."),
+        Some("sent") => Some("Đã đánh dấu thư là đã gửi."),
+        Some("unchanged") => {
+            Some("Thư này không còn ở trạng thái cần quyết định; không có gì thay đổi.")
+        }
+        _ => None,
+    };
+    let (counts, list) = staff_query(&state, |c| {
+        Ok((db::outbox::counts(c)?, db::outbox::list(c, LISTED)?))
+    })
+    .await?;
+    let page = OutboxPage {
+        chrome: Chrome::new(Lang::Vi),
+        username: &admin.0.user.username,
+        csrf: &admin.0.csrf_token(&state.key),
+        configured: state.settings.smtp.is_some(),
+        notice,
+        counts: counts
+            .into_iter()
+            .map(|(s, n)| (mail_status_vi(&s), grouped(n)))
+            .collect(),
+        messages: list
+            .into_iter()
+            .map(|m| OutboxLine {
+                id: m.id,
+                kind: if m.kind == "reminder" {
+                    "Nhắc"
+                } else {
+                    "Mời"
+                },
+                wave: m.wave_name,
+                agency: m.agency_code,
+                to: masked(m.email.as_deref()),
+                status: mail_status_vi(&m.status),
+                status_code: m.status,
+                attempts: m.attempts,
+                last_error: m.last_error.unwrap_or_default(),
+                when: m
+                    .updated
+                    .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7"))
+                    .format("%d/%m/%Y %H:%M")
+                    .to_string(),
+            })
+            .collect(),
+    };
+    render(&state, StatusCode::OK, "admin_outbox.html", &page).map_err(PageError::staff)
+}
+
+pub async fn decide(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i64>,
+    form: Fields,
+) -> StaffResult {
+    let decision = match field(&form, "action") {
+        "retry" => Decision::Retry,
+        "sent" => Decision::MarkSent,
+        _ => return Err(PageError::staff(Fault::BadRequest)),
+    };
+    let id = id.into_inner();
+    let actor = admin.0.actor();
+    let changed = staff_query(&state, move |c| db::outbox::decide(c, &actor, id, decision)).await?;
+    let done = match (changed, decision) {
+        (false, _) => "unchanged",
+        (true, Decision::Retry) => "retry",
+        (true, Decision::MarkSent) => "sent",
+    };
+    Ok(see_other(&format!("/admin/outbox?done={done}")))
+}
