@@ -49,6 +49,19 @@ pub enum WaveAction {
         #[arg(long)]
         wave: i32,
     },
+    /// Print the invitation letters (one A4 page per person, with QR) into DIR as one HTML file.
+    Letters {
+        #[arg(long)]
+        wave: i32,
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Who signs the letters.
+        #[arg(long, default_value = "Sở Nội vụ")]
+        sender: String,
+        /// Only the people without an e-mail address.
+        #[arg(long)]
+        without_email: bool,
+    },
     /// Write the sampled units (stratum, inclusion probability, weight; no contact data).
     ExportSample {
         #[arg(long)]
@@ -174,6 +187,31 @@ pub fn run_wave(action: WaveAction, settings: &Settings) -> Result<()> {
             println!("emails queued\t{}", started.emails);
             println!("letters to print\t{}", started.letters);
             println!("wave {wave} is in fieldwork");
+        }
+        WaveAction::Letters {
+            wave,
+            out,
+            sender,
+            without_email,
+        } => {
+            let actor = Actor::command_line("sipas wave letters");
+            let base = settings.public_base();
+            let views = crate::views::Views::shared()?;
+            let request = survey::letters::LetterRequest {
+                wave_id: wave,
+                sender: &sender,
+                without_email,
+                base_url: &base,
+                today: crate::results::periods::vietnam_today(),
+            };
+            let (html, n) =
+                survey::letters::letters_html(&mut conn, views, &prepared.key, &actor, &request)?;
+            std::fs::create_dir_all(&out)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
+            let file = out.join(format!("letters-wave-{wave}.html"));
+            std::fs::write(&file, html)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+            println!("{n} letters in {}", file.display());
         }
         WaveAction::ExportSample { wave, format, out } => {
             let sheet = survey::sample_sheet(&mut conn, wave)?;

@@ -225,3 +225,38 @@ pub fn outbox_counts(conn: &mut PgConnection, wave_id: i32) -> QueryResult<Vec<(
         .select((outbox::status, diesel::dsl::count_star()))
         .load(conn)
 }
+
+/// A letter to print: who, where, and through which agency they were sampled.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct LetterUnit {
+    #[diesel(sql_type = Int8)]
+    pub unit_id: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub name: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub address: String,
+    #[diesel(sql_type = Text)]
+    pub agency_code: String,
+    #[diesel(sql_type = Text)]
+    pub agency_name: String,
+}
+
+/// The invited units (not yet answered) with a postal address, by agency then unit; with
+/// `without_email`, only those the e-mail cannot reach.
+pub fn letter_units(
+    conn: &mut PgConnection,
+    wave_id: i32,
+    without_email: bool,
+) -> QueryResult<Vec<LetterUnit>> {
+    diesel::sql_query(
+        "SELECT su.id AS unit_id, f.name, f.address, a.code AS agency_code, a.name AS agency_name \
+         FROM sample_units su JOIN frame_units f ON f.id = su.frame_unit_id \
+         JOIN agencies a ON a.id = su.agency_id \
+         WHERE su.wave_id = $1 AND su.status IN ('invited', 'reminded') \
+           AND f.address IS NOT NULL AND (NOT $2 OR f.email IS NULL) \
+         ORDER BY a.code, su.id",
+    )
+    .bind::<Int4, _>(wave_id)
+    .bind::<diesel::sql_types::Bool, _>(without_email)
+    .load(conn)
+}

@@ -41,9 +41,14 @@ pub fn svg(url: &str) -> Result<String> {
 
 /// A PNG file's bytes.
 pub fn png(url: &str) -> Result<Vec<u8>> {
+    png_of(url, 600)
+}
+
+/// A PNG at least `px` pixels wide (smaller files for pages printed by the thousand).
+pub fn png_of(url: &str, px: u32) -> Result<Vec<u8>> {
     let image = code(url)?
         .render::<Luma<u8>>()
-        .min_dimensions(600, 600)
+        .min_dimensions(px, px)
         .quiet_zone(true)
         .build();
     let mut bytes = Vec::new();

@@ -5,6 +5,7 @@
 pub mod design;
 pub mod draw;
 pub mod frame;
+pub mod letters;
 
 use std::collections::HashMap;
 

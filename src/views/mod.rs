@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_outbox.html"),
     ),
     ("mail.txt", include_str!("../../templates/mail.txt")),
+    ("letters.html", include_str!("../../templates/letters.html")),
     ("mail.html", include_str!("../../templates/mail.html")),
     (
         "enter_code.html",

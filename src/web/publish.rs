@@ -23,11 +23,6 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-/// Today in Vietnam (UTC+7 all year).
-fn vietnam_today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
-}
-
 async fn page(
     state: &AppState,
     admin: &AdminUser,
@@ -80,7 +75,7 @@ pub async fn publish(state: web::Data<AppState>, admin: AdminUser, form: Fields)
     };
     let actor = admin.0.actor();
     let form_spec = state.ingest.desk_form.clone();
-    let today = vietnam_today();
+    let today = crate::results::periods::vietnam_today();
     let outcome = db::run_fallible(&state.pool, move |c| {
         publication::publish(c, &actor, &form_spec, from, to, "desk_qr", today)
     })

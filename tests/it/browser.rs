@@ -220,23 +220,22 @@ fn chromium_runs_a_wave_upload_design_and_draw_through_its_page() {
     // The file input takes the file's path as typed keys, as a person picks it.
     browser.type_into("#file", &file.display().to_string());
     browser.click("form[enctype] button[type=submit]");
-    browser.wait_to_leave(&wave);
-    let dom = browser.source();
+    let dom = browser.source_with("Đã nhập khung mẫu");
     assert!(
         dom.contains("Đã nhập khung mẫu") && dom.contains("300 đơn vị"),
         "{dom}"
     );
 
     browser.click("button[value=preview]");
-    let dom = browser.source();
+    let dom = browser.source_with("Xem trước (chưa lưu)");
     assert!(dom.contains("Xem trước (chưa lưu)"), "the preview: {dom}");
     keep(&browser.screenshot(), "wave-design-1280");
     browser.click("button[value=save]");
-    let dom = browser.source();
+    let dom = browser.source_with("Đã lưu thiết kế mẫu");
     assert!(dom.contains("Đã lưu thiết kế mẫu"), "{dom}");
     browser.type_into("#seed", "7");
     browser.click("form[action$=draw] button[type=submit]");
-    let dom = browser.source();
+    let dom = browser.source_with("Đã chọn mẫu; hạt giống");
     assert!(dom.contains("Đã chọn mẫu; hạt giống"), "{dom}");
     let img = browser.screenshot();
     assert!(ink(&img) > 0.05);

@@ -277,3 +277,120 @@ fn an_invitation_opens_the_full_form_once_and_a_second_use_is_refused_politely()
     assert!(wrong.text().unwrap().contains("Mã mời không đúng"));
     assert_eq!(get(&app, "/s").status(), 200);
 }
+
+/// The QR codes of a letters document, decoded, in page order.
+fn decoded_qr_codes(html: &str) -> Vec<String> {
+    use base64::Engine;
+    html.split("src=\"data:image/png;base64,")
+        .skip(1)
+        .map(|rest| {
+            let b64 = &rest[..rest.find('"').unwrap()];
+            let png = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap();
+            let img = image::load_from_memory(&png).unwrap().to_luma8();
+            let mut prepared = rqrr::PreparedImage::prepare(img);
+            let grids = prepared.detect_grids();
+            assert_eq!(grids.len(), 1, "one QR code per letter");
+            grids[0].decode().unwrap().1
+        })
+        .collect()
+}
+
+#[test]
+fn letters_print_one_page_per_person_whose_qr_code_opens_their_own_invitation() {
+    let app = TestApp::spawn();
+    let w = drawn_wave(&app.db, 50, 5);
+    let dir = TempDir::new("letters");
+    let letters = |extra: &[&str]| {
+        let mut cmd = app.db.sipas();
+        cmd.args(["wave", "letters", "--wave", &w, "--out"])
+            .arg(&dir.0)
+            .args(["--sender", "Sở Nội vụ tỉnh Thử"])
+            .args(extra)
+            .env("SIPAS_PUBLIC_URL", "https://sipas.example.vn");
+        run(&mut cmd, "")
+    };
+    // Before the fieldwork, there is nobody to write to yet.
+    let (code, _, err) = letters(&[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("fieldwork has started"), "{err}");
+
+    sipas_ok(&app.db, &["wave", "start", "--wave", &w]);
+    let (main, _) = unit_ids(&app.db);
+    // One answers before the letters are printed: no letter for them.
+    app.db.count(&format!(
+        "WITH u AS (UPDATE sample_units SET status = 'responded' WHERE id = {} RETURNING 1) \
+         SELECT count(*) AS n FROM u",
+        main[0]
+    ));
+    let (code, out, err) = letters(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains(&format!("{} letters", main.len() - 1)),
+        "{out}"
+    );
+    let html = std::fs::read_to_string(dir.join(format!("letters-wave-{w}.html"))).unwrap();
+    assert_eq!(
+        html.matches("<section class=\"letter\">").count(),
+        main.len() - 1
+    );
+    if let Ok(keep) = std::env::var("SIPAS_SCREENSHOTS") {
+        std::fs::write(format!("{keep}/letters.html"), &html).unwrap();
+    }
+    assert!(html.contains("@page{size:A4 portrait") && html.contains("break-after:page"));
+    assert!(html.contains("Kính gửi: <strong>Ông/Bà Nguyễn Thị "));
+    assert!(html.contains("Sở Nội vụ tỉnh Thử") && html.contains("Trả lời trên giấy"));
+    assert!(!html.contains("<script"));
+    // Every QR code decodes to its person's own invitation, letters in unit order.
+    let expected: Vec<String> = main[1..]
+        .iter()
+        .map(|&u| format!("https://sipas.example.vn/s/{}", code_of(u)))
+        .collect();
+    assert_eq!(decoded_qr_codes(&html), expected);
+    for &u in &main[1..] {
+        assert!(
+            html.contains(&Invitation::grouped(&code_of(u))),
+            "the code to type"
+        );
+    }
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM audit_log WHERE action = 'wave.letters'"),
+        1
+    );
+
+    // Only those without e-mail: every fifth frame unit has an address for e-mail.
+    let (code, out, _) = letters(&["--without-email"]);
+    assert_eq!(code, Some(0));
+    let without = app.db.count(&format!(
+        "SELECT count(*) AS n FROM sample_units s JOIN frame_units f ON f.id = s.frame_unit_id \
+         WHERE s.status = 'invited' AND f.email IS NULL AND s.id <> {}",
+        main[0]
+    ));
+    assert!(out.contains(&format!("{without} letters")), "{out}");
+
+    // The same document from the browser, for administrators only.
+    use crate::helpers::{add_user, Browser};
+    use sipas::domain::Role;
+    add_user(&app.db, "boss", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "boss");
+    let page = admin.get(&format!(
+        "/admin/waves/{w}/letters.html?sender=S%E1%BB%9F+N%E1%BB%99i+v%E1%BB%A5"
+    ));
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let page = page.text().unwrap();
+    assert_eq!(
+        page.matches("<section class=\"letter\">").count(),
+        main.len() - 1
+    );
+    add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
+    let manager = Browser::signed_in(&app, "t1.manager");
+    assert_eq!(
+        manager
+            .get(&format!("/admin/waves/{w}/letters.html"))
+            .status(),
+        404
+    );
+}

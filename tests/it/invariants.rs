@@ -134,6 +134,7 @@ fn invariant_12_dependencies_point_down() {
         "src/analyze/",
         "src/results/",
         "src/survey/",
+        "src/mail/",
         "src/demo.rs",
         "src/domain/",
         "src/db/",
@@ -156,6 +157,7 @@ fn invariant_12_dependencies_point_down() {
                 "crate::views",
                 "crate::results",
                 "crate::survey",
+                "crate::mail",
             ] {
                 assert!(!code.contains(feature), "{path} imports {feature}");
             }

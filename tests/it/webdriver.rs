@@ -154,6 +154,19 @@ impl Chromium {
         }
     }
 
+    /// The page's source once it contains `text` (waiting up to 10 s for a navigation that a
+    /// click started to finish); the last source seen otherwise.
+    pub fn source_with(&self, text: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let source = self.source();
+            if source.contains(text) || started.elapsed() > Duration::from_secs(10) {
+                return source;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", Value::Null)
             .as_str()
