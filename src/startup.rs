@@ -77,6 +77,28 @@ fn start_compaction(pool: db::DbPool, form: Arc<crate::domain::FormSpec>) {
     }
 }
 
+/// Scheduled fieldwork jobs (reminder rounds), every minute. Safe on several nodes at once:
+/// each unit moves to its next round once (see `db::fieldwork::remind_due`).
+fn start_scheduler(pool: db::DbPool) {
+    let spawned = std::thread::Builder::new()
+        .name("sipas-scheduler".into())
+        .spawn(move || loop {
+            let result = pool
+                .get()
+                .map_err(anyhow::Error::from)
+                .and_then(|mut conn| Ok(db::fieldwork::remind_due(&mut conn)?));
+            match result {
+                Ok((0, _)) => {}
+                Ok((reminded, emails)) => tracing::info!(reminded, emails, "reminders due"),
+                Err(e) => tracing::warn!("scheduled reminders failed: {e:#}"),
+            }
+            std::thread::sleep(std::time::Duration::from_secs(60));
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the scheduler thread: {e}");
+    }
+}
+
 pub struct Application {
     listener: TcpListener,
     state: actix_web::web::Data<AppState>,
@@ -112,6 +134,7 @@ impl Application {
             settings.ingest_queue,
         );
         start_compaction(pool.clone(), Arc::clone(&desk_form));
+        start_scheduler(pool.clone());
         if let Some(smtp) = settings.smtp.clone() {
             // The outbox is sent from inside the server when SMTP is configured; other nodes
             // and `sipas worker` may run too (claims never overlap).

@@ -48,7 +48,20 @@ pub enum WaveAction {
     Start {
         #[arg(long)]
         wave: i32,
+        /// Reminder rounds, in days after the invitation.
+        #[arg(long, value_delimiter = ',', default_value = "14,28")]
+        remind_days: Vec<i16>,
     },
+    /// The post office's returns: `sipas wave returns import --wave W FILE.csv`.
+    #[command(subcommand)]
+    Returns(ReturnsAction),
+    /// Replace refused and undeliverable units by the next reserve units of their stratum.
+    Replace {
+        #[arg(long)]
+        wave: i32,
+    },
+    /// Send the reminder rounds that are due now (the server does this on its own every minute).
+    Remind,
     /// Print the invitation letters (one A4 page per person, with QR) into DIR as one HTML file.
     Letters {
         #[arg(long)]
@@ -100,6 +113,19 @@ pub struct DesignArgs {
     /// Show the plan without storing it.
     #[arg(long)]
     preview: bool,
+}
+
+#[derive(clap::Subcommand)]
+pub enum ReturnsAction {
+    /// Record undeliverable, refused and returned letters (CSV: invitation_code,outcome,date):
+    /// every row or none.
+    Import {
+        #[arg(long)]
+        wave: i32,
+        file: std::path::PathBuf,
+        #[arg(long, default_value_t = 100)]
+        max_errors: usize,
+    },
 }
 
 #[derive(clap::Subcommand)]
@@ -158,6 +184,31 @@ pub fn run_wave(action: WaveAction, settings: &Settings) -> Result<()> {
                     );
                 }
             }
+            let fieldwork = survey::fieldwork(&mut conn, wave)?;
+            if fieldwork.iter().any(|f| f.counts.invited > 0) {
+                println!("fieldwork (agency, invited, responded, refused, undeliverable, returned, waiting, replaced, RR1):");
+                for f in &fieldwork {
+                    let c = &f.counts;
+                    println!(
+                        "  {}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                        if c.agency.is_empty() {
+                            "total"
+                        } else {
+                            &c.agency
+                        },
+                        c.invited,
+                        c.responded,
+                        c.refused,
+                        c.undeliverable,
+                        c.returned,
+                        c.waiting,
+                        c.replaced,
+                        f.rr1
+                            .map_or("-".to_owned(), |r| format!("{:.1}%", 100.0 * r))
+                    );
+                }
+                println!("  {}", survey::RR1_FORMULA);
+            }
             println!("next: {}", s.wave.state.next_step());
         }
         WaveAction::Design(args) => design(&mut conn, args)?,
@@ -180,13 +231,58 @@ pub fn run_wave(action: WaveAction, settings: &Settings) -> Result<()> {
             }
             println!("wave {wave} drawn with seed {seed}");
         }
-        WaveAction::Start { wave } => {
+        WaveAction::Start { wave, remind_days } => {
             let actor = Actor::command_line("sipas wave start");
-            let started = survey::start_fieldwork(&mut conn, &actor, wave)?;
+            let started = survey::start_fieldwork(&mut conn, &actor, wave, &remind_days)?;
             println!("invited\t{}", started.invited);
             println!("emails queued\t{}", started.emails);
             println!("letters to print\t{}", started.letters);
             println!("wave {wave} is in fieldwork");
+        }
+        WaveAction::Returns(ReturnsAction::Import {
+            wave,
+            file,
+            max_errors,
+        }) => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let actor = Actor::command_line("sipas wave returns import");
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let outcome = survey::import_returns(
+                &mut conn,
+                &actor,
+                &prepared.key,
+                wave,
+                &name,
+                &bytes,
+                max_errors.max(1),
+                crate::results::periods::vietnam_today(),
+            )?;
+            match outcome {
+                survey::ReturnsImport::Recorded(undeliverable, refused, returned) => {
+                    println!("undeliverable\t{undeliverable}");
+                    println!("refused\t{refused}");
+                    println!("returned\t{returned}");
+                    println!("recorded for wave {wave}; replace lost units with: sipas wave replace --wave {wave}");
+                }
+                survey::ReturnsImport::Refused { errors, truncated } => {
+                    report_refused(&file, &errors, truncated)?;
+                }
+            }
+        }
+        WaveAction::Replace { wave } => {
+            let actor = Actor::command_line("sipas wave replace");
+            let (replaced, without) = survey::replace_lost(&mut conn, &actor, wave)?;
+            println!("replaced\t{replaced}");
+            println!("without a reserve\t{without}");
+        }
+        WaveAction::Remind => {
+            let (reminded, emails) = db::fieldwork::remind_due(&mut conn)?;
+            println!("reminded\t{reminded}");
+            println!("emails queued\t{emails}");
         }
         WaveAction::Letters {
             wave,
@@ -333,25 +429,32 @@ pub fn run_frame(action: FrameAction, settings: &Settings) -> Result<()> {
             println!("imported {n} frame units into wave {wave}");
             Ok(())
         }
-        FrameImport::Refused { errors, truncated } => {
-            for e in &errors {
-                eprintln!("{}: {e}", file.display());
-            }
-            if truncated {
-                eprintln!(
-                    "… and more; only the first {} problems are listed",
-                    errors.len()
-                );
-            }
-            bail!(
-                "nothing was imported: {} problem(s) in {}",
-                if truncated {
-                    format!("more than {}", errors.len())
-                } else {
-                    errors.len().to_string()
-                },
-                file.display()
-            )
-        }
+        FrameImport::Refused { errors, truncated } => report_refused(&file, &errors, truncated),
     }
+}
+
+/// Prints every problem of a refused file and fails: nothing of it was imported.
+fn report_refused(
+    file: &std::path::Path,
+    errors: &[survey::table::LineError],
+    truncated: bool,
+) -> Result<()> {
+    for e in errors {
+        eprintln!("{}: {e}", file.display());
+    }
+    if truncated {
+        eprintln!(
+            "… and more; only the first {} problems are listed",
+            errors.len()
+        );
+    }
+    bail!(
+        "nothing was imported: {} problem(s) in {}",
+        if truncated {
+            format!("more than {}", errors.len())
+        } else {
+            errors.len().to_string()
+        },
+        file.display()
+    )
 }

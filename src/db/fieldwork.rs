@@ -28,7 +28,12 @@ struct Count {
 /// Invites every main-sample unit, queues one invitation e-mail per unit that has an e-mail
 /// address, and moves the wave to `fieldwork`; audited. In the caller's transaction (which
 /// holds the wave's lock), so the e-mails exist exactly when the invitations do.
-pub fn start(conn: &mut PgConnection, actor: &Actor, wave_id: i32) -> QueryResult<Started> {
+pub fn start(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    wave_id: i32,
+    remind_days: &[i16],
+) -> QueryResult<Started> {
     let invited = diesel::update(
         sample_units::table
             .filter(sample_units::wave_id.eq(wave_id))
@@ -52,6 +57,7 @@ pub fn start(conn: &mut PgConnection, actor: &Actor, wave_id: i32) -> QueryResul
         .set((
             waves::state.eq("fieldwork"),
             waves::fieldwork_started_at.eq(diesel::dsl::now),
+            waves::reminder_days.eq(remind_days.iter().map(|&d| Some(d)).collect::<Vec<_>>()),
         ))
         .execute(conn)?;
     audit::record(
@@ -109,11 +115,23 @@ pub struct InvitedUnit {
     /// The response already stored for this unit, if any.
     #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
     pub response_id: Option<uuid::Uuid>,
+    /// Replaced by a reserve unit: its invitation no longer counts.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub replaced: bool,
+}
+
+impl InvitedUnit {
+    /// Whether the invitation can be answered now.
+    pub fn is_open(&self) -> bool {
+        self.wave_state == "fieldwork"
+            && !self.replaced
+            && OPEN_STATUSES.contains(&self.status.as_str())
+    }
 }
 
 const UNIT: &str = "SELECT su.id AS unit_id, w.id AS wave_id, w.name AS wave_name, w.year, \
         w.state AS wave_state, i.code AS instrument_code, su.agency_id, a.name AS agency_name, \
-        su.status, r.id AS response_id \
+        su.status, r.id AS response_id, su.replaced_by IS NOT NULL AS replaced \
     FROM sample_units su \
     JOIN waves w ON w.id = su.wave_id \
     JOIN instruments i ON i.id = w.instrument_id \
@@ -154,7 +172,13 @@ pub enum UnitStored {
 
 /// Units whose invitation can be answered: invited or reminded, and those marked refused or
 /// undeliverable who answer after all. Not the reserve before it is used, nor replaced units.
-pub const OPEN_STATUSES: [&str; 4] = ["invited", "reminded", "refused", "undeliverable"];
+pub const OPEN_STATUSES: [&str; 5] = [
+    "invited",
+    "reminded",
+    "returned",
+    "refused",
+    "undeliverable",
+];
 
 /// Stores a unit's response, at most one per unit: the unit row is locked, the response
 /// inserted and the unit marked responded in the caller's transaction.
@@ -174,7 +198,7 @@ pub fn store_unit_response(
         Some(_) => return Ok(UnitStored::AlreadyAnswered),
         None => {}
     }
-    if unit.wave_state != "fieldwork" || !OPEN_STATUSES.contains(&unit.status.as_str()) {
+    if !unit.is_open() {
         return Ok(UnitStored::NotOpen);
     }
     let inserted = diesel::sql_query(
@@ -203,16 +227,6 @@ pub fn store_unit_response(
         ))
         .execute(conn)?;
     Ok(UnitStored::Created)
-}
-
-/// Sampled units per status (main sample and reserve), by status.
-pub fn status_counts(conn: &mut PgConnection, wave_id: i32) -> QueryResult<Vec<(String, i64)>> {
-    sample_units::table
-        .filter(sample_units::wave_id.eq(wave_id))
-        .group_by(sample_units::status)
-        .order(sample_units::status)
-        .select((sample_units::status, diesel::dsl::count_star()))
-        .load(conn)
 }
 
 /// The wave's e-mails per status.
@@ -258,5 +272,190 @@ pub fn letter_units(
     )
     .bind::<Int4, _>(wave_id)
     .bind::<diesel::sql_types::Bool, _>(without_email)
+    .load(conn)
+}
+
+/// The wave's sampled units and their status (for checking a returns file).
+pub fn unit_statuses(
+    conn: &mut PgConnection,
+    wave_id: i32,
+) -> QueryResult<std::collections::HashMap<i64, String>> {
+    Ok(sample_units::table
+        .filter(sample_units::wave_id.eq(wave_id))
+        .select((sample_units::id, sample_units::status))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Records the post office's returns (in the caller's transaction), audited with the counts.
+pub fn record_returns(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    wave_id: i32,
+    file_name: &str,
+    returns: &[(i64, &str, chrono::NaiveDate)],
+) -> QueryResult<()> {
+    let ids: Vec<i64> = returns.iter().map(|r| r.0).collect();
+    let outcomes: Vec<&str> = returns.iter().map(|r| r.1).collect();
+    let days: Vec<chrono::NaiveDate> = returns.iter().map(|r| r.2).collect();
+    diesel::sql_query(
+        "UPDATE sample_units su SET status = r.outcome, outcome_on = r.day \
+         FROM unnest($2::int8[], $3::text[], $4::date[]) AS r(id, outcome, day) \
+         WHERE su.id = r.id AND su.wave_id = $1 AND su.status <> 'responded'",
+    )
+    .bind::<Int4, _>(wave_id)
+    .bind::<diesel::sql_types::Array<Int8>, _>(&ids)
+    .bind::<diesel::sql_types::Array<Text>, _>(&outcomes)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Date>, _>(&days)
+    .execute(conn)?;
+    let count = |o: &str| outcomes.iter().filter(|&&x| x == o).count();
+    audit::record(
+        conn,
+        actor,
+        "wave.returns",
+        &wave_id.to_string(),
+        None,
+        Some(json!({
+            "file": file_name,
+            "undeliverable": count("undeliverable"),
+            "refused": count("refused"),
+            "returned": count("returned"),
+        })),
+    )
+}
+
+/// Replaces every refused or undeliverable unit not yet replaced by the next reserve unit of
+/// its stratum (in the reserve's random order), invites the replacements and queues their
+/// e-mails; audited. (replaced, left without a replacement because the stratum's reserve is
+/// used up.)
+pub fn replace_lost(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    wave_id: i32,
+) -> QueryResult<(i64, i64)> {
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = BigInt)]
+        replaced: i64,
+        #[diesel(sql_type = BigInt)]
+        lost: i64,
+    }
+    let c: Counts = diesel::sql_query(
+        "WITH lost AS ( \
+             SELECT id, agency_id, row_number() OVER (PARTITION BY agency_id ORDER BY id) AS k \
+             FROM sample_units WHERE wave_id = $1 AND status IN ('refused', 'undeliverable') \
+               AND replaced_by IS NULL), \
+         spare AS ( \
+             SELECT id, agency_id, row_number() OVER (PARTITION BY agency_id ORDER BY reserve_rank) AS k \
+             FROM sample_units WHERE wave_id = $1 AND reserve_rank IS NOT NULL AND status = 'selected'), \
+         pairs AS (SELECT lost.id AS lost_id, spare.id AS spare_id \
+                   FROM lost JOIN spare USING (agency_id, k)), \
+         invited AS (UPDATE sample_units s SET status = 'invited', invited_at = now() \
+                     FROM pairs WHERE s.id = pairs.spare_id RETURNING s.id), \
+         linked AS (UPDATE sample_units s SET replaced_by = pairs.spare_id \
+                    FROM pairs WHERE s.id = pairs.lost_id RETURNING s.id) \
+         SELECT (SELECT count(*) FROM invited) AS replaced, (SELECT count(*) FROM lost) AS lost",
+    )
+    .bind::<Int4, _>(wave_id)
+    .get_result(conn)?;
+    let emails = queue(
+        conn,
+        wave_id,
+        "invitation",
+        "su.reserve_rank IS NOT NULL AND su.status = 'invited' AND NOT EXISTS \
+         (SELECT 1 FROM outbox o WHERE o.sample_unit_id = su.id AND o.kind = 'invitation')",
+    )?;
+    if c.replaced > 0 {
+        audit::record(
+            conn,
+            actor,
+            "wave.replace",
+            &wave_id.to_string(),
+            None,
+            Some(
+                json!({"replaced": c.replaced, "without_reserve": c.lost - c.replaced, "emails": emails}),
+            ),
+        )?;
+    }
+    Ok((c.replaced, c.lost - c.replaced))
+}
+
+/// Sends the reminder rounds that are due in every wave in fieldwork: a unit still waiting
+/// (invited or reminded) gets round k once `reminder_days[k]` days have passed since its
+/// invitation; its reminder e-mail is queued in the same statement. Safe to run on several
+/// nodes at once (a unit moves from round k − 1 to k once). (units reminded, e-mails queued.)
+pub fn remind_due(conn: &mut PgConnection) -> QueryResult<(i64, i64)> {
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = BigInt)]
+        reminded: i64,
+        #[diesel(sql_type = BigInt)]
+        emails: i64,
+    }
+    let c: Counts = diesel::sql_query(
+        "WITH due AS ( \
+             SELECT su.id, su.reminders + 1 AS round FROM sample_units su \
+             JOIN waves w ON w.id = su.wave_id \
+             WHERE w.state = 'fieldwork' AND su.status IN ('invited', 'reminded') \
+               AND su.reminders < cardinality(w.reminder_days) \
+               AND su.invited_at <= now() - make_interval(days => w.reminder_days[su.reminders + 1])), \
+         done AS ( \
+             UPDATE sample_units s SET reminders = due.round, status = 'reminded', reminded_at = now() \
+             FROM due WHERE s.id = due.id AND s.reminders = due.round - 1 \
+               AND s.status IN ('invited', 'reminded') \
+             RETURNING s.id, s.wave_id, s.frame_unit_id), \
+         mail AS ( \
+             INSERT INTO outbox (kind, wave_id, sample_unit_id, message_id) \
+             SELECT 'reminder', done.wave_id, done.id, gen_random_uuid()::text \
+             FROM done JOIN frame_units f ON f.id = done.frame_unit_id WHERE f.email IS NOT NULL \
+             RETURNING 1) \
+         SELECT (SELECT count(*) FROM done) AS reminded, (SELECT count(*) FROM mail) AS emails",
+    )
+    .get_result(conn)?;
+    Ok((c.reminded, c.emails))
+}
+
+/// A stratum's dispositions, for the response rate.
+#[derive(QueryableByName, Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dispositions {
+    #[diesel(sql_type = Text)]
+    pub agency: String,
+    /// Units ever invited (main sample and replacements).
+    #[diesel(sql_type = BigInt)]
+    pub invited: i64,
+    #[diesel(sql_type = BigInt)]
+    pub responded: i64,
+    #[diesel(sql_type = BigInt)]
+    pub refused: i64,
+    #[diesel(sql_type = BigInt)]
+    pub undeliverable: i64,
+    /// Paper questionnaires back, not keyed yet.
+    #[diesel(sql_type = BigInt)]
+    pub returned: i64,
+    /// No answer yet (invited or reminded).
+    #[diesel(sql_type = BigInt)]
+    pub waiting: i64,
+    #[diesel(sql_type = BigInt)]
+    pub replaced: i64,
+    #[diesel(sql_type = BigInt)]
+    pub reserve_left: i64,
+}
+
+pub fn dispositions(conn: &mut PgConnection, wave_id: i32) -> QueryResult<Vec<Dispositions>> {
+    diesel::sql_query(
+        "SELECT a.code AS agency, \
+                count(*) FILTER (WHERE su.status <> 'selected') AS invited, \
+                count(*) FILTER (WHERE su.status = 'responded') AS responded, \
+                count(*) FILTER (WHERE su.status = 'refused') AS refused, \
+                count(*) FILTER (WHERE su.status = 'undeliverable') AS undeliverable, \
+                count(*) FILTER (WHERE su.status = 'returned') AS returned, \
+                count(*) FILTER (WHERE su.status IN ('invited', 'reminded')) AS waiting, \
+                count(*) FILTER (WHERE su.replaced_by IS NOT NULL) AS replaced, \
+                count(*) FILTER (WHERE su.status = 'selected') AS reserve_left \
+         FROM sample_units su JOIN agencies a ON a.id = su.agency_id \
+         WHERE su.wave_id = $1 GROUP BY a.code ORDER BY a.code",
+    )
+    .bind::<Int4, _>(wave_id)
     .load(conn)
 }

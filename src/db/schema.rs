@@ -88,6 +88,7 @@ diesel::table! {
         design -> Nullable<Jsonb>,
         draw -> Nullable<Jsonb>,
         fieldwork_started_at -> Nullable<Timestamptz>,
+        reminder_days -> Array<Nullable<Int2>>,
     }
 }
 
@@ -104,6 +105,9 @@ diesel::table! {
         invited_at -> Nullable<Timestamptz>,
         reminded_at -> Nullable<Timestamptz>,
         responded_at -> Nullable<Timestamptz>,
+        replaced_by -> Nullable<Int8>,
+        reminders -> Int2,
+        outcome_on -> Nullable<Date>,
     }
 }
 

@@ -4,7 +4,6 @@
 //! file with any problem imports nothing.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 
@@ -23,22 +22,8 @@ pub const COLUMNS: [&str; 9] = [
     "address",
 ];
 
-/// One problem: where (line 1 is the header; column by name) and what.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FrameError {
-    pub line: u64,
-    pub column: Option<&'static str>,
-    pub message: String,
-}
-
-impl fmt::Display for FrameError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.column {
-            Some(c) => write!(f, "line {}, column {c}: {}", self.line, self.message),
-            None => write!(f, "line {}: {}", self.line, self.message),
-        }
-    }
-}
+use super::table::clip;
+pub use super::table::{LineError as FrameError, Parsed};
 
 /// What a file is checked against.
 pub struct FrameRules<'a> {
@@ -52,227 +37,24 @@ pub struct FrameRules<'a> {
     pub max_errors: usize,
 }
 
-/// The outcome of reading a file: its rows, or its problems (capped; `truncated` says whether
-/// more were found than listed).
-#[derive(Debug)]
-pub enum Parsed {
-    Valid(Vec<NewFrameUnit>),
-    Invalid {
-        errors: Vec<FrameError>,
-        truncated: bool,
-    },
-}
-
 /// Reads a whole frame file. `progress` is called with the bytes read so far, now and then.
-pub fn parse(bytes: &[u8], rules: &FrameRules, progress: &mut dyn FnMut(u64)) -> Parsed {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut errors = Vec::new();
-    let mut truncated = false;
-    let mut push = |errors: &mut Vec<FrameError>, e: FrameError| {
-        if errors.len() < rules.max_errors {
-            errors.push(e);
-        } else {
-            truncated = true;
-        }
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let mut records = reader.byte_records();
-    match records.next() {
-        None => {
-            return Parsed::Invalid {
-                errors: vec![FrameError {
-                    line: 1,
-                    column: None,
-                    message: format!(
-                        "the file is empty; its first line must be the header {}",
-                        COLUMNS.join(",")
-                    ),
-                }],
-                truncated: false,
-            }
-        }
-        Some(Err(e)) => {
-            return Parsed::Invalid {
-                errors: vec![csv_error(1, &e)],
-                truncated: false,
-            }
-        }
-        Some(Ok(header)) => {
-            let names: Vec<String> = header
-                .iter()
-                .map(|h| String::from_utf8_lossy(h).trim().to_lowercase())
-                .collect();
-            if names != COLUMNS {
-                return Parsed::Invalid {
-                    errors: vec![FrameError {
-                        line: 1,
-                        column: None,
-                        message: header_problem(&names),
-                    }],
-                    truncated: false,
-                };
-            }
-        }
-    }
-    let mut rows = Vec::new();
+pub fn parse(
+    bytes: &[u8],
+    rules: &FrameRules,
+    progress: &mut dyn FnMut(u64),
+) -> Parsed<NewFrameUnit> {
     let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut lines = LineCounter::new(bytes);
-    for (i, record) in records.enumerate() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e
-                    .position()
-                    .map_or(i as u64 + 2, |p| lines.line_at(p.byte()));
-                push(&mut errors, csv_error(line, &e));
-                continue;
-            }
-        };
-        let line = record
-            .position()
-            .map_or(i as u64 + 2, |p| lines.line_at(p.byte()));
-        if i % 65_536 == 0 {
-            progress(record.position().map_or(0, |p| p.byte()));
-        }
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            continue; // a blank line (Excel leaves some at the end)
-        }
-        if record.len() != COLUMNS.len() {
-            push(
-                &mut errors,
-                FrameError {
-                    line,
-                    column: None,
-                    message: format!(
-                        "{} fields where the header has {} (a comma inside a value must be quoted)",
-                        record.len(),
-                        COLUMNS.len()
-                    ),
-                },
-            );
-            continue;
-        }
-        let mut fields = [""; 9];
-        let mut bad_utf8 = false;
-        for (k, raw) in record.iter().enumerate() {
-            match std::str::from_utf8(raw) {
-                Ok(s) => fields[k] = s.trim(),
-                Err(_) => {
-                    push(
-                        &mut errors,
-                        FrameError {
-                            line,
-                            column: Some(COLUMNS[k]),
-                            message: "not valid UTF-8 (save the file as \"CSV UTF-8\")".into(),
-                        },
-                    );
-                    bad_utf8 = true;
-                }
-            }
-        }
-        if bad_utf8 {
-            continue;
-        }
-        match check_row(line, &fields, rules, &mut seen) {
-            Ok(row) => rows.push(row),
-            Err(row_errors) => {
-                for e in row_errors {
-                    push(&mut errors, e);
-                }
-            }
-        }
-    }
-    progress(bytes.len() as u64);
-    if errors.is_empty() && !truncated {
-        if rows.is_empty() {
-            return Parsed::Invalid {
-                errors: vec![FrameError {
-                    line: 2,
-                    column: None,
-                    message: "the file has a header but no rows".into(),
-                }],
-                truncated: false,
-            };
-        }
-        Parsed::Valid(rows)
-    } else {
-        Parsed::Invalid { errors, truncated }
-    }
-}
-
-/// Line numbers from byte offsets. The csv crate's own line count lags by one after a CRLF
-/// (Excel's line ending), and its byte offset may point at the previous line's `\n`; counting
-/// the newlines before the record's first byte is exact either way.
-struct LineCounter<'a> {
-    bytes: &'a [u8],
-    at: usize,
-    line: u64,
-}
-
-impl<'a> LineCounter<'a> {
-    fn new(bytes: &'a [u8]) -> LineCounter<'a> {
-        LineCounter {
-            bytes,
-            at: 0,
-            line: 1,
-        }
-    }
-
-    /// The line of a record said to start at `byte` (offsets only grow).
-    fn line_at(&mut self, byte: u64) -> u64 {
-        let mut start = usize::try_from(byte)
-            .unwrap_or(usize::MAX)
-            .min(self.bytes.len());
-        while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
-            start += 1;
-        }
-        if start > self.at {
-            self.line += self.bytes[self.at..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            self.at = start;
-        }
-        self.line
-    }
-}
-
-fn csv_error(line: u64, e: &csv::Error) -> FrameError {
-    FrameError {
-        line,
-        column: None,
-        message: format!("not readable as CSV: {e}"),
-    }
-}
-
-fn header_problem(names: &[String]) -> String {
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| !names.iter().any(|n| n == c))
-        .collect();
-    let unknown: Vec<&str> = names
-        .iter()
-        .map(String::as_str)
-        .filter(|n| !COLUMNS.contains(n))
-        .collect();
-    let mut parts = Vec::new();
-    if !missing.is_empty() {
-        parts.push(format!("missing column(s) {}", missing.join(", ")));
-    }
-    if !unknown.is_empty() {
-        parts.push(format!("unknown column(s) {}", unknown.join(", ")));
-    }
-    if parts.is_empty() {
-        parts.push("the columns are in another order".into());
-    }
-    format!(
-        "the header must be exactly {} ({})",
-        COLUMNS.join(","),
-        parts.join("; ")
+    super::table::read(
+        bytes,
+        &COLUMNS,
+        rules.max_errors,
+        progress,
+        &mut |line, fields| {
+            let f: &[&str; 9] = fields
+                .try_into()
+                .expect("the reader checks the field count");
+            check_row(line, f, rules, &mut seen)
+        },
     )
 }
 
@@ -432,15 +214,6 @@ fn check_row(
         email: opt(email),
         address: opt(address),
     })
-}
-
-/// At most 40 characters of a value, for a message.
-fn clip(s: &str) -> String {
-    if s.chars().count() <= 40 {
-        s.to_owned()
-    } else {
-        format!("{}…", s.chars().take(40).collect::<String>())
-    }
 }
 
 fn is_code(s: &str) -> bool {

@@ -6,6 +6,8 @@ pub mod design;
 pub mod draw;
 pub mod frame;
 pub mod letters;
+pub mod returns;
+pub mod table;
 
 use std::collections::HashMap;
 
@@ -382,7 +384,14 @@ pub fn start_fieldwork(
     conn: &mut Conn,
     actor: &Actor,
     wave_id: i32,
+    remind_days: &[i16],
 ) -> Result<db::fieldwork::Started> {
+    let mut days = remind_days.to_vec();
+    days.sort_unstable();
+    days.dedup();
+    if days.iter().any(|&d| !(1..=365).contains(&d)) {
+        refuse!("--remind-days: whole numbers of days from 1 to 365, e.g. 14,28");
+    }
     db::transaction(conn, |conn| {
         let Some(row) = db::waves::lock(conn, wave_id)? else {
             refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
@@ -399,8 +408,130 @@ pub fn start_fieldwork(
                 other.as_str()
             ),
         }
-        Ok(db::fieldwork::start(conn, actor, wave_id)?)
+        Ok(db::fieldwork::start(conn, actor, wave_id, &days)?)
     })
+}
+
+/// How a returns import ended.
+pub enum ReturnsImport {
+    /// Recorded: (undeliverable, refused, returned).
+    Recorded(usize, usize, usize),
+    Refused {
+        errors: Vec<table::LineError>,
+        truncated: bool,
+    },
+}
+
+/// Records the post office's returns for a wave in fieldwork: every row or none.
+#[allow(clippy::too_many_arguments)]
+pub fn import_returns(
+    conn: &mut Conn,
+    actor: &Actor,
+    key: &[u8],
+    wave_id: i32,
+    file_name: &str,
+    bytes: &[u8],
+    max_errors: usize,
+    today: chrono::NaiveDate,
+) -> Result<ReturnsImport> {
+    db::transaction(conn, |conn| {
+        let Some(row) = db::waves::lock(conn, wave_id)? else {
+            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
+        };
+        let w = wave(row)?;
+        if w.state != WaveState::Fieldwork {
+            refuse!(
+                "wave {wave_id} is {}: returns are recorded during its fieldwork",
+                w.state.as_str()
+            );
+        }
+        let units = db::fieldwork::unit_statuses(conn, wave_id)?;
+        let rules = returns::ReturnRules {
+            key,
+            units: &units,
+            today,
+            max_errors,
+        };
+        let rows = match returns::parse(bytes, &rules) {
+            table::Parsed::Valid(rows) => rows,
+            table::Parsed::Invalid { errors, truncated } => {
+                return Ok(ReturnsImport::Refused { errors, truncated })
+            }
+        };
+        let list: Vec<(i64, &str, chrono::NaiveDate)> =
+            rows.iter().map(|r| (r.unit_id, r.outcome, r.on)).collect();
+        db::fieldwork::record_returns(conn, actor, wave_id, file_name, &list)?;
+        let count = |o: &str| rows.iter().filter(|r| r.outcome == o).count();
+        Ok(ReturnsImport::Recorded(
+            count("undeliverable"),
+            count("refused"),
+            count("returned"),
+        ))
+    })
+}
+
+/// Replaces the refused and undeliverable units of a wave in fieldwork from the reserve of
+/// their stratum: (replaced, without a replacement).
+pub fn replace_lost(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<(i64, i64)> {
+    db::transaction(conn, |conn| {
+        let Some(row) = db::waves::lock(conn, wave_id)? else {
+            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
+        };
+        let w = wave(row)?;
+        if w.state != WaveState::Fieldwork {
+            refuse!(
+                "wave {wave_id} is {}: units are replaced during its fieldwork",
+                w.state.as_str()
+            );
+        }
+        Ok(db::fieldwork::replace_lost(conn, actor, wave_id)?)
+    })
+}
+
+/// One stratum's fieldwork with its response rate.
+pub struct StratumFieldwork {
+    pub counts: db::fieldwork::Dispositions,
+    /// AAPOR RR1, `None` before anyone is invited.
+    pub rr1: Option<f64>,
+}
+
+/// The formula behind the response rates, as printed next to them.
+pub const RR1_FORMULA: &str = "RR1 = I / (I + P + R + NC + O + UH + UO): completed questionnaires over every unit invited (main sample and replacements; a replaced unit keeps its disposition; no partial interviews; units not heard from count as eligible).";
+
+/// The fieldwork per stratum and in total (the last line, agency "").
+pub fn fieldwork(
+    conn: &mut Conn,
+    wave_id: i32,
+) -> std::result::Result<Vec<StratumFieldwork>, db::QueryError> {
+    let per = db::fieldwork::dispositions(conn, wave_id)?;
+    let mut total = db::fieldwork::Dispositions::default();
+    for d in &per {
+        total.invited += d.invited;
+        total.responded += d.responded;
+        total.refused += d.refused;
+        total.undeliverable += d.undeliverable;
+        total.returned += d.returned;
+        total.waiting += d.waiting;
+        total.replaced += d.replaced;
+        total.reserve_left += d.reserve_left;
+    }
+    let rate = |d: &db::fieldwork::Dispositions| {
+        (d.invited > 0).then(|| d.responded as f64 / d.invited as f64)
+    };
+    let mut out: Vec<StratumFieldwork> = per
+        .into_iter()
+        .map(|counts| StratumFieldwork {
+            rr1: rate(&counts),
+            counts,
+        })
+        .collect();
+    if !out.is_empty() {
+        out.push(StratumFieldwork {
+            rr1: rate(&total),
+            counts: total,
+        });
+    }
+    Ok(out)
 }
 
 /// The sampled units as a table for download: stratum, inclusion probability and weight;

@@ -109,6 +109,23 @@ pub struct DrawForm {
     pub errors: Vec<String>,
 }
 
+/// One stratum's fieldwork (or the total, `agency` "Tổng").
+#[derive(Serialize)]
+pub struct FieldworkLine {
+    pub agency: String,
+    pub invited: String,
+    pub responded: String,
+    pub refused: String,
+    pub undeliverable: String,
+    pub returned: String,
+    pub waiting: String,
+    pub replaced: String,
+    pub reserve_left: String,
+    /// "62,50%" or "–".
+    pub rr1: String,
+    pub total: bool,
+}
+
 /// One stratum of a drawn sample.
 #[derive(Serialize)]
 pub struct SampleLine {
@@ -144,8 +161,12 @@ pub struct WavePage<'a> {
     pub draw: Option<String>,
     pub sample: Vec<SampleLine>,
     pub fieldwork_errors: Vec<String>,
-    /// Sampled units per status (label, count), once drawn.
-    pub statuses: Vec<(&'static str, String)>,
+    /// Problems of the last returns file.
+    pub returns_errors: Vec<String>,
+    pub returns_truncated: bool,
+    /// Dispositions and response rate per stratum, the total last.
+    pub fieldwork: Vec<FieldworkLine>,
+    pub rr1_formula: &'static str,
     /// E-mails per status (label, count).
     pub mail: Vec<(&'static str, String)>,
 }

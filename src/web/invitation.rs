@@ -243,9 +243,7 @@ async fn open(state: &AppState, code: &str, lang: Lang) -> Result<Opened, PageEr
     if let Some(id) = unit.response_id {
         return Ok(Opened::Used(id));
     }
-    if unit.wave_state != "fieldwork"
-        || !db::fieldwork::OPEN_STATUSES.contains(&unit.status.as_str())
-    {
+    if !unit.is_open() {
         return Ok(Opened::Closed);
     }
     Ok(Opened::Form(Box::new((unit, spec))))

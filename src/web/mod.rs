@@ -189,6 +189,8 @@ fn registry_routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/waves/{id}/design", "POST").route(web::post().to(survey::design)))
     .service(resource("/waves/{id}/draw", "POST").route(web::post().to(survey::draw)))
     .service(resource("/waves/{id}/start", "POST").route(web::post().to(survey::start)))
+    .service(resource("/waves/{id}/returns", "POST").route(web::post().to(survey::upload_returns)))
+    .service(resource("/waves/{id}/replace", "POST").route(web::post().to(survey::replace)))
     .service(resource("/waves/{id}/letters.html", "GET").route(web::get().to(survey::letters)))
     .service(resource("/outbox", "GET").route(web::get().to(outbox::page)))
     .service(resource("/outbox/{id}", "POST").route(web::post().to(outbox::decide)))

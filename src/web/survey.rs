@@ -18,8 +18,8 @@ use crate::state::AppState;
 use crate::survey::design::{AllocationRule, DesignParams, SizeRule};
 use crate::survey::{self, draw::Method, FrameImport, Refused, WaveState};
 use crate::views::survey::{
-    grouped, DesignForm, DesignLine, DrawForm, NewWaveForm, SampleLine, WaveLine, WavePage,
-    WavesPage,
+    grouped, DesignForm, DesignLine, DrawForm, FieldworkLine, NewWaveForm, SampleLine, WaveLine,
+    WavePage, WavesPage,
 };
 use crate::views::{percent, Chrome, Lang};
 
@@ -161,6 +161,8 @@ struct Shown {
     design_form: Option<DesignForm>,
     draw_form: Option<DrawForm>,
     fieldwork_errors: Vec<String>,
+    returns_errors: Vec<String>,
+    returns_truncated: bool,
 }
 
 fn design_line(
@@ -236,20 +238,6 @@ fn draw_summary(d: &serde_json::Value) -> Option<String> {
     ))
 }
 
-/// A sampled unit's status, for the pages.
-pub fn unit_status_vi(s: &str) -> &'static str {
-    match s {
-        "selected" => "Chưa mời (dự phòng)",
-        "invited" => "Đã mời",
-        "reminded" => "Đã nhắc",
-        "responded" => "Đã trả lời",
-        "refused" => "Từ chối",
-        "undeliverable" => "Không chuyển được thư",
-        "replaced" => "Đã thay thế",
-        _ => "Khác",
-    }
-}
-
 /// An outbox message's status, for the pages.
 pub fn mail_status_vi(s: &str) -> &'static str {
     match s {
@@ -287,13 +275,21 @@ async fn wave_page(
             db::waves::design_strata(c, id)?,
             db::waves::step_params(c, id)?,
             db::sample::summary(c, id)?,
-            db::fieldwork::status_counts(c, id)?,
+            survey::fieldwork(c, id)?,
             db::fieldwork::outbox_counts(c, id)?,
         )))
     })
     .await?;
-    let Some((w, frame_units, frame, design, (design_params, draw_params), sample, statuses, mail)) =
-        found
+    let Some((
+        w,
+        frame_units,
+        frame,
+        design,
+        (design_params, draw_params),
+        sample,
+        fieldwork,
+        mail,
+    )) = found
     else {
         return Err(PageError::staff(Fault::NotFound));
     };
@@ -344,10 +340,34 @@ async fn wave_page(
             })
             .collect(),
         fieldwork_errors: shown.fieldwork_errors,
-        statuses: statuses
+        returns_errors: shown.returns_errors,
+        returns_truncated: shown.returns_truncated,
+        fieldwork: fieldwork
             .into_iter()
-            .map(|(s, n)| (unit_status_vi(&s), grouped(n)))
+            .map(|f| {
+                let c = f.counts;
+                FieldworkLine {
+                    total: c.agency.is_empty(),
+                    agency: if c.agency.is_empty() {
+                        "Tổng".to_owned()
+                    } else {
+                        c.agency
+                    },
+                    invited: grouped(c.invited),
+                    responded: grouped(c.responded),
+                    refused: grouped(c.refused),
+                    undeliverable: grouped(c.undeliverable),
+                    returned: grouped(c.returned),
+                    waiting: grouped(c.waiting),
+                    replaced: grouped(c.replaced),
+                    reserve_left: grouped(c.reserve_left),
+                    rr1: f
+                        .rr1
+                        .map_or("–".to_owned(), |r| format!("{}%", percent(r, Lang::Vi))),
+                }
+            })
             .collect(),
+        rr1_formula: "RR1 = I / (I + P + R + NC + O + UH + UO): số phiếu hoàn thành chia cho mọi đơn vị đã được mời (mẫu chính và đơn vị thay thế; đơn vị bị thay thế vẫn tính theo kết quả của nó; không có phỏng vấn dở dang; đơn vị chưa liên lạc được coi là thuộc đối tượng).",
         mail: mail
             .into_iter()
             .map(|(s, n)| (mail_status_vi(&s), grouped(n)))
@@ -441,16 +461,9 @@ pub async fn upload_frame(
         Ok(FrameImport::Imported(_)) => {
             return Ok(see_other(&format!("/admin/waves/{id}?done=frame")))
         }
-        Ok(FrameImport::Refused { errors, truncated }) => refuse(
-            errors
-                .iter()
-                .map(|e| match e.column {
-                    Some(c) => format!("Dòng {}, cột {c}: {}", e.line, e.message),
-                    None => format!("Dòng {}: {}", e.line, e.message),
-                })
-                .collect(),
-            truncated,
-        ),
+        Ok(FrameImport::Refused { errors, truncated }) => {
+            refuse(errors.iter().map(line_error_vi).collect(), truncated)
+        }
         Err(e) => refuse(vec![step_error(e)?], false),
     };
     wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
@@ -693,7 +706,7 @@ pub async fn start(
     let id = id.into_inner();
     let actor = admin.0.actor();
     let outcome = db::run_fallible(&state.pool, move |c| {
-        Ok(survey::start_fieldwork(c, &actor, id))
+        Ok(survey::start_fieldwork(c, &actor, id, &[14, 28]))
     })
     .await
     .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
@@ -706,6 +719,97 @@ pub async fn start(
             };
             wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
         }
+    }
+}
+
+// ---- returns and replacements ----
+
+pub async fn upload_returns(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+    parts: Multipart,
+) -> StaffResult {
+    let id = id.into_inner();
+    let file = uploaded_file(parts).await.map_err(PageError::staff)?;
+    let refuse = |errors: Vec<String>, truncated: bool| Shown {
+        returns_errors: errors,
+        returns_truncated: truncated,
+        ..Shown::default()
+    };
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let why =
+            "Vui lòng chọn tệp CSV thư báo của bưu điện (invitation_code,outcome,date).".to_owned();
+        return wave_page(
+            &state,
+            &admin,
+            id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refuse(vec![why], false),
+        )
+        .await;
+    };
+    let actor = admin.0.actor();
+    let key = state.key.clone();
+    let outcome = db::run_fallible(&state.pool, move |c| {
+        Ok(survey::import_returns(
+            c,
+            &actor,
+            &key,
+            id,
+            &name,
+            &bytes,
+            MAX_FRAME_ERRORS,
+            crate::results::periods::vietnam_today(),
+        ))
+    })
+    .await
+    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    let shown = match outcome {
+        Ok(survey::ReturnsImport::Recorded(..)) => {
+            return Ok(see_other(&format!(
+                "/admin/waves/{id}?done=returns#fieldwork"
+            )))
+        }
+        Ok(survey::ReturnsImport::Refused { errors, truncated }) => {
+            refuse(errors.iter().map(line_error_vi).collect(), truncated)
+        }
+        Err(e) => refuse(vec![step_error(e)?], false),
+    };
+    wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+}
+
+pub async fn replace(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+) -> StaffResult {
+    let id = id.into_inner();
+    let actor = admin.0.actor();
+    let outcome = db::run_fallible(&state.pool, move |c| {
+        Ok(survey::replace_lost(c, &actor, id))
+    })
+    .await
+    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    match outcome {
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/waves/{id}?done=replaced#fieldwork"
+        ))),
+        Err(e) => {
+            let shown = Shown {
+                fieldwork_errors: vec![step_error(e)?],
+                ..Shown::default()
+            };
+            wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+        }
+    }
+}
+
+/// A file's problem as the pages say it: "Dòng 3, cột email: …".
+fn line_error_vi(e: &survey::table::LineError) -> String {
+    match e.column {
+        Some(c) => format!("Dòng {}, cột {c}: {}", e.line, e.message),
+        None => format!("Dòng {}: {}", e.line, e.message),
     }
 }
 

@@ -295,6 +295,8 @@ fn state_changing_forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)>
         ),
         ("/admin/waves/1/draw".into(), vec![("seed", "1".into())]),
         ("/admin/waves/1/start".into(), vec![]),
+        ("/admin/waves/1/returns".into(), vec![("file", "x".into())]),
+        ("/admin/waves/1/replace".into(), vec![]),
         ("/admin/outbox/1".into(), vec![("action", "retry".into())]),
     ]
 }

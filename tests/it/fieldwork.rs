@@ -394,3 +394,177 @@ fn letters_print_one_page_per_person_whose_qr_code_opens_their_own_invitation() 
         404
     );
 }
+
+/// Runs `sipas ARGS…` expecting the refusal exit code; its standard error.
+fn sipas_refused(db: &TestDb, args: &[&str]) -> String {
+    let (code, _, err) = run(db.sipas().args(args), "");
+    assert_eq!(code, Some(2), "sipas {args:?} should be refused");
+    err
+}
+
+#[test]
+fn returns_replacements_reminders_and_the_response_rate_follow_the_fieldwork() {
+    let app = TestApp::spawn();
+    let db = &app.db;
+    // 120 units, every 4th with e-mail; Yamane on 120 with equal allocation: 93 invited,
+    // 19 in reserve (20%, rounded up), the rest not sampled.
+    let w = drawn_wave(db, 120, 4);
+    sipas_ok(
+        db,
+        &["wave", "start", "--wave", &w, "--remind-days", "14,28"],
+    );
+    let (main, reserve) = unit_ids(db);
+    assert_eq!((main.len(), reserve.len()), (93, 19));
+    let dir = TempDir::new("returns");
+    let file = dir.join("returns.csv");
+    let returns = |text: &str| {
+        std::fs::write(&file, text).unwrap();
+        run(
+            db.sipas()
+                .args(["wave", "returns", "import", "--wave", &w])
+                .arg(&file),
+            "",
+        )
+    };
+
+    // A file with problems: each by line and column, and nothing recorded.
+    let header = "invitation_code,outcome,date\n";
+    let bad = format!(
+        "{header}{},lost,\n{},refused,31/02/2026\n",
+        code_of(main[0]),
+        code_of(reserve[0])
+    );
+    let (code, _, err) = returns(&bad);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("line 2, column outcome: 'lost' is not one of"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 3, column invitation_code:") && err.contains("never invited"),
+        "{err}"
+    );
+    assert!(err.contains("line 3, column date:"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM sample_units WHERE status IN ('refused', 'undeliverable', 'returned')"),
+        0
+    );
+
+    // The post office sends back 3 undeliverable letters, 2 refusals and 1 questionnaire.
+    let good = format!(
+        "\u{feff}{header}{},undeliverable,2026-11-20\r\n{},undeliverable,\r\n{},UNDELIVERABLE,21/11/2026\r\n{},refused,\r\n{},refused,\r\n{},returned,\r\n",
+        code_of(main[0]),
+        Invitation::grouped(&code_of(main[1])),
+        code_of(main[2]),
+        code_of(main[3]),
+        code_of(main[4]),
+        code_of(main[5]),
+    );
+    let (code, out, err) = returns(&good);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("undeliverable\t3")
+            && out.contains("refused\t2")
+            && out.contains("returned\t1"),
+        "{out}"
+    );
+
+    // The lost five are replaced by the first five reserve units, in reserve order; those are
+    // invited, and e-mailed when they have an address.
+    let emails_before = db.count("SELECT count(*) AS n FROM outbox");
+    let out = sipas_ok(db, &["wave", "replace", "--wave", &w]);
+    assert!(
+        out.contains("replaced\t5") && out.contains("without a reserve\t0"),
+        "{out}"
+    );
+    assert_eq!(
+        db.count(
+            "SELECT count(*) AS n FROM sample_units r JOIN sample_units o ON o.replaced_by = r.id \
+             WHERE r.status = 'invited' AND r.reserve_rank <= 5 AND o.status IN ('refused', 'undeliverable')"
+        ),
+        5
+    );
+    let replacement_emails = db.count(
+        "SELECT count(*) AS n FROM sample_units r JOIN frame_units f ON f.id = r.frame_unit_id \
+         WHERE r.reserve_rank <= 5 AND f.email IS NOT NULL",
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM outbox") - emails_before,
+        replacement_emails
+    );
+    // Replacing again finds nobody new to replace.
+    assert!(sipas_ok(db, &["wave", "replace", "--wave", &w]).contains("replaced\t0"));
+    // A replaced unit's invitation is closed; the replacement's is open.
+    let replaced = main[3];
+    let closed = reqwest::blocking::get(format!("{}/s/{}", app.base, code_of(replaced))).unwrap();
+    assert_eq!(closed.status(), 410);
+
+    // Ten people answer online.
+    for &u in &main[10..20] {
+        let r = post(
+            &app,
+            &format!("/s/{}", code_of(u)),
+            &full_answers(&crate::helpers::sid()),
+        );
+        assert_eq!(r.status(), 200);
+    }
+    // A return cannot undo an answer.
+    let err = {
+        let (code, _, err) = returns(&format!("{header}{},refused,\n", code_of(main[10])));
+        assert_eq!(code, Some(2));
+        err
+    };
+    assert!(err.contains("has answered already"), "{err}");
+
+    // The response rate: 10 completes over 93 + 5 invited = 10.2%; the formula is printed.
+    let status = sipas_ok(db, &["wave", "status", "--wave", &w]);
+    assert!(
+        status.contains("  total\t98\t10\t2\t3\t1\t82\t5\t10.2%"),
+        "{status}"
+    );
+    assert!(
+        status.contains("RR1 = I / (I + P + R + NC + O + UH + UO)"),
+        "{status}"
+    );
+
+    // Reminders: none due yet; 15 days on, round 1 goes to everyone still waiting (not to
+    // those who answered, refused, were undeliverable or sent their paper back); once.
+    assert!(sipas_ok(db, &["wave", "remind"]).contains("reminded\t0"));
+    db.count("WITH u AS (UPDATE sample_units SET invited_at = now() - interval '15 days' WHERE invited_at IS NOT NULL RETURNING 1) SELECT count(*) AS n FROM u");
+    let out = sipas_ok(db, &["wave", "remind"]);
+    assert!(out.contains("reminded\t82"), "{out}");
+    let reminder_emails = db.count(
+        "SELECT count(*) AS n FROM sample_units s JOIN frame_units f ON f.id = s.frame_unit_id \
+         WHERE s.status = 'reminded' AND f.email IS NOT NULL",
+    );
+    assert!(
+        out.contains(&format!("emails queued\t{reminder_emails}")),
+        "{out}"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM outbox WHERE kind = 'reminder'"),
+        reminder_emails
+    );
+    assert!(
+        sipas_ok(db, &["wave", "remind"]).contains("reminded\t0"),
+        "once per round"
+    );
+    db.count("WITH u AS (UPDATE sample_units SET invited_at = now() - interval '29 days' WHERE invited_at IS NOT NULL RETURNING 1) SELECT count(*) AS n FROM u");
+    assert!(
+        sipas_ok(db, &["wave", "remind"]).contains("reminded\t82"),
+        "round 2"
+    );
+    assert!(
+        sipas_ok(db, &["wave", "remind"]).contains("reminded\t0"),
+        "no round 3"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM sample_units WHERE reminders = 2"),
+        82
+    );
+    // Refused before the fieldwork started: nothing to return.
+    let other = sipas_ok(db, &["wave", "create", "--name", "Khác", "--year", "2026"]);
+    let err = sipas_refused(db, &["wave", "replace", "--wave", other.trim()]);
+    assert!(err.contains("during its fieldwork"), "{err}");
+}

@@ -710,7 +710,10 @@ fn an_officer_runs_create_upload_design_and_draw_from_the_pages() {
     let page = admin.page(&format!("/admin/waves/{w}?done=started"));
     assert!(page.contains("Đã bắt đầu khảo sát"), "{page}");
     assert!(
-        page.contains("<td>Đã mời</td><td class=\"num\">334</td>"),
+        page.contains("Tỷ lệ phản hồi (RR1)")
+            && page.contains(
+                "<td><strong>Tổng</strong></td><td class=\"num\">334</td><td class=\"num\">0</td>"
+            ),
         "{page}"
     );
     let again = admin.post(
