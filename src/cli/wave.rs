@@ -75,6 +75,34 @@ pub enum WaveAction {
         #[arg(long)]
         without_email: bool,
     },
+    /// End the fieldwork: invitations close, results become final.
+    Close {
+        #[arg(long)]
+        wave: i32,
+    },
+    /// Delete a closed wave's contact data and frame rows (responses keep stratum and weight).
+    PurgeContacts {
+        #[arg(long)]
+        wave: i32,
+    },
+    /// The design-based indices per agency and for the province, with intervals.
+    Results {
+        #[arg(long)]
+        wave: i32,
+        #[arg(long, value_parser = ["csv", "xlsx"], default_value = "csv")]
+        format: String,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// The wave's responses with stratum, population and weights (no contact data), for R.
+    ExportResponses {
+        #[arg(long)]
+        wave: i32,
+        #[arg(long, value_parser = ["csv", "xlsx"], default_value = "csv")]
+        format: String,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// Write the sampled units (stratum, inclusion probability, weight; no contact data).
     ExportSample {
         #[arg(long)]
@@ -310,23 +338,24 @@ pub fn run_wave(action: WaveAction, settings: &Settings) -> Result<()> {
             println!("{n} letters in {}", file.display());
         }
         WaveAction::ExportSample { wave, format, out } => {
-            let sheet = survey::sample_sheet(&mut conn, wave)?;
-            let bytes = if format == "xlsx" {
-                if out.is_none() {
-                    bail!("--format xlsx needs --out FILE");
-                }
-                sheet.xlsx()?
-            } else {
-                sheet.csv()?
-            };
-            match out {
-                Some(path) => std::fs::write(&path, bytes)
-                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
-                None => {
-                    use std::io::Write as _;
-                    std::io::stdout().write_all(&bytes)?;
-                }
-            }
+            write_sheet(&survey::sample_sheet(&mut conn, wave)?, &format, out)?
+        }
+        WaveAction::Close { wave } => {
+            survey::close_wave(&mut conn, &Actor::command_line("sipas wave close"), wave)?;
+            println!("wave {wave} is closed");
+        }
+        WaveAction::PurgeContacts { wave } => {
+            let actor = Actor::command_line("sipas wave purge-contacts");
+            let n = survey::purge_contacts(&mut conn, &actor, wave)?;
+            println!("deleted the contact data of {n} frame units of wave {wave}");
+        }
+        WaveAction::Results { wave, format, out } => {
+            let (form, results) = survey::wave_results(&mut conn, wave)?;
+            let sheet = survey::results::results_sheet(wave, &form, &results);
+            write_sheet(&sheet, &format, out)?
+        }
+        WaveAction::ExportResponses { wave, format, out } => {
+            write_sheet(&survey::responses_sheet(&mut conn, wave)?, &format, out)?
         }
     }
     Ok(())
@@ -457,4 +486,29 @@ fn report_refused(
         },
         file.display()
     )
+}
+
+/// Writes a table as CSV (to standard output without --out) or XLSX (to --out).
+fn write_sheet(
+    sheet: &crate::views::sheet::Sheet,
+    format: &str,
+    out: Option<std::path::PathBuf>,
+) -> Result<()> {
+    let bytes = if format == "xlsx" {
+        if out.is_none() {
+            bail!("--format xlsx needs --out FILE");
+        }
+        sheet.xlsx()?
+    } else {
+        sheet.csv()?
+    };
+    match out {
+        Some(path) => std::fs::write(&path, bytes)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display())),
+        None => {
+            use std::io::Write as _;
+            std::io::stdout().write_all(&bytes)?;
+            Ok(())
+        }
+    }
 }

@@ -459,3 +459,45 @@ pub fn dispositions(conn: &mut PgConnection, wave_id: i32) -> QueryResult<Vec<Di
     .bind::<Int4, _>(wave_id)
     .load(conn)
 }
+
+/// Ends the fieldwork (the wave becomes `closed`), audited; in the caller's transaction.
+pub fn close(conn: &mut PgConnection, actor: &Actor, wave_id: i32) -> QueryResult<()> {
+    diesel::update(waves::table.find(wave_id))
+        .set((
+            waves::state.eq("closed"),
+            waves::closed_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        actor,
+        "wave.close",
+        &wave_id.to_string(),
+        Some(json!({"state": "fieldwork"})),
+        Some(json!({"state": "closed"})),
+    )
+}
+
+/// Deletes a closed wave's contact data: its sampled units stop naming a frame row, and the
+/// frame rows (names, phones, e-mail and postal addresses, dossier codes) are deleted.
+/// Audited with the counts; in the caller's transaction. (frame rows deleted.)
+pub fn purge_contacts(conn: &mut PgConnection, actor: &Actor, wave_id: i32) -> QueryResult<i64> {
+    use super::schema::frame_units;
+    diesel::update(sample_units::table.filter(sample_units::wave_id.eq(wave_id)))
+        .set(sample_units::frame_unit_id.eq(None::<i64>))
+        .execute(conn)?;
+    let deleted = diesel::delete(frame_units::table.filter(frame_units::wave_id.eq(wave_id)))
+        .execute(conn)? as i64;
+    diesel::update(waves::table.find(wave_id))
+        .set(waves::contacts_purged_at.eq(diesel::dsl::now))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        actor,
+        "wave.purge_contacts",
+        &wave_id.to_string(),
+        Some(json!({"frame_units": deleted})),
+        Some(json!({"frame_units": 0})),
+    )?;
+    Ok(deleted)
+}

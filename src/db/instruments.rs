@@ -117,6 +117,14 @@ pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<(String, String)>> {
         .load(conn)
 }
 
+/// An instrument's code by id.
+pub fn code_of(conn: &mut PgConnection, id: i32) -> QueryResult<String> {
+    instruments::table
+        .find(id)
+        .select(instruments::code)
+        .first(conn)
+}
+
 /// Which questions a form shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Form {

@@ -29,6 +29,7 @@ pub mod schema;
 pub mod secrets;
 pub mod targets;
 pub mod users;
+pub mod wave_results;
 pub mod waves;
 
 use anyhow::{Context, Result};

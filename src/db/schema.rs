@@ -89,6 +89,8 @@ diesel::table! {
         draw -> Nullable<Jsonb>,
         fieldwork_started_at -> Nullable<Timestamptz>,
         reminder_days -> Array<Nullable<Int2>>,
+        contacts_purged_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
     }
 }
 

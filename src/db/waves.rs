@@ -15,6 +15,7 @@ pub struct WaveRow {
     pub instrument_id: i32,
     pub state: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    pub contacts_purged_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What creating a wave did.

@@ -6,6 +6,7 @@ pub mod design;
 pub mod draw;
 pub mod frame;
 pub mod letters;
+pub mod results;
 pub mod returns;
 pub mod table;
 
@@ -532,6 +533,82 @@ pub fn fieldwork(
         });
     }
     Ok(out)
+}
+
+/// Ends a wave's fieldwork: no more answers through its invitations; results are final.
+pub fn close_wave(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<()> {
+    db::transaction(conn, |conn| {
+        let Some(row) = db::waves::lock(conn, wave_id)? else {
+            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
+        };
+        let w = wave(row)?;
+        if w.state != WaveState::Fieldwork {
+            refuse!(
+                "wave {wave_id} is {}: only a wave in fieldwork can be closed",
+                w.state.as_str()
+            );
+        }
+        Ok(db::fieldwork::close(conn, actor, wave_id)?)
+    })
+}
+
+/// Deletes a closed wave's contact data (and its frame rows); the frame rows deleted.
+pub fn purge_contacts(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<i64> {
+    db::transaction(conn, |conn| {
+        let Some(row) = db::waves::lock(conn, wave_id)? else {
+            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
+        };
+        let w = wave(row)?;
+        if w.state != WaveState::Closed {
+            refuse!(
+                "wave {wave_id} is {}: contacts are purged once the wave is closed (sipas wave close)",
+                w.state.as_str()
+            );
+        }
+        Ok(db::fieldwork::purge_contacts(conn, actor, wave_id)?)
+    })
+}
+
+/// A wave's full form and its design-based results (during fieldwork: provisional).
+pub fn wave_results(
+    conn: &mut Conn,
+    wave_id: i32,
+) -> Result<(crate::domain::FormSpec, results::WaveResults)> {
+    let (form, strata, respondents) = results_inputs(conn, wave_id)?;
+    let computed = results::compute(&form, strata, &respondents)?;
+    Ok((form, computed))
+}
+
+/// The wave's responses as a table for analysis elsewhere (no contact data).
+pub fn responses_sheet(conn: &mut Conn, wave_id: i32) -> Result<crate::views::sheet::Sheet> {
+    let (form, strata, respondents) = results_inputs(conn, wave_id)?;
+    Ok(results::responses_sheet(
+        wave_id,
+        &form,
+        &strata,
+        &respondents,
+    ))
+}
+
+type ResultsInputs = (
+    crate::domain::FormSpec,
+    Vec<db::wave_results::WaveStratum>,
+    Vec<db::wave_results::WaveRespondent>,
+);
+
+fn results_inputs(conn: &mut Conn, wave_id: i32) -> Result<ResultsInputs> {
+    let w = find(conn, wave_id)?;
+    if !matches!(w.state, WaveState::Fieldwork | WaveState::Closed) {
+        refuse!(
+            "wave {wave_id} is {}: results exist once its fieldwork has started",
+            w.state.as_str()
+        );
+    }
+    let code = db::instruments::code_of(conn, w.row.instrument_id)?;
+    let form = db::instruments::load_form(conn, &code, db::instruments::Form::Full)?;
+    let strata = db::wave_results::strata(conn, wave_id)?;
+    let respondents = db::wave_results::respondents(conn, wave_id)?;
+    Ok((form, strata, respondents))
 }
 
 /// The sampled units as a table for download: stratum, inclusion probability and weight;

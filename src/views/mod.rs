@@ -30,6 +30,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("thanks.html", include_str!("../../templates/thanks.html")),
     ("notice.html", include_str!("../../templates/notice.html")),
     (
+        "admin_wave_results.html",
+        include_str!("../../templates/admin_wave_results.html"),
+    ),
+    (
         "admin_outbox.html",
         include_str!("../../templates/admin_outbox.html"),
     ),

@@ -161,6 +161,8 @@ pub struct WavePage<'a> {
     pub draw: Option<String>,
     pub sample: Vec<SampleLine>,
     pub fieldwork_errors: Vec<String>,
+    /// The contact data were deleted.
+    pub purged: bool,
     /// Problems of the last returns file.
     pub returns_errors: Vec<String>,
     pub returns_truncated: bool,
@@ -183,4 +185,67 @@ mod tests {
         assert_eq!(grouped(500_000), "500.000");
         assert_eq!(grouped(-1_234_567), "-1.234.567");
     }
+}
+
+/// An index with its interval as shown, or "not reported".
+#[derive(Serialize)]
+pub struct IndexCell {
+    pub shown: super::Shown,
+}
+
+impl IndexCell {
+    pub fn of(e: Option<analysis::IndexEstimate>, n: u64) -> IndexCell {
+        IndexCell {
+            shown: super::Shown::new(
+                e.filter(|e| !e.suppressed)
+                    .map(|e| (e.estimate, e.ci_low, e.ci_high)),
+                e.map_or(n, |e| e.n),
+                super::Lang::Vi,
+            ),
+        }
+    }
+}
+
+/// One agency (or the province) of a wave's results.
+#[derive(Serialize)]
+pub struct ResultLine {
+    pub code: String,
+    pub name: String,
+    pub population: String,
+    pub respondents: String,
+    pub sipas: IndexCell,
+    pub factors: Vec<IndexCell>,
+    /// The desk QR stream's SIPAS for the same agency and year.
+    pub desk: Option<IndexCell>,
+    /// Annual minus desk, with its interval ("+3,20 (−1,10 to +7,50) điểm %"), and whether the
+    /// interval excludes zero.
+    pub difference: Option<String>,
+    pub significant: bool,
+}
+
+/// One question of the province's results.
+#[derive(Serialize)]
+pub struct ItemLine {
+    pub code: String,
+    pub text: String,
+    pub index: IndexCell,
+    pub mean: String,
+    pub missing: String,
+}
+
+#[derive(Serialize)]
+pub struct WaveResultsPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    pub id: i32,
+    pub name: String,
+    pub year: i16,
+    pub provisional: bool,
+    pub factor_names: Vec<String>,
+    pub province: Option<ResultLine>,
+    pub agencies: Vec<ResultLine>,
+    pub items: Vec<ItemLine>,
+    pub respondents: String,
 }

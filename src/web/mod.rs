@@ -26,6 +26,7 @@ pub mod registry;
 pub mod staff;
 pub mod survey;
 pub mod targets;
+pub mod wave_results;
 
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -192,9 +193,16 @@ fn registry_routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/waves/{id}/returns", "POST").route(web::post().to(survey::upload_returns)))
     .service(resource("/waves/{id}/replace", "POST").route(web::post().to(survey::replace)))
     .service(resource("/waves/{id}/letters.html", "GET").route(web::get().to(survey::letters)))
+    .service(resource("/waves/{id}/results", "GET").route(web::get().to(wave_results::page)))
+    .service(resource("/waves/{id}/close", "POST").route(web::post().to(survey::close)))
+    .service(resource("/waves/{id}/purge-contacts", "POST").route(web::post().to(survey::purge)))
     .service(resource("/outbox", "GET").route(web::get().to(outbox::page)))
     .service(resource("/outbox/{id}", "POST").route(web::post().to(outbox::decide)))
-    .service(resource("/waves/{id}/sample.{format}", "GET").route(web::get().to(survey::sample)));
+    .service(resource("/waves/{id}/sample.{format}", "GET").route(web::get().to(survey::sample)))
+    // After the fixed names above (letters.html, sample.csv): results.* and responses.*.
+    .service(
+        resource("/waves/{id}/{what}.{format}", "GET").route(web::get().to(wave_results::download)),
+    );
 }
 
 /// A resource whose other methods answer 405 with `Allow`.

@@ -340,6 +340,7 @@ async fn wave_page(
             })
             .collect(),
         fieldwork_errors: shown.fieldwork_errors,
+        purged: w.contacts_purged_at.is_some(),
         returns_errors: shown.returns_errors,
         returns_truncated: shown.returns_truncated,
         fieldwork: fieldwork
@@ -803,6 +804,56 @@ pub async fn replace(
             wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
         }
     }
+}
+
+/// Closing the wave, or purging its contacts: a step without fields.
+async fn simple_step(
+    state: &AppState,
+    admin: &AdminUser,
+    id: i32,
+    step: fn(&mut db::Conn, &db::audit::Actor, i32) -> anyhow::Result<()>,
+    done: &str,
+) -> StaffResult {
+    let actor = admin.0.actor();
+    let outcome = db::run_fallible(&state.pool, move |c| Ok(step(c, &actor, id)))
+        .await
+        .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/admin/waves/{id}?done={done}#results"))),
+        Err(e) => {
+            let shown = Shown {
+                fieldwork_errors: vec![step_error(e)?],
+                ..Shown::default()
+            };
+            wave_page(state, admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+        }
+    }
+}
+
+pub async fn close(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+) -> StaffResult {
+    simple_step(
+        &state,
+        &admin,
+        id.into_inner(),
+        survey::close_wave,
+        "closed",
+    )
+    .await
+}
+
+pub async fn purge(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+) -> StaffResult {
+    fn purge(c: &mut db::Conn, a: &db::audit::Actor, id: i32) -> anyhow::Result<()> {
+        survey::purge_contacts(c, a, id).map(drop)
+    }
+    simple_step(&state, &admin, id.into_inner(), purge, "purged").await
 }
 
 /// A file's problem as the pages say it: "Dòng 3, cột email: …".

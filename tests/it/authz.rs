@@ -297,6 +297,8 @@ fn state_changing_forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)>
         ("/admin/waves/1/start".into(), vec![]),
         ("/admin/waves/1/returns".into(), vec![("file", "x".into())]),
         ("/admin/waves/1/replace".into(), vec![]),
+        ("/admin/waves/1/close".into(), vec![]),
+        ("/admin/waves/1/purge-contacts".into(), vec![]),
         ("/admin/outbox/1".into(), vec![("action", "retry".into())]),
     ]
 }

@@ -25,4 +25,5 @@ mod rollup;
 mod schema;
 mod staff;
 mod survey;
+mod wave_results;
 mod webdriver;

@@ -1,0 +1,61 @@
+#!/usr/bin/env Rscript
+# Reference values for a wave of the annual survey (issue #8, point 8), from R's survey package
+# on the wave's own export (`sipas wave export-responses`): a stratified simple random sample of
+# each agency's frame, weights N_h / r_h after the non-response adjustment, fpc from N_h.
+# Reads wave-responses.csv (written by tests/it/wave_results.rs with SIPAS_WRITE_REFERENCE=1)
+# and writes wave-reference.csv: level, agency, index, estimate, se, ci_low, ci_high, df.
+# Item indices: svyratio(satisfied_k, valid_k, covmat = TRUE); factor index: the mean of its
+# criteria's item indices and SIPAS the mean of the factor indices, both by svycontrast;
+# intervals: logit with Student t on degf(design), as svyciprop(method = "logit").
+# Agencies: subset(design, stratum == h). A stratum with one respondent: lonely.psu = "remove".
+# Run from the repository root: Rscript analysis/reference/make-wave-reference.R
+
+suppressPackageStartupMessages(library(survey))
+options(survey.lonely.psu = "remove")
+out <- "analysis/reference"
+d <- read.csv(file.path(out, "wave-responses.csv"), fileEncoding = "UTF-8-BOM",
+              check.names = FALSE, stringsAsFactors = FALSE)
+items <- names(d)[7:ncol(d)]
+criteria <- grepl("^F[0-9]+\\.[0-9]+$", items)
+factor_of <- sub("\\..*$", "", items)
+factor_codes <- unique(factor_of[criteria])
+K <- length(items)
+for (k in seq_len(K)) {
+  y <- d[[items[k]]]
+  d[[paste0("s", k)]] <- as.numeric(!is.na(y) & y >= 4)
+  d[[paste0("v", k)]] <- as.numeric(!is.na(y))
+}
+
+logit_ci <- function(p, se, df) {
+  half <- qt(0.975, df) * se / (p * (1 - p))
+  plogis(qlogis(p) + c(-1, 1) * half)
+}
+
+estimates <- function(des, level, agency) {
+  num <- as.formula(paste("~", paste0("s", 1:K, collapse = " + ")))
+  den <- as.formula(paste("~", paste0("v", 1:K, collapse = " + ")))
+  r <- svyratio(num, den, des, covmat = TRUE)
+  diag_pos <- sapply(1:K, function(k) (k - 1) * K + k)
+  coefs <- function(w) { v <- rep(0, K * K); v[diag_pos] <- w; v }
+  fw <- lapply(factor_codes, function(f) {
+    w <- rep(0, K); m <- which(criteria & factor_of == f); w[m] <- 1 / length(m); w
+  })
+  names(fw) <- paste0("factor:", factor_codes)
+  iw <- lapply(1:K, function(k) { w <- rep(0, K); w[k] <- 1; w })
+  names(iw) <- paste0("item:", items)
+  weights <- c(list(SIPAS = Reduce(`+`, fw) / length(fw)), fw, iw)
+  con <- svycontrast(r, lapply(weights, coefs))
+  est <- coef(con); se <- SE(con); df <- degf(des)
+  ci <- t(mapply(logit_ci, est, se, MoreArgs = list(df = df)))
+  data.frame(level = level, agency = agency, index = names(weights),
+             estimate = sprintf("%.15g", est), se = sprintf("%.15g", se),
+             ci_low = sprintf("%.15g", ci[, 1]), ci_high = sprintf("%.15g", ci[, 2]), df = df)
+}
+
+des <- svydesign(ids = ~1, strata = ~stratum, weights = ~weight, fpc = ~population, data = d)
+res <- estimates(des, "province", "")
+for (h in sort(unique(d$stratum))) {
+  res <- rbind(res, estimates(subset(des, stratum == h), "agency", h))
+}
+write.csv(res, file.path(out, "wave-reference.csv"), row.names = FALSE)
+cat(nrow(res), "reference values written to", file.path(out, "wave-reference.csv"), "\n")

@@ -1,0 +1,2 @@
+ALTER TABLE waves DROP COLUMN closed_at;
+ALTER TABLE waves DROP COLUMN contacts_purged_at;

@@ -1,0 +1,288 @@
+//! A wave's design-based results (METHODOLOGY.md §3–§4): a stratified simple random sample of
+//! each agency's frame, with a non-response adjustment within strata (each respondent of
+//! stratum h weighs N_h / r_h), the finite population correction (1 − r_h / N_h), and Taylor
+//! linearisation through `analysis::IndexAccumulator` — what R's `survey` computes with
+//! `svydesign(ids = ~1, strata = ~stratum, weights = ~weight, fpc = ~population)`
+//! (`analysis/reference/make-wave-reference.R` proves it on an exported wave).
+//!
+//! On the full form a factor index is the mean of its criteria's indices, and the overall
+//! SIPAS the mean of the five factor indices; the factor-level questions and the overall
+//! question are reported as items.
+
+use std::collections::HashMap;
+
+use analysis::{IndexAccumulator, IndexReport, IndexSpec, LonelyPsu, ReportOptions, Respondent};
+
+use crate::db::wave_results::{WaveRespondent, WaveStratum};
+use crate::domain::FormSpec;
+use crate::views::sheet::{header, Sheet, Value};
+
+/// Below this many valid answers an index is "not reported" (as for the desk stream).
+pub const MIN_N: u64 = 30;
+
+/// How the full form's questions become indices: every question an item; each factor the mean
+/// of its criteria.
+pub fn spec(form: &FormSpec) -> IndexSpec {
+    let mut factors: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, q) in form.questions.iter().enumerate() {
+        if q.kind != "criterion" {
+            continue;
+        }
+        let code = q.factor_code.clone().unwrap_or_default();
+        match factors.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, members)) => members.push(i),
+            None => factors.push((code, vec![i])),
+        }
+    }
+    IndexSpec {
+        items: form.questions.len(),
+        factors: factors.into_iter().map(|(_, m)| m).collect(),
+        threshold: 4,
+    }
+}
+
+/// The factor codes in the order of `spec`'s factors.
+pub fn factor_codes(form: &FormSpec) -> Vec<String> {
+    let mut codes: Vec<String> = Vec::new();
+    for q in form.questions.iter().filter(|q| q.kind == "criterion") {
+        let code = q.factor_code.clone().unwrap_or_default();
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    codes
+}
+
+pub fn options() -> ReportOptions {
+    ReportOptions {
+        min_n: MIN_N,
+        // A stratum with a single respondent has no variance of its own to estimate: it is left
+        // out of the variance (R: options(survey.lonely.psu = "remove")), and its own indices
+        // fall below the minimum n anyway.
+        lonely: LonelyPsu::Remove,
+        ..ReportOptions::default()
+    }
+}
+
+/// One stratum's result.
+#[derive(Debug, Clone)]
+pub struct StratumResult {
+    pub stratum: WaveStratum,
+    pub respondents: u64,
+    /// The non-response-adjusted weight of its respondents: N_h / r_h.
+    pub weight: Option<f64>,
+    pub report: Option<IndexReport>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WaveResults {
+    pub strata: Vec<StratumResult>,
+    pub province: Option<IndexReport>,
+    pub respondents: u64,
+}
+
+/// The full form's answers of a stored response, in question order.
+fn answers(form: &FormSpec, stored: &[Option<i16>]) -> Vec<Option<u8>> {
+    form.answers_from_stored(stored)
+}
+
+/// Respondents per stratum, and so each respondent's adjusted weight N_h / r_h.
+pub fn adjusted_weights(
+    strata: &[WaveStratum],
+    respondents: &[WaveRespondent],
+) -> HashMap<i32, f64> {
+    let mut r: HashMap<i32, u64> = HashMap::new();
+    for x in respondents {
+        *r.entry(x.agency_id).or_default() += 1;
+    }
+    strata
+        .iter()
+        .filter_map(|s| {
+            r.get(&s.agency_id)
+                .map(|&n| (s.agency_id, f64::from(s.population) / n as f64))
+        })
+        .collect()
+}
+
+pub fn compute(
+    form: &FormSpec,
+    strata: Vec<WaveStratum>,
+    respondents: &[WaveRespondent],
+) -> analysis::Result<WaveResults> {
+    let weights = adjusted_weights(&strata, respondents);
+    let index: HashMap<i32, u32> = strata
+        .iter()
+        .enumerate()
+        .map(|(h, s)| (s.agency_id, h as u32))
+        .collect();
+    let population: HashMap<i32, f64> = strata
+        .iter()
+        .map(|s| (s.agency_id, f64::from(s.population)))
+        .collect();
+    let mut acc = IndexAccumulator::new(spec(form), false)?;
+    let mut count: HashMap<i32, u64> = HashMap::new();
+    for r in respondents {
+        let (Some(&h), Some(&w)) = (index.get(&r.agency_id), weights.get(&r.agency_id)) else {
+            continue; // a response outside the design's strata cannot be weighted
+        };
+        let a = answers(form, &r.answer_values);
+        acc.add(&Respondent {
+            stratum: h,
+            psu: None,
+            weight: w,
+            pop_size: population.get(&r.agency_id).copied(),
+            answers: &a,
+        })?;
+        *count.entry(r.agency_id).or_default() += 1;
+    }
+    let opts = options();
+    let total: u64 = count.values().sum();
+    let province = if total > 0 {
+        Some(acc.report(None, &opts)?)
+    } else {
+        None
+    };
+    let mut out = Vec::with_capacity(strata.len());
+    for (h, s) in strata.into_iter().enumerate() {
+        let n = count.get(&s.agency_id).copied().unwrap_or(0);
+        let report = if n > 0 {
+            Some(acc.report(Some(h as u32), &opts)?)
+        } else {
+            None
+        };
+        out.push(StratumResult {
+            weight: weights.get(&s.agency_id).copied(),
+            respondents: n,
+            report,
+            stratum: s,
+        });
+    }
+    Ok(WaveResults {
+        strata: out,
+        province,
+        respondents: total,
+    })
+}
+
+/// The wave's responses for analysis elsewhere (R, Stata): stratum, its population, the base
+/// and the adjusted weight, channel, kind, and one column per question (1–5, empty for no
+/// opinion or not answered). No contact data, no dossier, no unit id.
+pub fn responses_sheet(
+    wave_id: i32,
+    form: &FormSpec,
+    strata: &[WaveStratum],
+    respondents: &[WaveRespondent],
+) -> Sheet {
+    let weights = adjusted_weights(strata, respondents);
+    let by_id: HashMap<i32, &WaveStratum> = strata.iter().map(|s| (s.agency_id, s)).collect();
+    let mut names = vec![
+        "stratum",
+        "population",
+        "base_weight",
+        "weight",
+        "channel",
+        "respondent_kind",
+    ];
+    names.extend(form.questions.iter().map(|q| q.code.as_str()));
+    let rows = respondents
+        .iter()
+        .filter_map(|r| {
+            let s = by_id.get(&r.agency_id)?;
+            let mut row = vec![
+                Value::text(&s.code),
+                Value::Int(i64::from(s.population)),
+                Value::Number(r.base_weight, 12),
+                Value::Number(weights.get(&r.agency_id).copied().unwrap_or(0.0), 12),
+                Value::text(&r.channel),
+                Value::text(&r.respondent_kind),
+            ];
+            row.extend(
+                answers(form, &r.answer_values)
+                    .into_iter()
+                    .map(|a| match a {
+                        Some(v) => Value::Int(i64::from(v)),
+                        None => Value::Empty,
+                    }),
+            );
+            Some(row)
+        })
+        .collect();
+    Sheet {
+        name: format!("sipas-wave-{wave_id}-responses"),
+        header: header(&names),
+        rows,
+    }
+}
+
+/// Every index of the wave, per agency and for the province: level, agency, index (`SIPAS`,
+/// `factor:F1`, `item:F1.1` — `item:F1` is the factor-level question), estimate, SE, interval, valid n, design df, reported?
+pub fn results_sheet(wave_id: i32, form: &FormSpec, results: &WaveResults) -> Sheet {
+    let factors = factor_codes(form);
+    let mut rows = Vec::new();
+    let mut push =
+        |level: &str, agency: &str, name: &str, e: Option<analysis::IndexEstimate>, n: u64| {
+            let num = |x: f64| Value::Number(x, 10);
+            rows.push(match e {
+                Some(e) => vec![
+                    Value::text(level),
+                    Value::text(agency),
+                    Value::text(name),
+                    num(e.estimate),
+                    num(e.se),
+                    num(e.ci_low),
+                    num(e.ci_high),
+                    Value::Int(i64::try_from(e.n).unwrap_or(i64::MAX)),
+                    Value::Number(e.df, 0),
+                    Value::text(if e.suppressed { "no" } else { "yes" }),
+                ],
+                None => vec![
+                    Value::text(level),
+                    Value::text(agency),
+                    Value::text(name),
+                    Value::Empty,
+                    Value::Empty,
+                    Value::Empty,
+                    Value::Empty,
+                    Value::Int(i64::try_from(n).unwrap_or(i64::MAX)),
+                    Value::Empty,
+                    Value::text("no"),
+                ],
+            });
+        };
+    let mut report = |level: &str, agency: &str, r: Option<&IndexReport>, n: u64| {
+        let Some(r) = r else {
+            push(level, agency, "SIPAS", None, n);
+            return;
+        };
+        push(level, agency, "SIPAS", r.overall, n);
+        for (code, f) in factors.iter().zip(&r.factors) {
+            push(level, agency, &format!("factor:{code}"), *f, n);
+        }
+        for (q, item) in form.questions.iter().zip(&r.items) {
+            push(
+                level,
+                agency,
+                &format!("item:{}", q.code),
+                item.index,
+                item.valid_n,
+            );
+        }
+    };
+    report(
+        "province",
+        "",
+        results.province.as_ref(),
+        results.respondents,
+    );
+    for s in &results.strata {
+        report("agency", &s.stratum.code, s.report.as_ref(), s.respondents);
+    }
+    Sheet {
+        name: format!("sipas-wave-{wave_id}-results"),
+        header: header(&[
+            "level", "agency", "index", "estimate", "se", "ci_low", "ci_high", "n", "df",
+            "reported",
+        ]),
+        rows,
+    }
+}

@@ -1,0 +1,222 @@
+//! A wave's results page: the design-based indices with intervals per agency and for the
+//! province, next to the desk QR stream of the same agency and year (how far off is the
+//! self-selected stream?), the province's questions, and the downloads (CSV, XLSX).
+//! Administrators only; printable.
+
+use actix_web::http::StatusCode;
+use actix_web::web;
+use chrono::NaiveDate;
+
+use super::errors::{Fault, PageError};
+use super::guard::AdminUser;
+use super::{export, render, StaffResult};
+use crate::db;
+use crate::results::rollup::report_of;
+use crate::state::AppState;
+use crate::survey::{self, results::WaveResults};
+use crate::views::survey::{grouped, IndexCell, ItemLine, ResultLine, WaveResultsPage};
+use crate::views::{percent, Chrome, Lang};
+
+/// The desk stream's report of each stratum's agency over the wave's year.
+fn desk_reports(
+    c: &mut db::Conn,
+    state_form: &crate::domain::FormSpec,
+    results: &WaveResults,
+    year: i32,
+) -> Result<Vec<Option<analysis::IndexReport>>, db::QueryError> {
+    let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
+    let to = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let mut out = Vec::with_capacity(results.strata.len());
+    for s in &results.strata {
+        let cells = db::rollup::selected(
+            c,
+            &db::rollup::Selection {
+                agency_ids: vec![s.stratum.agency_id],
+                from,
+                to,
+                instrument_id: state_form.instrument_id,
+                channel: Some("desk_qr".into()),
+                desk_id: None,
+                respondent_kind: None,
+                cuts: Vec::new(),
+            },
+        )?;
+        let report = report_of(
+            state_form,
+            cells.iter().map(|c| (c.responses, c.stats.as_slice())),
+        )
+        .ok()
+        .flatten()
+        .map(|(r, _)| r);
+        out.push(report);
+    }
+    Ok(out)
+}
+
+fn points(x: f64) -> String {
+    let s = percent(x.abs(), Lang::Vi);
+    if x < 0.0 {
+        format!("−{s}")
+    } else {
+        format!("+{s}")
+    }
+}
+
+pub async fn page(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> StaffResult {
+    let id = id.into_inner();
+    let desk_form = state.ingest.desk_form.clone();
+    let found = db::run_fallible(&state.pool, move |c| {
+        let w = match survey::find(c, id) {
+            Ok(w) => w,
+            Err(_) => return Ok(None),
+        };
+        let (form, results) = match survey::wave_results(c, id) {
+            Ok(r) => r,
+            Err(e) if e.downcast_ref::<survey::Refused>().is_some() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let desk = desk_reports(c, &desk_form, &results, i32::from(w.row.year))?;
+        Ok(Some((w, form, results, desk)))
+    })
+    .await
+    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    let Some((w, form, results, desk)) = found else {
+        return Err(PageError::staff(Fault::NotFound));
+    };
+    let factor_codes = survey::results::factor_codes(&form);
+    let factor_names = factor_codes
+        .iter()
+        .map(|code| {
+            form.questions
+                .iter()
+                .find(|q| q.factor_code.as_deref() == Some(code))
+                .and_then(|q| q.factor_name_vi.clone())
+                .unwrap_or_else(|| code.clone())
+        })
+        .collect();
+    let line = |code: String,
+                name: String,
+                population: i64,
+                n: u64,
+                r: Option<&analysis::IndexReport>,
+                d: Option<&analysis::IndexReport>| {
+        let sipas = r.and_then(|r| r.overall);
+        let desk_sipas = d.and_then(|d| d.overall);
+        let diff = match (sipas, desk_sipas) {
+            (Some(a), Some(b)) if !a.suppressed && !b.suppressed => {
+                analysis::compare::difference(&a, &b, 0.95).ok()
+            }
+            _ => None,
+        };
+        ResultLine {
+            code,
+            name,
+            population: grouped(population),
+            respondents: grouped(i64::try_from(n).unwrap_or(i64::MAX)),
+            sipas: IndexCell::of(sipas, n),
+            factors: (0..factor_codes.len())
+                .map(|j| IndexCell::of(r.and_then(|r| r.factors.get(j).copied().flatten()), n))
+                .collect(),
+            desk: d.map(|d| IndexCell::of(d.overall, 0)),
+            difference: diff.map(|x| {
+                format!(
+                    "{} ({} đến {}) điểm %",
+                    points(x.estimate),
+                    points(x.ci_low),
+                    points(x.ci_high)
+                )
+            }),
+            significant: diff.is_some_and(|x| x.significant),
+        }
+    };
+    let agencies = results
+        .strata
+        .iter()
+        .zip(&desk)
+        .map(|(s, d)| {
+            line(
+                s.stratum.code.clone(),
+                s.stratum.name.clone(),
+                i64::from(s.stratum.population),
+                s.respondents,
+                s.report.as_ref(),
+                d.as_ref(),
+            )
+        })
+        .collect();
+    let population: i64 = results
+        .strata
+        .iter()
+        .map(|s| i64::from(s.stratum.population))
+        .sum();
+    let province = results.province.as_ref().map(|r| {
+        line(
+            "Tỉnh".into(),
+            "Toàn tỉnh".into(),
+            population,
+            results.respondents,
+            Some(r),
+            None,
+        )
+    });
+    let items = results
+        .province
+        .as_ref()
+        .map(|r| {
+            form.questions
+                .iter()
+                .zip(&r.items)
+                .map(|(q, it)| ItemLine {
+                    code: q.code.clone(),
+                    text: q.text_vi.clone(),
+                    index: IndexCell::of(it.index, it.valid_n),
+                    mean: it
+                        .mean_score
+                        .map_or("–".into(), |m| format!("{m:.2}").replace('.', ",")),
+                    missing: format!("{}%", percent(it.missing_rate, Lang::Vi)),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = WaveResultsPage {
+        chrome: Chrome::new(Lang::Vi),
+        username: &admin.0.user.username,
+        csrf: &admin.0.csrf_token(&state.key),
+        id,
+        name: w.row.name.clone(),
+        year: w.row.year,
+        provisional: w.state != survey::WaveState::Closed,
+        factor_names,
+        province,
+        agencies,
+        items,
+        respondents: grouped(i64::try_from(results.respondents).unwrap_or(i64::MAX)),
+    };
+    render(&state, StatusCode::OK, "admin_wave_results.html", &page).map_err(PageError::staff)
+}
+
+/// `results.csv` / `results.xlsx`, and `responses.csv` / `responses.xlsx` (no contact data).
+pub async fn download(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    path: web::Path<(i32, String, String)>,
+) -> StaffResult {
+    let (id, what, ext) = path.into_inner();
+    let format = export::format_of(&ext)?;
+    let sheet = db::run_fallible(&state.pool, move |c| {
+        Ok(Some(match what.as_str() {
+            "results" => survey::wave_results(c, id)
+                .map(|(form, r)| survey::results::results_sheet(id, &form, &r)),
+            "responses" => survey::responses_sheet(c, id),
+            _ => return Ok(None),
+        }))
+    })
+    .await
+    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    match sheet {
+        Some(Ok(sheet)) => {
+            export::response(&sheet, format).map_err(|e| PageError::staff(Fault::Internal(e)))
+        }
+        _ => Err(PageError::staff(Fault::NotFound)),
+    }
+}
