@@ -18,6 +18,7 @@ pub mod fieldwork;
 pub mod frame;
 pub mod instruments;
 pub mod outbox;
+pub mod paper;
 pub mod par_rules;
 pub mod prepared;
 pub mod publications;

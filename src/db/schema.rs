@@ -91,6 +91,7 @@ diesel::table! {
         reminder_days -> Array<Nullable<Int2>>,
         contacts_purged_at -> Nullable<Timestamptz>,
         closed_at -> Nullable<Timestamptz>,
+        double_entry -> Bool,
     }
 }
 
@@ -129,6 +130,19 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    paper_entries (id) {
+        id -> Int8,
+        sample_unit_id -> Int8,
+        entry_no -> Int2,
+        keyed_by -> Int4,
+        respondent_kind -> Text,
+        comment -> Nullable<Text>,
+        answer_values -> Array<Nullable<Int2>>,
+        keyed_at -> Timestamptz,
     }
 }
 
@@ -362,6 +376,8 @@ diesel::joinable!(wave_strata -> agencies (agency_id));
 diesel::joinable!(outbox -> waves (wave_id));
 diesel::joinable!(outbox -> sample_units (sample_unit_id));
 diesel::joinable!(outbox_attempts -> outbox (message));
+diesel::joinable!(paper_entries -> sample_units (sample_unit_id));
+diesel::joinable!(paper_entries -> users (keyed_by));
 diesel::joinable!(responses -> sample_units (sample_unit_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -382,6 +398,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     items,
     outbox,
     outbox_attempts,
+    paper_entries,
     par_rules,
     publications,
     responses,

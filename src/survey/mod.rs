@@ -2,14 +2,6 @@
 //! A wave moves draft → designed → drawn → fieldwork → closed; each step checks the state it
 //! needs and says what is missing.
 
-pub mod design;
-pub mod draw;
-pub mod frame;
-pub mod letters;
-pub mod results;
-pub mod returns;
-pub mod table;
-
 use std::collections::HashMap;
 
 use anyhow::{Context, Result};
@@ -28,6 +20,16 @@ macro_rules! refuse {
         return Err(anyhow::Error::new(Refused(format!($($arg)*))))
     };
 }
+
+// Declared after `refuse!` so that the steps in them can use it.
+pub mod design;
+pub mod draw;
+pub mod frame;
+pub mod letters;
+pub mod paper;
+pub mod results;
+pub mod returns;
+pub mod table;
 
 /// Turns a plain refusal message (from the pure design and draw code) into [`Refused`].
 fn refused(message: String) -> anyhow::Error {
@@ -595,6 +597,17 @@ type ResultsInputs = (
     Vec<db::wave_results::WaveStratum>,
     Vec<db::wave_results::WaveRespondent>,
 );
+
+/// The full form of a wave's instrument (what respondents answer and keyers key).
+pub fn full_form(conn: &mut Conn, wave_id: i32) -> Result<crate::domain::FormSpec> {
+    let w = find(conn, wave_id)?;
+    let code = db::instruments::code_of(conn, w.row.instrument_id)?;
+    Ok(db::instruments::load_form(
+        conn,
+        &code,
+        db::instruments::Form::Full,
+    )?)
+}
 
 fn results_inputs(conn: &mut Conn, wave_id: i32) -> Result<ResultsInputs> {
     let w = find(conn, wave_id)?;

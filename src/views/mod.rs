@@ -34,6 +34,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_wave_results.html"),
     ),
     (
+        "admin_paper_fields.html",
+        include_str!("../../templates/admin_paper_fields.html"),
+    ),
+    (
+        "admin_paper.html",
+        include_str!("../../templates/admin_paper.html"),
+    ),
+    (
+        "admin_paper_conflicts.html",
+        include_str!("../../templates/admin_paper_conflicts.html"),
+    ),
+    (
         "admin_outbox.html",
         include_str!("../../templates/admin_outbox.html"),
     ),

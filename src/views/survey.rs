@@ -249,3 +249,71 @@ pub struct WaveResultsPage<'a> {
     pub items: Vec<ItemLine>,
     pub respondents: String,
 }
+
+/// One question on the keying screen.
+#[derive(Serialize)]
+pub struct KeyField {
+    pub code: String,
+    pub text: String,
+    /// The key typed (kept after a refusal; agreed value when resolving).
+    pub value: String,
+    /// On the first question of a part: the part's name.
+    pub part: Option<String>,
+    /// When resolving: what the two keyings said ("lần 1: 4, lần 2: 5").
+    pub disagreement: Option<String>,
+}
+
+/// The keying screen: a code to type, or a questionnaire to key (or resolve).
+#[derive(Serialize)]
+pub struct PaperPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    pub id: i32,
+    pub wave: String,
+    pub double_entry: bool,
+    pub notice: Option<String>,
+    pub errors: Vec<String>,
+    pub pending: usize,
+    /// The unit being keyed: its code (grouped) and agency; `None` on the code screen.
+    pub unit: Option<PaperUnit>,
+    pub fields: Vec<KeyField>,
+    pub kind: String,
+    pub comment: String,
+    pub code: String,
+}
+
+#[derive(Serialize)]
+pub struct PaperUnit {
+    pub code: String,
+    pub grouped: String,
+    pub agency: String,
+    /// "Lần nhập 1 (lần 2 do người khác nhập)", …
+    pub entry: String,
+    pub action: String,
+}
+
+/// Questionnaires waiting for a resolution.
+#[derive(Serialize)]
+pub struct ConflictsPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    pub id: i32,
+    pub wave: String,
+    pub notice: Option<String>,
+    pub errors: Vec<String>,
+    pub conflicts: Vec<Conflict>,
+}
+
+#[derive(Serialize)]
+pub struct Conflict {
+    pub unit: PaperUnit,
+    pub keyers: String,
+    pub differences: Vec<String>,
+    pub fields: Vec<KeyField>,
+    pub kind: String,
+    pub comment: String,
+}

@@ -17,6 +17,7 @@ pub mod invitation;
 pub mod lang;
 pub mod microdata;
 pub mod outbox;
+pub mod paper;
 pub mod par;
 pub mod public;
 pub mod publish;
@@ -194,6 +195,18 @@ fn registry_routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/waves/{id}/replace", "POST").route(web::post().to(survey::replace)))
     .service(resource("/waves/{id}/letters.html", "GET").route(web::get().to(survey::letters)))
     .service(resource("/waves/{id}/results", "GET").route(web::get().to(wave_results::page)))
+    .service(resource("/waves/{id}/paper", "GET").route(web::get().to(paper::start)))
+    .service(
+        resource("/waves/{id}/paper/{code}", "GET, POST")
+            .route(web::get().to(paper::form))
+            .route(web::post().to(paper::save)),
+    )
+    .service(resource("/waves/{id}/double-entry", "POST").route(web::post().to(paper::set_double)))
+    .service(resource("/waves/{id}/paper-conflicts", "GET").route(web::get().to(paper::conflicts)))
+    .service(
+        resource("/waves/{id}/paper-conflicts/{unit}", "POST")
+            .route(web::post().to(paper::resolve)),
+    )
     .service(resource("/waves/{id}/close", "POST").route(web::post().to(survey::close)))
     .service(resource("/waves/{id}/purge-contacts", "POST").route(web::post().to(survey::purge)))
     .service(resource("/outbox", "GET").route(web::get().to(outbox::page)))

@@ -298,6 +298,18 @@ fn state_changing_forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)>
         ("/admin/waves/1/returns".into(), vec![("file", "x".into())]),
         ("/admin/waves/1/replace".into(), vec![]),
         ("/admin/waves/1/close".into(), vec![]),
+        (
+            "/admin/waves/1/paper/ABCD".into(),
+            vec![("k.F1", "4".into())],
+        ),
+        (
+            "/admin/waves/1/double-entry".into(),
+            vec![("on", "0".into())],
+        ),
+        (
+            "/admin/waves/1/paper-conflicts/1".into(),
+            vec![("k.F1", "4".into())],
+        ),
         ("/admin/waves/1/purge-contacts".into(), vec![]),
         ("/admin/outbox/1".into(), vec![("action", "retry".into())]),
     ]
@@ -359,6 +371,7 @@ fn every_state_changing_form_refuses_a_request_without_its_csrf_token() {
             "SELECT count(*) AS n FROM par_rules",
             "SELECT count(*) AS n FROM hidden_comments",
             "SELECT count(*) AS n FROM waves",
+            "SELECT count(*) AS n FROM paper_entries",
         ]
         .map(|q| app.db.count(q))
     };

@@ -287,3 +287,69 @@ fn chromium_renders_the_full_annual_form_at_phone_size_one_item_per_row() {
     keep(&img.crop_imm(0, 0, 390, 1400), "annual-form-390-top");
     keep(&img.crop_imm(0, 5600, 390, 1400), "annual-form-390-end");
 }
+
+#[test]
+fn chromium_keys_a_paper_questionnaire_with_the_keyboard_alone() {
+    use crate::fieldwork::{code_of, drawn_wave, sipas_ok, unit_ids};
+    use crate::webdriver::{ENTER, TAB};
+    use sipas::domain::Role;
+    let app = TestApp::spawn();
+    let w = drawn_wave(&app.db, 60, 0);
+    sipas_ok(&app.db, &["wave", "start", "--wave", &w]);
+    let (main, _) = unit_ids(&app.db);
+    crate::helpers::add_user(&app.db, "boss", Role::Admin, None);
+
+    let browser = signed_in(&app, "boss", 1280, 1400);
+    let start = format!("{}/admin/waves/{w}/paper", app.base);
+    browser.open(&start);
+    // The code field has the focus: type the code from the paper (grouped, lower case), Enter.
+    let code = sipas::domain::invitation::Invitation::grouped(&code_of(main[0])).to_lowercase();
+    browser.press(&format!("{code}{ENTER}"));
+    let dom = browser.source_with("Lần nhập 1");
+    assert!(dom.contains("Lần nhập 1"), "{dom}");
+    // 28 answers, one key each and Tab: 1, 2, 3, 4, 5, 0 (no opinion), over and over; then
+    // the respondent kind (2, organisation) and Enter to save. No mouse, no click.
+    let typed: String = (0..28)
+        .map(|i| format!("{}{TAB}", ["1", "2", "3", "4", "5", "0"][i % 6]))
+        .collect();
+    browser.press(&format!("{typed}2{ENTER}"));
+    let dom = browser.source_with("Đã lưu lần nhập 1");
+    assert!(dom.contains("Đã lưu lần nhập 1"), "{dom}");
+    keep(&browser.screenshot(), "paper-after-save-1280");
+    // What was keyed, in the questionnaire's order: 1 2 3 4 5 0 1 2 …
+    #[derive(diesel::QueryableByName)]
+    struct Keyed {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        kind: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        keys: String,
+    }
+    let rows: Vec<Keyed> = diesel::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT p.respondent_kind AS kind, \
+                    string_agg(coalesce(v::text, '-'), '' ORDER BY i.position, i.id) AS keys \
+             FROM paper_entries p \
+             CROSS JOIN LATERAL unnest(p.answer_values) WITH ORDINALITY AS a(v, k) \
+             JOIN (SELECT id, position, row_number() OVER (ORDER BY position, id) AS k FROM items \
+                   WHERE instrument_id = (SELECT id FROM instruments WHERE code = 'sipas-2017')) i \
+               ON i.k = a.k \
+             GROUP BY p.respondent_kind",
+        ),
+        &mut app.db.conn(),
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].kind, "organisation");
+    let expected: String = (0..28)
+        .map(|i| ["1", "2", "3", "4", "5", "0"][i % 6])
+        .collect();
+    assert_eq!(rows[0].keys, expected);
+
+    // The questionnaire screen as a keyer sees it.
+    browser.open(&format!(
+        "{}/admin/waves/{w}/paper/{}",
+        app.base,
+        code_of(main[1])
+    ));
+    keep(&browser.screenshot(), "paper-form-1280");
+}

@@ -16,6 +16,7 @@ mod helpers;
 mod ingest;
 mod invariants;
 mod mail;
+mod paper;
 mod publication;
 mod qr_export;
 mod ranking;

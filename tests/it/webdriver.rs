@@ -131,6 +131,26 @@ impl Chromium {
         );
     }
 
+    /// Presses keys on whatever has the focus, as a person at a keyboard (no element chosen):
+    /// each character a key; `TAB` and `ENTER` are WebDriver's Tab and Enter keys.
+    pub fn press(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                let v = c.to_string();
+                [
+                    json!({"type": "keyDown", "value": v}),
+                    json!({"type": "keyUp", "value": v}),
+                ]
+            })
+            .collect();
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        );
+    }
+
     /// Clicks the element `css` names and lets the page it leads to load.
     pub fn click(&self, css: &str) {
         let id = self.element(css);
@@ -190,6 +210,11 @@ impl Chromium {
         image::load_from_memory(&png).unwrap()
     }
 }
+
+/// WebDriver's Tab key.
+pub const TAB: char = '\u{E004}';
+/// WebDriver's Enter key.
+pub const ENTER: char = '\u{E007}';
 
 impl Drop for Chromium {
     fn drop(&mut self) {
