@@ -15,7 +15,9 @@ options(survey.lonely.psu = "remove")
 out <- "analysis/reference"
 d <- read.csv(file.path(out, "wave-responses.csv"), fileEncoding = "UTF-8-BOM",
               check.names = FALSE, stringsAsFactors = FALSE)
-items <- names(d)[7:ncol(d)]
+# The rated questions: F1, F1.1 … F5.4 and OVERALL (choice columns such as GENDER or
+# EXPECT.1 follow them and are not indices).
+items <- grep("^(F[0-9]+(\\.[0-9]+)?|OVERALL)$", names(d), value = TRUE)
 criteria <- grepl("^F[0-9]+\\.[0-9]+$", items)
 factor_of <- sub("\\..*$", "", items)
 factor_codes <- unique(factor_of[criteria])

@@ -155,6 +155,8 @@ pub struct UnitResponse<'a> {
     pub respondent_kind: &'a str,
     pub comment: Option<&'a str>,
     pub answer_values: &'a [Option<i16>],
+    /// (choice question id, option value).
+    pub choices: &'a [(i32, i16)],
 }
 
 /// What storing a unit's response did.
@@ -219,6 +221,23 @@ pub fn store_unit_response(
         // The submission id belongs to another response (a desk rating, another unit): a
         // client reusing ids. Nothing is stored under it twice.
         return Ok(UnitStored::AlreadyAnswered);
+    }
+    if !r.choices.is_empty() {
+        use super::schema::response_choices;
+        let rows: Vec<_> = r
+            .choices
+            .iter()
+            .map(|&(q, v)| {
+                (
+                    response_choices::response_id.eq(r.id),
+                    response_choices::question_id.eq(q),
+                    response_choices::value.eq(v),
+                )
+            })
+            .collect();
+        diesel::insert_into(response_choices::table)
+            .values(&rows)
+            .execute(conn)?;
     }
     diesel::update(sample_units::table.find(r.unit_id))
         .set((

@@ -2,8 +2,10 @@
 
 use diesel::prelude::*;
 
-use super::schema::{factors, instruments, items, scale_levels};
-use crate::domain::instrument::{InstrumentFile, Question, ScaleLevel, BUNDLED_INSTRUMENTS};
+use super::schema::{choice_options, choice_questions, factors, instruments, items, scale_levels};
+use crate::domain::instrument::{
+    ChoiceOption, ChoiceQuestion, InstrumentFile, Question, ScaleLevel, BUNDLED_INSTRUMENTS,
+};
 use crate::domain::FormSpec;
 
 /// Inserts each bundled instrument that is not in the database yet. Returns how many were added.
@@ -14,8 +16,147 @@ pub fn seed_bundled(conn: &mut PgConnection) -> anyhow::Result<usize> {
         if seed(conn, &file)? {
             added += 1;
         }
+        seed_choices(conn, &file)?;
     }
     Ok(added)
+}
+
+/// A choice question to insert: code, kind, several answers?, texts, options (value, texts).
+type NewChoice<'a> = (
+    &'a str,
+    &'a str,
+    bool,
+    &'a str,
+    &'a str,
+    Vec<(i16, &'a str, &'a str)>,
+);
+
+/// Adds an instrument's choice questions when it has none yet (an instrument seeded before
+/// they existed): they change no rating and no published number.
+pub fn seed_choices(conn: &mut PgConnection, file: &InstrumentFile) -> QueryResult<usize> {
+    conn.transaction(|conn| {
+        let Some(instrument_id) = instruments::table
+            .filter(instruments::code.eq(&file.code))
+            .select(instruments::id)
+            .first::<i32>(conn)
+            .optional()?
+        else {
+            return Ok(0);
+        };
+        let existing: i64 = choice_questions::table
+            .filter(choice_questions::instrument_id.eq(instrument_id))
+            .count()
+            .get_result(conn)?;
+        if existing > 0 {
+            return Ok(0);
+        }
+        let mut questions: Vec<NewChoice<'_>> = Vec::new();
+        if let Some(e) = &file.expectation {
+            let options = file
+                .factors
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (i as i16 + 1, f.name_vi.as_str(), f.name_en.as_str()))
+                .collect();
+            questions.push((
+                &e.code,
+                "expectation",
+                true,
+                &e.question_vi,
+                &e.question_en,
+                options,
+            ));
+        }
+        for p in &file.profile {
+            let options = p
+                .options
+                .iter()
+                .map(|o| (o.value, o.vi.as_str(), o.en.as_str()))
+                .collect();
+            questions.push((
+                &p.code,
+                "profile",
+                false,
+                &p.question_vi,
+                &p.question_en,
+                options,
+            ));
+        }
+        for (position, (code, kind, multiple, vi, en, options)) in questions.iter().enumerate() {
+            let id: i32 = diesel::insert_into(choice_questions::table)
+                .values((
+                    choice_questions::instrument_id.eq(instrument_id),
+                    choice_questions::code.eq(code),
+                    choice_questions::kind.eq(kind),
+                    choice_questions::multiple.eq(multiple),
+                    choice_questions::position.eq(position as i16 + 1),
+                    choice_questions::text_vi.eq(vi),
+                    choice_questions::text_en.eq(en),
+                ))
+                .returning(choice_questions::id)
+                .get_result(conn)?;
+            for (value, vi, en) in options {
+                diesel::insert_into(choice_options::table)
+                    .values((
+                        choice_options::question_id.eq(id),
+                        choice_options::value.eq(value),
+                        choice_options::label_vi.eq(vi),
+                        choice_options::label_en.eq(en),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        Ok(questions.len())
+    })
+}
+
+/// An instrument's choice questions with their options, in order.
+pub fn choices(conn: &mut PgConnection, instrument_id: i32) -> QueryResult<Vec<ChoiceQuestion>> {
+    let questions: Vec<(i32, String, String, bool, String, String)> = choice_questions::table
+        .filter(choice_questions::instrument_id.eq(instrument_id))
+        .order(choice_questions::position)
+        .select((
+            choice_questions::id,
+            choice_questions::code,
+            choice_questions::kind,
+            choice_questions::multiple,
+            choice_questions::text_vi,
+            choice_questions::text_en,
+        ))
+        .load(conn)?;
+    let ids: Vec<i32> = questions.iter().map(|q| q.0).collect();
+    let options: Vec<(i32, i16, String, String)> = choice_options::table
+        .filter(choice_options::question_id.eq_any(&ids))
+        .order((choice_options::question_id, choice_options::value))
+        .select((
+            choice_options::question_id,
+            choice_options::value,
+            choice_options::label_vi,
+            choice_options::label_en,
+        ))
+        .load(conn)?;
+    Ok(questions
+        .into_iter()
+        .map(
+            |(id, code, kind, multiple, text_vi, text_en)| ChoiceQuestion {
+                options: options
+                    .iter()
+                    .filter(|o| o.0 == id)
+                    .map(|o| ChoiceOption {
+                        value: o.1,
+                        label_vi: o.2.clone(),
+                        label_en: o.3.clone(),
+                    })
+                    .collect(),
+                id,
+                code,
+                kind,
+                multiple,
+                text_vi,
+                text_en,
+            },
+        )
+        .collect())
 }
 
 /// Inserts one instrument in a single transaction; `false` when its code already exists.
@@ -223,11 +364,9 @@ pub fn load_form(
             },
         )
         .collect();
-    Ok(FormSpec::new(
-        instrument_id,
-        code,
-        scale,
-        questions,
-        all_items.len(),
-    ))
+    let spec = FormSpec::new(instrument_id, code, scale, questions, all_items.len());
+    Ok(match form {
+        Form::Desk => spec,
+        Form::Full => spec.with_choices(choices(conn, instrument_id)?),
+    })
 }

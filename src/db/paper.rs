@@ -15,6 +15,8 @@ pub struct Entry {
     pub respondent_kind: String,
     pub comment: Option<String>,
     pub answer_values: Vec<Option<i16>>,
+    /// Choices as question id × 100 + option value, sorted.
+    pub choices: Vec<i32>,
 }
 
 /// The keyings of a unit, in order.
@@ -30,17 +32,27 @@ pub fn entries(conn: &mut PgConnection, unit_id: i64) -> QueryResult<Vec<Entry>>
             paper_entries::respondent_kind,
             paper_entries::comment,
             paper_entries::answer_values,
+            paper_entries::choices,
         ))
-        .load::<(i16, i32, String, String, Option<String>, Vec<Option<i16>>)>(conn)?
+        .load::<(
+            i16,
+            i32,
+            String,
+            String,
+            Option<String>,
+            Vec<Option<i16>>,
+            Vec<i32>,
+        )>(conn)?
         .into_iter()
         .map(
-            |(entry_no, keyed_by, keyer, respondent_kind, comment, answer_values)| Entry {
+            |(entry_no, keyed_by, keyer, respondent_kind, comment, answer_values, choices)| Entry {
                 entry_no,
                 keyed_by,
                 keyer,
                 respondent_kind,
                 comment,
                 answer_values,
+                choices,
             },
         )
         .collect())
@@ -56,6 +68,7 @@ pub fn add(conn: &mut PgConnection, actor: &Actor, unit_id: i64, entry: &Entry) 
             paper_entries::respondent_kind.eq(&entry.respondent_kind),
             paper_entries::comment.eq(&entry.comment),
             paper_entries::answer_values.eq(&entry.answer_values),
+            paper_entries::choices.eq(&entry.choices),
         ))
         .execute(conn)?;
     audit::record(

@@ -134,6 +134,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    choice_questions (id) {
+        id -> Int4,
+        instrument_id -> Int4,
+        code -> Text,
+        kind -> Text,
+        multiple -> Bool,
+        position -> Int2,
+        text_vi -> Text,
+        text_en -> Text,
+    }
+}
+
+diesel::table! {
+    choice_options (question_id, value) {
+        question_id -> Int4,
+        value -> Int2,
+        label_vi -> Text,
+        label_en -> Text,
+    }
+}
+
+diesel::table! {
+    response_choices (response_id, question_id, value) {
+        response_id -> Uuid,
+        question_id -> Int4,
+        value -> Int2,
+    }
+}
+
+diesel::table! {
     paper_entries (id) {
         id -> Int8,
         sample_unit_id -> Int8,
@@ -143,6 +173,7 @@ diesel::table! {
         comment -> Nullable<Text>,
         answer_values -> Array<Nullable<Int2>>,
         keyed_at -> Timestamptz,
+        choices -> Array<Int4>,
     }
 }
 
@@ -377,6 +408,9 @@ diesel::joinable!(outbox -> waves (wave_id));
 diesel::joinable!(outbox -> sample_units (sample_unit_id));
 diesel::joinable!(outbox_attempts -> outbox (message));
 diesel::joinable!(paper_entries -> sample_units (sample_unit_id));
+diesel::joinable!(choice_questions -> instruments (instrument_id));
+diesel::joinable!(choice_options -> choice_questions (question_id));
+diesel::joinable!(response_choices -> responses (response_id));
 diesel::joinable!(paper_entries -> users (keyed_by));
 diesel::joinable!(responses -> sample_units (sample_unit_id));
 
@@ -386,6 +420,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     agency_levels,
     answers,
     app_secrets,
+    choice_options,
+    choice_questions,
     audit_log,
     desk_daily,
     desk_monthly,
@@ -401,6 +437,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     paper_entries,
     par_rules,
     publications,
+    response_choices,
     responses,
     rollup_state,
     sample_units,

@@ -40,13 +40,18 @@ pub struct WaveRespondent {
     pub respondent_kind: String,
     #[diesel(sql_type = Array<Nullable<SmallInt>>)]
     pub answer_values: Vec<Option<i16>>,
+    /// Choices as question id × 100 + option value.
+    #[diesel(sql_type = Array<Int4>)]
+    pub choices: Vec<i32>,
 }
 
 /// Every response of the wave's sampled units, by stratum code then unit (a stable order, so
 /// an export is the same file every time).
 pub fn respondents(conn: &mut PgConnection, wave_id: i32) -> QueryResult<Vec<WaveRespondent>> {
     diesel::sql_query(
-        "SELECT su.agency_id, su.base_weight, r.channel, r.respondent_kind, r.answer_values \
+        "SELECT su.agency_id, su.base_weight, r.channel, r.respondent_kind, r.answer_values, \
+                ARRAY(SELECT c.question_id * 100 + c.value FROM response_choices c \
+                      WHERE c.response_id = r.id ORDER BY 1) AS choices \
          FROM sample_units su JOIN responses r ON r.sample_unit_id = su.id \
          JOIN agencies a ON a.id = su.agency_id \
          WHERE su.wave_id = $1 ORDER BY a.code, su.id",

@@ -27,6 +27,28 @@ pub struct Question {
     pub slot: usize,
 }
 
+/// One option of a choice question.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ChoiceOption {
+    pub value: i16,
+    pub label_vi: String,
+    pub label_en: String,
+}
+
+/// A question answered by choosing (the expectation question: several options; a profile
+/// question: one). Not rated: no slot in the answer array, outside the indices.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ChoiceQuestion {
+    pub id: i32,
+    pub code: String,
+    /// `expectation` or `profile`.
+    pub kind: String,
+    pub multiple: bool,
+    pub text_vi: String,
+    pub text_en: String,
+    pub options: Vec<ChoiceOption>,
+}
+
 /// One instrument's form: its questions in display order and its scale.
 #[derive(Clone, Debug, Serialize)]
 pub struct FormSpec {
@@ -36,6 +58,8 @@ pub struct FormSpec {
     pub questions: Vec<Question>,
     /// How many items the instrument has in all (the length of a stored answer array).
     pub item_count: usize,
+    /// The questions answered by choosing (the full form's; none on the desk form).
+    pub choices: Vec<ChoiceQuestion>,
     #[serde(skip)]
     by_code: HashMap<String, usize>,
 }
@@ -59,8 +83,19 @@ impl FormSpec {
             scale,
             questions,
             item_count,
+            choices: Vec::new(),
             by_code,
         }
+    }
+
+    /// The form with its choice questions.
+    pub fn with_choices(mut self, choices: Vec<ChoiceQuestion>) -> FormSpec {
+        self.choices = choices;
+        self
+    }
+
+    pub fn choice(&self, code: &str) -> Option<&ChoiceQuestion> {
+        self.choices.iter().find(|c| c.code == code)
     }
 
     /// A rating's answers as `responses.answer_values` stores them: one element per item of
@@ -129,6 +164,36 @@ pub struct InstrumentFile {
     pub factors: Vec<FactorEntry>,
     pub overall: OverallEntry,
     pub forms: FormsEntry,
+    /// The expectation question; its options are the factors, in order (1 = the first).
+    #[serde(default)]
+    pub expectation: Option<ExpectationEntry>,
+    #[serde(default)]
+    pub profile: Vec<ProfileEntry>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectationEntry {
+    pub code: String,
+    pub question_vi: String,
+    pub question_en: String,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileEntry {
+    pub code: String,
+    pub question_vi: String,
+    pub question_en: String,
+    pub options: Vec<OptionEntry>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionEntry {
+    pub value: i16,
+    pub vi: String,
+    pub en: String,
 }
 
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -196,6 +261,28 @@ impl InstrumentFile {
         for code in &file.forms.desk {
             anyhow::ensure!(codes.contains(code), "forms.desk names unknown item {code}");
         }
+        let choice_codes = file
+            .expectation
+            .iter()
+            .map(|e| e.code.as_str())
+            .chain(file.profile.iter().map(|p| p.code.as_str()));
+        for code in choice_codes {
+            anyhow::ensure!(
+                codes.insert(code.to_owned()),
+                "question code {code} is used twice"
+            );
+        }
+        for p in &file.profile {
+            anyhow::ensure!(!p.options.is_empty(), "profile {} has no options", p.code);
+            let mut seen = std::collections::HashSet::new();
+            for o in &p.options {
+                anyhow::ensure!(
+                    (1..=99).contains(&o.value) && seen.insert(o.value),
+                    "profile {}: option values must be distinct, from 1 to 99",
+                    p.code
+                );
+            }
+        }
         Ok(file)
     }
 
@@ -225,6 +312,19 @@ mod tests {
         let criteria: usize = f.factors.iter().map(|f| f.criteria.len()).sum();
         assert_eq!(criteria, 22);
         assert_eq!(f.forms.desk.len(), 6);
+        assert_eq!(f.expectation.as_ref().unwrap().code, "EXPECT");
+        let profile: Vec<&str> = f.profile.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(profile, ["GENDER", "AGE", "EDUCATION", "OCCUPATION"]);
+    }
+
+    #[test]
+    fn a_profile_option_given_twice_is_refused() {
+        let text =
+            BUNDLED_INSTRUMENTS[0].replace("{ value = 2, vi = \"Nữ\"", "{ value = 1, vi = \"Nữ\"");
+        assert!(InstrumentFile::parse(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("GENDER"));
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub struct RawSubmission {
     pub procedure_code: Option<String>,
     pub comment: Option<String>,
     pub answers: Vec<(String, RawAnswer)>,
+    /// Choice questions' answers as (question code, option value typed).
+    pub choices: Vec<(String, String)>,
 }
 
 /// What is wrong with one field, in Vietnamese for citizens and English for integrators.
@@ -88,6 +90,8 @@ pub struct Submission {
     pub comment: Option<String>,
     /// (item id, score); `None` is "Không có ý kiến", stored as NULL, never as a score.
     pub answers: Vec<(i32, Option<i16>)>,
+    /// (choice question id, option value), for the full form's choice questions.
+    pub choices: Vec<(i32, i16)>,
 }
 
 impl Submission {
@@ -195,6 +199,7 @@ impl Submission {
                 )),
             }
         }
+        let choices = parse_choices(&raw.choices, form, &mut errors);
         if answers.is_empty() && errors.is_empty() {
             errors.push(FieldError::new(
                 "answers",
@@ -210,10 +215,58 @@ impl Submission {
                 procedure_code,
                 comment,
                 answers,
+                choices,
             }),
             _ => Err(errors),
         }
     }
+}
+
+/// The choices of a submission: each an option of a choice question of the form, one option
+/// at most for a single-choice question; repeats of the same option count once.
+fn parse_choices(
+    raw: &[(String, String)],
+    form: &FormSpec,
+    errors: &mut Vec<FieldError>,
+) -> Vec<(i32, i16)> {
+    let mut out: Vec<(i32, i16)> = Vec::new();
+    for (code, value) in raw {
+        let field = format!("choices.{}", clip(code));
+        let Some(q) = form.choice(code) else {
+            errors.push(FieldError::new(
+                field,
+                "Câu hỏi không có trong phiếu này.",
+                format!("'{}' is not a choice question of this form", clip(code)),
+            ));
+            continue;
+        };
+        let Some(v) = value
+            .trim()
+            .parse::<i16>()
+            .ok()
+            .filter(|v| q.options.iter().any(|o| o.value == *v))
+        else {
+            errors.push(FieldError::new(
+                field,
+                "Vui lòng chọn một lựa chọn có trong câu hỏi.",
+                format!("'{}' is not an option of {}", clip(value), q.code),
+            ));
+            continue;
+        };
+        if out.contains(&(q.id, v)) {
+            continue;
+        }
+        if !q.multiple && out.iter().any(|&(id, _)| id == q.id) {
+            errors.push(FieldError::new(
+                field,
+                "Câu hỏi này chỉ chọn một lựa chọn.",
+                format!("{} takes one option", q.code),
+            ));
+            continue;
+        }
+        out.push((q.id, v));
+    }
+    out
 }
 
 fn is_procedure_code(s: &str) -> bool {

@@ -13,6 +13,8 @@ use crate::domain::FormSpec;
 pub struct Keyed<'a> {
     /// `(question code, key typed)`.
     pub answers: Vec<(&'a str, &'a str)>,
+    /// `(choice question code, keys typed)`: the numbers of the options ticked ("135").
+    pub choices: Vec<(&'a str, &'a str)>,
     /// `1` individual, `2` organisation (empty: individual).
     pub kind: &'a str,
     pub comment: &'a str,
@@ -22,8 +24,23 @@ pub struct Keyed<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checked {
     pub values: Vec<Option<i16>>,
+    /// (choice question id, option value).
+    pub choices: Vec<(i32, i16)>,
     pub kind: &'static str,
     pub comment: Option<String>,
+}
+
+impl Checked {
+    /// The choices as a keying stores them: question id × 100 + value, sorted.
+    pub fn encoded_choices(&self) -> Vec<i32> {
+        let mut v: Vec<i32> = self
+            .choices
+            .iter()
+            .map(|&(q, x)| q * 100 + i32::from(x))
+            .collect();
+        v.sort_unstable();
+        v
+    }
 }
 
 /// Reads the keys: every bad key named by its question, in Vietnamese (for the keyer).
@@ -50,6 +67,43 @@ pub fn check(form: &FormSpec, k: &Keyed<'_>) -> Result<Checked, Vec<String>> {
             }
         };
     }
+    let mut choices = Vec::new();
+    for q in &form.choices {
+        let typed = k
+            .choices
+            .iter()
+            .find(|(code, _)| *code == q.code)
+            .map_or("", |(_, v)| v.trim());
+        // Several options are keyed as their numbers one after another ("135"); one option
+        // as its number.
+        let keys: Vec<String> = if q.multiple {
+            typed
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .map(String::from)
+                .collect()
+        } else if typed.is_empty() {
+            Vec::new()
+        } else {
+            vec![typed.to_owned()]
+        };
+        for key in keys {
+            match key
+                .parse::<i16>()
+                .ok()
+                .filter(|v| q.options.iter().any(|o| o.value == *v))
+            {
+                Some(v) if !choices.contains(&(q.id, v)) => choices.push((q.id, v)),
+                Some(_) => {}
+                None => errors.push(format!(
+                    "{}: “{}” không phải số của một lựa chọn (1–{}).",
+                    q.text_vi,
+                    key.chars().take(10).collect::<String>(),
+                    q.options.len()
+                )),
+            }
+        }
+    }
     let kind = match k.kind.trim() {
         "" | "1" => "individual",
         "2" => "organisation",
@@ -68,6 +122,7 @@ pub fn check(form: &FormSpec, k: &Keyed<'_>) -> Result<Checked, Vec<String>> {
     if errors.is_empty() {
         Ok(Checked {
             values,
+            choices,
             kind,
             comment: (!comment.is_empty()).then(|| comment.to_owned()),
         })
@@ -117,6 +172,31 @@ pub fn differences(form: &FormSpec, a: &Entry, b: &Entry) -> Vec<String> {
             ));
         }
     }
+    for q in &form.choices {
+        let of = |e: &Entry| -> Vec<String> {
+            e.choices
+                .iter()
+                .filter(|&&c| c / 100 == q.id)
+                .map(|c| (c % 100).to_string())
+                .collect()
+        };
+        let (x, y) = (of(a), of(b));
+        if x != y {
+            let shown = |v: Vec<String>| {
+                if v.is_empty() {
+                    "trống".to_owned()
+                } else {
+                    v.join(",")
+                }
+            };
+            out.push(format!(
+                "{}: lần 1 {}, lần 2 {}",
+                q.code,
+                shown(x),
+                shown(y)
+            ));
+        }
+    }
     if a.respondent_kind != b.respondent_kind {
         out.push(format!(
             "Đối tượng: lần 1 {}, lần 2 {}",
@@ -145,6 +225,7 @@ fn store(
             respondent_kind: c.kind,
             comment: c.comment.as_deref(),
             answer_values: &c.values,
+            choices: &c.choices,
         },
     )
 }
@@ -197,6 +278,7 @@ pub fn key(
             respondent_kind: c.kind.to_owned(),
             comment: c.comment.clone(),
             answer_values: c.values.clone(),
+            choices: c.encoded_choices(),
         };
         if !db::paper::double_entry(conn, wave_id)? {
             if entries.is_empty() {

@@ -184,6 +184,17 @@ pub fn responses_sheet(
         "respondent_kind",
     ];
     names.extend(form.questions.iter().map(|q| q.code.as_str()));
+    // Choice questions after the rated ones: a profile question's option number; one 0/1
+    // column per option of a question with several (EXPECT.1 … EXPECT.5).
+    let mut choice_names: Vec<String> = Vec::new();
+    for q in &form.choices {
+        if q.multiple {
+            choice_names.extend(q.options.iter().map(|o| format!("{}.{}", q.code, o.value)));
+        } else {
+            choice_names.push(q.code.clone());
+        }
+    }
+    names.extend(choice_names.iter().map(String::as_str));
     let rows = respondents
         .iter()
         .filter_map(|r| {
@@ -204,6 +215,23 @@ pub fn responses_sheet(
                         None => Value::Empty,
                     }),
             );
+            for q in &form.choices {
+                let picked: Vec<i64> = r
+                    .choices
+                    .iter()
+                    .filter(|&&c| c / 100 == q.id)
+                    .map(|&c| i64::from(c % 100))
+                    .collect();
+                if q.multiple {
+                    row.extend(
+                        q.options
+                            .iter()
+                            .map(|o| Value::Int(i64::from(picked.contains(&i64::from(o.value))))),
+                    );
+                } else {
+                    row.push(picked.first().map_or(Value::Empty, |&v| Value::Int(v)));
+                }
+            }
             Some(row)
         })
         .collect();

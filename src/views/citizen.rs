@@ -22,6 +22,22 @@ pub struct QuestionView {
     pub section: Option<Section>,
 }
 
+/// A question answered by choosing, as the form shows it.
+#[derive(Serialize)]
+pub struct ChoiceView {
+    pub code: String,
+    pub text: String,
+    pub multiple: bool,
+    pub options: Vec<ChoiceOptionView>,
+}
+
+#[derive(Serialize)]
+pub struct ChoiceOptionView {
+    pub value: i16,
+    pub label: String,
+    pub checked: bool,
+}
+
 /// A part of a long form, for the progress indication.
 #[derive(Serialize)]
 pub struct Section {
@@ -46,6 +62,9 @@ pub struct FormPage<'a> {
     pub submission_id: String,
     pub scale: Vec<OptionView>,
     pub questions: Vec<QuestionView>,
+    pub choices: Vec<ChoiceView>,
+    /// The part the choice questions make, last.
+    pub choices_part: Option<Section>,
     pub errors: Vec<String>,
     pub respondent_kind: &'a str,
     pub comment: &'a str,

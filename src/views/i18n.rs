@@ -84,6 +84,7 @@ pub struct Texts {
     pub survey_enter: &'static str,
     pub survey_code_label: &'static str,
     pub survey_open: &'static str,
+    pub choices_section: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -129,6 +130,7 @@ pub static VI: Texts = Texts {
     survey_enter: "Nhập mã 16 ký tự in trên thư mời (có thể bỏ dấu gạch ngang).",
     survey_code_label: "Mã trên thư mời",
     survey_open: "Mở phiếu khảo sát",
+    choices_section: "Mong muốn và thông tin về Ông/Bà",
 };
 
 pub static EN: Texts = Texts {
@@ -174,4 +176,5 @@ pub static EN: Texts = Texts {
     survey_enter: "Type the 16-character code printed on your letter (dashes are optional).",
     survey_code_label: "Code on the letter",
     survey_open: "Open the survey",
+    choices_section: "Your priorities, and about you",
 };

@@ -263,6 +263,18 @@ pub struct KeyField {
     pub disagreement: Option<String>,
 }
 
+/// A choice question on the keying screen: the numbers of the options ticked.
+#[derive(Serialize)]
+pub struct ChoiceKeyField {
+    pub code: String,
+    pub text: String,
+    /// "1 Nam · 2 Nữ · 3 Khác".
+    pub hint: String,
+    pub value: String,
+    pub maxlength: usize,
+    pub disagreement: Option<String>,
+}
+
 /// The keying screen: a code to type, or a questionnaire to key (or resolve).
 #[derive(Serialize)]
 pub struct PaperPage<'a> {
@@ -279,6 +291,7 @@ pub struct PaperPage<'a> {
     /// The unit being keyed: its code (grouped) and agency; `None` on the code screen.
     pub unit: Option<PaperUnit>,
     pub fields: Vec<KeyField>,
+    pub choice_fields: Vec<ChoiceKeyField>,
     pub kind: String,
     pub comment: String,
     pub code: String,
@@ -314,6 +327,7 @@ pub struct Conflict {
     pub keyers: String,
     pub differences: Vec<String>,
     pub fields: Vec<KeyField>,
+    pub choice_fields: Vec<ChoiceKeyField>,
     pub kind: String,
     pub comment: String,
 }

@@ -56,6 +56,7 @@ impl ApiSubmission {
                 .into_iter()
                 .map(|(code, v)| (code, raw_answer(v)))
                 .collect(),
+            choices: Vec::new(),
         }
     }
 }

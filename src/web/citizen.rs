@@ -16,7 +16,9 @@ use crate::domain::submission::RawAnswer;
 use crate::domain::{Channel, RawSubmission};
 use crate::ingest::Rejection;
 use crate::state::AppState;
-use crate::views::citizen::{FormPage, OptionView, QuestionView, Section};
+use crate::views::citizen::{
+    ChoiceOptionView, ChoiceView, FormPage, OptionView, QuestionView, Section,
+};
 use crate::views::{Chrome, Lang};
 
 type PageResult = Result<HttpResponse, PageError>;
@@ -116,6 +118,7 @@ fn raw_from_form(pairs: &[(String, String)]) -> RawSubmission {
             "respondent_kind" => raw.respondent_kind = Some(v.clone()),
             "procedure_code" => raw.procedure_code = Some(v.clone()),
             "comment" => raw.comment = Some(v.clone()),
+            _ if k.starts_with("c.") => raw.choices.push((k[2..].to_owned(), v.clone())),
             _ => {
                 if let Some(code) = k.strip_prefix("a.") {
                     let answer = match v.trim() {
@@ -221,12 +224,13 @@ pub(super) fn render_form(
         .iter()
         .map(|q| {
             let part = part_of(q, lang);
+            let of = parts.len() + usize::from(!spec.choices.is_empty());
             let section = (frame.parts && last_part.as_ref() != Some(&part)).then(|| {
                 number += 1;
                 Section {
                     title: part.clone(),
                     number,
-                    of: parts.len(),
+                    of,
                 }
             });
             last_part = Some(part);
@@ -245,6 +249,42 @@ pub(super) fn render_form(
             }
         })
         .collect();
+    let chosen = |code: &str, value: i16| {
+        let name = format!("c.{code}");
+        previous
+            .0
+            .iter()
+            .any(|(k, v)| *k == name && v.trim() == value.to_string())
+    };
+    let choices: Vec<ChoiceView> = spec
+        .choices
+        .iter()
+        .map(|c| ChoiceView {
+            code: c.code.clone(),
+            text: match lang {
+                Lang::Vi => c.text_vi.clone(),
+                Lang::En => c.text_en.clone(),
+            },
+            multiple: c.multiple,
+            options: c
+                .options
+                .iter()
+                .map(|o| ChoiceOptionView {
+                    value: o.value,
+                    label: match lang {
+                        Lang::Vi => o.label_vi.clone(),
+                        Lang::En => o.label_en.clone(),
+                    },
+                    checked: chosen(&c.code, o.value),
+                })
+                .collect(),
+        })
+        .collect();
+    let choices_part = (frame.parts && !choices.is_empty()).then(|| Section {
+        title: lang.texts().choices_section.to_owned(),
+        number: parts.len() + 1,
+        of: parts.len() + 1,
+    });
     // Keep the submission id across a failed attempt, so a later retry still deduplicates.
     let submission_id = prev("submission_id")
         .and_then(|s| Uuid::parse_str(s).ok())
@@ -262,6 +302,8 @@ pub(super) fn render_form(
         submission_id,
         scale,
         questions,
+        choices,
+        choices_part,
         errors,
         respondent_kind: prev("respondent_kind").unwrap_or("individual"),
         comment: prev("comment").unwrap_or(""),

@@ -148,6 +148,7 @@ pub async fn submit(
                     respondent_kind: submission.respondent_kind.as_str(),
                     comment: submission.comment.as_deref(),
                     answer_values: &values,
+                    choices: &submission.choices,
                 },
             )
         })

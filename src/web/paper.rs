@@ -18,7 +18,9 @@ use crate::domain::FormSpec;
 use crate::state::AppState;
 use crate::survey::paper::{self, Checked, Keyed, Outcome};
 use crate::survey::{self, Refused};
-use crate::views::survey::{Conflict, ConflictsPage, KeyField, PaperPage, PaperUnit};
+use crate::views::survey::{
+    ChoiceKeyField, Conflict, ConflictsPage, KeyField, PaperPage, PaperUnit,
+};
 use crate::views::{Chrome, Lang};
 
 #[derive(Deserialize)]
@@ -65,6 +67,38 @@ fn fields(
                 part: first.then_some(part),
                 disagreement: disagreement(&q.code),
             }
+        })
+        .collect()
+}
+
+/// The choice questions' fields: what was typed (or agreed), and what two keyings said.
+fn choice_fields(
+    form: &FormSpec,
+    typed: &dyn Fn(&str) -> String,
+    disagreement: &dyn Fn(i32) -> Option<String>,
+) -> Vec<ChoiceKeyField> {
+    form.choices
+        .iter()
+        .map(|q| ChoiceKeyField {
+            code: q.code.clone(),
+            text: format!(
+                "{}{}",
+                q.text_vi,
+                if q.multiple {
+                    " (gõ số của mọi lựa chọn được đánh dấu, ví dụ 135)"
+                } else {
+                    ""
+                }
+            ),
+            hint: q
+                .options
+                .iter()
+                .map(|o| format!("{} {}", o.value, o.label_vi))
+                .collect::<Vec<_>>()
+                .join(" · "),
+            value: typed(&q.code),
+            maxlength: if q.multiple { q.options.len() } else { 2 },
+            disagreement: disagreement(q.id),
         })
         .collect()
 }
@@ -133,6 +167,11 @@ fn show(
         pending: l.pending,
         fields: if unit.is_some() {
             fields(&l.form, &|code| value(&format!("k.{code}")), &|_| None)
+        } else {
+            Vec::new()
+        },
+        choice_fields: if unit.is_some() {
+            choice_fields(&l.form, &|code| value(&format!("c.{code}")), &|_| None)
         } else {
             Vec::new()
         },
@@ -252,6 +291,11 @@ fn keyed<'a>(form: &'a FormSpec, typed: &'a [(String, String)]) -> Keyed<'a> {
                     .map_or("", |(_, v)| v.as_str());
                 (q.code.as_str(), v)
             })
+            .collect(),
+        choices: form
+            .choices
+            .iter()
+            .map(|q| (q.code.as_str(), field(typed, &format!("c.{}", q.code))))
             .collect(),
         kind: field(typed, "kind"),
         comment: field(typed, "comment"),
@@ -410,7 +454,36 @@ async fn conflicts_page(
                 let shown = |v: Option<i16>| v.map_or("trống".to_owned(), |v| v.to_string());
                 (x != y).then(|| format!("lần 1: {}, lần 2: {}", shown(x), shown(y)))
             };
+            let picked = |e: &db::paper::Entry, q: i32| -> String {
+                e.choices
+                    .iter()
+                    .filter(|&&c| c / 100 == q)
+                    .map(|c| (c % 100).to_string())
+                    .collect::<Vec<_>>()
+                    .join("")
+            };
+            let choice_value = |code: &str| {
+                let q = l.form.choice(code).map_or(0, |q| q.id);
+                let (x, y) = (picked(a, q), picked(b, q));
+                if x == y {
+                    x
+                } else {
+                    String::new()
+                }
+            };
+            let choice_differ = |q: i32| {
+                let (x, y) = (picked(a, q), picked(b, q));
+                let shown = |v: String| {
+                    if v.is_empty() {
+                        "trống".to_owned()
+                    } else {
+                        v
+                    }
+                };
+                (x != y).then(|| format!("lần 1: {}, lần 2: {}", shown(x), shown(y)))
+            };
             Some(Conflict {
+                choice_fields: choice_fields(&l.form, &choice_value, &choice_differ),
                 unit: PaperUnit {
                     action: format!("/admin/waves/{id}/paper-conflicts/{}", u.unit_id),
                     ..paper_unit(id, &code, &u, String::new())

@@ -262,19 +262,24 @@ fn chromium_renders_the_full_annual_form_at_phone_size_one_item_per_row() {
     assert!(dom.contains("<html lang=\"vi\">") && !dom.contains("<script"));
     assert_eq!(
         dom.matches("<progress").count(),
-        6,
+        7,
         "a progress bar per part"
     );
     assert_eq!(
         dom.matches("type=\"radio\"").count(),
-        28 * 6 + 2,
-        "28 questions with 5 levels + no opinion, and the respondent kind"
+        28 * 6 + (3 + 6 + 6 + 9) + 2,
+        "28 questions with 5 levels + no opinion, the profile's options, the respondent kind"
+    );
+    assert_eq!(
+        dom.matches("type=\"checkbox\"").count(),
+        5,
+        "the five areas to improve"
     );
 
     let dir = TempDir::new("shot");
     let shot = dir.join("annual-form.png");
     let out = chromium(&[
-        "--window-size=390,7000",
+        "--window-size=390,9000",
         &format!("--screenshot={}", shot.display()),
         &url,
     ]);
@@ -285,7 +290,7 @@ fn chromium_renders_the_full_annual_form_at_phone_size_one_item_per_row() {
     assert_eq!(img.width(), 390);
     assert!(ink(&img) > 0.05);
     keep(&img.crop_imm(0, 0, 390, 1400), "annual-form-390-top");
-    keep(&img.crop_imm(0, 5600, 390, 1400), "annual-form-390-end");
+    keep(&img.crop_imm(0, 7600, 390, 1400), "annual-form-390-end");
 }
 
 #[test]
@@ -308,11 +313,14 @@ fn chromium_keys_a_paper_questionnaire_with_the_keyboard_alone() {
     let dom = browser.source_with("Lần nhập 1");
     assert!(dom.contains("Lần nhập 1"), "{dom}");
     // 28 answers, one key each and Tab: 1, 2, 3, 4, 5, 0 (no opinion), over and over; then
-    // the respondent kind (2, organisation) and Enter to save. No mouse, no click.
+    // the choice questions, the respondent kind (2, organisation) and Enter to save. No mouse,
+    // no click.
     let typed: String = (0..28)
         .map(|i| format!("{}{TAB}", ["1", "2", "3", "4", "5", "0"][i % 6]))
         .collect();
-    browser.press(&format!("{typed}2{ENTER}"));
+    // Then the choice questions: areas 1 and 3, gender 2, age band 3, education left blank,
+    // occupation 9.
+    browser.press(&format!("{typed}13{TAB}2{TAB}3{TAB}{TAB}9{TAB}2{ENTER}"));
     let dom = browser.source_with("Đã lưu lần nhập 1");
     assert!(dom.contains("Đã lưu lần nhập 1"), "{dom}");
     keep(&browser.screenshot(), "paper-after-save-1280");
@@ -344,6 +352,14 @@ fn chromium_keys_a_paper_questionnaire_with_the_keyboard_alone() {
         .map(|i| ["1", "2", "3", "4", "5", "0"][i % 6])
         .collect();
     assert_eq!(rows[0].keys, expected);
+    assert_eq!(
+        app.db.count(
+            "SELECT count(*) AS n FROM paper_entries p, unnest(p.choices) c \
+             WHERE c % 100 IN (1, 3, 2, 9) "
+        ),
+        5,
+        "EXPECT 1 and 3, GENDER 2, AGE 3, OCCUPATION 9"
+    );
 
     // The questionnaire screen as a keyer sees it.
     browser.open(&format!(

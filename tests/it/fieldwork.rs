@@ -108,6 +108,11 @@ fn full_answers(sid: &str) -> Vec<(String, String)> {
     fields.push(("a.F3.1".to_owned(), "5".to_owned()));
     fields.push(("a.F5.4".to_owned(), "na".to_owned()));
     fields.push(("a.OVERALL".to_owned(), "4".to_owned()));
+    // The choice questions: two areas to improve, and the profile.
+    fields.push(("c.EXPECT".to_owned(), "1".to_owned()));
+    fields.push(("c.EXPECT".to_owned(), "3".to_owned()));
+    fields.push(("c.GENDER".to_owned(), "2".to_owned()));
+    fields.push(("c.OCCUPATION".to_owned(), "9".to_owned()));
     fields
 }
 
@@ -176,17 +181,24 @@ fn an_invitation_opens_the_full_form_once_and_a_second_use_is_refused_politely()
     assert_eq!(app.db.count("SELECT count(*) AS n FROM outbox"), with_email);
 
     // The full form: all 22 criteria, the 5 factor questions and the overall question, in
-    // parts (one per factor and the overall) with a progress indication.
+    // parts (one per factor and the overall) with a progress indication; then the expectation
+    // question (several of the five factors) and the profile (kind, gender, age band,
+    // education, occupation).
     let form = get(&app, &format!("/s/{code}"));
     assert_eq!(form.status(), 200);
     let html = form.text().unwrap();
     assert_eq!(
         html.matches("<legend>").count(),
-        28 + 1,
-        "28 questions and the kind"
+        28 + 5 + 1,
+        "28 rated questions, 5 choice questions and the kind"
     );
-    assert_eq!(html.matches("<h2 class=\"part\">").count(), 6);
-    assert!(html.contains("<progress max=\"6\" value=\"1\">"), "{html}");
+    assert_eq!(html.matches("<h2 class=\"part\">").count(), 7);
+    assert!(html.contains("<progress max=\"7\" value=\"1\">"), "{html}");
+    assert_eq!(
+        html.matches("type=\"checkbox\" name=\"c.EXPECT\"").count(),
+        5
+    );
+    assert!(html.contains("Trình độ học vấn") && html.contains("Nghỉ hưu"));
     assert!(html.contains("Phiếu khảo sát sự hài lòng") && html.contains("Khảo sát 2026 (2026)"));
     assert!(!html.contains("<script"));
     assert!(!html.contains("Nguyễn Thị"), "no personal data on the form");
@@ -194,12 +206,20 @@ fn an_invitation_opens_the_full_form_once_and_a_second_use_is_refused_politely()
     // A refused answer keeps what was typed and stores nothing.
     let mut bad = full_answers(&crate::helpers::sid());
     bad.push(("a.F1.1".into(), "9".into()));
+    bad.push(("c.AGE".into(), "7".into()));
     let refused = post(&app, &format!("/s/{code}"), &bad);
     assert_eq!(refused.status(), 422);
-    assert!(refused
-        .text()
-        .unwrap()
-        .contains("Mức đánh giá phải từ 1 đến 5"));
+    let text = refused.text().unwrap();
+    assert!(text.contains("Mức đánh giá phải từ 1 đến 5"), "{text}");
+    assert!(
+        text.contains("Vui lòng chọn một lựa chọn có trong câu hỏi"),
+        "{text}"
+    );
+    // What was chosen is shown again.
+    assert!(
+        text.contains("name=\"c.EXPECT\" value=\"3\" checked"),
+        "{text}"
+    );
     assert_eq!(app.responses(), 0);
 
     // Stored once, with the unit, as an annual-sample response.
@@ -234,6 +254,15 @@ fn an_invitation_opens_the_full_form_once_and_a_second_use_is_refused_politely()
         3
     );
 
+    // The choices are stored against their options.
+    assert_eq!(
+        app.db.count(
+            "SELECT count(*) AS n FROM response_choices c JOIN choice_questions q ON q.id = c.question_id \
+             WHERE (q.code = 'EXPECT' AND c.value IN (1, 3)) OR (q.code = 'GENDER' AND c.value = 2) \
+                OR (q.code = 'OCCUPATION' AND c.value = 9)"
+        ),
+        4
+    );
     // A retry of the same submission is thanked again and stores nothing new; another
     // submission through the same invitation is refused politely.
     assert_eq!(post(&app, &format!("/s/{code}"), &answers).status(), 200);

@@ -70,13 +70,18 @@ struct NameRow {
 }
 
 /// Drops what earlier runs left behind (a test killed before its `Drop`, templates of older
-/// migrations), as crates.io's test-database crate does. A database someone is connected to
-/// belongs to a run in progress and is left alone.
+/// migrations), as crates.io's test-database crate does. Another checkout may be testing on
+/// the same server at the same time with other migrations (CI runs in a clean clone while a
+/// developer tests): its template has no connection between two clones, so "not in use" is
+/// not enough. Every database is stamped with its creation time, and only those older than a
+/// run can last (and unconnected) are dropped.
 fn drop_stale_databases(admin: &mut PgConnection, current_template: &str) {
     let stale: Vec<NameRow> = diesel::sql_query(
         "SELECT datname::text AS name FROM pg_database d \
          WHERE (datname LIKE 'sipas\\_t\\_%' OR datname LIKE 'sipas\\_tpl\\_%') AND datname <> $1 \
-           AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
+           AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname) \
+           AND coalesce(substring(shobj_description(d.oid, 'pg_database') FROM '^sipas-test ([0-9]+)$')::bigint, 0) \
+               < extract(epoch FROM now())::bigint - 4 * 3600",
     )
     .bind::<Text, _>(current_template)
     .load(admin)
@@ -86,6 +91,16 @@ fn drop_stale_databases(admin: &mut PgConnection, current_template: &str) {
         let _ =
             diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{}\"", db.name)).execute(admin);
     }
+}
+
+/// Stamps a test database with its creation time (see `drop_stale_databases`).
+fn stamp(admin: &mut PgConnection, name: &str) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    diesel::sql_query(format!("COMMENT ON DATABASE {name} IS 'sipas-test {now}'"))
+        .execute(admin)
+        .unwrap();
 }
 
 /// Builds the template once per machine and migrations version (safe across test processes).
@@ -117,6 +132,7 @@ fn template() -> &'static str {
             diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
                 .execute(&mut admin)
                 .unwrap();
+            stamp(&mut admin, &name);
         }
         diesel::sql_query("SELECT pg_advisory_unlock(727001)")
             .execute(&mut admin)
@@ -143,7 +159,10 @@ impl TestDb {
             match diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
                 .execute(&mut admin)
             {
-                Ok(_) => break,
+                Ok(_) => {
+                    stamp(&mut admin, &name);
+                    break;
+                }
                 // Two clones of one template at the same instant can collide; try again.
                 Err(e) if tries < 20 => {
                     tries += 1;

@@ -26,6 +26,7 @@ fn pending(desk_id: i32, answers: Vec<(i32, Option<i16>)>) -> PendingDesk {
             procedure_code: None,
             comment: None,
             answers,
+            choices: Vec::new(),
         },
     }
 }

@@ -27,6 +27,8 @@ fn keys(app: &TestApp, base: &str, changes: &[(&str, &str)]) -> Vec<(String, Str
             (format!("k.{}", q.code), v.to_owned())
         })
         .collect();
+    out.push(("c.EXPECT".into(), "25".into()));
+    out.push(("c.AGE".into(), "3".into()));
     out.push(("kind".into(), "1".into()));
     out.push(("comment".into(), "Thủ tục nhanh".into()));
     out

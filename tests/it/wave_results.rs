@@ -129,6 +129,17 @@ fn build_wave(db: &TestDb, parent: i32) -> String {
                 _ => Some((1 + ((h >> 8) % 5) as i64 + shift).clamp(1, 5) as i16),
             };
         }
+        // The choice questions: gender and age band, and one or two areas to improve.
+        let pick = |code: &str| form.choice(code).unwrap().id;
+        let mut choices = vec![
+            (pick("GENDER"), 1 + (mix(i + 5) % 2) as i16),
+            (pick("AGE"), 1 + (mix(i + 6) % 6) as i16),
+            (pick("EXPECT"), 1 + (mix(i + 7) % 5) as i16),
+        ];
+        let second = 1 + (mix(i + 8) % 5) as i16;
+        if !choices.contains(&(pick("EXPECT"), second)) {
+            choices.push((pick("EXPECT"), second));
+        }
         let stored = sipas::db::fieldwork::store_unit_response(
             &mut conn,
             &sipas::db::fieldwork::UnitResponse {
@@ -139,6 +150,7 @@ fn build_wave(db: &TestDb, parent: i32) -> String {
                 respondent_kind: "individual",
                 comment: None,
                 answer_values: &values,
+                choices: &choices,
             },
         )
         .unwrap();
