@@ -221,6 +221,12 @@ pub struct ResultLine {
     /// interval excludes zero.
     pub difference: Option<String>,
     pub significant: bool,
+    /// "2 (1–3)": the rank by SIPAS among the wave's agencies and its 95% interval.
+    pub rank: Option<String>,
+    /// Against the province: "above", "not_different", "below" (for the CSS class) …
+    pub tier_code: Option<&'static str>,
+    /// … and in words.
+    pub tier: Option<&'static str>,
 }
 
 /// One question of the province's results.

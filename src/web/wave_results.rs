@@ -53,6 +53,52 @@ fn desk_reports(
     Ok(out)
 }
 
+/// Ranks the agencies by SIPAS with 95% rank intervals from a seeded simulation of each
+/// estimate's sampling distribution, and a tier against the province — as the province ranking
+/// does for the desk stream (`results::ranking`). Agencies below the minimum n are not ranked.
+fn rank_agencies(lines: &mut [ResultLine], results: &WaveResults, id: i32, year: i16) {
+    let Some(province) = results.province.as_ref().and_then(|p| p.overall) else {
+        return;
+    };
+    let rankable: Vec<(usize, analysis::IndexEstimate)> = results
+        .strata
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| {
+            let e = s.report.as_ref()?.overall?;
+            (!e.suppressed).then_some((i, e))
+        })
+        .collect();
+    if rankable.is_empty() {
+        return;
+    }
+    let estimates: Vec<analysis::IndexEstimate> = rankable.iter().map(|(_, e)| *e).collect();
+    let seed = crate::results::ranking::default_seed(&["wave", &id.to_string(), &year.to_string()]);
+    let Ok(rows) = analysis::compare::rank(
+        &estimates,
+        province.estimate,
+        crate::results::ranking::SIMULATIONS,
+        seed,
+    ) else {
+        return;
+    };
+    for r in rows {
+        let line = &mut lines[rankable[r.unit].0];
+        line.rank = Some(if r.rank_low == r.rank_high {
+            r.rank.to_string()
+        } else {
+            format!("{} ({}–{})", r.rank, r.rank_low, r.rank_high)
+        });
+        let (code, words) = match r.tier {
+            analysis::compare::Tier::Above => ("above", "cao hơn toàn tỉnh"),
+            analysis::compare::Tier::NotDifferent => ("not_different", "không khác biệt"),
+            analysis::compare::Tier::Below => ("below", "thấp hơn toàn tỉnh"),
+        };
+        line.tier_code = Some(code);
+        line.tier = Some(words);
+    }
+}
+
 fn points(x: f64) -> String {
     let s = percent(x.abs(), Lang::Vi);
     if x < 0.0 {
@@ -127,9 +173,12 @@ pub async fn page(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i3
                 )
             }),
             significant: diff.is_some_and(|x| x.significant),
+            rank: None,
+            tier_code: None,
+            tier: None,
         }
     };
-    let agencies = results
+    let mut agencies: Vec<ResultLine> = results
         .strata
         .iter()
         .zip(&desk)
@@ -144,6 +193,7 @@ pub async fn page(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i3
             )
         })
         .collect();
+    rank_agencies(&mut agencies, &results, id, w.row.year);
     let population: i64 = results
         .strata
         .iter()

@@ -268,6 +268,19 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
         page.contains(&format!("<strong>{shown}</strong>")),
         "{shown} in {page}"
     );
+    // Ranked by SIPAS with rank intervals: A2's answers lean satisfied, A3's do not.
+    assert!(
+        page.contains(
+            "<strong>1</strong><br><small class=\"tier-above\">cao hơn toàn tỉnh</small>"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "<strong>3</strong><br><small class=\"tier-below\">thấp hơn toàn tỉnh</small>"
+        ),
+        "{page}"
+    );
     // Next to the desk stream of the same agency and year: 75% satisfied there.
     assert!(page.contains("75,00% (40)"), "{page}");
     assert!(
