@@ -80,6 +80,11 @@ pub enum WaveAction {
         #[arg(long)]
         wave: i32,
     },
+    /// Publish a closed wave's results (the public pages, the read API, the hash chain).
+    Publish {
+        #[arg(long)]
+        wave: i32,
+    },
     /// Delete a closed wave's contact data and frame rows (responses keep stratum and weight).
     PurgeContacts {
         #[arg(long)]
@@ -343,6 +348,13 @@ pub fn run_wave(action: WaveAction, settings: &Settings) -> Result<()> {
         WaveAction::Close { wave } => {
             survey::close_wave(&mut conn, &Actor::command_line("sipas wave close"), wave)?;
             println!("wave {wave} is closed");
+        }
+        WaveAction::Publish { wave } => {
+            let actor = Actor::command_line("sipas wave publish");
+            match survey::publish_wave(&mut conn, &actor, wave)? {
+                Ok(id) => println!("published as publication {id} (/public/{id})"),
+                Err(_) => bail!("the results of wave {wave}'s year are published already"),
+            }
         }
         WaveAction::PurgeContacts { wave } => {
             let actor = Actor::command_line("sipas wave purge-contacts");

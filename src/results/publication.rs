@@ -21,7 +21,7 @@ pub struct Snapshot<'a> {
     pub period: Period,
     pub channel: &'a str,
     pub instrument: &'a str,
-    pub method: &'static str,
+    pub method: &'a str,
     pub level: f64,
     pub min_n: u64,
     pub published_at: DateTime<Utc>,
@@ -280,17 +280,51 @@ pub fn publish(
         }
     }
     agencies.sort_by(|a, b| a.code.cmp(&b.code));
+    let what = What {
+        from,
+        to,
+        channel,
+        instrument: &form.instrument_code,
+        instrument_id: form.instrument_id,
+        method: METHOD,
+        min_n: super::desk::MIN_N,
+    };
+    chain(conn, actor, &what, agencies)
+}
+
+/// What a publication covers and how its numbers were made.
+struct What<'a> {
+    from: NaiveDate,
+    to: NaiveDate,
+    channel: &'a str,
+    instrument: &'a str,
+    instrument_id: i32,
+    method: &'a str,
+    min_n: u64,
+}
+
+/// Stores the agencies' results as the next publication of the chain, audited.
+fn chain(
+    conn: &mut crate::db::Conn,
+    actor: &crate::db::audit::Actor,
+    what: &What<'_>,
+    mut agencies: Vec<AgencyResult>,
+) -> anyhow::Result<Result<i32, NotPublished>> {
+    use crate::db;
     // Another publisher may get in between; the chain must not fork, so try again on top.
     for _ in 0..3 {
         let previous = db::publications::chain_head(conn)?;
         let snapshot = Snapshot {
             format: FORMAT,
-            period: Period { from, to },
-            channel,
-            instrument: &form.instrument_code,
-            method: METHOD,
+            period: Period {
+                from: what.from,
+                to: what.to,
+            },
+            channel: what.channel,
+            instrument: what.instrument,
+            method: what.method,
             level: analysis::DEFAULT_LEVEL,
-            min_n: super::desk::MIN_N,
+            min_n: what.min_n,
             published_at: Utc::now(),
             previous_sha256: previous.as_deref(),
             agencies: std::mem::take(&mut agencies),
@@ -301,10 +335,10 @@ pub fn publish(
             conn,
             actor,
             &db::publications::NewPublication {
-                period_from: from,
-                period_to: to,
-                channel,
-                instrument_id: form.instrument_id,
+                period_from: what.from,
+                period_to: what.to,
+                channel: what.channel,
+                instrument_id: what.instrument_id,
                 published_by: actor.user_id,
                 body: &body,
                 sha256: &sha256,
@@ -321,4 +355,43 @@ pub fn publish(
         }
     }
     anyhow::bail!("the publication chain kept moving; try again")
+}
+
+/// How the annual survey's numbers were made, printed in its publications.
+pub const WAVE_METHOD: &str = "Annual sample survey: a stratified simple random sample of each agency's people and organisations who completed a procedure in the year (strata: agencies), invited by e-mail and by post, answered online or on paper. Weights N_h / r_h (non-response adjustment within strata). Item index: weighted share of valid answers of 4 or 5. Factor index: mean of its criteria's indices. Overall SIPAS: mean of the five factor indices. 95% intervals: Taylor linearisation with the finite population correction, logit, Student t on the design degrees of freedom (as R's survey package). Below 30 valid answers an index is not reported.";
+
+/// Publishes a closed wave's results (period: its year, channel `annual_sample`) as the next
+/// publication of the chain; audited. One publication per year's wave.
+pub fn publish_wave(
+    conn: &mut crate::db::Conn,
+    actor: &crate::db::audit::Actor,
+    form: &FormSpec,
+    year: i32,
+    strata: &[(String, String, u64, Option<&IndexReport>)],
+) -> anyhow::Result<Result<i32, NotPublished>> {
+    let (Some(from), Some(to)) = (
+        NaiveDate::from_ymd_opt(year, 1, 1),
+        NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Ok(Err(NotPublished::Backwards));
+    };
+    if crate::db::publications::exists(conn, from, to, "annual_sample")? {
+        return Ok(Err(NotPublished::AlreadyPublished));
+    }
+    let agencies = strata
+        .iter()
+        .filter_map(|(code, name, n, report)| {
+            report.map(|r| agency_result(code.clone(), name.clone(), form, r, *n))
+        })
+        .collect();
+    let what = What {
+        from,
+        to,
+        channel: "annual_sample",
+        instrument: &form.instrument_code,
+        instrument_id: form.instrument_id,
+        method: WAVE_METHOD,
+        min_n: crate::survey::results::MIN_N,
+    };
+    chain(conn, actor, &what, agencies)
 }

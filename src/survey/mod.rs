@@ -571,6 +571,36 @@ pub fn purge_contacts(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<i6
     })
 }
 
+/// Publishes a closed wave's results as the year's `annual_sample` publication (the public
+/// pages, the read API's publications, the hash chain); the publication's id, or why not.
+pub fn publish_wave(
+    conn: &mut Conn,
+    actor: &Actor,
+    wave_id: i32,
+) -> Result<std::result::Result<i32, crate::results::publication::NotPublished>> {
+    let w = find(conn, wave_id)?;
+    if w.state != WaveState::Closed {
+        refuse!(
+            "wave {wave_id} is {}: results are published once the wave is closed (sipas wave close)",
+            w.state.as_str()
+        );
+    }
+    let (form, results) = wave_results(conn, wave_id)?;
+    let strata: Vec<(String, String, u64, Option<&analysis::IndexReport>)> = results
+        .strata
+        .iter()
+        .map(|s| {
+            (
+                s.stratum.code.clone(),
+                s.stratum.name.clone(),
+                s.respondents,
+                s.report.as_ref(),
+            )
+        })
+        .collect();
+    crate::results::publication::publish_wave(conn, actor, &form, i32::from(w.row.year), &strata)
+}
+
 /// A wave's full form and its design-based results (during fieldwork: provisional).
 pub fn wave_results(
     conn: &mut Conn,

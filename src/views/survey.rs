@@ -254,6 +254,7 @@ pub struct WaveResultsPage<'a> {
     pub agencies: Vec<ResultLine>,
     pub items: Vec<ItemLine>,
     pub respondents: String,
+    pub refused: Option<&'static str>,
 }
 
 /// One question on the keying screen.

@@ -195,6 +195,7 @@ fn registry_routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/waves/{id}/replace", "POST").route(web::post().to(survey::replace)))
     .service(resource("/waves/{id}/letters.html", "GET").route(web::get().to(survey::letters)))
     .service(resource("/waves/{id}/results", "GET").route(web::get().to(wave_results::page)))
+    .service(resource("/waves/{id}/publish", "POST").route(web::post().to(wave_results::publish)))
     .service(resource("/waves/{id}/paper", "GET").route(web::get().to(paper::start)))
     .service(
         resource("/waves/{id}/paper/{code}", "GET, POST")

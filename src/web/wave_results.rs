@@ -108,7 +108,12 @@ fn points(x: f64) -> String {
     }
 }
 
-pub async fn page(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> StaffResult {
+pub async fn page(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+    q: web::Query<Refusal>,
+) -> StaffResult {
     let id = id.into_inner();
     let desk_form = state.ingest.desk_form.clone();
     let found = db::run_fallible(&state.pool, move |c| {
@@ -241,6 +246,7 @@ pub async fn page(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i3
         agencies,
         items,
         respondents: grouped(i64::try_from(results.respondents).unwrap_or(i64::MAX)),
+        refused: refusal(q.refused.as_deref()),
     };
     render(&state, StatusCode::OK, "admin_wave_results.html", &page).map_err(PageError::staff)
 }
@@ -269,4 +275,43 @@ pub async fn download(
         }
         _ => Err(PageError::staff(Fault::NotFound)),
     }
+}
+
+/// Publishes a closed wave's results and shows the publication.
+pub async fn publish(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+) -> StaffResult {
+    let id = id.into_inner();
+    let actor = admin.0.actor();
+    let outcome = db::run_fallible(&state.pool, move |c| {
+        Ok(survey::publish_wave(c, &actor, id))
+    })
+    .await
+    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    let why = match outcome {
+        Ok(Ok(pid)) => return Ok(super::see_other(&format!("/public/{pid}"))),
+        Ok(Err(_)) => "published",
+        Err(e) => match e.downcast::<survey::Refused>() {
+            Ok(_) => "not_closed",
+            Err(e) => return Err(PageError::staff(Fault::Unavailable(e))),
+        },
+    };
+    Ok(super::see_other(&format!(
+        "/admin/waves/{id}/results?refused={why}"
+    )))
+}
+
+#[derive(serde::Deserialize)]
+pub struct Refusal {
+    refused: Option<String>,
+}
+
+fn refusal(q: Option<&str>) -> Option<&'static str> {
+    Some(match q? {
+        "published" => "Chưa công bố: kết quả khảo sát hằng năm của năm này đã được công bố; số liệu đã công bố không được tính lại.",
+        "not_closed" => "Chưa công bố: chỉ công bố sau khi đợt khảo sát đã kết thúc.",
+        _ => return None,
+    })
 }

@@ -298,6 +298,7 @@ fn state_changing_forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)>
         ("/admin/waves/1/returns".into(), vec![("file", "x".into())]),
         ("/admin/waves/1/replace".into(), vec![]),
         ("/admin/waves/1/close".into(), vec![]),
+        ("/admin/waves/1/publish".into(), vec![]),
         (
             "/admin/waves/1/paper/ABCD".into(),
             vec![("k.F1", "4".into())],

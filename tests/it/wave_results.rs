@@ -329,6 +329,49 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
     .unwrap();
     assert_eq!(closed.status(), 410);
 
+    // Publishing: refused before closing (tested above for the purge), now published once,
+    // as the year's annual-survey publication with the same numbers as the results file.
+    let published = admin.post(
+        &format!("/admin/waves/{w}/publish"),
+        &[("csrf", csrf.as_str())],
+    );
+    assert_eq!(published.status(), 303);
+    let public = published.headers()["location"].to_str().unwrap().to_owned();
+    assert!(public.starts_with("/public/"), "{public}");
+    let snapshot: serde_json::Value = admin
+        .get(&format!("{public}/snapshot.json"))
+        .json()
+        .unwrap();
+    assert_eq!(snapshot["channel"], "annual_sample");
+    let public_page = admin.get(&public);
+    assert_eq!(public_page.status(), 200);
+    assert!(public_page.text().unwrap().contains("annual_sample"));
+    assert_eq!(snapshot["period"]["from"], "2026-01-01");
+    assert!(snapshot["method"]
+        .as_str()
+        .unwrap()
+        .contains("Taylor linearisation"));
+    let t1_published = snapshot["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == "T1")
+        .unwrap();
+    let t1_estimate: f64 = t1["estimate"].parse().unwrap();
+    assert!((t1_published["overall"]["estimate"].as_f64().unwrap() - t1_estimate).abs() < 1e-9);
+    let again = admin.post(
+        &format!("/admin/waves/{w}/publish"),
+        &[("csrf", csrf.as_str())],
+    );
+    assert_eq!(
+        again.headers()["location"],
+        format!("/admin/waves/{w}/results?refused=published")
+    );
+    assert!(admin
+        .page(&format!("/admin/waves/{w}/results?refused=published"))
+        .contains("đã được công bố"));
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM publications"), 1);
+
     let before = admin.page(&format!("/admin/waves/{w}/results.csv"));
     assert_eq!(
         admin
