@@ -304,3 +304,120 @@ fn draw_score(rng: &mut StdRng, q: f64) -> i16 {
         }
     }
 }
+
+/// A wave of the annual survey for the demo, when there is none: a frame of 300 dossiers for
+/// each of eight departments (a third with an e-mail address), designed (Yamane ±5%, proportional), drawn,
+/// in fieldwork, and about 60% of the invited answered online or on paper. Its id, or `None`
+/// when a wave exists already.
+pub fn ensure_wave(conn: &mut db::Conn, seed: u64) -> Result<Option<i32>> {
+    use crate::survey::{self, design, draw};
+    if !db::waves::list(conn)?.is_empty() {
+        return Ok(None);
+    }
+    let actor = db::audit::Actor::command_line("sipas demo");
+    let all = db::agencies::list_all(conn)?;
+    let Some(province) = all.iter().find(|a| a.code == PROVINCE_CODE).map(|a| a.id) else {
+        return Ok(None);
+    };
+    // Eight departments: a wave of a size a reader can follow (2,400 dossiers).
+    let departments: Vec<&db::agencies::AgencyRow> = all
+        .iter()
+        .filter(|a| a.parent_id == Some(province))
+        .take(8)
+        .collect();
+    let id = survey::create(
+        conn,
+        &actor,
+        "Khảo sát SIPAS 2026 (dữ liệu minh hoạ)",
+        2026,
+        "sipas-2017",
+    )?;
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED);
+    let mut csv = String::from(
+        "dossier_code,agency_code,procedure_code,completed_on,respondent_kind,name,phone,email,address\n",
+    );
+    for (d, a) in departments.iter().enumerate() {
+        for i in 0..300 {
+            let email = if i % 3 == 0 {
+                format!("nguoi.{d}.{i}@example.vn")
+            } else {
+                String::new()
+            };
+            csv.push_str(&format!(
+                "DEMO-{d:02}-{i:04},{},,2026-{:02}-{:02},{},Người dân {d}-{i},09{:08},{email},\"Số {i}, phường {d}\"\n",
+                a.code,
+                rng.gen_range(1..=10),
+                rng.gen_range(1..=28),
+                if i % 7 == 0 { "organisation" } else { "individual" },
+                rng.gen_range(0..100_000_000u32),
+            ));
+        }
+    }
+    survey::import_frame(
+        conn,
+        &actor,
+        id,
+        "demo-frame.csv",
+        csv.as_bytes(),
+        10,
+        &mut |_, _, _| {},
+    )?;
+    let params = design::DesignParams {
+        size: design::SizeRule::Yamane,
+        margin: 0.05,
+        level: 0.95,
+        deff: 1.0,
+        response_rate: 0.6,
+        allocation: design::AllocationRule::Proportional,
+        min: 30,
+    };
+    survey::design_wave(conn, &actor, id, &params, false)?;
+    survey::draw_wave(conn, &actor, id, 2026, draw::Method::Srs, 0.2)?;
+    survey::start_fieldwork(conn, &actor, id, &[14, 28])?;
+
+    let form = survey::full_form(conn, id)?;
+    for (unit, agency_id) in db::fieldwork::invited_units(conn, id)? {
+        if !rng.gen_bool(0.6) {
+            continue;
+        }
+        // Each department its own level of satisfaction, as in the desk stream.
+        let q = 0.45 + 0.4 * ((agency_id as f64 * 0.37).sin().abs());
+        let mut values = vec![None; form.item_count];
+        for question in &form.questions {
+            values[question.slot] = if rng.gen_bool(0.04) {
+                Some(0)
+            } else {
+                Some(draw_score(&mut rng, q))
+            };
+        }
+        let mut choices = Vec::new();
+        for c in &form.choices {
+            let n = c.options.len();
+            if c.multiple {
+                for o in &c.options {
+                    if rng.gen_bool(0.3) {
+                        choices.push((c.id, o.value));
+                    }
+                }
+            } else if rng.gen_bool(0.9) {
+                choices.push((c.id, c.options[rng.gen_range(0..n)].value));
+            }
+        }
+        let response = db::fieldwork::UnitResponse {
+            id: uuid::Uuid::new_v4(),
+            unit_id: unit,
+            instrument_id: form.instrument_id,
+            channel: if rng.gen_bool(0.7) {
+                "paper"
+            } else {
+                "annual_sample"
+            },
+            respondent_kind: "individual",
+            comment: None,
+            answer_values: &values,
+            choices: &choices,
+        };
+        db::transaction(conn, |c| db::fieldwork::store_unit_response(c, &response))?;
+    }
+    Ok(Some(id))
+}

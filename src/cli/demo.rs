@@ -38,6 +38,9 @@ pub fn run(a: Args, mut settings: Settings) -> Result<()> {
     )?;
     println!("{summary}");
     let mut conn = db::connect(&prepared.database_url)?;
+    if let Some(wave) = demo::ensure_wave(&mut conn, a.seed)? {
+        println!("annual survey: demo wave {wave} in fieldwork (/admin/waves/{wave})");
+    }
     if let Some(password) = accounts::ensure_demo_admin(&mut conn)? {
         println!("admin sign-in: user 'admin', password '{password}' (shown once; change it with `sipas user admin`)");
     }

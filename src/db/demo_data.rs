@@ -126,15 +126,22 @@ pub fn ensure_structure(
     })
 }
 
+/// The demo's desk ratings (the annual survey's responses belong to its wave).
 pub fn count_responses(conn: &mut PgConnection, agency_ids: &[i32]) -> QueryResult<i64> {
     responses::table
         .filter(responses::agency_id.eq_any(agency_ids))
+        .filter(responses::desk_id.is_not_null())
         .count()
         .get_result(conn)
 }
 
 pub fn delete_responses(conn: &mut PgConnection, agency_ids: &[i32]) -> QueryResult<usize> {
-    diesel::delete(responses::table.filter(responses::agency_id.eq_any(agency_ids))).execute(conn)
+    diesel::delete(
+        responses::table
+            .filter(responses::agency_id.eq_any(agency_ids))
+            .filter(responses::desk_id.is_not_null()),
+    )
+    .execute(conn)
 }
 
 /// Makes a bulk-loading session cheaper where the server allows it. The demo's rows reference

@@ -520,3 +520,13 @@ pub fn purge_contacts(conn: &mut PgConnection, actor: &Actor, wave_id: i32) -> Q
     )?;
     Ok(deleted)
 }
+
+/// The invited units of a wave (unit id, agency id), in id order.
+pub fn invited_units(conn: &mut PgConnection, wave_id: i32) -> QueryResult<Vec<(i64, i32)>> {
+    sample_units::table
+        .filter(sample_units::wave_id.eq(wave_id))
+        .filter(sample_units::status.eq_any(["invited", "reminded"]))
+        .order(sample_units::id)
+        .select((sample_units::id, sample_units::agency_id))
+        .load(conn)
+}

@@ -102,8 +102,8 @@ fn sipas_demo_is_idempotent_and_shows_the_admin_password_once() {
         [
             db.count("SELECT count(*) AS n FROM agencies"),
             db.count("SELECT count(*) AS n FROM desks"),
-            db.count("SELECT count(*) AS n FROM responses"),
-            db.count("SELECT count(*) AS n FROM answers"),
+            db.count("SELECT count(*) AS n FROM responses WHERE desk_id IS NOT NULL"),
+            db.count("SELECT count(*) AS n FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.desk_id IS NOT NULL"),
             users(&db),
         ]
     };
@@ -119,6 +119,18 @@ fn sipas_demo_is_idempotent_and_shows_the_admin_password_once() {
     };
     let first = demo(&[]);
     assert!(first.contains("300 responses and"), "{first}");
+    // And a wave of the annual survey in fieldwork, about 60% answered.
+    assert!(first.contains("annual survey: demo wave"), "{first}");
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM waves WHERE state = 'fieldwork'"),
+        1
+    );
+    let answered = db.count("SELECT count(*) AS n FROM responses WHERE sample_unit_id IS NOT NULL");
+    let invited = db.count("SELECT count(*) AS n FROM sample_units WHERE status <> 'selected'");
+    assert!(
+        answered * 10 > invited * 5 && answered * 10 < invited * 7,
+        "{answered} of {invited}"
+    );
     assert!(
         first.contains("admin sign-in: user 'admin', password '"),
         "{first}"
