@@ -163,6 +163,18 @@ pub fn rank(
                 .unwrap_or_else(|| vec![None; form.factor_count()]),
         });
     }
+    from_units(units, province, province_factors, seed)
+}
+
+/// Ranks units whose indices are computed already (the desk stream's, above, or an annual
+/// survey's strata): units below the minimum n apart, the rest with rank intervals and tiers
+/// against `province`.
+pub fn from_units(
+    units: Vec<Unit>,
+    province: Option<IndexEstimate>,
+    province_factors: Vec<Option<IndexEstimate>>,
+    seed: u64,
+) -> anyhow::Result<Ranking> {
     let (rankable, unranked): (Vec<Unit>, Vec<Unit>) = units
         .into_iter()
         .partition(|u| u.index.is_some_and(|e| !e.suppressed));
@@ -195,7 +207,7 @@ pub fn rank(
     })
 }
 
-fn pick(r: &analysis::IndexReport, measure: Measure) -> Option<IndexEstimate> {
+pub fn pick(r: &analysis::IndexReport, measure: Measure) -> Option<IndexEstimate> {
     match measure {
         Measure::Overall => r.overall,
         Measure::Question(i) => r.items.get(i).and_then(|t| t.index),

@@ -601,6 +601,17 @@ pub fn publish_wave(
     crate::results::publication::publish_wave(conn, actor, &form, i32::from(w.row.year), &strata)
 }
 
+/// The wave of `year` whose results stand for the year: the one closed last, else the one in
+/// fieldwork; (id, name).
+pub fn wave_of_year(conn: &mut Conn, year: i32) -> Result<Option<(i32, String)>> {
+    let mut waves: Vec<db::waves::WaveRow> = db::waves::list(conn)?
+        .into_iter()
+        .filter(|w| i32::from(w.year) == year && matches!(w.state.as_str(), "fieldwork" | "closed"))
+        .collect();
+    waves.sort_by_key(|w| (w.state == "closed", w.id));
+    Ok(waves.pop().map(|w| (w.id, w.name)))
+}
+
 /// A wave's full form and its design-based results (during fieldwork: provisional).
 pub fn wave_results(
     conn: &mut Conn,

@@ -317,6 +317,10 @@ pub struct RankingPage<'a> {
     pub username: &'a str,
     pub csrf: &'a str,
     pub is_admin: bool,
+    /// `desk` or `annual`.
+    pub source: &'static str,
+    /// The annual survey's wave, with source `annual`.
+    pub wave: Option<String>,
     pub levels: Vec<Choice>,
     pub level: String,
     pub measures: Vec<Choice>,

@@ -26,6 +26,8 @@ pub struct ParQuery {
     year: Option<String>,
     level: Option<String>,
     channel: Option<String>,
+    /// `desk` (default) or `annual`: the year's annual survey.
+    source: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -50,6 +52,10 @@ struct ParPage<'a> {
     level: String,
     levels: Vec<Choice>,
     channel: String,
+    /// `desk` or `annual`.
+    source: &'static str,
+    /// The annual survey's wave, with source `annual`.
+    wave: Option<String>,
     rule: Option<String>,
     max_points: String,
     kind: String,
@@ -82,9 +88,11 @@ fn year_of(raw: &Option<String>) -> Result<i32, Fault> {
 async fn sheet_of(
     state: &AppState,
     year: i32,
+    source: Option<&str>,
     level: Option<&str>,
     channel: Option<&str>,
 ) -> Result<(Table, Option<Rule>), Fault> {
+    let source = ranking::Source::parse(source)?;
     let channel = match channel {
         None => None,
         Some(c) if CHANNELS.contains(&c) => Some(c.to_owned()),
@@ -106,7 +114,7 @@ async fn sheet_of(
         channel,
         kind: None,
     };
-    let table = ranking::table(state, Scope::All, level, None, None, filter).await?;
+    let table = ranking::table(state, Scope::All, source, level, None, None, filter).await?;
     let rule = db::run(&state.pool, move |c| db::par_rules::for_year(c, year)).await?;
     Ok((table, rule))
 }
@@ -134,9 +142,15 @@ async fn show(
     status: StatusCode,
     error: Option<String>,
 ) -> StaffResult {
-    let (t, rule) = sheet_of(state, year, nonempty(&q.level), nonempty(&q.channel))
-        .await
-        .map_err(PageError::for_staff)?;
+    let (t, rule) = sheet_of(
+        state,
+        year,
+        nonempty(&q.source),
+        nonempty(&q.level),
+        nonempty(&q.channel),
+    )
+    .await
+    .map_err(PageError::for_staff)?;
     let levels = staff_query(state, db::agencies::levels).await?;
     let mut rows: Vec<Row> = t
         .ranking
@@ -210,6 +224,8 @@ async fn show(
             .map(|l| Choice::new(l.code.clone(), l.name_vi.clone()))
             .collect(),
         channel: t.filter.channel.clone().unwrap_or_default(),
+        source: t.source.code(),
+        wave: t.wave.as_ref().map(|w| w.1.clone()),
         rule: rule.as_ref().map(Rule::describe_vi),
         max_points,
         kind,
@@ -251,6 +267,7 @@ pub async fn set_rule(
         year: Some(year.to_string()),
         level: form.level.clone(),
         channel: form.channel.clone(),
+        source: None,
     };
     let rule = match par::parse(&form.max_points, &form.kind, &form.brackets) {
         Ok(rule) => rule,
@@ -292,9 +309,15 @@ pub async fn download(
 ) -> StaffResult {
     let format = export::format_of(&format)?;
     let year = year_of(&q.year).map_err(PageError::for_staff)?;
-    let (t, rule) = sheet_of(&state, year, nonempty(&q.level), nonempty(&q.channel))
-        .await
-        .map_err(PageError::for_staff)?;
+    let (t, rule) = sheet_of(
+        &state,
+        year,
+        nonempty(&q.source),
+        nonempty(&q.level),
+        nonempty(&q.channel),
+    )
+    .await
+    .map_err(PageError::for_staff)?;
     let pct = |v: f64| Value::Number(100.0 * v, 2);
     let described = rule.as_ref().map_or(
         "Chưa đặt quy tắc tính điểm cho năm này.".to_owned(),

@@ -28,6 +28,8 @@ use std::sync::Arc;
 
 #[derive(Deserialize, Clone)]
 pub struct RankingQuery {
+    /// `desk` (default): the desk QR stream; `annual`: the annual survey of the period's year.
+    source: Option<String>,
     level: Option<String>,
     /// `overall` or a desk question's code.
     measure: Option<String>,
@@ -37,8 +39,42 @@ pub struct RankingQuery {
     period: PeriodQuery,
 }
 
+/// Where a ranking's numbers come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The desk QR stream's daily aggregates for the period and channel.
+    Desk,
+    /// The design-based results of the annual survey of the period's year (its agencies are
+    /// its strata; the level, channel and kind do not apply).
+    Annual,
+}
+
+impl Source {
+    pub fn parse(raw: Option<&str>) -> Result<Source, Fault> {
+        match raw {
+            None | Some("desk") => Ok(Source::Desk),
+            Some("annual") => Ok(Source::Annual),
+            Some(_) => Err(invalid(
+                "source",
+                "Trường source: “desk” (luồng QR) hoặc “annual” (khảo sát hằng năm).".into(),
+                "source must be desk or annual".into(),
+            )),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Source::Desk => "desk",
+            Source::Annual => "annual",
+        }
+    }
+}
+
 /// A ranking with what it was asked for, as the page and the CSV show it.
 pub struct Table {
+    pub source: Source,
+    /// The annual survey's wave ranked, with `Source::Annual`.
+    pub wave: Option<(i32, String)>,
     pub level_code: String,
     pub measure: String,
     pub filter: PeriodFilter,
@@ -65,9 +101,11 @@ fn measure_of(form: &FormSpec, raw: Option<&str>) -> Result<(Measure, String), F
 
 /// Computes the table a query asks for, within the reader's scope. Shared by the page, the CSV
 /// and the API, so that they cannot disagree.
+#[allow(clippy::too_many_arguments)]
 pub async fn table(
     state: &AppState,
     scope: Scope,
+    source: Source,
     level: Option<&str>,
     measure: Option<&str>,
     seed: Option<&str>,
@@ -75,6 +113,9 @@ pub async fn table(
 ) -> Result<Table, Fault> {
     let form = state.ingest.desk_form.clone();
     let (measure, measure_code) = measure_of(&form, measure)?;
+    if source == Source::Annual {
+        return annual_table(state, scope, measure, measure_code, level, seed, filter).await;
+    }
     let levels = db::run(&state.pool, db::agencies::levels).await?;
     let level = match level {
         // Default: the first level below the province (departments in the demo).
@@ -128,7 +169,106 @@ pub async fn table(
     let ranking = ranking::rank(&form, &agencies, level.id, measure, &per_agency, seed)
         .map_err(Fault::Internal)?;
     Ok(Table {
+        source,
+        wave: None,
         level_code: level.code,
+        measure: measure_code,
+        filter,
+        ranking,
+    })
+}
+
+/// The ranking of the annual survey of the period's year: its agencies (strata) within the
+/// reader's scope, by their design-based index, with rank intervals and tiers against the
+/// province's estimate. The wave closed last in that year, else the one in fieldwork.
+async fn annual_table(
+    state: &AppState,
+    scope: Scope,
+    measure: Measure,
+    measure_code: String,
+    level: Option<&str>,
+    seed: Option<&str>,
+    filter: PeriodFilter,
+) -> Result<Table, Fault> {
+    use chrono::Datelike;
+    let year = filter.to.year();
+    let desk = state.ingest.desk_form.clone();
+    let found = db::run_fallible(&state.pool, move |c| {
+        let visible: std::collections::HashSet<i32> = db::agencies::visible(c, scope)?
+            .iter()
+            .map(|a| a.id)
+            .collect();
+        let Some(wave) = crate::survey::wave_of_year(c, year)? else {
+            return Ok(None);
+        };
+        let (form, results) = crate::survey::wave_results(c, wave.0)?;
+        Ok(Some((wave, form, results, visible)))
+    })
+    .await
+    .map_err(Fault::Unavailable)?;
+    let Some((wave, full, results, visible)) = found else {
+        return Err(invalid(
+            "source",
+            format!("Năm {year} chưa có đợt khảo sát hằng năm nào đang khảo sát hoặc đã kết thúc."),
+            format!("no annual survey wave of {year} is in fieldwork or closed"),
+        ));
+    };
+    // The desk form's questions (the measures offered) are items of the full form too.
+    let measure = match measure {
+        Measure::Overall => Measure::Overall,
+        Measure::Question(i) => {
+            let code = &desk.questions[i].code;
+            Measure::Question(
+                full.questions
+                    .iter()
+                    .position(|q| &q.code == code)
+                    .ok_or(Fault::NotFound)?,
+            )
+        }
+    };
+    let factors = full.factor_count().max(5);
+    let units: Vec<ranking::Unit> = results
+        .strata
+        .iter()
+        .filter(|s| visible.contains(&s.stratum.agency_id))
+        .map(|s| ranking::Unit {
+            agency_id: s.stratum.agency_id,
+            code: s.stratum.code.clone(),
+            name: s.stratum.name.clone(),
+            responses: s.respondents,
+            index: s.report.as_ref().and_then(|r| ranking::pick(r, measure)),
+            factors: s
+                .report
+                .as_ref()
+                .map(|r| r.factors.clone())
+                .unwrap_or_else(|| vec![None; factors]),
+        })
+        .collect();
+    let province = results
+        .province
+        .as_ref()
+        .and_then(|r| ranking::pick(r, measure));
+    let province_factors = results
+        .province
+        .as_ref()
+        .map(|r| r.factors.clone())
+        .unwrap_or_else(|| vec![None; factors]);
+    let seed = match seed {
+        None => ranking::default_seed(&["annual", &wave.0.to_string(), &measure_code]),
+        Some(s) => s.parse::<u64>().map_err(|_| {
+            invalid(
+                "seed",
+                "Trường seed: phải là một số nguyên không âm.".into(),
+                "seed must be a non-negative integer".into(),
+            )
+        })?,
+    };
+    let ranking =
+        ranking::from_units(units, province, province_factors, seed).map_err(Fault::Internal)?;
+    Ok(Table {
+        source: Source::Annual,
+        wave: Some(wave),
+        level_code: level.unwrap_or_default().to_owned(),
         measure: measure_code,
         filter,
         ranking,
@@ -144,9 +284,11 @@ async fn table_of(
         .period
         .parse(today_in_vietnam())
         .map_err(|e| PageError::for_staff(e.into()))?;
+    let source = Source::parse(nonempty(&q.source)).map_err(PageError::for_staff)?;
     table(
         state,
         staff.user.scope(),
+        source,
         nonempty(&q.level),
         nonempty(&q.measure),
         nonempty(&q.seed),
@@ -159,6 +301,7 @@ async fn table_of(
 fn query_string(t: &Table) -> String {
     let f = &t.filter;
     serde_urlencoded::to_string([
+        ("source", t.source.code()),
         ("level", t.level_code.as_str()),
         ("measure", t.measure.as_str()),
         ("from", &f.from.to_string()),
@@ -227,6 +370,8 @@ pub async fn page(
         username: &staff.user.username,
         csrf: &staff.csrf_token(&state.key),
         is_admin: staff.user.role == Role::Admin,
+        source: t.source.code(),
+        wave: t.wave.as_ref().map(|w| w.1.clone()),
         levels: levels
             .iter()
             .map(|l| {
@@ -296,7 +441,10 @@ pub fn sheet(t: &Table) -> Sheet {
         Value::text(&t.measure),
         Value::text(t.filter.from.to_string()),
         Value::text(t.filter.to.to_string()),
-        Value::text(t.filter.channel.as_deref().unwrap_or("all")),
+        Value::text(match t.source {
+            Source::Annual => "annual_sample",
+            Source::Desk => t.filter.channel.as_deref().unwrap_or("all"),
+        }),
         Value::Int(t.ranking.seed as i64),
     ];
     let mut rows = Vec::new();

@@ -214,6 +214,7 @@ pub async fn rankings(
     let t = ranking::table(
         &state,
         reader.0.scope(),
+        ranking::Source::Desk,
         nonempty(&q.level),
         nonempty(&q.measure),
         nonempty(&q.seed),

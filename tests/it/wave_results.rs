@@ -287,6 +287,40 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
         page.contains("điểm %"),
         "the difference with its interval: {page}"
     );
+    // The province ranking and the PAR points with the annual survey as their source: the
+    // wave's agencies by their design-based SIPAS.
+    let ranking = admin.get("/admin/ranking?source=annual");
+    assert_eq!(ranking.status(), 200);
+    let ranking = ranking.text().unwrap();
+    assert!(
+        ranking.contains("Nguồn: khảo sát hằng năm") && ranking.contains("Khảo sát 2026"),
+        "{ranking}"
+    );
+    let csv = admin.page("/admin/ranking.csv?source=annual");
+    let order: Vec<String> = parse_csv(&csv)
+        .into_iter()
+        .filter(|r| !r["rank"].is_empty())
+        .map(|r| format!("{}:{}:{}", r["rank"], r["code"], r["channel"]))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "1:A2:annual_sample",
+            "2:T1:annual_sample",
+            "3:A3:annual_sample"
+        ]
+    );
+    let par = admin.get("/admin/par?year=2026&source=annual");
+    assert_eq!(par.status(), 200);
+    assert!(par.text().unwrap().contains("Nguồn: Khảo sát 2026"));
+    let none = admin.get("/admin/ranking?source=annual&from=2025-01-01&to=2025-12-31");
+    assert_eq!(none.status(), 400);
+    assert!(none
+        .text()
+        .unwrap()
+        .contains("Năm 2025 chưa có đợt khảo sát hằng năm"));
+    assert_eq!(admin.get("/admin/ranking?source=census").status(), 400);
+
     let xlsx = admin.get(&format!("/admin/waves/{w}/results.xlsx"));
     assert_eq!(xlsx.status(), 200);
     assert_eq!(&xlsx.bytes().unwrap()[..2], b"PK");
