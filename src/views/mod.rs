@@ -30,6 +30,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("thanks.html", include_str!("../../templates/thanks.html")),
     ("notice.html", include_str!("../../templates/notice.html")),
     (
+        "dashboard_annual.html",
+        include_str!("../../templates/dashboard_annual.html"),
+    ),
+    (
         "admin_wave_results.html",
         include_str!("../../templates/admin_wave_results.html"),
     ),

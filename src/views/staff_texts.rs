@@ -21,6 +21,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("f_to", "Đến ngày", "To"),
     ("f_channel", "Kênh", "Channel"),
     ("f_source", "Nguồn số liệu", "Source"),
+    ("d_annual_link", "Kết quả khảo sát hằng năm (mẫu xác suất) của cơ quan này →", "This agency's annual survey results (probability sample) →"),
     ("f_source_desk", "Luồng đánh giá tại quầy", "Desk rating stream"),
     ("f_source_annual", "Khảo sát hằng năm (năm của ngày kết thúc)", "Annual survey (year of the end date)"),
     ("r_annual_note", "Nguồn: khảo sát hằng năm — mẫu xác suất, chỉ số có trọng số theo thiết kế mẫu. Xếp hạng các cơ quan là tầng của đợt; cấp, kênh và đối tượng không áp dụng.", "Source: the annual survey — a probability sample, design-weighted indices. The ranked units are the wave's agencies (its strata); level, channel and kind do not apply."),

@@ -338,3 +338,22 @@ pub struct Conflict {
     pub kind: String,
     pub comment: String,
 }
+
+/// One agency's annual-survey results, for its own staff (the dashboard's annual source).
+#[derive(Serialize)]
+pub struct AnnualAgencyPage<'a> {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: &'a str,
+    pub csrf: &'a str,
+    pub is_admin: bool,
+    pub agency: String,
+    pub year: i32,
+    /// The wave of the year, if there is one in fieldwork or closed.
+    pub wave: Option<String>,
+    pub provisional: bool,
+    pub factor_names: Vec<String>,
+    /// The agency's line (or the province's); `None` when the agency is not a stratum.
+    pub line: Option<ResultLine>,
+    pub items: Vec<ItemLine>,
+}

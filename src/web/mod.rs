@@ -86,6 +86,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                                 .route(web::get().to(dashboard::dashboard)),
                         )
                         .service(
+                            resource("/dashboard/annual", "GET")
+                                .route(web::get().to(wave_results::agency_page)),
+                        )
+                        .service(
                             resource("/microdata.csv", "GET")
                                 .route(web::get().to(microdata::microdata)),
                         )

@@ -91,6 +91,8 @@ fn missing(n: Option<IndexEstimate>, responses: u64) -> f64 {
 
 const ITEM_METHOD: &str = "wilson";
 const COMPOSITE_METHOD: &str = "logit-linearised";
+/// The annual survey's intervals: Taylor linearisation with the fpc, logit, t on the design df.
+const DESIGN_METHOD: &str = "design-logit";
 
 /// GET /api/v1/agencies: the agencies the reader may see.
 pub async fn agencies(
@@ -197,6 +199,7 @@ pub async fn indices(
 
 #[derive(Deserialize)]
 pub struct RankingsQuery {
+    source: Option<String>,
     level: Option<String>,
     measure: Option<String>,
     seed: Option<String>,
@@ -211,20 +214,21 @@ pub async fn rankings(
     q: web::Query<RankingsQuery>,
 ) -> Result<HttpResponse, ApiProblem> {
     let filter = q.period.parse(today_in_vietnam()).map_err(Fault::from)?;
+    let source = ranking::Source::parse(nonempty(&q.source))?;
     let t = ranking::table(
         &state,
         reader.0.scope(),
-        ranking::Source::Desk,
+        source,
         nonempty(&q.level),
         nonempty(&q.measure),
         nonempty(&q.seed),
         filter,
     )
     .await?;
-    let method = if t.measure == "overall" {
-        COMPOSITE_METHOD
-    } else {
-        ITEM_METHOD
+    let method = match (t.source, t.measure == "overall") {
+        (ranking::Source::Annual, _) => DESIGN_METHOD,
+        (_, true) => COMPOSITE_METHOD,
+        (_, false) => ITEM_METHOD,
     };
     let est = |e: Option<IndexEstimate>, n| estimate(e, n, 0.0, method);
     let ranked: Vec<Value> = t
@@ -251,6 +255,7 @@ pub async fn rankings(
         })
         .collect();
     Ok(ok(json!({
+        "source": t.source.code(),
         "level": t.level_code,
         "measure": t.measure,
         "from": t.filter.from,

@@ -14,7 +14,9 @@ use crate::db;
 use crate::results::rollup::report_of;
 use crate::state::AppState;
 use crate::survey::{self, results::WaveResults};
-use crate::views::survey::{grouped, IndexCell, ItemLine, ResultLine, WaveResultsPage};
+use crate::views::survey::{
+    grouped, AnnualAgencyPage, IndexCell, ItemLine, ResultLine, WaveResultsPage,
+};
 use crate::views::{percent, Chrome, Lang};
 
 /// The desk stream's report of each stratum's agency over the wave's year.
@@ -51,6 +53,81 @@ fn desk_reports(
         out.push(report);
     }
     Ok(out)
+}
+
+/// One agency's (or the province's) line: SIPAS and factors with intervals, and the desk
+/// stream's SIPAS of the same agency and year beside it, with the difference.
+fn result_line(
+    code: String,
+    name: String,
+    population: i64,
+    n: u64,
+    factors: usize,
+    r: Option<&analysis::IndexReport>,
+    d: Option<&analysis::IndexReport>,
+) -> ResultLine {
+    let sipas = r.and_then(|r| r.overall);
+    let desk_sipas = d.and_then(|d| d.overall);
+    let diff = match (sipas, desk_sipas) {
+        (Some(a), Some(b)) if !a.suppressed && !b.suppressed => {
+            analysis::compare::difference(&a, &b, 0.95).ok()
+        }
+        _ => None,
+    };
+    ResultLine {
+        code,
+        name,
+        population: grouped(population),
+        respondents: grouped(i64::try_from(n).unwrap_or(i64::MAX)),
+        sipas: IndexCell::of(sipas, n),
+        factors: (0..factors)
+            .map(|j| IndexCell::of(r.and_then(|r| r.factors.get(j).copied().flatten()), n))
+            .collect(),
+        desk: d.map(|d| IndexCell::of(d.overall, 0)),
+        difference: diff.map(|x| {
+            format!(
+                "{} ({} đến {}) điểm %",
+                points(x.estimate),
+                points(x.ci_low),
+                points(x.ci_high)
+            )
+        }),
+        significant: diff.is_some_and(|x| x.significant),
+        rank: None,
+        tier_code: None,
+        tier: None,
+    }
+}
+
+/// Every question of a report, with its interval, mean score and missing rate.
+fn item_lines(form: &crate::domain::FormSpec, r: &analysis::IndexReport) -> Vec<ItemLine> {
+    form.questions
+        .iter()
+        .zip(&r.items)
+        .map(|(q, it)| ItemLine {
+            code: q.code.clone(),
+            text: q.text_vi.clone(),
+            index: IndexCell::of(it.index, it.valid_n),
+            mean: it
+                .mean_score
+                .map_or("–".into(), |m| format!("{m:.2}").replace('.', ",")),
+            missing: format!("{}%", percent(it.missing_rate, Lang::Vi)),
+        })
+        .collect()
+}
+
+/// The factors' names in the order of the results' factors.
+fn factor_names(form: &crate::domain::FormSpec) -> Vec<String> {
+    survey::results::factor_codes(form)
+        .iter()
+        .map(|code| {
+            form.questions
+                .iter()
+                .find(|q| q.factor_code.as_deref() == Some(code))
+                .and_then(|q| q.factor_name_vi.clone())
+                .unwrap_or_else(|| code.clone())
+        })
+        .collect()
 }
 
 /// Ranks the agencies by SIPAS with 95% rank intervals from a seeded simulation of each
@@ -135,53 +212,15 @@ pub async fn page(
         return Err(PageError::staff(Fault::NotFound));
     };
     let factor_codes = survey::results::factor_codes(&form);
-    let factor_names = factor_codes
-        .iter()
-        .map(|code| {
-            form.questions
-                .iter()
-                .find(|q| q.factor_code.as_deref() == Some(code))
-                .and_then(|q| q.factor_name_vi.clone())
-                .unwrap_or_else(|| code.clone())
-        })
-        .collect();
+    let factor_names = factor_names(&form);
+    let factors = factor_codes.len();
     let line = |code: String,
                 name: String,
                 population: i64,
                 n: u64,
                 r: Option<&analysis::IndexReport>,
                 d: Option<&analysis::IndexReport>| {
-        let sipas = r.and_then(|r| r.overall);
-        let desk_sipas = d.and_then(|d| d.overall);
-        let diff = match (sipas, desk_sipas) {
-            (Some(a), Some(b)) if !a.suppressed && !b.suppressed => {
-                analysis::compare::difference(&a, &b, 0.95).ok()
-            }
-            _ => None,
-        };
-        ResultLine {
-            code,
-            name,
-            population: grouped(population),
-            respondents: grouped(i64::try_from(n).unwrap_or(i64::MAX)),
-            sipas: IndexCell::of(sipas, n),
-            factors: (0..factor_codes.len())
-                .map(|j| IndexCell::of(r.and_then(|r| r.factors.get(j).copied().flatten()), n))
-                .collect(),
-            desk: d.map(|d| IndexCell::of(d.overall, 0)),
-            difference: diff.map(|x| {
-                format!(
-                    "{} ({} đến {}) điểm %",
-                    points(x.estimate),
-                    points(x.ci_low),
-                    points(x.ci_high)
-                )
-            }),
-            significant: diff.is_some_and(|x| x.significant),
-            rank: None,
-            tier_code: None,
-            tier: None,
-        }
+        result_line(code, name, population, n, factors, r, d)
     };
     let mut agencies: Vec<ResultLine> = results
         .strata
@@ -217,21 +256,7 @@ pub async fn page(
     let items = results
         .province
         .as_ref()
-        .map(|r| {
-            form.questions
-                .iter()
-                .zip(&r.items)
-                .map(|(q, it)| ItemLine {
-                    code: q.code.clone(),
-                    text: q.text_vi.clone(),
-                    index: IndexCell::of(it.index, it.valid_n),
-                    mean: it
-                        .mean_score
-                        .map_or("–".into(), |m| format!("{m:.2}").replace('.', ",")),
-                    missing: format!("{}%", percent(it.missing_rate, Lang::Vi)),
-                })
-                .collect()
-        })
+        .map(|r| item_lines(&form, r))
         .unwrap_or_default();
     let page = WaveResultsPage {
         chrome: Chrome::new(Lang::Vi),
@@ -314,4 +339,157 @@ fn refusal(q: Option<&str>) -> Option<&'static str> {
         "not_closed" => "Chưa công bố: chỉ công bố sau khi đợt khảo sát đã kết thúc.",
         _ => return None,
     })
+}
+
+#[derive(serde::Deserialize)]
+pub struct AgencyQuery {
+    agency: Option<String>,
+    year: Option<String>,
+}
+
+/// The annual survey's results for one agency, for its own staff (within the reader's scope):
+/// the dashboard's "annual survey" source. An agency is a stratum of the wave; Home Affairs'
+/// default is the province.
+pub async fn agency_page(
+    state: web::Data<AppState>,
+    staff: crate::web::guard::StaffUser,
+    q: web::Query<AgencyQuery>,
+) -> StaffResult {
+    use chrono::Datelike;
+    let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        None => crate::results::periods::vietnam_today().year(),
+        Some(y) => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| {
+                PageError::staff(Fault::BadRequest).saying("Năm phải từ 2000 đến 2100.")
+            })?,
+    };
+    let scope = staff.user.scope();
+    let wanted = q.agency.clone().filter(|a| !a.trim().is_empty());
+    let desk_form = state.ingest.desk_form.clone();
+    let found = db::run_fallible(&state.pool, move |c| {
+        let visible = db::agencies::visible(c, scope)?;
+        let agency = match (&wanted, scope) {
+            (Some(w), _) => visible
+                .iter()
+                .find(|a| a.id.to_string() == *w || a.code == *w)
+                .cloned(),
+            (None, crate::db::users::Scope::Agency(root)) => {
+                visible.iter().find(|a| a.id == root).cloned()
+            }
+            (None, crate::db::users::Scope::All) => {
+                visible.iter().find(|a| a.parent_id.is_none()).cloned()
+            }
+        };
+        let Some(agency) = agency else {
+            return Ok(Err(()));
+        };
+        let Some(wave) = survey::wave_of_year(c, year)? else {
+            return Ok(Ok((agency, None)));
+        };
+        let closed = survey::find(c, wave.0)?.state == survey::WaveState::Closed;
+        let (form, results) = survey::wave_results(c, wave.0)?;
+        let desk = desk_reports(c, &desk_form, &results, year)?;
+        Ok(Ok((agency, Some((wave, closed, form, results, desk)))))
+    })
+    .await
+    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    let Ok((agency, wave)) = found else {
+        return Err(PageError::staff(Fault::NotFound));
+    };
+    let mut page = AnnualAgencyPage {
+        chrome: Chrome::new(Lang::Vi),
+        username: &staff.user.username,
+        csrf: &staff.csrf_token(&state.key),
+        is_admin: staff.user.role == crate::domain::Role::Admin,
+        agency: format!("{} – {}", agency.code, agency.name),
+        year,
+        wave: None,
+        provisional: false,
+        factor_names: Vec::new(),
+        line: None,
+        items: Vec::new(),
+    };
+    if let Some(((_, name), closed, form, results, desk)) = wave {
+        page.wave = Some(name);
+        page.provisional = !closed;
+        page.factor_names = factor_names(&form);
+        let factors = page.factor_names.len();
+        // Home Affairs' default (the top of the tree) reads the province's numbers; a unit of
+        // someone's own scope that is not a stratum has none.
+        let is_province =
+            agency.parent_id.is_none() && matches!(scope, crate::db::users::Scope::All);
+        if let Some((i, s)) = results
+            .strata
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.stratum.agency_id == agency.id)
+        {
+            let mut line = result_line(
+                s.stratum.code.clone(),
+                s.stratum.name.clone(),
+                i64::from(s.stratum.population),
+                s.respondents,
+                factors,
+                s.report.as_ref(),
+                desk[i].as_ref(),
+            );
+            tier_against_province(&mut line, s.report.as_ref(), &results);
+            page.items = s
+                .report
+                .as_ref()
+                .map(|r| item_lines(&form, r))
+                .unwrap_or_default();
+            page.line = Some(line);
+        } else if is_province {
+            let population = results
+                .strata
+                .iter()
+                .map(|s| i64::from(s.stratum.population))
+                .sum();
+            page.line = results.province.as_ref().map(|r| {
+                result_line(
+                    "Tỉnh".into(),
+                    "Toàn tỉnh".into(),
+                    population,
+                    results.respondents,
+                    factors,
+                    Some(r),
+                    None,
+                )
+            });
+            page.items = results
+                .province
+                .as_ref()
+                .map(|r| item_lines(&form, r))
+                .unwrap_or_default();
+        }
+    }
+    render(&state, StatusCode::OK, "dashboard_annual.html", &page).map_err(PageError::staff)
+}
+
+/// Above or below the province when the agency's whole interval lies on one side of the
+/// province's estimate (the ranking's rule), without naming other agencies.
+fn tier_against_province(
+    line: &mut ResultLine,
+    report: Option<&analysis::IndexReport>,
+    results: &WaveResults,
+) {
+    let (Some(e), Some(p)) = (
+        report.and_then(|r| r.overall).filter(|e| !e.suppressed),
+        results.province.as_ref().and_then(|r| r.overall),
+    ) else {
+        return;
+    };
+    let (code, words) = if e.ci_low > p.estimate {
+        ("above", "cao hơn toàn tỉnh")
+    } else if e.ci_high < p.estimate {
+        ("below", "thấp hơn toàn tỉnh")
+    } else {
+        ("not_different", "không khác biệt với toàn tỉnh")
+    };
+    line.tier_code = Some(code);
+    line.tier = Some(words);
 }

@@ -310,6 +310,19 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
             "3:A3:annual_sample"
         ]
     );
+    let api: serde_json::Value = admin
+        .get("/admin/api/v1/rankings?source=annual")
+        .json()
+        .unwrap();
+    assert_eq!(api["source"], "annual");
+    let codes: Vec<&str> = api["ranked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["A2", "T1", "A3"]);
+    assert_eq!(api["ranked"][0]["index"]["method"], "design-logit");
     let par = admin.get("/admin/par?year=2026&source=annual");
     assert_eq!(par.status(), 200);
     assert!(par.text().unwrap().contains("Nguồn: Khảo sát 2026"));
@@ -320,6 +333,46 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
         .unwrap()
         .contains("Năm 2025 chưa có đợt khảo sát hằng năm"));
     assert_eq!(admin.get("/admin/ranking?source=census").status(), 400);
+
+    // The dashboard's annual source: one agency's results, for its own staff.
+    let a2 = rows
+        .iter()
+        .find(|r| r["agency"] == "A2" && r["index"] == "SIPAS")
+        .unwrap();
+    let a2_shown = format!(
+        "{}%",
+        sipas::views::percent(a2["estimate"].parse().unwrap(), sipas::views::Lang::Vi)
+    );
+    let annual = admin.page("/admin/dashboard/annual?agency=A2");
+    if let Ok(keep) = std::env::var("SIPAS_SCREENSHOTS") {
+        std::fs::write(format!("{keep}/dashboard-annual.html"), &annual).unwrap();
+    }
+    assert!(
+        annual.contains(&format!("<strong>{a2_shown}</strong>")),
+        "{annual}"
+    );
+    assert!(
+        annual.contains("cao hơn toàn tỉnh") && annual.contains("Kết quả tạm thời"),
+        "{annual}"
+    );
+    assert!(annual.contains("F5.4"), "every question: {annual}");
+    assert!(admin
+        .page("/admin/dashboard/annual?year=2025")
+        .contains("Năm 2025 chưa có đợt khảo sát hằng năm"));
+    assert!(admin
+        .page("/admin/dashboard")
+        .contains("/admin/dashboard/annual?agency="));
+    // Outside the reader's scope, the agency does not exist.
+    let (other, _) = crate::helpers::agency_with_desk(&app.db, "OTHER", None);
+    let _ = other;
+    add_user(&app.db, "other.manager", Role::Manager, Some("OTHER"));
+    let outsider = Browser::signed_in(&app, "other.manager");
+    assert_eq!(
+        outsider.get("/admin/dashboard/annual?agency=A2").status(),
+        404
+    );
+    let own = outsider.page("/admin/dashboard/annual");
+    assert!(own.contains("không phải một tầng của mẫu"), "{own}");
 
     let xlsx = admin.get(&format!("/admin/waves/{w}/results.xlsx"));
     assert_eq!(xlsx.status(), 200);
