@@ -8,6 +8,7 @@
 # criteria's item indices and SIPAS the mean of the factor indices, both by svycontrast;
 # intervals: logit with Student t on degf(design), as svyciprop(method = "logit").
 # Agencies: subset(design, stratum == h). A stratum with one respondent: lonely.psu = "remove".
+# Also the share choosing each area to improve (EXPECT.1 … EXPECT.5) among those who chose any.
 # Run from the repository root: Rscript analysis/reference/make-wave-reference.R
 
 suppressPackageStartupMessages(library(survey))
@@ -54,10 +55,28 @@ estimates <- function(des, level, agency) {
              ci_low = sprintf("%.15g", ci[, 1]), ci_high = sprintf("%.15g", ci[, 2]), df = df)
 }
 
+# A question with several answers (EXPECT.1 … EXPECT.5, 0/1): the share choosing each option
+# among the respondents who chose any, svyratio(chose_j, answered).
+choice_cols <- grep("^EXPECT\\.[0-9]+$", names(d), value = TRUE)
+d$answered_expect <- as.numeric(rowSums(d[, choice_cols, drop = FALSE]) > 0)
+
+shares <- function(des, level, agency) {
+  rows <- lapply(choice_cols, function(col) {
+    r <- svyratio(as.formula(paste0("~`", col, "`")), ~answered_expect, des)
+    est <- coef(r)[[1]]; se <- SE(r)[[1]]; df <- degf(des)
+    ci <- logit_ci(est, se, df)
+    data.frame(level = level, agency = agency, index = paste0("choice:", col),
+               estimate = sprintf("%.15g", est), se = sprintf("%.15g", se),
+               ci_low = sprintf("%.15g", ci[1]), ci_high = sprintf("%.15g", ci[2]), df = df)
+  })
+  do.call(rbind, rows)
+}
+
 des <- svydesign(ids = ~1, strata = ~stratum, weights = ~weight, fpc = ~population, data = d)
-res <- estimates(des, "province", "")
+res <- rbind(estimates(des, "province", ""), shares(des, "province", ""))
 for (h in sort(unique(d$stratum))) {
-  res <- rbind(res, estimates(subset(des, stratum == h), "agency", h))
+  sub <- subset(des, stratum == h)
+  res <- rbind(res, estimates(sub, "agency", h), shares(sub, "agency", h))
 }
 write.csv(res, file.path(out, "wave-reference.csv"), row.names = FALSE)
 cat(nrow(res), "reference values written to", file.path(out, "wave-reference.csv"), "\n")

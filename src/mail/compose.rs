@@ -136,3 +136,78 @@ pub fn message(
         )
         .context("composing the message")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(name: Option<&str>) -> Recipient {
+        Recipient {
+            name: name.map(str::to_owned),
+            email: "a@example.vn".into(),
+            agency_name: "Sở Tư pháp".into(),
+            wave_name: "Khảo sát 2026".into(),
+            year: 2026,
+        }
+    }
+
+    #[test]
+    fn each_message_has_its_language_kind_link_and_code() {
+        let code = "0000009QGR8JRFX4";
+        let base = "https://sipas.example.vn";
+        let vi = text(
+            "invitation",
+            "vi",
+            &who(Some("Lan")),
+            code,
+            base,
+            "Sở Nội vụ",
+        );
+        assert_eq!(
+            vi.subject,
+            "Mời Ông/Bà tham gia khảo sát sự hài lòng năm 2026"
+        );
+        assert_eq!(vi.greeting, "Kính gửi Ông/Bà Lan,");
+        assert_eq!(vi.link, format!("{base}/s/{code}"));
+        assert!(vi.code_line.contains("0000-009Q-GR8J-RFX4"));
+        assert!(vi.paragraphs[0].contains("Sở Tư pháp"));
+        let en = text("reminder", "en", &who(None), code, base, "Sở Nội vụ");
+        assert!(en
+            .subject
+            .starts_with("Reminder: the 2026 satisfaction survey"));
+        assert_eq!(en.greeting, "Dear Sir or Madam,");
+        assert_eq!(en.link, format!("{base}/s/{code}?lang=en"));
+        assert!(en.other_lang.starts_with("Tiếng Việt: "));
+        let reminder_vi = text("reminder", "vi", &who(None), code, base, "");
+        assert!(reminder_vi.subject.starts_with("Nhắc lại:"));
+    }
+
+    #[test]
+    fn the_message_is_ascii_on_the_wire_with_an_encoded_subject_and_both_parts() {
+        let views = Views::shared().unwrap();
+        let t = text(
+            "invitation",
+            "en",
+            &who(Some("Lan")),
+            "0000009QGR8JRFX4",
+            "https://x.vn",
+            "SNV",
+        );
+        let from: Mailbox = "Sở Nội vụ <khaosat@snv.example.vn>".parse().unwrap();
+        let to: Mailbox = "a@example.vn".parse().unwrap();
+        let m = message(views, &from, &to, "abc-123", &t).unwrap();
+        let raw = String::from_utf8(m.formatted()).unwrap();
+        assert!(raw.is_ascii());
+        assert!(
+            raw.contains("Message-ID: <abc-123@snv.example.vn>"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("Content-Type: text/plain") && raw.contains("Content-Type: text/html")
+        );
+        assert!(
+            raw.contains("From: =?utf-8?"),
+            "the sender's name is encoded: {raw}"
+        );
+    }
+}

@@ -79,6 +79,105 @@ pub struct WaveResults {
     pub strata: Vec<StratumResult>,
     pub province: Option<IndexReport>,
     pub respondents: u64,
+    /// For each question with several answers (what to improve first): the share choosing
+    /// each option.
+    pub shares: Vec<ChoiceShares>,
+}
+
+/// The weighted share of respondents choosing each option of a multiple-choice question,
+/// among those who chose any (a ratio estimate, like `svyratio` in R), per stratum and for
+/// the province.
+#[derive(Debug, Clone)]
+pub struct ChoiceShares {
+    pub code: String,
+    /// (option value, Vietnamese label).
+    pub options: Vec<(i16, String)>,
+    pub province: Vec<Option<analysis::IndexEstimate>>,
+    /// In the order of `WaveResults::strata`.
+    pub strata: Vec<Vec<Option<analysis::IndexEstimate>>>,
+}
+
+/// A ratio estimate with its logit interval (t on the design df), as an index is shown.
+fn share(acc: &analysis::TaylorAccumulator, k: usize) -> Option<analysis::IndexEstimate> {
+    let e = acc.ratio(k, LonelyPsu::Remove).ok()?;
+    if e.n == 0 || !e.estimate.is_finite() {
+        return None;
+    }
+    let ci = analysis::design_interval(&e, analysis::DesignMethod::Logit, analysis::DEFAULT_LEVEL)
+        .ok()?;
+    Some(analysis::IndexEstimate {
+        estimate: e.estimate,
+        se: e.se,
+        ci_low: ci.low,
+        ci_high: ci.high,
+        n: e.n,
+        df: e.df,
+        suppressed: e.n < MIN_N,
+    })
+}
+
+/// The shares of every multiple-choice question of the form.
+fn choice_shares(
+    form: &FormSpec,
+    strata: &[WaveStratum],
+    respondents: &[WaveRespondent],
+    weights: &HashMap<i32, f64>,
+) -> analysis::Result<Vec<ChoiceShares>> {
+    let mut out = Vec::new();
+    for q in form.choices.iter().filter(|q| q.multiple) {
+        let k = q.options.len();
+        let mut province = analysis::TaylorAccumulator::new(false);
+        let mut per: Vec<analysis::TaylorAccumulator> = strata
+            .iter()
+            .map(|_| analysis::TaylorAccumulator::new(false))
+            .collect();
+        for r in respondents {
+            let Some(h) = strata.iter().position(|s| s.agency_id == r.agency_id) else {
+                continue;
+            };
+            let Some(&w) = weights.get(&r.agency_id) else {
+                continue;
+            };
+            let chosen: Vec<i16> = r
+                .choices
+                .iter()
+                .filter(|&&c| c / 100 == q.id)
+                .filter_map(|&c| i16::try_from(c % 100).ok())
+                .collect();
+            let answered = if chosen.is_empty() { 0.0 } else { 1.0 };
+            let values: Vec<(usize, f64, f64)> = q
+                .options
+                .iter()
+                .enumerate()
+                .map(|(j, o)| (j, f64::from(u8::from(chosen.contains(&o.value))), answered))
+                .collect();
+            let obs = analysis::Observation {
+                stratum: h as u32,
+                psu: None,
+                weight: w,
+                pop_size: Some(f64::from(strata[h].population)),
+                domain: 0,
+                values: &values,
+            };
+            province.add(&obs)?;
+            // A stratum alone gives its own estimates exactly (strata are independent).
+            per[h].add(&obs)?;
+        }
+        out.push(ChoiceShares {
+            code: q.code.clone(),
+            options: q
+                .options
+                .iter()
+                .map(|o| (o.value, o.label_vi.clone()))
+                .collect(),
+            province: (0..k).map(|j| share(&province, j)).collect(),
+            strata: per
+                .iter()
+                .map(|acc| (0..k).map(|j| share(acc, j)).collect())
+                .collect(),
+        });
+    }
+    Ok(out)
 }
 
 /// The full form's answers of a stored response, in question order.
@@ -137,6 +236,7 @@ pub fn compute(
     }
     let opts = options();
     let total: u64 = count.values().sum();
+    let shares = choice_shares(form, &strata, respondents, &weights)?;
     let province = if total > 0 {
         Some(acc.report(None, &opts)?)
     } else {
@@ -161,6 +261,7 @@ pub fn compute(
         strata: out,
         province,
         respondents: total,
+        shares,
     })
 }
 
@@ -304,6 +405,16 @@ pub fn results_sheet(wave_id: i32, form: &FormSpec, results: &WaveResults) -> Sh
     );
     for s in &results.strata {
         report("agency", &s.stratum.code, s.report.as_ref(), s.respondents);
+    }
+    // The share choosing each area to improve (`choice:EXPECT.1` …), among those who chose any.
+    for c in &results.shares {
+        for (j, (value, _)) in c.options.iter().enumerate() {
+            let name = format!("choice:{}.{value}", c.code);
+            push("province", "", &name, c.province[j], 0);
+            for (s, per) in results.strata.iter().zip(&c.strata) {
+                push("agency", &s.stratum.code, &name, per[j], 0);
+            }
+        }
     }
     Sheet {
         name: format!("sipas-wave-{wave_id}-results"),

@@ -255,6 +255,15 @@ pub struct WaveResultsPage<'a> {
     pub items: Vec<ItemLine>,
     pub respondents: String,
     pub refused: Option<&'static str>,
+    /// What to improve first: per agency and the province, the share choosing each area.
+    pub shares: Vec<ShareTable>,
+}
+
+#[derive(Serialize)]
+pub struct ShareTable {
+    pub options: Vec<String>,
+    /// (agency, one cell per option).
+    pub rows: Vec<(String, Vec<IndexCell>)>,
 }
 
 /// One question on the keying screen.

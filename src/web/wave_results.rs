@@ -15,7 +15,7 @@ use crate::results::rollup::report_of;
 use crate::state::AppState;
 use crate::survey::{self, results::WaveResults};
 use crate::views::survey::{
-    grouped, AnnualAgencyPage, IndexCell, ItemLine, ResultLine, WaveResultsPage,
+    grouped, AnnualAgencyPage, IndexCell, ItemLine, ResultLine, ShareTable, WaveResultsPage,
 };
 use crate::views::{percent, Chrome, Lang};
 
@@ -272,6 +272,28 @@ pub async fn page(
         items,
         respondents: grouped(i64::try_from(results.respondents).unwrap_or(i64::MAX)),
         refused: refusal(q.refused.as_deref()),
+        shares: results
+            .shares
+            .iter()
+            .map(|c| ShareTable {
+                options: c.options.iter().map(|(_, l)| l.clone()).collect(),
+                rows: results
+                    .strata
+                    .iter()
+                    .zip(&c.strata)
+                    .map(|(s, per)| {
+                        (
+                            s.stratum.code.clone(),
+                            per.iter().map(|e| IndexCell::of(*e, 0)).collect(),
+                        )
+                    })
+                    .chain(std::iter::once((
+                        "Toàn tỉnh".to_owned(),
+                        c.province.iter().map(|e| IndexCell::of(*e, 0)).collect(),
+                    )))
+                    .collect(),
+            })
+            .collect(),
     };
     render(&state, StatusCode::OK, "admin_wave_results.html", &page).map_err(PageError::staff)
 }

@@ -203,8 +203,8 @@ fn the_waves_indices_equal_r_survey_on_its_exported_responses() {
     let ours: HashMap<_, _> = ours.into_iter().map(|r| (key(&r), r)).collect();
     assert_eq!(
         theirs.len(),
-        4 * 34,
-        "SIPAS, 5 factors and 28 items; the province and 3 agencies"
+        4 * (34 + 5),
+        "SIPAS, 5 factors, 28 items and the 5 areas to improve; the province and 3 agencies"
     );
     for r in &theirs {
         let mine = ours
@@ -267,6 +267,11 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
     assert!(
         page.contains(&format!("<strong>{shown}</strong>")),
         "{shown} in {page}"
+    );
+    // What to improve first: the share choosing each area, per agency and the province.
+    assert!(
+        page.contains("Lĩnh vực cần ưu tiên cải thiện") && page.contains("Toàn tỉnh</td>"),
+        "{page}"
     );
     // Ranked by SIPAS with rank intervals: A2's answers lean satisfied, A3's do not.
     assert!(
