@@ -68,13 +68,72 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only our own admin pages are valid targets after sign-in (no open redirect).
+/// Where to go after signing in: a path of this site's admin pages, written only with the
+/// characters a URL path and query may hold (so it can never break the `Location` header or
+/// lead elsewhere); anything else — another site, a line break, a space, a backslash, a dot
+/// segment, even percent-encoded — is the start page.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with("/admin") && !n.starts_with("//") && !n.contains('\\') => {
-            n.to_owned()
+    const START: &str = "/admin";
+    let Some(n) = next else {
+        return START.to_owned();
+    };
+    let path = n.split(['?', '#']).next().unwrap_or("");
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/%?#".contains(c);
+    let escapes_ok = n
+        .split('%')
+        .skip(1)
+        .all(|rest| rest.len() >= 2 && rest.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit));
+    let lower = path.to_ascii_lowercase();
+    let ok = n.len() <= 2_000
+        && (path == START || path.starts_with("/admin/"))
+        && n.chars().all(allowed)
+        && escapes_ok
+        && !path.split('/').any(|seg| seg == "." || seg == "..")
+        // Browsers read %2e as a dot in a path segment, and %2f / %5c as separators.
+        && !lower.contains("%2e")
+        && !lower.contains("%2f")
+        && !lower.contains("%5c");
+    if ok {
+        n.to_owned()
+    } else {
+        START.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_admin_paths_in_plain_url_characters_are_followed_after_sign_in() {
+        for good in [
+            "/admin",
+            "/admin/desks/3/poster",
+            "/admin/dashboard?agency=2&from=2026-01-01",
+            "/admin/waves/1#results",
+            "/admin/dashboard?q=Th%E1%BB%A7",
+        ] {
+            assert_eq!(safe_next(Some(good)), good);
         }
-        _ => "/admin".to_owned(),
+        for bad in [
+            "/admin\r\nSet-Cookie: x=1",
+            "/admin\n",
+            "/admin/ x",
+            "//evil.example",
+            "https://evil.example/admin",
+            "/administrator",
+            "/admin/../public",
+            "/admin/%2e%2e/public",
+            "/admin/%2F%2Fevil",
+            "/admin\\evil",
+            "/admin/%zz",
+            "/admin/%",
+            "/admin/Thủ",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/admin", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/admin");
     }
 }
 

@@ -298,3 +298,51 @@ fn session_cookies_are_httponly_samesite_and_secure_in_production() {
         );
     }
 }
+
+#[test]
+fn a_crafted_next_after_sign_in_leads_to_the_start_page_not_an_error_or_elsewhere() {
+    let app = TestApp::spawn();
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    for next in [
+        "/admin\r\nSet-Cookie: sipas_session=x",
+        "//evil.example/admin",
+        "/admin/%2e%2e/public",
+        "https://evil.example",
+    ] {
+        let b = Browser::new(&app);
+        let page = b.get(&format!("/admin/login?next={}", url_escape(next)));
+        assert_eq!(page.status(), 200, "{next:?}");
+        let csrf = crate::helpers::hidden(&page.text().unwrap(), "csrf");
+        let signed = b.post(
+            "/admin/login",
+            &[
+                ("username", "snv.admin"),
+                ("password", PASSWORD),
+                ("csrf", csrf.as_str()),
+                ("next", next),
+            ],
+        );
+        assert_eq!(signed.status(), 303, "{next:?}");
+        assert_eq!(signed.headers()["location"], "/admin", "{next:?}");
+        assert!(
+            !signed
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap_or("").starts_with("sipas_session=x")),
+            "no header injected"
+        );
+    }
+}
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
