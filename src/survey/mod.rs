@@ -157,6 +157,14 @@ pub fn create(
     }
 }
 
+/// A wave locked for a step (in the caller's transaction), or a message saying there is none.
+fn lock(conn: &mut Conn, id: i32) -> Result<Wave> {
+    match db::waves::lock(conn, id)? {
+        Some(row) => wave(row),
+        None => refuse!("no wave has the id {id} (sipas wave list shows them)"),
+    }
+}
+
 /// A wave by id, or a message saying there is none.
 pub fn find(conn: &mut Conn, id: i32) -> Result<Wave> {
     match db::waves::find(conn, id)? {
@@ -206,10 +214,7 @@ pub fn import_frame(
     progress: &mut dyn FnMut(&'static str, u64, u64),
 ) -> Result<FrameImport> {
     db::transaction(conn, |conn| {
-        let Some(row) = db::waves::lock(conn, wave_id)? else {
-            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
-        };
-        let w = wave(row)?;
+        let w = lock(conn, wave_id)?;
         if w.state != WaveState::Draft {
             refuse!(
                 "wave {wave_id} is {}: a frame can only be imported while the wave is a draft (before its sample is designed)",
@@ -254,10 +259,7 @@ pub fn design_wave(
     preview: bool,
 ) -> Result<design::Plan> {
     db::transaction(conn, |conn| {
-        let Some(row) = db::waves::lock(conn, wave_id)? else {
-            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
-        };
-        let w = wave(row)?;
+        let w = lock(conn, wave_id)?;
         if !matches!(w.state, WaveState::Draft | WaveState::Designed) {
             refuse!(
                 "wave {wave_id} is {}: its sample was drawn with the design it has",
@@ -325,10 +327,7 @@ pub fn draw_wave(
     reserve: f64,
 ) -> Result<DrawSummary> {
     db::transaction(conn, |conn| {
-        let Some(row) = db::waves::lock(conn, wave_id)? else {
-            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
-        };
-        let w = wave(row)?;
+        let w = lock(conn, wave_id)?;
         match w.state {
             WaveState::Designed => {}
             WaveState::Draft => {
@@ -396,10 +395,7 @@ pub fn start_fieldwork(
         refuse!("--remind-days: whole numbers of days from 1 to 365, e.g. 14,28");
     }
     db::transaction(conn, |conn| {
-        let Some(row) = db::waves::lock(conn, wave_id)? else {
-            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
-        };
-        let w = wave(row)?;
+        let w = lock(conn, wave_id)?;
         match w.state {
             WaveState::Drawn => {}
             WaveState::Draft | WaveState::Designed => refuse!(
@@ -438,10 +434,7 @@ pub fn import_returns(
     today: chrono::NaiveDate,
 ) -> Result<ReturnsImport> {
     db::transaction(conn, |conn| {
-        let Some(row) = db::waves::lock(conn, wave_id)? else {
-            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
-        };
-        let w = wave(row)?;
+        let w = lock(conn, wave_id)?;
         if w.state != WaveState::Fieldwork {
             refuse!(
                 "wave {wave_id} is {}: returns are recorded during its fieldwork",
@@ -477,10 +470,7 @@ pub fn import_returns(
 /// their stratum: (replaced, without a replacement).
 pub fn replace_lost(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<(i64, i64)> {
     db::transaction(conn, |conn| {
-        let Some(row) = db::waves::lock(conn, wave_id)? else {
-            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
-        };
-        let w = wave(row)?;
+        let w = lock(conn, wave_id)?;
         if w.state != WaveState::Fieldwork {
             refuse!(
                 "wave {wave_id} is {}: units are replaced during its fieldwork",
@@ -540,10 +530,7 @@ pub fn fieldwork(
 /// Ends a wave's fieldwork: no more answers through its invitations; results are final.
 pub fn close_wave(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<()> {
     db::transaction(conn, |conn| {
-        let Some(row) = db::waves::lock(conn, wave_id)? else {
-            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
-        };
-        let w = wave(row)?;
+        let w = lock(conn, wave_id)?;
         if w.state != WaveState::Fieldwork {
             refuse!(
                 "wave {wave_id} is {}: only a wave in fieldwork can be closed",
@@ -557,10 +544,7 @@ pub fn close_wave(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<()> {
 /// Deletes a closed wave's contact data (and its frame rows); the frame rows deleted.
 pub fn purge_contacts(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<i64> {
     db::transaction(conn, |conn| {
-        let Some(row) = db::waves::lock(conn, wave_id)? else {
-            refuse!("no wave has the id {wave_id} (sipas wave list shows them)");
-        };
-        let w = wave(row)?;
+        let w = lock(conn, wave_id)?;
         if w.state != WaveState::Closed {
             refuse!(
                 "wave {wave_id} is {}: contacts are purged once the wave is closed (sipas wave close)",

@@ -5,7 +5,7 @@
 
 use anyhow::Result;
 
-use super::{wave, Refused, WaveState};
+use super::{lock, Refused, WaveState};
 use crate::db::{self, audit::Actor, fieldwork::UnitStored, paper::Entry, Conn};
 use crate::domain::FormSpec;
 
@@ -249,10 +249,7 @@ pub fn key(
     c: &Checked,
 ) -> Result<Outcome> {
     db::transaction(conn, |conn| {
-        let Some(row) = db::waves::lock(conn, wave_id)? else {
-            refuse!("no wave has the id {wave_id}");
-        };
-        let w = wave(row)?;
+        let w = lock(conn, wave_id)?;
         if w.state != WaveState::Fieldwork {
             refuse!(
                 "wave {wave_id} is {}: questionnaires are keyed during its fieldwork",
@@ -318,10 +315,7 @@ pub fn resolve(
     c: &Checked,
 ) -> Result<Outcome> {
     db::transaction(conn, |conn| {
-        let Some(row) = db::waves::lock(conn, wave_id)? else {
-            refuse!("no wave has the id {wave_id}");
-        };
-        if wave(row)?.state != WaveState::Fieldwork {
+        if lock(conn, wave_id)?.state != WaveState::Fieldwork {
             refuse!("wave {wave_id} is not in fieldwork");
         }
         if db::paper::entries(conn, unit_id)?.len() != 2 {

@@ -73,18 +73,23 @@ pub async fn submit(
         Ok(_) => thanks_page(&state, lang).map_err(on_page),
         Err(Rejection::Invalid(errors)) => {
             // Show the form again with the answers given and the reasons, in the reader's language.
-            let messages = errors
-                .iter()
-                .map(|e| match lang {
-                    Lang::Vi => e.message_vi.clone(),
-                    Lang::En => e.message_en.clone(),
-                })
-                .collect();
+            let messages = messages(&errors, lang);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             form_page(&state, lang, &token, &answers, messages, status).await
         }
         Err(r) => Err(on_page(r.into())),
     }
+}
+
+/// A refused form's reasons in the reader's language.
+pub(super) fn messages(errors: &[crate::domain::FieldError], lang: Lang) -> Vec<String> {
+    errors
+        .iter()
+        .map(|e| match lang {
+            Lang::Vi => e.message_vi.clone(),
+            Lang::En => e.message_en.clone(),
+        })
+        .collect()
 }
 
 /// The form's fields as they arrived.

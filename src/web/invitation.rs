@@ -120,13 +120,7 @@ pub async fn submit(
     let submission = match Submission::parse(answers.to_raw(), &spec) {
         Ok(s) => s,
         Err(errors) => {
-            let messages = errors
-                .iter()
-                .map(|e| match lang {
-                    Lang::Vi => e.message_vi.clone(),
-                    Lang::En => e.message_en.clone(),
-                })
-                .collect();
+            let messages = super::citizen::messages(&errors, lang);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return show(&state, lang, &unit, &spec, &answers, messages, status);
         }

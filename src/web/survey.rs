@@ -704,23 +704,10 @@ pub async fn start(
     admin: AdminUser,
     id: web::Path<i32>,
 ) -> StaffResult {
-    let id = id.into_inner();
-    let actor = admin.0.actor();
-    let outcome = db::run_fallible(&state.pool, move |c| {
-        Ok(survey::start_fieldwork(c, &actor, id, &[14, 28]))
-    })
-    .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
-    match outcome {
-        Ok(_) => Ok(see_other(&format!("/admin/waves/{id}?done=started"))),
-        Err(e) => {
-            let shown = Shown {
-                fieldwork_errors: vec![step_error(e)?],
-                ..Shown::default()
-            };
-            wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
-        }
+    fn start(c: &mut db::Conn, a: &db::audit::Actor, id: i32) -> anyhow::Result<()> {
+        survey::start_fieldwork(c, a, id, &[14, 28]).map(drop)
     }
+    simple_step(&state, &admin, id.into_inner(), start, "started#fieldwork").await
 }
 
 // ---- returns and replacements ----
@@ -785,28 +772,22 @@ pub async fn replace(
     admin: AdminUser,
     id: web::Path<i32>,
 ) -> StaffResult {
-    let id = id.into_inner();
-    let actor = admin.0.actor();
-    let outcome = db::run_fallible(&state.pool, move |c| {
-        Ok(survey::replace_lost(c, &actor, id))
-    })
-    .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
-    match outcome {
-        Ok(_) => Ok(see_other(&format!(
-            "/admin/waves/{id}?done=replaced#fieldwork"
-        ))),
-        Err(e) => {
-            let shown = Shown {
-                fieldwork_errors: vec![step_error(e)?],
-                ..Shown::default()
-            };
-            wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
-        }
+    fn replace(c: &mut db::Conn, a: &db::audit::Actor, id: i32) -> anyhow::Result<()> {
+        survey::replace_lost(c, a, id).map(drop)
     }
+    simple_step(
+        &state,
+        &admin,
+        id.into_inner(),
+        replace,
+        "replaced#fieldwork",
+    )
+    .await
 }
 
-/// Closing the wave, or purging its contacts: a step without fields.
+/// A step without fields (start, replace, close, purge): done, back to the wave with a notice
+/// (`done` is the notice's code and the part of the page to show); refused, the page again
+/// with the reason.
 async fn simple_step(
     state: &AppState,
     admin: &AdminUser,
@@ -819,7 +800,7 @@ async fn simple_step(
         .await
         .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
     match outcome {
-        Ok(()) => Ok(see_other(&format!("/admin/waves/{id}?done={done}#results"))),
+        Ok(()) => Ok(see_other(&format!("/admin/waves/{id}?done={done}"))),
         Err(e) => {
             let shown = Shown {
                 fieldwork_errors: vec![step_error(e)?],
@@ -840,7 +821,7 @@ pub async fn close(
         &admin,
         id.into_inner(),
         survey::close_wave,
-        "closed",
+        "closed#results",
     )
     .await
 }
@@ -853,7 +834,7 @@ pub async fn purge(
     fn purge(c: &mut db::Conn, a: &db::audit::Actor, id: i32) -> anyhow::Result<()> {
         survey::purge_contacts(c, a, id).map(drop)
     }
-    simple_step(&state, &admin, id.into_inner(), purge, "purged").await
+    simple_step(&state, &admin, id.into_inner(), purge, "purged#results").await
 }
 
 /// A file's problem as the pages say it: "Dòng 3, cột email: …".
