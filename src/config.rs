@@ -52,6 +52,25 @@ pub struct Settings {
     pub smtp: Option<Smtp>,
     /// The outbox's retry timing (`SIPAS_MAIL_RETRY_SECS`, `SIPAS_MAIL_LEASE_SECS`).
     pub mail_timing: MailTiming,
+    /// When a staff session ends (`SIPAS_SESSION_IDLE_MINUTES`, `SIPAS_SESSION_HOURS`).
+    pub session_timing: SessionTiming,
+}
+
+/// A staff session ends after this long without a request, or this long after sign-in
+/// (OWASP ASVS 3.3: 30 minutes idle, 12 hours at most at level 2).
+#[derive(Clone, Copy, Debug)]
+pub struct SessionTiming {
+    pub idle: std::time::Duration,
+    pub absolute: std::time::Duration,
+}
+
+impl Default for SessionTiming {
+    fn default() -> SessionTiming {
+        SessionTiming {
+            idle: std::time::Duration::from_secs(30 * 60),
+            absolute: std::time::Duration::from_secs(8 * 3600),
+        }
+    }
 }
 
 /// How the connection to the SMTP server is protected.
@@ -130,6 +149,7 @@ impl fmt::Debug for Settings {
             .field("workers", &self.workers)
             .field("smtp", &self.smtp)
             .field("mail_timing", &self.mail_timing)
+            .field("session_timing", &self.session_timing)
             .finish()
     }
 }
@@ -172,7 +192,19 @@ impl Settings {
             workers: None,
             smtp: None,
             mail_timing: MailTiming::default(),
+            session_timing: SessionTiming::default(),
         }
+    }
+
+    /// Whether browsers reach the service over HTTPS: in production, or whenever the public URL
+    /// is `https://`. Then cookies are `Secure` and responses carry HSTS; only a local service
+    /// on plain HTTP (a developer's machine) goes without.
+    pub fn https(&self) -> bool {
+        self.mode == Mode::Production
+            || self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// Reads `SIPAS_*` and `DATABASE_URL`; any malformed value is an error that names the variable.
@@ -224,6 +256,22 @@ impl Settings {
         }
         if let Some(v) = nonempty("SIPAS_RATE_PER_DESK") {
             s.rate_per_desk = parse_rate("SIPAS_RATE_PER_DESK", &v)?;
+        }
+        if let Some(v) = nonempty("SIPAS_SESSION_IDLE_MINUTES") {
+            let minutes: u64 = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=720).contains(n))
+                .context("SIPAS_SESSION_IDLE_MINUTES must be a whole number from 1 to 720")?;
+            s.session_timing.idle = std::time::Duration::from_secs(minutes * 60);
+        }
+        if let Some(v) = nonempty("SIPAS_SESSION_HOURS") {
+            let hours: u64 = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=12).contains(n))
+                .context("SIPAS_SESSION_HOURS must be a whole number from 1 to 12")?;
+            s.session_timing.absolute = std::time::Duration::from_secs(hours * 3600);
         }
         if let Some(v) = nonempty("SIPAS_TRUST_PROXY") {
             s.trust_proxy = matches!(v.as_str(), "1" | "true" | "yes");

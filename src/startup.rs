@@ -187,11 +187,9 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .wrap(middleware::DefaultHeaders::new()
-                    .add(("X-Content-Type-Options", "nosniff"))
-                    .add(("Referrer-Policy", "no-referrer"))
-                    .add(("X-Frame-Options", "DENY"))
-                    .add(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")))
+                .wrap(actix_web::middleware::from_fn(
+                    web::headers::security_headers,
+                ))
                 .wrap(middleware::Compress::default())
                 .configure(web::configure)
         })

@@ -28,6 +28,7 @@ pub mod rollup;
 pub mod sample;
 pub mod schema;
 pub mod secrets;
+pub mod sessions;
 pub mod targets;
 pub mod users;
 pub mod wave_results;
@@ -132,6 +133,18 @@ where
 }
 
 /// A round trip to the server (health checks).
+/// Whether the database answers, waiting at most `wait` for a connection (the pool's own wait
+/// is longer): readiness probes must not pile up threads waiting on a database that is down.
+pub async fn ping_within(pool: &DbPool, wait: std::time::Duration) -> Result<(), DbError> {
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get_timeout(wait)?;
+        ping(&mut conn).map_err(DbError::from)
+    })
+    .await
+    .map_err(|_| DbError::Cancelled)?
+}
+
 pub fn ping(conn: &mut PgConnection) -> Result<(), diesel::result::Error> {
     use diesel::RunQueryDsl;
     diesel::sql_query("SELECT 1").execute(conn).map(|_| ())

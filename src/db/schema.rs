@@ -286,13 +286,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    staff_sessions (id_hash) {
+        id_hash -> Bytea,
+        user_id -> Int4,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    login_failures (username) {
+        username -> Text,
+        failures -> Int4,
+        last_failure_at -> Timestamptz,
+        blocked_until -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Int4,
         username -> Text,
         password_hash -> Text,
         role -> Text,
         agency_id -> Nullable<Int4>,
-        session_epoch -> Int4,
         created_at -> Timestamptz,
         active -> Bool,
     }
@@ -413,8 +431,11 @@ diesel::joinable!(choice_options -> choice_questions (question_id));
 diesel::joinable!(response_choices -> responses (response_id));
 diesel::joinable!(paper_entries -> users (keyed_by));
 diesel::joinable!(responses -> sample_units (sample_unit_id));
+diesel::joinable!(staff_sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    staff_sessions,
+    login_failures,
     agencies,
     api_tokens,
     agency_levels,

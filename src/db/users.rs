@@ -15,7 +15,6 @@ pub struct User {
     pub password_hash: String,
     pub role: Role,
     pub agency_id: Option<i32>,
-    pub session_epoch: i32,
     /// A disabled account cannot sign in, and its sessions end.
     pub active: bool,
 }
@@ -28,7 +27,6 @@ struct UserRow {
     password_hash: String,
     role: String,
     agency_id: Option<i32>,
-    session_epoch: i32,
     active: bool,
 }
 
@@ -46,7 +44,6 @@ impl TryFrom<UserRow> for User {
             password_hash: r.password_hash,
             role,
             agency_id: r.agency_id,
-            session_epoch: r.session_epoch,
             active: r.active,
         })
     }
@@ -89,9 +86,9 @@ pub fn upsert(
                 users::password_hash.eq(password_hash),
                 users::role.eq(role.as_str()),
                 users::agency_id.eq(agency_id),
-                users::session_epoch.eq(users::session_epoch + 1),
             ))
             .execute(conn)?;
+        super::sessions::end_all(conn, username)?;
         if updated == 0 {
             diesel::insert_into(users::table)
                 .values((
@@ -128,11 +125,9 @@ pub fn set_active(
             return Ok(None);
         };
         diesel::update(users::table.filter(users::username.eq(username)))
-            .set((
-                users::active.eq(active),
-                users::session_epoch.eq(users::session_epoch + 1),
-            ))
+            .set(users::active.eq(active))
             .execute(conn)?;
+        super::sessions::end_all(conn, username)?;
         let after = audit_view(conn, username)?;
         let action = if active {
             "user.enable"
@@ -241,9 +236,9 @@ pub fn update_audited(
             .set((
                 users::role.eq(role.as_str()),
                 users::agency_id.eq(agency_id),
-                users::session_epoch.eq(users::session_epoch + 1),
             ))
             .execute(conn)?;
+        super::sessions::end_all(conn, username)?;
         if let Some(hash) = new_hash {
             diesel::update(target)
                 .set(users::password_hash.eq(hash))

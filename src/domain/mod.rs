@@ -5,6 +5,7 @@ pub mod desk_token;
 pub mod instrument;
 pub mod invitation;
 pub mod par;
+pub mod privacy;
 pub mod registry;
 pub mod role;
 pub mod signing;

@@ -38,6 +38,11 @@ pub fn password(field: &str, raw: &str) -> Result<String, FieldError> {
             "Mật khẩu phải có ít nhất 12 ký tự.",
             "the password must have at least 12 characters",
         )),
+        12..=256 if is_common_password(raw) => Err(refuse(
+            field,
+            "Mật khẩu này quá phổ biến, dễ bị đoán. Hãy chọn một cụm từ khác (ví dụ vài từ ngẫu nhiên).",
+            "this password is on the list of common passwords; choose another (a few random words)",
+        )),
         12..=256 => Ok(raw.to_owned()),
         _ => Err(refuse(
             field,
@@ -45,6 +50,34 @@ pub fn password(field: &str, raw: &str) -> Result<String, FieldError> {
             "the password must have at most 256 characters",
         )),
     }
+}
+
+/// The passwords refused as too common (`seeds/common-passwords.txt`, shipped in the binary).
+const COMMON_PASSWORDS: &str = include_str!("../../seeds/common-passwords.txt");
+
+/// Whether a password is on the common list (ignoring case and surrounding spaces), or is one
+/// character repeated, or a run of consecutive characters such as `123456789012` or
+/// `abcdefghijklm` (forwards or backwards) — the guesses an attacker tries first. No
+/// composition rules: ASVS 2.1.9 forbids them.
+pub fn is_common_password(raw: &str) -> bool {
+    let p = raw.trim().to_lowercase();
+    let chars: Vec<char> = p.chars().collect();
+    // Digits run round the keyboard's row: 8, 9, 0, 1 is a run too.
+    let step = |a: char, b: char| match (a.to_digit(10), b.to_digit(10)) {
+        (Some(x), Some(y)) => match (10 + y - x) % 10 {
+            9 => -1,
+            d => i64::from(d),
+        },
+        _ => i64::from(u32::from(b)) - i64::from(u32::from(a)),
+    };
+    let steps: std::collections::HashSet<i64> =
+        chars.windows(2).map(|w| step(w[0], w[1])).collect();
+    let run = steps.len() == 1 && steps.iter().all(|d| d.abs() <= 1);
+    run || COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|l| l == p)
 }
 
 /// An agency or desk code, as printed on posters and in exports: 1–64 of A–Z, a–z, 0–9,
@@ -104,12 +137,38 @@ mod tests {
 
     #[test]
     fn passwords_need_twelve_characters_counted_as_characters() {
-        assert!(password("p", &"x".repeat(11)).is_err());
+        assert!(password("p", &"xy".repeat(5)).is_err());
         assert!(
-            password("p", &"ý".repeat(12)).is_ok(),
-            "12 characters, 24 bytes"
+            password("p", &"ýa".repeat(6)).is_ok(),
+            "12 characters, 18 bytes"
         );
         assert!(password("p", &"x".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn common_passwords_repeats_and_runs_are_refused_whatever_their_case() {
+        for common in [
+            "password1234",
+            "  Password1234 ",
+            "MATKHAU123456",
+            "anhyeuem123456",
+            "123456789012",
+            "210987654321",
+            "abcdefghijklmn",
+            "zzzzzzzzzzzz",
+            "ảảảảảảảảảảảả",
+        ] {
+            assert!(password("p", common).is_err(), "{common:?}");
+        }
+        for fine in [
+            "a long enough password",
+            "ngựa vằn uống trà chiều",
+            "password1234 but longer",
+            "1234567890135",
+            "02468135791357",
+        ] {
+            assert!(password("p", fine).is_ok(), "{fine:?}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::chart::{coord, Tick};
 use super::registry::Choice;
 use super::{percent, Chrome, Lang, Shown};
 use crate::db::comments::Comment;
+use crate::domain::privacy;
 use crate::domain::FormSpec;
 use crate::results::periods::{verdict, Month, TargetVerdict};
 
@@ -95,8 +96,9 @@ pub struct DashboardPage<'a> {
     pub microdata: Option<String>,
 }
 
-/// A comment as staff read it. A hidden one keeps its text only for those who may show it
-/// again.
+/// A comment as staff read it: phone numbers, e-mail addresses and identity numbers masked
+/// (`domain::privacy`). A hidden one keeps its text only for those who may show it again; the
+/// original as typed is there for administrators only.
 #[derive(Serialize)]
 pub struct CommentView {
     pub id: String,
@@ -104,11 +106,16 @@ pub struct CommentView {
     pub agency: String,
     pub desk: String,
     pub text: Option<String>,
+    /// The text as typed, when masking changed it and the reader is an administrator.
+    pub original: Option<String>,
     pub hidden: bool,
 }
 
 impl CommentView {
-    pub fn of(c: &Comment, agency: String, may_moderate: bool) -> CommentView {
+    pub fn of(c: &Comment, agency: String, may_moderate: bool, is_admin: bool) -> CommentView {
+        let readable = !c.hidden || may_moderate;
+        let masked = privacy::mask_personal(&c.text);
+        let changed = masked != c.text;
         CommentView {
             id: c.response_id.to_string(),
             when: (c.submitted_at + chrono::Duration::hours(7))
@@ -116,7 +123,8 @@ impl CommentView {
                 .to_string(),
             agency,
             desk: c.desk_name.clone().unwrap_or_default(),
-            text: (!c.hidden || may_moderate).then(|| c.text.clone()),
+            text: readable.then(|| masked.into_owned()),
+            original: (readable && is_admin && changed).then(|| c.text.clone()),
             hidden: c.hidden,
         }
     }

@@ -392,7 +392,10 @@ pub async fn dashboard(
     };
     let comments = comments
         .iter()
-        .map(|c| CommentView::of(c, agency_code(c.agency_id), may_moderate))
+        .map(|c| {
+            let is_admin = staff.user.role == Role::Admin;
+            CommentView::of(c, agency_code(c.agency_id), may_moderate, is_admin)
+        })
         .collect();
     let form = &state.ingest.desk_form;
     let report = r.report.as_ref();

@@ -5,14 +5,14 @@
 
 use std::future::{ready, Ready};
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::errors::{Fault, PageError};
-use crate::auth::{csrf, session::Session};
+use crate::auth::{csrf, session};
 use crate::db::{self, audit::Actor, users::User};
 use crate::domain::Role;
 use crate::state::AppState;
@@ -31,6 +31,11 @@ impl StaffUser {
     /// This user, as the audit log names them.
     pub fn actor(&self) -> Actor {
         Actor::user(self.user.id, &self.user.username)
+    }
+
+    /// What the database stores of this session's id (to end it).
+    pub fn session_hash(&self) -> Option<[u8; 32]> {
+        session::id_hash(&self.session)
     }
 
     /// The CSRF token for forms on this user's pages.
@@ -57,39 +62,56 @@ impl FromRequest for StaffUser {
 pub async fn staff_guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // Refusals are answered here, as responses, so the headers middleware above sees them.
+    let refuse = |req: ServiceRequest, e: PageError| {
+        let resp = actix_web::ResponseError::error_response(&e);
+        Ok(req.into_response(resp).map_into_right_body())
+    };
     let state = req
         .app_data::<web::Data<AppState>>()
         .cloned()
         .expect("AppState is registered by startup");
-    let Some(staff) = signed_in(req.request(), &state).await? else {
-        // Come back to the same page after signing in; a form post cannot be replayed.
-        let next = if req.method() == Method::GET {
-            req.path().to_owned()
-        } else {
-            "/admin".to_owned()
-        };
-        return Err(PageError::staff(Fault::SignIn { next }).into());
+    let staff = match signed_in(req.request(), &state).await {
+        Ok(Some(staff)) => staff,
+        Ok(None) => {
+            // Come back to the same page after signing in; a form post cannot be replayed.
+            let next = if req.method() == Method::GET {
+                req.path().to_owned()
+            } else {
+                "/admin".to_owned()
+            };
+            return refuse(req, PageError::staff(Fault::SignIn { next }));
+        }
+        Err(e) => return refuse(req, e),
     };
     if req.method() != Method::GET && req.method() != Method::HEAD && is_multipart(req.request()) {
         // A file upload is streamed to its handler, not read here: its token rides in the
         // query string (`?csrf=`; pages send no Referer, so it does not leak).
         if !csrf_query_ok(req.query_string(), &state.key, &staff.session) {
-            return Err(PageError::staff(Fault::Forbidden).into());
+            return refuse(req, PageError::staff(Fault::Forbidden));
         }
     } else if req.method() != Method::GET && req.method() != Method::HEAD {
-        let payload = req.extract::<web::Payload>().await?;
-        let body = super::read_body(payload).await.map_err(PageError::staff)?;
+        let body = match req.extract::<web::Payload>().await {
+            Ok(payload) => super::read_body(payload).await.map_err(PageError::staff),
+            Err(_) => Err(PageError::staff(Fault::BadRequest)),
+        };
+        let body = match body {
+            Ok(body) => body,
+            Err(e) => return refuse(req, e),
+        };
         if !csrf_field_ok(&body, &state.key, &staff.session) {
-            return Err(PageError::staff(Fault::Forbidden).into());
+            return refuse(req, PageError::staff(Fault::Forbidden));
         }
         req.set_payload(Payload::from(body));
     }
     req.extensions_mut().insert(staff);
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
-/// The user of a valid, unexpired session whose epoch is still current.
+/// The user of a live session (not ended, not idle too long, not past its absolute end, of an
+/// active account), looked up in the database on every request so that an ended session ends
+/// on every node at once.
 pub(super) async fn signed_in(
     req: &HttpRequest,
     state: &AppState,
@@ -98,18 +120,17 @@ pub(super) async fn signed_in(
         return Ok(None);
     };
     let value = cookie.value().to_owned();
-    let Some(s) = Session::decode(&value, &state.key, chrono::Utc::now().timestamp()) else {
+    let Some(hash) = session::id_hash(&value) else {
         return Ok(None);
     };
-    let user = db::run(&state.pool, move |c| db::users::by_id(c, s.user_id))
+    let idle = state.settings.session_timing.idle.as_secs_f64();
+    let user = db::run(&state.pool, move |c| db::sessions::touch(c, &hash, idle))
         .await
         .map_err(PageError::staff)?;
-    Ok(user
-        .filter(|u| u.active && u.session_epoch == s.epoch)
-        .map(|user| StaffUser {
-            user,
-            session: value,
-        }))
+    Ok(user.map(|user| StaffUser {
+        user,
+        session: value,
+    }))
 }
 
 fn is_multipart(req: &HttpRequest) -> bool {

@@ -16,6 +16,7 @@ use super::filters::{nonempty, PeriodQuery};
 use super::guard::StaffUser;
 use super::{staff_query, StaffResult};
 use crate::db::{self, results::MicrodataQuery};
+use crate::domain::privacy;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -75,7 +76,11 @@ pub async fn microdata(
                         .map_or(Value::Empty, |v| Value::Int(i64::from(v)))
                 }));
                 if with_comments {
-                    row.push(m.comment.as_deref().map_or(Value::Empty, Value::text));
+                    row.push(
+                        m.comment
+                            .as_deref()
+                            .map_or(Value::Empty, |c| Value::text(privacy::mask_personal(c))),
+                    );
                 }
                 row
             })

@@ -12,6 +12,7 @@ pub mod errors;
 pub mod export;
 pub mod filters;
 pub mod guard;
+pub mod headers;
 pub mod health;
 pub mod invitation;
 pub mod lang;
@@ -49,7 +50,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(query_config())
         .app_data(form_config())
         .app_data(json_config())
-        .service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
+        .service(resource("/health/live", "GET").route(web::get().to(health::live)))
+        .service(resource("/health/ready", "GET").route(web::get().to(health::ready)))
+        // The name load balancers and older scripts use: the same as /health/ready.
+        .service(resource("/healthz", "GET").route(web::get().to(health::ready)))
         .service(
             resource("/q/{token}", "GET, POST")
                 .route(web::get().to(citizen::form))

@@ -6,22 +6,21 @@
 
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest};
 use rand::RngCore;
 use serde::Deserialize;
 
 use super::errors::{Fault, PageError};
 use super::guard::{StaffUser, SESSION_COOKIE};
 use super::{client_ip, errors, render, see_other, staff_query, StaffResult};
-use crate::auth::{csrf, password, session::Session};
-use crate::db::{self, desks::DeskInfo};
+use crate::auth::{csrf, password, session};
+use crate::db::{self, desks::DeskInfo, users::User};
 use crate::desks::{posters, qr};
 use crate::state::AppState;
 use crate::views::staff::{DeskRow, DesksPage, LoginPage};
 use crate::views::{Chrome, DeskView, Lang};
 
 const LOGIN_COOKIE: &str = "sipas_login";
-const SESSION_HOURS: i64 = 8;
 
 /// A hash of a random password, checked when the user does not exist so that a wrong username
 /// takes as long as a wrong password.
@@ -37,17 +36,6 @@ fn random_hex(bytes: usize) -> String {
     raw.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Cookies are `Secure` in production and whenever the service is published over HTTPS; only
-/// a local service on plain HTTP (a developer's machine) sends them without it.
-fn secure(state: &AppState) -> bool {
-    state.settings.mode == crate::config::Mode::Production
-        || state
-            .settings
-            .public_url
-            .as_deref()
-            .is_some_and(|u| u.starts_with("https://"))
-}
-
 pub(super) fn staff_cookie<'c>(
     state: &AppState,
     name: &'c str,
@@ -57,7 +45,7 @@ pub(super) fn staff_cookie<'c>(
     Cookie::build(name, value)
         .path("/admin")
         .http_only(true)
-        .secure(secure(state))
+        .secure(state.settings.https())
         .same_site(SameSite::Strict)
         .max_age(CookieDuration::hours(hours))
         .finish()
@@ -180,7 +168,10 @@ pub struct LoginForm {
 
 /// Why a sign-in was refused; each shows the sign-in page again with its own message.
 enum Refusal {
+    /// Too many attempts from this address.
     TooMany(std::time::Duration),
+    /// Too many failures for this account name, from anywhere.
+    AccountWait(std::time::Duration),
     Expired,
     WrongCredentials,
 }
@@ -192,27 +183,48 @@ pub async fn login(
 ) -> StaffResult {
     let next = safe_next(form.next.as_deref());
     let username = form.username.trim().to_lowercase();
+    let too_many = |message: String, wait: std::time::Duration| -> StaffResult {
+        let mut resp = login_page(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            &next,
+            Some(&message),
+            &username,
+        )?;
+        // The same header as every other rate limit (see `errors`).
+        Fault::RateLimited(wait).headers(&mut resp);
+        Ok(resp)
+    };
     match check_login(&state, &req, &form, &username).await? {
-        Ok(s) => {
-            tracing::info!(user_id = s.user_id, "signed in");
-            let cookie = staff_cookie(&state, SESSION_COOKIE, s.encode(&state.key), SESSION_HOURS);
+        Ok(user) => {
+            let id = session::new_id();
+            let hash = session::id_hash(&id).expect("a new id has the issued shape");
+            let timing = state.settings.session_timing;
+            let (absolute, idle) = (timing.absolute.as_secs_f64(), timing.idle.as_secs_f64());
+            let user_id = user.id;
+            staff_query(&state, move |c| {
+                db::sessions::start(c, &user, &hash, absolute, idle)
+            })
+            .await?;
+            tracing::info!(user_id, "signed in");
+            let hours = (timing.absolute.as_secs() / 3600).max(1) as i64;
+            let cookie = staff_cookie(&state, SESSION_COOKIE, id, hours);
             let mut resp = see_other(&next);
             resp.add_cookie(&cookie)
                 .map_err(|e| PageError::staff(Fault::Internal(e.into())))?;
             Ok(resp)
         }
-        Err(Refusal::TooMany(wait)) => {
-            let mut resp = login_page(
-                &state,
-                StatusCode::TOO_MANY_REQUESTS,
-                &next,
-                Some("Quá nhiều lần đăng nhập. Vui lòng thử lại sau ít phút."),
-                &username,
-            )?;
-            // The same header as every other rate limit (see `errors`).
-            Fault::RateLimited(wait).headers(&mut resp);
-            Ok(resp)
-        }
+        Err(Refusal::TooMany(wait)) => too_many(
+            "Quá nhiều lần đăng nhập. Vui lòng thử lại sau ít phút.".to_owned(),
+            wait,
+        ),
+        Err(Refusal::AccountWait(wait)) => too_many(
+            format!(
+                "Tài khoản này vừa bị nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau {} giây.",
+                wait.as_secs().max(1)
+            ),
+            wait,
+        ),
         Err(Refusal::Expired) => login_page(
             &state,
             StatusCode::FORBIDDEN,
@@ -230,14 +242,25 @@ pub async fn login(
     }
 }
 
-/// Rate limit, then the pre-session CSRF token, then the password (always hashed, so a wrong
-/// username takes as long as a wrong password).
+/// How failed sign-ins of one account slow the next: four free tries, then 1 s, 2 s, 4 s …
+/// up to a minute between tries — at most 60 guesses an hour per account from any number of
+/// addresses (ASVS 2.2.1 allows 100), and a person whose name is being guessed waits at most
+/// a minute.
+const ACCOUNT_BACKOFF: db::sessions::Backoff = db::sessions::Backoff {
+    waits_from: 5,
+    first_wait_secs: 1.0,
+    max_wait_secs: 60.0,
+};
+
+/// Rate limit per address, then the pre-session CSRF token, then the account's back-off, then
+/// the password (always hashed, so a wrong username takes as long as a wrong password). A
+/// failure counts against the account name whether or not it exists.
 async fn check_login(
     state: &AppState,
     req: &HttpRequest,
     form: &LoginForm,
     username: &str,
-) -> Result<Result<Session, Refusal>, PageError> {
+) -> Result<Result<User, Refusal>, PageError> {
     let ip = client_ip(req, &state.settings);
     if let Err(wait) = state.login_limiter.take(&ip, std::time::Instant::now()) {
         return Ok(Err(Refusal::TooMany(wait)));
@@ -249,6 +272,17 @@ async fn check_login(
     if nonce.is_empty() || !csrf::verify(&state.key, &format!("login:{nonce}"), &form.csrf) {
         return Ok(Err(Refusal::Expired));
     }
+    // Longer names are no account's (the database allows 64 characters) and are not counted.
+    let countable = (1..=64).contains(&username.chars().count());
+    if countable {
+        let name = username.to_owned();
+        let wait = staff_query(state, move |c| db::sessions::blocked_for(c, &name)).await?;
+        if wait > 0.0 {
+            return Ok(Err(Refusal::AccountWait(
+                std::time::Duration::from_secs_f64(wait.ceil()),
+            )));
+        }
+    }
     let lookup = username.to_owned();
     let user = staff_query(state, move |c| db::users::by_username(c, &lookup)).await?;
     let given = form.password.clone();
@@ -259,22 +293,33 @@ async fn check_login(
     let ok = web::block(move || password::verify_password(&given, &hash))
         .await
         .unwrap_or(false);
-    Ok(match user {
-        Some(u) if ok && u.active => Ok(Session {
-            user_id: u.id,
-            epoch: u.session_epoch,
-            expires: chrono::Utc::now().timestamp() + SESSION_HOURS * 3600,
-        }),
-        _ => Err(Refusal::WrongCredentials),
-    })
+    match user {
+        Some(u) if ok && u.active => Ok(Ok(u)),
+        _ => {
+            if countable {
+                let name = username.to_owned();
+                staff_query(state, move |c| {
+                    db::sessions::record_failure(c, &name, &ACCOUNT_BACKOFF)
+                })
+                .await?;
+            }
+            Ok(Err(Refusal::WrongCredentials))
+        }
+    }
 }
 
-pub async fn logout() -> HttpResponse {
+/// Signing out ends the session on the server (on every node), then forgets the cookie.
+pub async fn logout(state: web::Data<AppState>, staff: StaffUser) -> StaffResult {
+    if let Some(hash) = staff.session_hash() {
+        staff_query(&state, move |c| db::sessions::end(c, &hash)).await?;
+    }
+    tracing::info!(user_id = staff.user.id, "signed out");
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/admin").finish();
     gone.make_removal();
     let mut resp = see_other("/admin/login");
-    let _ = resp.add_cookie(&gone);
-    resp
+    resp.add_cookie(&gone)
+        .map_err(|e| PageError::staff(Fault::Internal(e.into())))?;
+    Ok(resp)
 }
 
 #[derive(Deserialize)]

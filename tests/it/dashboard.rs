@@ -641,3 +641,69 @@ fn the_results_pages_switch_to_english_and_back() {
         .contains("<html lang=\"vi\">"));
     assert_eq!(admin.get("/admin/lang/fr").status(), 404);
 }
+
+#[test]
+fn phone_numbers_emails_and_id_numbers_in_comments_are_masked_except_for_administrators() {
+    let app = TestApp::spawn();
+    let typed = "Cán bộ hẹn gọi 0912 345 678 hoặc email nguyen.van.a@gmail.com, \
+                 CCCD 079123456789, mà không gọi lại.";
+    let masked = "Cán bộ hẹn gọi [số điện thoại đã ẩn] hoặc email [email đã ẩn], \
+                  CCCD [số giấy tờ đã ẩn], mà không gọi lại.";
+    let r = app.post_form(
+        &app.token(),
+        &[("submission_id", &sid()), ("a.F1", "2"), ("comment", typed)],
+    );
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        app.db.count(&format!(
+            "SELECT count(*) AS n FROM responses WHERE comment = '{typed}'"
+        )),
+        1,
+        "stored as typed"
+    );
+    add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let range = format!(
+        "from={month}-01&to={}",
+        chrono::Utc::now().format("%Y-%m-%d")
+    );
+
+    let manager = Browser::signed_in(&app, "t1.manager");
+    let page = manager.page("/admin/dashboard");
+    assert!(
+        page.contains(masked),
+        "the manager reads the masked comment"
+    );
+    for personal in ["0912 345 678", "nguyen.van.a", "079123456789"] {
+        assert!(!page.contains(personal), "{personal} on the manager's page");
+    }
+    let csv = manager
+        .get(&format!("/admin/microdata.csv?{range}&comments=1"))
+        .text()
+        .unwrap();
+    assert!(csv.contains("[số điện thoại đã ẩn]"), "{csv}");
+    assert!(!csv.contains("0912 345 678") && !csv.contains("079123456789"));
+
+    let admin = Browser::signed_in(&app, "snv.admin");
+    let page = admin.page(&format!(
+        "/admin/dashboard?agency={}",
+        app.fixture.agency_id
+    ));
+    assert!(
+        page.contains(masked),
+        "masked first for the administrator too"
+    );
+    assert!(
+        page.contains("<details class=\"original\">") && page.contains("0912 345 678"),
+        "the original, behind a disclosure, for administrators only"
+    );
+    let csv = admin
+        .get(&format!("/admin/microdata.csv?{range}&comments=1"))
+        .text()
+        .unwrap();
+    assert!(
+        !csv.contains("079123456789"),
+        "exports are masked whoever downloads them"
+    );
+}

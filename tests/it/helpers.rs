@@ -179,8 +179,29 @@ impl TestDb {
         }
     }
 
+    /// An empty database of its own (no tables), e.g. to restore a backup into.
+    pub fn empty() -> TestDb {
+        let server = server_url();
+        let name = format!("sipas_t_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = db::connect(&format!("{server}/postgres")).unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE template0"))
+            .execute(&mut admin)
+            .unwrap();
+        stamp(&mut admin, &name);
+        TestDb {
+            url: format!("{server}/{name}"),
+            name,
+            server,
+        }
+    }
+
     pub fn conn(&self) -> PgConnection {
         db::connect(&self.url).unwrap()
+    }
+
+    /// A connection to the server's `postgres` database, to act on a test database from outside.
+    pub fn admin_conn() -> PgConnection {
+        db::connect(&format!("{}/postgres", server_url())).unwrap()
     }
 
     /// Row count of a query returning `count(*) AS n`.
@@ -223,8 +244,47 @@ pub struct TestApp {
     pub base: String,
     pub fixture: Fixture,
     pub http: reqwest::blocking::Client,
+    /// The settings the server was built with (for another node on the same database).
+    pub settings: Settings,
+    _node: Node,
+}
+
+/// One running `sipas` server in this process; stopped when dropped.
+pub struct Node {
+    pub base: String,
     handle: Option<actix_web::dev::ServerHandle>,
     thread: Option<JoinHandle<()>>,
+}
+
+impl Node {
+    pub fn start(settings: Settings) -> Node {
+        let app = Application::build(settings).unwrap();
+        let port = app.port();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = app.server().unwrap();
+                tx.send(server.handle()).unwrap();
+                let _ = server.await;
+            })
+        });
+        Node {
+            base: format!("http://127.0.0.1:{port}"),
+            handle: Some(rx.recv().unwrap()),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            drop(h.stop(false));
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 pub fn generous() -> RateLimit {
@@ -251,28 +311,24 @@ impl TestApp {
         settings.db_pool_size = 4;
         settings.workers = Some(1);
         adjust(&mut settings);
-        let app = Application::build(settings).unwrap();
-        let port = app.port();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = app.server().unwrap();
-                tx.send(server.handle()).unwrap();
-                let _ = server.await;
-            })
-        });
-        let handle = rx.recv().unwrap();
+        let node = Node::start(settings.clone());
         TestApp {
             db,
-            base: format!("http://127.0.0.1:{port}"),
+            base: node.base.clone(),
             fixture,
             http: reqwest::blocking::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
-            handle: Some(handle),
-            thread: Some(thread),
+            settings,
+            _node: node,
         }
+    }
+
+    /// A second server on the same database and settings: another node behind the same
+    /// load balancer.
+    pub fn another_node(&self) -> Node {
+        Node::start(self.settings.clone())
     }
 
     pub fn token(&self) -> String {
@@ -321,17 +377,6 @@ impl TestApp {
             .json(body)
             .send()
             .unwrap()
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            drop(h.stop(false));
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -454,13 +499,18 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(app: &TestApp) -> Browser {
+        Browser::at(&app.base)
+    }
+
+    /// A browser for the server at `base` (another node).
+    pub fn at(base: &str) -> Browser {
         Browser {
             http: reqwest::blocking::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
-            base: app.base.clone(),
+            base: base.to_owned(),
         }
     }
 
@@ -502,6 +552,18 @@ impl Browser {
         let b = Browser::new(app);
         assert_eq!(b.sign_in(user, PASSWORD).status(), 303, "{user} signs in");
         b
+    }
+
+    /// The value of the session cookie a sign-in response set.
+    pub fn session_cookie(resp: &reqwest::blocking::Response) -> String {
+        resp.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|c| c.to_str().ok())
+            .find_map(|c| c.strip_prefix("sipas_session="))
+            .and_then(|c| c.split(';').next())
+            .unwrap_or_else(|| panic!("no session cookie: {} {:?}", resp.status(), resp.headers()))
+            .to_owned()
     }
 
     /// The CSRF token of the desk list page.
