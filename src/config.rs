@@ -36,6 +36,8 @@ pub struct Settings {
     pub rate_per_desk: RateLimit,
     /// Sign-in attempts per client address.
     pub rate_login: RateLimit,
+    /// Where the rate limits' buckets live (`SIPAS_RATE_STORE`, `SIPAS_REDIS_URL`).
+    pub rate_store: RateStore,
     /// Take the client's address from the last entry of `X-Forwarded-For`, the one the
     /// operator's own reverse proxy appended (earlier entries are whatever the client sent).
     pub trust_proxy: bool,
@@ -71,6 +73,16 @@ impl Default for SessionTiming {
             absolute: std::time::Duration::from_secs(8 * 3600),
         }
     }
+}
+
+/// Where the rate limits' buckets live: one node's memory (the default), or shared by every
+/// node of the service in PostgreSQL or Redis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RateStore {
+    Memory,
+    Postgres,
+    /// The Redis URL (it may hold a password: never printed).
+    Redis(String),
 }
 
 /// How the connection to the SMTP server is protected.
@@ -142,6 +154,14 @@ impl fmt::Debug for Settings {
             .field("rate_per_client", &self.rate_per_client)
             .field("rate_per_desk", &self.rate_per_desk)
             .field("rate_login", &self.rate_login)
+            .field(
+                "rate_store",
+                &match &self.rate_store {
+                    RateStore::Redis(_) => "redis (<url redacted>)",
+                    RateStore::Postgres => "postgres",
+                    RateStore::Memory => "memory",
+                },
+            )
             .field("trust_proxy", &self.trust_proxy)
             .field("db_pool_size", &self.db_pool_size)
             .field("db_writers", &self.db_writers)
@@ -184,6 +204,7 @@ impl Settings {
                 per_minute: 10.0,
                 burst: 5,
             },
+            rate_store: RateStore::Memory,
             trust_proxy: false,
             db_pool_size: 16,
             db_writers: 2,
@@ -257,6 +278,24 @@ impl Settings {
         if let Some(v) = nonempty("SIPAS_RATE_PER_DESK") {
             s.rate_per_desk = parse_rate("SIPAS_RATE_PER_DESK", &v)?;
         }
+        let redis = nonempty("SIPAS_REDIS_URL");
+        s.rate_store = match (nonempty("SIPAS_RATE_STORE").as_deref(), redis) {
+            (None | Some("redis"), Some(url)) => {
+                if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                    bail!("SIPAS_REDIS_URL must start with redis:// or rediss://");
+                }
+                RateStore::Redis(url)
+            }
+            (Some("redis"), None) => bail!("SIPAS_RATE_STORE=redis needs SIPAS_REDIS_URL"),
+            (None | Some("memory"), None) => RateStore::Memory,
+            (Some("postgres"), None) => RateStore::Postgres,
+            (Some("memory" | "postgres"), Some(_)) => {
+                bail!("SIPAS_REDIS_URL is set but SIPAS_RATE_STORE is not 'redis'")
+            }
+            (Some(other), _) => {
+                bail!("SIPAS_RATE_STORE must be 'memory', 'postgres' or 'redis', not '{other}'")
+            }
+        };
         if let Some(v) = nonempty("SIPAS_SESSION_IDLE_MINUTES") {
             let minutes: u64 = v
                 .parse()
@@ -432,6 +471,44 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |key| owned.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn the_rate_store_is_memory_unless_shared_and_a_redis_url_means_redis() {
+        let store =
+            |pairs: &[(&str, &str)]| Settings::from_lookup(lookup(pairs)).map(|s| s.rate_store);
+        assert_eq!(store(&[]).unwrap(), RateStore::Memory);
+        assert_eq!(
+            store(&[("SIPAS_RATE_STORE", "postgres")]).unwrap(),
+            RateStore::Postgres
+        );
+        assert_eq!(
+            store(&[("SIPAS_REDIS_URL", "redis://127.0.0.1:6379")]).unwrap(),
+            RateStore::Redis("redis://127.0.0.1:6379".into())
+        );
+        for (pairs, says) in [
+            (
+                &[("SIPAS_RATE_STORE", "redis")][..],
+                "needs SIPAS_REDIS_URL",
+            ),
+            (&[("SIPAS_RATE_STORE", "mem")][..], "not 'mem'"),
+            (&[("SIPAS_REDIS_URL", "http://x")][..], "redis://"),
+            (
+                &[
+                    ("SIPAS_REDIS_URL", "redis://x"),
+                    ("SIPAS_RATE_STORE", "postgres"),
+                ][..],
+                "is not 'redis'",
+            ),
+        ] {
+            let err = store(pairs).unwrap_err().to_string();
+            assert!(err.contains(says), "{pairs:?}: {err}");
+        }
+        let s = Settings::from_lookup(lookup(&[("SIPAS_REDIS_URL", "redis://:hunter2@r:6379")]));
+        assert!(
+            !format!("{:?}", s.unwrap()).contains("hunter2"),
+            "the URL's password is never printed"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 
 use crate::config::Settings;
 use crate::db::{self, instruments::Form};
-use crate::ingest::ratelimit::Buckets;
+use crate::ingest::ratelimit::Limiter;
 use crate::ingest::writer::Writer;
 use crate::ingest::Ingest;
 use crate::state::AppState;
@@ -153,10 +153,8 @@ impl Application {
                 key: prepared.key.clone(),
                 desk_form,
                 writer,
-                per_client: Buckets::new(settings.rate_per_client),
-                per_desk: Buckets::new(settings.rate_per_desk),
+                limits: Arc::new(Limiter::new(&settings, &pool, &prepared.key)?),
             },
-            login_limiter: Buckets::new(settings.rate_login),
             past_sums: Arc::new(crate::results::sums::PastSums::new(
                 settings.results_cache_mb * 1024 * 1024,
             )),

@@ -1,10 +1,7 @@
 //! What every request handler shares. Built once by `startup::Application::build`.
 
-use std::net::IpAddr;
-
 use crate::config::Settings;
 use crate::db::DbPool;
-use crate::ingest::ratelimit::Buckets;
 use crate::ingest::Ingest;
 use crate::views::Views;
 
@@ -17,8 +14,6 @@ pub struct AppState {
     pub views: &'static Views,
     /// The citizen's ratings: rate limits, parsing, the batching writer.
     pub ingest: Ingest,
-    /// Sign-in attempts per client address.
-    pub login_limiter: Buckets<IpAddr>,
     /// The sums of final days that dashboards and rankings reuse (`results::sums`).
     pub past_sums: std::sync::Arc<crate::results::sums::PastSums>,
 }

@@ -22,6 +22,7 @@ pub mod paper;
 pub mod par_rules;
 pub mod prepared;
 pub mod publications;
+pub mod ratelimit;
 pub mod responses;
 pub mod results;
 pub mod rollup;
@@ -58,7 +59,9 @@ pub fn pool(url: &str, size: u32) -> Result<DbPool> {
     Pool::builder()
         .max_size(size)
         .min_idle(Some(size.min(4)))
-        .connection_timeout(std::time::Duration::from_secs(10))
+        // A request waits at most this long for a connection: when the database is down the
+        // answer is a prompt 503 with Retry-After, not a hang.
+        .connection_timeout(std::time::Duration::from_secs(3))
         .build(ConnectionManager::<PgConnection>::new(url))
         .with_context(|| format!("cannot open a pool to {}", bootstrap::redact(url)))
 }

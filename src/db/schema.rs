@@ -286,6 +286,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_buckets (key) {
+        key -> Bytea,
+        tokens -> Float8,
+        updated_at -> Timestamptz,
+        allowed -> Bool,
+    }
+}
+
+diesel::table! {
     staff_sessions (id_hash) {
         id_hash -> Bytea,
         user_id -> Int4,
@@ -434,6 +443,7 @@ diesel::joinable!(responses -> sample_units (sample_unit_id));
 diesel::joinable!(staff_sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    rate_buckets,
     staff_sessions,
     login_failures,
     agencies,

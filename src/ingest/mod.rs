@@ -7,11 +7,11 @@ pub mod writer;
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::db::{self, responses::PendingDesk, responses::Stored, DbPool};
 use crate::domain::{Channel, DeskToken, FieldError, FormSpec, RawSubmission, Submission};
-use ratelimit::Buckets;
+use ratelimit::{Limited, Limiter, Subject};
 use writer::{WriteError, Writer};
 
 /// Everything a rating passes through on its way in, built once at start-up.
@@ -23,8 +23,8 @@ pub struct Ingest {
     pub desk_form: Arc<FormSpec>,
     /// Batches desk submissions into single statements.
     pub writer: Writer,
-    pub per_client: Buckets<IpAddr>,
-    pub per_desk: Buckets<i32>,
+    /// Per client address and per desk; shared by every node when configured so.
+    pub limits: Arc<Limiter>,
 }
 
 #[derive(Debug)]
@@ -41,6 +41,15 @@ pub enum Rejection {
     Unavailable(anyhow::Error),
 }
 
+impl From<Limited> for Rejection {
+    fn from(l: Limited) -> Rejection {
+        match l {
+            Limited::Wait(wait) => Rejection::RateLimited(wait),
+            Limited::Unavailable(e) => Rejection::Unavailable(e.context("rate limit store")),
+        }
+    }
+}
+
 impl Ingest {
     /// Rate limits, then parses, then stores. Nothing is written unless every check passes.
     pub async fn submit(
@@ -50,14 +59,15 @@ impl Ingest {
         client: IpAddr,
         channel: Channel,
     ) -> Result<(Stored, DeskToken), Rejection> {
-        let now = Instant::now();
-        self.per_client
-            .take(&client, now)
-            .map_err(Rejection::RateLimited)?;
+        self.limits
+            .take(Subject::Client(client))
+            .await
+            .map_err(Rejection::from)?;
         let desk = DeskToken::verify(token, &self.key).map_err(|_| Rejection::BadToken)?;
-        self.per_desk
-            .take(&desk.desk_id, now)
-            .map_err(Rejection::RateLimited)?;
+        self.limits
+            .take(Subject::Desk(desk.desk_id))
+            .await
+            .map_err(Rejection::from)?;
         let submission = Submission::parse(raw, &self.desk_form).map_err(Rejection::Invalid)?;
         let stored = self
             .writer

@@ -1,15 +1,21 @@
-//! In-memory token buckets, per client address and per desk.
+//! Token buckets per client address, per desk and per signing-in address.
 //!
-//! One process serves a province, so process memory is the right place: no extra service to
-//! run. Limits are settings (`SIPAS_RATE_PER_CLIENT`, `SIPAS_RATE_PER_DESK`). Client addresses
-//! live here only, for at most a few minutes, and are never written to the database or logs.
+//! One node keeps them in its memory (the default: no extra service to run). Several nodes
+//! behind one load balancer must share them, or each would allow its own share again:
+//! `SIPAS_RATE_STORE=postgres` keeps them in an UNLOGGED table, `redis` (with
+//! `SIPAS_REDIS_URL`) in Redis with a script that refills and takes atomically. A shared
+//! bucket is named by a keyed hash (HMAC) of what it limits, so no client address is written
+//! anywhere; in memory they live for at most a few minutes, and never in logs.
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::config::RateLimit;
+use crate::config::{RateLimit, RateStore, Settings};
+use crate::db::{self, DbPool};
+use crate::domain::signing;
 
 const PRUNE_ABOVE: usize = 50_000;
 
@@ -56,6 +62,196 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
             Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_sec))
         }
     }
+}
+
+/// What a bucket limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// A citizen's submissions from one address (desk form, API, invitation form).
+    Client(IpAddr),
+    /// Submissions to one desk, from anywhere.
+    Desk(i32),
+    /// Sign-in attempts from one address.
+    SignIn(IpAddr),
+}
+
+impl Subject {
+    fn name(&self) -> String {
+        match self {
+            Subject::Client(ip) => format!("client:{ip}"),
+            Subject::Desk(id) => format!("desk:{id}"),
+            Subject::SignIn(ip) => format!("sign-in:{ip}"),
+        }
+    }
+}
+
+/// Why a take did not pass.
+#[derive(Debug)]
+pub enum Limited {
+    /// Over the limit: try again after this long.
+    Wait(Duration),
+    /// The shared store did not answer; nothing can be decided (or stored) now.
+    Unavailable(anyhow::Error),
+}
+
+/// The rate limits of one node, in its memory or shared with the others.
+pub struct Limiter {
+    limits: [RateLimit; 3],
+    store: Store,
+}
+
+enum Store {
+    Memory {
+        clients: Buckets<IpAddr>,
+        desks: Buckets<i32>,
+        sign_ins: Buckets<IpAddr>,
+    },
+    Postgres {
+        pool: DbPool,
+        key: Vec<u8>,
+    },
+    Redis {
+        pool: r2d2::Pool<redis::Client>,
+        key: Vec<u8>,
+    },
+}
+
+const BUCKET_DOMAIN: &[u8] = b"sipas/rate-bucket/v1";
+
+/// Refill and take in one step, on the server's clock. KEYS[1] the bucket, ARGV burst and rate
+/// per second; returns {1 if taken else 0, tokens left as a string}.
+const REDIS_TAKE: &str = r#"
+local b = redis.call('HMGET', KEYS[1], 't', 'u')
+local time = redis.call('TIME')
+local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
+local burst = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local t = tonumber(b[1]) or burst
+local u = tonumber(b[2]) or now
+t = math.min(burst, t + math.max(0, now - u) * rate)
+local ok = 0
+if t >= 1 then t = t - 1; ok = 1 end
+redis.call('HSET', KEYS[1], 't', tostring(t), 'u', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 60)
+return {ok, tostring(t)}
+"#;
+
+impl Limiter {
+    /// The store the settings name; `key` names shared buckets (the service's secret).
+    pub fn new(settings: &Settings, pool: &DbPool, key: &[u8]) -> anyhow::Result<Limiter> {
+        let limits = [
+            settings.rate_per_client,
+            settings.rate_per_desk,
+            settings.rate_login,
+        ];
+        let store = match &settings.rate_store {
+            RateStore::Memory => Store::Memory {
+                clients: Buckets::new(limits[0]),
+                desks: Buckets::new(limits[1]),
+                sign_ins: Buckets::new(limits[2]),
+            },
+            RateStore::Postgres => Store::Postgres {
+                pool: pool.clone(),
+                key: key.to_vec(),
+            },
+            RateStore::Redis(url) => {
+                let client = redis::Client::open(url.as_str())?;
+                let pool = r2d2::Pool::builder()
+                    .max_size(8)
+                    .min_idle(Some(0))
+                    .connection_timeout(Duration::from_secs(2))
+                    .build_unchecked(client);
+                Store::Redis {
+                    pool,
+                    key: key.to_vec(),
+                }
+            }
+        };
+        Ok(Limiter { limits, store })
+    }
+
+    fn limit(&self, subject: &Subject) -> RateLimit {
+        match subject {
+            Subject::Client(_) => self.limits[0],
+            Subject::Desk(_) => self.limits[1],
+            Subject::SignIn(_) => self.limits[2],
+        }
+    }
+
+    /// Takes one token for `subject`, or says how long to wait (or that nobody can say).
+    pub async fn take(&self, subject: Subject) -> Result<(), Limited> {
+        let limit = self.limit(&subject);
+        let per_sec = limit.per_minute / 60.0;
+        let burst = f64::from(limit.burst);
+        let wait =
+            |tokens: f64| Limited::Wait(Duration::from_secs_f64((1.0 - tokens).max(0.0) / per_sec));
+        match &self.store {
+            Store::Memory {
+                clients,
+                desks,
+                sign_ins,
+            } => {
+                let now = Instant::now();
+                match subject {
+                    Subject::Client(ip) => clients.take(&ip, now),
+                    Subject::Desk(id) => desks.take(&id, now),
+                    Subject::SignIn(ip) => sign_ins.take(&ip, now),
+                }
+                .map_err(Limited::Wait)
+            }
+            Store::Postgres { pool, key } => {
+                let bucket = bucket_key(key, &subject);
+                let prune = rand::random::<u16>() == 0;
+                let (allowed, tokens) = db::run(pool, move |c| {
+                    if prune {
+                        db::ratelimit::prune(c)?;
+                    }
+                    db::ratelimit::take(c, &bucket, burst, per_sec)
+                })
+                .await
+                .map_err(|e| Limited::Unavailable(e.into()))?;
+                if allowed {
+                    Ok(())
+                } else {
+                    Err(wait(tokens))
+                }
+            }
+            Store::Redis { pool, key } => {
+                let bucket = bucket_key(key, &subject);
+                let pool = pool.clone();
+                let taken =
+                    tokio::task::spawn_blocking(move || -> anyhow::Result<(i64, String)> {
+                        let mut conn = pool.get()?;
+                        let name = format!("sipas:rate:{}", hex(&bucket));
+                        Ok(redis::Script::new(REDIS_TAKE)
+                            .key(name)
+                            .arg(burst)
+                            .arg(per_sec)
+                            .invoke(&mut *conn)?)
+                    })
+                    .await
+                    .map_err(|e| Limited::Unavailable(e.into()))?
+                    .map_err(Limited::Unavailable)?;
+                let tokens: f64 = taken.1.parse().unwrap_or(0.0);
+                if taken.0 == 1 {
+                    Ok(())
+                } else {
+                    Err(wait(tokens))
+                }
+            }
+        }
+    }
+}
+
+fn bucket_key(key: &[u8], subject: &Subject) -> [u8; 16] {
+    let tag = signing::tag(key, BUCKET_DOMAIN, subject.name().as_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&tag[..16]);
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

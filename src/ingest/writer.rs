@@ -18,6 +18,12 @@ use crate::results::rollup;
 
 pub const MAX_BATCH: usize = 128;
 
+/// How long a request waits for its batch to commit. A database that stalls (a paused server,
+/// a lock) would otherwise hold the citizen's phone until it wakes; past this, the request is
+/// answered 503 with `Retry-After`, not acknowledged. Its rating may still commit later: the
+/// retry, with the same submission id, is then thanked as a duplicate and stores nothing.
+pub const ACK_DEADLINE: Duration = Duration::from_secs(4);
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum WriteError {
     #[error("the ingest queue is full")]
@@ -26,6 +32,8 @@ pub enum WriteError {
     Stopped,
     #[error("cannot reach the database")]
     Unreachable,
+    #[error("the database did not confirm the batch in time")]
+    TooSlow,
     #[error("the database refused or lost the batch")]
     Database(#[source] Arc<QueryError>),
 }
@@ -65,7 +73,10 @@ impl Writer {
             Err(TrySendError::Full(_)) => return Err(WriteError::Busy),
             Err(TrySendError::Disconnected(_)) => return Err(WriteError::Stopped),
         }
-        answer.await.map_err(|_| WriteError::Stopped)?
+        match tokio::time::timeout(ACK_DEADLINE, answer).await {
+            Ok(answered) => answered.map_err(|_| WriteError::Stopped)?,
+            Err(_) => Err(WriteError::TooSlow),
+        }
     }
 }
 

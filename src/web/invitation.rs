@@ -17,6 +17,7 @@ use super::{client_ip, read_body, render, require_media_type, see_other};
 use crate::db::{self, fieldwork::InvitedUnit, fieldwork::UnitStored};
 use crate::domain::invitation::Invitation;
 use crate::domain::{FormSpec, Submission};
+use crate::ingest::ratelimit::{Limited, Subject};
 use crate::state::AppState;
 use crate::views::citizen::{EnterCodePage, NoticePage};
 use crate::views::{Chrome, Lang};
@@ -40,7 +41,7 @@ pub async fn enter(
     let error = if typed.is_empty() {
         None
     } else {
-        limit(&state, &req, lang)?;
+        limit(&state, &req, lang).await?;
         match Invitation::verify(typed, &state.key) {
             Some(inv) => {
                 let code = inv.sign(&state.key);
@@ -75,7 +76,7 @@ pub async fn form(
     q: web::Query<LangQuery>,
 ) -> PageResult {
     let lang = Lang::parse(q.lang.as_deref());
-    limit(&state, &req, lang)?;
+    limit(&state, &req, lang).await?;
     let (unit, spec) = match open(&state, &code, lang).await? {
         Opened::Form(found) => *found,
         Opened::Used(_) => return used(&state, lang),
@@ -99,7 +100,7 @@ pub async fn submit(
     payload: web::Payload,
 ) -> PageResult {
     let early = |f: Fault| PageError::citizen(Lang::Vi, f);
-    limit(&state, &req, Lang::Vi)?;
+    limit(&state, &req, Lang::Vi).await?;
     require_media_type(&req, "application/x-www-form-urlencoded").map_err(early)?;
     let body = read_body(payload).await.map_err(early)?;
     let answers = Answers::parse(&body).map_err(early)?;
@@ -157,13 +158,22 @@ pub async fn submit(
     }
 }
 
-fn limit(state: &AppState, req: &HttpRequest, lang: Lang) -> Result<(), PageError> {
+async fn limit(state: &AppState, req: &HttpRequest, lang: Lang) -> Result<(), PageError> {
     let ip = client_ip(req, &state.settings);
     state
         .ingest
-        .per_client
-        .take(&ip, std::time::Instant::now())
-        .map_err(|wait| PageError::citizen(lang, Fault::RateLimited(wait)))
+        .limits
+        .take(Subject::Client(ip))
+        .await
+        .map_err(|l| {
+            PageError::citizen(
+                lang,
+                match l {
+                    Limited::Wait(wait) => Fault::RateLimited(wait),
+                    Limited::Unavailable(e) => Fault::Unavailable(e),
+                },
+            )
+        })
 }
 
 fn bad_code(lang: Lang) -> PageError {

@@ -16,6 +16,7 @@ use super::{client_ip, errors, render, see_other, staff_query, StaffResult};
 use crate::auth::{csrf, password, session};
 use crate::db::{self, desks::DeskInfo, users::User};
 use crate::desks::{posters, qr};
+use crate::ingest::ratelimit::{Limited, Subject};
 use crate::state::AppState;
 use crate::views::staff::{DeskRow, DesksPage, LoginPage};
 use crate::views::{Chrome, DeskView, Lang};
@@ -262,8 +263,10 @@ async fn check_login(
     username: &str,
 ) -> Result<Result<User, Refusal>, PageError> {
     let ip = client_ip(req, &state.settings);
-    if let Err(wait) = state.login_limiter.take(&ip, std::time::Instant::now()) {
-        return Ok(Err(Refusal::TooMany(wait)));
+    match state.ingest.limits.take(Subject::SignIn(ip)).await {
+        Ok(()) => {}
+        Err(Limited::Wait(wait)) => return Ok(Err(Refusal::TooMany(wait))),
+        Err(Limited::Unavailable(e)) => return Err(PageError::staff(Fault::Unavailable(e))),
     }
     let nonce = req
         .cookie(LOGIN_COOKIE)

@@ -1,0 +1,107 @@
+//! Several app nodes on one database behave as one service: the rate limits per client, per
+//! desk and per signing-in address are shared through PostgreSQL or Redis, so a second node
+//! does not hand out a second allowance (issue #9, point 2).
+
+use sipas::config::{RateLimit, RateStore};
+use sipas::domain::DeskToken;
+
+use crate::helpers::{sid, Browser, TestApp};
+
+/// Posts a rating to `base` from `ip` (through the trusted proxy header); the status.
+fn rate(app: &TestApp, base: &str, token: &str, ip: &str) -> u16 {
+    let sid = sid();
+    app.http
+        .post(format!("{base}/q/{token}"))
+        .header("x-forwarded-for", ip)
+        .form(&[("submission_id", sid.as_str()), ("a.F1", "5")])
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Two nodes with the given store and a random secret (so shared buckets of other test runs,
+/// named by keyed hashes, are never these).
+fn two_nodes(store: RateStore) -> (TestApp, crate::helpers::Node, String) {
+    let secret: String = (0..40).map(|_| format!("{:x}", rand_digit())).collect();
+    let app = TestApp::spawn_with(|s| {
+        s.rate_store = store;
+        s.trust_proxy = true;
+        s.secret = Some(secret.clone().into_bytes());
+        s.rate_per_client = RateLimit {
+            per_minute: 1.0,
+            burst: 3,
+        };
+        s.rate_per_desk = RateLimit {
+            per_minute: 1.0,
+            burst: 5,
+        };
+        s.rate_login = RateLimit {
+            per_minute: 1.0,
+            burst: 2,
+        };
+    });
+    let node_b = app.another_node();
+    let token = DeskToken {
+        desk_id: app.fixture.desk_id,
+        key_version: 1,
+    }
+    .sign(secret.as_bytes());
+    (app, node_b, token)
+}
+
+fn rand_digit() -> u8 {
+    (uuid::Uuid::new_v4().as_bytes()[0]) % 16
+}
+
+fn limits_are_shared(store: RateStore) {
+    let (app, node_b, token) = two_nodes(store);
+    let nodes = [app.base.clone(), node_b.base.clone()];
+    // One client, alternating nodes: the burst of 3 is spent once, not once per node.
+    let one_client: Vec<u16> = (0..5)
+        .map(|i| rate(&app, &nodes[i % 2], &token, "203.0.113.7"))
+        .collect();
+    assert_eq!(one_client, [200, 200, 200, 429, 429]);
+    // Other clients on the same desk: the desk's burst of 5 (3 spent) leaves 2, whatever node.
+    let others: Vec<u16> = (0..4)
+        .map(|i| rate(&app, &nodes[i % 2], &token, &format!("198.51.100.{i}")))
+        .collect();
+    assert_eq!(others, [200, 200, 429, 429]);
+    assert_eq!(app.responses(), 5);
+
+    // Sign-in attempts per address: 2 in all, across both nodes.
+    let attempts: Vec<u16> = (0..3)
+        .map(|i| {
+            let b = Browser::at(&nodes[i % 2]);
+            b.sign_in("nobody.here", "a wrong password!")
+                .status()
+                .as_u16()
+        })
+        .collect();
+    assert_eq!(attempts, [401, 401, 429]);
+}
+
+#[test]
+fn two_nodes_share_their_limits_through_postgresql() {
+    limits_are_shared(RateStore::Postgres);
+}
+
+#[test]
+fn two_nodes_share_their_limits_through_redis() {
+    let url = std::env::var("SIPAS_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    limits_are_shared(RateStore::Redis(url));
+}
+
+#[test]
+fn the_postgresql_buckets_hold_no_client_address() {
+    let (app, _node_b, token) = two_nodes(RateStore::Postgres);
+    assert_eq!(rate(&app, &app.base, &token, "203.0.113.99"), 200);
+    assert!(app.db.count("SELECT count(*) AS n FROM rate_buckets") >= 2);
+    assert_eq!(
+        app.db.count(
+            "SELECT count(*) AS n FROM rate_buckets \
+             WHERE position('203.0.113.99'::bytea IN key) > 0"
+        ),
+        0
+    );
+}
