@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod desks;
 pub mod domain;
+pub mod fuzzing;
 pub mod ingest;
 pub mod mail;
 pub mod results;

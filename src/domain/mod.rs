@@ -1,7 +1,9 @@
 //! Parse, don't validate: types that can only hold valid values. Bad input is rejected once,
 //! here at the edge, with a message a citizen (Vietnamese) or an integrator (English) can act on.
 
+pub mod api_body;
 pub mod desk_token;
+pub mod form_body;
 pub mod instrument;
 pub mod invitation;
 pub mod par;

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
 use super::FormSpec;
@@ -63,6 +64,36 @@ pub struct RawSubmission {
     pub choices: Vec<(String, String)>,
 }
 
+impl RawSubmission {
+    /// The fields of a posted form (`a.<item>` answers, `c.<question>` choices, and the named
+    /// fields); anything else is ignored.
+    pub fn from_form_pairs(pairs: &[(String, String)]) -> RawSubmission {
+        let mut raw = RawSubmission::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "submission_id" => raw.submission_id = Some(v.clone()),
+                "respondent_kind" => raw.respondent_kind = Some(v.clone()),
+                "procedure_code" => raw.procedure_code = Some(v.clone()),
+                "comment" => raw.comment = Some(v.clone()),
+                _ if k.starts_with("c.") => raw.choices.push((k[2..].to_owned(), v.clone())),
+                _ => {
+                    if let Some(code) = k.strip_prefix("a.") {
+                        let answer = match v.trim() {
+                            "na" => RawAnswer::NoOpinion,
+                            s => s
+                                .parse::<i64>()
+                                .map(RawAnswer::Score)
+                                .unwrap_or_else(|_| RawAnswer::Unreadable(s.to_owned())),
+                        };
+                        raw.answers.push((code.to_owned(), answer));
+                    }
+                }
+            }
+        }
+        raw
+    }
+}
+
 /// What is wrong with one field, in Vietnamese for citizens and English for integrators.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldError {
@@ -72,7 +103,11 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: impl Into<String>, vi: impl Into<String>, en: impl Into<String>) -> FieldError {
+    pub(crate) fn new(
+        field: impl Into<String>,
+        vi: impl Into<String>,
+        en: impl Into<String>,
+    ) -> FieldError {
         FieldError {
             field: field.into(),
             message_vi: vi.into(),
@@ -149,9 +184,10 @@ impl Submission {
             }
         };
 
-        let comment = match raw.comment.as_deref().map(clean_text) {
+        // The same rule at every door: normalised to NFC (a phone may send "ủ" as u + two
+        // combining marks), then counted, then cleaned of control characters.
+        let comment = match raw.comment.as_deref().map(|c| c.nfc().collect::<String>()) {
             None => None,
-            Some(c) if c.is_empty() => None,
             Some(c) if c.chars().count() > COMMENT_MAX_CHARS => {
                 errors.push(FieldError::new(
                     "comment",
@@ -160,7 +196,7 @@ impl Submission {
                 ));
                 None
             }
-            Some(c) => Some(c),
+            Some(c) => Some(clean_text(&c)).filter(|c| !c.is_empty()),
         };
 
         let mut answers = Vec::with_capacity(raw.answers.len());
@@ -364,9 +400,19 @@ mod tests {
         r.comment = Some("x".repeat(COMMENT_MAX_CHARS + 1));
         let errs = Submission::parse(r.clone(), &form()).unwrap_err();
         assert_eq!(errs[0].field, "comment");
-        r.comment = Some(format!("  tốt\u{0}\r\nlắm {}", "ă".repeat(1990)));
-        let s = Submission::parse(r, &form()).unwrap();
+        r.comment = Some(format!("  tốt\u{0}\r\nlắm {}", "ă".repeat(1980)));
+        let s = Submission::parse(r.clone(), &form()).unwrap();
         assert!(s.comment.unwrap().starts_with("tốt\nlắm"));
+        // "Thủ tục" typed with combining marks (NFD, 9 code points) is stored as NFC (7) and
+        // counted as NFC: 2000 decomposed letters of 3 code points each are 2000 characters.
+        r.comment = Some("Thu\u{0309} tu\u{0323}c".into());
+        let s = Submission::parse(r.clone(), &form()).unwrap();
+        assert_eq!(s.comment.as_deref(), Some("Thủ tục"));
+        r.comment = Some("u\u{031B}\u{0309}".repeat(COMMENT_MAX_CHARS));
+        assert!(Submission::parse(r.clone(), &form()).is_ok());
+        // Counted before control characters are removed: one more character is refused.
+        r.comment = Some(format!("{}\u{7}", "x".repeat(COMMENT_MAX_CHARS)));
+        assert!(Submission::parse(r, &form()).is_err());
     }
 
     #[test]

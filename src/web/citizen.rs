@@ -12,7 +12,6 @@ use uuid::Uuid;
 
 use super::errors::{Fault, PageError};
 use super::{client_ip, read_body, render, require_media_type};
-use crate::domain::submission::RawAnswer;
 use crate::domain::{Channel, RawSubmission};
 use crate::ingest::Rejection;
 use crate::state::AppState;
@@ -98,9 +97,9 @@ pub(super) struct Answers(Vec<(String, String)>);
 
 impl Answers {
     pub(super) fn parse(body: &[u8]) -> Result<Answers, Fault> {
-        serde_urlencoded::from_bytes(body)
+        crate::domain::form_body::pairs(body)
             .map(Answers)
-            .map_err(|_| Fault::BadRequest)
+            .ok_or(Fault::BadRequest)
     }
 
     pub(super) fn field(&self, name: &str) -> Option<&str> {
@@ -111,34 +110,8 @@ impl Answers {
     }
 
     pub(super) fn to_raw(&self) -> RawSubmission {
-        raw_from_form(&self.0)
+        RawSubmission::from_form_pairs(&self.0)
     }
-}
-
-fn raw_from_form(pairs: &[(String, String)]) -> RawSubmission {
-    let mut raw = RawSubmission::default();
-    for (k, v) in pairs {
-        match k.as_str() {
-            "submission_id" => raw.submission_id = Some(v.clone()),
-            "respondent_kind" => raw.respondent_kind = Some(v.clone()),
-            "procedure_code" => raw.procedure_code = Some(v.clone()),
-            "comment" => raw.comment = Some(v.clone()),
-            _ if k.starts_with("c.") => raw.choices.push((k[2..].to_owned(), v.clone())),
-            _ => {
-                if let Some(code) = k.strip_prefix("a.") {
-                    let answer = match v.trim() {
-                        "na" => RawAnswer::NoOpinion,
-                        s => s
-                            .parse::<i64>()
-                            .map(RawAnswer::Score)
-                            .unwrap_or_else(|_| RawAnswer::Unreadable(s.to_owned())),
-                    };
-                    raw.answers.push((code.to_owned(), answer));
-                }
-            }
-        }
-    }
-    raw
 }
 
 /// The desk's form, for a fresh visit or again after refused answers.

@@ -127,22 +127,37 @@ fn one_of(
 
 impl PeriodQuery {
     pub fn parse(&self, today: NaiveDate) -> Result<PeriodFilter, FilterError> {
+        let (from, to) = self.dates(today)?;
+        if from > to {
+            return Err(FilterError::Reversed);
+        }
+        self.filter(from, to)
+    }
+
+    /// As [`PeriodQuery::parse`], but two dates given the wrong way round bound the same
+    /// period (the read API documents this; a page says which date is wrong instead).
+    pub fn parse_either_order(&self, today: NaiveDate) -> Result<PeriodFilter, FilterError> {
+        let (a, b) = self.dates(today)?;
+        self.filter(a.min(b), a.max(b))
+    }
+
+    fn dates(&self, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), FilterError> {
         let date = |raw: &Option<String>, field, default| match nonempty(raw) {
             None => Ok(default),
             Some(s) => {
                 NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| FilterError::Date(field))
             }
         };
-        let (from, to) = match period_bounds(nonempty(&self.period), today) {
+        Ok(match period_bounds(nonempty(&self.period), today) {
             Some(bounds) => bounds,
             None => (
                 date(&self.from, "from", month_start(today))?,
                 date(&self.to, "to", today)?,
             ),
-        };
-        if from > to {
-            return Err(FilterError::Reversed);
-        }
+        })
+    }
+
+    fn filter(&self, from: NaiveDate, to: NaiveDate) -> Result<PeriodFilter, FilterError> {
         Ok(PeriodFilter {
             from,
             to,

@@ -60,6 +60,66 @@ impl FromRequest for ApiReader {
     }
 }
 
+/// The read API takes its query exactly as `openapi.json` documents it, where the pages are
+/// lenient with what a browser's form sends: each parameter at most once (else 400), none
+/// empty, dates as YYYY-MM-DD within 2000–2099, integers written as integers (else 422, naming
+/// the parameter). The documented enums and the rest are checked by the shared parsers.
+fn strict_query(req: &HttpRequest, integers: &[&str]) -> Result<(), Fault> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).map_err(|_| Fault::BadRequest)?;
+    let mut seen = std::collections::HashSet::new();
+    for (name, value) in &pairs {
+        if !seen.insert(name.as_str()) {
+            return Err(Fault::BadRequest);
+        }
+        let refuse = |vi: &str, en: &str| {
+            Err(super::filters::invalid(
+                name,
+                format!("Trường {name}: {vi}"),
+                format!("{name}: {en}"),
+            ))
+        };
+        if value.is_empty() {
+            return refuse("không được để trống.", "must not be empty");
+        }
+        let listed: Option<&[&str]> = match name.as_str() {
+            "period" => Some(&["month", "last_month", "quarter", "year"]),
+            "channel" => Some(&["desk_qr", "kiosk"]),
+            "kind" => Some(&["individual", "organisation"]),
+            "source" => Some(&["desk", "annual"]),
+            _ => None,
+        };
+        if listed.is_some_and(|values| !values.contains(&value.as_str())) {
+            return refuse(
+                "không có trong danh sách cho phép.",
+                "is not one of the documented values",
+            );
+        }
+        if name == "from" || name == "to" {
+            let shaped = value.len() == 10
+                && value.starts_with("20")
+                && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok();
+            if !shaped {
+                return refuse(
+                    "phải là một ngày YYYY-MM-DD từ năm 2000 đến 2099.",
+                    "must be a date YYYY-MM-DD from 2000 to 2099",
+                );
+            }
+        }
+        if integers.contains(&name.as_str()) {
+            let digits = value.strip_prefix('-').unwrap_or(value);
+            let canonical = !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && (digits == "0" || !digits.starts_with('0'));
+            // Of any size: a desk id no desk has is simply not found.
+            if !canonical {
+                return refuse("phải là một số nguyên.", "must be an integer");
+            }
+        }
+    }
+    Ok(())
+}
+
 fn ok(body: Value) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -143,8 +203,13 @@ pub async fn indices(
     reader: ApiReader,
     code: web::Path<String>,
     q: web::Query<IndicesQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiProblem> {
-    let filter = q.period.parse(today_in_vietnam()).map_err(Fault::from)?;
+    strict_query(&req, &["desk"])?;
+    let filter = q
+        .period
+        .parse_either_order(today_in_vietnam())
+        .map_err(Fault::from)?;
     let r = agency_results(
         &state,
         reader.0.scope(),
@@ -212,8 +277,13 @@ pub async fn rankings(
     state: web::Data<AppState>,
     reader: ApiReader,
     q: web::Query<RankingsQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiProblem> {
-    let filter = q.period.parse(today_in_vietnam()).map_err(Fault::from)?;
+    strict_query(&req, &["seed"])?;
+    let filter = q
+        .period
+        .parse_either_order(today_in_vietnam())
+        .map_err(Fault::from)?;
     let source = ranking::Source::parse(nonempty(&q.source))?;
     let t = ranking::table(
         &state,
@@ -224,7 +294,19 @@ pub async fn rankings(
         nonempty(&q.seed),
         filter,
     )
-    .await?;
+    .await
+    .map_err(|f| match f {
+        // A level of the province's tree, or the annual survey of a year, that does not exist
+        // is a resource not found, not a malformed query.
+        Fault::Invalid(errors)
+            if errors
+                .iter()
+                .any(|e| e.field == "level" || e.field == "source") =>
+        {
+            Fault::NotFound
+        }
+        other => other,
+    })?;
     let method = match (t.source, t.measure == "overall") {
         (ranking::Source::Annual, _) => DESIGN_METHOD,
         (_, true) => COMPOSITE_METHOD,

@@ -132,3 +132,85 @@ fn the_openapi_document_describes_the_endpoint() {
         .collect();
     assert_eq!(required, ["submission_id", "desk_token", "answers"]);
 }
+
+#[test]
+fn the_api_takes_exactly_the_documented_spellings_and_echoes_the_canonical_id() {
+    let app = TestApp::spawn();
+    let mut body = valid(&app);
+    let id = sid();
+    body["submission_id"] = json!(id.to_uppercase());
+    let r = app.post_json(&body);
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.json::<Value>().unwrap()["id"], id, "echoed in lower case");
+    for (field, value) in [
+        ("submission_id", json!(format!("{{{id}}}"))),
+        ("submission_id", json!(id.replace('-', ""))),
+        ("respondent_kind", json!("organization")),
+        ("procedure_code", json!(" 1.001234")),
+        ("channel", json!("Kiosk")),
+    ] {
+        let mut b = valid(&app);
+        b[field] = value.clone();
+        let r = app.post_json(&b);
+        assert_eq!(r.status(), 422, "{field}: {value}");
+        assert_eq!(r.json::<Value>().unwrap()["errors"][0]["field"], field);
+    }
+    let mut null_channel = valid(&app);
+    null_channel["channel"] = Value::Null;
+    assert_eq!(
+        app.post_json(&null_channel).status(),
+        400,
+        "null is not a string"
+    );
+    assert_eq!(app.responses(), 1, "nothing else stored");
+}
+
+#[test]
+fn both_doors_refuse_invalid_utf8_and_store_comments_in_nfc() {
+    let app = TestApp::spawn();
+    let token = app.token();
+    // Invalid UTF-8: refused whole at both doors, nothing stored.
+    let json_body = format!(
+        r#"{{"submission_id":"{}","desk_token":"{token}","answers":{{"F1":5}},"comment":"x"#,
+        sid()
+    );
+    let mut bad_json = json_body.into_bytes();
+    bad_json.extend_from_slice(b"\xff\"}");
+    assert_eq!(
+        app.post_raw("/api/v1/responses", "application/json", bad_json)
+            .status(),
+        400
+    );
+    let form = format!("submission_id={}&a.F1=5&comment=x%FF", sid());
+    assert_eq!(
+        app.post_raw(
+            &format!("/q/{token}"),
+            "application/x-www-form-urlencoded",
+            form
+        )
+        .status(),
+        400
+    );
+    assert_eq!(app.responses(), 0);
+
+    // The same comment typed with combining marks, through each door: stored once each, in NFC.
+    let decomposed = "Thu\u{309} tu\u{323}c nhanh";
+    let mut b = valid(&app);
+    b["comment"] = json!(decomposed);
+    assert_eq!(app.post_json(&b).status(), 201);
+    let id = sid();
+    let r = app.post_form(
+        &token,
+        &[
+            ("submission_id", &id),
+            ("a.F1", "4"),
+            ("comment", decomposed),
+        ],
+    );
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM responses WHERE comment = 'Thủ tục nhanh'"),
+        2
+    );
+}

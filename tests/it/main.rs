@@ -2,6 +2,7 @@
 
 mod analyze;
 mod api;
+mod api_conformance;
 mod audit;
 mod authz;
 mod backup;
@@ -14,6 +15,7 @@ mod dashboard;
 mod errors;
 mod exports;
 mod fieldwork;
+mod fuzz_corpus;
 mod headers;
 mod helpers;
 mod ingest;

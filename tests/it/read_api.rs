@@ -251,11 +251,37 @@ fn indices_and_rankings_equal_the_raw_rows_and_the_pages() {
     assert_eq!(ranking["not_ranked"][0]["code"], "CHILD");
     assert_eq!(ranking["ranked"].as_array().unwrap().len(), 0);
 
-    // Refused parameters are named.
+    // A level the province does not have is not found; refused parameters are named; the
+    // query is read exactly as documented (each parameter once, none empty, dates in range);
+    // two dates the wrong way round bound the same period.
     let r = get(&app, "/api/v1/rankings?level=nope", Some(&token));
-    assert_eq!(r.status(), 422);
-    let body: Value = r.json().unwrap();
-    assert_eq!(body["errors"][0]["field"], "level");
+    assert_eq!(r.status(), 404);
+    for (query, status, field) in [
+        ("level=unit&level=unit", 400, None),
+        ("level=", 422, Some("level")),
+        ("period=decade", 422, Some("period")),
+        ("from=1999-12-31", 422, Some("from")),
+        ("seed=+1", 422, Some("seed")),
+        ("seed=01", 422, Some("seed")),
+    ] {
+        let r = get(&app, &format!("/api/v1/rankings?{query}"), Some(&token));
+        assert_eq!(r.status(), status, "{query}");
+        let body: Value = r.json().unwrap();
+        if let Some(field) = field {
+            assert_eq!(body["errors"][0]["field"], field, "{query}");
+        }
+    }
+    let forwards = json(get(
+        &app,
+        &format!("/api/v1/rankings?level=unit&from=2026-01-01&to={today}"),
+        Some(&token),
+    ));
+    let backwards = json(get(
+        &app,
+        &format!("/api/v1/rankings?level=unit&from={today}&to=2026-01-01"),
+        Some(&token),
+    ));
+    assert_eq!(forwards, backwards);
     let r = get(
         &app,
         "/api/v1/agencies/T1/indices?from=2026-99-01",

@@ -1,0 +1,217 @@
+//! The JSON body of `POST /api/v1/responses`, read into the same [`RawSubmission`] the desk
+//! form gives, so both doors then apply one set of rules (`Submission::parse`).
+
+use serde_json::Value;
+
+use super::submission::RawAnswer;
+use super::{Channel, FieldError, RawSubmission};
+
+/// A body of the documented shape, not yet checked field by field.
+#[derive(Debug)]
+pub struct ApiBody {
+    pub desk_token: String,
+    pub channel: Channel,
+    pub raw: RawSubmission,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum BodyError {
+    /// Not JSON, or not an object of the documented shape (a missing or unknown member, a
+    /// member of the wrong type).
+    Malformed,
+    /// The documented shape with values the rules refuse.
+    Invalid(Vec<FieldError>),
+}
+
+/// The members `openapi.json` documents; any other is refused.
+const MEMBERS: [&str; 7] = [
+    "submission_id",
+    "desk_token",
+    "channel",
+    "respondent_kind",
+    "procedure_code",
+    "comment",
+    "answers",
+];
+
+/// Reads a body exactly as the schema documents it: an object of the documented members, each
+/// of its type (else [`BodyError::Malformed`], 400), and the values whose form the schema
+/// fixes in that form — a hyphenated UUID, a channel or kind from its list, a procedure code
+/// of its pattern, untrimmed (else [`BodyError::Invalid`], 422, naming the member). What the
+/// form and the API share (scores, comments, the nil UUID) is left to `Submission::parse`.
+pub fn parse(bytes: &[u8]) -> Result<ApiBody, BodyError> {
+    let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(bytes) else {
+        return Err(BodyError::Malformed);
+    };
+    if body.keys().any(|k| !MEMBERS.contains(&k.as_str())) {
+        return Err(BodyError::Malformed);
+    }
+    let mut text = |name: &str, required: bool| match body.remove(name) {
+        None if required => Err(BodyError::Malformed),
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(BodyError::Malformed),
+    };
+    let submission_id = text("submission_id", true)?.unwrap_or_default();
+    let desk_token = text("desk_token", true)?.unwrap_or_default();
+    let channel = text("channel", false)?;
+    let respondent_kind = text("respondent_kind", false)?;
+    let procedure_code = text("procedure_code", false)?;
+    let comment = text("comment", false)?;
+    let Some(Value::Object(answers)) = body.remove("answers") else {
+        return Err(BodyError::Malformed);
+    };
+
+    let mut errors = Vec::new();
+    if !is_hyphenated_uuid(&submission_id) {
+        errors.push(FieldError::new(
+            "submission_id",
+            "Mã lượt gửi phải là một UUID dạng 8-4-4-4-12.",
+            "submission_id must be a UUID written 8-4-4-4-12 with hyphens",
+        ));
+    }
+    let channel = match channel.as_deref() {
+        None | Some("kiosk") => Channel::Kiosk,
+        Some("desk_qr") => Channel::DeskQr,
+        Some(_) => {
+            errors.push(FieldError::new(
+                "channel",
+                "Kênh phải là kiosk hoặc desk_qr.",
+                "channel must be 'kiosk' or 'desk_qr'",
+            ));
+            Channel::Kiosk
+        }
+    };
+    if respondent_kind
+        .as_deref()
+        .is_some_and(|k| k != "individual" && k != "organisation")
+    {
+        errors.push(FieldError::new(
+            "respondent_kind",
+            "Đối tượng phải là individual hoặc organisation.",
+            "respondent_kind must be 'individual' or 'organisation'",
+        ));
+    }
+    if procedure_code
+        .as_deref()
+        .is_some_and(|c| !is_procedure_code(c))
+    {
+        errors.push(FieldError::new(
+            "procedure_code",
+            "Mã thủ tục chỉ gồm chữ, số và các dấu . _ / - (1–64 ký tự).",
+            "procedure_code must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', '/', '-'",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(BodyError::Invalid(errors));
+    }
+    Ok(ApiBody {
+        desk_token,
+        channel,
+        raw: RawSubmission {
+            submission_id: Some(submission_id),
+            respondent_kind,
+            procedure_code,
+            comment,
+            answers: answers
+                .into_iter()
+                .map(|(code, v)| (code, raw_answer(v)))
+                .collect(),
+            choices: Vec::new(),
+        },
+    })
+}
+
+fn is_hyphenated_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn is_procedure_code(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
+}
+
+fn raw_answer(v: Value) -> RawAnswer {
+    match v {
+        Value::Null => RawAnswer::NoOpinion,
+        // JSON Schema counts 5.0 as an integer, so the API does too.
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => RawAnswer::Score(i),
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => RawAnswer::Score(f as i64),
+            _ => RawAnswer::Unreadable(n.to_string()),
+        },
+        other => RawAnswer::Unreadable(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0b7e6f0a-4c2d-4e5f-9a1b-2c3d4e5f6a7b";
+
+    fn body(extra: &str) -> String {
+        format!(r#"{{"submission_id":"{ID}","desk_token":"t","answers":{{"F1":5}}{extra}}}"#)
+    }
+
+    #[test]
+    fn the_documented_shape_is_read_and_nothing_else() {
+        let ok = parse(body(r#","channel":"desk_qr","comment":"Tốt""#).as_bytes()).unwrap();
+        assert_eq!(ok.channel, Channel::DeskQr);
+        assert_eq!(ok.raw.comment.as_deref(), Some("Tốt"));
+        let five = parse(
+            format!(r#"{{"submission_id":"{ID}","desk_token":"t","answers":{{"F1":5.0}}}}"#)
+                .as_bytes(),
+        )
+        .unwrap();
+        assert!(matches!(five.raw.answers[0].1, RawAnswer::Score(5)));
+        for malformed in [
+            "[]".to_owned(),
+            "{".to_owned(),
+            body(r#","extra":1"#),
+            body(r#","channel":null"#),
+            body(r#","comment":5"#),
+            r#"{"desk_token":"t","answers":{}}"#.to_owned(),
+            format!(r#"{{"submission_id":"{ID}","desk_token":"t","answers":[]}}"#),
+        ] {
+            assert_eq!(
+                parse(malformed.as_bytes()).unwrap_err(),
+                BodyError::Malformed,
+                "{malformed}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_the_schema_fixes_are_taken_only_in_that_form() {
+        for (extra, field) in [
+            (r#","channel":"KIOSK""#, "channel"),
+            (r#","respondent_kind":"organization""#, "respondent_kind"),
+            (r#","respondent_kind":" individual""#, "respondent_kind"),
+            (r#","procedure_code":" 1.001""#, "procedure_code"),
+            (r#","procedure_code":"""#, "procedure_code"),
+        ] {
+            match parse(body(extra).as_bytes()) {
+                Err(BodyError::Invalid(e)) => assert_eq!(e[0].field, field, "{extra}"),
+                other => panic!("{extra}: {other:?}"),
+            }
+        }
+        for id in [
+            "{0b7e6f0a-4c2d-4e5f-9a1b-2c3d4e5f6a7b}",
+            "0b7e6f0a4c2d4e5f9a1b2c3d4e5f6a7b",
+            "urn:uuid:0b7e6f0a-4c2d-4e5f-9a1b-2c3d4e5f6a7b",
+            " 0b7e6f0a-4c2d-4e5f-9a1b-2c3d4e5f6a7b",
+        ] {
+            let b = format!(r#"{{"submission_id":"{id}","desk_token":"t","answers":{{"F1":5}}}}"#);
+            assert!(
+                matches!(parse(b.as_bytes()), Err(BodyError::Invalid(_))),
+                "{id}"
+            );
+        }
+    }
+}
