@@ -86,7 +86,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("d_search", "Tìm trong ý kiến", "Search the comments"),
     ("d_search_button", "Tìm", "Search"),
     ("d_hidden", "đã ẩn", "hidden"),
-    ("d_original", "Nguyên văn (chỉ quản trị viên thấy: có số điện thoại, email hoặc số giấy tờ)", "As typed (administrators only: it holds a phone number, e-mail or ID number)"),
+    ("d_original", "Xem nguyên văn (chỉ quản trị viên: ý kiến có số điện thoại, email hoặc số giấy tờ)", "Show as typed (administrators only: it holds a phone number, e-mail or ID number)"),
     ("d_hidden_text", "Ý kiến này đã được ẩn vì không phù hợp.", "This comment was hidden as inappropriate."),
     ("d_show_again", "Hiện lại", "Show again"),
     ("d_hide", "Ẩn ý kiến không phù hợp", "Hide as inappropriate"),

@@ -159,3 +159,55 @@ fn without_its_database_the_node_is_live_but_not_ready_and_says_when_to_retry() 
         .execute(&mut admin)
         .unwrap();
 }
+
+/// Every GET route registered in `src/web/mod.rs` — including any a later change adds —
+/// answers with the security headers, whatever its status (read from the source, so a new
+/// route is covered without editing this test).
+#[test]
+fn every_registered_route_sends_the_security_headers() {
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/mod.rs")).unwrap();
+    let mut paths = Vec::new();
+    // The scope each part of the file registers under.
+    let mut prefix = "";
+    for line in source.lines() {
+        if line.contains("web::scope(\"/admin\")") || line.contains("fn registry_routes") {
+            prefix = "/admin";
+        }
+        if line.contains("fn read_api_routes") {
+            prefix = "/api/v1";
+        }
+        let Some(start) = line.find("resource(\"") else {
+            continue;
+        };
+        let rest = &line[start + 10..];
+        let Some(end) = rest.find('"') else { continue };
+        let methods = &rest[end..];
+        if !methods.contains("GET") {
+            continue;
+        }
+        let raw = &rest[..end];
+        let filled = raw
+            .replace("{id}", "1")
+            .replace("{code}", "T1")
+            .replace("{format}", "csv")
+            .replace("{token}", "not-a-token")
+            .replace("{name}", "snv.admin")
+            .replace("{what}", "results")
+            .replace("{unit}", "1");
+        let path = if raw.starts_with(prefix) {
+            filled
+        } else {
+            format!("{prefix}{filled}")
+        };
+        paths.push(path);
+    }
+    assert!(paths.len() > 30, "routes found: {paths:?}");
+    let app = TestApp::spawn();
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    let b = Browser::signed_in(&app, "snv.admin");
+    for path in &paths {
+        let r = b.get(path);
+        check(&r, &format!("GET {path} ({})", r.status()), false);
+    }
+}

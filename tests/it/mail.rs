@@ -239,6 +239,33 @@ fn messages_wait_while_the_server_is_down_and_are_delivered_once_when_it_is_back
     assert_ne!(got[0]["rcpt_tos"], got[1]["rcpt_tos"]);
 }
 
+#[test]
+fn two_workers_on_one_outbox_send_each_message_once() {
+    // Two nodes, each with its worker: they claim with SKIP LOCKED, never the same message.
+    let db = queued(12);
+    let sink = Sink::start(free_port(), &[]);
+    let mut workers: Vec<Child> = (0..2)
+        .map(|_| worker(&db, sink.port).spawn().unwrap())
+        .collect();
+    wait_for("delivery", Duration::from_secs(60), || {
+        status_count(&db, "sent") == 12
+    });
+    for w in &mut workers {
+        kill(w);
+    }
+    let got = sink.messages();
+    assert_eq!(got.len(), 12, "each message once");
+    let recipients: std::collections::HashSet<String> = got
+        .iter()
+        .map(|m| m["rcpt_tos"][0].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(recipients.len(), 12, "twelve people, one e-mail each");
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM outbox_attempts WHERE outcome = 'sent'"),
+        12
+    );
+}
+
 fn kill(child: &mut Child) {
     // SIGKILL: no chance to tidy up, as a crash or an OOM kill.
     child.kill().unwrap();
