@@ -147,14 +147,16 @@ impl Application {
             )?;
             crate::mail::worker::spawn(worker);
         }
+        let limits = Arc::new(Limiter::new(&settings, &pool, &prepared.key)?);
         let state = actix_web::web::Data::new(AppState {
             ingest: Ingest {
                 pool: pool.clone(),
                 key: prepared.key.clone(),
                 desk_form,
                 writer,
-                limits: Arc::new(Limiter::new(&settings, &pool, &prepared.key)?),
+                limits: Arc::clone(&limits),
             },
+            limits,
             past_sums: Arc::new(crate::results::sums::PastSums::new(
                 settings.results_cache_mb * 1024 * 1024,
             )),

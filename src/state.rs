@@ -14,6 +14,9 @@ pub struct AppState {
     pub views: &'static Views,
     /// The citizen's ratings: rate limits, parsing, the batching writer.
     pub ingest: Ingest,
+    /// Rate limits per client, desk and signing-in address (the same `Limiter` as `ingest`'s),
+    /// in memory or shared by every node.
+    pub limits: std::sync::Arc<crate::ingest::ratelimit::Limiter>,
     /// The sums of final days that dashboards and rankings reuse (`results::sums`).
     pub past_sums: std::sync::Arc<crate::results::sums::PastSums>,
 }

@@ -1,6 +1,6 @@
-//! Staff authentication: accounts (`accounts`), argon2id passwords (`password`), signed session
-//! cookies (`session`) and CSRF tokens (`csrf`),
-//! and the read API's bearer tokens (`api_token`). Who may see what is `db::users::Scope`,
+//! Staff authentication: accounts (`accounts`), argon2id passwords (`password`), session ids
+//! whose sessions live in the database (`session`, `db::sessions`), CSRF tokens (`csrf`), and
+//! the read API's bearer tokens (`api_token`). Who may see what is `db::users::Scope`,
 //! applied inside the queries; the web guard that enforces sign-in and CSRF for the whole staff
 //! scope is `web::staff_guard`.
 

@@ -160,20 +160,15 @@ pub async fn submit(
 
 async fn limit(state: &AppState, req: &HttpRequest, lang: Lang) -> Result<(), PageError> {
     let ip = client_ip(req, &state.settings);
-    state
-        .ingest
-        .limits
-        .take(Subject::Client(ip))
-        .await
-        .map_err(|l| {
-            PageError::citizen(
-                lang,
-                match l {
-                    Limited::Wait(wait) => Fault::RateLimited(wait),
-                    Limited::Unavailable(e) => Fault::Unavailable(e),
-                },
-            )
-        })
+    state.limits.take(Subject::Client(ip)).await.map_err(|l| {
+        PageError::citizen(
+            lang,
+            match l {
+                Limited::Wait(wait) => Fault::RateLimited(wait),
+                Limited::Unavailable(e) => Fault::Unavailable(e),
+            },
+        )
+    })
 }
 
 fn bad_code(lang: Lang) -> PageError {

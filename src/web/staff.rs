@@ -263,7 +263,7 @@ async fn check_login(
     username: &str,
 ) -> Result<Result<User, Refusal>, PageError> {
     let ip = client_ip(req, &state.settings);
-    match state.ingest.limits.take(Subject::SignIn(ip)).await {
+    match state.limits.take(Subject::SignIn(ip)).await {
         Ok(()) => {}
         Err(Limited::Wait(wait)) => return Ok(Err(Refusal::TooMany(wait))),
         Err(Limited::Unavailable(e)) => return Err(PageError::staff(Fault::Unavailable(e))),
