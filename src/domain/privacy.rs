@@ -38,6 +38,13 @@ pub fn has_personal(text: &str) -> bool {
     !find(text).is_empty()
 }
 
+/// Whether search words could find out what masking hides: an `@`, or more than four digits
+/// (a year is fine, the start of a phone number is not). Only administrators, who may read
+/// the originals, search with such words.
+pub fn probes_personal(words: &str) -> bool {
+    words.contains('@') || words.chars().filter(char::is_ascii_digit).count() > 4
+}
+
 /// The byte spans to mask, in order, not overlapping.
 fn find(text: &str) -> Vec<(usize, usize, &'static str)> {
     let mut spans = emails(text);
@@ -275,6 +282,19 @@ mod tests {
             assert!(matches!(mask_personal(text), Cow::Borrowed(_)));
             assert!(!has_personal(text));
         }
+    }
+
+    #[test]
+    fn searches_that_could_find_a_masked_number_or_address_are_recognised() {
+        for probe in ["0912", "0912 345", "@gmail", "079123", "nam@"] {
+            assert_eq!(
+                probes_personal(probe),
+                probe.contains('@') || probe.chars().filter(char::is_ascii_digit).count() > 4,
+                "{probe}"
+            );
+        }
+        assert!(probes_personal("0912 345") && probes_personal("@gmail"));
+        assert!(!probes_personal("thái độ 2026") && !probes_personal("chờ lâu"));
     }
 
     #[test]

@@ -88,6 +88,8 @@ pub struct DashboardPage<'a> {
     pub may_moderate: bool,
     /// The comment search as typed.
     pub words: String,
+    /// The search was not run: its words could reveal masked personal data.
+    pub search_refused: bool,
     /// This page's address, to come back to after hiding a comment.
     pub here: String,
     /// The same tables as downloads, and the microdata of the selection.

@@ -85,6 +85,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("d_comments", "Ý kiến gần đây", "Recent comments"),
     ("d_search", "Tìm trong ý kiến", "Search the comments"),
     ("d_search_button", "Tìm", "Search"),
+    ("d_search_refused", "Không tìm theo số điện thoại, email hay số giấy tờ: các thông tin này được ẩn trong ý kiến. Chỉ quản trị viên Sở Nội vụ tìm được theo chúng.", "No search by phone number, e-mail or ID number: these are masked in comments. Only Home Affairs administrators can search by them."),
     ("d_hidden", "đã ẩn", "hidden"),
     ("d_original", "Xem nguyên văn (chỉ quản trị viên: ý kiến có số điện thoại, email hoặc số giấy tờ)", "Show as typed (administrators only: it holds a phone number, e-mail or ID number)"),
     ("d_hidden_text", "Ý kiến này đã được ẩn vì không phù hợp.", "This comment was hidden as inappropriate."),

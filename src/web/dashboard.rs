@@ -18,7 +18,7 @@ use crate::db::agencies::AgencyRow;
 use crate::db::comments::CommentQuery;
 use crate::db::desks::DeskInfo;
 use crate::db::{self, users::Scope};
-use crate::domain::{FormSpec, Role};
+use crate::domain::{privacy, FormSpec, Role};
 use crate::results::periods::{self, Report};
 use crate::results::rollup;
 use crate::results::sums::{self, Slice};
@@ -371,6 +371,12 @@ pub async fn dashboard(
     let here = here.as_str();
     let lang = staff_lang(&req);
     let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period).await?;
+    // Comments are shown masked; a search for digits or an address would tell what the mask
+    // hides, so only administrators (who may read the originals) search that way.
+    let typed: Option<String> = nonempty(&q.q).map(|w| w.chars().take(100).collect());
+    let search_refused =
+        staff.user.role != Role::Admin && typed.as_deref().is_some_and(privacy::probes_personal);
+    let words = typed.filter(|_| !search_refused);
     let comment_query = CommentQuery {
         agency_ids: r.subtree.clone(),
         from: r.filter.from,
@@ -378,7 +384,7 @@ pub async fn dashboard(
         channel: r.filter.channel.clone(),
         desk_id: r.desk_id,
         respondent_kind: r.filter.kind.clone(),
-        contains: nonempty(&q.q).map(|w| w.chars().take(100).collect()),
+        contains: words.clone(),
         limit: COMMENTS_SHOWN,
     };
     let comments = staff_query(&state, move |c| db::comments::newest(c, &comment_query)).await?;
@@ -448,6 +454,7 @@ pub async fn dashboard(
         comments,
         may_moderate,
         words: nonempty(&q.q).unwrap_or_default().to_owned(),
+        search_refused,
         here: here.to_owned(),
         download_csv: here.replacen("/admin/dashboard", "/admin/dashboard.csv", 1),
         download_xlsx: here.replacen("/admin/dashboard", "/admin/dashboard.xlsx", 1),
