@@ -71,6 +71,17 @@ not ranked. The rank interval holds 95% of ranks in simulations that draw every 
 distribution (normal on the logit scale, seeded). A unit is significantly above (below) the reference when its \
 whole confidence interval lies above (below) the reference index.";
 
+/// Above (below) the reference when the whole interval lies above (below) it.
+pub fn tier(e: &IndexEstimate, reference: f64) -> Tier {
+    if e.ci_low > reference {
+        Tier::Above
+    } else if e.ci_high < reference {
+        Tier::Below
+    } else {
+        Tier::NotDifferent
+    }
+}
+
 /// Ranks the units that are not suppressed. `sims` simulations (e.g. 10,000) with `seed`.
 pub fn rank(
     units: &[IndexEstimate],
@@ -137,13 +148,7 @@ pub fn rank(
         let seen = &mut ranks_seen[j];
         seen.sort_unstable();
         let at = |q: f64| seen[((q * (sims - 1) as f64).round() as usize).min(sims - 1)] as usize;
-        let tier = if e.ci_low > reference {
-            Tier::Above
-        } else if e.ci_high < reference {
-            Tier::Below
-        } else {
-            Tier::NotDifferent
-        };
+        let tier = tier(e, reference);
         rows.push(RankRow {
             unit: i,
             rank,

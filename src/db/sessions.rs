@@ -118,24 +118,6 @@ pub fn end_all(conn: &mut PgConnection, username: &str) -> QueryResult<usize> {
     diesel::delete(staff_sessions::table.filter(staff_sessions::user_id.eq_any(ids))).execute(conn)
 }
 
-/// The live sessions of a user (for the account page).
-pub fn count_live(conn: &mut PgConnection, username: &str, idle_secs: f64) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(
-        "SELECT count(*) AS n FROM staff_sessions s JOIN users u ON u.id = s.user_id
-         WHERE u.username = $1 AND s.expires_at > now()
-           AND s.last_seen_at > now() - make_interval(secs => $2)",
-    )
-    .bind::<Text, _>(username)
-    .bind::<Double, _>(idle_secs)
-    .get_result::<N>(conn)
-    .map(|r| r.n)
-}
-
 /// How failed sign-ins of one account name slow the next attempt.
 #[derive(Clone, Copy, Debug)]
 pub struct Backoff {

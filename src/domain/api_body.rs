@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::submission::RawAnswer;
+use super::submission::{is_procedure_code, RawAnswer};
 use super::{Channel, FieldError, RawSubmission};
 
 /// A body of the documented shape, not yet checked field by field.
@@ -128,12 +128,6 @@ fn is_hyphenated_uuid(s: &str) -> bool {
             8 | 13 | 18 | 23 => c == '-',
             _ => c.is_ascii_hexdigit(),
         })
-}
-
-fn is_procedure_code(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b))
 }
 
 fn raw_answer(v: Value) -> RawAnswer {

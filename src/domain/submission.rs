@@ -305,7 +305,8 @@ fn parse_choices(
     out
 }
 
-fn is_procedure_code(s: &str) -> bool {
+/// A procedure code as the national database writes it (also the API schema's pattern).
+pub(crate) fn is_procedure_code(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'))

@@ -96,7 +96,9 @@ pub enum Limited {
 
 /// The rate limits of one node, in its memory or shared with the others.
 pub struct Limiter {
-    limits: [RateLimit; 3],
+    clients: RateLimit,
+    desks: RateLimit,
+    sign_ins: RateLimit,
     store: Store,
 }
 
@@ -139,16 +141,11 @@ return {ok, tostring(t)}
 impl Limiter {
     /// The store the settings name; `key` names shared buckets (the service's secret).
     pub fn new(settings: &Settings, pool: &DbPool, key: &[u8]) -> anyhow::Result<Limiter> {
-        let limits = [
-            settings.rate_per_client,
-            settings.rate_per_desk,
-            settings.rate_login,
-        ];
         let store = match &settings.rate_store {
             RateStore::Memory => Store::Memory {
-                clients: Buckets::new(limits[0]),
-                desks: Buckets::new(limits[1]),
-                sign_ins: Buckets::new(limits[2]),
+                clients: Buckets::new(settings.rate_per_client),
+                desks: Buckets::new(settings.rate_per_desk),
+                sign_ins: Buckets::new(settings.rate_login),
             },
             RateStore::Postgres => Store::Postgres {
                 pool: pool.clone(),
@@ -167,14 +164,19 @@ impl Limiter {
                 }
             }
         };
-        Ok(Limiter { limits, store })
+        Ok(Limiter {
+            clients: settings.rate_per_client,
+            desks: settings.rate_per_desk,
+            sign_ins: settings.rate_login,
+            store,
+        })
     }
 
     fn limit(&self, subject: &Subject) -> RateLimit {
         match subject {
-            Subject::Client(_) => self.limits[0],
-            Subject::Desk(_) => self.limits[1],
-            Subject::SignIn(_) => self.limits[2],
+            Subject::Client(_) => self.clients,
+            Subject::Desk(_) => self.desks,
+            Subject::SignIn(_) => self.sign_ins,
         }
     }
 

@@ -83,6 +83,8 @@ pub fn invalid(field: &str, vi: String, en: String) -> super::errors::Fault {
 }
 
 pub const CHANNELS: &[&str] = &["desk_qr", "kiosk"];
+/// The named periods `period_bounds` knows.
+pub const PERIODS: &[&str] = &["month", "last_month", "quarter", "year"];
 pub const KINDS: &[&str] = &["individual", "organisation"];
 
 /// Today in Vietnam (UTC+7, no daylight saving): the calendar every period is read in.
@@ -178,6 +180,14 @@ mod tests {
             from: s(from),
             to: s(to),
             ..PeriodQuery::default()
+        }
+    }
+
+    #[test]
+    fn every_listed_period_name_has_bounds() {
+        let today = NaiveDate::from_ymd_opt(2026, 5, 17).unwrap();
+        for name in PERIODS {
+            assert!(period_bounds(Some(name), today).is_some(), "{name}");
         }
     }
 

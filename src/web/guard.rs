@@ -25,6 +25,8 @@ pub struct StaffUser {
     pub user: User,
     /// The session cookie's value: what this session's CSRF tokens are bound to.
     session: String,
+    /// What the database stores of it (to end it).
+    session_hash: [u8; 32],
 }
 
 impl StaffUser {
@@ -34,8 +36,8 @@ impl StaffUser {
     }
 
     /// What the database stores of this session's id (to end it).
-    pub fn session_hash(&self) -> Option<[u8; 32]> {
-        session::id_hash(&self.session)
+    pub fn session_hash(&self) -> [u8; 32] {
+        self.session_hash
     }
 
     /// The CSRF token for forms on this user's pages.
@@ -130,6 +132,7 @@ pub(super) async fn signed_in(
     Ok(user.map(|user| StaffUser {
         user,
         session: value,
+        session_hash: hash,
     }))
 }
 

@@ -17,7 +17,8 @@ use super::{client_ip, read_body, render, require_media_type, see_other};
 use crate::db::{self, fieldwork::InvitedUnit, fieldwork::UnitStored};
 use crate::domain::invitation::Invitation;
 use crate::domain::{FormSpec, Submission};
-use crate::ingest::ratelimit::{Limited, Subject};
+use crate::ingest::ratelimit::Subject;
+use crate::ingest::Rejection;
 use crate::state::AppState;
 use crate::views::citizen::{EnterCodePage, NoticePage};
 use crate::views::{Chrome, Lang};
@@ -160,15 +161,12 @@ pub async fn submit(
 
 async fn limit(state: &AppState, req: &HttpRequest, lang: Lang) -> Result<(), PageError> {
     let ip = client_ip(req, &state.settings);
-    state.limits.take(Subject::Client(ip)).await.map_err(|l| {
-        PageError::citizen(
-            lang,
-            match l {
-                Limited::Wait(wait) => Fault::RateLimited(wait),
-                Limited::Unavailable(e) => Fault::Unavailable(e),
-            },
-        )
-    })
+    // The same faults as the desk form's limit (through `Rejection`).
+    state
+        .limits
+        .take(Subject::Client(ip))
+        .await
+        .map_err(|l| PageError::citizen(lang, Fault::from(Rejection::from(l))))
 }
 
 fn bad_code(lang: Lang) -> PageError {

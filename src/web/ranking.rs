@@ -101,6 +101,20 @@ fn measure_of(form: &FormSpec, raw: Option<&str>) -> Result<(Measure, String), F
 
 /// Computes the table a query asks for, within the reader's scope. Shared by the page, the CSV
 /// and the API, so that they cannot disagree.
+/// The seed of the rank simulation: as given, or derived from what the table shows.
+fn seed_of(raw: Option<&str>, derived: impl FnOnce() -> u64) -> Result<u64, Fault> {
+    match raw {
+        None => Ok(derived()),
+        Some(s) => s.parse::<u64>().map_err(|_| {
+            invalid(
+                "seed",
+                "Trường seed: phải là một số nguyên không âm.".into(),
+                "seed must be a non-negative integer".into(),
+            )
+        }),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub async fn table(
     state: &AppState,
@@ -130,23 +144,16 @@ pub async fn table(
     }
     .ok_or(Fault::NotFound)?
     .clone();
-    let seed = match seed {
-        None => ranking::default_seed(&[
+    let seed = seed_of(seed, || {
+        ranking::default_seed(&[
             &level.code,
             &measure_code,
             &filter.from.to_string(),
             &filter.to.to_string(),
             filter.channel.as_deref().unwrap_or(""),
             filter.kind.as_deref().unwrap_or(""),
-        ]),
-        Some(s) => s.parse::<u64>().map_err(|_| {
-            invalid(
-                "seed",
-                "Trường seed: phải là một số nguyên không âm.".into(),
-                "seed must be a non-negative integer".into(),
-            )
-        })?,
-    };
+        ])
+    })?;
     let f = filter.clone();
     let instrument_id = form.instrument_id;
     let cache = Arc::clone(&state.past_sums);
@@ -253,16 +260,9 @@ async fn annual_table(
         .as_ref()
         .map(|r| r.factors.clone())
         .unwrap_or_else(|| vec![None; factors]);
-    let seed = match seed {
-        None => ranking::default_seed(&["annual", &wave.0.to_string(), &measure_code]),
-        Some(s) => s.parse::<u64>().map_err(|_| {
-            invalid(
-                "seed",
-                "Trường seed: phải là một số nguyên không âm.".into(),
-                "seed must be a non-negative integer".into(),
-            )
-        })?,
-    };
+    let seed = seed_of(seed, || {
+        ranking::default_seed(&["annual", &wave.0.to_string(), &measure_code])
+    })?;
     let ranking =
         ranking::from_units(units, province, province_factors, seed).map_err(Fault::Internal)?;
     Ok(Table {

@@ -82,14 +82,14 @@ fn strict_query(req: &HttpRequest, integers: &[&str]) -> Result<(), Fault> {
         if value.is_empty() {
             return refuse("không được để trống.", "must not be empty");
         }
-        let listed: Option<&[&str]> = match name.as_str() {
-            "period" => Some(&["month", "last_month", "quarter", "year"]),
-            "channel" => Some(&["desk_qr", "kiosk"]),
-            "kind" => Some(&["individual", "organisation"]),
-            "source" => Some(&["desk", "annual"]),
+        let listed = match name.as_str() {
+            "period" => Some(super::filters::PERIODS),
+            "channel" => Some(super::filters::CHANNELS),
+            "kind" => Some(super::filters::KINDS),
             _ => None,
         };
-        if listed.is_some_and(|values| !values.contains(&value.as_str())) {
+        let unknown_source = name == "source" && ranking::Source::parse(Some(value)).is_err();
+        if unknown_source || listed.is_some_and(|values| !values.contains(&value.as_str())) {
             return refuse(
                 "không có trong danh sách cho phép.",
                 "is not one of the documented values",

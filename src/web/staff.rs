@@ -313,9 +313,8 @@ async fn check_login(
 
 /// Signing out ends the session on the server (on every node), then forgets the cookie.
 pub async fn logout(state: web::Data<AppState>, staff: StaffUser) -> StaffResult {
-    if let Some(hash) = staff.session_hash() {
-        staff_query(&state, move |c| db::sessions::end(c, &hash)).await?;
-    }
+    let hash = staff.session_hash();
+    staff_query(&state, move |c| db::sessions::end(c, &hash)).await?;
     tracing::info!(user_id = staff.user.id, "signed out");
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/admin").finish();
     gone.make_removal();

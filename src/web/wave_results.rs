@@ -166,13 +166,13 @@ fn rank_agencies(lines: &mut [ResultLine], results: &WaveResults, id: i32, year:
         } else {
             format!("{} ({}–{})", r.rank, r.rank_low, r.rank_high)
         });
-        let (code, words) = match r.tier {
-            analysis::compare::Tier::Above => ("above", "cao hơn toàn tỉnh"),
-            analysis::compare::Tier::NotDifferent => ("not_different", "không khác biệt"),
-            analysis::compare::Tier::Below => ("below", "thấp hơn toàn tỉnh"),
-        };
-        line.tier_code = Some(code);
-        line.tier = Some(words);
+        // The ranking's codes; words that name what the tier is measured against here.
+        line.tier_code = Some(crate::views::ranking::tier_code(r.tier));
+        line.tier = Some(match r.tier {
+            analysis::compare::Tier::Above => "cao hơn toàn tỉnh",
+            analysis::compare::Tier::NotDifferent => "không khác biệt",
+            analysis::compare::Tier::Below => "thấp hơn toàn tỉnh",
+        });
     }
 }
 
@@ -505,13 +505,11 @@ fn tier_against_province(
     ) else {
         return;
     };
-    let (code, words) = if e.ci_low > p.estimate {
-        ("above", "cao hơn toàn tỉnh")
-    } else if e.ci_high < p.estimate {
-        ("below", "thấp hơn toàn tỉnh")
-    } else {
-        ("not_different", "không khác biệt với toàn tỉnh")
-    };
-    line.tier_code = Some(code);
-    line.tier = Some(words);
+    let tier = analysis::compare::tier(&e, p.estimate);
+    line.tier_code = Some(crate::views::ranking::tier_code(tier));
+    line.tier = Some(match tier {
+        analysis::compare::Tier::Above => "cao hơn toàn tỉnh",
+        analysis::compare::Tier::Below => "thấp hơn toàn tỉnh",
+        analysis::compare::Tier::NotDifferent => "không khác biệt với toàn tỉnh",
+    });
 }
