@@ -240,13 +240,15 @@ pub fn fixture(db: &TestDb) -> Fixture {
 }
 
 pub struct TestApp {
+    /// First, so it is dropped first: the server stops before its database is dropped (else its
+    /// pool keeps reconnecting to a dropped database while the process exits, and crashes it).
+    _node: Node,
     pub db: TestDb,
     pub base: String,
     pub fixture: Fixture,
     pub http: reqwest::blocking::Client,
     /// The settings the server was built with (for another node on the same database).
     pub settings: Settings,
-    _node: Node,
 }
 
 /// One running `sipas` server in this process; stopped when dropped.
@@ -326,7 +328,7 @@ impl TestApp {
     }
 
     /// A second server on the same database and settings: another node behind the same
-    /// load balancer.
+    /// load balancer. Bind it after the `TestApp`, so it stops before the database goes.
     pub fn another_node(&self) -> Node {
         Node::start(self.settings.clone())
     }

@@ -20,9 +20,10 @@ fn rate(app: &TestApp, base: &str, token: &str, ip: &str) -> u16 {
         .as_u16()
 }
 
-/// Two nodes with the given store and a random secret (so shared buckets of other test runs,
+/// The first node of two (the caller adds the second with `another_node`) with the given store
+/// and a random secret (so shared buckets of other test runs,
 /// named by keyed hashes, are never these).
-fn two_nodes(store: RateStore) -> (TestApp, crate::helpers::Node, String) {
+fn first_of_two_nodes(store: RateStore) -> (TestApp, String) {
     let secret: String = (0..40).map(|_| format!("{:x}", rand_digit())).collect();
     let app = TestApp::spawn_with(|s| {
         s.rate_store = store;
@@ -41,13 +42,12 @@ fn two_nodes(store: RateStore) -> (TestApp, crate::helpers::Node, String) {
             burst: 2,
         };
     });
-    let node_b = app.another_node();
     let token = DeskToken {
         desk_id: app.fixture.desk_id,
         key_version: 1,
     }
     .sign(secret.as_bytes());
-    (app, node_b, token)
+    (app, token)
 }
 
 fn rand_digit() -> u8 {
@@ -55,7 +55,8 @@ fn rand_digit() -> u8 {
 }
 
 fn limits_are_shared(store: RateStore) {
-    let (app, node_b, token) = two_nodes(store);
+    let (app, token) = first_of_two_nodes(store);
+    let node_b = app.another_node();
     let nodes = [app.base.clone(), node_b.base.clone()];
     // One client, alternating nodes: the burst of 3 is spent once, not once per node.
     let one_client: Vec<u16> = (0..5)
@@ -94,7 +95,8 @@ fn two_nodes_share_their_limits_through_redis() {
 
 #[test]
 fn the_postgresql_buckets_hold_no_client_address() {
-    let (app, _node_b, token) = two_nodes(RateStore::Postgres);
+    let (app, token) = first_of_two_nodes(RateStore::Postgres);
+    let _node_b = app.another_node();
     assert_eq!(rate(&app, &app.base, &token, "203.0.113.99"), 200);
     assert!(app.db.count("SELECT count(*) AS n FROM rate_buckets") >= 2);
     assert_eq!(
