@@ -12,6 +12,8 @@
 //! - a refused file names a line for every problem, and an accepted one only known agencies,
 //!   the wave's year, invited units.
 
+pub mod vietnamese;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 

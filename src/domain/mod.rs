@@ -12,6 +12,7 @@ pub mod registry;
 pub mod role;
 pub mod signing;
 pub mod submission;
+pub mod text;
 
 pub use desk_token::{DeskToken, TokenError};
 pub use instrument::{FormSpec, Question};

@@ -1,14 +1,21 @@
 //! Masking the personal data citizens type into comments: e-mail addresses, telephone numbers
 //! and identity numbers (CCCD, 12 digits; the old CMND, 9). A comment is stored as typed and
-//! masked before it is shown, exported or sent anywhere; only administrators may read the
-//! original.
+//! masked before it is shown, exported, searched or sent anywhere; only administrators may
+//! read the original.
 //!
-//! Numbers are read as a citizen writes them: digits with single spaces, dots, dashes or
-//! brackets between them ("0912 345 678", "+84 (28) 3829 1234", "0790.1234.5678"). Sums of
-//! money ("100.000.000 đồng": groups of three after the first) and short numbers (dates,
-//! counts, procedure codes) are left alone.
+//! Numbers are read as a citizen writes them: digits (ASCII or full-width) with single
+//! separators between groups — a space of any kind, a dot, a dash, brackets — and invisible
+//! characters ignored ("0912 345 678", "+84 (28) 3829 1234", "0790.1234.5678",
+//! "0912\u{A0}345\u{200B}678"). Sums of money ("100.000.000 đồng": groups of three after the
+//! first) and short numbers (dates, counts, procedure codes) are left alone.
+//!
+//! The text is read once as a list of characters and every position is a character index
+//! into that list (byte offsets only when the spans are cut out), and each scan advances by
+//! at least one character: masking n characters costs O(n), whatever they are.
 
 use std::borrow::Cow;
+
+use super::text::is_invisible;
 
 /// What stands in for each kind of personal data.
 pub const EMAIL_MASK: &str = "[email đã ẩn]";
@@ -24,10 +31,10 @@ pub fn mask_personal(text: &str) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for (start, end, mask) in spans {
-        out.push_str(&text[at..start]);
-        out.push_str(mask);
-        at = end;
+    for s in spans {
+        out.push_str(&text[at..s.start]);
+        out.push_str(s.mask);
+        at = s.end;
     }
     out.push_str(&text[at..]);
     Cow::Owned(out)
@@ -45,57 +52,168 @@ pub fn probes_personal(words: &str) -> bool {
     words.contains('@') || words.chars().filter(char::is_ascii_digit).count() > 4
 }
 
-/// The byte spans to mask, in order, not overlapping.
-fn find(text: &str) -> Vec<(usize, usize, &'static str)> {
-    let mut spans = emails(text);
-    for n in numbers(text) {
-        if !spans.iter().any(|&(s, e, _)| n.0 < e && s < n.1) {
-            spans.push(n);
-        }
-    }
-    spans.sort_by_key(|s| s.0);
-    spans
+/// A part of the text to mask: byte offsets, and the mark that replaces it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub mask: &'static str,
 }
 
+/// How many invisible characters a look at the next or previous visible one passes over.
+const LOOK: usize = 8;
+
+/// The text as characters, each with its byte offset (plus one past the end).
+struct Chars {
+    c: Vec<char>,
+    at: Vec<usize>,
+}
+
+impl Chars {
+    fn of(text: &str) -> Chars {
+        let (at, c): (Vec<usize>, Vec<char>) = text.char_indices().unzip();
+        let mut at = at;
+        at.push(text.len());
+        Chars { c, at }
+    }
+
+    fn len(&self) -> usize {
+        self.c.len()
+    }
+
+    fn get(&self, i: usize) -> Option<char> {
+        self.c.get(i).copied()
+    }
+
+    /// The first visible character at or after `i`, and where it is (looking past a few
+    /// invisible characters only, so that a scan stays linear).
+    fn visible_from(&self, i: usize) -> Option<(usize, char)> {
+        (i..self.len().min(i + LOOK))
+            .map(|k| (k, self.c[k]))
+            .find(|&(_, c)| !is_invisible(c))
+    }
+
+    /// The last visible character before `i`, and where it is (as far back).
+    fn visible_before(&self, i: usize) -> Option<(usize, char)> {
+        let i = i.min(self.len());
+        (i.saturating_sub(LOOK)..i)
+            .rev()
+            .map(|k| (k, self.c[k]))
+            .find(|&(_, c)| !is_invisible(c))
+    }
+
+    fn span(&self, from: usize, to: usize, mask: &'static str) -> Span {
+        Span {
+            start: self.at[from],
+            end: self.at[to],
+            mask,
+        }
+    }
+}
+
+/// The spans to mask, in order, not overlapping; an address wins over a number inside it.
+pub fn find(text: &str) -> Vec<Span> {
+    let chars = Chars::of(text);
+    let emails = emails(&chars);
+    let numbers = numbers(&chars);
+    // Both lists are sorted and each is free of overlaps: one merge, in linear time.
+    let mut out = Vec::with_capacity(emails.len() + numbers.len());
+    let mut e = emails.into_iter().peekable();
+    for n in numbers {
+        while let Some(m) = e.next_if(|m| m.start < n.end) {
+            out.push(m);
+        }
+        if out.last().is_none_or(|last| last.end <= n.start)
+            && e.peek().is_none_or(|m| n.end <= m.start)
+        {
+            out.push(n);
+        }
+    }
+    out.extend(e);
+    out
+}
+
+fn is_at(c: char) -> bool {
+    c == '@' || c == '\u{FF20}'
+}
+
+/// A character of an address's local part: letters and digits of any script (addresses may
+/// be internationalised), and `. _ % + -`.
 fn local_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "._%+-".contains(c)
+    c.is_alphanumeric() || "._%+-".contains(c)
 }
 
 fn domain_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '.' || c == '-'
+    c.is_alphanumeric() || c == '.' || c == '-'
 }
 
-fn emails(text: &str) -> Vec<(usize, usize, &'static str)> {
-    let mut spans = Vec::new();
-    for (at, _) in text.match_indices('@') {
-        let start = text[..at]
-            .char_indices()
-            .rev()
-            .take_while(|&(_, c)| local_char(c))
-            .last()
-            .map_or(at, |(i, _)| i);
-        let domain_len: usize = text[at + 1..]
-            .chars()
-            .take_while(|&c| domain_char(c))
-            .map(char::len_utf8)
-            .sum();
+/// RFC 5321's limits: 64 characters before the `@`, 255 after.
+const LOCAL_MAX: usize = 64;
+const DOMAIN_MAX: usize = 255;
+
+fn emails(t: &Chars) -> Vec<Span> {
+    let mut spans: Vec<Span> = Vec::new();
+    let mut taken = 0; // characters before this belong to an address already found
+    for at in 0..t.len() {
+        if !is_at(t.c[at]) {
+            continue;
+        }
+        let mut start = at;
+        while start > taken
+            && at - start < LOCAL_MAX
+            && (local_char(t.c[start - 1]) || is_invisible(t.c[start - 1]))
+        {
+            start -= 1;
+        }
+        let mut end = at + 1;
+        while end < t.len()
+            && end - at <= DOMAIN_MAX
+            && (domain_char(t.c[end]) || is_invisible(t.c[end]))
+        {
+            end += 1;
+        }
         // A sentence's full stop after the address is not part of it.
-        let domain = text[at + 1..at + 1 + domain_len].trim_end_matches(['.', '-']);
-        let end = at + 1 + domain.len();
-        let plausible = start < at
+        while end > at + 1 && (matches!(t.c[end - 1], '.' | '-') || is_invisible(t.c[end - 1])) {
+            end -= 1;
+        }
+        let domain: String = t.c[at + 1..end]
+            .iter()
+            .filter(|c| !is_invisible(**c))
+            .collect();
+        let local_visible = t.c[start..at].iter().any(|c| !is_invisible(*c));
+        let plausible = local_visible
             && domain.contains('.')
             && !domain.starts_with('.')
-            && domain.rsplit('.').next().is_some_and(|tld| tld.len() >= 2);
-        if plausible && spans.last().is_none_or(|&(_, e, _)| e <= start) {
-            spans.push((start, end, EMAIL_MASK));
+            && domain.rsplit('.').next().is_some_and(|tld| tld.chars().count() >= 2);
+        if plausible {
+            spans.push(t.span(start, end, EMAIL_MASK));
+            taken = end;
         }
     }
     spans
 }
 
-/// A run of digits as written: where it is, its digits, and how it is grouped.
+/// The value of a decimal digit as citizens type it: ASCII or full-width.
+fn digit(c: char) -> Option<char> {
+    match c {
+        '0'..='9' => Some(c),
+        '\u{FF10}'..='\u{FF19}' => char::from_digit(u32::from(c) - 0xFF10, 10),
+        _ => None,
+    }
+}
+
+/// What may stand between two digit groups of one number: a space of any kind, a dot, a dash
+/// (ASCII or typographic), a bracket.
+fn separator(c: char) -> bool {
+    (c.is_whitespace() && !matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}'))
+        || matches!(c, '.' | '-' | '(' | ')' | '\u{2010}'..='\u{2013}' | '\u{2212}')
+}
+
+/// A run of digits as written: where it is (character indices), its digits, and how they
+/// are grouped.
 struct Run {
     start: usize,
+    /// One past the last digit.
     end: usize,
     digits: String,
     plus: bool,
@@ -105,78 +223,102 @@ struct Run {
     separators: String,
 }
 
-fn runs(text: &str) -> Vec<Run> {
-    const SEPARATORS: &str = " .-)(";
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let letter_at = |k: usize| chars.get(k).is_some_and(|&(_, c)| c.is_alphabetic());
+/// Reads the run whose first digit is at `first` (a digit); returns it and the index after
+/// its last digit. Invisible characters are skipped; at most two separators between digits
+/// ("(028) 3829", "1 - 2" is two groups only with one separator each side counted).
+fn read_run(t: &Chars, first: usize, plus: bool) -> Run {
+    let mut run = Run {
+        start: first,
+        end: first,
+        digits: String::new(),
+        plus,
+        groups: vec![0],
+        separators: String::new(),
+    };
+    let mut j = first;
+    while j < t.len() {
+        let c = t.c[j];
+        if let Some(d) = digit(c) {
+            run.digits.push(d);
+            if let Some(g) = run.groups.last_mut() {
+                *g += 1;
+            }
+            j += 1;
+            run.end = j;
+        } else if is_invisible(c) {
+            j += 1;
+        } else if separator(c) {
+            let mut k = j;
+            let mut seps = String::new();
+            while k < t.len() && seps.chars().count() < 2 {
+                let s = t.c[k];
+                if separator(s) {
+                    seps.push(s);
+                } else if !is_invisible(s) {
+                    break;
+                }
+                k += 1;
+            }
+            while k < t.len() && is_invisible(t.c[k]) {
+                k += 1;
+            }
+            if !t.get(k).is_some_and(|d| digit(d).is_some()) {
+                break;
+            }
+            run.separators.push_str(&seps);
+            run.groups.push(0);
+            j = k;
+        } else {
+            break;
+        }
+    }
+    run
+}
+
+/// The runs of digits that stand alone as numbers, in order, not overlapping.
+fn runs(t: &Chars) -> Vec<Run> {
+    let letter = |v: Option<(usize, char)>| v.is_some_and(|(_, c)| c.is_alphabetic());
     let mut out = Vec::new();
     let mut i = 0;
-    while i < chars.len() {
-        let (pos, c) = chars[i];
-        let opens = c == '+' || c == '(';
-        let next_is_digit = chars.get(i + 1).is_some_and(|&(_, d)| d.is_ascii_digit());
-        if !(c.is_ascii_digit() || (opens && next_is_digit)) {
+    while i < t.len() {
+        let c = t.c[i];
+        let next = t.visible_from(i + 1);
+        let opens = (c == '+' || c == '(') && next.is_some_and(|(_, d)| digit(d).is_some());
+        if digit(c).is_none() && !opens {
             i += 1;
             continue;
         }
-        // Part of a longer word or code ("H12345678901", "HS.012345678"): not a number alone.
-        let after_word = i > 0 && chars[i - 1].1.is_alphanumeric();
-        let after_code = i > 1 && ".-/".contains(chars[i - 1].1) && letter_at(i - 2);
+        // Part of a longer word or code ("H12345678901", "HS.012345678", "1+2"): not a number
+        // on its own. Skip the rest of that word.
+        let before = t.visible_before(i);
+        let after_word = before.is_some_and(|(_, b)| b.is_alphanumeric());
+        let after_code = before
+            .is_some_and(|(k, b)| ".-/".contains(b) && letter(t.visible_before(k)));
         if after_word || after_code {
-            while i < chars.len() && chars[i].1.is_alphanumeric() {
-                i += 1;
+            let mut j = i + 1;
+            while j < t.len() && (t.c[j].is_alphanumeric() || is_invisible(t.c[j])) {
+                j += 1;
             }
-            i += usize::from(i == pos);
+            i = j;
             continue;
         }
-        let first_digit = if opens { i + 1 } else { i };
-        let mut run = Run {
-            start: chars[first_digit].0,
-            end: pos,
-            digits: String::new(),
-            plus: c == '+',
-            groups: vec![0],
-            separators: String::new(),
-        };
-        let mut j = first_digit;
-        loop {
-            match chars.get(j) {
-                Some(&(p, d)) if d.is_ascii_digit() => {
-                    run.digits.push(d);
-                    *run.groups.last_mut().expect("one group at least") += 1;
-                    run.end = p + 1;
-                    j += 1;
-                }
-                // One separator (or a closing bracket and a space) between two digits.
-                Some(&(_, sep)) if SEPARATORS.contains(sep) => {
-                    let mut k = j;
-                    let mut seps = String::new();
-                    while k < chars.len() && SEPARATORS.contains(chars[k].1) && seps.len() < 2 {
-                        seps.push(chars[k].1);
-                        k += 1;
-                    }
-                    if !chars.get(k).is_some_and(|&(_, d)| d.is_ascii_digit()) {
-                        break;
-                    }
-                    run.separators.push_str(&seps);
-                    run.groups.push(0);
-                    j = k;
-                }
-                _ => break,
-            }
-        }
+        let first = if opens { next.map_or(i + 1, |(k, _)| k) } else { i };
+        let mut run = read_run(t, first, c == '+');
         // The sign and an area code's brackets belong to the number: "+84 …", "(028) 3829 …".
         if c == '+' || (c == '(' && run.separators.contains(')')) {
-            run.start = pos;
+            run.start = i;
         }
         // Followed by a letter, directly or after '.', '-' or '/' ("123456789abc",
         // "012345678.H12"): a code, not a number on its own.
-        let glued = letter_at(j)
-            || (chars.get(j).is_some_and(|&(_, c)| ".-/".contains(c)) && letter_at(j + 1));
+        let after = t.visible_from(run.end);
+        let glued = letter(after)
+            || after.is_some_and(|(k, a)| ".-/".contains(a) && letter(t.visible_from(k + 1)));
+        let end = run.end;
         if !glued {
             out.push(run);
         }
-        i = j.max(i + 1);
+        // Progress: the run ends after its first digit, which is after `i`.
+        i = end.max(i + 1);
     }
     out
 }
@@ -191,8 +333,8 @@ fn is_money(run: &Run) -> bool {
         && !run.digits.starts_with('0')
 }
 
-fn numbers(text: &str) -> Vec<(usize, usize, &'static str)> {
-    runs(text)
+fn numbers(t: &Chars) -> Vec<Span> {
+    runs(t)
         .into_iter()
         .filter_map(|run| {
             let n = run.digits.len();
@@ -206,7 +348,7 @@ fn numbers(text: &str) -> Vec<(usize, usize, &'static str)> {
             } else {
                 return None;
             };
-            Some((run.start, run.end, kind))
+            Some(t.span(run.start, run.end, kind))
         })
         .collect()
 }
@@ -214,6 +356,9 @@ fn numbers(text: &str) -> Vec<(usize, usize, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fuzzing::vietnamese;
+    use proptest::prelude::*;
+    use std::time::Duration;
 
     #[test]
     fn vietnamese_phone_numbers_are_masked_however_they_are_written() {
@@ -295,6 +440,140 @@ mod tests {
         }
         assert!(probes_personal("0912 345") && probes_personal("@gmail"));
         assert!(!probes_personal("thái độ 2026") && !probes_personal("chờ lâu"));
+    }
+
+    #[test]
+    fn a_sign_or_bracket_after_a_vietnamese_letter_does_not_stop_the_masker() {
+        // The comment that froze a node: a non-ASCII letter, then a digit, '+' and a digit.
+        for text in [
+            "Quầy số 1+2 làm nhanh",
+            "ấ1+2",
+            "Phòng 3(4) chờ lâu",
+            "Đ1(0912345678",
+            "ư9+84912345678 ư",
+        ] {
+            let masked = within(Duration::from_secs(2), move || mask_personal(text).into_owned());
+            assert!(masked.contains("làm nhanh") || !text.contains("làm nhanh"));
+        }
+        assert_eq!(mask_personal("Quầy số 1+2 làm nhanh"), "Quầy số 1+2 làm nhanh");
+    }
+
+    #[test]
+    fn numbers_hidden_by_other_spaces_invisible_characters_or_wide_digits_are_masked() {
+        for typed in [
+            "SĐT 0912\u{A0}345\u{A0}678 nhé",
+            "SĐT 0912\u{202F}345\u{2009}678 nhé",
+            "SĐT 0912\u{3000}345\u{3000}678 nhé",
+            "SĐT 0912\u{200B}345\u{200B}678 nhé",
+            "SĐT ０９１２３４５６７８ nhé",
+            "SĐT 0912\u{2013}345\u{2013}678 nhé",
+            "SĐT \u{202E}0912345678\u{202C} nhé",
+        ] {
+            assert_eq!(
+                crate::domain::text::without_bidi_controls(&mask_personal(typed)),
+                format!("SĐT {PHONE_MASK} nhé"),
+                "{typed:?}"
+            );
+        }
+        assert_eq!(
+            mask_personal("gửi an\u{200B}@gmail.com nhé"),
+            format!("gửi {EMAIL_MASK} nhé")
+        );
+        assert_eq!(
+            mask_personal("gửi an＠gmail.com nhé"),
+            format!("gửi {EMAIL_MASK} nhé")
+        );
+    }
+
+    /// Runs `f` on a thread of its own and fails if it has not finished within `limit`: a
+    /// masker that loops forever fails the test instead of hanging it.
+    fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(limit)
+            .expect("the masker did not finish: it must always make progress")
+    }
+
+    /// A Vietnamese phone number as citizens write it: groups, a separator of any kind
+    /// between them, sometimes +84 or an area code in brackets.
+    fn phone(bytes: &[u8]) -> String {
+        let b = |k: usize| bytes.get(k).copied().unwrap_or(0);
+        let digits: String = (0..9).map(|k| char::from(b'0' + b(k) % 10)).collect();
+        let sep = match b(9) % 6 {
+            0 => String::new(),
+            1 => ".".to_owned(),
+            2 => "-".to_owned(),
+            _ => vietnamese::space(b(10)).to_owned(),
+        };
+        let (a, rest) = digits.split_at(3);
+        let (m, z) = rest.split_at(3);
+        match b(11) % 4 {
+            0 => format!("0{a}{sep}{m}{sep}{z}"),
+            1 => format!("+84{sep}{a}{sep}{m}{sep}{z}"),
+            2 => format!("(0{}){sep}{}{sep}{}", &digits[..2], &digits[2..6], &digits[6..]),
+            _ => format!("84{a}{m}{z}"),
+        }
+    }
+
+    fn config() -> ProptestConfig {
+        ProptestConfig {
+            cases: 1024,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        /// On any text: it finishes, the spans are in order and on character boundaries,
+        /// everything outside them is kept as typed, and masking twice changes nothing more.
+        #[test]
+        fn masking_finishes_and_keeps_all_but_the_spans(bytes in proptest::collection::vec(any::<u8>(), 0..1200)) {
+            let text = vietnamese::text(&bytes);
+            let (masked, spans) = within(Duration::from_secs(5), {
+                let text = text.clone();
+                move || (mask_personal(&text).into_owned(), find(&text))
+            });
+            let mut at = 0;
+            let mut rebuilt = String::new();
+            for s in &spans {
+                prop_assert!(at <= s.start && s.start < s.end && s.end <= text.len());
+                prop_assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+                rebuilt.push_str(&text[at..s.start]);
+                rebuilt.push_str(s.mask);
+                at = s.end;
+            }
+            rebuilt.push_str(&text[at..]);
+            prop_assert_eq!(&rebuilt, &masked);
+            prop_assert_eq!(mask_personal(&masked).into_owned(), masked.clone(), "idempotent");
+        }
+
+        /// A phone number or an address planted in any Vietnamese text is masked whole.
+        #[test]
+        fn planted_personal_data_is_always_masked(
+            before in proptest::collection::vec(any::<u8>(), 0..200),
+            after in proptest::collection::vec(any::<u8>(), 0..200),
+            number in proptest::collection::vec(any::<u8>(), 12),
+            user in "[a-z][a-z0-9._]{0,10}[a-z0-9]",
+            host in "[a-z]{2,10}",
+            email in any::<bool>(),
+        ) {
+            let planted = if email { format!("{user}@{host}.vn") } else { phone(&number) };
+            let text = format!("{} SĐT: {planted}, {}", vietnamese::typed(&before), vietnamese::typed(&after));
+            let start = text.find(&planted).expect("planted");
+            let end = start + planted.len();
+            let spans = within(Duration::from_secs(5), {
+                let text = text.clone();
+                move || find(&text)
+            });
+            prop_assert!(
+                spans.iter().any(|s| s.start <= start && end <= s.end),
+                "{planted:?} not masked in {text:?}: {spans:?}"
+            );
+        }
     }
 
     #[test]
