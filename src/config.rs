@@ -36,6 +36,8 @@ pub struct Settings {
     pub rate_per_desk: RateLimit,
     /// Sign-in attempts per client address.
     pub rate_login: RateLimit,
+    /// Comment searches per staff account (`SIPAS_RATE_SEARCH`).
+    pub rate_search: RateLimit,
     /// Where the rate limits' buckets live (`SIPAS_RATE_STORE`, `SIPAS_REDIS_URL`).
     pub rate_store: RateStore,
     /// Take the client's address from the last entry of `X-Forwarded-For`, the one the
@@ -154,6 +156,7 @@ impl fmt::Debug for Settings {
             .field("rate_per_client", &self.rate_per_client)
             .field("rate_per_desk", &self.rate_per_desk)
             .field("rate_login", &self.rate_login)
+            .field("rate_search", &self.rate_search)
             .field(
                 "rate_store",
                 &match &self.rate_store {
@@ -203,6 +206,10 @@ impl Settings {
             rate_login: RateLimit {
                 per_minute: 10.0,
                 burst: 5,
+            },
+            rate_search: RateLimit {
+                per_minute: 30.0,
+                burst: 10,
             },
             rate_store: RateStore::Memory,
             trust_proxy: false,
@@ -277,6 +284,9 @@ impl Settings {
         }
         if let Some(v) = nonempty("SIPAS_RATE_PER_DESK") {
             s.rate_per_desk = parse_rate("SIPAS_RATE_PER_DESK", &v)?;
+        }
+        if let Some(v) = nonempty("SIPAS_RATE_SEARCH") {
+            s.rate_search = parse_rate("SIPAS_RATE_SEARCH", &v)?;
         }
         let redis = nonempty("SIPAS_REDIS_URL");
         s.rate_store = match (nonempty("SIPAS_RATE_STORE").as_deref(), redis) {

@@ -77,6 +77,37 @@ fn start_compaction(pool: db::DbPool, form: Arc<crate::domain::FormSpec>) {
     }
 }
 
+/// Gives comments written before the search rules changed (or by an older version) their
+/// search key, a batch at a time, on a thread of its own: until then such a comment is simply
+/// not found by a search (never found by what masking hides). Several nodes may do it at once.
+fn start_search_keys(pool: db::DbPool) {
+    let spawned = std::thread::Builder::new()
+        .name("sipas-search-keys".into())
+        .spawn(move || {
+            let mut keyed = 0usize;
+            loop {
+                let result = pool
+                    .get()
+                    .map_err(anyhow::Error::from)
+                    .and_then(|mut conn| Ok(db::comments::key_stale(&mut conn, 2_000)?));
+                match result {
+                    Ok(0) => break,
+                    Ok(n) => keyed += n,
+                    Err(e) => {
+                        tracing::warn!("keying comments for search failed: {e:#}");
+                        std::thread::sleep(std::time::Duration::from_secs(30));
+                    }
+                }
+            }
+            if keyed > 0 {
+                tracing::info!(comments = keyed, "comments keyed for search");
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the search-key thread: {e}");
+    }
+}
+
 /// Scheduled fieldwork jobs (reminder rounds), every minute. Safe on several nodes at once:
 /// each unit moves to its next round once (see `db::fieldwork::remind_due`).
 fn start_scheduler(pool: db::DbPool) {
@@ -135,6 +166,7 @@ impl Application {
         );
         start_compaction(pool.clone(), Arc::clone(&desk_form));
         start_scheduler(pool.clone());
+        start_search_keys(pool.clone());
         if let Some(smtp) = settings.smtp.clone() {
             // The outbox is sent from inside the server when SMTP is configured; other nodes
             // and `sipas worker` may run too (claims never overlap).

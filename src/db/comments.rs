@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::audit::{self, Actor};
 use super::schema::{hidden_comments, responses};
+use crate::domain::search;
 
 #[derive(Clone, Debug)]
 pub struct Comment {
@@ -30,9 +31,23 @@ pub struct CommentQuery {
     pub channel: Option<String>,
     pub desk_id: Option<i32>,
     pub respondent_kind: Option<String>,
-    /// Words the comment must contain (case-insensitive), if any.
-    pub contains: Option<String>,
+    /// What the comment must contain, if anything.
+    pub search: Option<Search>,
     pub limit: i64,
+}
+
+/// A search of comments, by what its reader may see.
+#[derive(Clone, Debug)]
+pub struct Search {
+    /// The words made plain (`domain::search::words`), looked for in the comments' search
+    /// keys, which hold only their masked text.
+    pub plain: String,
+    /// The words as typed, also looked for in the original text (case-insensitive): only for
+    /// readers who may see the originals (administrators).
+    pub in_original: Option<String>,
+    /// Whether hidden comments are searched too: only for readers who may read them (a
+    /// search that matched a hidden comment would tell its text to someone who may not).
+    pub hidden_too: bool,
 }
 
 /// Midnight in Vietnam (UTC+7) at the start of `day`.
@@ -62,15 +77,14 @@ struct CommentRow {
 /// are read from its own index range and merged, so a province with a year of comments reads
 /// a few hundred rows, not all of them.
 pub fn newest(conn: &mut PgConnection, q: &CommentQuery) -> QueryResult<Vec<Comment>> {
-    use diesel::sql_types::{Array, Int4, Int8, Nullable, Text, Timestamptz};
-    // LIKE's wildcards in the words are matched literally.
-    let pattern = q.contains.as_ref().map(|words| {
-        let literal = words
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("%{literal}%")
-    });
+    use diesel::sql_types::{Array, Bool, Int2, Int4, Int8, Nullable, Text, Timestamptz};
+    let plain = q.search.as_ref().map(|s| search::like_pattern(&s.plain));
+    let original = q
+        .search
+        .as_ref()
+        .and_then(|s| s.in_original.as_deref())
+        .map(search::like_pattern);
+    let hidden_too = q.search.as_ref().is_none_or(|s| s.hidden_too);
     let rows: Vec<CommentRow> = diesel::sql_query(
         "SELECT x.id, x.submitted_at, x.agency_id, d.name AS desk_name, x.channel, x.comment, \
                 (h.response_id IS NOT NULL) AS hidden \
@@ -83,7 +97,10 @@ pub fn newest(conn: &mut PgConnection, q: &CommentQuery) -> QueryResult<Vec<Comm
                AND ($4::text IS NULL OR r.channel = $4) \
                AND ($5::int4 IS NULL OR r.desk_id = $5) \
                AND ($6::text IS NULL OR r.respondent_kind = $6) \
-               AND ($7::text IS NULL OR r.comment ILIKE $7) \
+               AND ($7::text IS NULL \
+                    OR (r.comment_search_v = $9 AND r.comment_search LIKE $7) \
+                    OR ($10::text IS NOT NULL AND r.comment ILIKE $10)) \
+               AND ($11 OR NOT EXISTS (SELECT 1 FROM hidden_comments hc WHERE hc.response_id = r.id)) \
              ORDER BY r.submitted_at DESC LIMIT $8) AS x \
          LEFT JOIN desks d ON d.id = x.desk_id \
          LEFT JOIN hidden_comments h ON h.response_id = x.id \
@@ -95,8 +112,11 @@ pub fn newest(conn: &mut PgConnection, q: &CommentQuery) -> QueryResult<Vec<Comm
     .bind::<Nullable<Text>, _>(q.channel.as_deref())
     .bind::<Nullable<Int4>, _>(q.desk_id)
     .bind::<Nullable<Text>, _>(q.respondent_kind.as_deref())
-    .bind::<Nullable<Text>, _>(pattern.as_deref())
+    .bind::<Nullable<Text>, _>(plain.as_deref())
     .bind::<Int8, _>(q.limit)
+    .bind::<Int2, _>(search::KEY_VERSION)
+    .bind::<Nullable<Text>, _>(original.as_deref())
+    .bind::<Bool, _>(hidden_too)
     .load(conn)?;
     Ok(rows
         .into_iter()
@@ -110,6 +130,45 @@ pub fn newest(conn: &mut PgConnection, q: &CommentQuery) -> QueryResult<Vec<Comm
             hidden: r.hidden,
         })
         .collect())
+}
+
+#[derive(QueryableByName)]
+struct Unkeyed {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    comment: String,
+}
+
+/// Gives up to `batch` comments whose search key is missing or of another version of the
+/// rules a key of this version; returns how many. Rows another node is keying are skipped
+/// (several nodes may start at once).
+pub fn key_stale(conn: &mut PgConnection, batch: i64) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, Int2, Int8, Text};
+    conn.transaction(|conn| {
+        let rows: Vec<Unkeyed> = diesel::sql_query(
+            "SELECT id, comment FROM responses \
+             WHERE comment IS NOT NULL AND comment_search_v IS DISTINCT FROM $1 \
+             LIMIT $2 FOR UPDATE SKIP LOCKED",
+        )
+        .bind::<Int2, _>(search::KEY_VERSION)
+        .bind::<Int8, _>(batch)
+        .load(conn)?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let keys: Vec<String> = rows.iter().map(|r| search::key(&r.comment)).collect();
+        diesel::sql_query(
+            "UPDATE responses r SET comment_search = k.key, comment_search_v = $3 \
+             FROM unnest($1::uuid[], $2::text[]) AS k(id, key) WHERE r.id = k.id",
+        )
+        .bind::<Array<diesel::sql_types::Uuid>, _>(&ids)
+        .bind::<Array<Text>, _>(&keys)
+        .bind::<Int2, _>(search::KEY_VERSION)
+        .execute(conn)?;
+        Ok(rows.len())
+    })
 }
 
 /// Hides or shows a comment of an agency in `agency_ids` (the moderator's scope). `false` when

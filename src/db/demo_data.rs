@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::copy::{copy_text, io_error};
 use super::schema::{desks, responses};
 use super::{agencies as agency_q, desks as desk_q};
+use crate::domain::search;
 
 pub struct Structure {
     /// The province and every agency below it.
@@ -183,7 +184,7 @@ pub fn insert_responses(
             .join(",");
         let _ = writeln!(
             resp,
-            "{}\t{instrument_id}\t{}\t{}\tdesk_qr\t{}\t{}\t{}\t{{{values}}}",
+            "{}\t{instrument_id}\t{}\t{}\tdesk_qr\t{}\t{}\t{}\t{{{values}}}\t{}\t{}",
             r.id,
             r.agency_id,
             r.desk_id,
@@ -194,6 +195,14 @@ pub fn insert_responses(
                 "individual"
             },
             r.comment.as_deref().map_or("\\N".to_owned(), copy_text),
+            r.comment
+                .as_deref()
+                .map_or("\\N".to_owned(), |c| copy_text(&search::key(c))),
+            if r.comment.is_some() {
+                search::KEY_VERSION.to_string()
+            } else {
+                "\\N".to_owned()
+            },
         );
     }
     diesel::copy_from(responses::table)
@@ -208,6 +217,8 @@ pub fn insert_responses(
                 responses::respondent_kind,
                 responses::comment,
                 responses::answer_values,
+                responses::comment_search,
+                responses::comment_search_v,
             ),
             |w| w.write_all(resp.as_bytes()).map_err(io_error),
         )

@@ -205,8 +205,9 @@ pub fn store_unit_response(
     }
     let inserted = diesel::sql_query(
         "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, \
-                                comment, answer_values, sample_unit_id) \
-         VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+                                comment, answer_values, sample_unit_id, comment_search, \
+                                comment_search_v) \
+         VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
     )
     .bind::<diesel::sql_types::Uuid, _>(r.id)
     .bind::<Int4, _>(r.instrument_id)
@@ -216,6 +217,10 @@ pub fn store_unit_response(
     .bind::<Nullable<Text>, _>(r.comment)
     .bind::<diesel::sql_types::Array<Nullable<diesel::sql_types::SmallInt>>, _>(r.answer_values)
     .bind::<Int8, _>(r.unit_id)
+    .bind::<Nullable<Text>, _>(r.comment.map(crate::domain::search::key))
+    .bind::<Nullable<diesel::sql_types::SmallInt>, _>(
+        r.comment.map(|_| crate::domain::search::KEY_VERSION),
+    )
     .execute(conn)?;
     if inserted == 0 {
         // The submission id belongs to another response (a desk rating, another unit): a

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::prepared::prepared;
 use super::rollup::CellDelta;
-use crate::domain::{Channel, FormSpec, Submission};
+use crate::domain::{search, Channel, FormSpec, Submission};
 
 /// What happened to a submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +70,7 @@ pub fn insert_desk_batch(
     let mut kinds = Vec::with_capacity(n);
     let mut procedures = Vec::with_capacity(n);
     let mut comments = Vec::with_capacity(n);
+    let mut keys = Vec::with_capacity(n);
     // Every rating's answer array, end to end: rating i's is the slice i of `width`.
     let width = form.item_count;
     let mut values: Vec<Option<i16>> = Vec::with_capacity(n * width);
@@ -82,6 +83,7 @@ pub fn insert_desk_batch(
         kinds.push(s.respondent_kind.as_str());
         procedures.push(s.procedure_code.as_deref());
         comments.push(s.comment.as_deref());
+        keys.push(s.comment.as_deref().map(search::key));
         values.extend(
             form.stored_answers(&s.answers)
                 .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?,
@@ -89,16 +91,16 @@ pub fn insert_desk_batch(
     }
     let rows: Vec<BatchOutcome> = prepared(
         "WITH v AS ( \
-             SELECT * FROM unnest($1::uuid[], $2::int4[], $3::int2[], $4::text[], $5::text[], $6::text[], $7::text[]) \
-                 WITH ORDINALITY AS v(id, desk_id, key_version, channel, kind, procedure_code, comment, i)), \
+             SELECT * FROM unnest($1::uuid[], $2::int4[], $3::int2[], $4::text[], $5::text[], $6::text[], $7::text[], $11::text[]) \
+                 WITH ORDINALITY AS v(id, desk_id, key_version, channel, kind, procedure_code, comment, search, i)), \
          d AS ( \
              SELECT v.*, desks.agency_id FROM v \
              JOIN desks ON desks.id = v.desk_id AND desks.key_version = v.key_version AND desks.active \
              JOIN agencies ON agencies.id = desks.agency_id AND agencies.active), \
          r AS ( \
-             INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, procedure_code, comment, answer_values) \
+             INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, procedure_code, comment, answer_values, comment_search, comment_search_v) \
              SELECT id, $8, agency_id, desk_id, channel, kind, procedure_code, comment, \
-                    ($9::int2[])[(i - 1) * $10 + 1 : i * $10] FROM d \
+                    ($9::int2[])[(i - 1) * $10 + 1 : i * $10], search, CASE WHEN search IS NOT NULL THEN $12::int2 END FROM d \
              ON CONFLICT DO NOTHING \
              RETURNING id) \
          SELECT v.id, \
@@ -117,6 +119,8 @@ pub fn insert_desk_batch(
     .bind::<Int4, _>(form.instrument_id)
     .bind::<Array<Nullable<Int2>>, _>(&values)
     .bind::<Int8, _>(width as i64)
+    .bind::<Array<Nullable<Text>>, _>(&keys)
+    .bind::<Int2, _>(search::KEY_VERSION)
     .load(conn)?;
     let by_id: std::collections::HashMap<uuid::Uuid, Stored> = rows
         .into_iter()

@@ -273,6 +273,8 @@ diesel::table! {
         answer_values -> Array<Nullable<Int2>>,
         answer_count -> Nullable<Int2>,
         sample_unit_id -> Nullable<Int8>,
+        comment_search -> Nullable<Text>,
+        comment_search_v -> Nullable<Int2>,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod par;
 pub mod privacy;
 pub mod registry;
 pub mod role;
+pub mod search;
 pub mod signing;
 pub mod submission;
 pub mod text;

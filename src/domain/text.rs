@@ -131,7 +131,11 @@ mod tests {
         assert_eq!(first_control("a\nb", true), None);
         assert_eq!(first_control("a\nb", false), Some((2, '\n')));
         assert_eq!(first_control("Quầy 1\u{85}", true), Some((7, '\u{85}')));
-        assert_eq!(first_control("Quầy\u{202E}số", false), None, "bidi is not Cc");
+        assert_eq!(
+            first_control("Quầy\u{202E}số", false),
+            None,
+            "bidi is not Cc"
+        );
         assert_eq!(codepoint('\0'), "U+0000");
     }
 
@@ -148,7 +152,10 @@ mod tests {
             clean_multiline("  Thu\u{309} tu\u{323}c\r\nrất \u{202E}tốt\r "),
             "Thủ tục\nrất tốt"
         );
-        assert_eq!(one_line("Nguyễn\r\nBcc: x@y.vn\u{2028}An"), "Nguyễn Bcc: x@y.vn An");
+        assert_eq!(
+            one_line("Nguyễn\r\nBcc: x@y.vn\u{2028}An"),
+            "Nguyễn Bcc: x@y.vn An"
+        );
         assert_eq!(one_line("\u{200B}  A\u{A0}\u{A0}B  "), "A B");
     }
 

@@ -51,38 +51,35 @@ const PUNCTUATION: &str = "+()-.,;:=@|'\"/[]{}%_!?#*&<>~`\\^$";
 /// paragraph separators, next line (a C1 control), CR, LF, tab.
 const SPACES: &[&str] = &[
     " ", " ", " ", "\u{A0}", "\u{1680}", "\u{2000}", "\u{2001}", "\u{2002}", "\u{2003}",
-    "\u{2004}", "\u{2005}", "\u{2006}", "\u{2007}", "\u{2008}", "\u{2009}", "\u{200A}",
-    "\u{202F}", "\u{205F}", "\u{3000}", "\u{2028}", "\u{2029}", "\u{85}", "\r\n", "\n", "\r",
-    "\t",
+    "\u{2004}", "\u{2005}", "\u{2006}", "\u{2007}", "\u{2008}", "\u{2009}", "\u{200A}", "\u{202F}",
+    "\u{205F}", "\u{3000}", "\u{2028}", "\u{2029}", "\u{85}", "\r\n", "\n", "\r", "\t",
 ];
 
 /// Zero-width and invisible characters.
 const INVISIBLE: &[char] = &[
-    '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{AD}', '\u{180E}', '\u{FE0F}',
+    '\u{200B}',
+    '\u{200C}',
+    '\u{200D}',
+    '\u{2060}',
+    '\u{FEFF}',
+    '\u{AD}',
+    '\u{180E}',
+    '\u{FE0F}',
     '\u{E0041}',
 ];
 
 /// Bidirectional controls: embeddings, overrides, isolates, marks.
 const BIDI: &[char] = &[
-    '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
-    '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{61C}',
+    '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
+    '\u{2069}', '\u{200E}', '\u{200F}', '\u{61C}',
 ];
 
-const EMOJI: &[&str] = &[
-    "😀",
-    "👍",
-    "👍🏽",
-    "🙏🏻",
-    "❤️",
-    "👨‍👩‍👧",
-    "🇻🇳",
-    "😡",
-    "🏛️",
-    "⭐",
-];
+const EMOJI: &[&str] = &["😀", "👍", "👍🏽", "🙏🏻", "❤️", "👨‍👩‍👧", "🇻🇳", "😡", "🏛️", "⭐"];
 
 /// Control characters: NUL, bell, escape, delete, C1.
-const CONTROLS: &[char] = &['\0', '\u{7}', '\u{8}', '\u{B}', '\u{C}', '\u{1B}', '\u{7F}', '\u{9B}'];
+const CONTROLS: &[char] = &[
+    '\0', '\u{7}', '\u{8}', '\u{B}', '\u{C}', '\u{1B}', '\u{7F}', '\u{9B}',
+];
 
 /// Words and fragments that make the text look like a comment, a name or a number.
 const WORDS: &[&str] = &[
@@ -206,10 +203,25 @@ mod tests {
             .flat_map(|k| (0..=255u8).map(move |p| (k, p)))
             .map(|(k, p)| text(&[k, p]))
             .collect();
-        for needle in ["ệ", "e\u{302}\u{323}", "đ", "５", "+", "\u{A0}", "\u{2028}", "\u{200B}", "\u{202E}", "👍🏽", "\0", "Quầy"] {
+        for needle in [
+            "ệ",
+            "e\u{302}\u{323}",
+            "đ",
+            "５",
+            "+",
+            "\u{A0}",
+            "\u{2028}",
+            "\u{200B}",
+            "\u{202E}",
+            "👍🏽",
+            "\0",
+            "Quầy",
+        ] {
             assert!(all.contains(needle), "{needle:?} never comes out");
         }
         assert_eq!(text(&[1, 2, 3]), text(&[1, 2, 3]), "deterministic");
-        assert!(!typed(&bytes(7, 4000)).chars().any(|c| c.is_control() && c != '\n' && c != '\t'));
+        assert!(!typed(&bytes(7, 4000))
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'));
     }
 }

@@ -73,6 +73,8 @@ pub enum Subject {
     Desk(i32),
     /// Sign-in attempts from one address.
     SignIn(IpAddr),
+    /// Comment searches of one staff account (by user id).
+    Search(i32),
 }
 
 impl Subject {
@@ -81,6 +83,7 @@ impl Subject {
             Subject::Client(ip) => format!("client:{ip}"),
             Subject::Desk(id) => format!("desk:{id}"),
             Subject::SignIn(ip) => format!("sign-in:{ip}"),
+            Subject::Search(user) => format!("search:{user}"),
         }
     }
 }
@@ -99,15 +102,20 @@ pub struct Limiter {
     clients: RateLimit,
     desks: RateLimit,
     sign_ins: RateLimit,
+    searches: RateLimit,
     store: Store,
 }
 
+/// The buckets of one node's memory.
+struct MemoryBuckets {
+    clients: Buckets<IpAddr>,
+    desks: Buckets<i32>,
+    sign_ins: Buckets<IpAddr>,
+    searches: Buckets<i32>,
+}
+
 enum Store {
-    Memory {
-        clients: Buckets<IpAddr>,
-        desks: Buckets<i32>,
-        sign_ins: Buckets<IpAddr>,
-    },
+    Memory(Box<MemoryBuckets>),
     Postgres {
         pool: DbPool,
         key: Vec<u8>,
@@ -142,11 +150,12 @@ impl Limiter {
     /// The store the settings name; `key` names shared buckets (the service's secret).
     pub fn new(settings: &Settings, pool: &DbPool, key: &[u8]) -> anyhow::Result<Limiter> {
         let store = match &settings.rate_store {
-            RateStore::Memory => Store::Memory {
+            RateStore::Memory => Store::Memory(Box::new(MemoryBuckets {
                 clients: Buckets::new(settings.rate_per_client),
                 desks: Buckets::new(settings.rate_per_desk),
                 sign_ins: Buckets::new(settings.rate_login),
-            },
+                searches: Buckets::new(settings.rate_search),
+            })),
             RateStore::Postgres => Store::Postgres {
                 pool: pool.clone(),
                 key: key.to_vec(),
@@ -168,6 +177,7 @@ impl Limiter {
             clients: settings.rate_per_client,
             desks: settings.rate_per_desk,
             sign_ins: settings.rate_login,
+            searches: settings.rate_search,
             store,
         })
     }
@@ -177,6 +187,7 @@ impl Limiter {
             Subject::Client(_) => self.clients,
             Subject::Desk(_) => self.desks,
             Subject::SignIn(_) => self.sign_ins,
+            Subject::Search(_) => self.searches,
         }
     }
 
@@ -188,16 +199,13 @@ impl Limiter {
         let wait =
             |tokens: f64| Limited::Wait(Duration::from_secs_f64((1.0 - tokens).max(0.0) / per_sec));
         match &self.store {
-            Store::Memory {
-                clients,
-                desks,
-                sign_ins,
-            } => {
+            Store::Memory(b) => {
                 let now = Instant::now();
                 match subject {
-                    Subject::Client(ip) => clients.take(&ip, now),
-                    Subject::Desk(id) => desks.take(&id, now),
-                    Subject::SignIn(ip) => sign_ins.take(&ip, now),
+                    Subject::Client(ip) => b.clients.take(&ip, now),
+                    Subject::Desk(id) => b.desks.take(&id, now),
+                    Subject::SignIn(ip) => b.sign_ins.take(&ip, now),
+                    Subject::Search(user) => b.searches.take(&user, now),
                 }
                 .map_err(Limited::Wait)
             }

@@ -8,8 +8,8 @@ use super::chart::{coord, Tick};
 use super::registry::Choice;
 use super::{percent, Chrome, Lang, Shown};
 use crate::db::comments::Comment;
-use crate::domain::privacy;
 use crate::domain::FormSpec;
+use crate::domain::{privacy, search, text};
 use crate::results::periods::{verdict, Month, TargetVerdict};
 
 /// An index of a report as staff read it: nothing below the minimum n.
@@ -88,8 +88,8 @@ pub struct DashboardPage<'a> {
     pub may_moderate: bool,
     /// The comment search as typed.
     pub words: String,
-    /// The search was not run: its words could reveal masked personal data.
-    pub search_refused: bool,
+    /// The search was not run: too many searches; seconds to wait.
+    pub search_limited: Option<u64>,
     /// This page's address, to come back to after hiding a comment.
     pub here: String,
     /// The same tables as downloads, and the microdata of the selection.
@@ -107,17 +107,47 @@ pub struct CommentView {
     pub when: String,
     pub agency: String,
     pub desk: String,
-    pub text: Option<String>,
+    /// The masked text in pieces, those that match the search marked; `None` when hidden
+    /// from this reader.
+    pub text: Option<Vec<Piece>>,
     /// The text as typed, when masking changed it and the reader is an administrator.
     pub original: Option<String>,
     pub hidden: bool,
 }
 
+/// A piece of a shown comment, and whether it is what the search found.
+#[derive(Serialize, Debug, PartialEq)]
+pub struct Piece {
+    pub text: String,
+    pub hit: bool,
+}
+
 impl CommentView {
-    pub fn of(c: &Comment, agency: String, may_moderate: bool, is_admin: bool) -> CommentView {
+    /// `words`: the search made plain (`domain::search::words`), marked where found.
+    pub fn of(
+        c: &Comment,
+        agency: String,
+        may_moderate: bool,
+        is_admin: bool,
+        words: Option<&str>,
+    ) -> CommentView {
         let readable = !c.hidden || may_moderate;
         let masked = privacy::mask_personal(&c.text);
         let changed = masked != c.text;
+        let shown = text::without_bidi_controls(&masked);
+        let pieces = match words {
+            Some(w) => search::highlight(&shown, w)
+                .into_iter()
+                .map(|(text, hit)| Piece {
+                    text: text.to_owned(),
+                    hit,
+                })
+                .collect(),
+            None => vec![Piece {
+                text: shown.clone().into_owned(),
+                hit: false,
+            }],
+        };
         CommentView {
             id: c.response_id.to_string(),
             when: (c.submitted_at + chrono::Duration::hours(7))
@@ -125,8 +155,9 @@ impl CommentView {
                 .to_string(),
             agency,
             desk: c.desk_name.clone().unwrap_or_default(),
-            text: readable.then(|| masked.into_owned()),
-            original: (readable && is_admin && changed).then(|| c.text.clone()),
+            text: readable.then_some(pieces),
+            original: (readable && is_admin && changed)
+                .then(|| text::without_bidi_controls(&c.text).into_owned()),
             hidden: c.hidden,
         }
     }

@@ -6,6 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use serde::Deserialize;
+use serde_json::json;
 
 use super::errors::{Fault, PageError};
 use super::export::{self, Sheet, Value};
@@ -15,10 +16,11 @@ use super::lang::{staff_lang, switch_href};
 use super::{render, see_other, staff_query, StaffResult};
 
 use crate::db::agencies::AgencyRow;
-use crate::db::comments::CommentQuery;
+use crate::db::comments::{CommentQuery, Search};
 use crate::db::desks::DeskInfo;
 use crate::db::{self, users::Scope};
-use crate::domain::{privacy, FormSpec, Role};
+use crate::domain::{privacy, search, FormSpec, Role};
+use crate::ingest::ratelimit::{Limited, Subject};
 use crate::results::periods::{self, Report};
 use crate::results::rollup;
 use crate::results::sums::{self, Slice};
@@ -371,38 +373,7 @@ pub async fn dashboard(
     let here = here.as_str();
     let lang = staff_lang(&req);
     let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period).await?;
-    // Comments are shown masked; a search for digits or an address would tell what the mask
-    // hides, so only administrators (who may read the originals) search that way.
-    let typed: Option<String> = nonempty(&q.q).map(|w| w.chars().take(100).collect());
-    let search_refused =
-        staff.user.role != Role::Admin && typed.as_deref().is_some_and(privacy::probes_personal);
-    let words = typed.filter(|_| !search_refused);
-    let comment_query = CommentQuery {
-        agency_ids: r.subtree.clone(),
-        from: r.filter.from,
-        to: r.filter.to,
-        channel: r.filter.channel.clone(),
-        desk_id: r.desk_id,
-        respondent_kind: r.filter.kind.clone(),
-        contains: words.clone(),
-        limit: COMMENTS_SHOWN,
-    };
-    let comments = staff_query(&state, move |c| db::comments::newest(c, &comment_query)).await?;
-    let may_moderate = staff.user.role.may_act();
-    let agency_code = |id: i32| {
-        r.visible
-            .iter()
-            .find(|a| a.id == id)
-            .map(|a| a.code.clone())
-            .unwrap_or_default()
-    };
-    let comments = comments
-        .iter()
-        .map(|c| {
-            let is_admin = staff.user.role == Role::Admin;
-            CommentView::of(c, agency_code(c.agency_id), may_moderate, is_admin)
-        })
-        .collect();
+    let (comments, search_wait) = comments_for(&state, &staff, &r, &q.q).await?;
     let form = &state.ingest.desk_form;
     let report = r.report.as_ref();
     let responses = report.map_or(0, |(_, n)| *n);
@@ -452,15 +423,111 @@ pub async fn dashboard(
             lang,
         ),
         comments,
-        may_moderate,
+        may_moderate: staff.user.role.may_act(),
         words: nonempty(&q.q).unwrap_or_default().to_owned(),
-        search_refused,
+        search_limited: search_wait.map(|w| w.as_secs().max(1)),
         here: here.to_owned(),
         download_csv: here.replacen("/admin/dashboard", "/admin/dashboard.csv", 1),
         download_xlsx: here.replacen("/admin/dashboard", "/admin/dashboard.xlsx", 1),
         microdata: Some(here.replacen("/admin/dashboard", "/admin/microdata.csv", 1)),
     };
-    render(&state, StatusCode::OK, "dashboard.html", &page).map_err(PageError::staff)
+    let status = match search_wait {
+        Some(_) => StatusCode::TOO_MANY_REQUESTS,
+        None => StatusCode::OK,
+    };
+    let mut resp = render(&state, status, "dashboard.html", &page).map_err(PageError::staff)?;
+    if let Some(wait) = search_wait {
+        resp.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            wait.as_secs().max(1).into(),
+        );
+    }
+    Ok(resp)
+}
+
+/// The newest comments of the selection, searched if the reader typed words: in what the
+/// reader may see (the masked text; the original too for administrators; hidden comments
+/// only for those who may show them again), at most `rate_search` searches per account, each
+/// one in the audit log (its words masked). Returns the comments as the page shows them, and
+/// how long to wait when the search was refused for the rate.
+async fn comments_for(
+    state: &AppState,
+    staff: &StaffUser,
+    r: &AgencyResults,
+    typed: &Option<String>,
+) -> Result<(Vec<CommentView>, Option<std::time::Duration>), PageError> {
+    let typed: Option<String> =
+        nonempty(typed).map(|w| w.chars().take(search::WORDS_MAX).collect());
+    let plain = typed.as_deref().and_then(search::words);
+    let is_admin = staff.user.role == Role::Admin;
+    let may_moderate = staff.user.role.may_act();
+    let mut wait = None;
+    if plain.is_some() {
+        match state.limits.take(Subject::Search(staff.user.id)).await {
+            Ok(()) => {}
+            Err(Limited::Wait(w)) => wait = Some(w),
+            Err(Limited::Unavailable(e)) => return Err(PageError::staff(Fault::Unavailable(e))),
+        }
+    }
+    let searched = plain.filter(|_| wait.is_none()).map(|plain| Search {
+        plain,
+        in_original: typed.clone().filter(|_| is_admin),
+        hidden_too: may_moderate,
+    });
+    let highlight = searched.as_ref().map(|s| s.plain.clone());
+    let audit = searched.as_ref().map(|_| {
+        json!({
+            // The words as typed, but digits (part of a number an administrator looked up)
+            // and addresses are not kept in the log.
+            "words": privacy::mask_personal(typed.as_deref().unwrap_or_default())
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '#' } else { c })
+                .collect::<String>(),
+            "agency": r.agency.code,
+            "from": r.filter.from,
+            "to": r.filter.to,
+        })
+    });
+    let comment_query = CommentQuery {
+        agency_ids: r.subtree.clone(),
+        from: r.filter.from,
+        to: r.filter.to,
+        channel: r.filter.channel.clone(),
+        desk_id: r.desk_id,
+        respondent_kind: r.filter.kind.clone(),
+        search: searched,
+        limit: COMMENTS_SHOWN,
+    };
+    let actor = staff.actor();
+    let comments = staff_query(state, move |c| {
+        let found = db::comments::newest(c, &comment_query)?;
+        if let Some(mut details) = audit {
+            details["found"] = json!(found.len());
+            db::audit::record(c, &actor, "comment.search", "comments", None, Some(details))?;
+        }
+        Ok(found)
+    })
+    .await?;
+    let agency_code = |id: i32| {
+        r.visible
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.code.clone())
+            .unwrap_or_default()
+    };
+    let views = comments
+        .iter()
+        .map(|c| {
+            CommentView::of(
+                c,
+                agency_code(c.agency_id),
+                may_moderate,
+                is_admin,
+                highlight.as_deref(),
+            )
+        })
+        .collect();
+    Ok((views, wait))
 }
 
 #[derive(Deserialize)]

@@ -18,6 +18,7 @@ mod fieldwork;
 mod fuzz_corpus;
 mod headers;
 mod helpers;
+mod hostile;
 mod ingest;
 mod invariants;
 mod mail;
