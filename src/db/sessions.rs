@@ -140,57 +140,83 @@ impl Backoff {
     }
 }
 
+/// Whether a password may be checked for an account name now.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Attempt {
+    /// Go ahead: the attempt is already counted as a failure (a success forgets it).
+    Reserved,
+    /// Not before this many seconds.
+    Wait(f64),
+}
+
 #[derive(QueryableByName)]
-struct Wait {
+struct Failures {
+    #[diesel(sql_type = Integer)]
+    failures: i32,
+    /// The last failure is more than a day old: counting starts again.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    stale: bool,
     #[diesel(sql_type = Double)]
-    secs: f64,
+    wait: f64,
 }
 
-/// Seconds until a password may be checked for this account name again (0: now).
-pub fn blocked_for(conn: &mut PgConnection, username: &str) -> QueryResult<f64> {
-    let wait: Option<Wait> = diesel::sql_query(
-        "SELECT extract(epoch FROM blocked_until - now())::float8 AS secs
-         FROM login_failures WHERE username = $1 AND blocked_until > now()",
-    )
-    .bind::<Text, _>(username)
-    .get_result(conn)
-    .optional()?;
-    Ok(wait.map_or(0.0, |w| w.secs.max(0.0)))
-}
-
-/// Counts a failed sign-in for this account name (whether or not it exists, so the answer
-/// does not tell). When it starts or lengthens a wait, the audit log says so. Failures older
-/// than a day are forgotten. Returns the wait now in force, in seconds.
-pub fn record_failure(
+/// Reserves one sign-in attempt for this account name (whether or not it exists, so the
+/// answer does not tell), before its password is checked: under the name's row lock, an
+/// attempt during a wait is refused, and any other is counted as a failure and starts the
+/// wait that failure earns. So however many guesses arrive at once, from however many
+/// addresses, at most the free tries and then one per wait are checked — the count cannot
+/// lag behind the checks. A success then forgets the failures (`start`). When a wait starts
+/// or lengthens, the audit log says so. Failures older than a day are forgotten.
+pub fn reserve_attempt(
     conn: &mut PgConnection,
     username: &str,
     backoff: &Backoff,
-) -> QueryResult<f64> {
-    #[derive(QueryableByName)]
-    struct Failures {
-        #[diesel(sql_type = Integer)]
-        failures: i32,
-    }
+) -> QueryResult<Attempt> {
     conn.transaction(|conn| {
-        let Failures { failures } = diesel::sql_query(
-            "INSERT INTO login_failures (username, failures) VALUES ($1, 1)
-             ON CONFLICT (username) DO UPDATE SET
-               failures = CASE WHEN login_failures.last_failure_at < now() - interval '1 day'
-                               THEN 1 ELSE login_failures.failures + 1 END,
-               last_failure_at = now()
-             RETURNING failures",
+        // The row of the name, created (as this first failure) if there is none yet; the lock
+        // is held until the transaction ends.
+        let created: Option<Failures> = diesel::sql_query(
+            "INSERT INTO login_failures (username, failures, blocked_until)
+             VALUES ($1, 1, now() + make_interval(secs => $2))
+             ON CONFLICT (username) DO NOTHING
+             RETURNING failures, false AS stale, 0::float8 AS wait",
         )
         .bind::<Text, _>(username)
-        .get_result(conn)?;
+        .bind::<Double, _>(backoff.wait_after(1))
+        .get_result(conn)
+        .optional()?;
+        let failures = match created {
+            Some(f) => f.failures,
+            None => {
+                let row: Failures = diesel::sql_query(
+                    "SELECT failures, last_failure_at < now() - interval '1 day' AS stale,
+                            greatest(extract(epoch FROM blocked_until - now()), 0)::float8 AS wait
+                     FROM login_failures WHERE username = $1 FOR UPDATE",
+                )
+                .bind::<Text, _>(username)
+                .get_result(conn)?;
+                if row.wait > 0.0 && !row.stale {
+                    return Ok(Attempt::Wait(row.wait));
+                }
+                let failures = if row.stale {
+                    1
+                } else {
+                    row.failures.saturating_add(1)
+                };
+                diesel::sql_query(
+                    "UPDATE login_failures SET failures = $2, last_failure_at = now(),
+                            blocked_until = now() + make_interval(secs => $3)
+                     WHERE username = $1",
+                )
+                .bind::<Text, _>(username)
+                .bind::<Integer, _>(failures)
+                .bind::<Double, _>(backoff.wait_after(failures))
+                .execute(conn)?;
+                failures
+            }
+        };
         let wait = backoff.wait_after(failures);
         if wait > 0.0 {
-            diesel::sql_query(
-                "UPDATE login_failures SET blocked_until = now() + make_interval(secs => $2)
-                 WHERE username = $1",
-            )
-            .bind::<Text, _>(username)
-            .bind::<Double, _>(wait)
-            .execute(conn)?;
             let actor = Actor {
                 user_id: None,
                 name: "sign-in page".to_owned(),
@@ -198,7 +224,7 @@ pub fn record_failure(
             let after = serde_json::json!({ "failures": failures, "wait_seconds": wait });
             audit::record(conn, &actor, "login.backoff", username, None, Some(after))?;
         }
-        Ok(wait)
+        Ok(Attempt::Reserved)
     })
 }
 

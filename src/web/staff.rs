@@ -247,15 +247,16 @@ pub async fn login(
 /// up to a minute between tries — at most 60 guesses an hour per account from any number of
 /// addresses (ASVS 2.2.1 allows 100), and a person whose name is being guessed waits at most
 /// a minute.
-const ACCOUNT_BACKOFF: db::sessions::Backoff = db::sessions::Backoff {
+pub const ACCOUNT_BACKOFF: db::sessions::Backoff = db::sessions::Backoff {
     waits_from: 5,
     first_wait_secs: 1.0,
     max_wait_secs: 60.0,
 };
 
-/// Rate limit per address, then the pre-session CSRF token, then the account's back-off, then
-/// the password (always hashed, so a wrong username takes as long as a wrong password). A
-/// failure counts against the account name whether or not it exists.
+/// Rate limit per address, then the pre-session CSRF token, then an attempt reserved on the
+/// account's back-off (counted before the password is checked, so concurrent guesses cannot
+/// outrun the count), then the password (always hashed, so a wrong username takes as long as
+/// a wrong password). A failure counts against the account name whether or not it exists.
 async fn check_login(
     state: &AppState,
     req: &HttpRequest,
@@ -279,8 +280,11 @@ async fn check_login(
     let countable = (1..=64).contains(&username.chars().count());
     if countable {
         let name = username.to_owned();
-        let wait = staff_query(state, move |c| db::sessions::blocked_for(c, &name)).await?;
-        if wait > 0.0 {
+        let attempt = staff_query(state, move |c| {
+            db::sessions::reserve_attempt(c, &name, &ACCOUNT_BACKOFF)
+        })
+        .await?;
+        if let db::sessions::Attempt::Wait(wait) = attempt {
             return Ok(Err(Refusal::AccountWait(
                 std::time::Duration::from_secs_f64(wait.ceil()),
             )));
@@ -297,17 +301,10 @@ async fn check_login(
         .await
         .unwrap_or(false);
     match user {
+        // The attempt was counted as a failure when it was reserved; starting the session
+        // forgets it.
         Some(u) if ok && u.active => Ok(Ok(u)),
-        _ => {
-            if countable {
-                let name = username.to_owned();
-                staff_query(state, move |c| {
-                    db::sessions::record_failure(c, &name, &ACCOUNT_BACKOFF)
-                })
-                .await?;
-            }
-            Ok(Err(Refusal::WrongCredentials))
-        }
+        _ => Ok(Err(Refusal::WrongCredentials)),
     }
 }
 

@@ -206,3 +206,86 @@ fn searches_are_limited_per_account() {
         "the page without a search is not limited"
     );
 }
+
+#[test]
+fn a_hundred_guesses_at_once_check_no_more_passwords_than_the_back_off_allows() {
+    use std::sync::{Arc, Barrier};
+    let app = TestApp::spawn_with(|s| {
+        s.trust_proxy = true;
+        s.db_pool_size = 16;
+        s.workers = Some(2);
+    });
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    // One sign-in page's token and cookie, replayed by every guess (each refusal sets a new
+    // cookie, so a shared cookie jar would not do).
+    let http = impatient(60);
+    let page = http
+        .get(format!("{}/admin/login", app.base))
+        .send()
+        .unwrap();
+    let cookie = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let csrf = crate::helpers::hidden(&page.text().unwrap(), "csrf");
+    let barrier = Arc::new(Barrier::new(100));
+    let started = Instant::now();
+    let guesses: Vec<_> = (0..100u32)
+        .map(|i| {
+            let (http, csrf, barrier) = (http.clone(), csrf.clone(), Arc::clone(&barrier));
+            let cookie = cookie.clone();
+            let url = format!("{}/admin/login", app.base);
+            std::thread::spawn(move || {
+                let password = format!("đoán mật khẩu số {i} 🙏");
+                barrier.wait();
+                http.post(url)
+                    .header("cookie", cookie)
+                    // 100 addresses: the per-address limit never applies.
+                    .header(
+                        "x-forwarded-for",
+                        format!("10.1.{}.{}", i / 200, i % 200 + 1),
+                    )
+                    .form(&[
+                        ("username", "snv.admin"),
+                        ("password", password.as_str()),
+                        ("csrf", csrf.as_str()),
+                    ])
+                    .send()
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = guesses.into_iter().map(|g| g.join().unwrap()).collect();
+    let elapsed = started.elapsed().as_secs_f64();
+    let checked = statuses.iter().filter(|&&s| s == 401).count();
+    let waited = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!(checked + waited, 100, "{statuses:?}");
+    // Four free tries, the fifth starts a wait of 1 s, then 2 s, 4 s …: how many checks the
+    // time the burst took can hold.
+    let backoff = sipas::web::staff::ACCOUNT_BACKOFF;
+    let mut allowance = (backoff.waits_from) as usize;
+    let mut clock = 0.0;
+    while clock <= elapsed {
+        clock += backoff.wait_after(allowance as i32);
+        allowance += 1;
+    }
+    assert!(
+        checked <= allowance && checked >= backoff.waits_from as usize,
+        "{checked} passwords checked in {elapsed:.1} s; the back-off allows {allowance}"
+    );
+    assert_eq!(
+        app.db
+            .count("SELECT failures::bigint AS n FROM login_failures WHERE username = 'snv.admin'"),
+        checked as i64,
+        "every checked password is counted, and only those"
+    );
+    // The right password during the wait is not even checked.
+    let r = Browser::new(&app).sign_in("snv.admin", crate::helpers::PASSWORD);
+    assert_eq!(r.status(), 429);
+}
