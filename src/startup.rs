@@ -167,6 +167,7 @@ impl Application {
         start_compaction(pool.clone(), Arc::clone(&desk_form));
         start_scheduler(pool.clone());
         start_search_keys(pool.clone());
+        let (mut outbox, mut outbox_stop) = (None, None);
         if let Some(smtp) = settings.smtp.clone() {
             // The outbox is sent from inside the server when SMTP is configured; other nodes
             // and `sipas worker` may run too (claims never overlap).
@@ -177,7 +178,9 @@ impl Application {
                 smtp,
                 settings.mail_timing,
             )?;
-            crate::mail::worker::spawn(worker);
+            let (stop, health) = crate::mail::worker::spawn(worker);
+            outbox = Some(health);
+            outbox_stop = Some(crate::state::StopOnDrop(stop));
         }
         let limits = Arc::new(Limiter::new(&settings, &pool, &prepared.key)?);
         let state = actix_web::web::Data::new(AppState {
@@ -196,6 +199,8 @@ impl Application {
             key: prepared.key,
             views: Views::shared()?,
             settings: settings.clone(),
+            outbox,
+            outbox_stop,
         });
         Ok(Application {
             listener,

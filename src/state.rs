@@ -19,4 +19,17 @@ pub struct AppState {
     pub limits: std::sync::Arc<crate::ingest::ratelimit::Limiter>,
     /// The sums of final days that dashboards and rankings reuse (`results::sums`).
     pub past_sums: std::sync::Arc<crate::results::sums::PastSums>,
+    /// This node's outbox worker, when it runs one (`SIPAS_SMTP_HOST` set).
+    pub outbox: Option<std::sync::Arc<crate::mail::worker::Health>>,
+    /// Stops this node's outbox worker when the server (and so this state) is gone.
+    pub outbox_stop: Option<StopOnDrop>,
+}
+
+/// Sets a thread's stop flag when dropped.
+pub struct StopOnDrop(pub std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }

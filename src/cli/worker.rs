@@ -40,6 +40,6 @@ pub fn run(args: Args, settings: &Settings) -> Result<()> {
         return Ok(());
     }
     println!("outbox worker running");
-    worker.run(&AtomicBool::new(false), Duration::from_millis(500));
+    crate::mail::worker::supervise(worker, &AtomicBool::new(false), Duration::from_millis(500));
     Ok(())
 }

@@ -177,6 +177,24 @@ pub fn recipient(conn: &mut PgConnection, unit_id: i64) -> QueryResult<Option<Re
     .optional()
 }
 
+/// Messages due for longer than `lease` that no worker has taken, and messages whose lease
+/// ran out that no worker has recovered: a queue that is not moving.
+pub fn stalled(conn: &mut PgConnection, lease: Duration) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM outbox \
+         WHERE (status = 'queued' AND next_attempt_at <= now() - $1::interval) \
+            OR (status = 'sending' AND lease_until <= now() - $1::interval)",
+    )
+    .bind::<Text, _>(interval(lease))
+    .get_result::<N>(conn)
+    .map(|r| r.n)
+}
+
 /// Messages per status, over every wave (for the outbox page).
 pub fn counts(conn: &mut PgConnection) -> QueryResult<Vec<(String, i64)>> {
     use super::schema::outbox;

@@ -3,6 +3,7 @@
 
 pub mod api_body;
 pub mod desk_token;
+pub mod email;
 pub mod form_body;
 pub mod instrument;
 pub mod invitation;

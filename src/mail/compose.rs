@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::db::outbox::Recipient;
 use crate::domain::invitation::Invitation;
+use crate::domain::text;
 use crate::views::Views;
 
 /// What a message says, before templating.
@@ -40,9 +41,16 @@ pub fn text(
 ) -> MailText {
     let grouped = Invitation::grouped(code);
     let link = format!("{base}/s/{code}");
-    let wave = &who.wave_name;
+    // Names come from files and forms: each becomes one line, so none can add a line to the
+    // message (a header in the subject, a paragraph in the body).
+    let wave = &text::one_line(&who.wave_name);
     let year = who.year;
-    let agency = &who.agency_name;
+    let agency = &text::one_line(&who.agency_name);
+    let name = who
+        .name
+        .as_deref()
+        .map(text::one_line)
+        .filter(|n| !n.is_empty());
     let reminder = kind == "reminder";
     if lang == "en" {
         MailText {
@@ -52,7 +60,7 @@ pub fn text(
             } else {
                 format!("Invitation: the {year} satisfaction survey of public administrative services")
             },
-            greeting: match &who.name {
+            greeting: match &name {
                 Some(n) => format!("Dear {n},"),
                 None => "Dear Sir or Madam,".to_owned(),
             },
@@ -80,7 +88,7 @@ pub fn text(
             } else {
                 format!("Mời Ông/Bà tham gia khảo sát sự hài lòng năm {year}")
             },
-            greeting: match &who.name {
+            greeting: match &name {
                 Some(n) => format!("Kính gửi Ông/Bà {n},"),
                 None => "Kính gửi Ông/Bà,".to_owned(),
             },
@@ -118,7 +126,7 @@ pub fn message(
     Message::builder()
         .from(from.clone())
         .to(to.clone())
-        .subject(text.subject.clone())
+        .subject(crate::domain::text::one_line(&text.subject))
         .message_id(Some(format!("<{message_id}@{domain}>")))
         .date_now()
         .multipart(

@@ -4,9 +4,10 @@
 //! are recovered by the next worker (see `db::outbox::recover_expired`). Logs name message ids,
 //! never addresses.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use lettre::message::Mailbox;
@@ -16,7 +17,9 @@ use super::smtp::{Handed, Sender};
 use crate::config::{MailTiming, Smtp};
 use crate::db::outbox::{self, Claimed, Ended};
 use crate::db::{self, DbPool};
+use crate::domain::email::Email;
 use crate::domain::invitation::Invitation;
+use crate::domain::text;
 use crate::views::Views;
 
 /// What the worker needs besides the database.
@@ -28,6 +31,55 @@ pub struct Worker {
     timing: MailTiming,
     views: &'static Views,
     sender: Sender,
+    health: Arc<Health>,
+}
+
+/// How the outbox worker of this process is doing, for `/health/ready` and the logs.
+#[derive(Debug, Default)]
+pub struct Health {
+    /// Seconds since the Unix epoch of the worker's last sign of life (a pass begun, a
+    /// message finished); 0 before it started.
+    beat: AtomicU64,
+    /// Times the worker's loop stopped on a panic and was started again.
+    pub restarts: AtomicU64,
+    /// Messages whose building panicked (each failed with its reason).
+    pub panics: AtomicU64,
+    /// Whether the worker's thread is running (false once it gave up or was stopped).
+    running: AtomicBool,
+    /// The lease and the poll: a worker silent for longer than both is stuck.
+    pub patience: Duration,
+}
+
+impl Health {
+    fn now() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
+    fn beat(&self) {
+        self.beat.store(Self::now(), Ordering::Relaxed);
+    }
+
+    /// Why the worker cannot be counted on, if it cannot: not running, or silent for longer
+    /// than its lease and poll.
+    pub fn problem(&self) -> Option<String> {
+        if !self.running.load(Ordering::Relaxed) {
+            return Some("the outbox worker is not running".into());
+        }
+        let silent = Self::now().saturating_sub(self.beat.load(Ordering::Relaxed));
+        (silent > self.patience.as_secs())
+            .then(|| format!("the outbox worker has shown no sign of life for {silent} s"))
+    }
+}
+
+/// What a panic said, if it said anything.
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned())
 }
 
 /// What one pass over the due messages did.
@@ -59,11 +111,21 @@ impl Worker {
             timing,
             views: Views::shared()?,
             sender: Sender::new(smtp),
+            health: Arc::new(Health {
+                patience: timing.lease + POLL + Duration::from_secs(30),
+                ..Health::default()
+            }),
         })
+    }
+
+    /// The worker's health, to read while it runs on its thread.
+    pub fn health(&self) -> Arc<Health> {
+        Arc::clone(&self.health)
     }
 
     /// Sends every due message, then returns (the connection closed).
     pub fn pass(&mut self) -> Result<Pass> {
+        self.health.beat();
         let mut conn = self.pool.get().context("no database connection")?;
         let (requeued, uncertain) = outbox::recover_expired(&mut conn)?;
         if requeued + uncertain > 0 {
@@ -82,6 +144,7 @@ impl Worker {
                 break;
             };
             outbox::finish(&mut conn, &claimed, &ended, self.timing.max_attempts)?;
+            self.health.beat();
             match &ended {
                 Ended::Sent(_) => pass.sent += 1,
                 Ended::Retry { .. } if claimed.attempts < self.timing.max_attempts => {
@@ -108,29 +171,58 @@ impl Worker {
             }
             Err(_) => return None,
         };
-        let Ok(to_address) = who.email.parse::<lettre::Address>() else {
-            return Some(Ended::Failed("the e-mail address is not valid".into()));
-        };
+        // Checked again here: a frame imported before the rules were this strict may hold an
+        // address a relay would misread.
+        let to_address =
+            match Email::parse(&who.email).map(|e| e.as_str().parse::<lettre::Address>()) {
+                Ok(Ok(a)) => a,
+                Ok(Err(e)) => {
+                    return Some(Ended::Failed(format!(
+                        "the e-mail address is not valid: {e}"
+                    )))
+                }
+                Err(why) => return Some(Ended::Failed(format!("the e-mail address {why}"))),
+            };
         let code = Invitation {
             unit_id: claimed.sample_unit_id,
         }
         .sign(&self.key);
-        let signature = self.from.name.clone().unwrap_or_default();
-        let text = compose::text(
-            &claimed.kind,
-            &claimed.lang,
-            &who,
-            &code,
-            &self.base_url,
-            &signature,
-        );
-        let to = Mailbox::new(who.name.clone(), to_address.clone());
-        let message =
-            match compose::message(self.views, &self.from, &to, &claimed.message_id, &text) {
-                Ok(m) => m,
-                Err(e) => return Some(Ended::Failed(format!("{e:#}"))),
-            };
-        let body = message.formatted();
+        // Building the message runs a library over text from a file: whatever it does with
+        // it, even panic, this message fails with the reason and the worker goes on.
+        let built = catch_unwind(AssertUnwindSafe(|| {
+            let signature = self.from.name.clone().unwrap_or_default();
+            let mail = compose::text(
+                &claimed.kind,
+                &claimed.lang,
+                &who,
+                &code,
+                &self.base_url,
+                &signature,
+            );
+            let name = who
+                .name
+                .as_deref()
+                .map(text::one_line)
+                .filter(|n| !n.is_empty());
+            let to = Mailbox::new(name, to_address.clone());
+            compose::message(self.views, &self.from, &to, &claimed.message_id, &mail)
+                .map(|m| m.formatted())
+        }));
+        let body = match built {
+            Ok(Ok(body)) => body,
+            Ok(Err(e)) => {
+                return Some(Ended::Failed(format!(
+                    "the message could not be built: {e:#}"
+                )))
+            }
+            Err(panic) => {
+                self.health.panics.fetch_add(1, Ordering::Relaxed);
+                return Some(Ended::Failed(format!(
+                    "the message could not be built (the mail library stopped: {})",
+                    text::clip(&panic_message(&panic), 200)
+                )));
+            }
+        };
         let id = claimed.id;
         let handed = self
             .sender
@@ -164,7 +256,11 @@ impl Worker {
     /// Passes until `stop` is set, waiting `poll` between passes that found nothing.
     pub fn run(&mut self, stop: &AtomicBool, poll: Duration) {
         let mut last_error: Option<Instant> = None;
+        // After a panic the connection to the SMTP server may be half-way through a
+        // transaction: start from a closed one.
+        self.sender.close();
         while !stop.load(Ordering::Relaxed) {
+            self.health.beat();
             match self.pass() {
                 Ok(p) if p.sent + p.retried + p.failed + p.uncertain > 0 => continue,
                 Ok(_) => {}
@@ -190,16 +286,91 @@ fn outcome_name(e: &Ended) -> &'static str {
     }
 }
 
-/// Starts the worker on a thread of its own (inside `sipas serve`); it stops with the process.
-pub fn spawn(worker: Worker) -> Arc<AtomicBool> {
+/// How long the worker waits between passes that found nothing.
+pub const POLL: Duration = Duration::from_secs(2);
+
+/// Runs the worker on this thread until `stop` is set. If its loop panics (a bug it did not
+/// see coming), the loop is started again after a pause that doubles up to a minute, and
+/// counted in its [`Health`].
+pub fn supervise(mut worker: Worker, stop: &AtomicBool, poll: Duration) {
+    let health = worker.health();
+    restart_on_panic(&health, Duration::from_secs(1), || worker.run(stop, poll));
+}
+
+/// Runs `run` until it returns; each time it panics, counts a restart in `health`, logs it,
+/// waits (`pause`, doubled each time up to a minute) and runs it again.
+fn restart_on_panic(health: &Health, mut pause: Duration, mut run: impl FnMut()) {
+    health.running.store(true, Ordering::Relaxed);
+    health.beat();
+    while let Err(panic) = catch_unwind(AssertUnwindSafe(&mut run)) {
+        let restarts = health.restarts.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::error!(
+            restarts,
+            "outbox worker stopped on a panic ({}); starting it again in {pause:?}",
+            text::clip(&panic_message(&panic), 200)
+        );
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_secs(60));
+    }
+    health.running.store(false, Ordering::Relaxed);
+}
+
+/// Starts the supervised worker on a thread of its own (inside `sipas serve`); it stops with
+/// the process or when the returned flag is set.
+pub fn spawn(worker: Worker) -> (Arc<AtomicBool>, Arc<Health>) {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
-    std::thread::Builder::new()
+    let health = worker.health();
+    // Running from now: the thread may take a moment to start.
+    health.running.store(true, Ordering::Relaxed);
+    health.beat();
+    let spawned = std::thread::Builder::new()
         .name("sipas-outbox".into())
-        .spawn(move || {
-            let mut worker = worker;
-            worker.run(&flag, Duration::from_secs(2));
-        })
-        .expect("a thread can be started");
-    stop
+        .spawn(move || supervise(worker, &flag, POLL));
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the outbox worker's thread: {e}");
+        health.running.store(false, Ordering::Relaxed);
+    }
+    (stop, health)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_loop_that_panics_is_started_again_and_counted() {
+        let health = Health {
+            patience: Duration::from_secs(60),
+            ..Health::default()
+        };
+        let mut runs = 0;
+        restart_on_panic(&health, Duration::from_millis(1), || {
+            runs += 1;
+            assert!(runs > 2, "a bug on run {runs}");
+        });
+        assert_eq!(runs, 3);
+        assert_eq!(health.restarts.load(Ordering::Relaxed), 2);
+        assert_eq!(
+            health.problem().as_deref(),
+            Some("the outbox worker is not running"),
+            "once it has returned it is not running"
+        );
+    }
+
+    #[test]
+    fn a_silent_worker_is_a_problem() {
+        let health = Health {
+            patience: Duration::from_secs(5),
+            ..Health::default()
+        };
+        health.running.store(true, Ordering::Relaxed);
+        health.beat();
+        assert_eq!(health.problem(), None);
+        health.beat.store(Health::now() - 60, Ordering::Relaxed);
+        assert!(health
+            .problem()
+            .unwrap()
+            .contains("no sign of life for 60 s"));
+    }
 }

@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Datelike, NaiveDate};
 
 use crate::db::frame::NewFrameUnit;
+use crate::domain::email::Email;
 
 /// The columns, in the order the file must have them.
 pub const COLUMNS: [&str; 9] = [
@@ -47,6 +48,7 @@ pub fn parse(
     super::table::read(
         bytes,
         &COLUMNS,
+        &["address"],
         rules.max_errors,
         progress,
         &mut |line, fields| {
@@ -183,11 +185,13 @@ fn check_row(
         }
         p
     };
-    if !email.is_empty() && !is_email(email) {
-        bad(
-            "email",
-            format!("'{}' is not an e-mail address", clip(email)),
-        );
+    if !email.is_empty() {
+        if let Err(why) = Email::parse(email) {
+            bad(
+                "email",
+                format!("'{}' is not an e-mail address: it {why}", clip(email)),
+            );
+        }
     }
     if address.chars().count() > 500 {
         bad("address", "longer than 500 characters".into());
@@ -247,22 +251,6 @@ fn normalise_phone(s: &str) -> Option<String> {
         && (10..=11).contains(&national.len())
         && national.bytes().all(|b| b.is_ascii_digit());
     ok.then_some(national)
-}
-
-/// A deliberately plain check: one @, something before it, a dotted domain after it, no
-/// spaces; what a mail server will accept is decided by the mail server.
-fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    s.len() <= 254
-        && !local.is_empty()
-        && local.len() <= 64
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 #[cfg(test)]
@@ -336,7 +324,7 @@ mod tests {
                 "line 2, column completed_on: '2026-02-30' is not a date (YYYY-MM-DD or DD/MM/YYYY)",
                 "line 2, column respondent_kind: 'person' is neither individual nor organisation (cá nhân / tổ chức)",
                 "line 2, column phone: '12345' is not a Vietnamese phone number (10 digits starting with 0, or +84…)",
-                "line 2, column email: 'not-an-email' is not an e-mail address",
+                "line 2, column email: 'not-an-email' is not an e-mail address: it has no single @ between a name and a domain",
                 "line 3, column dossier_code: dossier H1 is repeated (first on line 2)",
                 "line 3, column completed_on: 2025-12-31 is not in the wave's year 2026",
                 "line 4, column dossier_code: required",
@@ -386,6 +374,39 @@ mod tests {
         assert_eq!(
             errors_of(HEADER),
             vec!["line 2: the file has a header but no rows"]
+        );
+    }
+
+    #[test]
+    fn control_characters_invisible_addresses_and_routing_are_refused_where_they_are() {
+        let errors = errors_of(&format!(
+            "{HEADER}H1,SO-TP,,2026-03-01,individual,\"Lan\r\nBcc: x@y.vn\",,lan@example.vn,\n\
+             H2,SO-TP,,2026-03-01,individual,Nam\u{202E}gnơưL,,a%b@example.vn,\n\
+             H3,SO-TP,,2026-03-01,individual,Hà,,ha\u{200B}@gmail.com,\"Số 1\nĐường 2\"\n\
+             H4,SO-TP,,2026-03-01,individual,Mai\u{0},,mai@example.vn,\n"
+        ));
+        assert_eq!(
+            errors,
+            [
+                "line 2, column name: holds a line break, which this column does not allow (U+000D) at character 4: remove it",
+                "line 4, column name: holds a text-direction control (U+202E) at character 4: remove it",
+                "line 4, column email: 'a%b@example.vn' is not an e-mail address: it uses % or ! routing, which mail relays must not follow",
+                "line 5, column email: 'haU+200B@gmail.com' is not an e-mail address: it holds an invisible or control character (often copied from a web page): type it again",
+                "line 7, column name: holds a control character (U+0000) at character 4: remove it",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_header_of_a_million_columns_is_named_in_a_few_words() {
+        let header: String = (0..1_000_000).map(|i| format!("cột{i},")).collect();
+        let errors = errors_of(&format!("{header}\n"));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].len() < 600, "{}", errors[0].len());
+        assert!(
+            errors[0].contains("cột4, and 999996 more)"),
+            "{}",
+            errors[0]
         );
     }
 

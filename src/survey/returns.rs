@@ -36,6 +36,7 @@ pub fn parse(bytes: &[u8], rules: &ReturnRules<'_>) -> Parsed<Return> {
     table::read(
         bytes,
         &COLUMNS,
+        &[],
         rules.max_errors,
         &mut |_| {},
         &mut |line, f| check_row(line, f, rules, &mut seen),

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::domain::text;
+
 /// One problem: where and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineError {
@@ -37,11 +39,15 @@ pub enum Parsed<T> {
 /// first.
 pub type RowCheck<'a, T> = dyn FnMut(u64, &[&str]) -> Result<T, Vec<LineError>> + 'a;
 
-/// Reads a whole file against `columns`. `progress` is called with the bytes read so far, now
-/// and then.
+/// Reads a whole file against `columns`; `multiline` names the columns whose values may hold
+/// line breaks (inside quotes), every other value must be one line. In any value a control
+/// character or a bidi control is a problem of its own, named by line, column and position:
+/// what is imported ends up in e-mail headers, letters and pages, and must not be able to
+/// break or reorder them. `progress` is called with the bytes read so far, now and then.
 pub fn read<T>(
     bytes: &[u8],
     columns: &[&'static str],
+    multiline: &[&'static str],
     max_errors: usize,
     progress: &mut dyn FnMut(u64),
     check: &mut RowCheck<'_, T>,
@@ -135,10 +141,23 @@ pub fn read<T>(
             continue;
         }
         let mut fields: Vec<&str> = Vec::with_capacity(columns.len());
-        let mut bad_utf8 = false;
+        let mut unreadable = false;
         for (k, raw) in record.iter().enumerate() {
             match std::str::from_utf8(raw) {
-                Ok(s) => fields.push(s.trim()),
+                Ok(s) => {
+                    let s = s.trim();
+                    if let Some(message) = refused_characters(s, multiline.contains(&columns[k])) {
+                        push(
+                            &mut errors,
+                            LineError {
+                                line,
+                                column: Some(columns[k]),
+                                message,
+                            },
+                        );
+                    }
+                    fields.push(s);
+                }
                 Err(_) => {
                     fields.push("");
                     push(
@@ -149,11 +168,11 @@ pub fn read<T>(
                             message: "not valid UTF-8 (save the file as \"CSV UTF-8\")".into(),
                         },
                     );
-                    bad_utf8 = true;
+                    unreadable = true;
                 }
             }
         }
-        if bad_utf8 {
+        if unreadable {
             continue;
         }
         match check(line, &fields) {
@@ -173,6 +192,32 @@ pub fn read<T>(
         return one(2, "the file has a header but no rows".into());
     }
     Parsed::Valid(rows)
+}
+
+/// What is wrong with the characters of a value, if anything: a control character (a line
+/// break only where the column allows several lines) or a bidi control.
+fn refused_characters(s: &str, multiline: bool) -> Option<String> {
+    if let Some((at, c)) = text::first_control(s, multiline) {
+        let what = if matches!(c, '\r' | '\n') {
+            "a line break, which this column does not allow"
+        } else {
+            "a control character"
+        };
+        return Some(format!(
+            "holds {what} ({}) at character {at}: remove it",
+            text::codepoint(c)
+        ));
+    }
+    s.chars()
+        .enumerate()
+        .find(|&(_, c)| text::is_bidi_control(c))
+        .map(|(at, c)| {
+            format!(
+                "holds a text-direction control ({}) at character {}: remove it",
+                text::codepoint(c),
+                at + 1
+            )
+        })
 }
 
 /// Line numbers from byte offsets. The csv crate's own line count lags by one after a CRLF
@@ -228,7 +273,13 @@ fn header_problem(columns: &[&str], names: &[String]) -> String {
         parts.push(format!("missing column(s) {}", missing.join(", ")));
     }
     if !unknown.is_empty() {
-        parts.push(format!("unknown column(s) {}", unknown.join(", ")));
+        // A file may have any number of columns: name a few, count the rest.
+        const NAMED: usize = 5;
+        let mut named: Vec<String> = unknown.iter().take(NAMED).map(|n| clip(n)).collect();
+        if unknown.len() > NAMED {
+            named.push(format!("and {} more", unknown.len() - NAMED));
+        }
+        parts.push(format!("unknown column(s) {}", named.join(", ")));
     }
     if parts.is_empty() {
         parts.push("the columns are in another order".into());
@@ -240,11 +291,8 @@ fn header_problem(columns: &[&str], names: &[String]) -> String {
     )
 }
 
-/// At most 40 characters of a value, for a message.
+/// At most 40 characters of a value, for a message (control and invisible characters shown
+/// as their code points).
 pub fn clip(s: &str) -> String {
-    if s.chars().count() <= 40 {
-        s.to_owned()
-    } else {
-        format!("{}…", s.chars().take(40).collect::<String>())
-    }
+    text::clip(s, 40)
 }

@@ -2,6 +2,7 @@
 //! it if not); `/health/ready` says it can serve, i.e. the database answers within a bound
 //! (send it traffic only if so). A 503 always carries `Retry-After`.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
@@ -17,6 +18,10 @@ pub async fn live() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("live")
 }
 
+/// Ready when the database answers within the bound and, on a node that sends the outbox,
+/// its worker is alive and the queue moves (a message due for longer than the lease that no
+/// worker took means none is working: restart the node). The body says what was checked, one
+/// line each; a node that sends no mail says how many messages wait for a worker elsewhere.
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let ping = db::ping_within(&state.pool, READY_TIMEOUT);
     let unavailable = |why: &str| {
@@ -26,17 +31,50 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
             .body(format!("not ready: {why}"))
     };
     match tokio::time::timeout(READY_TIMEOUT, ping).await {
-        Ok(Ok(())) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        Ok(Ok(())) => {}
         Ok(Err(e)) => {
             tracing::warn!(
                 "readiness: database unavailable: {:#}",
                 anyhow::Error::from(e)
             );
-            unavailable("database unavailable")
+            return unavailable("database unavailable");
         }
         Err(_) => {
             tracing::warn!("readiness: the database did not answer in {READY_TIMEOUT:?}");
-            unavailable("database not answering")
+            return unavailable("database not answering");
         }
     }
+    let lease = state.settings.mail_timing.lease;
+    let stalled = db::run(&state.pool, move |c| db::outbox::stalled(c, lease));
+    let stalled = match tokio::time::timeout(READY_TIMEOUT, stalled).await {
+        Ok(Ok(n)) => n,
+        _ => return unavailable("database not answering"),
+    };
+    let mut lines = vec!["ready".to_owned(), "database: answers".to_owned()];
+    match &state.outbox {
+        Some(health) => {
+            let restarts = health.restarts.load(Ordering::Relaxed);
+            let panics = health.panics.load(Ordering::Relaxed);
+            if let Some(problem) = health.problem() {
+                tracing::warn!("readiness: {problem}");
+                return unavailable(&problem);
+            }
+            if stalled > 0 {
+                let problem = format!(
+                    "{stalled} outbox message(s) due for longer than the lease and not taken"
+                );
+                tracing::warn!("readiness: {problem}");
+                return unavailable(&problem);
+            }
+            lines.push(format!(
+                "outbox worker: running (restarted {restarts} times, {panics} messages could not be built)"
+            ));
+        }
+        None => lines.push(format!(
+            "outbox worker: none on this node (SIPAS_SMTP_HOST not set); {stalled} message(s) waiting for a worker elsewhere"
+        )),
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain")
+        .body(lines.join("\n"))
 }

@@ -417,3 +417,77 @@ fn administrators_decide_on_failed_and_uncertain_messages_on_the_outbox_page() {
         404
     );
 }
+
+/// Sets `column` of the frame row behind the `nth` queued message (0-based) to `value`, as a
+/// frame imported before the door refused such values may hold it.
+fn spoil(db: &TestDb, nth: usize, column: &str, value: &str) {
+    use diesel::sql_types::Text;
+    use diesel::RunQueryDsl;
+    diesel::sql_query(format!(
+        "UPDATE frame_units f SET {column} = $1 FROM ( \
+             SELECT su.frame_unit_id FROM outbox o JOIN sample_units su ON su.id = o.sample_unit_id \
+             ORDER BY o.id OFFSET {nth} LIMIT 1) c WHERE f.id = c.frame_unit_id"
+    ))
+    .bind::<Text, _>(value)
+    .execute(&mut db.conn())
+    .unwrap();
+}
+
+#[test]
+fn a_name_or_address_that_would_break_a_header_fails_alone_and_the_worker_goes_on() {
+    let db = queued(4);
+    spoil(
+        &db,
+        0,
+        "name",
+        "Lan\r\nBcc: nan-nhan@example.vn\r\n\r\nThư giả",
+    );
+    spoil(&db, 1, "email", "an\u{200B}@example.vn");
+    spoil(&db, 2, "email", "a%b@example.vn");
+    let sink = Sink::start(free_port(), &[]);
+    let mut settings = sipas::config::Settings::local();
+    settings.database_url = Some(db.url.clone());
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.secret = Some(crate::helpers::SECRET.as_bytes().to_vec());
+    settings.public_url = Some(BASE.to_owned());
+    settings.workers = Some(1);
+    settings.smtp = Some(sipas::config::Smtp {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        tls: sipas::config::SmtpTls::None,
+        username: None,
+        password: None,
+        from: FROM.into(),
+        timeout: Duration::from_secs(20),
+    });
+    settings.mail_timing.retry_base = Duration::from_secs(1);
+    settings.mail_timing.lease = Duration::from_secs(2);
+    let node = crate::helpers::Node::start(settings);
+    wait_for("every message to end", Duration::from_secs(30), || {
+        status_count(&db, "queued") + status_count(&db, "sending") == 0
+    });
+    assert_eq!(
+        status_count(&db, "sent"),
+        2,
+        "the spoiled name is sent, one line"
+    );
+    assert_eq!(status_count(&db, "failed"), 2);
+    for raw in sink.raw() {
+        assert!(
+            !raw.lines().any(|l| l.starts_with("Bcc:") || l == "Thư giả"),
+            "a header or body injected: {raw}"
+        );
+    }
+    let reasons = db.count(
+        "SELECT count(*) AS n FROM outbox WHERE status = 'failed' \
+         AND (last_error LIKE '%invisible%' OR last_error LIKE '%routing%')",
+    );
+    assert_eq!(reasons, 2, "each failure says why");
+    let ready = reqwest::blocking::get(format!("{}/health/ready", node.base)).unwrap();
+    assert_eq!(ready.status(), 200);
+    let body = ready.text().unwrap();
+    assert!(
+        body.contains("outbox worker: running (restarted 0 times"),
+        "{body}"
+    );
+}
