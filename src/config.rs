@@ -58,6 +58,37 @@ pub struct Settings {
     pub mail_timing: MailTiming,
     /// When a staff session ends (`SIPAS_SESSION_IDLE_MINUTES`, `SIPAS_SESSION_HOURS`).
     pub session_timing: SessionTiming,
+    /// Deadlines for slow clients and the cap of connections per address.
+    pub connection_limits: ConnectionLimits,
+}
+
+/// What a client may take of a node's connections: deadlines for a request's head and body
+/// (`SIPAS_HEAD_TIMEOUT_SECS`, `SIPAS_BODY_TIMEOUT_SECS`, `SIPAS_BODY_MIN_RATE`), and open
+/// connections per address (`SIPAS_MAX_CONNECTIONS_PER_ADDRESS`, 0 for no cap; off behind a
+/// trusted proxy, which applies its own).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ConnectionLimits {
+    pub head_timeout: std::time::Duration,
+    /// The body may take this long at any rate…
+    pub body_grace: std::time::Duration,
+    /// …and after that must have come at this many bytes a second on average.
+    pub body_min_rate: f64,
+    pub per_address: u32,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> ConnectionLimits {
+        // Apache's mod_reqtimeout defaults (header=20-40,MinRate=500 body=20,MinRate=500),
+        // with a shorter head: a phone's request head is a few hundred bytes.
+        ConnectionLimits {
+            head_timeout: std::time::Duration::from_secs(10),
+            body_grace: std::time::Duration::from_secs(20),
+            body_min_rate: 500.0,
+            // A one-stop centre's phones may share one address (its Wi-Fi, a carrier's NAT),
+            // each browser with a few connections.
+            per_address: 128,
+        }
+    }
 }
 
 /// A staff session ends after this long without a request, or this long after sign-in
@@ -157,6 +188,7 @@ impl fmt::Debug for Settings {
             .field("rate_per_desk", &self.rate_per_desk)
             .field("rate_login", &self.rate_login)
             .field("rate_search", &self.rate_search)
+            .field("connection_limits", &self.connection_limits)
             .field(
                 "rate_store",
                 &match &self.rate_store {
@@ -221,6 +253,7 @@ impl Settings {
             smtp: None,
             mail_timing: MailTiming::default(),
             session_timing: SessionTiming::default(),
+            connection_limits: ConnectionLimits::default(),
         }
     }
 
@@ -321,6 +354,31 @@ impl Settings {
                 .filter(|n| (1..=12).contains(n))
                 .context("SIPAS_SESSION_HOURS must be a whole number from 1 to 12")?;
             s.session_timing.absolute = std::time::Duration::from_secs(hours * 3600);
+        }
+        let secs = |key: &str, v: &str| -> Result<std::time::Duration> {
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| (1..=3600).contains(n))
+                .map(std::time::Duration::from_secs)
+                .with_context(|| format!("{key} must be a whole number of seconds from 1 to 3600"))
+        };
+        if let Some(v) = nonempty("SIPAS_HEAD_TIMEOUT_SECS") {
+            s.connection_limits.head_timeout = secs("SIPAS_HEAD_TIMEOUT_SECS", &v)?;
+        }
+        if let Some(v) = nonempty("SIPAS_BODY_TIMEOUT_SECS") {
+            s.connection_limits.body_grace = secs("SIPAS_BODY_TIMEOUT_SECS", &v)?;
+        }
+        if let Some(v) = nonempty("SIPAS_BODY_MIN_RATE") {
+            s.connection_limits.body_min_rate = v
+                .parse::<f64>()
+                .ok()
+                .filter(|r| (1.0..=1e9).contains(r))
+                .context("SIPAS_BODY_MIN_RATE must be bytes per second, at least 1")?;
+        }
+        if let Some(v) = nonempty("SIPAS_MAX_CONNECTIONS_PER_ADDRESS") {
+            s.connection_limits.per_address = v
+                .parse()
+                .context("SIPAS_MAX_CONNECTIONS_PER_ADDRESS must be a whole number (0: no cap)")?;
         }
         if let Some(v) = nonempty("SIPAS_TRUST_PROXY") {
             s.trust_proxy = matches!(v.as_str(), "1" | "true" | "yes");

@@ -221,15 +221,33 @@ impl Application {
     /// The server, not yet polled; its `handle()` stops it (tests use this).
     pub fn server(self) -> std::io::Result<actix_web::dev::Server> {
         let state = self.state.clone();
+        let limits = state.settings.connection_limits;
+        // Behind the operator's proxy every connection is the proxy's: no cap per address.
+        let count_connections = !state.settings.trust_proxy && limits.per_address > 0;
+        let connections = web::input::ConnectionCount::default();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(actix_web::middleware::from_fn(web::input::guard_input))
                 .wrap(actix_web::middleware::from_fn(
                     web::headers::security_headers,
                 ))
                 .wrap(middleware::Compress::default())
                 .configure(web::configure)
         })
+        .on_connect(move |conn, data| {
+            if !count_connections {
+                return;
+            }
+            let peer = conn
+                .downcast_ref::<actix_web::rt::net::TcpStream>()
+                .and_then(|s| s.peer_addr().ok());
+            if let Some(peer) = peer {
+                data.insert(connections.open(peer.ip()));
+            }
+        })
+        .client_request_timeout(limits.head_timeout)
+        .client_disconnect_timeout(std::time::Duration::from_secs(2))
         .listen(self.listener)?;
         if let Some(w) = self.workers {
             server = server.workers(w);

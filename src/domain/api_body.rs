@@ -1,10 +1,13 @@
 //! The JSON body of `POST /api/v1/responses`, read into the same [`RawSubmission`] the desk
 //! form gives, so both doors then apply one set of rules (`Submission::parse`).
 
+use std::cell::RefCell;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::submission::{is_procedure_code, RawAnswer};
-use super::{Channel, FieldError, RawSubmission};
+use super::{text, Channel, FieldError, RawSubmission};
 
 /// A body of the documented shape, not yet checked field by field.
 #[derive(Debug)]
@@ -40,7 +43,7 @@ const MEMBERS: [&str; 7] = [
 /// of its pattern, untrimmed (else [`BodyError::Invalid`], 422, naming the member). What the
 /// form and the API share (scores, comments, the nil UUID) is left to `Submission::parse`.
 pub fn parse(bytes: &[u8]) -> Result<ApiBody, BodyError> {
-    let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(bytes) else {
+    let Value::Object(mut body) = strict_json(bytes)? else {
         return Err(BodyError::Malformed);
     };
     if body.keys().any(|k| !MEMBERS.contains(&k.as_str())) {
@@ -122,6 +125,122 @@ pub fn parse(bytes: &[u8]) -> Result<ApiBody, BodyError> {
     })
 }
 
+/// JSON with every member of an object once: `{"desk_token": forged, "desk_token": valid}`
+/// is refused (422, naming the member) instead of letting the last one win, so a body means
+/// one thing to every reader of it (RFC 8259 §4: names "SHOULD be unique").
+fn strict_json(bytes: &[u8]) -> Result<Value, BodyError> {
+    let repeated = RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = Seed {
+        path: "",
+        repeated: &repeated,
+    }
+    .deserialize(&mut de)
+    .and_then(|v| de.end().map(|()| v));
+    match (value, repeated.into_inner()) {
+        (_, Some(path)) => {
+            let field = text::clip(&path, 60);
+            Err(BodyError::Invalid(vec![FieldError::new(
+                field.clone(),
+                format!("Trường “{field}” xuất hiện nhiều lần: mỗi trường chỉ được gửi một lần."),
+                format!("'{field}' appears more than once; each member must appear once"),
+            )]))
+        }
+        (Ok(v), None) => Ok(v),
+        (Err(_), None) => Err(BodyError::Malformed),
+    }
+}
+
+/// A JSON value at `path`, read with its objects' members checked for repeats.
+struct Seed<'a> {
+    path: &'a str,
+    repeated: &'a RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        loop {
+            let path = format!("{}[{}]", self.path, out.len());
+            let seed = Seed {
+                path: &path,
+                repeated: self.repeated,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(v) => out.push(v),
+                None => return Ok(Value::Array(out)),
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                key.clone()
+            } else {
+                format!("{}.{key}", self.path)
+            };
+            if out.contains_key(&key) {
+                *self.repeated.borrow_mut() = Some(path);
+                return Err(serde::de::Error::custom("a member appears twice"));
+            }
+            let value = map.next_value_seed(Seed {
+                path: &path,
+                repeated: self.repeated,
+            })?;
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
 fn is_hyphenated_uuid(s: &str) -> bool {
     s.len() == 36
         && s.char_indices().all(|(i, c)| match i {
@@ -179,6 +298,40 @@ mod tests {
                 "{malformed}"
             );
         }
+    }
+
+    #[test]
+    fn a_member_given_twice_is_refused_by_name() {
+        for (json, field) in [
+            (
+                format!(
+                    r#"{{"submission_id":"{ID}","desk_token":"forged","desk_token":"t","answers":{{"F1":5}}}}"#
+                ),
+                "desk_token",
+            ),
+            (
+                format!(
+                    r#"{{"submission_id":"{ID}","desk_token":"t","answers":{{"F1":1,"F1":5}}}}"#
+                ),
+                "answers.F1",
+            ),
+            (
+                format!(
+                    r#"{{"submission_id":"{ID}","desk_token":"t","answers":{{"F1":5}},"comment":"a","comment":"b"}}"#
+                ),
+                "comment",
+            ),
+        ] {
+            match parse(json.as_bytes()) {
+                Err(BodyError::Invalid(e)) => assert_eq!(e[0].field, field, "{json}"),
+                other => panic!("{json}: {other:?}"),
+            }
+        }
+        assert_eq!(
+            parse(format!("{} x", body("")).as_bytes()).unwrap_err(),
+            BodyError::Malformed,
+            "trailing text"
+        );
     }
 
     #[test]

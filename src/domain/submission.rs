@@ -7,7 +7,7 @@ use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
-use super::FormSpec;
+use super::{text, FormSpec};
 
 pub const COMMENT_MAX_CHARS: usize = 2000;
 
@@ -185,7 +185,9 @@ impl Submission {
         };
 
         // The same rule at every door: normalised to NFC (a phone may send "ủ" as u + two
-        // combining marks), then counted, then cleaned of control characters.
+        // combining marks), then counted; a control character other than a line break or a
+        // tab is refused (a browser's text box cannot type one); then bidi controls are
+        // removed and the text trimmed (`text::clean_multiline`).
         let comment = match raw.comment.as_deref().map(|c| c.nfc().collect::<String>()) {
             None => None,
             Some(c) if c.chars().count() > COMMENT_MAX_CHARS => {
@@ -196,7 +198,18 @@ impl Submission {
                 ));
                 None
             }
-            Some(c) => Some(clean_text(&c)).filter(|c| !c.is_empty()),
+            Some(c) => match text::first_control(&c, true) {
+                Some((at, bad)) => {
+                    let code = text::codepoint(bad);
+                    errors.push(FieldError::new(
+                        "comment",
+                        format!("Ý kiến góp ý có ký tự điều khiển {code} ở ký tự thứ {at}. Vui lòng xoá ký tự này."),
+                        format!("comment holds the control character {code} at character {at}"),
+                    ));
+                    None
+                }
+                None => Some(text::clean_multiline(&c)).filter(|c| !c.is_empty()),
+            },
         };
 
         let mut answers = Vec::with_capacity(raw.answers.len());
@@ -312,19 +325,9 @@ pub(crate) fn is_procedure_code(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'))
 }
 
-/// Trims, unifies line breaks and drops control characters (PostgreSQL refuses NUL in text).
-fn clean_text(s: &str) -> String {
-    s.replace("\r\n", "\n")
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect::<String>()
-        .trim()
-        .to_owned()
-}
-
-/// Echoing attacker-controlled text into an error: keep it short.
+/// Echoing attacker-controlled text into an error: keep it short and on one line.
 fn clip(s: &str) -> String {
-    s.chars().take(40).collect()
+    text::clip(s, 40)
 }
 
 #[cfg(test)]
@@ -401,9 +404,19 @@ mod tests {
         r.comment = Some("x".repeat(COMMENT_MAX_CHARS + 1));
         let errs = Submission::parse(r.clone(), &form()).unwrap_err();
         assert_eq!(errs[0].field, "comment");
-        r.comment = Some(format!("  tốt\u{0}\r\nlắm {}", "ă".repeat(1980)));
+        r.comment = Some(format!("  tốt\r\n\u{202E}lắm {}", "ă".repeat(1980)));
         let s = Submission::parse(r.clone(), &form()).unwrap();
-        assert!(s.comment.unwrap().starts_with("tốt\nlắm"));
+        assert!(
+            s.comment.unwrap().starts_with("tốt\nlắm"),
+            "bidi controls removed"
+        );
+        r.comment = Some("tốt\u{0}lắm".into());
+        let errs = Submission::parse(r.clone(), &form()).unwrap_err();
+        assert_eq!(errs[0].field, "comment");
+        assert!(
+            errs[0].message_en.contains("U+0000 at character 4"),
+            "{errs:?}"
+        );
         // "Thủ tục" typed with combining marks (NFD, 9 code points) is stored as NFC (7) and
         // counted as NFC: 2000 decomposed letters of 3 code points each are 2000 characters.
         r.comment = Some("Thu\u{0309} tu\u{0323}c".into());
@@ -411,8 +424,8 @@ mod tests {
         assert_eq!(s.comment.as_deref(), Some("Thủ tục"));
         r.comment = Some("u\u{031B}\u{0309}".repeat(COMMENT_MAX_CHARS));
         assert!(Submission::parse(r.clone(), &form()).is_ok());
-        // Counted before control characters are removed: one more character is refused.
-        r.comment = Some(format!("{}\u{7}", "x".repeat(COMMENT_MAX_CHARS)));
+        // A control character is refused, whatever the length.
+        r.comment = Some(format!("{}\u{7}", "x".repeat(COMMENT_MAX_CHARS - 1)));
         assert!(Submission::parse(r, &form()).is_err());
     }
 

@@ -37,7 +37,8 @@ pub enum Rejection {
     RateLimited(Duration),
     /// The ingest queue is full: try again in a moment (nothing was stored).
     Busy,
-    /// The database failed; nothing was stored. The cause is kept for the log.
+    /// The database failed, or did not confirm the commit in time: the rating may or may not
+    /// have been stored (a retry with the same id is safe). The cause is kept for the log.
     Unavailable(anyhow::Error),
 }
 

@@ -65,6 +65,10 @@ pub struct Texts {
     pub wrong_type: &'static str,
     pub too_large: &'static str,
     pub internal: &'static str,
+    /// The database failed or a bug stopped the request: the rating may have been saved.
+    pub unsure: &'static str,
+    /// The request arrived too slowly and was cut off.
+    pub slow: &'static str,
     pub not_found_title: &'static str,
     pub not_found: &'static str,
     pub poster_instruction: &'static str,
@@ -111,6 +115,8 @@ pub static VI: Texts = Texts {
     wrong_type: "Phiếu phải được gửi từ trang đánh giá. Vui lòng tải lại trang và gửi lại.",
     too_large: "Nội dung gửi lên quá lớn. Vui lòng rút gọn góp ý và gửi lại.",
     internal: "Hệ thống đang bận, đánh giá chưa được lưu. Vui lòng gửi lại sau ít phút.",
+    unsure: "Hệ thống đang gặp sự cố, đánh giá có thể chưa được lưu. Vui lòng bấm gửi lại trên trang này sau ít phút: dù đã lưu rồi, đánh giá cũng không bị tính hai lần.",
+    slow: "Kết nối quá chậm nên đánh giá chưa được gửi hết và chưa được lưu. Vui lòng gửi lại.",
     not_found_title: "Không tìm thấy trang",
     not_found: "Không tìm thấy trang này. Nếu Ông/Bà muốn đánh giá, vui lòng quét mã QR tại quầy.",
     poster_instruction: "Quét mã QR bằng điện thoại để đánh giá sự phục vụ — chưa đến một phút, không cần ghi tên.",
@@ -157,6 +163,8 @@ pub static EN: Texts = Texts {
     wrong_type: "Please send the form from the rating page. Reload the page and send again.",
     too_large: "What was sent is too large. Please shorten the comment and send again.",
     internal: "The system is busy and the rating was not saved. Please try again in a few minutes.",
+    unsure: "The system has a problem and the rating may not have been saved. Please send this page again in a few minutes: even if it was saved, it will not be counted twice.",
+    slow: "The connection was too slow: the rating did not arrive whole and was not saved. Please send it again.",
     not_found_title: "Page not found",
     not_found: "This page does not exist. To rate a service, please scan the QR code at the desk.",
     poster_instruction: "Scan the QR code with your phone to rate the service: under a minute, anonymous.",

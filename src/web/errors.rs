@@ -19,7 +19,8 @@
 //! | `Invalid`: fields of a submission are wrong | 422 | |
 //! | `RateLimited` | 429 | `Retry-After` |
 //! | `Busy`: the ingest queue is full, nothing stored | 503 | `Retry-After: 1` |
-//! | `Unavailable`: the database failed | 503 | `Retry-After: 5` |
+//! | `Unavailable`: the database failed (a rating may or may not have been stored) | 503 | `Retry-After: 5` |
+//! | `TimedOut`: the request's body arrived too slowly and was cut off | 408 | `Connection: close` |
 //! | `Internal`: a bug (a template that does not render…) | 500 | |
 //! | `NotFound` (unknown path, or a path segment that does not parse) | 404 | |
 //! | `MethodNotAllowed` | 405 | `Allow` |
@@ -60,6 +61,8 @@ pub enum Fault {
     RateLimited(Duration),
     Busy,
     Unavailable(anyhow::Error),
+    /// The body did not arrive within its deadline (a slow or stalled sender).
+    TimedOut,
     Internal(anyhow::Error),
     NotFound,
     MethodNotAllowed(&'static str),
@@ -87,6 +90,7 @@ impl Fault {
             Fault::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Fault::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Fault::BadRequest => StatusCode::BAD_REQUEST,
+            Fault::TimedOut => StatusCode::REQUEST_TIMEOUT,
             Fault::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Fault::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Fault::Forbidden | Fault::NotAllowed => StatusCode::FORBIDDEN,
@@ -124,6 +128,9 @@ impl Fault {
                 HeaderValue::from_static("Bearer realm=\"sipas\""),
             );
         }
+        if let Fault::TimedOut = self {
+            h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Fault::MethodNotAllowed(allow) = self {
             h.insert(header::ALLOW, HeaderValue::from_static(allow));
         }
@@ -149,7 +156,9 @@ impl Fault {
             Fault::BadToken => t.bad_token,
             Fault::Revoked => t.revoked_token,
             Fault::RateLimited(_) => t.rate_limited,
-            Fault::Busy | Fault::Unavailable(_) | Fault::Internal(_) => t.internal,
+            Fault::Busy => t.internal,
+            Fault::Unavailable(_) | Fault::Internal(_) => t.unsure,
+            Fault::TimedOut => t.slow,
             Fault::NotFound | Fault::MethodNotAllowed(_) => t.not_found,
             Fault::TooLarge => t.too_large,
             Fault::UnsupportedMediaType => t.wrong_type,
@@ -190,6 +199,7 @@ impl Fault {
             Fault::NotFound | Fault::BadToken | Fault::Revoked => "Không tìm thấy trang hoặc mục này.",
             Fault::MethodNotAllowed(_) => "Trang này không nhận kiểu yêu cầu này.",
             Fault::TooLarge => "Dữ liệu gửi lên quá lớn.",
+            Fault::TimedOut => "Kết nối quá chậm nên dữ liệu chưa được gửi hết; không có gì được lưu. Vui lòng gửi lại.",
             Fault::UnsupportedMediaType | Fault::BadRequest | Fault::Invalid(_) => {
                 "Yêu cầu không hợp lệ. Vui lòng tải lại trang và thử lại."
             }
@@ -206,9 +216,12 @@ impl Fault {
             Fault::RateLimited(_) => "too many submissions; retry later",
             Fault::Busy => "busy: nothing was stored; retry with the same submission_id",
             Fault::Unavailable(_) => {
-                "the database is unavailable: nothing was stored; retry with the same submission_id"
+                "the database is unavailable: a submission may not have been stored; send it again with the same submission_id"
             }
-            Fault::Internal(_) => "internal error: nothing was stored",
+            Fault::Internal(_) => {
+                "internal error: a submission may not have been stored; send it again with the same submission_id"
+            }
+            Fault::TimedOut => "the body arrived too slowly and was cut off; nothing was read",
             Fault::NotFound => "no resource at this path",
             Fault::MethodNotAllowed(_) => "this resource does not accept this method",
             Fault::BadRequest => "the request could not be parsed",
@@ -454,10 +467,41 @@ pub enum Door {
 /// The fault answered in the form of the request's door: used where the framework, not a
 /// handler, meets the fault (unknown paths, wrong methods, extractors that cannot parse).
 pub fn at_door(req: &HttpRequest, fault: Fault) -> actix_web::Error {
+    // Refused fields are named on a page too, in the reader's language.
+    let said = |fault: &Fault, english: bool| match fault {
+        Fault::Invalid(errors) => Some(
+            errors
+                .iter()
+                .map(|e| {
+                    if english {
+                        e.message_en.as_str()
+                    } else {
+                        e.message_vi.as_str()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        _ => None,
+    };
     match door_of(req) {
         Door::Api => ApiProblem(fault).into(),
-        Door::Staff => PageError::staff(fault).into(),
-        Door::Citizen(lang) => PageError::citizen(lang, fault).into(),
+        Door::Staff => {
+            let message = said(&fault, false);
+            let page = PageError::staff(fault);
+            match message {
+                Some(m) => page.saying_owned(m).into(),
+                None => page.into(),
+            }
+        }
+        Door::Citizen(lang) => {
+            let message = said(&fault, lang == Lang::En);
+            let page = PageError::citizen(lang, fault);
+            match message {
+                Some(m) => page.saying_owned(m).into(),
+                None => page.into(),
+            }
+        }
     }
 }
 
@@ -514,8 +558,17 @@ mod tests {
     fn a_database_failure_tells_staff_about_their_page_not_a_rating() {
         let staff = Fault::Unavailable(anyhow::anyhow!("x")).staff_message();
         assert!(!staff.contains("đánh giá"), "{staff}");
+        // The commit may have happened after the deadline: never say "not saved" then.
         let citizen = Fault::Unavailable(anyhow::anyhow!("x")).citizen_message(Lang::Vi);
-        assert!(citizen.contains("chưa được lưu"), "{citizen}");
+        assert!(citizen.contains("có thể chưa được lưu"), "{citizen}");
+        assert!(Fault::Unavailable(anyhow::anyhow!("x"))
+            .api_detail()
+            .contains("may not have been stored; send it again with the same submission_id"));
+        let busy = Fault::Busy.citizen_message(Lang::Vi);
+        assert!(
+            busy.contains("chưa được lưu") && !busy.contains("có thể"),
+            "{busy}"
+        );
     }
 
     #[test]

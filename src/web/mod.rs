@@ -14,6 +14,7 @@ pub mod filters;
 pub mod guard;
 pub mod headers;
 pub mod health;
+pub mod input;
 pub mod invitation;
 pub mod lang;
 pub mod microdata;

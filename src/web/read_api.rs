@@ -44,8 +44,8 @@ impl FromRequest for ApiReader {
                 let digest = value
                     .to_str()
                     .ok()
-                    .and_then(|v| v.strip_prefix("Bearer "))
-                    .and_then(|t| api_token::digest(t.trim()))
+                    .and_then(bearer_token)
+                    .and_then(api_token::digest)
                     .ok_or(Fault::Unauthenticated)?;
                 let user =
                     db::run(&state.pool, move |c| db::api_tokens::user_of(c, &digest)).await?;
@@ -58,6 +58,15 @@ impl FromRequest for ApiReader {
             }
         })
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme's name is
+/// case-insensitive (RFC 9110 §11.1: "bearer", "BEARER"), and one or more spaces may follow it.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    let token = rest.trim_start_matches(' ');
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
+        .then_some(token)
 }
 
 /// The read API takes its query exactly as `openapi.json` documents it, where the pages are
@@ -394,4 +403,19 @@ pub async fn publication(
         .content_type("application/json")
         .insert_header(("X-Sipas-Integrity", integrity))
         .body(p.body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_is_read_whatever_its_case() {
+        for v in ["Bearer abc", "bearer abc", "BEARER  abc", " bEaReR abc "] {
+            assert_eq!(bearer_token(v), Some("abc"), "{v:?}");
+        }
+        for v in ["Basic abc", "Bearer", "Bearer ", "Bearerabc", "Bearer a b"] {
+            assert_eq!(bearer_token(v), None, "{v:?}");
+        }
+    }
 }

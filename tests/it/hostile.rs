@@ -289,3 +289,230 @@ fn a_hundred_guesses_at_once_check_no_more_passwords_than_the_back_off_allows() 
     let r = Browser::new(&app).sign_in("snv.admin", crate::helpers::PASSWORD);
     assert_eq!(r.status(), 429);
 }
+
+/// A request written by hand on a raw connection, for what no HTTP client would send.
+fn raw_request(base: &str, request: &[u8]) -> (std::net::TcpStream, String) {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    (s, String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[test]
+fn control_characters_are_a_client_error_at_every_door_before_any_query() {
+    let app = TestApp::spawn();
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    let token = app.token();
+    // The sign-in's user name, a citizen's form field, a staff page's query, the public pages'
+    // and the read API's query, a path: 4xx, never 503 "retry later".
+    let b = Browser::new(&app);
+    let csrf = crate::helpers::hidden(&b.page("/admin/login"), "csrf");
+    let r = b.post(
+        "/admin/login",
+        &[
+            ("username", "snv\0admin"),
+            ("password", "x"),
+            ("csrf", csrf.as_str()),
+        ],
+    );
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text().unwrap().contains("U+0000"),
+        "the page names the character"
+    );
+    let r = app.post_form(
+        &token,
+        &[
+            ("submission_id", &sid()),
+            ("a.F1", "4"),
+            ("procedure_code", "1.0\u{1b}"),
+        ],
+    );
+    assert_eq!(r.status(), 422);
+    let admin = Browser::signed_in(&app, "snv.admin");
+    for path in [
+        "/admin/dashboard?q=c%C3%A1n%00",
+        "/admin/ranking?level=%00",
+        "/admin/audit?action=%1B",
+        "/public?lang=vi%00",
+        "/q/abc%00",
+        "/s/%00",
+    ] {
+        let status = admin.get(path).status().as_u16();
+        assert!((400..500).contains(&status), "{path}: {status}");
+    }
+    let api = app
+        .http
+        .get(format!("{}/api/v1/agencies?x=%C2%85", app.base))
+        .send()
+        .unwrap();
+    assert_eq!(api.status(), 422);
+    assert_eq!(api.headers()["content-type"], "application/problem+json");
+    // A JSON comment with a control character, and a member given twice (a forged token,
+    // then a valid one: the last no longer wins).
+    let body = |comment: &str| {
+        serde_json::json!({
+            "submission_id": sid(), "desk_token": token, "answers": {"F1": 4}, "comment": comment
+        })
+    };
+    let r = app.post_json(&body("Tốt\u{0}"));
+    assert_eq!(r.status(), 422);
+    let twice = format!(
+        r#"{{"submission_id":"{}","desk_token":"AAAAAAAAAAAAAAAAAAAAAA","desk_token":"{token}","answers":{{"F1":5}}}}"#,
+        sid()
+    );
+    let r = app.post_raw("/api/v1/responses", "application/json", twice);
+    assert_eq!(r.status(), 422);
+    let p: serde_json::Value = r.json().unwrap();
+    assert_eq!(p["errors"][0]["field"], "desk_token");
+    assert_eq!(app.responses(), 0, "nothing stored");
+    // A problem document quotes at most a few characters of what was sent.
+    let long_key = format!(
+        r#"{{"submission_id":"{}","desk_token":"{token}","answers":{{"{}":5}}}}"#,
+        sid(),
+        "ữ".repeat(20_000)
+    );
+    let r = app.post_raw("/api/v1/responses", "application/json", long_key);
+    assert_eq!(r.status(), 422);
+    assert!(r.text().unwrap().len() < 2_000);
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM login_failures"), 0);
+}
+
+#[test]
+fn the_bearer_scheme_is_read_whatever_its_case() {
+    let app = TestApp::spawn();
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    let (code, out, err) = crate::helpers::run(
+        app.db
+            .sipas()
+            .args(["api-token", "create", "--user", "snv.admin"]),
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let token = out
+        .split_whitespace()
+        .find(|w| w.starts_with("sipas_"))
+        .expect("the token is printed")
+        .to_owned();
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let r = app
+            .http
+            .get(format!("{}/api/v1/agencies", app.base))
+            .header("authorization", format!("{scheme} {token}"))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200, "{scheme}");
+    }
+}
+
+#[test]
+fn slow_senders_are_cut_off_while_honest_requests_pass() {
+    use std::io::Write;
+    let app = TestApp::spawn_with(|s| {
+        s.connection_limits.head_timeout = Duration::from_secs(2);
+        s.connection_limits.body_grace = Duration::from_secs(2);
+        s.connection_limits.body_min_rate = 500.0;
+        s.workers = Some(2);
+    });
+    let token = app.token();
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let started = Instant::now();
+    // 40 senders of a body one byte every 200 ms, 10 of a head that never ends.
+    let slow: Vec<_> = (0..50)
+        .map(|i| {
+            let (addr, token) = (addr.clone(), token.clone());
+            std::thread::spawn(move || {
+                use std::io::Read;
+                let mut s = std::net::TcpStream::connect(&addr).unwrap();
+                s.set_read_timeout(Some(Duration::from_millis(200)))
+                    .unwrap();
+                let head = if i < 40 {
+                    format!(
+                        "POST /q/{token} HTTP/1.1\r\nHost: x\r\n\
+                         Content-Type: application/x-www-form-urlencoded\r\n\
+                         Content-Length: 4000\r\n\r\n"
+                    )
+                } else {
+                    "GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ".to_owned()
+                };
+                s.write_all(head.as_bytes()).unwrap();
+                let mut answer = Vec::new();
+                let mut buf = [0u8; 4096];
+                loop {
+                    if started.elapsed() > Duration::from_secs(20) {
+                        return (None, answer);
+                    }
+                    // Still sending, one byte at a time, until the server closes.
+                    if s.write_all(b"a").is_err() {
+                        return (Some(started.elapsed()), answer);
+                    }
+                    match s.read(&mut buf) {
+                        Ok(0) => return (Some(started.elapsed()), answer),
+                        Ok(n) => answer.extend_from_slice(&buf[..n]),
+                        Err(e)
+                            if e.kind() == std::io::ErrorKind::WouldBlock
+                                || e.kind() == std::io::ErrorKind::TimedOut => {}
+                        Err(_) => return (Some(started.elapsed()), answer),
+                    }
+                }
+            })
+        })
+        .collect();
+    // Meanwhile, honest ratings keep passing.
+    std::thread::sleep(Duration::from_millis(500));
+    let http = impatient(5);
+    for _ in 0..10 {
+        let r = http
+            .post(format!("{}/q/{token}", app.base))
+            .form(&[("submission_id", sid().as_str()), ("a.F1", "5")])
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for (i, t) in slow.into_iter().enumerate() {
+        let (cut, answer) = t.join().unwrap();
+        let cut = cut.unwrap_or_else(|| panic!("slow sender {i} was never cut off"));
+        assert!(
+            cut < Duration::from_secs(10),
+            "sender {i} cut after {cut:?}"
+        );
+        let answer = String::from_utf8_lossy(&answer);
+        if i < 40 && !answer.is_empty() {
+            assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        }
+    }
+    assert_eq!(app.responses(), 10, "only the honest ratings were stored");
+}
+
+#[test]
+fn connections_beyond_the_cap_of_one_address_are_refused() {
+    let app = TestApp::spawn_with(|s| s.connection_limits.per_address = 5);
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    // Five connections held open by one address…
+    let held: Vec<std::net::TcpStream> = (0..5)
+        .map(|_| std::net::TcpStream::connect(&addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    // …so a sixth is answered 429 and closed.
+    let (_, answer) = raw_request(
+        &app.base,
+        b"GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    drop(held);
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, answer) = raw_request(
+        &app.base,
+        b"GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}

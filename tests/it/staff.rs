@@ -311,8 +311,15 @@ fn a_crafted_next_after_sign_in_leads_to_the_start_page_not_an_error_or_elsewher
     ] {
         let b = Browser::new(&app);
         let page = b.get(&format!("/admin/login?next={}", url_escape(next)));
-        assert_eq!(page.status(), 200, "{next:?}");
-        let csrf = crate::helpers::hidden(&page.text().unwrap(), "csrf");
+        let csrf = if next.contains('\r') {
+            // A control character in a query parameter is refused at the door (issue #16);
+            // in a form field a line break is allowed, and the sign-in ignores such a next.
+            assert_eq!(page.status(), 422, "{next:?}");
+            crate::helpers::hidden(&b.page("/admin/login"), "csrf")
+        } else {
+            assert_eq!(page.status(), 200, "{next:?}");
+            crate::helpers::hidden(&page.text().unwrap(), "csrf")
+        };
         let signed = b.post(
             "/admin/login",
             &[
