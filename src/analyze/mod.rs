@@ -14,6 +14,8 @@ use analysis::{
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Serialize;
 
+use crate::domain::cell::{csv_record, Csv};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Method {
     Wilson,
@@ -512,7 +514,7 @@ fn simple_row(
 }
 
 fn clip(s: &str) -> String {
-    s.chars().take(40).collect()
+    crate::domain::text::clip(s, 40)
 }
 
 /// Writes the rows in the chosen format.
@@ -520,13 +522,16 @@ pub fn render(rows: &[ResultRow], format: Format) -> Result<String> {
     match format {
         Format::Json => Ok(serde_json::to_string_pretty(rows)? + "\n"),
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record([
-                "group", "estimate", "se", "ci_low", "ci_high", "n", "df", "deff",
-            ])?;
+            // Group labels come from the input file: the one cell rule (quoted, no formula).
+            let mut out = csv_record(
+                &[
+                    "group", "estimate", "se", "ci_low", "ci_high", "n", "df", "deff",
+                ]
+                .map(Csv::Text),
+            );
+            out.push('\n');
             for r in rows {
-                w.write_record([
-                    r.group.clone().unwrap_or_default(),
+                let numbers = [
                     r.estimate.to_string(),
                     r.se.to_string(),
                     r.ci_low.to_string(),
@@ -534,9 +539,14 @@ pub fn render(rows: &[ResultRow], format: Format) -> Result<String> {
                     r.n.to_string(),
                     r.df.map(|d| d.to_string()).unwrap_or_default(),
                     r.deff.map(|d| d.to_string()).unwrap_or_default(),
-                ])?;
+                ];
+                let group = r.group.clone().unwrap_or_default();
+                let mut cells = vec![Csv::Text(&group)];
+                cells.extend(numbers.iter().map(|n| Csv::Number(n)));
+                out.push_str(&csv_record(&cells));
+                out.push('\n');
             }
-            Ok(String::from_utf8(w.into_inner()?)?)
+            Ok(out)
         }
         Format::Table => {
             let mut s = format!(

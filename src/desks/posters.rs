@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::domain::cell::{csv_record, Csv};
 use anyhow::{Context, Result};
 
 use super::qr;
@@ -33,8 +34,15 @@ pub fn write_all(
     out: &Path,
 ) -> Result<usize> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let mut index = csv::Writer::from_path(out.join("index.csv"))?;
-    index.write_record(["desk_id", "agency_code", "desk_name", "url"])?;
+    // Desk names are typed by staff: written through the one cell rule (quoted, no formula).
+    let mut index = String::from("\u{FEFF}");
+    index.push_str(&csv_record(&[
+        Csv::Text("desk_id"),
+        Csv::Text("agency_code"),
+        Csv::Text("desk_name"),
+        Csv::Text("url"),
+    ]));
+    index.push('\n');
     for desk in desks {
         let url = qr::desk_url(base_url, desk, key);
         let stem = out.join(desk.id.to_string());
@@ -47,13 +55,15 @@ pub fn write_all(
         )?;
         std::fs::write(stem.with_extension("png"), qr::png(&url)?)?;
         std::fs::write(stem.with_extension("html"), poster_html(views, desk, &url)?)?;
-        index.write_record([
-            desk.id.to_string().as_str(),
-            &desk.agency_code,
-            &desk.name,
-            &url,
-        ])?;
+        index.push_str(&csv_record(&[
+            Csv::Number(&desk.id.to_string()),
+            Csv::Text(&desk.agency_code),
+            Csv::Text(&desk.name),
+            Csv::Text(&url),
+        ]));
+        index.push('\n');
     }
-    index.flush()?;
+    std::fs::write(out.join("index.csv"), index)
+        .with_context(|| format!("cannot write {}", out.join("index.csv").display()))?;
     Ok(desks.len())
 }

@@ -2,6 +2,7 @@
 //! here at the edge, with a message a citizen (Vietnamese) or an integrator (English) can act on.
 
 pub mod api_body;
+pub mod cell;
 pub mod desk_token;
 pub mod email;
 pub mod form_body;

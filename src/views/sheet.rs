@@ -6,13 +6,11 @@
 
 use rust_xlsxwriter::{Format, Workbook};
 
-/// A text cell that starts like a formula (`=`, `+`, `-`, `@`, tab, carriage return) gets a
-/// leading apostrophe, so a name typed as `=HYPERLINK(…)` stays text (OWASP "CSV injection").
+/// A text cell a spreadsheet cannot run (`domain::cell::neutralise`: an apostrophe before a
+/// formula start at the beginning and after every `,` `;` tab or line break inside), the
+/// bidi controls removed. The same text goes to CSV (quoted) and XLSX.
 pub fn cell(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
-    }
+    crate::domain::cell::neutralise(&crate::domain::text::without_bidi_controls(text))
 }
 
 /// One cell of an exported table.
@@ -30,9 +28,12 @@ impl Value {
         Value::Text(cell(s.as_ref()))
     }
 
+    /// The cell in a CSV record: text always quoted (already neutralised by [`Value::text`]),
+    /// numbers bare.
     fn csv(&self) -> String {
         match self {
-            Value::Text(s) => s.clone(),
+            // Neutralised again (it is idempotent) for a cell built without `Value::text`.
+            Value::Text(s) => quoted(&cell(s)),
             Value::Number(x, d) => format!("{x:.*}", d),
             Value::Int(i) => i.to_string(),
             Value::Empty => String::new(),
@@ -55,16 +56,30 @@ pub enum ExportFormat {
 
 impl Sheet {
     pub fn csv(&self) -> anyhow::Result<Vec<u8>> {
-        let mut out = b"\xEF\xBB\xBF".to_vec();
-        {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record(&self.header)?;
-            for r in &self.rows {
-                w.write_record(r.iter().map(Value::csv))?;
-            }
-            w.flush()?;
+        let mut out = String::from("\u{FEFF}");
+        // Column names are the service's own: quoted only when they are more than a name.
+        let header: Vec<String> = self
+            .header
+            .iter()
+            .map(|h| {
+                let plain = h
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'));
+                if plain && !h.is_empty() {
+                    h.clone()
+                } else {
+                    quoted(&cell(h))
+                }
+            })
+            .collect();
+        out.push_str(&header.join(","));
+        out.push('\n');
+        for r in &self.rows {
+            let record: Vec<String> = r.iter().map(Value::csv).collect();
+            out.push_str(&record.join(","));
+            out.push('\n');
         }
-        Ok(out)
+        Ok(out.into_bytes())
     }
 
     pub fn xlsx(&self) -> anyhow::Result<Vec<u8>> {
@@ -88,7 +103,7 @@ impl Sheet {
                 let c = c as u16;
                 match v {
                     Value::Text(s) => {
-                        sheet.write_string(r, c, s)?;
+                        sheet.write_string(r, c, cell(s))?;
                     }
                     Value::Number(x, _) => {
                         sheet.write_number(r, c, *x)?;
@@ -105,6 +120,11 @@ impl Sheet {
     }
 }
 
+/// Text in double quotes, its quotes doubled (RFC 4180).
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
 /// A header from column names.
 pub fn header(names: &[&str]) -> Vec<String> {
     names.iter().map(|n| (*n).to_owned()).collect()
@@ -119,7 +139,9 @@ mod tests {
         assert_eq!(cell("=1+1"), "'=1+1");
         assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(cell("-5"), "'-5");
+        assert_eq!(cell("Tốt;=cmd|' /C calc'!A0"), "Tốt;'=cmd|' /C calc'!A0");
         assert_eq!(cell("Sở Tư pháp"), "Sở Tư pháp");
+        assert_eq!(cell("a\u{202E}b"), "ab");
         assert_eq!(cell(""), "");
     }
 
@@ -131,7 +153,7 @@ mod tests {
             rows: vec![vec![Value::text("=A1"), Value::Number(0.123456, 2)]],
         };
         let csv = String::from_utf8(sheet.csv().unwrap()).unwrap();
-        assert_eq!(csv, "\u{feff}code,index\n'=A1,0.12\n");
+        assert_eq!(csv, "\u{feff}code,index\n\"'=A1\",0.12\n");
         let xlsx = sheet.xlsx().unwrap();
         assert_eq!(&xlsx[..2], b"PK", "a zip container");
     }

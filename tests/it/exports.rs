@@ -73,7 +73,13 @@ fn the_microdata_gives_back_the_dashboard_and_api_numbers_and_nothing_personal()
         "\u{feff}date,agency,desk,channel,kind,F1,F2,F3,F4,F5,OVERALL"
     );
     assert_eq!(lines.clone().count(), 48);
-    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    // Text cells are quoted (issue #16): a plain split is enough for these fields.
+    let first: Vec<&str> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|f| f.trim_matches('"'))
+        .collect();
     assert_eq!(first.len(), 11, "no comment column unless asked for");
     assert!(
         chrono::NaiveDate::parse_from_str(first[0], "%Y-%m-%d").is_ok(),
@@ -108,7 +114,7 @@ fn the_microdata_gives_back_the_dashboard_and_api_numbers_and_nothing_personal()
     }
     // The dashboard's CSV shows the same numbers, as percentages with two decimals.
     let table = manager.get("/admin/dashboard.csv").text().unwrap();
-    let f1 = table.lines().find(|l| l.starts_with("F1,")).unwrap();
+    let f1 = table.lines().find(|l| l.starts_with("\"F1\",")).unwrap();
     let f1_estimate = api["items"][0]["estimate"].as_f64().unwrap();
     assert!(
         f1.contains(&format!(",{:.2},", 100.0 * f1_estimate)),

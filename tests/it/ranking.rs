@@ -289,13 +289,13 @@ fn par_points_follow_the_year_rule_and_skip_units_below_the_minimum_n() {
         .get(&format!("/admin/par.csv?year={year}&level=dept"))
         .text()
         .unwrap();
-    let good_row = sheet.lines().find(|l| l.contains(",GOOD,")).unwrap();
+    let good_row = sheet.lines().find(|l| l.contains(",\"GOOD\",")).unwrap();
     assert!(
-        good_row.contains(&format!(",{expected:.2},assessed,")),
+        good_row.contains(&format!(",{expected:.2},\"assessed\",")),
         "{good_row}"
     );
     assert!(good_row.contains(&format!(",{:.2},", 100.0 * e.ci_low)));
-    let small_row = sheet.lines().find(|l| l.contains(",SMALL,")).unwrap();
+    let small_row = sheet.lines().find(|l| l.contains(",\"SMALL\",")).unwrap();
     assert!(
         small_row.contains("not_assessed_below_min_n"),
         "{small_row}"
@@ -327,7 +327,7 @@ fn par_points_follow_the_year_rule_and_skip_units_below_the_minimum_n() {
         .get(&format!("/admin/par.csv?year={year}&level=dept"))
         .text()
         .unwrap();
-    let good_row = sheet.lines().find(|l| l.contains(",GOOD,")).unwrap();
+    let good_row = sheet.lines().find(|l| l.contains(",\"GOOD\",")).unwrap();
     assert!(
         good_row.contains(&format!(",{bracket_points},")),
         "{good_row}"

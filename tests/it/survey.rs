@@ -446,7 +446,7 @@ fn the_same_frame_and_seed_draw_the_same_sample_whose_weights_sum_to_each_stratu
     assert!(
         lines
             .clone()
-            .any(|l| l.contains(",A3,100,main,,0.5000000000,2.0000000000,selected")),
+            .any(|l| l.contains(",\"A3\",100,\"main\",,0.5000000000,2.0000000000,\"selected\"")),
         "{csv}"
     );
     assert!(
