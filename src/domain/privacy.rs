@@ -491,32 +491,6 @@ mod tests {
             .expect("the masker did not finish: it must always make progress")
     }
 
-    /// A Vietnamese phone number as citizens write it: groups, a separator of any kind
-    /// between them, sometimes +84 or an area code in brackets.
-    fn phone(bytes: &[u8]) -> String {
-        let b = |k: usize| bytes.get(k).copied().unwrap_or(0);
-        let digits: String = (0..9).map(|k| char::from(b'0' + b(k) % 10)).collect();
-        let sep = match b(9) % 6 {
-            0 => String::new(),
-            1 => ".".to_owned(),
-            2 => "-".to_owned(),
-            _ => vietnamese::space(b(10)).to_owned(),
-        };
-        let (a, rest) = digits.split_at(3);
-        let (m, z) = rest.split_at(3);
-        match b(11) % 4 {
-            0 => format!("0{a}{sep}{m}{sep}{z}"),
-            1 => format!("+84{sep}{a}{sep}{m}{sep}{z}"),
-            2 => format!(
-                "(0{}){sep}{}{sep}{}",
-                &digits[..2],
-                &digits[2..6],
-                &digits[6..]
-            ),
-            _ => format!("84{a}{m}{z}"),
-        }
-    }
-
     fn config() -> ProptestConfig {
         ProptestConfig {
             cases: 1024,
@@ -561,7 +535,7 @@ mod tests {
             host in "[a-z]{2,10}",
             email in any::<bool>(),
         ) {
-            let planted = if email { format!("{user}@{host}.vn") } else { phone(&number) };
+            let planted = if email { format!("{user}@{host}.vn") } else { vietnamese::phone(&number) };
             let text = format!("{} SĐT: {planted}, {}", vietnamese::typed(&before), vietnamese::typed(&after));
             let start = text.find(&planted).expect("planted");
             let end = start + planted.len();

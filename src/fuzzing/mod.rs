@@ -12,6 +12,7 @@
 //! - a refused file names a line for every problem, and an accepted one only known agencies,
 //!   the wave's year, invited units.
 
+pub mod text;
 pub mod vietnamese;
 
 use std::collections::{HashMap, HashSet};
@@ -41,6 +42,10 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("analyze_csv", analyze_csv),
     ("frame_csv", frame_csv),
     ("returns_csv", returns_csv),
+    ("masker", text::masker),
+    ("search", text::search),
+    ("csv_cell", text::csv_cell),
+    ("mail", text::mail),
 ];
 
 /// The bundled instrument's desk form, as the database would give it (item ids by position).
@@ -370,6 +375,26 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         "returns_csv" => vec![
             format!("invitation_code,outcome,date\n{code},returned,2026-11-20\n"),
             "invitation_code,outcome,date\nAAAA-BBBB,lost,2027-01-01\n".into(),
+        ],
+        // The text targets: an odd first byte reads the rest as UTF-8.
+        "masker" => vec![
+            "\x01Quầy số 1+2 làm nhanh".into(),
+            "\x01SĐT 0912 345 678, email nguyen.van.a@gmail.com, CCCD 079123456789".into(),
+            "\x01(028) 3829 1234 · +84 912 345 678 · 100.000.000 đồng".into(),
+            "\x00\x0e\x05\x0e\x06\x07\x03\x07\x04\x09\x01\x07\x02".into(),
+        ],
+        "search" => vec![
+            "\x07\x01can bo\x01Cán bộ hẹn gọi 0912 345 678".into(),
+            "\x04\x01DUONG\x01Đường Lê Lợi, chờ lâu".into(),
+        ],
+        "csv_cell" => vec![
+            "\x01Tốt;=cmd|' /C calc'!A0".into(),
+            "\x01=HYPERLINK(\"http://evil.example\",\"Xem\")".into(),
+            "\x10-2+3+cmd|' /C calc'!A0".into(),
+        ],
+        "mail" => vec![
+            "Nguyễn\x1fSở Tư pháp\x1fKhảo sát 2026\x1flan@example.vn".into(),
+            "Lan\r\nBcc: x@y.vn\x1fA\x1fB\x1fa@b.vn".into(),
         ],
         _ => Vec::new(),
     };

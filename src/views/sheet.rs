@@ -85,14 +85,7 @@ impl Sheet {
     pub fn xlsx(&self) -> anyhow::Result<Vec<u8>> {
         let mut book = Workbook::new();
         let sheet = book.add_worksheet();
-        // Worksheet names: at most 31 characters, none of []:*?/\
-        let name: String = self
-            .name
-            .chars()
-            .filter(|c| !"[]:*?/\\".contains(*c))
-            .take(31)
-            .collect();
-        sheet.set_name(&name)?;
+        sheet.set_name(worksheet_name(&self.name))?;
         let bold = Format::new().set_bold();
         for (c, h) in self.header.iter().enumerate() {
             sheet.write_string_with_format(0, c as u16, h, &bold)?;
@@ -117,6 +110,22 @@ impl Sheet {
         }
         sheet.set_freeze_panes(1, 0)?;
         Ok(book.save_to_buffer()?)
+    }
+}
+
+/// A worksheet name Excel accepts: at most 31 characters, none of `[]:*?/\`, no control
+/// characters, not starting or ending with an apostrophe, not blank, not "History".
+fn worksheet_name(name: &str) -> String {
+    let kept: String = name
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c) && !c.is_control())
+        .take(31)
+        .collect();
+    let kept = kept.trim_matches('\'').trim();
+    if kept.is_empty() || kept.eq_ignore_ascii_case("history") {
+        "Sheet1".to_owned()
+    } else {
+        kept.to_owned()
     }
 }
 
