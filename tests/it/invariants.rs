@@ -218,3 +218,20 @@ fn every_template_is_compiled_into_the_binary() {
         );
     }
 }
+
+#[test]
+fn invariant_26_every_spreadsheet_cell_passes_the_one_cell_writer() {
+    // CSV is written by `domain::cell` (and `views::sheet` through it), never by a CSV
+    // library's writer that would quote only when it must and neutralise nothing.
+    for word in ["csv::Writer", "WriterBuilder", "write_record"] {
+        let found: Vec<String> = sources()
+            .into_iter()
+            .filter(|(_, code)| code.contains(word))
+            .map(|(path, _)| path)
+            .collect();
+        assert_eq!(found, Vec::<String>::new(), "{word}");
+    }
+    let sheet = std::fs::read_to_string(root().join("src/views/sheet.rs")).unwrap();
+    assert!(sheet.contains("crate::domain::cell::neutralise"));
+    assert!(sheet.contains("sheet.write_string(r, c, cell(s))"));
+}

@@ -491,3 +491,29 @@ fn a_name_or_address_that_would_break_a_header_fails_alone_and_the_worker_goes_o
         "{body}"
     );
 }
+
+#[test]
+fn readiness_says_how_many_messages_wait_for_a_worker_on_another_node() {
+    let db = queued(3);
+    let mut settings = sipas::config::Settings::local();
+    settings.database_url = Some(db.url.clone());
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.secret = Some(crate::helpers::SECRET.as_bytes().to_vec());
+    settings.workers = Some(1);
+    settings.mail_timing.lease = Duration::from_secs(1);
+    let node = crate::helpers::Node::start(settings);
+    // Due for longer than the lease and taken by no worker: the queue does not move.
+    std::thread::sleep(Duration::from_millis(2_100));
+    let ready = reqwest::blocking::get(format!("{}/health/ready", node.base)).unwrap();
+    assert_eq!(
+        ready.status(),
+        200,
+        "this node sends no mail: it can still serve"
+    );
+    let body = ready.text().unwrap();
+    assert!(
+        body.contains("outbox worker: none on this node")
+            && body.contains("3 message(s) waiting for a worker elsewhere"),
+        "{body}"
+    );
+}
