@@ -53,6 +53,10 @@ pub struct Span {
     pub mask: &'static str,
 }
 
+/// What a character inside an address reads as to a number: neither a digit, a separator, a
+/// letter nor invisible, so a run of digits stops there and is not glued to it.
+const BOUNDARY: char = '\u{FFFC}';
+
 /// How many invisible characters a look at the next or previous visible one passes over.
 const LOOK: usize = 8;
 
@@ -60,6 +64,8 @@ const LOOK: usize = 8;
 struct Chars {
     c: Vec<char>,
     at: Vec<usize>,
+    /// Characters inside an address already found: a number reads them as a boundary.
+    blocked: Vec<bool>,
 }
 
 impl Chars {
@@ -67,22 +73,32 @@ impl Chars {
         let (at, c): (Vec<usize>, Vec<char>) = text.char_indices().unzip();
         let mut at = at;
         at.push(text.len());
-        Chars { c, at }
+        let blocked = vec![false; c.len()];
+        Chars { c, at, blocked }
     }
 
     fn len(&self) -> usize {
         self.c.len()
     }
 
+    /// The character at `i` as a number reads it: one inside an address is a boundary.
+    fn ch(&self, i: usize) -> char {
+        if self.blocked[i] {
+            BOUNDARY
+        } else {
+            self.c[i]
+        }
+    }
+
     fn get(&self, i: usize) -> Option<char> {
-        self.c.get(i).copied()
+        (i < self.c.len()).then(|| self.ch(i))
     }
 
     /// The first visible character at or after `i`, and where it is (looking past a few
     /// invisible characters only, so that a scan stays linear).
     fn visible_from(&self, i: usize) -> Option<(usize, char)> {
         (i..self.len().min(i + LOOK))
-            .map(|k| (k, self.c[k]))
+            .map(|k| (k, self.ch(k)))
             .find(|&(_, c)| !is_invisible(c))
     }
 
@@ -91,7 +107,7 @@ impl Chars {
         let i = i.min(self.len());
         (i.saturating_sub(LOOK)..i)
             .rev()
-            .map(|k| (k, self.c[k]))
+            .map(|k| (k, self.ch(k)))
             .find(|&(_, c)| !is_invisible(c))
     }
 
@@ -106,21 +122,26 @@ impl Chars {
 
 /// The spans to mask, in order, not overlapping; an address wins over a number inside it.
 pub fn find(text: &str) -> Vec<Span> {
-    let chars = Chars::of(text);
+    let mut chars = Chars::of(text);
+    // Addresses first; a number then reads an address as a boundary, so the digits beside one
+    // ("0912 345 678a@b.vn", "an@b.vn/0912345678") are judged on their own, as they are once
+    // the address is masked: masking twice changes nothing more.
     let emails = emails(&chars);
+    for &(from, to) in &emails {
+        chars.blocked[from..to].fill(true);
+    }
     let numbers = numbers(&chars);
-    // Both lists are sorted and each is free of overlaps: one merge, in linear time.
-    let mut out = Vec::with_capacity(emails.len() + numbers.len());
-    let mut e = emails.into_iter().peekable();
+    // Both lists are sorted and do not overlap each other: one merge, in linear time.
+    let mut out: Vec<Span> = Vec::with_capacity(emails.len() + numbers.len());
+    let mut e = emails
+        .into_iter()
+        .map(|(from, to)| chars.span(from, to, EMAIL_MASK))
+        .peekable();
     for n in numbers {
-        while let Some(m) = e.next_if(|m| m.start < n.end) {
+        while let Some(m) = e.next_if(|m| m.start < n.start) {
             out.push(m);
         }
-        if out.last().is_none_or(|last| last.end <= n.start)
-            && e.peek().is_none_or(|m| n.end <= m.start)
-        {
-            out.push(n);
-        }
+        out.push(n);
     }
     out.extend(e);
     out
@@ -144,8 +165,9 @@ fn domain_char(c: char) -> bool {
 const LOCAL_MAX: usize = 64;
 const DOMAIN_MAX: usize = 255;
 
-fn emails(t: &Chars) -> Vec<Span> {
-    let mut spans: Vec<Span> = Vec::new();
+/// The addresses, as character ranges, in order, not overlapping.
+fn emails(t: &Chars) -> Vec<(usize, usize)> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut taken = 0; // characters before this belong to an address already found
     for at in 0..t.len() {
         if !is_at(t.c[at]) {
@@ -182,7 +204,7 @@ fn emails(t: &Chars) -> Vec<Span> {
                 .next()
                 .is_some_and(|tld| tld.chars().count() >= 2);
         if plausible {
-            spans.push(t.span(start, end, EMAIL_MASK));
+            spans.push((start, end));
             taken = end;
         }
     }
@@ -236,7 +258,7 @@ fn read_run(t: &Chars, first: usize, plus: bool) -> Run {
     };
     let mut j = first;
     while j < t.len() {
-        let c = t.c[j];
+        let c = t.ch(j);
         if let Some(d) = digit(c) {
             run.digits.push(d);
             if let Some(g) = run.groups.last_mut() {
@@ -250,7 +272,7 @@ fn read_run(t: &Chars, first: usize, plus: bool) -> Run {
             let mut k = j;
             let mut seps = String::new();
             while k < t.len() && seps.chars().count() < 2 {
-                let s = t.c[k];
+                let s = t.ch(k);
                 if separator(s) {
                     seps.push(s);
                 } else if !is_invisible(s) {
@@ -258,7 +280,7 @@ fn read_run(t: &Chars, first: usize, plus: bool) -> Run {
                 }
                 k += 1;
             }
-            while k < t.len() && is_invisible(t.c[k]) {
+            while k < t.len() && is_invisible(t.ch(k)) {
                 k += 1;
             }
             if t.get(k).is_none_or(|d| digit(d).is_none()) {
@@ -280,7 +302,7 @@ fn runs(t: &Chars) -> Vec<Run> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < t.len() {
-        let c = t.c[i];
+        let c = t.ch(i);
         let next = t.visible_from(i + 1);
         let opens = (c == '+' || c == '(') && next.is_some_and(|(_, d)| digit(d).is_some());
         if digit(c).is_none() && !opens {
@@ -295,7 +317,7 @@ fn runs(t: &Chars) -> Vec<Run> {
             before.is_some_and(|(k, b)| ".-/".contains(b) && letter(t.visible_before(k)));
         if after_word || after_code {
             let mut j = i + 1;
-            while j < t.len() && (t.c[j].is_alphanumeric() || is_invisible(t.c[j])) {
+            while j < t.len() && (t.ch(j).is_alphanumeric() || is_invisible(t.ch(j))) {
                 j += 1;
             }
             i = j;
@@ -478,6 +500,26 @@ mod tests {
             mask_personal("gửi an＠gmail.com nhé"),
             format!("gửi {EMAIL_MASK} nhé")
         );
+    }
+
+    #[test]
+    fn digits_beside_an_address_are_judged_on_their_own_and_masking_twice_changes_nothing() {
+        // Found by the masker's fuzz target: the number ran into the address, was dropped
+        // for overlapping it, and nine digits stayed visible.
+        for (typed, masked) in [
+            (
+                "CMND 678 678 678 678@x.vn",
+                "CMND [số giấy tờ đã ẩn] [email đã ẩn]",
+            ),
+            (
+                "an@gmail.com/0912345678 nhé",
+                "[email đã ẩn]/[số điện thoại đã ẩn] nhé",
+            ),
+        ] {
+            let once = mask_personal(typed);
+            assert_eq!(once, masked, "{typed:?}");
+            assert_eq!(mask_personal(&once), once);
+        }
     }
 
     /// Runs `f` on a thread of its own and fails if it has not finished within `limit`: a
