@@ -74,6 +74,11 @@ pub struct ConnectionLimits {
     /// …and after that must have come at this many bytes a second on average.
     pub body_min_rate: f64,
     pub per_address: u32,
+    /// How long a connection may wait for its next request; `None`: one request per
+    /// connection. actix's head deadline holds for a connection's first request only, so a
+    /// kept-alive connection could trickle its second head forever: off unless a reverse proxy,
+    /// which applies its own header deadline, is in front (`SIPAS_KEEP_ALIVE_SECS`).
+    pub keep_alive: Option<std::time::Duration>,
 }
 
 impl Default for ConnectionLimits {
@@ -87,6 +92,7 @@ impl Default for ConnectionLimits {
             // A one-stop centre's phones may share one address (its Wi-Fi, a carrier's NAT),
             // each browser with a few connections.
             per_address: 128,
+            keep_alive: None,
         }
     }
 }
@@ -374,6 +380,12 @@ impl Settings {
                 .ok()
                 .filter(|r| (1.0..=1e9).contains(r))
                 .context("SIPAS_BODY_MIN_RATE must be bytes per second, at least 1")?;
+        }
+        if let Some(v) = nonempty("SIPAS_KEEP_ALIVE_SECS") {
+            s.connection_limits.keep_alive = match v.trim() {
+                "0" => None,
+                _ => Some(secs("SIPAS_KEEP_ALIVE_SECS", &v)?),
+            };
         }
         if let Some(v) = nonempty("SIPAS_MAX_CONNECTIONS_PER_ADDRESS") {
             s.connection_limits.per_address = v

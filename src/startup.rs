@@ -247,6 +247,10 @@ impl Application {
             }
         })
         .client_request_timeout(limits.head_timeout)
+        .keep_alive(match limits.keep_alive {
+            Some(d) => actix_web::http::KeepAlive::Timeout(d),
+            None => actix_web::http::KeepAlive::Disabled,
+        })
         .client_disconnect_timeout(std::time::Duration::from_secs(2))
         .listen(self.listener)?;
         if let Some(w) = self.workers {

@@ -7,13 +7,19 @@
 //! opened with another separator (`;` is Excel's list separator where the decimal mark is a
 //! comma, as in Vietnam) or one that ignores quotes starts a new cell after any `,`, `;`, tab
 //! or line break *inside* a value: `Tốt;=cmd|' /C calc'!A0`. So an apostrophe goes before a
-//! formula start at the beginning of the text and after every such separator (spaces
-//! between are skipped), and every text cell is quoted. Nothing else changes: removing the
+//! formula start at the beginning of the text and after every such separator (spaces of any
+//! kind, invisible characters and quotes between are skipped), and every text cell is quoted. Nothing else changes: removing the
 //! added apostrophes gives the text back.
 
 /// Where a spreadsheet may start a new cell inside a value.
 fn splits(c: char) -> bool {
     matches!(c, ',' | ';' | '\t' | '\r' | '\n')
+}
+
+/// What a spreadsheet may skip before a cell's first character: spaces of any kind,
+/// invisible characters, a stray quote.
+fn blank(c: char) -> bool {
+    (c.is_whitespace() && !splits(c)) || super::text::is_invisible(c) || c == '"'
 }
 
 /// What starts a formula.
@@ -34,7 +40,7 @@ pub fn neutralise(text: &str) -> String {
             out.push('\'');
         }
         out.push(c);
-        at_start = splits(c) || (at_start && c == ' ');
+        at_start = splits(c) || (at_start && blank(c));
         // A tab or CR is both a separator and a formula start: the next character may
         // begin a cell too.
     }
@@ -99,12 +105,17 @@ mod tests {
         "Tốt,\t=1",
         "Tốt\n-3+3+cmd|' /C calc'!D2",
         "＝1+1",
+        "Tốt;\u{a0}=1+1",
+        "Tốt;\u{3000}=1+1",
+        "Tốt;\u{200b}=1+1",
+        "Tốt;\u{feff}=1+1",
+        "Tốt;\"=1+1\"",
     ];
 
     /// Every piece a spreadsheet could make of a cell, splitting wherever it might.
     fn pieces(cell: &str) -> Vec<&str> {
         cell.split(splits)
-            .map(|p| p.trim_start_matches(' '))
+            .map(|p| p.trim_start_matches(blank))
             .collect()
     }
 
@@ -135,7 +146,8 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(2026), ..ProptestConfig::default() })]
 
         /// Any Vietnamese text: no piece a spreadsheet could split off starts a formula, only
         /// apostrophes are added, and the quoted cell reads back as one field.

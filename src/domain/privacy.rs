@@ -147,18 +147,41 @@ pub fn find(text: &str) -> Vec<Span> {
     out
 }
 
-fn is_at(c: char) -> bool {
-    c == '@' || c == '\u{FF20}'
+/// How many characters the at-sign at `k` takes, if there is one: `@`, its full-width and
+/// small forms, or written out as `(at)` / `[at]`.
+fn at_sign(t: &Chars, k: usize) -> Option<usize> {
+    match t.c[k] {
+        '@' | '\u{FF20}' | '\u{FE6B}' => Some(1),
+        open @ ('(' | '[') => {
+            let close = if open == '(' { ')' } else { ']' };
+            let word = t.c.get(k + 1..k + 4)?;
+            (word[0].eq_ignore_ascii_case(&'a')
+                && word[1].eq_ignore_ascii_case(&'t')
+                && word[2] == close)
+                .then_some(4)
+        }
+        _ => None,
+    }
+}
+
+/// A dot as typed in an address: ASCII, full-width, ideographic, half-width ideographic.
+fn dot(c: char) -> bool {
+    matches!(c, '.' | '\u{FF0E}' | '\u{3002}' | '\u{FF61}')
 }
 
 /// A character of an address's local part: letters and digits of any script (addresses may
-/// be internationalised), and `. _ % + -`.
+/// be internationalised), dots, and RFC 5322's other atext characters.
 fn local_char(c: char) -> bool {
-    c.is_alphanumeric() || "._%+-".contains(c)
+    c.is_alphanumeric() || dot(c) || "_%+-'!#$&*=?^`{|}~".contains(c)
 }
 
 fn domain_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '.' || c == '-'
+    c.is_alphanumeric() || dot(c) || c == '-' || c == '_'
+}
+
+/// A space typed beside the at-sign ("nguyenvana @gmail.com"): one, not a line break.
+fn loose_space(c: char) -> bool {
+    c.is_whitespace() && !matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}')
 }
 
 /// RFC 5321's limits: 64 characters before the `@`, 255 after.
@@ -169,125 +192,167 @@ const DOMAIN_MAX: usize = 255;
 fn emails(t: &Chars) -> Vec<(usize, usize)> {
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut taken = 0; // characters before this belong to an address already found
-    for at in 0..t.len() {
-        if !is_at(t.c[at]) {
+    let mut k = 0;
+    while k < t.len() {
+        let Some(len) = at_sign(t, k) else {
+            k += 1;
             continue;
+        };
+        let at = k;
+        // One space may stand on either side of the at-sign.
+        let mut left = at;
+        if left > taken && loose_space(t.c[left - 1]) {
+            left -= 1;
         }
-        let mut start = at;
+        let mut start = left;
         while start > taken
-            && at - start < LOCAL_MAX
-            && (local_char(t.c[start - 1]) || is_invisible(t.c[start - 1]))
+            && left - start < LOCAL_MAX
+            && (local_char(t.c[start - 1]) || ignorable(t.c[start - 1]))
         {
             start -= 1;
         }
-        let mut end = at + 1;
+        let mut right = at + len;
+        if right < t.len() && loose_space(t.c[right]) {
+            right += 1;
+        }
+        let mut end = right;
         while end < t.len()
-            && end - at <= DOMAIN_MAX
-            && (domain_char(t.c[end]) || is_invisible(t.c[end]))
+            && end - right < DOMAIN_MAX
+            && (domain_char(t.c[end]) || ignorable(t.c[end]))
         {
             end += 1;
         }
         // A sentence's full stop after the address is not part of it.
-        while end > at + 1 && (matches!(t.c[end - 1], '.' | '-') || is_invisible(t.c[end - 1])) {
+        while end > right && (dot(t.c[end - 1]) || t.c[end - 1] == '-' || ignorable(t.c[end - 1])) {
             end -= 1;
         }
-        let domain: String = t.c[at + 1..end]
+        let domain: String = t.c[right..end]
             .iter()
-            .filter(|c| !is_invisible(**c))
+            .filter(|c| !ignorable(**c))
+            .map(|&c| if dot(c) { '.' } else { c })
             .collect();
-        let local_visible = t.c[start..at].iter().any(|c| !is_invisible(*c));
+        let local_visible = t.c[start..left].iter().any(|c| !ignorable(*c));
         let plausible = local_visible
             && domain.contains('.')
             && !domain.starts_with('.')
-            && domain
-                .rsplit('.')
-                .next()
-                .is_some_and(|tld| tld.chars().count() >= 2);
+            && domain.rsplit('.').next().is_some_and(|tld| {
+                tld.chars().count() >= 2 && tld.chars().all(char::is_alphanumeric)
+            });
         if plausible {
             spans.push((start, end));
             taken = end;
+            k = end.max(k + 1);
+        } else {
+            k += 1;
         }
     }
     spans
 }
 
-/// The value of a decimal digit as citizens type it: ASCII or full-width.
-fn digit(c: char) -> Option<char> {
-    match c {
-        '0'..='9' => Some(c),
-        '\u{FF10}'..='\u{FF19}' => char::from_digit(u32::from(c) - 0xFF10, 10),
-        _ => None,
-    }
+/// A character that shows nothing inside a number or an address: the invisible ones, and
+/// combining marks (an underline or a strike-through typed over digits, a keycap).
+fn ignorable(c: char) -> bool {
+    is_invisible(c) || unicode_normalization::char::is_combining_mark(c)
 }
 
-/// What may stand between two digit groups of one number: a space of any kind, a dot, a dash
-/// (ASCII or typographic), a bracket.
+/// The value of a decimal digit as citizens may type it: ASCII, full-width, the digits of
+/// other scripts a phone keyboard offers, and the styled ones (mathematical, circled,
+/// superscript, subscript).
+fn digit(c: char) -> Option<char> {
+    const ZEROS: [u32; 12] = [
+        0x30, 0x660, 0x6F0, 0x966, 0xE50, 0xFF10, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6,
+        0x2080,
+    ];
+    let u = u32::from(c);
+    let value = ZEROS
+        .iter()
+        .find(|&&z| (z..z + 10).contains(&u))
+        .map(|&z| u - z)
+        .or(match c {
+            '⓪' | '⁰' => Some(0),
+            '①'..='⑨' => Some(u - 0x2460 + 1),
+            '¹' => Some(1),
+            '²' => Some(2),
+            '³' => Some(3),
+            '⁴'..='⁹' => Some(u - 0x2070),
+            _ => None,
+        })?;
+    char::from_digit(value, 10)
+}
+
+/// What may stand between two digit groups of one number: a space of any kind or a line break,
+/// a dot, a dash (ASCII or typographic), a slash, an underscore, a middle dot, a bracket.
 fn separator(c: char) -> bool {
-    (c.is_whitespace() && !matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{85}'))
+    c.is_whitespace()
+        || dot(c)
         || matches!(
             c,
-            '.' | '-' | '(' | ')' | '\u{2010}'..='\u{2013}' | '\u{2212}'
+            '-' | '(' | ')' | '/' | '_' | '·' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{30FB}'
         )
 }
 
-/// A run of digits as written: where it is (character indices), its digits, and how they
-/// are grouped.
+/// At most this many separators between two digit groups ("0912 - 345", "(028) 3829").
+const SEPARATORS_MAX: usize = 3;
+
+/// A run of digits as written: where it is (character indices), and its groups.
 struct Run {
+    /// Where the number starts: its first digit, or its `+` or opening bracket.
     start: usize,
-    /// One past the last digit.
-    end: usize,
-    digits: String,
     plus: bool,
-    /// Lengths of the digit groups between separators.
-    groups: Vec<usize>,
-    /// The separators used between groups.
-    separators: String,
+    /// Each group: (first digit, one past its last digit, its digits).
+    groups: Vec<(usize, usize, String)>,
+    /// The separators before each group (empty for the first).
+    separators: Vec<String>,
+    /// Touches a letter or a code before it…
+    glued_before: bool,
+    /// …or a letter after it.
+    glued_after: bool,
 }
 
-/// Reads the run whose first digit is at `first` (a digit); returns it and the index after
-/// its last digit. Invisible characters are skipped; at most two separators between digits
-/// ("(028) 3829", "1 - 2" is two groups only with one separator each side counted).
+/// Reads the run whose first digit is at `first`. Ignorable characters are skipped.
 fn read_run(t: &Chars, first: usize, plus: bool) -> Run {
     let mut run = Run {
         start: first,
-        end: first,
-        digits: String::new(),
         plus,
-        groups: vec![0],
-        separators: String::new(),
+        groups: vec![(first, first, String::new())],
+        separators: vec![String::new()],
+        glued_before: false,
+        glued_after: false,
     };
     let mut j = first;
     while j < t.len() {
         let c = t.ch(j);
         if let Some(d) = digit(c) {
-            run.digits.push(d);
             if let Some(g) = run.groups.last_mut() {
-                *g += 1;
+                if g.2.is_empty() {
+                    g.0 = j;
+                }
+                g.2.push(d);
+                g.1 = j + 1;
             }
             j += 1;
-            run.end = j;
-        } else if is_invisible(c) {
+        } else if ignorable(c) {
             j += 1;
         } else if separator(c) {
             let mut k = j;
             let mut seps = String::new();
-            while k < t.len() && seps.chars().count() < 2 {
+            while k < t.len() && seps.chars().count() < SEPARATORS_MAX {
                 let s = t.ch(k);
                 if separator(s) {
                     seps.push(s);
-                } else if !is_invisible(s) {
+                } else if !ignorable(s) {
                     break;
                 }
                 k += 1;
             }
-            while k < t.len() && is_invisible(t.ch(k)) {
+            while k < t.len() && ignorable(t.ch(k)) {
                 k += 1;
             }
             if t.get(k).is_none_or(|d| digit(d).is_none()) {
                 break;
             }
-            run.separators.push_str(&seps);
-            run.groups.push(0);
+            run.separators.push(seps);
+            run.groups.push((k, k, String::new()));
             j = k;
         } else {
             break;
@@ -296,7 +361,7 @@ fn read_run(t: &Chars, first: usize, plus: bool) -> Run {
     run
 }
 
-/// The runs of digits that stand alone as numbers, in order, not overlapping.
+/// The runs of digits, in order, not overlapping, each marked if it touches a word.
 fn runs(t: &Chars) -> Vec<Run> {
     let letter = |v: Option<(usize, char)>| v.is_some_and(|(_, c)| c.is_alphabetic());
     let mut out = Vec::new();
@@ -309,73 +374,198 @@ fn runs(t: &Chars) -> Vec<Run> {
             i += 1;
             continue;
         }
-        // Part of a longer word or code ("H12345678901", "HS.012345678", "1+2"): not a number
-        // on its own. Skip the rest of that word.
+        // Part of a longer word or code ("H12345678901", "HS.012345678")?
         let before = t.visible_before(i);
         let after_word = before.is_some_and(|(_, b)| b.is_alphanumeric());
         let after_code =
             before.is_some_and(|(k, b)| ".-/".contains(b) && letter(t.visible_before(k)));
-        if after_word || after_code {
-            let mut j = i + 1;
-            while j < t.len() && (t.ch(j).is_alphanumeric() || is_invisible(t.ch(j))) {
-                j += 1;
-            }
-            i = j;
-            continue;
-        }
         let first = if opens {
             next.map_or(i + 1, |(k, _)| k)
         } else {
             i
         };
         let mut run = read_run(t, first, c == '+');
+        let end = run.groups.last().map_or(first + 1, |g| g.1).max(first + 1);
         // The sign and an area code's brackets belong to the number: "+84 …", "(028) 3829 …".
-        if c == '+' || (c == '(' && run.separators.contains(')')) {
+        if c == '+' || (c == '(' && run.separators.iter().any(|s| s.contains(')'))) {
             run.start = i;
         }
         // Followed by a letter, directly or after '.', '-' or '/' ("123456789abc",
-        // "012345678.H12"): a code, not a number on its own.
-        let after = t.visible_from(run.end);
-        let glued = letter(after)
+        // "012345678.H12").
+        let after = t.visible_from(end);
+        let glued_after = letter(after)
             || after.is_some_and(|(k, a)| ".-/".contains(a) && letter(t.visible_from(k + 1)));
-        let end = run.end;
-        if !glued {
-            out.push(run);
-        }
-        // Progress: the run ends after its first digit, which is after `i`.
+        run.glued_before = after_word || after_code;
+        run.glued_after = glued_after;
+        out.push(run);
+        // Progress: the run ends after its first digit, which is at or after `i`.
         i = end.max(i + 1);
     }
     out
 }
 
-/// A sum of money written with thousands separators: 1–3 digits, then groups of exactly
-/// three, all separated by '.' or ','.
-fn is_money(run: &Run) -> bool {
-    run.groups.len() > 1
-        && (1..=3).contains(&run.groups[0])
-        && run.groups[1..].iter().all(|&g| g == 3)
-        && run.separators.chars().all(|c| c == '.' || c == ',')
-        && !run.digits.starts_with('0')
+/// Digits, groups and separators of groups `a..=b` of a run.
+struct Part<'r> {
+    run: &'r Run,
+    a: usize,
+    b: usize,
 }
 
+impl Part<'_> {
+    fn digits(&self) -> String {
+        self.run.groups[self.a..=self.b]
+            .iter()
+            .map(|g| g.2.as_str())
+            .collect()
+    }
+
+    /// A sum of money written with thousands separators: 1–3 digits, then groups of exactly
+    /// three, all separated by '.' or ','.
+    fn is_money(&self) -> bool {
+        let groups = &self.run.groups[self.a..=self.b];
+        groups.len() > 1
+            && (1..=3).contains(&groups[0].2.len())
+            && groups[1..].iter().all(|g| g.2.len() == 3)
+            && self.run.separators[self.a + 1..=self.b]
+                .iter()
+                .all(|s| s.chars().all(|c| dot(c) || c == ','))
+            && !groups[0].2.starts_with('0')
+    }
+}
+
+/// Words that say an identity number follows ("CMND 271.234.567" is not a sum of money).
+const ID_WORDS: [&str; 7] = [
+    "cmnd",
+    "cccd",
+    "cmt",
+    "can cuoc",
+    "chung minh",
+    "dinh danh",
+    "ho chieu",
+];
+
+/// How many characters before a number may name its document.
+const ID_WORDS_WINDOW: usize = 24;
+
+/// Whether the few characters before `k` name an identity document. They are read as the
+/// masked text will show them (an address or a number masked before `k` counts as its mark),
+/// so that masking the masked text again decides the same.
+fn names_an_id(t: &Chars, k: usize, masked: &[(usize, usize, &'static str)]) -> bool {
+    let mut back: Vec<char> = Vec::with_capacity(ID_WORDS_WINDOW);
+    let mut i = k;
+    while i > 0 && back.len() < ID_WORDS_WINDOW {
+        // Marks are at least 13 characters long: no more than the last few reach the window.
+        if let Some(&(from, _, mask)) = masked.iter().rev().take(4).find(|m| m.0 < i && i <= m.1) {
+            back.extend(mask.chars().rev());
+            i = from;
+        } else if t.blocked[i - 1] {
+            back.extend(EMAIL_MASK.chars().rev());
+            while i > 0 && t.blocked[i - 1] {
+                i -= 1;
+            }
+        } else {
+            back.push(t.c[i - 1]);
+            i -= 1;
+        }
+    }
+    back.truncate(ID_WORDS_WINDOW);
+    let before: String = back.into_iter().rev().collect::<String>().to_lowercase();
+    let plain: String = unicode_normalization::UnicodeNormalization::nfd(before.as_str())
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .map(|c| if c == 'đ' { 'd' } else { c })
+        .collect();
+    ID_WORDS.iter().any(|w| plain.contains(w))
+}
+
+/// What a part of a run is, if it is personal data. A part touching a word is judged
+/// strictly (a mobile or landline number, a 12-digit CCCD), since codes are glued to letters
+/// too; a part on its own also as a 9-digit CMND and as any 12-digit number.
+fn kind(
+    t: &Chars,
+    part: &Part<'_>,
+    glued: bool,
+    masked: &[(usize, usize, &'static str)],
+) -> Option<&'static str> {
+    let digits = part.digits();
+    let n = digits.len();
+    let plus = part.a == 0 && part.run.plus;
+    let national = digits.starts_with('0') && (10..=11).contains(&n);
+    let international = (plus || digits.starts_with("84")) && (11..=12).contains(&n);
+    if glued {
+        // As dialled at home: 0, then an area or mobile prefix 2–9.
+        let home = match digits.strip_prefix("84") {
+            Some(rest) if international => format!("0{rest}"),
+            _ => digits.clone(),
+        };
+        let prefixed = home
+            .chars()
+            .nth(1)
+            .is_some_and(|c| ('2'..='9').contains(&c));
+        let phone = (national || international) && prefixed;
+        let cccd = n == 12 && digits.starts_with('0');
+        return if phone {
+            Some(PHONE_MASK)
+        } else if cccd {
+            Some(ID_MASK)
+        } else {
+            None
+        };
+    }
+    if national || international {
+        Some(PHONE_MASK)
+    } else if (n == 12 || n == 9)
+        && (!part.is_money() || names_an_id(t, part.run.groups[part.a].0, masked))
+    {
+        Some(ID_MASK)
+    } else {
+        None
+    }
+}
+
+/// The numbers to mask. A run that is not personal data as a whole may hold several numbers
+/// ("0912345678 0987654321", "SĐT 0912345678 100 lần"): it is cut only where a space stands
+/// between groups (digits joined by dots or dashes are one token, like a procedure code
+/// "1.001234.000.00.00"), and its tokens are tried from the left, the longest part first, at
+/// most 12 digits.
 fn numbers(t: &Chars) -> Vec<Span> {
-    runs(t)
-        .into_iter()
-        .filter_map(|run| {
-            let n = run.digits.len();
-            let international =
-                (run.plus || run.digits.starts_with("84")) && (11..=12).contains(&n);
-            let national = run.digits.starts_with('0') && (10..=11).contains(&n);
-            let kind = if international || national {
-                PHONE_MASK
-            } else if (n == 12 || n == 9) && !is_money(&run) {
-                ID_MASK
-            } else {
-                return None;
-            };
-            Some(t.span(run.start, run.end, kind))
-        })
-        .collect()
+    let mut out = Vec::new();
+    // What is masked so far, as character ranges.
+    let mut masked: Vec<(usize, usize, &'static str)> = Vec::new();
+    for run in runs(t) {
+        let last = run.groups.len() - 1;
+        // Group k starts a token if a space stands before it.
+        let starts = |k: usize| k == 0 || run.separators[k].chars().any(char::is_whitespace);
+        let ends = |k: usize| k == last || starts(k + 1);
+        let mut a = 0;
+        while a <= last {
+            if !starts(a) {
+                a += 1;
+                continue;
+            }
+            let mut digits = 0;
+            let mut b_max = a;
+            while b_max <= last && digits + run.groups[b_max].2.len() <= 12 {
+                digits += run.groups[b_max].2.len();
+                b_max += 1;
+            }
+            let found = (a..b_max).rev().filter(|&b| ends(b)).find_map(|b| {
+                let part = Part { run: &run, a, b };
+                // Only the ends of the run touch its neighbours.
+                let glued = (a == 0 && run.glued_before) || (b == last && run.glued_after);
+                kind(t, &part, glued, &masked).map(|k| (b, k))
+            });
+            match found {
+                Some((b, mask)) => {
+                    let from = if a == 0 { run.start } else { run.groups[a].0 };
+                    out.push(t.span(from, run.groups[b].1, mask));
+                    masked.push((from, run.groups[b].1, mask));
+                    a = b + 1;
+                }
+                None => a += 1,
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -503,6 +693,76 @@ mod tests {
     }
 
     #[test]
+    fn the_red_teams_spellings_are_masked() {
+        let p = PHONE_MASK;
+        let i = ID_MASK;
+        let e = EMAIL_MASK;
+        for (typed, masked) in [
+            // Glued to letters or a code: phone- and CCCD-shaped numbers still.
+            ("ĐT.0912345678 gọi giúp", format!("ĐT.{p} gọi giúp")),
+            ("SĐT0912345678 nhé", format!("SĐT{p} nhé")),
+            ("CCCD079123456789 bị mất", format!("CCCD{i} bị mất")),
+            ("Gọi số 0912345678.Cảm ơn", format!("Gọi số {p}.Cảm ơn")),
+            ("0912345678-chị Lan", format!("{p}-chị Lan")),
+            ("0912345678/anh Nam", format!("{p}/anh Nam")),
+            // Two numbers in one run, or a number and a count.
+            (
+                "liên hệ 0912345678 0987654321 giúp",
+                format!("liên hệ {p} {p} giúp"),
+            ),
+            ("SĐT 0912345678 100 lần gọi", format!("SĐT {p} 100 lần gọi")),
+            ("sđt 0912345678\t0987654321", format!("sđt {p}\t{p}")),
+            // Other separators and other digits.
+            ("gọi 0912 - 345 - 678 nhé", format!("gọi {p} nhé")),
+            ("gọi 0912 . 345 . 678 nhé", format!("gọi {p} nhé")),
+            ("gọi 0912—345—678 nhé", format!("gọi {p} nhé")),
+            ("gọi 0912/345/678 nhé", format!("gọi {p} nhé")),
+            ("gọi 0912_345_678 nhé", format!("gọi {p} nhé")),
+            ("gọi 0912·345·678 nhé", format!("gọi {p} nhé")),
+            ("gọi 0912\n345678 nhé", format!("gọi {p} nhé")),
+            ("gọi 𝟎𝟗𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖 nhé", format!("gọi {p} nhé")),
+            ("gọi ⓪⑨①②③④⑤⑥⑦⑧ nhé", format!("gọi {p} nhé")),
+            ("gọi ⁰⁹¹²³⁴⁵⁶⁷⁸ nhé", format!("gọi {p} nhé")),
+            ("gọi ٠٩١٢٣٤٥٦٧٨ nhé", format!("gọi {p} nhé")),
+            (
+                "gọi 0\u{332}9\u{332}1\u{332}2345678 nhé",
+                format!("gọi {p} nhé"),
+            ),
+            (
+                "gọi 0\u{FE0F}\u{20E3}9\u{FE0F}\u{20E3}12345678 nhé",
+                format!("gọi {p} nhé"),
+            ),
+            ("gọi ０９１２．３４５．６７８ nhé", format!("gọi {p} nhé")),
+            ("gọi 0912\u{3164}345678 nhé", format!("gọi {p} nhé")),
+            ("gọi 0912\u{2800}345678 nhé", format!("gọi {p} nhé")),
+            ("CMND 271.234.567 cũ", format!("CMND {i} cũ")),
+            ("ư9+84912345678 ư", format!("ư9{p} ư")),
+            // Addresses typed loosely.
+            ("mail nguyenvana @gmail.com nhé", format!("mail {e} nhé")),
+            ("mail nguyenvana@ gmail.com nhé", format!("mail {e} nhé")),
+            ("mail an@gmail．com nhé", format!("mail {e} nhé")),
+            ("mail an@gmail。com nhé", format!("mail {e} nhé")),
+            ("mail ａｎ＠ｇｍａｉｌ．ｃｏｍ nhé", format!("mail {e} nhé")),
+            ("mail an﹫gmail.com nhé", format!("mail {e} nhé")),
+            ("mail a@mail_server.gov.vn nhé", format!("mail {e} nhé")),
+            ("mail an@gmail\u{FE0F}.com nhé", format!("mail {e} nhé")),
+            ("mail nguyenvana(at)gmail.com nhé", format!("mail {e} nhé")),
+            ("mail nguyen'vana@gmail.com nhé", format!("mail {e} nhé")),
+            ("mail tr\u{34F}an@gmail.com nhé", format!("mail {e} nhé")),
+        ] {
+            assert_eq!(mask_personal(typed), masked, "{typed:?}");
+        }
+        // Sums of money and codes stay.
+        for text in [
+            "Lệ phí 100.000.000 đồng",
+            "mã hồ sơ H12345678901A",
+            "ngày 15/12/2026",
+        ] {
+            assert_eq!(mask_personal(text), text);
+        }
+    }
+
+    #[test]
     fn digits_beside_an_address_are_judged_on_their_own_and_masking_twice_changes_nothing() {
         // Found by the masker's fuzz target: the number ran into the address, was dropped
         // for overlapping it, and nine digits stayed visible.
@@ -537,6 +797,7 @@ mod tests {
         ProptestConfig {
             cases: 1024,
             failure_persistence: None,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(2026),
             ..ProptestConfig::default()
         }
     }

@@ -99,7 +99,9 @@ pub fn code(field: &str, raw: &str) -> Result<String, FieldError> {
     }
 }
 
-/// A name people read: trimmed, 1–300 characters, no control characters.
+/// A name people read: trimmed, 1–300 characters, on one line, with no control character and
+/// no invisible or bidi character (which would let a name read otherwise than it is stored,
+/// or hide a formula start from a spreadsheet).
 pub fn name(field: &str, raw: &str) -> Result<String, FieldError> {
     let name = raw.trim();
     let count = name.chars().count();
@@ -113,11 +115,13 @@ pub fn name(field: &str, raw: &str) -> Result<String, FieldError> {
             "a name must have at most 300 characters",
         ));
     }
-    if name.chars().any(char::is_control) {
+    if name.chars().any(|c| {
+        c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || super::text::is_invisible(c)
+    }) {
         return Err(refuse(
             field,
-            "Tên không được chứa ký tự điều khiển.",
-            "a name must not contain control characters",
+            "Tên không được chứa ký tự điều khiển, xuống dòng hay ký tự ẩn.",
+            "a name must not contain control characters, line breaks or invisible characters",
         ));
     }
     Ok(name.to_owned())
@@ -126,6 +130,20 @@ pub fn name(field: &str, raw: &str) -> Result<String, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_reads_as_it_is_stored() {
+        assert_eq!(name("name", " Sở Tư pháp ").unwrap(), "Sở Tư pháp");
+        for bad in [
+            "Tốt;\u{202E}=1+1",
+            "Quầy\u{200B}1",
+            "A\u{2028}B",
+            "A\u{0}",
+            "A\u{FEFF}",
+        ] {
+            assert!(name("name", bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn usernames_are_normalised_then_checked() {

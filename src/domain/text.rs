@@ -15,22 +15,32 @@ pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{61C}')
 }
 
-/// A character that shows nothing: zero-width spaces and joiners, the word joiner, the byte
-/// order mark, the soft hyphen, the Mongolian vowel separator, invisible operators, tag
-/// characters and the bidi controls. Inside a number or an address they hide it from a
-/// pattern without changing what a reader sees.
+/// A character that shows nothing: Unicode's default-ignorable code points (zero-width spaces
+/// and joiners, the word joiner, the byte order mark, the soft hyphen, the combining grapheme
+/// joiner, Hangul fillers, variation selectors, Mongolian free variation selectors, invisible
+/// operators, tag characters, the bidi controls …) and the braille blank. Inside a number or
+/// an address they hide it from a pattern without changing what a reader sees.
 pub fn is_invisible(c: char) -> bool {
     is_bidi_control(c)
         || matches!(
             c,
             '\u{AD}'
-                | '\u{180E}'
+                | '\u{34F}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
                 | '\u{200B}'..='\u{200D}'
                 | '\u{2060}'..='\u{2064}'
                 | '\u{206A}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
                 | '\u{FEFF}'
-                | '\u{FFF9}'..='\u{FFFB}'
-                | '\u{E0000}'..='\u{E007F}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFFB}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
         )
 }
 
@@ -163,6 +173,7 @@ mod tests {
         ProptestConfig {
             cases: 512,
             failure_persistence: None,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(2026),
             ..ProptestConfig::default()
         }
     }

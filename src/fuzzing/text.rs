@@ -105,7 +105,11 @@ pub fn csv_cell(data: &[u8]) {
     let text = text_of(data);
     let n = cell::neutralise(&text);
     for piece in n.split([',', ';', '\t', '\r', '\n']) {
-        let piece = piece.trim_start_matches(' ');
+        let piece = piece.trim_start_matches(|c: char| {
+            (c.is_whitespace() && !matches!(c, '\t' | '\r' | '\n'))
+                || crate::domain::text::is_invisible(c)
+                || c == '"'
+        });
         assert!(
             !piece.starts_with(['=', '+', '-', '@', '＝', '＋', '－', '＠']),
             "{piece:?} of {n:?}"

@@ -383,7 +383,9 @@ mod tests {
             "{HEADER}H1,SO-TP,,2026-03-01,individual,\"Lan\r\nBcc: x@y.vn\",,lan@example.vn,\n\
              H2,SO-TP,,2026-03-01,individual,Nam\u{202E}gnơưL,,a%b@example.vn,\n\
              H3,SO-TP,,2026-03-01,individual,Hà,,ha\u{200B}@gmail.com,\"Số 1\nĐường 2\"\n\
-             H4,SO-TP,,2026-03-01,individual,Mai\u{0},,mai@example.vn,\n"
+             H4,SO-TP,,2026-03-01,individual,Mai\u{0},,mai@example.vn,\n\
+             H5,SO-TP,,2026-03-01,individual,Trần Thị\u{2029}Bcc: x@y.vn,,t@example.vn,\n\
+             H6,SO-TP,,2026-03-01,individual,Bì\u{200B}nh,,b@example.vn,\n"
         ));
         assert_eq!(
             errors,
@@ -391,8 +393,11 @@ mod tests {
                 "line 2, column name: holds a line break, which this column does not allow (U+000D) at character 4: remove it",
                 "line 4, column name: holds a text-direction control (U+202E) at character 4: remove it",
                 "line 4, column email: 'a%b@example.vn' is not an e-mail address: it uses % or ! routing, which mail relays must not follow",
+                "line 5, column email: holds an invisible character (U+200B) at character 3: remove it",
                 "line 5, column email: 'haU+200B@gmail.com' is not an e-mail address: it holds an invisible or control character (often copied from a web page): type it again",
                 "line 7, column name: holds a control character (U+0000) at character 4: remove it",
+                "line 8, column name: holds a line break, which this column does not allow (U+2029) at character 9: remove it",
+                "line 9, column name: holds an invisible character (U+200B) at character 3: remove it",
             ]
         );
     }

@@ -197,8 +197,13 @@ pub fn read<T>(
 /// What is wrong with the characters of a value, if anything: a control character (a line
 /// break only where the column allows several lines) or a bidi control.
 fn refused_characters(s: &str, multiline: bool) -> Option<String> {
-    if let Some((at, c)) = text::first_control(s, multiline) {
-        let what = if matches!(c, '\r' | '\n') {
+    let separator = s
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| !multiline && matches!(c, '\u{2028}' | '\u{2029}'));
+    if let Some((at, c)) = text::first_control(s, multiline).or(separator.map(|(i, c)| (i + 1, c)))
+    {
+        let what = if matches!(c, '\r' | '\n' | '\u{2028}' | '\u{2029}') {
             "a line break, which this column does not allow"
         } else {
             "a control character"
@@ -210,10 +215,15 @@ fn refused_characters(s: &str, multiline: bool) -> Option<String> {
     }
     s.chars()
         .enumerate()
-        .find(|&(_, c)| text::is_bidi_control(c))
+        .find(|&(_, c)| text::is_invisible(c))
         .map(|(at, c)| {
+            let what = if text::is_bidi_control(c) {
+                "a text-direction control"
+            } else {
+                "an invisible character"
+            };
             format!(
-                "holds a text-direction control ({}) at character {}: remove it",
+                "holds {what} ({}) at character {}: remove it",
                 text::codepoint(c),
                 at + 1
             )

@@ -113,13 +113,18 @@ impl Sheet {
     }
 }
 
-/// A worksheet name Excel accepts: at most 31 characters, none of `[]:*?/\`, no control
+/// A worksheet name Excel accepts: at most 31 UTF-16 units, none of `[]:*?/\`, no control
 /// characters, not starting or ending with an apostrophe, not blank, not "History".
 fn worksheet_name(name: &str) -> String {
+    // Excel counts UTF-16 units: an emoji outside the BMP is two of its 31.
+    let mut units = 0;
     let kept: String = name
         .chars()
         .filter(|c| !"[]:*?/\\".contains(*c) && !c.is_control())
-        .take(31)
+        .take_while(|c| {
+            units += c.len_utf16();
+            units <= 31
+        })
         .collect();
     let kept = kept.trim_matches('\'').trim();
     if kept.is_empty() || kept.eq_ignore_ascii_case("history") {

@@ -445,6 +445,25 @@ pub async fn dashboard(
     Ok(resp)
 }
 
+/// A search's words as the audit log keeps them: masked, every digit of any script a `#`
+/// (part of a number an administrator looked up) and every word with an at-sign `[@]` (part
+/// of an address).
+fn audit_words(typed: &str) -> String {
+    privacy::mask_personal(typed)
+        .split(' ')
+        .map(|w| {
+            if w.contains(['@', '＠', '﹫']) {
+                "[@]".to_owned()
+            } else {
+                w.chars()
+                    .map(|c| if c.is_numeric() { '#' } else { c })
+                    .collect()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The newest comments of the selection, searched if the reader typed words: in what the
 /// reader may see (the masked text; the original too for administrators; hidden comments
 /// only for those who may show them again), at most `rate_search` searches per account, each
@@ -477,12 +496,7 @@ async fn comments_for(
     let highlight = searched.as_ref().map(|s| s.plain.clone());
     let audit = searched.as_ref().map(|_| {
         json!({
-            // The words as typed, but digits (part of a number an administrator looked up)
-            // and addresses are not kept in the log.
-            "words": privacy::mask_personal(typed.as_deref().unwrap_or_default())
-                .chars()
-                .map(|c| if c.is_ascii_digit() { '#' } else { c })
-                .collect::<String>(),
+            "words": audit_words(typed.as_deref().unwrap_or_default()),
             "agency": r.agency.code,
             "from": r.filter.from,
             "to": r.filter.to,

@@ -243,7 +243,8 @@ pub async fn login(
     }
 }
 
-/// How failed sign-ins of one account slow the next: four free tries, then 1 s, 2 s, 4 s …
+/// How failed sign-ins of one account slow the next: five tries at once (the fifth starts the
+/// wait), then one after 1 s, 2 s, 4 s …
 /// up to a minute between tries — at most 60 guesses an hour per account from any number of
 /// addresses (ASVS 2.2.1 allows 100), and a person whose name is being guessed waits at most
 /// a minute.
