@@ -3,15 +3,22 @@
 //! masked before it is shown, exported, searched or sent anywhere; only administrators may
 //! read the original.
 //!
-//! Numbers are read as a citizen writes them: digits (ASCII or full-width) with single
-//! separators between groups — a space of any kind, a dot, a dash, brackets — and invisible
-//! characters ignored ("0912 345 678", "+84 (28) 3829 1234", "0790.1234.5678",
-//! "0912\u{A0}345\u{200B}678"). Sums of money ("100.000.000 đồng": groups of three after the
-//! first) and short numbers (dates, counts, procedure codes) are left alone.
+//! Addresses are found first, as typed loosely too (a space beside the @, a full-width or
+//! ideographic dot, `＠`, `﹫`, `(at)`). Numbers are read as a citizen writes them: digits of
+//! any script or style (ASCII, full-width, Arabic-Indic, mathematical, circled, superscript)
+//! in groups with up to three separators between them — spaces of any kind, line breaks,
+//! dots, dashes, slashes, underscores, brackets — and invisible characters or combining marks
+//! ignored ("0912 345 678", "+84 (28) 3829 1234", "0912\u{A0}345\u{200B}678"). A run is cut
+//! where a space stands, so two numbers in one run are judged apart; digits joined by dots
+//! or dashes stay one token ("1.001234.000.00.00", a procedure code). A run glued to a word
+//! or code is masked only when it has the shape of a Vietnamese phone number or a CCCD
+//! ("SĐT0912345678"), since codes are glued to letters too ("H12345678901"); sums of money
+//! ("100.000.000 đồng") are left alone unless a document's name stands just before.
 //!
 //! The text is read once as a list of characters and every position is a character index
 //! into that list (byte offsets only when the spans are cut out), and each scan advances by
-//! at least one character: masking n characters costs O(n), whatever they are.
+//! at least one character: masking n characters costs O(n). What is masked reads the same to
+//! the rules as its mark, so masking the masked text changes nothing more.
 
 use std::borrow::Cow;
 
