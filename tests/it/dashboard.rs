@@ -7,6 +7,7 @@ use sipas::domain::{DeskToken, Role};
 use sipas::results::desk;
 use sipas::views::percent;
 use sipas::views::Lang;
+use sipas::web::filters::today_in_vietnam;
 
 use analysis::compare::difference;
 use sipas::db;
@@ -53,7 +54,7 @@ fn a_manager_sees_the_indices_of_the_raw_rows_with_intervals_and_only_their_scop
     // What the raw rows say for T1 and the unit below it.
     let mut conn = app.db.conn();
     let form = load_form(&mut conn, "sipas-2017", Form::Desk).unwrap();
-    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let today = today_in_vietnam();
     let period = Period {
         from: today,
         to: today,
@@ -126,7 +127,7 @@ fn a_manager_sees_the_indices_of_the_raw_rows_with_intervals_and_only_their_scop
     assert!(bad.text().unwrap().contains("YYYY-MM-DD"));
     assert_eq!(viewer.get("/admin/dashboard?channel=paper").status(), 400);
     // Named periods: this year and this quarter include today's ratings; last month does not.
-    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let today = today_in_vietnam();
     let year = manager.page("/admin/dashboard?period=year");
     assert!(year.contains("hint\">50 phiếu"));
     assert!(year.contains(&format!("value=\"{}-01-01\"", today.format("%Y"))));
@@ -663,11 +664,8 @@ fn phone_numbers_emails_and_id_numbers_in_comments_are_masked_except_for_adminis
     );
     add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
     add_user(&app.db, "snv.admin", Role::Admin, None);
-    let month = chrono::Utc::now().format("%Y-%m").to_string();
-    let range = format!(
-        "from={month}-01&to={}",
-        chrono::Utc::now().format("%Y-%m-%d")
-    );
+    let today = today_in_vietnam();
+    let range = format!("from={}-01&to={today}", today.format("%Y-%m"));
 
     let manager = Browser::signed_in(&app, "t1.manager");
     let page = manager.page("/admin/dashboard");

@@ -4,6 +4,7 @@
 //! frame line that killed the outbox, the sign-in back-off race, and formulas in exports.
 //! Every text is Vietnamese, generated or typed as citizens write.
 
+use sipas::web::filters::today_in_vietnam;
 use std::time::{Duration, Instant};
 
 use sipas::domain::Role;
@@ -51,7 +52,7 @@ fn a_comment_with_a_sign_after_a_vietnamese_letter_leaves_the_node_answering() {
         page.contains("Quầy số 1+2 làm nhanh"),
         "the comment is shown"
     );
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let today = today_in_vietnam().to_string();
     let csv = manager.get(&format!(
         "/admin/microdata.csv?from={}01&to={today}&comments=1",
         &today[..8]

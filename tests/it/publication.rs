@@ -6,6 +6,7 @@ use diesel::RunQueryDsl;
 use serde_json::Value;
 use sipas::domain::Role;
 use sipas::results::publication::sha256_hex;
+use sipas::web::filters::today_in_vietnam;
 
 use crate::helpers::{add_user, agency_with_desk, store_rating_on, Browser, TestApp};
 
@@ -160,7 +161,7 @@ fn only_closed_periods_are_published_and_only_by_administrators() {
     add_user(&app.db, "snv.admin", Role::Admin, None);
     add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
     let admin = Browser::signed_in(&app, "snv.admin");
-    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let today = today_in_vietnam();
     let cases = [
         ("2026-01-01".to_owned(), today.to_string(), "đã kết thúc"),
         (

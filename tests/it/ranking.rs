@@ -8,6 +8,7 @@ use sipas::db::results::{answers_in_period, Period};
 use sipas::domain::{DeskToken, Role};
 use sipas::results::desk;
 use sipas::views::{percent, Lang};
+use sipas::web::filters::today_in_vietnam;
 
 use crate::helpers::{add_user, sid, Browser, TestApp, SECRET};
 
@@ -74,7 +75,7 @@ fn the_ranking_shows_the_raw_rows_with_rank_intervals_and_keeps_small_units_apar
 
     // What the raw rows say.
     let form = load_form(&mut c, "sipas-2017", Form::Desk).unwrap();
-    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let today = today_in_vietnam();
     let period = Period {
         from: today,
         to: today,
@@ -230,11 +231,8 @@ fn par_points_follow_the_year_rule_and_skip_units_below_the_minimum_n() {
     let (good, small) = (mk(&mut c, "GOOD"), mk(&mut c, "SMALL"));
     rate_many(&app, good, 40, &["5", "4", "2", "5", "3"]);
     rate_many(&app, small, 5, &["5"]);
-    let year = (chrono::Utc::now() + chrono::Duration::hours(7))
-        .date_naive()
-        .format("%Y")
-        .to_string();
-    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let year = today_in_vietnam().format("%Y").to_string();
+    let today = today_in_vietnam();
     let form = load_form(&mut c, "sipas-2017", Form::Desk).unwrap();
     let p = Period {
         from: format!("{year}-01-01").parse().unwrap(),

@@ -7,6 +7,7 @@ use sipas::db::instruments::{load_form, Form};
 use sipas::db::results::{answers_in_period, Period};
 use sipas::domain::{DeskToken, Role};
 use sipas::results::desk;
+use sipas::web::filters::today_in_vietnam;
 
 use crate::helpers::{add_user, agency_with_desk, run, sid, Browser, TestApp, SECRET};
 
@@ -178,7 +179,7 @@ fn indices_and_rankings_equal_the_raw_rows_and_the_pages() {
 
     let mut conn = app.db.conn();
     let form = load_form(&mut conn, "sipas-2017", Form::Desk).unwrap();
-    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let today = today_in_vietnam();
     let period = Period {
         from: today,
         to: today,

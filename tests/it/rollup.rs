@@ -8,6 +8,7 @@ use rand::{Rng, SeedableRng};
 use sipas::db::instruments::{load_form, Form};
 use sipas::db::results::{answers_in_period, Period};
 use sipas::results::{desk, rollup};
+use sipas::web::filters::today_in_vietnam;
 
 use crate::helpers::{agency_with_desk, run, sid, TestApp, SECRET};
 
@@ -161,7 +162,7 @@ fn aggregates_give_the_indices_of_the_raw_rows_and_a_rebuild_gives_the_same_cell
     let mut conn = app.db.conn();
     let form = load_form(&mut conn, "sipas-2017", Form::Desk).unwrap();
     let cells = sipas::db::rollup::all_cells(&mut conn, form.instrument_id).unwrap();
-    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let today = today_in_vietnam();
     assert!(
         cells.iter().all(|c| (c.day - today).num_days().abs() <= 1),
         "local days"
