@@ -7,6 +7,7 @@
 
 pub mod analyze;
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod db;

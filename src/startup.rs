@@ -6,6 +6,7 @@ use std::sync::Arc;
 use actix_web::{middleware, App, HttpServer};
 use anyhow::{Context, Result};
 
+use crate::background::Background;
 use crate::config::Settings;
 use crate::db::{self, instruments::Form};
 use crate::ingest::ratelimit::Limiter;
@@ -57,83 +58,73 @@ fn rebuild_stale_aggregates(conn: &mut db::Conn, settings: &Settings) -> Result<
 /// Compacts closed months into the monthly aggregates now and then every hour, on a thread of
 /// its own (a failure is logged and retried at the next round; readers fall back to the daily
 /// cells of any month not compacted).
-fn start_compaction(pool: db::DbPool, form: Arc<crate::domain::FormSpec>) {
-    let spawned = std::thread::Builder::new()
-        .name("sipas-compaction".into())
-        .spawn(move || loop {
-            let result = pool
-                .get()
-                .map_err(anyhow::Error::from)
-                .and_then(|mut conn| crate::results::rollup::compact(&mut conn, &form));
-            match result {
-                Ok(0) => {}
-                Ok(months) => tracing::info!(months, "monthly aggregates compacted"),
-                Err(e) => tracing::warn!("compacting monthly aggregates failed: {e:#}"),
-            }
-            std::thread::sleep(std::time::Duration::from_secs(3600));
-        });
-    if let Err(e) = spawned {
-        tracing::warn!("cannot start the compaction thread: {e}");
-    }
+fn start_compaction(bg: &Background, pool: db::DbPool, form: Arc<crate::domain::FormSpec>) {
+    bg.spawn("sipas-compaction", move |stop| loop {
+        let result = pool
+            .get()
+            .map_err(anyhow::Error::from)
+            .and_then(|mut conn| crate::results::rollup::compact(&mut conn, &form));
+        match result {
+            Ok(0) => {}
+            Ok(months) => tracing::info!(months, "monthly aggregates compacted"),
+            Err(e) => tracing::warn!("compacting monthly aggregates failed: {e:#}"),
+        }
+        if !stop.sleep(std::time::Duration::from_secs(3600)) {
+            break;
+        }
+    });
 }
 
 /// Gives comments written before the search rules changed (or by an older version) their
 /// search key, a batch at a time, on a thread of its own: until then such a comment is simply
 /// not found by a search (never found by what masking hides). Several nodes may do it at once.
-fn start_search_keys(pool: db::DbPool) {
-    let spawned = std::thread::Builder::new()
-        .name("sipas-search-keys".into())
-        .spawn(move || {
-            let mut keyed = 0usize;
-            loop {
-                let result = pool
-                    .get()
-                    .map_err(anyhow::Error::from)
-                    .and_then(|mut conn| Ok(db::comments::key_stale(&mut conn, 2_000)?));
-                match result {
-                    Ok(0) => break,
-                    Ok(n) => keyed += n,
-                    Err(e) => {
-                        tracing::warn!("keying comments for search failed: {e:#}");
-                        std::thread::sleep(std::time::Duration::from_secs(30));
-                    }
+fn start_search_keys(bg: &Background, pool: db::DbPool) {
+    bg.spawn("sipas-search-keys", move |stop| {
+        let mut keyed = 0usize;
+        while !stop.is_set() {
+            let result = pool
+                .get()
+                .map_err(anyhow::Error::from)
+                .and_then(|mut conn| Ok(db::comments::key_stale(&mut conn, 2_000)?));
+            match result {
+                Ok(0) => break,
+                Ok(n) => keyed += n,
+                Err(e) => {
+                    tracing::warn!("keying comments for search failed: {e:#}");
+                    stop.sleep(std::time::Duration::from_secs(30));
                 }
             }
-            if keyed > 0 {
-                tracing::info!(comments = keyed, "comments keyed for search");
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::warn!("cannot start the search-key thread: {e}");
-    }
+        }
+        if keyed > 0 {
+            tracing::info!(comments = keyed, "comments keyed for search");
+        }
+    });
 }
 
 /// Scheduled fieldwork jobs (reminder rounds), every minute. Safe on several nodes at once:
 /// each unit moves to its next round once (see `db::fieldwork::remind_due`).
-fn start_scheduler(pool: db::DbPool) {
-    let spawned = std::thread::Builder::new()
-        .name("sipas-scheduler".into())
-        .spawn(move || loop {
-            let result = pool
-                .get()
-                .map_err(anyhow::Error::from)
-                .and_then(|mut conn| Ok(db::fieldwork::remind_due(&mut conn)?));
-            match result {
-                Ok((0, _)) => {}
-                Ok((reminded, emails)) => tracing::info!(reminded, emails, "reminders due"),
-                Err(e) => tracing::warn!("scheduled reminders failed: {e:#}"),
-            }
-            std::thread::sleep(std::time::Duration::from_secs(60));
-        });
-    if let Err(e) = spawned {
-        tracing::warn!("cannot start the scheduler thread: {e}");
-    }
+fn start_scheduler(bg: &Background, pool: db::DbPool) {
+    bg.spawn("sipas-scheduler", move |stop| loop {
+        let result = pool
+            .get()
+            .map_err(anyhow::Error::from)
+            .and_then(|mut conn| Ok(db::fieldwork::remind_due(&mut conn)?));
+        match result {
+            Ok((0, _)) => {}
+            Ok((reminded, emails)) => tracing::info!(reminded, emails, "reminders due"),
+            Err(e) => tracing::warn!("scheduled reminders failed: {e:#}"),
+        }
+        if !stop.sleep(std::time::Duration::from_secs(60)) {
+            break;
+        }
+    });
 }
 
 pub struct Application {
     listener: TcpListener,
     state: actix_web::web::Data<AppState>,
     workers: Option<usize>,
+    background: Arc<Background>,
 }
 
 impl Application {
@@ -158,15 +149,17 @@ impl Application {
             settings.public_url = Some(format!("http://{}", listener.local_addr()?));
         }
         let desk_form = Arc::new(desk_form);
+        let background = Arc::new(Background::default());
         let writer = Writer::start(
+            &background,
             &prepared.database_url,
             Arc::clone(&desk_form),
             settings.db_writers,
             settings.ingest_queue,
         );
-        start_compaction(pool.clone(), Arc::clone(&desk_form));
-        start_scheduler(pool.clone());
-        start_search_keys(pool.clone());
+        start_compaction(&background, pool.clone(), Arc::clone(&desk_form));
+        start_scheduler(&background, pool.clone());
+        start_search_keys(&background, pool.clone());
         let (mut outbox, mut outbox_stop) = (None, None);
         if let Some(smtp) = settings.smtp.clone() {
             // The outbox is sent from inside the server when SMTP is configured; other nodes
@@ -178,7 +171,7 @@ impl Application {
                 smtp,
                 settings.mail_timing,
             )?;
-            let (stop, health) = crate::mail::worker::spawn(worker);
+            let (stop, health) = crate::mail::worker::spawn(&background, worker);
             outbox = Some(health);
             outbox_stop = Some(crate::state::StopOnDrop(stop));
         }
@@ -206,6 +199,7 @@ impl Application {
             listener,
             state,
             workers: settings.workers,
+            background,
         })
     }
 
@@ -215,11 +209,30 @@ impl Application {
 
     /// Serves until the process is stopped, on a runtime of its own.
     pub fn run_until_stopped(self) -> std::io::Result<()> {
-        actix_web::rt::System::new().block_on(async move { self.server()?.await })
+        actix_web::rt::System::new()
+            .block_on(self.serve(|_| {}))
+            .map(|_| ())
     }
 
-    /// The server, not yet polled; its `handle()` stops it (tests use this).
-    pub fn server(self) -> std::io::Result<actix_web::dev::Server> {
+    /// Serves until the server is stopped (by a signal, or by the handle given to `started`),
+    /// then stops this node's own threads and waits for them, so that none is inside libpq
+    /// while the process exits. Returns how many threads did not stop in time.
+    pub async fn serve(
+        self,
+        started: impl FnOnce(actix_web::dev::ServerHandle),
+    ) -> std::io::Result<usize> {
+        let background = Arc::clone(&self.background);
+        let server = self.server()?;
+        started(server.handle());
+        let served = server.await;
+        // The writers end when the last sender of their queue is gone with the state; the
+        // others wake on the stop signal.
+        let left = background.stop_and_join(std::time::Duration::from_secs(10));
+        served.map(|()| left)
+    }
+
+    /// The server, not yet polled; its `handle()` stops it.
+    fn server(self) -> std::io::Result<actix_web::dev::Server> {
         let state = self.state.clone();
         let limits = state.settings.connection_limits;
         // Behind the operator's proxy every connection is the proxy's: no cap per address.

@@ -31,11 +31,11 @@ pub fn database_url(settings: &Settings) -> Result<String> {
 
 /// A server URL without a database name: the machine's server, or a private cluster.
 pub fn local_server() -> Result<String> {
-    if PgConnection::establish(&format!("{LOCAL_SERVER}/postgres")).is_ok() {
+    if PgConnection::establish(&super::libpq_url(&format!("{LOCAL_SERVER}/postgres"))).is_ok() {
         return Ok(LOCAL_SERVER.to_owned());
     }
     let private = format!("postgres://postgres@127.0.0.1:{PRIVATE_PORT}");
-    if PgConnection::establish(&format!("{private}/postgres")).is_ok() {
+    if PgConnection::establish(&super::libpq_url(&format!("{private}/postgres"))).is_ok() {
         return Ok(private);
     }
     let bin = postgres_bin_dir().context(
@@ -176,7 +176,7 @@ struct Exists {
 
 /// Creates the database when it does not exist.
 pub fn ensure_database(url: &str) -> Result<()> {
-    if PgConnection::establish(url).is_ok() {
+    if PgConnection::establish(&super::libpq_url(url)).is_ok() {
         return Ok(());
     }
     let (maintenance, name) = split_url(url)?;

@@ -49,9 +49,27 @@ pub type QueryError = diesel::result::Error;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
+/// The URL libpq is given: `gssencmode=disable` unless the operator's URL says otherwise.
+///
+/// Why: with GSSAPI encryption allowed (libpq's default), every connection loads the Kerberos
+/// library and asks it for credentials — a wasted round on a service that signs in with a
+/// password, and a library whose mutexes aborted the test binary at exit.
+pub fn libpq_url(url: &str) -> String {
+    if url.contains("gssencmode") {
+        return url.to_owned();
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}gssencmode=disable")
+    } else {
+        // A keyword=value connection string.
+        format!("{url} gssencmode=disable")
+    }
+}
+
 /// Opens one connection (CLI commands, set-up).
 pub fn connect(url: &str) -> Result<PgConnection> {
-    PgConnection::establish(url)
+    PgConnection::establish(&libpq_url(url))
         .with_context(|| format!("cannot connect to PostgreSQL at {}", bootstrap::redact(url)))
 }
 
@@ -62,7 +80,7 @@ pub fn pool(url: &str, size: u32) -> Result<DbPool> {
         // A request waits at most this long for a connection: when the database is down the
         // answer is a prompt 503 with Retry-After, not a hang.
         .connection_timeout(std::time::Duration::from_secs(3))
-        .build(ConnectionManager::<PgConnection>::new(url))
+        .build(ConnectionManager::<PgConnection>::new(libpq_url(url)))
         .with_context(|| format!("cannot open a pool to {}", bootstrap::redact(url)))
 }
 
@@ -94,6 +112,29 @@ pub fn revert_all(conn: &mut PgConnection) -> Result<()> {
 }
 
 /// Errors of a blocking database job run from an async handler.
+#[cfg(test)]
+mod tests {
+    use super::libpq_url;
+
+    #[test]
+    fn gssapi_is_off_unless_the_url_asks_for_it() {
+        assert_eq!(
+            libpq_url("postgres://u@h/sipas"),
+            "postgres://u@h/sipas?gssencmode=disable"
+        );
+        assert_eq!(
+            libpq_url("postgresql://h/sipas?sslmode=require"),
+            "postgresql://h/sipas?sslmode=require&gssencmode=disable"
+        );
+        assert_eq!(
+            libpq_url("host=h dbname=sipas"),
+            "host=h dbname=sipas gssencmode=disable"
+        );
+        let asked = "postgres://h/sipas?gssencmode=require";
+        assert_eq!(libpq_url(asked), asked);
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("database pool: {0}")]

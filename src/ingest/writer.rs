@@ -50,17 +50,24 @@ pub struct Writer {
 impl Writer {
     /// Starts `threads` writers on `database_url` for the desk form `form`, with room for
     /// `queue` waiting submissions.
-    pub fn start(database_url: &str, form: Arc<FormSpec>, threads: usize, queue: usize) -> Writer {
+    pub fn start(
+        background: &crate::background::Background,
+        database_url: &str,
+        form: Arc<FormSpec>,
+        threads: usize,
+        queue: usize,
+    ) -> Writer {
         let (tx, rx) = sync_channel::<Job>(queue.max(1));
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..threads.max(1) {
             let rx = Arc::clone(&rx);
             let url = database_url.to_owned();
             let form = Arc::clone(&form);
-            std::thread::Builder::new()
+            let handle = std::thread::Builder::new()
                 .name(format!("sipas-writer-{i}"))
                 .spawn(move || run(&url, &form, i as i16, &rx))
                 .expect("cannot start a writer thread");
+            background.adopt(handle);
         }
         Writer { tx }
     }

@@ -317,7 +317,10 @@ fn restart_on_panic(health: &Health, mut pause: Duration, mut run: impl FnMut())
 
 /// Starts the supervised worker on a thread of its own (inside `sipas serve`); it stops with
 /// the process or when the returned flag is set.
-pub fn spawn(worker: Worker) -> (Arc<AtomicBool>, Arc<Health>) {
+pub fn spawn(
+    background: &crate::background::Background,
+    worker: Worker,
+) -> (Arc<AtomicBool>, Arc<Health>) {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     let health = worker.health();
@@ -327,9 +330,12 @@ pub fn spawn(worker: Worker) -> (Arc<AtomicBool>, Arc<Health>) {
     let spawned = std::thread::Builder::new()
         .name("sipas-outbox".into())
         .spawn(move || supervise(worker, &flag, POLL));
-    if let Err(e) = spawned {
-        tracing::error!("cannot start the outbox worker's thread: {e}");
-        health.running.store(false, Ordering::Relaxed);
+    match spawned {
+        Ok(handle) => background.adopt(handle),
+        Err(e) => {
+            tracing::error!("cannot start the outbox worker's thread: {e}");
+            health.running.store(false, Ordering::Relaxed);
+        }
     }
     (stop, health)
 }

@@ -255,7 +255,7 @@ pub struct TestApp {
 pub struct Node {
     pub base: String,
     handle: Option<actix_web::dev::ServerHandle>,
-    thread: Option<JoinHandle<()>>,
+    thread: Option<JoinHandle<usize>>,
 }
 
 impl Node {
@@ -265,9 +265,7 @@ impl Node {
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = app.server().unwrap();
-                tx.send(server.handle()).unwrap();
-                let _ = server.await;
+                app.serve(|handle| tx.send(handle).unwrap()).await.unwrap()
             })
         });
         Node {
@@ -275,6 +273,14 @@ impl Node {
             handle: Some(rx.recv().unwrap()),
             thread: Some(thread),
         }
+    }
+
+    /// Stops the server; returns how many of its own threads were still running afterwards.
+    pub fn stop(mut self) -> usize {
+        if let Some(h) = self.handle.take() {
+            actix_web::rt::System::new().block_on(h.stop(true));
+        }
+        self.thread.take().map_or(0, |t| t.join().unwrap())
     }
 }
 

@@ -517,3 +517,38 @@ fn readiness_says_how_many_messages_wait_for_a_worker_on_another_node() {
         "{body}"
     );
 }
+
+/// No thread of a stopped node is still inside libpq when the process exits (issue #17,
+/// point 7): the writers, compaction, reminders, search keys and the outbox worker all end with
+/// the server, promptly, even while the outbox is busy.
+#[test]
+fn a_stopped_node_leaves_none_of_its_threads_running() {
+    let db = queued(20);
+    let sink = Sink::start(free_port(), &[]);
+    let mut settings = sipas::config::Settings::local();
+    settings.database_url = Some(db.url.clone());
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.secret = Some(crate::helpers::SECRET.as_bytes().to_vec());
+    settings.public_url = Some(BASE.to_owned());
+    settings.workers = Some(1);
+    settings.smtp = Some(sipas::config::Smtp {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        tls: sipas::config::SmtpTls::None,
+        username: None,
+        password: None,
+        from: FROM.into(),
+        timeout: Duration::from_secs(20),
+    });
+    let node = crate::helpers::Node::start(settings);
+    wait_for("the outbox to start", Duration::from_secs(30), || {
+        status_count(&db, "sent") > 0
+    });
+    let started = std::time::Instant::now();
+    assert_eq!(node.stop(), 0, "every thread of the node has ended");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "stopping took {:?}",
+        started.elapsed()
+    );
+}
