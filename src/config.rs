@@ -44,6 +44,10 @@ pub struct Settings {
     /// operator's own reverse proxy appended (earlier entries are whatever the client sent).
     pub trust_proxy: bool,
     pub db_pool_size: u32,
+    /// The longest a statement of a request may run before PostgreSQL cancels it (the request
+    /// then answers 503 with `Retry-After`): a locked table or a runaway query cannot hold a
+    /// worker forever.
+    pub statement_timeout: std::time::Duration,
     /// Threads (and connections) that write batches of ratings.
     pub db_writers: usize,
     /// Submissions that may wait for a writer; beyond it new ones are answered 503 "busy".
@@ -205,6 +209,7 @@ impl fmt::Debug for Settings {
             )
             .field("trust_proxy", &self.trust_proxy)
             .field("db_pool_size", &self.db_pool_size)
+            .field("statement_timeout", &self.statement_timeout)
             .field("db_writers", &self.db_writers)
             .field("ingest_queue", &self.ingest_queue)
             .field("workers", &self.workers)
@@ -252,6 +257,7 @@ impl Settings {
             rate_store: RateStore::Memory,
             trust_proxy: false,
             db_pool_size: 16,
+            statement_timeout: std::time::Duration::from_secs(60),
             db_writers: 2,
             ingest_queue: DEFAULT_INGEST_QUEUE,
             results_cache_mb: 256,
@@ -401,6 +407,14 @@ impl Settings {
                 .ok()
                 .filter(|n| (1..=500).contains(n))
                 .context("SIPAS_DB_POOL must be a whole number from 1 to 500")?;
+        }
+        if let Some(v) = nonempty("SIPAS_STATEMENT_TIMEOUT_SECS") {
+            s.statement_timeout = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=3600).contains(n))
+                .map(std::time::Duration::from_secs)
+                .context("SIPAS_STATEMENT_TIMEOUT_SECS must be a whole number from 1 to 3600")?;
         }
         if let Some(v) = nonempty("SIPAS_DB_WRITERS") {
             s.db_writers = v

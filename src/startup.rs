@@ -130,7 +130,11 @@ pub struct Application {
 impl Application {
     pub fn build(settings: Settings) -> Result<Application> {
         let prepared = prepare_database(&settings)?;
-        let pool = db::pool(&prepared.database_url, settings.db_pool_size)?;
+        let pool = db::pool(
+            &prepared.database_url,
+            settings.db_pool_size,
+            settings.statement_timeout,
+        )?;
         let mut conn = pool.get().context("cannot take a database connection")?;
         let desk_form =
             db::instruments::load_form(&mut conn, &settings.desk_instrument, Form::Desk)

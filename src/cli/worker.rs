@@ -23,7 +23,11 @@ pub fn run(args: Args, settings: &Settings) -> Result<()> {
         "set SIPAS_SMTP_HOST and SIPAS_MAIL_FROM (see README, E-mail) to send the outbox",
     )?;
     let prepared = prepare_database(settings)?;
-    let pool = db::pool(&prepared.database_url, 2)?;
+    let pool = db::pool(
+        &prepared.database_url,
+        2,
+        std::time::Duration::from_secs(60),
+    )?;
     let mut worker = Worker::new(
         pool,
         prepared.key,

@@ -73,8 +73,27 @@ pub fn connect(url: &str) -> Result<PgConnection> {
         .with_context(|| format!("cannot connect to PostgreSQL at {}", bootstrap::redact(url)))
 }
 
-pub fn pool(url: &str, size: u32) -> Result<DbPool> {
+/// Sets each pooled connection's statement deadline when it is opened.
+#[derive(Debug)]
+struct Deadline(std::time::Duration);
+
+impl diesel::r2d2::CustomizeConnection<PgConnection, diesel::r2d2::Error> for Deadline {
+    fn on_acquire(&self, conn: &mut PgConnection) -> std::result::Result<(), diesel::r2d2::Error> {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!(
+            "SET statement_timeout = {}",
+            self.0.as_millis().max(1)
+        ))
+        .execute(conn)
+        .map(|_| ())
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// A pool of `size` connections whose statements are cancelled after `deadline`.
+pub fn pool(url: &str, size: u32, deadline: std::time::Duration) -> Result<DbPool> {
     Pool::builder()
+        .connection_customizer(Box::new(Deadline(deadline)))
         .max_size(size)
         .min_idle(Some(size.min(4)))
         // A request waits at most this long for a connection: when the database is down the
@@ -109,6 +128,67 @@ pub fn revert_all(conn: &mut PgConnection) -> Result<()> {
     conn.revert_all_migrations(MIGRATIONS)
         .map_err(|e| anyhow::anyhow!("revert failed: {e}"))?;
     Ok(())
+}
+
+/// Whether a failure is the database being away, busy or slow — a later retry may succeed, so
+/// the answer is `503` with `Retry-After` — rather than a bug (a constraint or a query that
+/// does not fit the schema: `500`). `None`: not a database error; the caller looks further down
+/// the chain of causes.
+///
+/// Why by message as well as by kind: diesel names only some SQLSTATEs; a statement or lock
+/// timeout, a server shutting down or a standby in recovery arrive as `Unknown` with
+/// PostgreSQL's message, which is English unless the server's `lc_messages` says otherwise
+/// (a non-English server turns those cases into 500s: set `lc_messages = 'C'` there).
+pub fn is_transient(e: &(dyn std::error::Error + 'static)) -> Option<bool> {
+    if let Some(e) = e.downcast_ref::<DbError>() {
+        return Some(match e {
+            DbError::Pool(_) | DbError::Cancelled => true,
+            DbError::Query(q) => query_is_transient(q),
+        });
+    }
+    if let Some(q) = e.downcast_ref::<QueryError>() {
+        return Some(query_is_transient(q));
+    }
+    if let Some(q) = e.downcast_ref::<std::sync::Arc<QueryError>>() {
+        return Some(query_is_transient(q));
+    }
+    if e.is::<diesel::r2d2::PoolError>() || e.is::<diesel::ConnectionError>() {
+        return Some(true);
+    }
+    None
+}
+
+fn query_is_transient(e: &QueryError) -> bool {
+    use diesel::result::DatabaseErrorKind as K;
+    match e {
+        diesel::result::Error::DatabaseError(kind, info) => match kind {
+            K::ClosedConnection
+            | K::UnableToSendCommand
+            | K::SerializationFailure
+            | K::ReadOnlyTransaction => true,
+            K::Unknown => {
+                let m = info.message();
+                [
+                    "canceling statement due to",
+                    "terminating connection",
+                    "the database system is",
+                    "server closed the connection",
+                    "no connection to the server",
+                    "could not connect",
+                    "connection to server",
+                    "recovery is in progress",
+                    "read-only transaction",
+                    "deadlock detected",
+                    "too many connections",
+                ]
+                .iter()
+                .any(|t| m.contains(t))
+            }
+            _ => false,
+        },
+        diesel::result::Error::BrokenTransactionManager => true,
+        _ => false,
+    }
 }
 
 /// Errors of a blocking database job run from an async handler.

@@ -38,6 +38,17 @@ pub enum WriteError {
     Database(#[source] Arc<QueryError>),
 }
 
+impl WriteError {
+    /// Whether waiting may help (see `Fault::database`); `None` for a database error, which
+    /// its own cause classifies.
+    pub fn is_transient(&self) -> Option<bool> {
+        match self {
+            WriteError::Database(_) => None,
+            _ => Some(true),
+        }
+    }
+}
+
 struct Job {
     pending: PendingDesk,
     reply: oneshot::Sender<Result<Stored, WriteError>>,

@@ -485,7 +485,7 @@ async fn comments_for(
         match state.limits.take(Subject::Search(staff.user.id)).await {
             Ok(()) => {}
             Err(Limited::Wait(w)) => wait = Some(w),
-            Err(Limited::Unavailable(e)) => return Err(PageError::staff(Fault::Unavailable(e))),
+            Err(Limited::Unavailable(e)) => return Err(PageError::staff(Fault::database(e))),
         }
     }
     let searched = plain.filter(|_| wait.is_none()).map(|plain| Search {

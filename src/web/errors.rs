@@ -19,9 +19,9 @@
 //! | `Invalid`: fields of a submission are wrong | 422 | |
 //! | `RateLimited` | 429 | `Retry-After` |
 //! | `Busy`: the ingest queue is full, nothing stored | 503 | `Retry-After: 1` |
-//! | `Unavailable`: the database failed (a rating may or may not have been stored) | 503 | `Retry-After: 5` |
+//! | `Unavailable`: the database is unreachable, the pool had no connection in time, a statement passed its deadline (`SIPAS_STATEMENT_TIMEOUT_SECS`), a deadlock or serialization conflict, a read-only standby (a rating may or may not have been stored) | 503 | `Retry-After: 5` |
 //! | `TimedOut`: the request's body arrived too slowly and was cut off | 408 | `Connection: close` |
-//! | `Internal`: a bug (a template that does not render…) | 500 | |
+//! | `Internal`: a bug — a constraint violated, a query that does not fit the schema, a step that failed for any other reason, a template that does not render: retrying will not help | 500 | |
 //! | `NotFound` (unknown path, or a path segment that does not parse) | 404 | |
 //! | `MethodNotAllowed` | 405 | `Allow` |
 //! | `BadRequest` (a body or query that does not parse) | 400 | |
@@ -30,6 +30,9 @@
 //! | `Forbidden` (a form without a valid CSRF token) | 403 | |
 //! | `NotAllowed` (the role may read but not change this) | 403 | |
 //! | `SignIn` (a staff page without a valid session) | 303 to `/admin/login?next=…` | `Location` |
+//!
+//! Which of the two a failure below the door is, is decided in one place, [`Fault::database`]
+//! (with `db::is_transient` for what only `db/` can tell); a handler never picks 503 by hand.
 //!
 //! Messages never echo the input back (a path segment, a body) and never show a cause. The
 //! cause of a 5xx is logged once, with its whole chain, when the response is built; 4xx are the
@@ -48,6 +51,7 @@ use serde_json::{json, Value};
 
 use crate::db::DbError;
 use crate::domain::FieldError;
+use crate::ingest::writer::WriteError;
 use crate::ingest::Rejection;
 use crate::views::citizen::{ErrorPage, Link};
 use crate::views::{Chrome, Lang, Views};
@@ -80,6 +84,19 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// The one place a failure below the door is classified: the database (or the rate-limit
+    /// store) away, busy or past its statement deadline is `Unavailable` (503, retry later);
+    /// anything else — a constraint, a query that does not fit the schema, a bug in a step —
+    /// is `Internal` (500: retrying will not help).
+    pub fn database(e: impl Into<anyhow::Error>) -> Fault {
+        let e = e.into();
+        if is_transient(&e) {
+            Fault::Unavailable(e)
+        } else {
+            Fault::Internal(e)
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Fault::BadToken | Fault::NotFound => StatusCode::NOT_FOUND,
@@ -252,15 +269,30 @@ impl From<Rejection> for Fault {
             Rejection::Invalid(errors) => Fault::Invalid(errors),
             Rejection::RateLimited(wait) => Fault::RateLimited(wait),
             Rejection::Busy => Fault::Busy,
-            Rejection::Unavailable(e) => Fault::Unavailable(e),
+            Rejection::Unavailable(e) => Fault::database(e),
         }
     }
 }
 
 impl From<DbError> for Fault {
     fn from(e: DbError) -> Fault {
-        Fault::Unavailable(e.into())
+        Fault::database(e)
     }
+}
+
+/// The first cause in the chain that knows what it is decides.
+fn is_transient(e: &anyhow::Error) -> bool {
+    e.chain()
+        .find_map(|cause| {
+            crate::db::is_transient(cause)
+                .or_else(|| {
+                    cause
+                        .downcast_ref::<WriteError>()
+                        .and_then(WriteError::is_transient)
+                })
+                .or_else(|| cause.is::<redis::RedisError>().then_some(true))
+        })
+        .unwrap_or(false)
 }
 
 /// Who reads an HTML error page.

@@ -150,7 +150,7 @@ pub async fn submit(
         })
     })
     .await
-    .map_err(|e| on_page(Fault::Unavailable(e.into())))?;
+    .map_err(|e| on_page(Fault::database(e)))?;
     match stored {
         UnitStored::Created | UnitStored::Repeated => thanks_page(&state, lang).map_err(on_page),
         UnitStored::AlreadyAnswered => used(&state, lang),
@@ -234,7 +234,7 @@ async fn open(state: &AppState, code: &str, lang: Lang) -> Result<Opened, PageEr
         Ok(Some((unit, spec)))
     })
     .await
-    .map_err(|e| on_page(Fault::Unavailable(e.into())))?;
+    .map_err(|e| on_page(Fault::database(e)))?;
     let Some((unit, spec)) = found else {
         return Err(bad_code(lang));
     };

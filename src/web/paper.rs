@@ -125,7 +125,7 @@ async fn load(state: &AppState, id: i32) -> Result<Loaded, PageError> {
         }))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     found.ok_or_else(|| PageError::staff(Fault::NotFound))
 }
 
@@ -340,7 +340,7 @@ pub async fn save(
         Ok(paper::key(c, &actor, keyer, id, unit_id, &form, &checked))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     let why = match outcome {
         Ok(Outcome::Counted) => return Ok(see_other(&format!("/admin/waves/{id}/paper?done=counted"))),
         Ok(Outcome::FirstOfTwo) => return Ok(see_other(&format!("/admin/waves/{id}/paper?done=first"))),
@@ -351,7 +351,7 @@ pub async fn save(
         Ok(Outcome::NotOpen) => "Đơn vị này không còn nhận phiếu (chưa được mời, hoặc đã được thay thế).".to_owned(),
         Err(e) => match e.downcast::<Refused>() {
             Ok(r) => r.0,
-            Err(e) => return Err(PageError::staff(Fault::Unavailable(e))),
+            Err(e) => return Err(PageError::staff(Fault::database(e))),
         },
     };
     let unit = paper_unit(id, &code, &u, String::new());
@@ -546,7 +546,7 @@ pub async fn resolve(
         Ok(paper::resolve(c, &actor, id, unit_id, &form, &checked))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     let why = match outcome {
         Ok(Outcome::Counted) => {
             return Ok(see_other(&format!(
@@ -556,7 +556,7 @@ pub async fn resolve(
         Ok(_) => "Người này đã trả lời: phiếu không được tính thêm.".to_owned(),
         Err(e) => match e.downcast::<Refused>() {
             Ok(r) => r.0,
-            Err(e) => return Err(PageError::staff(Fault::Unavailable(e))),
+            Err(e) => return Err(PageError::staff(Fault::database(e))),
         },
     };
     conflicts_page(&state, &admin, id, StatusCode::CONFLICT, vec![why], None).await

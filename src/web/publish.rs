@@ -80,7 +80,7 @@ pub async fn publish(state: web::Data<AppState>, admin: AdminUser, form: Fields)
         publication::publish(c, &actor, &form_spec, from, to, "desk_qr", today)
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     let why = match outcome {
         Ok(id) => return Ok(see_other(&format!("/public/{id}"))),
         Err(NotPublished::NotClosed) => {

@@ -268,7 +268,7 @@ async fn check_login(
     match state.limits.take(Subject::SignIn(ip)).await {
         Ok(()) => {}
         Err(Limited::Wait(wait)) => return Ok(Err(Refusal::TooMany(wait))),
-        Err(Limited::Unavailable(e)) => return Err(PageError::staff(Fault::Unavailable(e))),
+        Err(Limited::Unavailable(e)) => return Err(PageError::staff(Fault::database(e))),
     }
     let nonce = req
         .cookie(LOGIN_COOKIE)

@@ -36,7 +36,7 @@ fn state_of(s: &str) -> WaveState {
 fn step_error(e: anyhow::Error) -> Result<String, PageError> {
     match e.downcast::<Refused>() {
         Ok(r) => Ok(r.0),
-        Err(e) => Err(PageError::staff(Fault::Unavailable(e))),
+        Err(e) => Err(PageError::staff(Fault::database(e))),
     }
 }
 
@@ -457,7 +457,7 @@ pub async fn upload_frame(
         ))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     let shown = match outcome {
         Ok(FrameImport::Imported(_)) => {
             return Ok(see_other(&format!("/admin/waves/{id}?done=frame")))
@@ -587,7 +587,7 @@ pub async fn design(
         Ok(survey::design_wave(c, &actor, id, &params, preview))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     let status = match outcome {
         Ok(_) if !preview => return Ok(see_other(&format!("/admin/waves/{id}?done=designed"))),
         Ok(plan) => {
@@ -683,7 +683,7 @@ pub async fn draw(
         ))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     match outcome {
         Ok(_) => Ok(see_other(&format!("/admin/waves/{id}?done=drawn"))),
         Err(e) => {
@@ -752,7 +752,7 @@ pub async fn upload_returns(
         ))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     let shown = match outcome {
         Ok(survey::ReturnsImport::Recorded(..)) => {
             return Ok(see_other(&format!(
@@ -798,7 +798,7 @@ async fn simple_step(
     let actor = admin.0.actor();
     let outcome = db::run_fallible(&state.pool, move |c| Ok(step(c, &actor, id)))
         .await
-        .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+        .map_err(|e| PageError::staff(Fault::database(e)))?;
     match outcome {
         Ok(()) => Ok(see_other(&format!("/admin/waves/{id}?done={done}"))),
         Err(e) => {
@@ -888,7 +888,7 @@ pub async fn letters(
         ))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     match made {
         Ok((html, _)) => Ok(actix_web::HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
@@ -912,7 +912,7 @@ pub async fn sample(
     let format = export::format_of(&ext)?;
     let sheet = db::run_fallible(&state.pool, move |c| Ok(survey::sample_sheet(c, id)))
         .await
-        .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+        .map_err(|e| PageError::staff(Fault::database(e)))?;
     // A wave without a sample (or no wave) has nothing to download.
     let sheet = match sheet {
         Ok(s) => s,

@@ -207,7 +207,7 @@ pub async fn page(
         Ok(Some((w, form, results, desk)))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     let Some((w, form, results, desk)) = found else {
         return Err(PageError::staff(Fault::NotFound));
     };
@@ -315,7 +315,7 @@ pub async fn download(
         }))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     match sheet {
         Some(Ok(sheet)) => {
             export::response(&sheet, format).map_err(|e| PageError::staff(Fault::Internal(e)))
@@ -336,13 +336,13 @@ pub async fn publish(
         Ok(survey::publish_wave(c, &actor, id))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     let why = match outcome {
         Ok(Ok(pid)) => return Ok(super::see_other(&format!("/public/{pid}"))),
         Ok(Err(_)) => "published",
         Err(e) => match e.downcast::<survey::Refused>() {
             Ok(_) => "not_closed",
-            Err(e) => return Err(PageError::staff(Fault::Unavailable(e))),
+            Err(e) => return Err(PageError::staff(Fault::database(e))),
         },
     };
     Ok(super::see_other(&format!(
@@ -417,7 +417,7 @@ pub async fn agency_page(
         Ok(Ok((agency, Some((wave, closed, form, results, desk)))))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::Unavailable(e)))?;
+    .map_err(|e| PageError::staff(Fault::database(e)))?;
     let Ok((agency, wave)) = found else {
         return Err(PageError::staff(Fault::NotFound));
     };

@@ -204,6 +204,39 @@ impl TestDb {
         db::connect(&format!("{}/postgres", server_url())).unwrap()
     }
 
+    /// The database becomes unreachable, as if its machine were gone: no new connection is
+    /// allowed and every open one is ended.
+    pub fn cut_off(&self) {
+        let mut admin = Self::admin_conn();
+        diesel::sql_query(format!(
+            "ALTER DATABASE {} WITH ALLOW_CONNECTIONS false",
+            self.name
+        ))
+        .execute(&mut admin)
+        .unwrap();
+        diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+            self.name
+        ))
+        .execute(&mut admin)
+        .unwrap();
+    }
+
+    /// Undoes `cut_off`.
+    pub fn reachable(&self) {
+        diesel::sql_query(format!(
+            "ALTER DATABASE {} WITH ALLOW_CONNECTIONS true",
+            self.name
+        ))
+        .execute(&mut Self::admin_conn())
+        .unwrap();
+    }
+
+    /// Runs one statement (set-up that no `db::` function does).
+    pub fn exec(&self, sql: &str) {
+        diesel::sql_query(sql).execute(&mut self.conn()).unwrap();
+    }
+
     /// Row count of a query returning `count(*) AS n`.
     pub fn count(&self, sql: &str) -> i64 {
         diesel::sql_query(sql)
@@ -215,6 +248,7 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        self.reachable();
         if let Ok(mut admin) = db::connect(&format!("{}/postgres", self.server)) {
             let _ = diesel::sql_query(format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
