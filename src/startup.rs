@@ -250,6 +250,8 @@ impl Application {
                     web::headers::security_headers,
                 ))
                 .wrap(middleware::Compress::default())
+                // Outermost: every answer, refusals at the door included, has its id and line.
+                .wrap(actix_web::middleware::from_fn(web::trace::trace_request))
                 .configure(web::configure)
         })
         .on_connect(move |conn, data| {

@@ -134,6 +134,7 @@ fn run(url: &str, form: &FormSpec, shard: i16, rx: &Mutex<Receiver<Job>>) {
 /// One retry on a fresh connection: a server restart or an administrator's
 /// `pg_terminate_backend` should cost a reconnect, not a refused rating. Retrying is safe: a
 /// batch that did commit before the connection dropped is recognised by its ids.
+#[tracing::instrument(name = "ingest batch", skip_all, fields(shard = shard, ratings = pending.len()))]
 fn store_with_reconnect(
     conn: &mut Option<Conn>,
     url: &str,

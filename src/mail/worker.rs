@@ -161,6 +161,7 @@ impl Worker {
 
     /// One attempt at one message; `None` when it stopped before the body for a database
     /// failure (left to recovery).
+    #[tracing::instrument(name = "mail send", skip_all, fields(message = claimed.id))]
     fn attempt(&mut self, conn: &mut db::Conn, claimed: &Claimed) -> Option<Ended> {
         let who = match outbox::recipient(conn, claimed.sample_unit_id) {
             Ok(Some(w)) => w,

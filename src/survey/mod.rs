@@ -204,6 +204,7 @@ pub enum FrameImport {
 /// Imports a frame file into a draft wave: all its rows in one transaction, or none of them
 /// when any row has a problem. `progress(stage, done, total)` reports reading (bytes) and
 /// storing (rows).
+#[tracing::instrument(name = "wave step", skip_all, fields(step = "import_frame"))]
 pub fn import_frame(
     conn: &mut Conn,
     actor: &Actor,
@@ -251,6 +252,7 @@ pub fn import_frame(
 /// stored and the wave becomes `designed`. A draft or designed wave can be (re)designed; once
 /// drawn, the design is fixed. Neyman's S_h comes from the share satisfied with the overall
 /// question in each agency's desk ratings of the wave's year (0.5 below 30 of them).
+#[tracing::instrument(name = "wave step", skip_all, fields(step = "design_wave"))]
 pub fn design_wave(
     conn: &mut Conn,
     actor: &Actor,
@@ -318,6 +320,7 @@ pub struct DrawSummary {
 }
 
 /// Draws a designed wave's sample with `seed` and stores it; the wave becomes `drawn`.
+#[tracing::instrument(name = "wave step", skip_all, fields(step = "draw_wave"))]
 pub fn draw_wave(
     conn: &mut Conn,
     actor: &Actor,
@@ -382,6 +385,7 @@ pub fn draw_wave(
 
 /// Starts a drawn wave's fieldwork: invites the main sample and queues the invitation e-mails
 /// (in one transaction with the state change); the wave becomes `fieldwork`.
+#[tracing::instrument(name = "wave step", skip_all, fields(step = "start_fieldwork"))]
 pub fn start_fieldwork(
     conn: &mut Conn,
     actor: &Actor,
@@ -423,6 +427,7 @@ pub enum ReturnsImport {
 
 /// Records the post office's returns for a wave in fieldwork: every row or none.
 #[allow(clippy::too_many_arguments)]
+#[tracing::instrument(name = "wave step", skip_all, fields(step = "import_returns"))]
 pub fn import_returns(
     conn: &mut Conn,
     actor: &Actor,
@@ -468,6 +473,7 @@ pub fn import_returns(
 
 /// Replaces the refused and undeliverable units of a wave in fieldwork from the reserve of
 /// their stratum: (replaced, without a replacement).
+#[tracing::instrument(name = "wave step", skip_all, fields(step = "replace_lost"))]
 pub fn replace_lost(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<(i64, i64)> {
     db::transaction(conn, |conn| {
         let w = lock(conn, wave_id)?;
@@ -528,6 +534,7 @@ pub fn fieldwork(
 }
 
 /// Ends a wave's fieldwork: no more answers through its invitations; results are final.
+#[tracing::instrument(name = "wave step", skip_all, fields(step = "close_wave"))]
 pub fn close_wave(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<()> {
     db::transaction(conn, |conn| {
         let w = lock(conn, wave_id)?;
@@ -542,6 +549,7 @@ pub fn close_wave(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<()> {
 }
 
 /// Deletes a closed wave's contact data (and its frame rows); the frame rows deleted.
+#[tracing::instrument(name = "wave step", skip_all, fields(step = "purge_contacts"))]
 pub fn purge_contacts(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<i64> {
     db::transaction(conn, |conn| {
         let w = lock(conn, wave_id)?;
@@ -557,6 +565,7 @@ pub fn purge_contacts(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<i6
 
 /// Publishes a closed wave's results as the year's `annual_sample` publication (the public
 /// pages, the read API's publications, the hash chain); the publication's id, or why not.
+#[tracing::instrument(name = "wave step", skip_all, fields(step = "publish_wave"))]
 pub fn publish_wave(
     conn: &mut Conn,
     actor: &Actor,
@@ -597,6 +606,7 @@ pub fn wave_of_year(conn: &mut Conn, year: i32) -> Result<Option<(i32, String)>>
 }
 
 /// A wave's full form and its design-based results (during fieldwork: provisional).
+#[tracing::instrument(name = "wave step", skip_all, fields(step = "wave_results"))]
 pub fn wave_results(
     conn: &mut Conn,
     wave_id: i32,

@@ -80,6 +80,7 @@ pub struct AgencyResults {
 
 /// Computes an agency's results. An agency or desk outside the reader's scope is `NotFound`,
 /// exactly as one that does not exist: the scope is applied in the queries.
+#[tracing::instrument(name = "results", skip_all)]
 pub async fn agency_results(
     state: &AppState,
     scope: Scope,

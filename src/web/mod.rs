@@ -29,6 +29,7 @@ pub mod registry;
 pub mod staff;
 pub mod survey;
 pub mod targets;
+pub mod trace;
 pub mod wave_results;
 
 use std::net::{IpAddr, Ipv4Addr};

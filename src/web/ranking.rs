@@ -115,6 +115,7 @@ fn seed_of(raw: Option<&str>, derived: impl FnOnce() -> u64) -> Result<u64, Faul
     }
 }
 
+#[tracing::instrument(name = "ranking", skip_all, fields(source = ?source, level = ?level))]
 #[allow(clippy::too_many_arguments)]
 pub async fn table(
     state: &AppState,

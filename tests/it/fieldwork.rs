@@ -597,3 +597,118 @@ fn returns_replacements_reminders_and_the_response_rate_follow_the_fieldwork() {
     let err = sipas_refused(db, &["wave", "replace", "--wave", other.trim()]);
     assert!(err.contains("during its fieldwork"), "{err}");
 }
+
+/// A request can be followed through the log by its id (issue #17, point 5): one access line
+/// per request names the route pattern, the status and the time, and the id the answer echoes;
+/// a proxy's id is taken when the proxy is trusted. Neither the desk token, nor the invitation
+/// code, nor the client's address, nor an answer or a comment reaches the log.
+#[test]
+fn the_log_follows_a_request_by_its_id_and_holds_no_token_code_address_or_answer() {
+    use std::io::{BufRead, BufReader};
+    let db = TestDb::new();
+    let fixture = crate::helpers::fixture(&db);
+    let w = drawn_wave(&db, 120, 3);
+    sipas_ok(&db, &["wave", "start", "--wave", &w]);
+    let (main, _) = unit_ids(&db);
+    let code = code_of(main[0]);
+    let token = sipas::domain::DeskToken {
+        desk_id: fixture.desk_id,
+        key_version: 1,
+    }
+    .sign(SECRET.as_bytes());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = db
+        .sipas()
+        .arg("serve")
+        .env("SIPAS_BIND", format!("127.0.0.1:{port}"))
+        .env("SIPAS_TRUST_PROXY", "1")
+        .env("SIPAS_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("serving on"), "{line}");
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let address = "203.0.113.58";
+    let comment = "Quầy số 1+2 làm nhanh, gọi 0912 345 678 🙏";
+    let rating = http
+        .post(format!("{base}/q/{token}"))
+        .header("x-forwarded-for", address)
+        .form(&[
+            ("submission_id", crate::helpers::sid().as_str()),
+            ("a.F1", "5"),
+            ("comment", comment),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(rating.status(), 200);
+    let rating_id = rating.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(rating_id.len(), 32, "{rating_id}");
+    let mut answers = full_answers(&crate::helpers::sid());
+    answers.push(("comment".into(), "Thủ tục (lần 2) nhanh hơn".into()));
+    let visit = http
+        .post(format!("{base}/s/{code}"))
+        .header("x-forwarded-for", address)
+        .header("x-request-id", "proxy-7f3a.9")
+        .form(&answers)
+        .send()
+        .unwrap();
+    assert_eq!(visit.status(), 200);
+    assert_eq!(visit.headers()["x-request-id"], "proxy-7f3a.9");
+    // Ids that could forge a log line are not taken from the proxy.
+    let forged = http
+        .get(format!("{base}/health/live"))
+        .header("x-request-id", "a b\tc=d")
+        .send()
+        .unwrap();
+    assert_ne!(forged.headers()["x-request-id"], "a b\tc=d");
+
+    let _ = server.kill();
+    let out = server.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let access = |id: &str| -> Vec<&str> {
+        log.lines()
+            .filter(|l| l.contains(&format!("id={id}")) && l.contains("answered"))
+            .collect()
+    };
+    let rated = access(&rating_id);
+    assert_eq!(rated.len(), 1, "one access line per request: {log}");
+    assert!(
+        rated[0].contains("method=POST")
+            && rated[0].contains("route=/q/{token}")
+            && rated[0].contains("status=200")
+            && rated[0].contains("ms="),
+        "{}",
+        rated[0]
+    );
+    let visited = access("proxy-7f3a.9");
+    assert_eq!(visited.len(), 1, "{log}");
+    assert!(visited[0].contains("route=/s/{code}"), "{}", visited[0]);
+    for secret in [
+        token.as_str(),
+        code.as_str(),
+        address,
+        "203.0.113",
+        "0912",
+        "Quầy số",
+        "lần 2",
+        "a.F1",
+    ] {
+        assert!(!log.contains(secret), "{secret:?} reached the log: {log}");
+    }
+}

@@ -354,8 +354,9 @@ fn no_client_address_or_user_agent_reaches_the_log() {
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("signed in"), "sign-ins are logged: {log}");
     assert!(
-        log.contains("desks"),
-        "the failure's cause is logged: {log}"
+        log.lines()
+            .any(|l| l.contains("request failed") && l.contains("desks") && l.contains("id=")),
+        "the failure's cause is logged with the request's id: {log}"
     );
     assert!(
         !log.contains(address),
