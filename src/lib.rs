@@ -1,9 +1,9 @@
 //! SIPAS: citizens rate public administrative services; agencies and Home Affairs see indices
 //! with honest intervals. See ARCHITECTURE.md for the map.
 //!
-//! Layers: `web` (HTTP) and `cli` (commands) call the features (`ingest`, `auth`, `desks`,
-//! `analyze`, `demo`), which call `domain` (valid values) and `db` (all SQL). `views` holds the
-//! templates and page types; `analysis` (its own crate) the statistics.
+//! Layers: `web` (HTTP) and `cli` (commands) call the features, which call `domain` (valid
+//! values) and `db` (all SQL); the exact order, checked by a test, is in ARCHITECTURE.md.
+//! `views` holds the templates and page types; `analysis` (its own crate) the statistics.
 
 pub mod analyze;
 pub mod auth;

@@ -24,7 +24,7 @@ pub struct Prepared {
 
 /// Finds or creates the database, runs pending migrations, seeds the bundled instruments.
 pub fn prepare_database(settings: &Settings) -> Result<Prepared> {
-    let database_url = db::bootstrap::database_url(settings)?;
+    let database_url = db::bootstrap::database_url(settings.database_url.as_deref())?;
     let mut conn = db::connect(&database_url)?;
     db::migrate(&mut conn)?;
     db::instruments::seed_bundled(&mut conn)?;

@@ -13,16 +13,14 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 
-use crate::config::Settings;
-
 pub const LOCAL_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 const PRIVATE_PORT: u16 = 54329;
 const DEFAULT_DB: &str = "sipas";
 
 /// The URL of the application database, creating the database (and a private cluster) if needed.
-pub fn database_url(settings: &Settings) -> Result<String> {
-    let url = match &settings.database_url {
-        Some(url) => url.clone(),
+pub fn database_url(configured: Option<&str>) -> Result<String> {
+    let url = match configured {
+        Some(url) => url.to_owned(),
         None => format!("{}/{DEFAULT_DB}", local_server()?),
     };
     ensure_database(&url)?;

@@ -10,8 +10,7 @@ use uuid::Uuid;
 
 use crate::domain::FormSpec;
 
-/// Minimum valid n below which an index is "not reported" (METHODOLOGY.md §4).
-pub const MIN_N: u64 = 30;
+use super::MIN_N;
 
 /// How the desk form's questions become an index: each factor-level question is its factor's
 /// one item; the overall question is an item of its own, outside the overall SIPAS.

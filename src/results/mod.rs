@@ -3,6 +3,10 @@
 //! verify. (Per-period aggregates for the dashboards come next; they must give the same
 //! numbers as `desk` does from raw rows.)
 
+/// Below this many valid answers an index is "not reported" (METHODOLOGY.md §4), in the desk
+/// stream, the annual survey and every publication alike: the one threshold.
+pub const MIN_N: u64 = 30;
+
 pub mod desk;
 pub mod periods;
 pub mod publication;

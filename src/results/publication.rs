@@ -287,7 +287,7 @@ pub fn publish(
         instrument: &form.instrument_code,
         instrument_id: form.instrument_id,
         method: METHOD,
-        min_n: super::desk::MIN_N,
+        min_n: super::MIN_N,
     };
     chain(conn, actor, &what, agencies)
 }
@@ -391,7 +391,7 @@ pub fn publish_wave(
         instrument: &form.instrument_code,
         instrument_id: form.instrument_id,
         method: WAVE_METHOD,
-        min_n: crate::survey::results::MIN_N,
+        min_n: super::MIN_N,
     };
     chain(conn, actor, &what, agencies)
 }

@@ -17,8 +17,7 @@ use crate::db::wave_results::{WaveRespondent, WaveStratum};
 use crate::domain::FormSpec;
 use crate::views::sheet::{header, Sheet, Value};
 
-/// Below this many valid answers an index is "not reported" (as for the desk stream).
-pub const MIN_N: u64 = 30;
+use crate::results::MIN_N;
 
 /// How the full form's questions become indices: every question an item; each factor the mean
 /// of its criteria.

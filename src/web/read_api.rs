@@ -263,7 +263,7 @@ pub async fn indices(
         "instrument": form.instrument_code,
         "responses": responses,
         "level": 0.95,
-        "min_n": crate::results::desk::MIN_N,
+        "min_n": crate::results::MIN_N,
         "method": METHOD,
         "overall": estimate(overall, 0, missing(overall, responses), COMPOSITE_METHOD),
         "factors": factors,
