@@ -109,6 +109,22 @@ pub struct SessionTiming {
     pub absolute: std::time::Duration,
 }
 
+impl SessionTiming {
+    /// No session outlives this, whatever the settings say (ANSSI and OWASP advise ending
+    /// administrative sessions within a working day).
+    pub const ABSOLUTE_CAP: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
+
+    /// The absolute lifetime a new session gets: the setting, at most the cap.
+    pub fn absolute(&self) -> std::time::Duration {
+        self.absolute.min(Self::ABSOLUTE_CAP)
+    }
+
+    /// The idle time that ends a session: the setting, at most its absolute lifetime.
+    pub fn idle(&self) -> std::time::Duration {
+        self.idle.min(self.absolute())
+    }
+}
+
 impl Default for SessionTiming {
     fn default() -> SessionTiming {
         SessionTiming {

@@ -125,7 +125,7 @@ pub(super) async fn signed_in(
     let Some(hash) = session::id_hash(&value) else {
         return Ok(None);
     };
-    let idle = state.settings.session_timing.idle.as_secs_f64();
+    let idle = state.settings.session_timing.idle().as_secs_f64();
     let user = db::run(&state.pool, move |c| db::sessions::touch(c, &hash, idle))
         .await
         .map_err(PageError::staff)?;

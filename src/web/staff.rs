@@ -201,7 +201,7 @@ pub async fn login(
             let id = session::new_id();
             let hash = session::id_hash(&id).expect("a new id has the issued shape");
             let timing = state.settings.session_timing;
-            let (absolute, idle) = (timing.absolute.as_secs_f64(), timing.idle.as_secs_f64());
+            let (absolute, idle) = (timing.absolute().as_secs_f64(), timing.idle().as_secs_f64());
             let user_id = user.id;
             staff_query(&state, move |c| {
                 db::sessions::start(c, &user, &hash, absolute, idle)

@@ -270,3 +270,48 @@ fn a_common_password_is_refused_with_the_reason_and_changes_nothing() {
         0
     );
 }
+
+/// Seconds between a session's start and its absolute end, for the one session there is.
+fn lifetime(app: &TestApp) -> i64 {
+    app.db
+        .count("SELECT extract(epoch FROM expires_at - created_at)::int8 AS n FROM staff_sessions")
+}
+
+/// The documented defaults, end to end: a session ends after 30 minutes idle and 8 hours
+/// after sign-in; 29 idle minutes keep it.
+#[test]
+fn by_default_a_session_ends_after_30_idle_minutes_or_8_hours() {
+    let app = TestApp::spawn();
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    let b = Browser::signed_in(&app, "snv.admin");
+    assert_eq!(lifetime(&app), 8 * 3600);
+    app.db
+        .exec("UPDATE staff_sessions SET last_seen_at = now() - interval '29 minutes'");
+    assert_eq!(b.get("/admin").status(), 200, "29 idle minutes keep it");
+    app.db
+        .exec("UPDATE staff_sessions SET last_seen_at = now() - interval '31 minutes'");
+    assert_eq!(b.get("/admin").status(), 303, "31 idle minutes end it");
+}
+
+/// Whatever the settings say, no session outlives 12 hours, and the idle time cannot exceed
+/// the lifetime.
+#[test]
+fn no_session_outlives_twelve_hours_whatever_is_set() {
+    let app = TestApp::spawn_with(|s| {
+        s.session_timing.absolute = std::time::Duration::from_secs(48 * 3600);
+        s.session_timing.idle = std::time::Duration::from_secs(100 * 3600);
+    });
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    let b = Browser::signed_in(&app, "snv.admin");
+    assert_eq!(lifetime(&app), 12 * 3600);
+    app.db
+        .exec("UPDATE staff_sessions SET last_seen_at = now() - interval '11 hours'");
+    assert_eq!(b.get("/admin").status(), 200);
+    app.db
+        .exec("UPDATE staff_sessions SET last_seen_at = now() - interval '13 hours'");
+    assert_eq!(
+        b.get("/admin").status(),
+        303,
+        "idle is capped at the lifetime"
+    );
+}
