@@ -107,3 +107,71 @@ fn the_postgresql_buckets_hold_no_client_address() {
         0
     );
 }
+
+/// A bucket's name, computed here independently of the service: HMAC-SHA-256 under the
+/// service's secret of the domain, a zero byte and the subject, cut to 16 bytes.
+fn keyed_name(secret: &str, subject: &str) -> Vec<u8> {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(b"sipas/rate-bucket/v1");
+    mac.update(&[0]);
+    mac.update(subject.as_bytes());
+    mac.finalize().into_bytes()[..16].to_vec()
+}
+
+fn unkeyed_name(subject: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(subject.as_bytes())[..16].to_vec()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The buckets are named by a *keyed* hash: without the secret, nobody holding the table or
+/// the Redis keys can test a guessed address against them.
+#[test]
+fn the_postgresql_buckets_are_named_by_the_keyed_hash_of_their_subject() {
+    let (app, token) = first_of_two_nodes(RateStore::Postgres);
+    let secret = String::from_utf8(app.settings.secret.clone().unwrap()).unwrap();
+    assert_eq!(rate(&app, &app.base, &token, "203.0.113.42"), 200);
+    let stored = |name: &[u8]| {
+        app.db.count(&format!(
+            "SELECT count(*) AS n FROM rate_buckets WHERE key = '\\x{}'::bytea",
+            hex(name)
+        ))
+    };
+    for subject in [
+        "client:203.0.113.42".to_owned(),
+        format!("desk:{}", app.fixture.desk_id),
+    ] {
+        assert_eq!(stored(&keyed_name(&secret, &subject)), 1, "{subject}");
+        assert_eq!(stored(&unkeyed_name(&subject)), 0, "{subject}");
+    }
+}
+
+#[test]
+fn the_redis_buckets_are_named_by_the_keyed_hash_of_their_subject() {
+    let url = std::env::var("SIPAS_TEST_REDIS").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let (app, token) = first_of_two_nodes(RateStore::Redis(url.clone()));
+    let secret = String::from_utf8(app.settings.secret.clone().unwrap()).unwrap();
+    assert_eq!(rate(&app, &app.base, &token, "203.0.113.43"), 200);
+    let mut redis = redis::Client::open(url).unwrap().get_connection().unwrap();
+    let exists = |r: &mut redis::Connection, name: &[u8]| -> bool {
+        redis::cmd("EXISTS")
+            .arg(format!("sipas:rate:{}", hex(name)))
+            .query::<i64>(r)
+            .unwrap()
+            == 1
+    };
+    for subject in [
+        "client:203.0.113.43".to_owned(),
+        format!("desk:{}", app.fixture.desk_id),
+    ] {
+        assert!(
+            exists(&mut redis, &keyed_name(&secret, &subject)),
+            "{subject}"
+        );
+        assert!(!exists(&mut redis, &unkeyed_name(&subject)), "{subject}");
+    }
+}
