@@ -712,3 +712,89 @@ fn the_log_follows_a_request_by_its_id_and_holds_no_token_code_address_or_answer
         assert!(!log.contains(secret), "{secret:?} reached the log: {log}");
     }
 }
+
+/// Imports `rows` (frame lines without the header) into a new wave of `db`, designs it and
+/// draws it with seed 2026; the sampled dossiers with their reserve ranks, sorted.
+fn sample_of(db: &TestDb, rows: &[String]) -> Vec<(String, Option<i32>)> {
+    let w = sipas_ok(
+        db,
+        &[
+            "wave",
+            "create",
+            "--name",
+            "Khảo sát 2026",
+            "--year",
+            "2026",
+        ],
+    )
+    .trim()
+    .to_owned();
+    let dir = TempDir::new("frame");
+    let file = dir.join("frame.csv");
+    std::fs::write(&file, format!("{HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    sipas_ok(
+        db,
+        &["frame", "import", "--wave", &w, file.to_str().unwrap()],
+    );
+    sipas_ok(
+        db,
+        &[
+            "wave",
+            "design",
+            "--wave",
+            &w,
+            "--size",
+            "yamane",
+            "--margin",
+            "0.1",
+            "--allocation",
+            "proportional",
+            "--response-rate",
+            "0.8",
+        ],
+    );
+    sipas_ok(db, &["wave", "draw", "--wave", &w, "--seed", "2026"]);
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        code: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+        reserve: Option<i32>,
+    }
+    let rows: Vec<Row> = diesel::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT f.dossier_code AS code, s.reserve_rank AS reserve FROM sample_units s \
+             JOIN frame_units f ON f.id = s.frame_unit_id ORDER BY 1",
+        ),
+        &mut db.conn(),
+    )
+    .unwrap();
+    rows.into_iter().map(|r| (r.code, r.reserve)).collect()
+}
+
+/// The draw is the same "on any machine, in any import order": the frame imported shuffled
+/// into another database gives the same main sample and the same reserve, rank for rank.
+#[test]
+fn the_same_frame_in_any_order_gives_the_same_sample() {
+    use rand::seq::SliceRandom;
+    let rows: Vec<String> = (0..400)
+        .map(|i| {
+            let agency = if i % 3 == 0 { "T2" } else { "T1" };
+            format!("HS-{i:05},{agency},,2026-06-01,individual,Trần Văn {i},,,Số {i} Hàng Bài")
+        })
+        .collect();
+    let mut shuffled = rows.clone();
+    shuffled.shuffle(&mut rand::thread_rng());
+    let (a, b) = (TestDb::new(), TestDb::new());
+    for db in [&a, &b] {
+        let parent = crate::helpers::fixture(db).agency_id;
+        crate::helpers::agency_with_desk(db, "T2", Some(parent));
+    }
+    let ordered = sample_of(&a, &rows);
+    assert!(
+        ordered.iter().any(|(_, r)| r.is_some()),
+        "a reserve was drawn"
+    );
+    assert!(ordered.len() > 50, "{}", ordered.len());
+    assert_eq!(ordered, sample_of(&b, &shuffled));
+}
