@@ -121,7 +121,7 @@ fn queued(emails: usize) -> TestDb {
     crate::helpers::fixture(&db);
     // 40 units, every 40/emails-th with an address; equal allocation with a response rate of
     // 1 invites 40 · (1 / (1 + 40 · 0.0025)) → 37 of them, so pick addresses among the main.
-    let w = drawn_wave(&db, 40, 0);
+    let w = drawn_wave(&db, if emails <= 37 { 40 } else { 1_000 }, 0);
     db.count(&format!(
         "WITH chosen AS (SELECT frame_unit_id FROM sample_units WHERE reserve_rank IS NULL \
                          ORDER BY id LIMIT {emails}), \
@@ -550,5 +550,60 @@ fn a_stopped_node_leaves_none_of_its_threads_running() {
         started.elapsed() < Duration::from_secs(8),
         "stopping took {:?}",
         started.elapsed()
+    );
+}
+
+/// Many workers on many messages at once (issue #17, point 6): each message is claimed under
+/// its lease by one worker only and reaches its recipient once. Eight workers poll every 20 ms
+/// so that they contend for the same rows all the time.
+#[test]
+fn eight_workers_on_223_messages_send_each_once() {
+    let db = queued(223);
+    let sink = Sink::start(free_port(), &[]);
+    let smtp = sipas::config::Smtp {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        tls: sipas::config::SmtpTls::None,
+        username: None,
+        password: None,
+        from: FROM.into(),
+        timeout: Duration::from_secs(20),
+    };
+    let pool = sipas::db::pool(&db.url, 10, Duration::from_secs(60)).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let worker = sipas::mail::worker::Worker::new(
+                pool.clone(),
+                crate::helpers::SECRET.as_bytes().to_vec(),
+                BASE.to_owned(),
+                smtp.clone(),
+                sipas::config::MailTiming::default(),
+            )
+            .unwrap();
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                sipas::mail::worker::supervise(worker, &stop, Duration::from_millis(20))
+            })
+        })
+        .collect();
+    wait_for("delivery", Duration::from_secs(120), || {
+        status_count(&db, "sent") == 223
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in threads {
+        t.join().unwrap();
+    }
+    let got = sink.messages();
+    let recipients: std::collections::HashSet<String> = got
+        .iter()
+        .map(|m| m["rcpt_tos"][0].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(got.len(), 223, "each message once");
+    assert_eq!(recipients.len(), 223);
+    assert_eq!(
+        db.count("SELECT count(*) AS n FROM outbox_attempts"),
+        223,
+        "no message was claimed twice"
     );
 }
