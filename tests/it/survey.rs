@@ -757,3 +757,73 @@ fn an_officer_runs_create_upload_design_and_draw_from_the_pages() {
         404
     );
 }
+
+/// The multipart path of the CSRF check: an upload carries its token in the query, and an
+/// upload without it, with another session's, or with it only inside the multipart body is
+/// refused with 403 and stores nothing.
+#[test]
+fn an_upload_without_its_own_csrf_token_in_the_query_is_refused() {
+    use crate::helpers::{add_user, hidden, Browser, TestApp};
+    use sipas::domain::Role;
+    let app = TestApp::spawn();
+    add_user(&app.db, "boss", Role::Admin, None);
+    add_user(&app.db, "other", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "boss");
+    let other = Browser::signed_in(&app, "other");
+    let csrf = hidden(&admin.page("/admin/waves"), "csrf");
+    let foreign = hidden(&other.page("/admin/waves"), "csrf");
+    assert_ne!(csrf, foreign);
+    let made = admin.post(
+        "/admin/waves",
+        &[
+            ("csrf", &csrf),
+            ("name", "Đợt 2026"),
+            ("year", "2026"),
+            ("instrument", "sipas-2017"),
+        ],
+    );
+    assert_eq!(made.status(), 303);
+    let w: i32 = app.db.count("SELECT max(id)::int8 AS n FROM waves") as i32;
+    let frame = || {
+        let mut text = String::from(
+            "dossier_code,agency_code,procedure_code,completed_on,respondent_kind,name,phone,email,address\n",
+        );
+        for i in 0..40 {
+            text.push_str(&format!(
+                "HS-{i:03},T1,,2026-05-0{},cá nhân,Lê Thị {i},,,Số {i} phố Huế\n",
+                1 + i % 9
+            ));
+        }
+        text.into_bytes()
+    };
+    let units = || app.db.count("SELECT count(*) AS n FROM frame_units");
+    for (what, token) in [("missing", ""), ("foreign", foreign.as_str())] {
+        let r = upload(&admin, &app, w, token, frame());
+        assert_eq!(r.status(), 403, "{what}");
+        assert_eq!(units(), 0, "{what}");
+    }
+    // The token only in the body, as a form field: the query is what counts.
+    let part = reqwest::blocking::multipart::Part::bytes(frame())
+        .file_name("khung-mau.csv")
+        .mime_str("text/csv")
+        .unwrap();
+    let in_body = admin
+        .http
+        .post(format!("{}/admin/waves/{w}/frame", app.base))
+        .multipart(
+            reqwest::blocking::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part("file", part),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(in_body.status(), 403);
+    assert_eq!(units(), 0);
+    let ok = upload(&admin, &app, w, &csrf, frame());
+    assert!(
+        ok.status().is_success() || ok.status() == 303,
+        "{}",
+        ok.status()
+    );
+    assert_eq!(units(), 40);
+}
