@@ -153,3 +153,76 @@ fn the_microdata_gives_back_the_dashboard_and_api_numbers_and_nothing_personal()
         404
     );
 }
+
+/// A share as the dashboard prints it (two decimals, a comma, Vietnamese pages).
+fn shown(x: f64) -> String {
+    format!("{:.2}", 100.0 * x).replace('.', ",")
+}
+
+/// "The dashboard equals `sipas analyze` on the exported microdata", read off the *page* an
+/// officer sees: every item's share, interval and n, and the overall index (the mean of the
+/// five factors, each one question in the desk stream), for an agency and a period where
+/// nothing is suppressed.
+#[test]
+fn the_dashboard_page_shows_what_sipas_analyze_computes_from_the_microdata() {
+    let app = TestApp::spawn();
+    for i in 0..64 {
+        let r = app.post_form(
+            &app.token(),
+            &[
+                ("submission_id", &sid()),
+                ("a.F1", ["5", "4", "2", "na", "3", "1", "4"][i % 7]),
+                ("a.F2", ["5", "3", "4"][i % 3]),
+                ("a.F3", ["4", "na", "2", "5"][i % 4]),
+                ("a.F4", ["5", "1", "2", "4", "4"][i % 5]),
+                ("a.F5", ["4", "3"][i % 2]),
+                ("a.OVERALL", ["4", "5", "3", "2"][i % 4]),
+                ("respondent_kind", ["individual", "organisation"][i % 5 / 4]),
+            ],
+        );
+        assert_eq!(r.status(), 200);
+    }
+    add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
+    let manager = Browser::signed_in(&app, "t1.manager");
+    let today = sipas::web::filters::today_in_vietnam();
+    let range = format!("from={}-01&to={today}", today.format("%Y-%m"));
+    let page = manager.page(&format!("/admin/dashboard?{range}"));
+    let body = manager
+        .get(&format!("/admin/microdata.csv?{range}"))
+        .text()
+        .unwrap();
+    let dir = TempDir::new("microdata");
+    let file = dir.join("microdata.csv");
+    std::fs::write(&file, &body).unwrap();
+
+    let mut factors = Vec::new();
+    for code in ["F1", "F2", "F3", "F4", "F5", "OVERALL"] {
+        let got = analyze(&app, &file, code);
+        let n = got["n"].as_u64().unwrap();
+        assert!(n >= 30, "{code}: nothing suppressed ({n})");
+        let (est, lo, hi) = (
+            got["estimate"].as_f64().unwrap(),
+            got["ci_low"].as_f64().unwrap(),
+            got["ci_high"].as_f64().unwrap(),
+        );
+        let row = format!(
+            "<small>{code}</small></td>\n<td><strong>{}%</strong></td>\n<td>{}–{}%</td><td>{n}</td>",
+            shown(est),
+            shown(lo),
+            shown(hi)
+        );
+        assert!(page.contains(&row), "{code}: {row} not on the page");
+        if code != "OVERALL" {
+            // The factor's index, in the "what to improve first" table as well.
+            let factor = format!("</td><td>{}%</td><td>", shown(est));
+            assert!(page.contains(&factor), "{code}: {factor} not on the page");
+            factors.push(est);
+        }
+    }
+    let overall = factors.iter().sum::<f64>() / factors.len() as f64;
+    assert!(
+        page.contains(&format!("<strong>{}%</strong>", shown(overall))),
+        "the overall index {} is the mean of the five factors",
+        shown(overall)
+    );
+}
