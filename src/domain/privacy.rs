@@ -312,6 +312,8 @@ struct Run {
     separators: Vec<String>,
     /// Touches a letter or a code before it…
     glued_before: bool,
+    /// …through this character (index), when it does.
+    glued_to: Option<usize>,
     /// …or a letter after it.
     glued_after: bool,
 }
@@ -324,6 +326,7 @@ fn read_run(t: &Chars, first: usize, plus: bool) -> Run {
         groups: vec![(first, first, String::new())],
         separators: vec![String::new()],
         glued_before: false,
+        glued_to: None,
         glued_after: false,
     };
     let mut j = first;
@@ -403,6 +406,7 @@ fn runs(t: &Chars) -> Vec<Run> {
         let glued_after = letter(after)
             || after.is_some_and(|(k, a)| ".-/".contains(a) && letter(t.visible_from(k + 1)));
         run.glued_before = after_word || after_code;
+        run.glued_to = before.filter(|_| run.glued_before).map(|(k, _)| k);
         run.glued_after = glued_after;
         out.push(run);
         // Progress: the run ends after its first digit, which is at or after `i`.
@@ -557,8 +561,14 @@ fn numbers(t: &Chars) -> Vec<Span> {
             }
             let found = (a..b_max).rev().filter(|&b| ends(b)).find_map(|b| {
                 let part = Part { run: &run, a, b };
-                // Only the ends of the run touch its neighbours.
-                let glued = (a == 0 && run.glued_before) || (b == last && run.glued_after);
+                // Only the ends of the run touch its neighbours. A neighbour masked just
+                // before is read as its mark shows it ("…]"), which touches nothing: so
+                // masking the masked text again decides the same.
+                let glued_before = run.glued_before
+                    && !run
+                        .glued_to
+                        .is_some_and(|k| masked.iter().any(|&(from, to, _)| from <= k && k < to));
+                let glued = (a == 0 && glued_before) || (b == last && run.glued_after);
                 kind(t, &part, glued, &masked).map(|k| (b, k))
             });
             match found {
@@ -781,6 +791,13 @@ mod tests {
             (
                 "an@gmail.com/0912345678 nhé",
                 "[email đã ẩn]/[số điện thoại đã ẩn] nhé",
+            ),
+            // Found by the fuzz target again (issue #17's run): the nine digits after '+'
+            // touched a number masked just before, so they stayed — and were masked the
+            // second time, once the mark stood before them.
+            (
+                "079123456 079+123456789",
+                "[số giấy tờ đã ẩn][số giấy tờ đã ẩn]",
             ),
         ] {
             let once = mask_personal(typed);
