@@ -126,7 +126,9 @@ fn worksheet_name(name: &str) -> String {
             units <= 31
         })
         .collect();
-    let kept = kept.trim_matches('\'').trim();
+    // Excel refuses a name that begins or ends with an apostrophe; trimming spaces could
+    // uncover one ("=cmd|' "), so both go together.
+    let kept = kept.trim_matches(|c: char| c == '\'' || c.is_whitespace());
     if kept.is_empty() || kept.eq_ignore_ascii_case("history") {
         "Sheet1".to_owned()
     } else {
@@ -157,6 +159,25 @@ mod tests {
         assert_eq!(cell("Sở Tư pháp"), "Sở Tư pháp");
         assert_eq!(cell("a\u{202E}b"), "ab");
         assert_eq!(cell(""), "");
+    }
+
+    /// Found by the cell writer's fuzz target: trimming apostrophes, then spaces, left an
+    /// apostrophe at the end, and Excel's rule made the XLSX fail.
+    #[test]
+    fn a_sheet_name_never_begins_or_ends_with_an_apostrophe() {
+        for name in ["Tốt =cmd|' ", " 'Sở Nội vụ' ", "'\u{3000}'", "''"] {
+            let shown = worksheet_name(name);
+            assert!(
+                !shown.starts_with('\'') && !shown.ends_with('\''),
+                "{name:?}: {shown:?}"
+            );
+            let sheet = Sheet {
+                name: name.into(),
+                header: header(&["a"]),
+                rows: vec![],
+            };
+            sheet.xlsx().expect("written");
+        }
     }
 
     #[test]
