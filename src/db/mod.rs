@@ -240,20 +240,22 @@ where
     .map_err(|_| DbError::Cancelled)?
 }
 
-/// Runs `job`, which may fail for reasons other than the database, with a pooled connection
-/// on the blocking thread pool.
-pub async fn run_fallible<T, F>(pool: &DbPool, job: F) -> anyhow::Result<T>
+/// Runs `job` with a pooled connection on the blocking thread pool, for a feature step whose
+/// own error type says what else may go wrong (a refusal, nothing found); a pool that gives no
+/// connection becomes that error through `From<DbError>`. [`run`] is this for a plain query.
+pub async fn run_job<T, E, F>(pool: &DbPool, job: F) -> Result<T, E>
 where
-    F: FnOnce(&mut PgConnection) -> anyhow::Result<T> + Send + 'static,
+    F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<DbError> + Send + 'static,
 {
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get().context("no database connection")?;
+        let mut conn = pool.get().map_err(DbError::from)?;
         job(&mut conn)
     })
     .await
-    .map_err(|_| DbError::Cancelled)?
+    .unwrap_or_else(|_| Err(DbError::Cancelled.into()))
 }
 
 /// A round trip to the server (health checks).

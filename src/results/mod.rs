@@ -7,9 +7,29 @@
 /// stream, the annual survey and every publication alike: the one threshold.
 pub const MIN_N: u64 = 30;
 
+pub mod agency;
 pub mod desk;
 pub mod periods;
 pub mod publication;
 pub mod ranking;
 pub mod rollup;
 pub mod sums;
+
+/// Why a results query gave no results.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    /// No such agency or desk within the reader's scope (the same answer as for one that
+    /// does not exist).
+    #[error("no such agency or desk")]
+    NotFound,
+    #[error(transparent)]
+    Database(#[from] crate::db::DbError),
+    #[error("computing the indices: {0}")]
+    Analysis(#[from] analysis::AnalysisError),
+}
+
+impl From<crate::db::QueryError> for ResultsError {
+    fn from(e: crate::db::QueryError) -> ResultsError {
+        ResultsError::Database(e.into())
+    }
+}

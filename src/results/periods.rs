@@ -12,6 +12,22 @@ use super::rollup::report_of;
 use crate::db::rollup::Selected;
 use crate::domain::FormSpec;
 
+/// A parsed period and the slices of the stream it keeps (parsed from a query by
+/// `web::filters`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeriodFilter {
+    pub from: NaiveDate,
+    /// Inclusive.
+    pub to: NaiveDate,
+    pub channel: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// Today in Vietnam (UTC+7, no daylight saving): the calendar every period is read in.
+pub fn today_in_vietnam() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
 pub type Report = Option<(IndexReport, u64)>;
 
 /// Today in Vietnam (UTC+7 all year, no daylight saving).

@@ -15,15 +15,12 @@ use super::guard::StaffUser;
 use super::lang::{staff_lang, switch_href};
 use super::{render, see_other, staff_query, StaffResult};
 
-use crate::db::agencies::AgencyRow;
 use crate::db::comments::{CommentQuery, Search};
-use crate::db::desks::DeskInfo;
 use crate::db::{self, users::Scope};
 use crate::domain::{privacy, search, FormSpec, Role};
 use crate::ingest::ratelimit::{Limited, Subject};
-use crate::results::periods::{self, Report};
-use crate::results::rollup;
-use crate::results::sums::{self, Slice};
+use crate::results::agency::{self, AgencyResults, Which};
+use crate::results::periods;
 use crate::state::AppState;
 use crate::views::dashboard::{
     question_name, rows, shown, ChangeRow, ChangeView, CommentView, DashboardPage, Priorities,
@@ -44,154 +41,32 @@ pub struct Filters {
     period: PeriodQuery,
 }
 
-/// Which agency a results query is about.
-#[derive(Clone, Copy)]
-pub enum Which<'a> {
-    /// The reader's own agency (Home Affairs: the province).
-    Default,
-    Id(i32),
-    Code(&'a str),
-}
-
-/// One agency's results for a period, within the reader's scope: what the dashboard, its
-/// export and the API show.
-pub struct AgencyResults {
-    pub agency: AgencyRow,
-    /// Every agency the reader may choose.
-    pub visible: Vec<AgencyRow>,
-    /// The agency and every unit below it.
-    pub subtree: Vec<i32>,
-    /// The desks of the agency and the units below it.
-    pub desks: Vec<DeskInfo>,
-    pub desk_id: Option<i32>,
-    pub filter: PeriodFilter,
-    /// `None` when nothing was rated; else the report and the number of ratings.
-    pub report: Report,
-    /// The period of the same length just before, and the same days a year earlier.
-    pub previous: Report,
-    pub year_ago: Report,
-    /// The twelve months up to the period's end.
-    pub trend: Vec<periods::Month>,
-    /// The target for the agency's overall SIPAS (its own, else its level's).
-    pub target: Option<f64>,
-    /// Each factor's importance in the period (its correlation with the overall question).
-    pub importance: Vec<Option<f64>>,
-}
-
-/// Computes an agency's results. An agency or desk outside the reader's scope is `NotFound`,
-/// exactly as one that does not exist: the scope is applied in the queries.
-#[tracing::instrument(name = "results", skip_all)]
+/// An agency's results for a staff page or the API (see `results::agency`).
 pub async fn agency_results(
     state: &AppState,
     scope: Scope,
-    which: Which<'_>,
+    which: Which,
     desk: Option<&str>,
     filter: PeriodFilter,
 ) -> Result<AgencyResults, Fault> {
-    let (visible, visible_desks) = db::run(&state.pool, move |c| {
-        Ok((
-            db::agencies::visible(c, scope)?,
-            db::desks::list_visible(c, scope)?,
-        ))
-    })
-    .await?;
-    let desk_agency = desk
-        .and_then(|d| d.parse::<i32>().ok())
-        .and_then(|d| visible_desks.iter().find(|x| x.id == d))
-        .map(|d| d.agency_id);
-    let agency = match which {
-        // A desk alone (a direct link to a desk's results): the desk's own agency.
-        Which::Default if desk_agency.is_some() => {
-            visible.iter().find(|a| Some(a.id) == desk_agency)
-        }
-        Which::Default => match scope {
-            Scope::Agency(root) => visible.iter().find(|a| a.id == root),
-            Scope::All => visible.iter().find(|a| a.parent_id.is_none()),
-        },
-        Which::Id(id) => visible.iter().find(|a| a.id == id),
-        Which::Code(code) => visible.iter().find(|a| a.code == code),
-    }
-    .ok_or(Fault::NotFound)?
-    .clone();
-    let agency_id = agency.id;
-    let subtree = db::run(&state.pool, move |c| {
-        db::agencies::subtree_ids_of(c, agency_id)
-    })
-    .await?;
-    let ids = subtree.clone();
-    let desks = visible_desks
-        .into_iter()
-        .filter(|d| ids.contains(&d.agency_id))
-        .collect::<Vec<_>>();
-    let desk_id = match desk {
-        None => None,
-        Some(s) => {
-            let id = s.parse::<i32>().map_err(|_| Fault::NotFound)?;
-            if !desks.iter().any(|d| d.id == id) {
-                return Err(Fault::NotFound);
-            }
-            Some(id)
-        }
-    };
-    let form = state.ingest.desk_form.clone();
-    // The period, the periods it is compared with and the trend months, summed from the
-    // aggregates (final days from this process's memory, the last two days fresh).
-    let (from, to) = (filter.from, filter.to);
-    let mut ranges = vec![
-        (from, to),
-        periods::previous_period(from, to),
-        periods::year_earlier(from, to),
-    ];
-    ranges.extend(periods::trend_ranges(to));
-    let mut agency_ids = subtree.clone();
-    agency_ids.sort_unstable();
-    let slice = Slice {
-        instrument_id: form.instrument_id,
-        agency_ids,
-        desk_id,
-        channel: filter.channel.clone(),
-        respondent_kind: filter.kind.clone(),
-    };
     let cache = Arc::clone(&state.past_sums);
+    let form = Arc::clone(&state.ingest.desk_form);
+    let desk = desk.map(str::to_owned);
     let today = today_in_vietnam();
-    let query_ranges = ranges.clone();
-    let (per_range, target) = db::run(&state.pool, move |c| {
-        Ok((
-            sums::per_period(c, &cache, &slice, &query_ranges, today)?,
-            db::targets::for_agency(c, agency_id)?,
-        ))
+    db::run_job(&state.pool, move |c| {
+        agency::agency_results(
+            c,
+            &cache,
+            &form,
+            scope,
+            &which,
+            desk.as_deref(),
+            filter,
+            today,
+        )
     })
-    .await?;
-    let internal = |e: analysis::AnalysisError| Fault::Internal(e.into());
-    let totals: Vec<Option<sums::Sum>> = per_range.iter().map(sums::total).collect();
-    let report_at = |i: usize| {
-        rollup::report_of(&form, totals[i].iter().map(|(n, v)| (*n, v.as_slice())))
-            .map_err(internal)
-    };
-    let report = report_at(0)?;
-    let previous = report_at(1)?;
-    let year_ago = report_at(2)?;
-    let trend = ranges[3..]
-        .iter()
-        .enumerate()
-        .map(|(k, (first, _))| Ok(periods::Month::of(*first, report_at(3 + k)?)))
-        .collect::<Result<Vec<_>, Fault>>()?;
-    let importance = rollup::importance_of(&form, totals[0].iter().map(|(_, v)| v.as_slice()))
-        .map_err(internal)?;
-    Ok(AgencyResults {
-        agency,
-        visible,
-        subtree,
-        desks,
-        desk_id,
-        filter,
-        report,
-        previous,
-        year_ago,
-        trend,
-        target,
-        importance,
-    })
+    .await
+    .map_err(Fault::from)
 }
 
 /// The overall SIPAS and each factor against the previous period and the same period a year

@@ -280,6 +280,17 @@ impl From<DbError> for Fault {
     }
 }
 
+impl From<crate::results::ResultsError> for Fault {
+    fn from(e: crate::results::ResultsError) -> Fault {
+        use crate::results::ResultsError as E;
+        match e {
+            E::NotFound => Fault::NotFound,
+            E::Database(e) => Fault::database(e),
+            E::Analysis(e) => Fault::Internal(e.into()),
+        }
+    }
+}
+
 /// The first cause in the chain that knows what it is decides.
 fn is_transient(e: &anyhow::Error) -> bool {
     e.chain()

@@ -16,15 +16,7 @@ pub struct PeriodQuery {
     pub kind: Option<String>,
 }
 
-/// A parsed period and the slices of the stream it keeps.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PeriodFilter {
-    pub from: NaiveDate,
-    /// Inclusive.
-    pub to: NaiveDate,
-    pub channel: Option<String>,
-    pub kind: Option<String>,
-}
+pub use crate::results::periods::{today_in_vietnam, PeriodFilter};
 
 /// What is wrong with a query, for staff (Vietnamese) and the API (English).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,11 +78,6 @@ pub const CHANNELS: &[&str] = &["desk_qr", "kiosk"];
 /// The named periods `period_bounds` knows.
 pub const PERIODS: &[&str] = &["month", "last_month", "quarter", "year"];
 pub const KINDS: &[&str] = &["individual", "organisation"];
-
-/// Today in Vietnam (UTC+7, no daylight saving): the calendar every period is read in.
-pub fn today_in_vietnam() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
-}
 
 pub fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())

@@ -111,7 +111,7 @@ struct Loaded {
 }
 
 async fn load(state: &AppState, id: i32) -> Result<Loaded, PageError> {
-    let found = db::run_fallible(&state.pool, move |c| {
+    let found = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         let w = match survey::find(c, id) {
             Ok(w) => w,
             Err(_) => return Ok(None),
@@ -336,7 +336,7 @@ pub async fn save(
     let keyer = admin.0.user.id;
     let unit_id = u.unit_id;
     let form = l.form.clone();
-    let outcome = db::run_fallible(&state.pool, move |c| {
+    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         Ok(paper::key(c, &actor, keyer, id, unit_id, &form, &checked))
     })
     .await
@@ -542,7 +542,7 @@ pub async fn resolve(
     };
     let actor = admin.0.actor();
     let form = l.form.clone();
-    let outcome = db::run_fallible(&state.pool, move |c| {
+    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         Ok(paper::resolve(c, &actor, id, unit_id, &form, &checked))
     })
     .await

@@ -76,7 +76,7 @@ pub async fn publish(state: web::Data<AppState>, admin: AdminUser, form: Fields)
     let actor = admin.0.actor();
     let form_spec = state.ingest.desk_form.clone();
     let today = crate::results::periods::vietnam_today();
-    let outcome = db::run_fallible(&state.pool, move |c| {
+    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         publication::publish(c, &actor, &form_spec, from, to, "desk_qr", today)
     })
     .await

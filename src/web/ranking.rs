@@ -201,7 +201,7 @@ async fn annual_table(
     use chrono::Datelike;
     let year = filter.to.year();
     let desk = state.ingest.desk_form.clone();
-    let found = db::run_fallible(&state.pool, move |c| {
+    let found = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         let visible: std::collections::HashSet<i32> = db::agencies::visible(c, scope)?
             .iter()
             .map(|a| a.id)

@@ -13,7 +13,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::dashboard::{agency_results, Which};
+use super::dashboard::agency_results;
 use super::errors::{ApiProblem, Fault};
 use super::filters::{nonempty, today_in_vietnam, PeriodQuery};
 use super::guard;
@@ -21,6 +21,7 @@ use super::ranking;
 use crate::auth::api_token;
 use crate::db::{self, users::User};
 use crate::domain::FormSpec;
+use crate::results::agency::Which;
 use crate::results::publication::METHOD;
 use crate::state::AppState;
 use crate::views::ranking::tier_code;
@@ -222,7 +223,7 @@ pub async fn indices(
     let r = agency_results(
         &state,
         reader.0.scope(),
-        Which::Code(&code),
+        Which::Code(code.clone()),
         nonempty(&q.desk),
         filter,
     )

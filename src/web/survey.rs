@@ -445,7 +445,7 @@ pub async fn upload_frame(
         .await;
     };
     let actor = admin.0.actor();
-    let outcome = db::run_fallible(&state.pool, move |c| {
+    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         Ok(survey::import_frame(
             c,
             &actor,
@@ -583,7 +583,7 @@ pub async fn design(
         }
     };
     let actor = admin.0.actor();
-    let outcome = db::run_fallible(&state.pool, move |c| {
+    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         Ok(survey::design_wave(c, &actor, id, &params, preview))
     })
     .await
@@ -672,7 +672,7 @@ pub async fn draw(
         return wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
     };
     let actor = admin.0.actor();
-    let outcome = db::run_fallible(&state.pool, move |c| {
+    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         Ok(survey::draw_wave(
             c,
             &actor,
@@ -739,7 +739,7 @@ pub async fn upload_returns(
     };
     let actor = admin.0.actor();
     let key = state.key.clone();
-    let outcome = db::run_fallible(&state.pool, move |c| {
+    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         Ok(survey::import_returns(
             c,
             &actor,
@@ -796,7 +796,7 @@ async fn simple_step(
     done: &str,
 ) -> StaffResult {
     let actor = admin.0.actor();
-    let outcome = db::run_fallible(&state.pool, move |c| Ok(step(c, &actor, id)))
+    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| Ok(step(c, &actor, id)))
         .await
         .map_err(|e| PageError::staff(Fault::database(e)))?;
     match outcome {
@@ -875,7 +875,7 @@ pub async fn letters(
     let views = state.views;
     let key = state.key.clone();
     let base = state.settings.public_base();
-    let made = db::run_fallible(&state.pool, move |c| {
+    let made = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         let request = survey::letters::LetterRequest {
             wave_id: id,
             sender: &sender,
@@ -910,9 +910,10 @@ pub async fn sample(
 ) -> StaffResult {
     let (id, ext) = path.into_inner();
     let format = export::format_of(&ext)?;
-    let sheet = db::run_fallible(&state.pool, move |c| Ok(survey::sample_sheet(c, id)))
-        .await
-        .map_err(|e| PageError::staff(Fault::database(e)))?;
+    let sheet =
+        db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| Ok(survey::sample_sheet(c, id)))
+            .await
+            .map_err(|e| PageError::staff(Fault::database(e)))?;
     // A wave without a sample (or no wave) has nothing to download.
     let sheet = match sheet {
         Ok(s) => s,

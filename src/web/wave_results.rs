@@ -193,7 +193,7 @@ pub async fn page(
 ) -> StaffResult {
     let id = id.into_inner();
     let desk_form = state.ingest.desk_form.clone();
-    let found = db::run_fallible(&state.pool, move |c| {
+    let found = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         let w = match survey::find(c, id) {
             Ok(w) => w,
             Err(_) => return Ok(None),
@@ -306,7 +306,7 @@ pub async fn download(
 ) -> StaffResult {
     let (id, what, ext) = path.into_inner();
     let format = export::format_of(&ext)?;
-    let sheet = db::run_fallible(&state.pool, move |c| {
+    let sheet = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         Ok(Some(match what.as_str() {
             "results" => survey::wave_results(c, id)
                 .map(|(form, r)| survey::results::results_sheet(id, &form, &r)),
@@ -332,7 +332,7 @@ pub async fn publish(
 ) -> StaffResult {
     let id = id.into_inner();
     let actor = admin.0.actor();
-    let outcome = db::run_fallible(&state.pool, move |c| {
+    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         Ok(survey::publish_wave(c, &actor, id))
     })
     .await
@@ -391,7 +391,7 @@ pub async fn agency_page(
     let scope = staff.user.scope();
     let wanted = q.agency.clone().filter(|a| !a.trim().is_empty());
     let desk_form = state.ingest.desk_form.clone();
-    let found = db::run_fallible(&state.pool, move |c| {
+    let found = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         let visible = db::agencies::visible(c, scope)?;
         let agency = match (&wanted, scope) {
             (Some(w), _) => visible
