@@ -27,6 +27,7 @@ pub mod draw;
 pub mod frame;
 pub mod letters;
 pub mod paper;
+pub mod ranking;
 pub mod results;
 pub mod returns;
 pub mod table;

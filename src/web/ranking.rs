@@ -213,7 +213,7 @@ async fn annual_table(
         Ok(Some((wave, form, results, visible)))
     })
     .await
-    .map_err(Fault::Unavailable)?;
+    .map_err(Fault::database)?;
     let Some((wave, full, results, visible)) = found else {
         return Err(invalid(
             "source",
@@ -235,37 +235,12 @@ async fn annual_table(
         }
     };
     let factors = full.factor_count().max(5);
-    let units: Vec<ranking::Unit> = results
-        .strata
-        .iter()
-        .filter(|s| visible.contains(&s.stratum.agency_id))
-        .map(|s| ranking::Unit {
-            agency_id: s.stratum.agency_id,
-            code: s.stratum.code.clone(),
-            name: s.stratum.name.clone(),
-            responses: s.respondents,
-            index: s.report.as_ref().and_then(|r| ranking::pick(r, measure)),
-            factors: s
-                .report
-                .as_ref()
-                .map(|r| r.factors.clone())
-                .unwrap_or_else(|| vec![None; factors]),
-        })
-        .collect();
-    let province = results
-        .province
-        .as_ref()
-        .and_then(|r| ranking::pick(r, measure));
-    let province_factors = results
-        .province
-        .as_ref()
-        .map(|r| r.factors.clone())
-        .unwrap_or_else(|| vec![None; factors]);
     let seed = seed_of(seed, || {
-        ranking::default_seed(&["annual", &wave.0.to_string(), &measure_code])
+        crate::survey::ranking::default_seed(wave.0, &measure_code)
     })?;
     let ranking =
-        ranking::from_units(units, province, province_factors, seed).map_err(Fault::Internal)?;
+        crate::survey::ranking::annual_ranking(&results, measure, Some(&visible), factors, seed)
+            .map_err(Fault::Internal)?;
     Ok(Table {
         source: Source::Annual,
         wave: Some(wave),

@@ -130,37 +130,29 @@ fn factor_names(form: &crate::domain::FormSpec) -> Vec<String> {
         .collect()
 }
 
-/// Ranks the agencies by SIPAS with 95% rank intervals from a seeded simulation of each
-/// estimate's sampling distribution, and a tier against the province — as the province ranking
-/// does for the desk stream (`results::ranking`). Agencies below the minimum n are not ranked.
-fn rank_agencies(lines: &mut [ResultLine], results: &WaveResults, id: i32, year: i16) {
-    let Some(province) = results.province.as_ref().and_then(|p| p.overall) else {
-        return;
-    };
-    let rankable: Vec<(usize, analysis::IndexEstimate)> = results
-        .strata
-        .iter()
-        .enumerate()
-        .filter_map(|(i, s)| {
-            let e = s.report.as_ref()?.overall?;
-            (!e.suppressed).then_some((i, e))
-        })
-        .collect();
-    if rankable.is_empty() {
-        return;
-    }
-    let estimates: Vec<analysis::IndexEstimate> = rankable.iter().map(|(_, e)| *e).collect();
-    let seed = crate::results::ranking::default_seed(&["wave", &id.to_string(), &year.to_string()]);
-    let Ok(rows) = analysis::compare::rank(
-        &estimates,
-        province.estimate,
-        crate::results::ranking::SIMULATIONS,
+/// Ranks the agencies by SIPAS with 95% rank intervals and a tier against the province, as
+/// the province ranking does for the same wave (`survey::ranking`, the same seed): the two
+/// pages cannot disagree. Agencies below the minimum n are not ranked.
+fn rank_agencies(lines: &mut [ResultLine], results: &WaveResults, id: i32, factors: usize) {
+    let seed = crate::survey::ranking::default_seed(id, "overall");
+    let Ok(ranking) = crate::survey::ranking::annual_ranking(
+        results,
+        crate::results::ranking::Measure::Overall,
+        None,
+        factors,
         seed,
     ) else {
         return;
     };
-    for r in rows {
-        let line = &mut lines[rankable[r.unit].0];
+    for r in ranking.ranked {
+        let Some(line) = results
+            .strata
+            .iter()
+            .position(|s| s.stratum.agency_id == r.unit.agency_id)
+            .and_then(|k| lines.get_mut(k))
+        else {
+            continue;
+        };
         line.rank = Some(if r.rank_low == r.rank_high {
             r.rank.to_string()
         } else {
@@ -237,7 +229,7 @@ pub async fn page(
             )
         })
         .collect();
-    rank_agencies(&mut agencies, &results, id, w.row.year);
+    rank_agencies(&mut agencies, &results, id, form.factor_count().max(5));
     let population: i64 = results
         .strata
         .iter()

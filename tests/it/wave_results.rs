@@ -328,6 +328,20 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
         .collect();
     assert_eq!(codes, ["A2", "T1", "A3"]);
     assert_eq!(api["ranked"][0]["index"]["method"], "design-logit");
+    // One ranking rule and one seed: the wave's own page shows the ranking's rank intervals.
+    for r in api["ranked"].as_array().unwrap() {
+        let (rank, low, high) = (&r["rank"], &r["rank_low"], &r["rank_high"]);
+        let shown = if low == high {
+            format!("<strong>{rank}</strong>")
+        } else {
+            format!("<strong>{rank} ({low}–{high})</strong>")
+        };
+        assert!(
+            page.contains(&shown),
+            "{}: {shown} not on the wave's page",
+            r["code"]
+        );
+    }
     let par = admin.get("/admin/par?year=2026&source=annual");
     assert_eq!(par.status(), 200);
     assert!(par.text().unwrap().contains("Nguồn: Khảo sát 2026"));
