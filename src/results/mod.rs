@@ -12,6 +12,7 @@ pub mod desk;
 pub mod periods;
 pub mod publication;
 pub mod ranking;
+pub mod ranking_table;
 pub mod rollup;
 pub mod sums;
 
@@ -26,6 +27,12 @@ pub enum ResultsError {
     Database(#[from] crate::db::DbError),
     #[error("computing the indices: {0}")]
     Analysis(#[from] analysis::AnalysisError),
+    /// A parameter of the query is refused (named, with the reason).
+    #[error("a parameter is refused")]
+    Invalid(Vec<crate::domain::FieldError>),
+    /// A step below failed (classified by its causes at the door).
+    #[error(transparent)]
+    Other(anyhow::Error),
 }
 
 impl From<crate::db::QueryError> for ResultsError {

@@ -6,7 +6,12 @@
 use std::collections::HashSet;
 
 use super::results::WaveResults;
+use crate::db::{self, users::Scope, Conn};
+use crate::domain::FormSpec;
+use crate::results::periods::PeriodFilter;
 use crate::results::ranking::{self, Measure, Ranking, Unit};
+use crate::results::ranking_table::{invalid, measure_of, seed_of, Source, Table};
+use crate::results::ResultsError;
 
 /// The seed a wave's ranking gets unless one is asked for: it depends only on the wave and the
 /// measure, so every page shows the same rank intervals.
@@ -50,4 +55,66 @@ pub fn annual_ranking(
         .map(|r| r.factors.clone())
         .unwrap_or_else(|| vec![None; factors]);
     ranking::from_units(units, province, province_factors, seed)
+}
+
+/// The ranking of the annual survey of the period's year: its agencies (strata) within the
+/// reader's scope, by their design-based index, with rank intervals and tiers against the
+/// province's estimate. The wave closed last in that year, else the one in fieldwork.
+#[allow(clippy::too_many_arguments)]
+#[tracing::instrument(name = "ranking", skip_all, fields(source = "annual"))]
+pub fn annual_table(
+    c: &mut Conn,
+    desk: &FormSpec,
+    scope: Scope,
+    measure: Option<&str>,
+    level: Option<&str>,
+    seed: Option<&str>,
+    filter: PeriodFilter,
+) -> Result<Table, ResultsError> {
+    use chrono::Datelike;
+    let (measure, measure_code) = measure_of(desk, measure)?;
+    let year = filter.to.year();
+    let visible: HashSet<i32> = db::agencies::visible(c, scope)?
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    let found = match super::wave_of_year(c, year).map_err(ResultsError::Other)? {
+        None => None,
+        Some(wave) => {
+            let (form, results) = super::wave_results(c, wave.0).map_err(ResultsError::Other)?;
+            Some((wave, form, results))
+        }
+    };
+    let Some((wave, full, results)) = found else {
+        return Err(invalid(
+            "source",
+            format!("Năm {year} chưa có đợt khảo sát hằng năm nào đang khảo sát hoặc đã kết thúc."),
+            format!("no annual survey wave of {year} is in fieldwork or closed"),
+        ));
+    };
+    // The desk form's questions (the measures offered) are items of the full form too.
+    let measure = match measure {
+        Measure::Overall => Measure::Overall,
+        Measure::Question(i) => {
+            let code = &desk.questions[i].code;
+            Measure::Question(
+                full.questions
+                    .iter()
+                    .position(|q| &q.code == code)
+                    .ok_or(ResultsError::NotFound)?,
+            )
+        }
+    };
+    let factors = full.factor_count().max(5);
+    let seed = seed_of(seed, || default_seed(wave.0, &measure_code))?;
+    let ranking = annual_ranking(&results, measure, Some(&visible), factors, seed)
+        .map_err(ResultsError::Other)?;
+    Ok(Table {
+        source: Source::Annual,
+        wave: Some(wave),
+        level_code: level.unwrap_or_default().to_owned(),
+        measure: measure_code,
+        filter,
+        ranking,
+    })
 }

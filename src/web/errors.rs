@@ -287,6 +287,8 @@ impl From<crate::results::ResultsError> for Fault {
             E::NotFound => Fault::NotFound,
             E::Database(e) => Fault::database(e),
             E::Analysis(e) => Fault::Internal(e.into()),
+            E::Invalid(errors) => Fault::Invalid(errors),
+            E::Other(e) => Fault::database(e),
         }
     }
 }

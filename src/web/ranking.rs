@@ -8,14 +8,13 @@ use serde::Deserialize;
 
 use super::errors::{Fault, PageError};
 use super::export::{self, Sheet, Value};
-use super::filters::{invalid, nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
+use super::filters::{nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
 use super::lang::{staff_lang, switch_href};
 use super::{render, staff_query, StaffResult};
 use crate::db::{self, users::Scope};
-use crate::domain::{FormSpec, Role};
-use crate::results::ranking::{self, Measure, Ranking};
-use crate::results::sums::{self, Slice};
+use crate::domain::Role;
+pub use crate::results::ranking_table::{self, Source, Table};
 use crate::state::AppState;
 use crate::views::dashboard::question_name;
 use crate::views::ranking::{
@@ -39,83 +38,8 @@ pub struct RankingQuery {
     period: PeriodQuery,
 }
 
-/// Where a ranking's numbers come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// The desk QR stream's daily aggregates for the period and channel.
-    Desk,
-    /// The design-based results of the annual survey of the period's year (its agencies are
-    /// its strata; the level, channel and kind do not apply).
-    Annual,
-}
-
-impl Source {
-    pub fn parse(raw: Option<&str>) -> Result<Source, Fault> {
-        match raw {
-            None | Some("desk") => Ok(Source::Desk),
-            Some("annual") => Ok(Source::Annual),
-            Some(_) => Err(invalid(
-                "source",
-                "Trường source: “desk” (luồng QR) hoặc “annual” (khảo sát hằng năm).".into(),
-                "source must be desk or annual".into(),
-            )),
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Source::Desk => "desk",
-            Source::Annual => "annual",
-        }
-    }
-}
-
-/// A ranking with what it was asked for, as the page and the CSV show it.
-pub struct Table {
-    pub source: Source,
-    /// The annual survey's wave ranked, with `Source::Annual`.
-    pub wave: Option<(i32, String)>,
-    pub level_code: String,
-    pub measure: String,
-    pub filter: PeriodFilter,
-    pub ranking: Ranking,
-}
-
-fn measure_of(form: &FormSpec, raw: Option<&str>) -> Result<(Measure, String), Fault> {
-    match raw {
-        None | Some("overall") => Ok((Measure::Overall, "overall".into())),
-        Some(code) => form
-            .questions
-            .iter()
-            .position(|q| q.code == code)
-            .map(|i| (Measure::Question(i), code.to_owned()))
-            .ok_or_else(|| {
-                invalid(
-                    "measure",
-                    format!("Trường measure: không có chỉ số “{code}”."),
-                    format!("measure: no index is named '{code}' (overall or a question code)"),
-                )
-            }),
-    }
-}
-
-/// Computes the table a query asks for, within the reader's scope. Shared by the page, the CSV
-/// and the API, so that they cannot disagree.
-/// The seed of the rank simulation: as given, or derived from what the table shows.
-fn seed_of(raw: Option<&str>, derived: impl FnOnce() -> u64) -> Result<u64, Fault> {
-    match raw {
-        None => Ok(derived()),
-        Some(s) => s.parse::<u64>().map_err(|_| {
-            invalid(
-                "seed",
-                "Trường seed: phải là một số nguyên không âm.".into(),
-                "seed must be a non-negative integer".into(),
-            )
-        }),
-    }
-}
-
-#[tracing::instrument(name = "ranking", skip_all, fields(source = ?source, level = ?level))]
+/// The table a query asks for, within the reader's scope: from the desk stream
+/// (`results::ranking_table`) or the annual survey (`survey::ranking`).
 #[allow(clippy::too_many_arguments)]
 pub async fn table(
     state: &AppState,
@@ -126,129 +50,38 @@ pub async fn table(
     seed: Option<&str>,
     filter: PeriodFilter,
 ) -> Result<Table, Fault> {
-    let form = state.ingest.desk_form.clone();
-    let (measure, measure_code) = measure_of(&form, measure)?;
-    if source == Source::Annual {
-        return annual_table(state, scope, measure, measure_code, level, seed, filter).await;
-    }
-    let levels = db::run(&state.pool, db::agencies::levels).await?;
-    let level = match level {
-        // Default: the first level below the province (departments in the demo).
-        None => levels.get(1).or(levels.first()),
-        Some(code) => Some(levels.iter().find(|l| l.code == code).ok_or_else(|| {
-            invalid(
-                "level",
-                format!("Trường level: không có cấp “{code}”."),
-                format!("level: no agency level has the code '{code}'"),
-            )
-        })?),
-    }
-    .ok_or(Fault::NotFound)?
-    .clone();
-    let seed = seed_of(seed, || {
-        ranking::default_seed(&[
-            &level.code,
-            &measure_code,
-            &filter.from.to_string(),
-            &filter.to.to_string(),
-            filter.channel.as_deref().unwrap_or(""),
-            filter.kind.as_deref().unwrap_or(""),
-        ])
-    })?;
-    let f = filter.clone();
-    let instrument_id = form.instrument_id;
     let cache = Arc::clone(&state.past_sums);
+    let form = Arc::clone(&state.ingest.desk_form);
+    let (level, measure, seed) = (
+        level.map(str::to_owned),
+        measure.map(str::to_owned),
+        seed.map(str::to_owned),
+    );
     let today = today_in_vietnam();
-    let (agencies, per_agency) = db::run(&state.pool, move |c| {
-        let visible = db::agencies::visible(c, scope)?;
-        let mut agency_ids: Vec<i32> = visible.iter().map(|a| a.id).collect();
-        agency_ids.sort_unstable();
-        let slice = Slice {
-            instrument_id,
-            agency_ids,
-            desk_id: None,
-            channel: f.channel,
-            respondent_kind: f.kind,
-        };
-        let mut sums = sums::per_period(c, &cache, &slice, &[(f.from, f.to)], today)?;
-        Ok((visible, sums.pop().unwrap_or_default()))
-    })
-    .await?;
-    let ranking = ranking::rank(&form, &agencies, level.id, measure, &per_agency, seed)
-        .map_err(Fault::Internal)?;
-    Ok(Table {
-        source,
-        wave: None,
-        level_code: level.code,
-        measure: measure_code,
-        filter,
-        ranking,
-    })
-}
-
-/// The ranking of the annual survey of the period's year: its agencies (strata) within the
-/// reader's scope, by their design-based index, with rank intervals and tiers against the
-/// province's estimate. The wave closed last in that year, else the one in fieldwork.
-async fn annual_table(
-    state: &AppState,
-    scope: Scope,
-    measure: Measure,
-    measure_code: String,
-    level: Option<&str>,
-    seed: Option<&str>,
-    filter: PeriodFilter,
-) -> Result<Table, Fault> {
-    use chrono::Datelike;
-    let year = filter.to.year();
-    let desk = state.ingest.desk_form.clone();
-    let found = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
-        let visible: std::collections::HashSet<i32> = db::agencies::visible(c, scope)?
-            .iter()
-            .map(|a| a.id)
-            .collect();
-        let Some(wave) = crate::survey::wave_of_year(c, year)? else {
-            return Ok(None);
-        };
-        let (form, results) = crate::survey::wave_results(c, wave.0)?;
-        Ok(Some((wave, form, results, visible)))
+    db::run_job(&state.pool, move |c| match source {
+        Source::Desk => ranking_table::desk_table(
+            c,
+            &cache,
+            &form,
+            scope,
+            level.as_deref(),
+            measure.as_deref(),
+            seed.as_deref(),
+            filter,
+            today,
+        ),
+        Source::Annual => crate::survey::ranking::annual_table(
+            c,
+            &form,
+            scope,
+            measure.as_deref(),
+            level.as_deref(),
+            seed.as_deref(),
+            filter,
+        ),
     })
     .await
-    .map_err(Fault::database)?;
-    let Some((wave, full, results, visible)) = found else {
-        return Err(invalid(
-            "source",
-            format!("Năm {year} chưa có đợt khảo sát hằng năm nào đang khảo sát hoặc đã kết thúc."),
-            format!("no annual survey wave of {year} is in fieldwork or closed"),
-        ));
-    };
-    // The desk form's questions (the measures offered) are items of the full form too.
-    let measure = match measure {
-        Measure::Overall => Measure::Overall,
-        Measure::Question(i) => {
-            let code = &desk.questions[i].code;
-            Measure::Question(
-                full.questions
-                    .iter()
-                    .position(|q| &q.code == code)
-                    .ok_or(Fault::NotFound)?,
-            )
-        }
-    };
-    let factors = full.factor_count().max(5);
-    let seed = seed_of(seed, || {
-        crate::survey::ranking::default_seed(wave.0, &measure_code)
-    })?;
-    let ranking =
-        crate::survey::ranking::annual_ranking(&results, measure, Some(&visible), factors, seed)
-            .map_err(Fault::Internal)?;
-    Ok(Table {
-        source: Source::Annual,
-        wave: Some(wave),
-        level_code: level.unwrap_or_default().to_owned(),
-        measure: measure_code,
-        filter,
-        ranking,
-    })
+    .map_err(Fault::from)
 }
 
 async fn table_of(
@@ -260,7 +93,7 @@ async fn table_of(
         .period
         .parse(today_in_vietnam())
         .map_err(|e| PageError::for_staff(e.into()))?;
-    let source = Source::parse(nonempty(&q.source)).map_err(PageError::for_staff)?;
+    let source = Source::parse(nonempty(&q.source)).map_err(|e| PageError::for_staff(e.into()))?;
     table(
         state,
         staff.user.scope(),
