@@ -23,6 +23,11 @@ pub struct PeriodFilter {
     pub kind: Option<String>,
 }
 
+/// The channels of the desk stream a results query may keep.
+pub const CHANNELS: &[&str] = &["desk_qr", "kiosk"];
+/// The respondent kinds a results query may keep.
+pub const KINDS: &[&str] = &["individual", "organisation"];
+
 /// Today in Vietnam (UTC+7, no daylight saving): the calendar every period is read in.
 pub fn today_in_vietnam() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()

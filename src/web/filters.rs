@@ -16,7 +16,7 @@ pub struct PeriodQuery {
     pub kind: Option<String>,
 }
 
-pub use crate::results::periods::{today_in_vietnam, PeriodFilter};
+pub use crate::results::periods::{today_in_vietnam, PeriodFilter, CHANNELS, KINDS};
 
 /// What is wrong with a query, for staff (Vietnamese) and the API (English).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,10 +74,8 @@ pub fn invalid(field: &str, vi: String, en: String) -> super::errors::Fault {
     }])
 }
 
-pub const CHANNELS: &[&str] = &["desk_qr", "kiosk"];
 /// The named periods `period_bounds` knows.
 pub const PERIODS: &[&str] = &["month", "last_month", "quarter", "year"];
-pub const KINDS: &[&str] = &["individual", "organisation"];
 
 pub fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())

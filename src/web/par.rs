@@ -5,18 +5,19 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web;
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use super::errors::{Fault, PageError};
 use super::export::{self, Sheet, Value};
-use super::filters::{invalid, nonempty, today_in_vietnam, PeriodFilter, CHANNELS};
+use super::filters::{invalid, nonempty, today_in_vietnam};
 use super::guard::AdminUser;
 use super::ranking::{self, Table};
 use super::{render, see_other, staff_query, StaffResult};
 use crate::db;
 use crate::db::users::Scope;
 use crate::domain::par::{self, Rule};
+use crate::results::par as score;
 use crate::state::AppState;
 use crate::views::registry::Choice;
 use crate::views::{percent, Chrome, Lang};
@@ -93,35 +94,10 @@ async fn sheet_of(
     channel: Option<&str>,
 ) -> Result<(Table, Option<Rule>), Fault> {
     let source = ranking::Source::parse(source)?;
-    let channel = match channel {
-        None => None,
-        Some(c) if CHANNELS.contains(&c) => Some(c.to_owned()),
-        Some(_) => {
-            return Err(invalid(
-                "channel",
-                "Trường channel: kênh không có trong danh sách.".into(),
-                "channel must be desk_qr or kiosk".into(),
-            ))
-        }
-    };
-    let first = NaiveDate::from_ymd_opt(year, 1, 1).ok_or(Fault::BadRequest)?;
-    let last = NaiveDate::from_ymd_opt(year, 12, 31)
-        .ok_or(Fault::BadRequest)?
-        .min(today_in_vietnam());
-    let filter = PeriodFilter {
-        from: first,
-        to: last.max(first),
-        channel,
-        kind: None,
-    };
+    let filter = score::year_period(year, channel, today_in_vietnam())?;
     let table = ranking::table(state, Scope::All, source, level, None, None, filter).await?;
     let rule = db::run(&state.pool, move |c| db::par_rules::for_year(c, year)).await?;
     Ok((table, rule))
-}
-
-fn points_of(rule: Option<&Rule>, e: Option<analysis::IndexEstimate>) -> Option<f64> {
-    let e = e.filter(|e| !e.suppressed)?;
-    rule.map(|r| r.points(e.estimate))
 }
 
 pub async fn page(
@@ -152,38 +128,26 @@ async fn show(
     .await
     .map_err(PageError::for_staff)?;
     let levels = staff_query(state, db::agencies::levels).await?;
-    let mut rows: Vec<Row> = t
-        .ranking
-        .ranked
-        .iter()
-        .map(|r| {
-            let e = r.unit.index;
-            Row {
-                rank: Some(r.rank),
-                code: r.unit.code.clone(),
-                name: r.unit.name.clone(),
-                index: e.map(|e| format!("{}%", percent(e.estimate, Lang::Vi))),
-                interval: e.map(|e| {
-                    format!(
-                        "{}–{}%",
-                        percent(e.ci_low, Lang::Vi),
-                        percent(e.ci_high, Lang::Vi)
-                    )
-                }),
-                n: e.map_or(0, |e| e.n),
-                points: points_of(rule.as_ref(), e).map(|p| format!("{p:.2}").replace('.', ",")),
-            }
+    let rows: Vec<Row> = score::score_sheet(&t, rule.as_ref())
+        .into_iter()
+        .map(|l| Row {
+            rank: l.rank,
+            code: l.code,
+            name: l.name,
+            index: l
+                .index
+                .map(|e| format!("{}%", percent(e.estimate, Lang::Vi))),
+            interval: l.index.map(|e| {
+                format!(
+                    "{}–{}%",
+                    percent(e.ci_low, Lang::Vi),
+                    percent(e.ci_high, Lang::Vi)
+                )
+            }),
+            n: l.n,
+            points: l.points.map(|p| format!("{p:.2}").replace('.', ",")),
         })
         .collect();
-    rows.extend(t.ranking.unranked.iter().map(|u| Row {
-        rank: None,
-        code: u.code.clone(),
-        name: u.name.clone(),
-        index: None,
-        interval: None,
-        n: u.index.map_or(0, |e| e.n),
-        points: None,
-    }));
     let (max_points, kind, brackets) = match (typed, &rule) {
         (Some((m, k, b)), _) => (m.to_owned(), k.to_owned(), b.to_owned()),
         (None, Some(Rule::Linear { max_points })) => {
@@ -323,40 +287,24 @@ pub async fn download(
         "Chưa đặt quy tắc tính điểm cho năm này.".to_owned(),
         Rule::describe_vi,
     );
-    let mut rows = Vec::new();
-    for r in &t.ranking.ranked {
-        let e = r.unit.index;
-        rows.push(vec![
-            Value::Int(i64::from(year)),
-            Value::text(&r.unit.code),
-            Value::text(&r.unit.name),
-            e.map_or(Value::Empty, |e| pct(e.estimate)),
-            e.map_or(Value::Empty, |e| pct(e.ci_low)),
-            e.map_or(Value::Empty, |e| pct(e.ci_high)),
-            Value::Int(e.map_or(0, |e| e.n) as i64),
-            points_of(rule.as_ref(), e).map_or(Value::Empty, |p| Value::Number(p, 2)),
-            Value::text(if rule.is_some() {
-                "assessed"
-            } else {
-                "no_rule"
-            }),
-            Value::text(&described),
-        ]);
-    }
-    for u in &t.ranking.unranked {
-        rows.push(vec![
-            Value::Int(i64::from(year)),
-            Value::text(&u.code),
-            Value::text(&u.name),
-            Value::Empty,
-            Value::Empty,
-            Value::Empty,
-            Value::Int(u.index.map_or(0, |e| e.n) as i64),
-            Value::Empty,
-            Value::text("not_assessed_below_min_n"),
-            Value::text(&described),
-        ]);
-    }
+    let rows = score::score_sheet(&t, rule.as_ref())
+        .into_iter()
+        .map(|l| {
+            let e = l.index;
+            vec![
+                Value::Int(i64::from(year)),
+                Value::text(&l.code),
+                Value::text(&l.name),
+                e.map_or(Value::Empty, |e| pct(e.estimate)),
+                e.map_or(Value::Empty, |e| pct(e.ci_low)),
+                e.map_or(Value::Empty, |e| pct(e.ci_high)),
+                Value::Int(l.n as i64),
+                l.points.map_or(Value::Empty, |p| Value::Number(p, 2)),
+                Value::text(l.status.code()),
+                Value::text(&described),
+            ]
+        })
+        .collect();
     let sheet = Sheet {
         name: format!("sipas-par-{year}-{}", t.level_code),
         header: export::header(&[
