@@ -1,4 +1,4 @@
-//! One error policy (src/web/errors.rs): the same fault has the same status at every door; the
+//! One error policy (src/web/errors/mod.rs): the same fault has the same status at every door; the
 //! API always answers problem documents; pages answer HTML in their reader's language; nothing
 //! echoes the input back.
 

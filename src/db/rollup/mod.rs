@@ -8,6 +8,9 @@ use diesel::sql_types::{Array, Int2, Int4, Int8, Text};
 use super::prepared::prepared;
 use super::schema::{desk_daily, desk_monthly, desk_months_done, responses};
 
+pub use compact::{compact_closed_months, forget_months};
+pub use select::{selected, Selected, Selection};
+
 /// One cell's addition: the statistics of the ratings of one desk, channel and respondent kind
 /// that a batch stored (the agency and the day come from the database, like the ratings').
 #[derive(Clone, Debug, PartialEq)]
@@ -352,34 +355,6 @@ pub fn generation(conn: &mut PgConnection) -> QueryResult<i64> {
         .unwrap_or(0))
 }
 
-/// What a dashboard asks of the aggregates.
-#[derive(Clone, Debug)]
-pub struct Selection {
-    /// The agencies counted (an agency and the units below it, already within the reader's scope).
-    pub agency_ids: Vec<i32>,
-    pub from: NaiveDate,
-    /// Inclusive.
-    pub to: NaiveDate,
-    pub instrument_id: i32,
-    pub channel: Option<String>,
-    pub desk_id: Option<i32>,
-    pub respondent_kind: Option<String>,
-    /// The first days of the periods the caller will cut the cells into (and the days after
-    /// their ends): a month with such a day inside it is read day by day, so that every period
-    /// is a sum of whole cells.
-    pub cuts: Vec<NaiveDate>,
-}
-
-/// One cell a selection covers, for the caller to add up. A month's cell (from
-/// `desk_monthly`) carries the month's first day.
-#[derive(Clone, Debug)]
-pub struct Selected {
-    pub agency_id: i32,
-    pub day: NaiveDate,
-    pub responses: i64,
-    pub stats: Vec<f64>,
-}
-
 fn first_of_month(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap_or(d)
 }
@@ -388,42 +363,6 @@ fn next_month(d: NaiveDate) -> NaiveDate {
     first_of_month(d)
         .checked_add_months(chrono::Months::new(1))
         .unwrap_or(d)
-}
-
-/// The compacted months wholly inside the selection that no cut passes through.
-fn whole_months(conn: &mut PgConnection, s: &Selection) -> QueryResult<Vec<NaiveDate>> {
-    let done: Vec<NaiveDate> = desk_months_done::table
-        .filter(desk_months_done::instrument_id.eq(s.instrument_id))
-        .filter(desk_months_done::month.ge(s.from))
-        .filter(desk_months_done::month.le(s.to))
-        .select(desk_months_done::month)
-        .order(desk_months_done::month)
-        .load(conn)?;
-    Ok(done
-        .into_iter()
-        .filter(|&m| {
-            let end = next_month(m);
-            m >= s.from
-                && end.pred_opt().is_some_and(|last| last <= s.to)
-                && !s.cuts.iter().any(|&c| c > m && c < end)
-        })
-        .collect())
-}
-
-/// The day ranges of the selection outside `months` (inclusive bounds).
-fn day_ranges(s: &Selection, months: &[NaiveDate]) -> Vec<(NaiveDate, NaiveDate)> {
-    let mut ranges = Vec::new();
-    let mut at = s.from;
-    for &m in months {
-        if at < m {
-            ranges.push((at, m.pred_opt().unwrap_or(m)));
-        }
-        at = next_month(m);
-    }
-    if at <= s.to {
-        ranges.push((at, s.to));
-    }
-    ranges
 }
 
 /// Narrows a boxed query of `desk_daily` or `desk_monthly` (same column names) to a selection's
@@ -444,185 +383,6 @@ macro_rules! slice_filters {
     }};
 }
 
-fn to_selected(rows: Vec<(i32, NaiveDate, i64, Vec<i32>)>) -> impl Iterator<Item = Selected> {
-    rows.into_iter()
-        .map(|(agency_id, day, responses, stats)| Selected {
-            agency_id,
-            day,
-            responses,
-            stats: from_counts(stats),
-        })
-}
-
-/// The cells a selection covers: whole compacted months from `desk_monthly`, every other day
-/// from `desk_daily`. Reads the rows, not a SQL sum: element-wise array sums in SQL cost
-/// 0.1 ms a row.
-pub fn selected(conn: &mut PgConnection, s: &Selection) -> QueryResult<Vec<Selected>> {
-    let months = whole_months(conn, s)?;
-    let mut out = Vec::new();
-    if !months.is_empty() {
-        let q = desk_monthly::table
-            .filter(desk_monthly::agency_id.eq_any(&s.agency_ids))
-            .filter(desk_monthly::month.eq_any(&months))
-            .filter(desk_monthly::instrument_id.eq(s.instrument_id))
-            .into_boxed();
-        let q = slice_filters!(q, desk_monthly, s);
-        let rows = q
-            .select((
-                desk_monthly::agency_id,
-                desk_monthly::month,
-                desk_monthly::responses,
-                desk_monthly::stats,
-            ))
-            .load(conn)?;
-        out.extend(to_selected(rows));
-    }
-    for (from, to) in day_ranges(s, &months) {
-        let q = desk_daily::table
-            .filter(desk_daily::agency_id.eq_any(&s.agency_ids))
-            .filter(desk_daily::day.ge(from))
-            .filter(desk_daily::day.le(to))
-            .filter(desk_daily::instrument_id.eq(s.instrument_id))
-            .into_boxed();
-        let q = slice_filters!(q, desk_daily, s);
-        let rows = q
-            .select((
-                desk_daily::agency_id,
-                desk_daily::day,
-                desk_daily::responses,
-                desk_daily::stats,
-            ))
-            .load(conn)?;
-        out.extend(to_selected(rows));
-    }
-    Ok(out)
-}
-
-/// Compacts every closed month (before the month of `today`) not yet compacted: its daily
-/// cells summed into `desk_monthly`, and the month listed as done, in one transaction per
-/// month. Safe to run on several nodes at once: a month is compacted under an advisory lock and
-/// skipped if another node listed it meanwhile. Returns the months compacted.
-pub fn compact_closed_months(
-    conn: &mut PgConnection,
-    instrument_id: i32,
-    today: NaiveDate,
-) -> QueryResult<usize> {
-    let oldest: Option<NaiveDate> = desk_daily::table
-        .filter(desk_daily::instrument_id.eq(instrument_id))
-        .select(diesel::dsl::min(desk_daily::day))
-        .first(conn)?;
-    let Some(oldest) = oldest else {
-        return Ok(0);
-    };
-    let done: Vec<NaiveDate> = desk_months_done::table
-        .filter(desk_months_done::instrument_id.eq(instrument_id))
-        .select(desk_months_done::month)
-        .load(conn)?;
-    let current = first_of_month(today);
-    let mut month = first_of_month(oldest);
-    let mut compacted = 0;
-    while month < current {
-        if !done.contains(&month) && compact_month(conn, instrument_id, month)? {
-            compacted += 1;
-        }
-        month = next_month(month);
-    }
-    Ok(compacted)
-}
-
-fn compact_month(
-    conn: &mut PgConnection,
-    instrument_id: i32,
-    month: NaiveDate,
-) -> QueryResult<bool> {
-    conn.transaction(|conn| {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(7368, $1)")
-            .bind::<Int4, _>(instrument_id)
-            .execute(conn)?;
-        let already: i64 = desk_months_done::table
-            .filter(desk_months_done::instrument_id.eq(instrument_id))
-            .filter(desk_months_done::month.eq(month))
-            .count()
-            .get_result(conn)?;
-        if already > 0 {
-            return Ok(false);
-        }
-        type Row = (i32, i32, String, String, i64, Vec<i32>);
-        let rows: Vec<Row> = desk_daily::table
-            .filter(desk_daily::instrument_id.eq(instrument_id))
-            .filter(desk_daily::day.ge(month))
-            .filter(desk_daily::day.lt(next_month(month)))
-            .select((
-                desk_daily::agency_id,
-                desk_daily::desk_id,
-                desk_daily::channel,
-                desk_daily::respondent_kind,
-                desk_daily::responses,
-                desk_daily::stats,
-            ))
-            .load(conn)?;
-        type Key = (i32, i32, String, String);
-        let mut sums: std::collections::BTreeMap<Key, (i64, Vec<i64>)> =
-            std::collections::BTreeMap::new();
-        for (agency, desk, channel, kind, n, stats) in rows {
-            let e = sums
-                .entry((agency, desk, channel, kind))
-                .or_insert_with(|| (0, vec![0; stats.len()]));
-            if e.1.len() != stats.len() {
-                return Err(diesel::result::Error::QueryBuilderError(
-                    "aggregate cells of one month have different lengths".into(),
-                ));
-            }
-            e.0 += n;
-            for (t, x) in e.1.iter_mut().zip(&stats) {
-                *t += i64::from(*x);
-            }
-        }
-        let rows: Vec<_> = sums
-            .into_iter()
-            .map(|((agency, desk, channel, kind), (n, stats))| {
-                let counts = stats
-                    .into_iter()
-                    .map(|x| i32::try_from(x).map_err(|_| overflow()))
-                    .collect::<QueryResult<Vec<i32>>>()?;
-                Ok((
-                    desk_monthly::agency_id.eq(agency),
-                    desk_monthly::month.eq(month),
-                    desk_monthly::desk_id.eq(desk),
-                    desk_monthly::channel.eq(channel),
-                    desk_monthly::respondent_kind.eq(kind),
-                    desk_monthly::instrument_id.eq(instrument_id),
-                    desk_monthly::responses.eq(n),
-                    desk_monthly::stats.eq(counts),
-                ))
-            })
-            .collect::<QueryResult<_>>()?;
-        for chunk in rows.chunks(1_000) {
-            diesel::insert_into(desk_monthly::table)
-                .values(chunk)
-                .execute(conn)?;
-        }
-        diesel::insert_into(desk_months_done::table)
-            .values((
-                desk_months_done::instrument_id.eq(instrument_id),
-                desk_months_done::month.eq(month),
-            ))
-            .execute(conn)?;
-        Ok(true)
-    })
-}
-
-fn overflow() -> diesel::result::Error {
-    diesel::result::Error::QueryBuilderError("a monthly count exceeds the int4 range".into())
-}
-
-/// Forgets every monthly cell of an instrument (a rebuild recompacts them).
-pub fn forget_months(conn: &mut PgConnection, instrument_id: i32) -> QueryResult<()> {
-    diesel::delete(desk_monthly::table.filter(desk_monthly::instrument_id.eq(instrument_id)))
-        .execute(conn)?;
-    diesel::delete(
-        desk_months_done::table.filter(desk_months_done::instrument_id.eq(instrument_id)),
-    )
-    .execute(conn)?;
-    Ok(())
-}
+// After the macros above, which the submodules use.
+mod compact;
+mod select;

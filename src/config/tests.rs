@@ -1,0 +1,89 @@
+use super::*;
+
+fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let owned: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |key| owned.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+}
+
+#[test]
+fn the_rate_store_is_memory_unless_shared_and_a_redis_url_means_redis() {
+    let store = |pairs: &[(&str, &str)]| Settings::from_lookup(lookup(pairs)).map(|s| s.rate_store);
+    assert_eq!(store(&[]).unwrap(), RateStore::Memory);
+    assert_eq!(
+        store(&[("SIPAS_RATE_STORE", "postgres")]).unwrap(),
+        RateStore::Postgres
+    );
+    assert_eq!(
+        store(&[("SIPAS_REDIS_URL", "redis://127.0.0.1:6379")]).unwrap(),
+        RateStore::Redis("redis://127.0.0.1:6379".into())
+    );
+    for (pairs, says) in [
+        (
+            &[("SIPAS_RATE_STORE", "redis")][..],
+            "needs SIPAS_REDIS_URL",
+        ),
+        (&[("SIPAS_RATE_STORE", "mem")][..], "not 'mem'"),
+        (&[("SIPAS_REDIS_URL", "http://x")][..], "redis://"),
+        (
+            &[
+                ("SIPAS_REDIS_URL", "redis://x"),
+                ("SIPAS_RATE_STORE", "postgres"),
+            ][..],
+            "is not 'redis'",
+        ),
+    ] {
+        let err = store(pairs).unwrap_err().to_string();
+        assert!(err.contains(says), "{pairs:?}: {err}");
+    }
+    let s = Settings::from_lookup(lookup(&[("SIPAS_REDIS_URL", "redis://:hunter2@r:6379")]));
+    assert!(
+        !format!("{:?}", s.unwrap()).contains("hunter2"),
+        "the URL's password is never printed"
+    );
+}
+
+#[test]
+fn production_requires_a_secret_and_a_database() {
+    let err = Settings::from_lookup(lookup(&[("SIPAS_ENV", "production")])).unwrap_err();
+    assert!(err.to_string().contains("SIPAS_SECRET"));
+    let ok = Settings::from_lookup(lookup(&[
+        ("SIPAS_ENV", "production"),
+        ("SIPAS_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("DATABASE_URL", "postgres://db/sipas"),
+    ]))
+    .unwrap();
+    assert_eq!(ok.mode, Mode::Production);
+}
+
+#[test]
+fn rates_parse_with_and_without_burst() {
+    assert_eq!(
+        parse_rate("X", "20/min").unwrap(),
+        RateLimit {
+            per_minute: 20.0,
+            burst: 20
+        }
+    );
+    assert_eq!(
+        parse_rate("X", "600/min,burst=50").unwrap(),
+        RateLimit {
+            per_minute: 600.0,
+            burst: 50
+        }
+    );
+    assert!(parse_rate("X", "fast").is_err());
+    assert!(parse_rate("X", "0/min").is_err());
+}
+
+#[test]
+fn the_secret_never_appears_in_debug_output() {
+    let s = Settings::from_lookup(lookup(&[(
+        "SIPAS_SECRET",
+        "supersecretsupersecretsupersecret1",
+    )]))
+    .unwrap();
+    assert!(!format!("{s:?}").contains("supersecret"));
+}
