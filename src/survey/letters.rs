@@ -2,12 +2,12 @@
 //! the QR code of their invitation, the short address and the code to type, and how to answer
 //! on paper instead; all in one print-ready HTML file with page breaks.
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 use base64::Engine;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use super::{find, Refused, WaveState};
+use super::{find, Result, StepError, WaveState};
 use crate::db::{self, audit::Actor, Conn};
 use crate::desks::qr;
 use crate::domain::invitation::Invitation;
@@ -57,11 +57,11 @@ pub fn letters_html(
 ) -> Result<(String, usize)> {
     let w = find(conn, req.wave_id)?;
     if w.state != WaveState::Fieldwork {
-        return Err(anyhow::Error::new(Refused(format!(
+        return Err(StepError::Refused(format!(
             "wave {} is {}: letters are printed once its fieldwork has started (sipas wave start)",
             req.wave_id,
             w.state.as_str()
-        ))));
+        )));
     }
     let units = db::fieldwork::letter_units(conn, req.wave_id, req.without_email)?;
     let base = req.base_url.trim_end_matches('/');

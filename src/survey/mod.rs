@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 
 use crate::db::{self, audit::Actor, Conn};
 
@@ -15,16 +15,52 @@ pub use steps::{
     replace_lost, start_fieldwork, DrawSummary, FrameImport, ReturnsImport,
 };
 
-/// A step refused for a reason the person can act on (a wrong state, a bad parameter), as
-/// opposed to a fault of the system; pages show it, the command line prints it.
+/// What a step ends with when it does not succeed: refused for a reason the person can act on
+/// (a wrong state, a bad parameter), which pages show and the command line prints; or a fault
+/// of the system, which the door classifies (`web::errors::Fault::database`).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Refused(pub String);
+pub enum StepError {
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Fault(anyhow::Error),
+}
 
-/// Returns a [`Refused`] error with a formatted message.
+/// A step's result.
+pub type Result<T, E = StepError> = std::result::Result<T, E>;
+
+impl From<anyhow::Error> for StepError {
+    fn from(e: anyhow::Error) -> StepError {
+        // A refusal that was given context on its way up is still a refusal.
+        match e.downcast::<StepError>() {
+            Ok(step) => step,
+            Err(e) => StepError::Fault(e),
+        }
+    }
+}
+
+impl From<db::QueryError> for StepError {
+    fn from(e: db::QueryError) -> StepError {
+        StepError::Fault(e.into())
+    }
+}
+
+impl From<analysis::AnalysisError> for StepError {
+    fn from(e: analysis::AnalysisError) -> StepError {
+        StepError::Fault(e.into())
+    }
+}
+
+impl From<db::DbError> for StepError {
+    fn from(e: db::DbError) -> StepError {
+        StepError::Fault(e.into())
+    }
+}
+
+/// Returns a [`StepError::Refused`] with a formatted message.
 macro_rules! refuse {
     ($($arg:tt)*) => {
-        return Err(anyhow::Error::new(Refused(format!($($arg)*))))
+        return Err($crate::survey::StepError::Refused(format!($($arg)*)))
     };
 }
 
@@ -42,9 +78,9 @@ pub mod returns;
 mod steps;
 pub mod table;
 
-/// Turns a plain refusal message (from the pure design and draw code) into [`Refused`].
-fn refused(message: String) -> anyhow::Error {
-    anyhow::Error::new(Refused(message))
+/// Turns a plain refusal message (from the pure design and draw code) into a refusal.
+fn refused(message: String) -> StepError {
+    StepError::Refused(message)
 }
 
 /// Where a wave stands.

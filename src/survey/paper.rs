@@ -3,9 +3,7 @@
 //! the same questionnaire blind; the response counts when both keyings agree, or once an
 //! administrator resolves what they disagree on.
 
-use anyhow::Result;
-
-use super::{lock, Refused, WaveState};
+use super::{lock, Result, StepError, WaveState};
 use crate::db::{self, audit::Actor, fieldwork::UnitStored, paper::Entry, Conn};
 use crate::domain::FormSpec;
 
@@ -319,9 +317,9 @@ pub fn resolve(
             refuse!("wave {wave_id} is not in fieldwork");
         }
         if db::paper::entries(conn, unit_id)?.len() != 2 {
-            return Err(anyhow::Error::new(Refused(
+            return Err(StepError::Refused(
                 "this questionnaire is not waiting for a resolution".into(),
-            )));
+            ));
         }
         let stored = store(conn, form, unit_id, c)?;
         if stored == UnitStored::Created {

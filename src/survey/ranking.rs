@@ -78,10 +78,11 @@ pub fn annual_table(
         .iter()
         .map(|a| a.id)
         .collect();
-    let found = match super::wave_of_year(c, year).map_err(ResultsError::Other)? {
+    let found = match super::wave_of_year(c, year).map_err(|e| ResultsError::Other(e.into()))? {
         None => None,
         Some(wave) => {
-            let (form, results) = super::wave_results(c, wave.0).map_err(ResultsError::Other)?;
+            let (form, results) =
+                super::wave_results(c, wave.0).map_err(|e| ResultsError::Other(e.into()))?;
             Some((wave, form, results))
         }
     };

@@ -355,5 +355,11 @@ pub fn publish_wave(
             )
         })
         .collect();
-    crate::results::publication::publish_wave(conn, actor, &form, i32::from(w.row.year), &strata)
+    Ok(crate::results::publication::publish_wave(
+        conn,
+        actor,
+        &form,
+        i32::from(w.row.year),
+        &strata,
+    )?)
 }

@@ -17,7 +17,7 @@ use crate::domain::invitation::Invitation;
 use crate::domain::FormSpec;
 use crate::state::AppState;
 use crate::survey::paper::{self, Checked, Keyed, Outcome};
-use crate::survey::{self, Refused};
+use crate::survey::{self, StepError};
 use crate::views::survey::{
     ChoiceKeyField, Conflict, ConflictsPage, KeyField, PaperPage, PaperUnit,
 };
@@ -111,7 +111,7 @@ struct Loaded {
 }
 
 async fn load(state: &AppState, id: i32) -> Result<Loaded, PageError> {
-    let found = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
+    let found = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
         let w = match survey::find(c, id) {
             Ok(w) => w,
             Err(_) => return Ok(None),
@@ -125,7 +125,7 @@ async fn load(state: &AppState, id: i32) -> Result<Loaded, PageError> {
         }))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::database(e)))?;
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     found.ok_or_else(|| PageError::staff(Fault::NotFound))
 }
 
@@ -336,11 +336,11 @@ pub async fn save(
     let keyer = admin.0.user.id;
     let unit_id = u.unit_id;
     let form = l.form.clone();
-    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
+    let outcome = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
         Ok(paper::key(c, &actor, keyer, id, unit_id, &form, &checked))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::database(e)))?;
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     let why = match outcome {
         Ok(Outcome::Counted) => return Ok(see_other(&format!("/admin/waves/{id}/paper?done=counted"))),
         Ok(Outcome::FirstOfTwo) => return Ok(see_other(&format!("/admin/waves/{id}/paper?done=first"))),
@@ -349,10 +349,8 @@ pub async fn save(
         Ok(Outcome::AwaitingResolution) => "Phiếu này đã được nhập hai lần và đang chờ đối chiếu.".to_owned(),
         Ok(Outcome::AlreadyAnswered) => "Người này đã trả lời (trực tuyến, hoặc phiếu giấy đã được tính): phiếu này không được tính thêm.".to_owned(),
         Ok(Outcome::NotOpen) => "Đơn vị này không còn nhận phiếu (chưa được mời, hoặc đã được thay thế).".to_owned(),
-        Err(e) => match e.downcast::<Refused>() {
-            Ok(r) => r.0,
-            Err(e) => return Err(PageError::staff(Fault::database(e))),
-        },
+        Err(StepError::Refused(why)) => why,
+        Err(StepError::Fault(e)) => return Err(PageError::staff(Fault::database(e))),
     };
     let unit = paper_unit(id, &code, &u, String::new());
     show(
@@ -542,11 +540,11 @@ pub async fn resolve(
     };
     let actor = admin.0.actor();
     let form = l.form.clone();
-    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
+    let outcome = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
         Ok(paper::resolve(c, &actor, id, unit_id, &form, &checked))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::database(e)))?;
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     let why = match outcome {
         Ok(Outcome::Counted) => {
             return Ok(see_other(&format!(
@@ -554,10 +552,8 @@ pub async fn resolve(
             )))
         }
         Ok(_) => "Người này đã trả lời: phiếu không được tính thêm.".to_owned(),
-        Err(e) => match e.downcast::<Refused>() {
-            Ok(r) => r.0,
-            Err(e) => return Err(PageError::staff(Fault::database(e))),
-        },
+        Err(StepError::Refused(why)) => why,
+        Err(StepError::Fault(e)) => return Err(PageError::staff(Fault::database(e))),
     };
     conflicts_page(&state, &admin, id, StatusCode::CONFLICT, vec![why], None).await
 }

@@ -185,21 +185,21 @@ pub async fn page(
 ) -> StaffResult {
     let id = id.into_inner();
     let desk_form = state.ingest.desk_form.clone();
-    let found = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
+    let found = db::run_job::<_, survey::StepError, _>(&state.pool, move |c| {
         let w = match survey::find(c, id) {
             Ok(w) => w,
             Err(_) => return Ok(None),
         };
         let (form, results) = match survey::wave_results(c, id) {
             Ok(r) => r,
-            Err(e) if e.downcast_ref::<survey::Refused>().is_some() => return Ok(None),
+            Err(survey::StepError::Refused(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
         let desk = desk_reports(c, &desk_form, &results, i32::from(w.row.year))?;
         Ok(Some((w, form, results, desk)))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::database(e)))?;
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     let Some((w, form, results, desk)) = found else {
         return Err(PageError::staff(Fault::NotFound));
     };
@@ -298,7 +298,7 @@ pub async fn download(
 ) -> StaffResult {
     let (id, what, ext) = path.into_inner();
     let format = export::format_of(&ext)?;
-    let sheet = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
+    let sheet = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
         Ok(Some(match what.as_str() {
             "results" => survey::wave_results(c, id)
                 .map(|(form, r)| survey::results::results_sheet(id, &form, &r)),
@@ -307,7 +307,7 @@ pub async fn download(
         }))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::database(e)))?;
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     match sheet {
         Some(Ok(sheet)) => {
             export::response(&sheet, format).map_err(|e| PageError::staff(Fault::Internal(e)))
@@ -324,18 +324,16 @@ pub async fn publish(
 ) -> StaffResult {
     let id = id.into_inner();
     let actor = admin.0.actor();
-    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
+    let outcome = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
         Ok(survey::publish_wave(c, &actor, id))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::database(e)))?;
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     let why = match outcome {
         Ok(Ok(pid)) => return Ok(super::see_other(&format!("/public/{pid}"))),
         Ok(Err(_)) => "published",
-        Err(e) => match e.downcast::<survey::Refused>() {
-            Ok(_) => "not_closed",
-            Err(e) => return Err(PageError::staff(Fault::database(e))),
-        },
+        Err(survey::StepError::Refused(_)) => "not_closed",
+        Err(survey::StepError::Fault(e)) => return Err(PageError::staff(Fault::database(e))),
     };
     Ok(super::see_other(&format!(
         "/admin/waves/{id}/results?refused={why}"
@@ -383,7 +381,7 @@ pub async fn agency_page(
     let scope = staff.user.scope();
     let wanted = q.agency.clone().filter(|a| !a.trim().is_empty());
     let desk_form = state.ingest.desk_form.clone();
-    let found = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
+    let found = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
         let visible = db::agencies::visible(c, scope)?;
         let agency = match (&wanted, scope) {
             (Some(w), _) => visible
@@ -409,7 +407,7 @@ pub async fn agency_page(
         Ok(Ok((agency, Some((wave, closed, form, results, desk)))))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::database(e)))?;
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     let Ok((agency, wave)) = found else {
         return Err(PageError::staff(Fault::NotFound));
     };

@@ -33,6 +33,10 @@
 //!
 //! Which of the two a failure below the door is, is decided in one place, [`Fault::database`]
 //! (with `db::is_transient` for what only `db/` can tell); a handler never picks 503 by hand.
+//! Steps that can refuse return a typed error — `survey::StepError` (a refusal with its
+//! reason, or a fault), `results::ResultsError` (not found, a refused parameter, the database),
+//! the registry's and publishing's `Refused` — which the page shows or converts here; no handler
+//! tells a refusal from a fault by downcasting.
 //!
 //! Messages never echo the input back (a path segment, a body) and never show a cause. The
 //! cause of a 5xx is logged once, with its whole chain, when the response is built; 4xx are the
@@ -289,6 +293,23 @@ impl From<crate::results::ResultsError> for Fault {
             E::Analysis(e) => Fault::Internal(e.into()),
             E::Invalid(errors) => Fault::Invalid(errors),
             E::Other(e) => Fault::database(e),
+        }
+    }
+}
+
+impl From<crate::survey::StepError> for Fault {
+    /// A refusal that reaches a door unhandled is the client's to mend (422, with its reason);
+    /// a fault is classified.
+    fn from(e: crate::survey::StepError) -> Fault {
+        match e {
+            crate::survey::StepError::Refused(why) => {
+                Fault::Invalid(vec![crate::domain::FieldError {
+                    field: "step".into(),
+                    message_vi: why.clone(),
+                    message_en: why,
+                }])
+            }
+            crate::survey::StepError::Fault(e) => Fault::database(e),
         }
     }
 }

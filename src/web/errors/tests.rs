@@ -73,3 +73,23 @@ fn the_retry_after_of_a_rate_limit_rounds_up_to_a_whole_second() {
         Some(7)
     );
 }
+
+#[test]
+fn a_step_refusal_is_typed_and_survives_context_and_a_fault_is_classified() {
+    use crate::survey::StepError;
+    let wrapped = anyhow::Error::new(StepError::Refused("đợt chưa khảo sát".into()))
+        .context("while importing the returns");
+    assert!(
+        matches!(StepError::from(wrapped), StepError::Refused(ref why) if why == "đợt chưa khảo sát")
+    );
+    assert_eq!(
+        Fault::from(StepError::Refused("x".into()))
+            .status()
+            .as_u16(),
+        422
+    );
+    let away = StepError::Fault(crate::db::DbError::Cancelled.into());
+    assert_eq!(Fault::from(away).status().as_u16(), 503);
+    let bug = StepError::Fault(anyhow::anyhow!("a step's own bug"));
+    assert_eq!(Fault::from(bug).status().as_u16(), 500);
+}

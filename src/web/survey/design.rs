@@ -115,11 +115,11 @@ pub async fn design(
         }
     };
     let actor = admin.0.actor();
-    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
+    let outcome = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
         Ok(survey::design_wave(c, &actor, id, &params, preview))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::database(e)))?;
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     let status = match outcome {
         Ok(_) if !preview => return Ok(see_other(&format!("/admin/waves/{id}?done=designed"))),
         Ok(plan) => {
@@ -204,7 +204,7 @@ pub async fn draw(
         return wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
     };
     let actor = admin.0.actor();
-    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
+    let outcome = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
         Ok(survey::draw_wave(
             c,
             &actor,
@@ -215,7 +215,7 @@ pub async fn draw(
         ))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::database(e)))?;
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     match outcome {
         Ok(_) => Ok(see_other(&format!("/admin/waves/{id}?done=drawn"))),
         Err(e) => {

@@ -9,7 +9,7 @@ pub async fn start(
     admin: AdminUser,
     id: web::Path<i32>,
 ) -> StaffResult {
-    fn start(c: &mut db::Conn, a: &db::audit::Actor, id: i32) -> anyhow::Result<()> {
+    fn start(c: &mut db::Conn, a: &db::audit::Actor, id: i32) -> survey::Result<()> {
         survey::start_fieldwork(c, a, id, &[14, 28]).map(drop)
     }
     simple_step(&state, &admin, id.into_inner(), start, "started#fieldwork").await
@@ -20,7 +20,7 @@ pub async fn replace(
     admin: AdminUser,
     id: web::Path<i32>,
 ) -> StaffResult {
-    fn replace(c: &mut db::Conn, a: &db::audit::Actor, id: i32) -> anyhow::Result<()> {
+    fn replace(c: &mut db::Conn, a: &db::audit::Actor, id: i32) -> survey::Result<()> {
         survey::replace_lost(c, a, id).map(drop)
     }
     simple_step(
@@ -40,13 +40,15 @@ async fn simple_step(
     state: &AppState,
     admin: &AdminUser,
     id: i32,
-    step: fn(&mut db::Conn, &db::audit::Actor, i32) -> anyhow::Result<()>,
+    step: fn(&mut db::Conn, &db::audit::Actor, i32) -> survey::Result<()>,
     done: &str,
 ) -> StaffResult {
     let actor = admin.0.actor();
-    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| Ok(step(c, &actor, id)))
-        .await
-        .map_err(|e| PageError::staff(Fault::database(e)))?;
+    let outcome = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
+        Ok(step(c, &actor, id))
+    })
+    .await
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     match outcome {
         Ok(()) => Ok(see_other(&format!("/admin/waves/{id}?done={done}"))),
         Err(e) => {
@@ -79,7 +81,7 @@ pub async fn purge(
     admin: AdminUser,
     id: web::Path<i32>,
 ) -> StaffResult {
-    fn purge(c: &mut db::Conn, a: &db::audit::Actor, id: i32) -> anyhow::Result<()> {
+    fn purge(c: &mut db::Conn, a: &db::audit::Actor, id: i32) -> survey::Result<()> {
         survey::purge_contacts(c, a, id).map(drop)
     }
     simple_step(&state, &admin, id.into_inner(), purge, "purged#results").await

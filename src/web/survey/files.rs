@@ -32,7 +32,7 @@ pub async fn letters(
     let views = state.views;
     let key = state.key.clone();
     let base = state.settings.public_base();
-    let made = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
+    let made = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
         let request = survey::letters::LetterRequest {
             wave_id: id,
             sender: &sender,
@@ -45,7 +45,7 @@ pub async fn letters(
         ))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::database(e)))?;
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     match made {
         Ok((html, _)) => Ok(actix_web::HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
@@ -67,10 +67,11 @@ pub async fn sample(
 ) -> StaffResult {
     let (id, ext) = path.into_inner();
     let format = export::format_of(&ext)?;
-    let sheet =
-        db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| Ok(survey::sample_sheet(c, id)))
-            .await
-            .map_err(|e| PageError::staff(Fault::database(e)))?;
+    let sheet = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
+        Ok(survey::sample_sheet(c, id))
+    })
+    .await
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     // A wave without a sample (or no wave) has nothing to download.
     let sheet = match sheet {
         Ok(s) => s,

@@ -16,7 +16,7 @@ use super::{export, render, see_other, staff_query, StaffResult};
 use crate::db;
 use crate::state::AppState;
 use crate::survey::design::{AllocationRule, DesignParams, SizeRule};
-use crate::survey::{self, draw::Method, FrameImport, Refused, WaveState};
+use crate::survey::{self, draw::Method, FrameImport, StepError, WaveState};
 use crate::views::survey::{
     grouped, DesignForm, DesignLine, DrawForm, FieldworkLine, NewWaveForm, SampleLine, WaveLine,
     WavePage, WavesPage,
@@ -44,10 +44,10 @@ fn state_of(s: &str) -> WaveState {
 }
 
 /// A step's outcome on a page: its refusal (shown in the form), or a fault.
-fn step_error(e: anyhow::Error) -> Result<String, PageError> {
-    match e.downcast::<Refused>() {
-        Ok(r) => Ok(r.0),
-        Err(e) => Err(PageError::staff(Fault::database(e))),
+fn step_error(e: StepError) -> Result<String, PageError> {
+    match e {
+        StepError::Refused(why) => Ok(why),
+        StepError::Fault(e) => Err(PageError::staff(Fault::database(e))),
     }
 }
 

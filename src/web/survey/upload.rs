@@ -57,7 +57,7 @@ pub async fn upload_frame(
         .await;
     };
     let actor = admin.0.actor();
-    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
+    let outcome = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
         Ok(survey::import_frame(
             c,
             &actor,
@@ -69,7 +69,7 @@ pub async fn upload_frame(
         ))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::database(e)))?;
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     let shown = match outcome {
         Ok(FrameImport::Imported(_)) => {
             return Ok(see_other(&format!("/admin/waves/{id}?done=frame")))
@@ -111,7 +111,7 @@ pub async fn upload_returns(
     };
     let actor = admin.0.actor();
     let key = state.key.clone();
-    let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
+    let outcome = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
         Ok(survey::import_returns(
             c,
             &actor,
@@ -124,7 +124,7 @@ pub async fn upload_returns(
         ))
     })
     .await
-    .map_err(|e| PageError::staff(Fault::database(e)))?;
+    .map_err(|e| PageError::staff(Fault::from(e)))?;
     let shown = match outcome {
         Ok(survey::ReturnsImport::Recorded(..)) => {
             return Ok(see_other(&format!(
