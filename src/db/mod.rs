@@ -225,19 +225,14 @@ pub enum DbError {
     Cancelled,
 }
 
-/// Runs `job` with a pooled connection on the blocking thread pool.
+/// Runs a plain query `job` with a pooled connection on the blocking thread pool: [`run_job`]
+/// with the database's own error.
 pub async fn run<T, F>(pool: &DbPool, job: F) -> Result<T, DbError>
 where
     F: FnOnce(&mut PgConnection) -> Result<T, diesel::result::Error> + Send + 'static,
     T: Send + 'static,
 {
-    let pool = pool.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get()?;
-        job(&mut conn).map_err(DbError::from)
-    })
-    .await
-    .map_err(|_| DbError::Cancelled)?
+    run_job(pool, move |c| job(c).map_err(DbError::from)).await
 }
 
 /// Runs `job` with a pooled connection on the blocking thread pool, for a feature step whose
