@@ -1,12 +1,13 @@
 //! The agency dashboard: the desk stream's indices for a period, with intervals and n.
 
+use crate::views::StaffFrame;
 use analysis::compare::Difference;
 use analysis::{IndexEstimate, IndexReport};
 use serde::Serialize;
 
 use super::chart::{coord, Tick};
 use super::registry::Choice;
-use super::{percent, Chrome, Lang, Shown};
+use super::{percent, Lang, Shown};
 use crate::db::comments::Comment;
 use crate::domain::FormSpec;
 use crate::domain::{privacy, search, text};
@@ -56,14 +57,11 @@ pub struct Row {
 }
 
 #[derive(Serialize)]
-pub struct DashboardPage<'a> {
+pub struct DashboardPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
+    pub shell: StaffFrame,
     /// The language switch's link.
     pub switch_href: String,
-    pub username: &'a str,
-    pub csrf: &'a str,
-    pub is_admin: bool,
     pub agency: String,
     pub agencies: Vec<Choice>,
     pub desks: Vec<Choice>,

@@ -229,6 +229,18 @@ impl Shown {
     }
 }
 
+/// What every staff page shows around its content, built once (`web::guard::StaffUser::frame`)
+/// and flattened into each page's context: the chrome, who is signed in, the token its forms
+/// carry, and whether the administrators' tabs show.
+#[derive(Serialize)]
+pub struct StaffFrame {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+    pub username: String,
+    pub csrf: String,
+    pub is_admin: bool,
+}
+
 /// Shared by every citizen page.
 #[derive(Serialize)]
 pub struct Chrome {

@@ -1,8 +1,7 @@
 //! The outbox page: messages per status, those that need a decision, the latest others.
 
+use crate::views::StaffFrame;
 use serde::Serialize;
-
-use super::Chrome;
 
 #[derive(Serialize)]
 pub struct OutboxLine {
@@ -21,11 +20,9 @@ pub struct OutboxLine {
 }
 
 #[derive(Serialize)]
-pub struct OutboxPage<'a> {
+pub struct OutboxPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     pub configured: bool,
     pub notice: Option<&'static str>,
     pub counts: Vec<(&'static str, String)>,

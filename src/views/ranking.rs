@@ -2,13 +2,14 @@
 //! multiples of the five factors. Charts are computed here as coordinates and drawn by the
 //! template as SVG, so every label passes through tera's escaping and no JavaScript is needed.
 
+use crate::views::StaffFrame;
 use analysis::compare::Tier;
 use analysis::IndexEstimate;
 use serde::Serialize;
 
 use super::chart::{coord, Tick};
 use super::registry::Choice;
-use super::{percent, Chrome, Lang, Shown};
+use super::{percent, Lang, Shown};
 use crate::results::ranking::{Funnel, RankedUnit, Ranking, Unit};
 
 pub fn tier_label(t: Tier, lang: Lang) -> &'static str {
@@ -310,13 +311,10 @@ pub fn multiples(r: &Ranking, factor_names: &[String], lang: Lang) -> Vec<Panel>
 }
 
 #[derive(Serialize)]
-pub struct RankingPage<'a> {
+pub struct RankingPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
+    pub shell: StaffFrame,
     pub switch_href: String,
-    pub username: &'a str,
-    pub csrf: &'a str,
-    pub is_admin: bool,
     /// `desk` or `annual`.
     pub source: &'static str,
     /// The annual survey's wave, with source `annual`.

@@ -1,8 +1,8 @@
 //! The registry pages of Home Affairs administrators: agencies, desks, accounts, audit log.
 
+use crate::views::StaffFrame;
 use serde::Serialize;
 
-use super::Chrome;
 use crate::db::{agencies::AgencyRow, audit::Entry, users::Account};
 
 /// One entry of a select list.
@@ -71,22 +71,18 @@ impl AgencyForm {
 }
 
 #[derive(Serialize)]
-pub struct AgenciesPage<'a> {
+pub struct AgenciesPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     pub agencies: Vec<AgencyView>,
     pub form: AgencyForm,
     pub notice: Option<&'static str>,
 }
 
 #[derive(Serialize)]
-pub struct AgencyPage<'a> {
+pub struct AgencyPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     pub id: i32,
     pub active: bool,
     pub form: AgencyForm,
@@ -105,11 +101,9 @@ pub struct DeskForm {
 }
 
 #[derive(Serialize)]
-pub struct DeskPage<'a> {
+pub struct DeskPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     pub form: DeskForm,
 }
 
@@ -156,22 +150,18 @@ impl UserForm {
 }
 
 #[derive(Serialize)]
-pub struct UsersPage<'a> {
+pub struct UsersPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     pub accounts: Vec<AccountRow>,
     pub form: UserForm,
     pub notice: Option<&'static str>,
 }
 
 #[derive(Serialize)]
-pub struct UserPage<'a> {
+pub struct UserPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     pub active: bool,
     pub form: UserForm,
 }
@@ -203,11 +193,9 @@ impl From<Entry> for AuditRow {
 }
 
 #[derive(Serialize)]
-pub struct AuditPage<'a> {
+pub struct AuditPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     /// The kinds of change to filter by.
     pub actions: Vec<Choice>,
     pub rows: Vec<AuditRow>,
@@ -221,11 +209,9 @@ pub struct AuditPage<'a> {
 }
 
 #[derive(Serialize)]
-pub struct PublicationsPage<'a> {
+pub struct PublicationsPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     /// (id, period, sha256), newest first.
     pub published: Vec<(i32, String, String)>,
     pub errors: Vec<String>,

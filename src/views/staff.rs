@@ -1,5 +1,6 @@
 //! Staff pages: sign-in and the desk list.
 
+use crate::views::StaffFrame;
 use serde::Serialize;
 
 use super::{Chrome, DeskView};
@@ -21,15 +22,11 @@ pub struct DeskRow {
 }
 
 #[derive(Serialize)]
-pub struct DesksPage<'a> {
+pub struct DesksPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     pub desks: Vec<DeskRow>,
     pub notice: Option<String>,
     /// Whether the user may change things (not a viewer): only then are the buttons shown.
     pub may_act: bool,
-    /// Home Affairs administrators get the registry's links.
-    pub is_admin: bool,
 }

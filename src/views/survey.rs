@@ -1,9 +1,8 @@
 //! The annual survey's pages: the waves, and one wave's steps (frame upload, design with its
 //! preview, draw, sample download), each shown only in the state that allows it.
 
+use crate::views::StaffFrame;
 use serde::Serialize;
-
-use super::Chrome;
 
 /// A whole number with Vietnamese thousands separators: 500000 → "500.000".
 pub fn grouped(n: i64) -> String {
@@ -41,11 +40,9 @@ pub struct NewWaveForm {
 }
 
 #[derive(Serialize)]
-pub struct WavesPage<'a> {
+pub struct WavesPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     pub waves: Vec<WaveLine>,
     /// (code, name) of every instrument.
     pub instruments: Vec<(String, String)>,
@@ -135,11 +132,9 @@ pub struct SampleLine {
 }
 
 #[derive(Serialize)]
-pub struct WavePage<'a> {
+pub struct WavePage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     pub id: i32,
     pub name: String,
     pub year: i16,
@@ -240,11 +235,9 @@ pub struct ItemLine {
 }
 
 #[derive(Serialize)]
-pub struct WaveResultsPage<'a> {
+pub struct WaveResultsPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     pub id: i32,
     pub name: String,
     pub year: i16,
@@ -293,11 +286,9 @@ pub struct ChoiceKeyField {
 
 /// The keying screen: a code to type, or a questionnaire to key (or resolve).
 #[derive(Serialize)]
-pub struct PaperPage<'a> {
+pub struct PaperPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     pub id: i32,
     pub wave: String,
     pub double_entry: bool,
@@ -325,11 +316,9 @@ pub struct PaperUnit {
 
 /// Questionnaires waiting for a resolution.
 #[derive(Serialize)]
-pub struct ConflictsPage<'a> {
+pub struct ConflictsPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
+    pub shell: StaffFrame,
     pub id: i32,
     pub wave: String,
     pub notice: Option<String>,
@@ -350,12 +339,9 @@ pub struct Conflict {
 
 /// One agency's annual-survey results, for its own staff (the dashboard's annual source).
 #[derive(Serialize)]
-pub struct AnnualAgencyPage<'a> {
+pub struct AnnualAgencyPage {
     #[serde(flatten)]
-    pub chrome: Chrome,
-    pub username: &'a str,
-    pub csrf: &'a str,
-    pub is_admin: bool,
+    pub shell: StaffFrame,
     pub agency: String,
     pub year: i32,
     /// The wave of the year, if there is one in fieldwork or closed.

@@ -27,7 +27,7 @@ use crate::views::dashboard::{
     TargetView, TrendChart,
 };
 use crate::views::registry::Choice;
-use crate::views::{Chrome, Lang};
+use crate::views::Lang;
 use analysis::{IndexEstimate, IndexReport};
 use std::sync::Arc;
 
@@ -254,11 +254,8 @@ pub async fn dashboard(
     let report = r.report.as_ref();
     let responses = report.map_or(0, |(_, n)| *n);
     let page = DashboardPage {
-        chrome: Chrome::new(lang),
+        shell: staff.frame(&state.key, lang),
         switch_href: switch_href(lang, here),
-        username: &staff.user.username,
-        csrf: &staff.csrf_token(&state.key),
-        is_admin: staff.user.role == Role::Admin,
         agency: r.agency.id.to_string(),
         agencies: r
             .visible

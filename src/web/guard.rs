@@ -44,6 +44,16 @@ impl StaffUser {
     pub fn csrf_token(&self, key: &[u8]) -> String {
         csrf::token(key, &self.session)
     }
+
+    /// The frame of a staff page for this reader.
+    pub fn frame(&self, key: &[u8], lang: crate::views::Lang) -> crate::views::StaffFrame {
+        crate::views::StaffFrame {
+            chrome: crate::views::Chrome::new(lang),
+            username: self.user.username.clone(),
+            csrf: self.csrf_token(key),
+            is_admin: self.user.role == crate::domain::Role::Admin,
+        }
+    }
 }
 
 impl FromRequest for StaffUser {

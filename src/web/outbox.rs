@@ -15,7 +15,7 @@ use crate::db::{self, outbox::Decision};
 use crate::state::AppState;
 use crate::views::outbox::{masked, OutboxLine, OutboxPage};
 use crate::views::survey::grouped;
-use crate::views::{Chrome, Lang};
+use crate::views::Lang;
 
 /// Messages listed: those needing a decision first, then the newest.
 const LISTED: i64 = 200;
@@ -43,9 +43,7 @@ pub async fn page(
     })
     .await?;
     let page = OutboxPage {
-        chrome: Chrome::new(Lang::Vi),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         configured: state.settings.smtp.is_some(),
         notice,
         counts: counts

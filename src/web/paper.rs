@@ -21,7 +21,7 @@ use crate::survey::{self, StepError};
 use crate::views::survey::{
     ChoiceKeyField, Conflict, ConflictsPage, KeyField, PaperPage, PaperUnit,
 };
-use crate::views::{Chrome, Lang};
+use crate::views::Lang;
 
 #[derive(Deserialize)]
 pub struct CodeQuery {
@@ -156,9 +156,7 @@ fn show(
 ) -> StaffResult {
     let value = |name: &str| field(typed, name).to_owned();
     let page = PaperPage {
-        chrome: Chrome::new(Lang::Vi),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         id,
         wave: l.wave.clone(),
         double_entry: l.double_entry,
@@ -503,9 +501,7 @@ async fn conflicts_page(
         })
         .collect();
     let page = ConflictsPage {
-        chrome: Chrome::new(Lang::Vi),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         id,
         wave: l.wave,
         notice,

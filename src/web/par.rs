@@ -3,6 +3,7 @@
 //! interval and n it comes from; the same table as CSV or XLSX. The units and their indices are
 //! the ranking's (`ranking::table`), so the score sheet and the ranking cannot disagree.
 
+use crate::views::StaffFrame;
 use actix_web::http::StatusCode;
 use actix_web::web;
 use chrono::Datelike;
@@ -20,7 +21,7 @@ use crate::domain::par::{self, Rule};
 use crate::results::par as score;
 use crate::state::AppState;
 use crate::views::registry::Choice;
-use crate::views::{percent, Chrome, Lang};
+use crate::views::{percent, Lang};
 
 #[derive(Deserialize)]
 pub struct ParQuery {
@@ -43,12 +44,9 @@ struct Row {
 }
 
 #[derive(Serialize)]
-struct ParPage<'a> {
+struct ParPage {
     #[serde(flatten)]
-    chrome: Chrome,
-    username: &'a str,
-    csrf: &'a str,
-    is_admin: bool,
+    shell: StaffFrame,
     year: i32,
     level: String,
     levels: Vec<Choice>,
@@ -177,10 +175,7 @@ async fn show(
     ])
     .unwrap_or_default();
     let page = ParPage {
-        chrome: Chrome::new(Lang::Vi),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
-        is_admin: true,
+        shell: admin.0.frame(&state.key, Lang::Vi),
         year,
         level: t.level_code.clone(),
         levels: levels

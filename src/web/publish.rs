@@ -13,7 +13,7 @@ use crate::db;
 use crate::results::publication::{self, NotPublished};
 use crate::state::AppState;
 use crate::views::registry::PublicationsPage;
-use crate::views::{Chrome, Lang};
+use crate::views::Lang;
 
 type Fields = web::Form<Vec<(String, String)>>;
 
@@ -33,9 +33,7 @@ async fn page(
 ) -> StaffResult {
     let list = staff_query(state, db::publications::list).await?;
     let page = PublicationsPage {
-        chrome: Chrome::new(Lang::Vi),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         published: list
             .iter()
             .rev()

@@ -13,7 +13,6 @@ use super::guard::StaffUser;
 use super::lang::{staff_lang, switch_href};
 use super::{render, staff_query, StaffResult};
 use crate::db::{self, users::Scope};
-use crate::domain::Role;
 pub use crate::results::ranking_table::{self, Source, Table};
 use crate::state::AppState;
 use crate::views::dashboard::question_name;
@@ -22,7 +21,7 @@ use crate::views::ranking::{
     MULTIPLES_MAX_UNITS,
 };
 use crate::views::registry::Choice;
-use crate::views::{Chrome, Lang};
+use crate::views::Lang;
 use std::sync::Arc;
 
 #[derive(Deserialize, Clone)]
@@ -174,11 +173,8 @@ pub async fn page(
             .map(|q| Choice::new(q.code.clone(), question_name(q, lang))),
     );
     let page = RankingPage {
-        chrome: Chrome::new(lang),
+        shell: staff.frame(&state.key, lang),
         switch_href: switch_href(lang, &here),
-        username: &staff.user.username,
-        csrf: &staff.csrf_token(&state.key),
-        is_admin: staff.user.role == Role::Admin,
         source: t.source.code(),
         wave: t.wave.as_ref().map(|w| w.1.clone()),
         levels: levels

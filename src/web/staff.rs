@@ -343,11 +343,8 @@ pub async fn desks(
             desk: DeskView::from(desk),
         })
         .collect();
-    let csrf = staff.csrf_token(&state.key);
     let page = DesksPage {
-        chrome: Chrome::new(Lang::Vi),
-        username: &staff.user.username,
-        csrf: &csrf,
+        shell: staff.frame(&state.key, Lang::Vi),
         desks: rows,
         notice: match (q.rotated, q.done.as_deref()) {
             (Some(id), _) => Some(format!(
@@ -364,7 +361,6 @@ pub async fn desks(
             _ => None,
         },
         may_act: staff.user.role.may_act(),
-        is_admin: staff.user.role == crate::domain::Role::Admin,
     };
     render(&state, StatusCode::OK, "admin_desks.html", &page).map_err(PageError::staff)
 }

@@ -2,6 +2,7 @@
 //! a single agency, which wins over its level's. The dashboard judges the overall SIPAS
 //! against the target by its interval. Every change is audited.
 
+use crate::views::StaffFrame;
 use actix_web::http::StatusCode;
 use actix_web::web;
 use serde::Serialize;
@@ -13,7 +14,7 @@ use super::{render, see_other, staff_query, StaffResult};
 use crate::db::{self, targets::Subject};
 use crate::state::AppState;
 use crate::views::registry::Choice;
-use crate::views::{percent, Chrome, Lang};
+use crate::views::{percent, Lang};
 
 #[derive(Serialize)]
 struct TargetRow {
@@ -25,12 +26,9 @@ struct TargetRow {
 }
 
 #[derive(Serialize)]
-struct TargetsPage<'a> {
+struct TargetsPage {
     #[serde(flatten)]
-    chrome: Chrome,
-    username: &'a str,
-    csrf: &'a str,
-    is_admin: bool,
+    shell: StaffFrame,
     targets: Vec<TargetRow>,
     subjects: Vec<Choice>,
     error: Option<String>,
@@ -96,10 +94,7 @@ async fn page(
         )
     }));
     let page = TargetsPage {
-        chrome: Chrome::new(Lang::Vi),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
-        is_admin: true,
+        shell: admin.0.frame(&state.key, Lang::Vi),
         targets: targets
             .iter()
             .map(|t| TargetRow {

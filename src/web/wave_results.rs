@@ -17,7 +17,7 @@ use crate::survey::{self, results::WaveResults};
 use crate::views::survey::{
     grouped, AnnualAgencyPage, IndexCell, ItemLine, ResultLine, ShareTable, WaveResultsPage,
 };
-use crate::views::{percent, Chrome, Lang};
+use crate::views::{percent, Lang};
 
 /// The desk stream's report of each stratum's agency over the wave's year.
 fn desk_reports(
@@ -251,9 +251,7 @@ pub async fn page(
         .map(|r| item_lines(&form, r))
         .unwrap_or_default();
     let page = WaveResultsPage {
-        chrome: Chrome::new(Lang::Vi),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         id,
         name: w.row.name.clone(),
         year: w.row.year,
@@ -412,10 +410,7 @@ pub async fn agency_page(
         return Err(PageError::staff(Fault::NotFound));
     };
     let mut page = AnnualAgencyPage {
-        chrome: Chrome::new(Lang::Vi),
-        username: &staff.user.username,
-        csrf: &staff.csrf_token(&state.key),
-        is_admin: staff.user.role == crate::domain::Role::Admin,
+        shell: staff.frame(&state.key, Lang::Vi),
         agency: format!("{} – {}", agency.code, agency.name),
         year,
         wave: None,

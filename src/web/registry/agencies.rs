@@ -27,9 +27,7 @@ async fn agencies_page(
 ) -> StaffResult {
     let list = staff_query(state, db::agencies::list_all).await?;
     let page = AgenciesPage {
-        chrome: chrome(),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         agencies: AgencyView::list(&list),
         form,
         notice: notice(done),
@@ -134,9 +132,7 @@ fn agency_edit_page(
     form: AgencyForm,
 ) -> StaffResult {
     let page = crate::views::registry::AgencyPage {
-        chrome: chrome(),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         id,
         active,
         form,

@@ -48,9 +48,7 @@ pub async fn audit_log(
     let f = filter.clone();
     let entries = staff_query(&state, move |c| audit::list(c, &f, AUDIT_PAGE)).await?;
     let page = AuditPage {
-        chrome: chrome(),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         actions: [
             ("", "Tất cả"),
             ("agency", "Cơ quan"),

@@ -19,9 +19,7 @@ async fn desk_page(
             .collect();
     }
     let page = crate::views::registry::DeskPage {
-        chrome: chrome(),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         form,
     };
     render(state, status, "registry_desk.html", &page).map_err(PageError::staff)

@@ -22,7 +22,7 @@ use crate::views::registry::{
     AgenciesPage, AgencyForm, AgencyView, AuditPage, AuditRow, Choice, DeskForm, UserForm,
     UsersPage,
 };
-use crate::views::{Chrome, Lang};
+use crate::views::Lang;
 
 mod agencies;
 mod audit_log;
@@ -41,10 +41,6 @@ pub(super) fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
     form.iter()
         .find(|(k, _)| k == name)
         .map_or("", |(_, v)| v.as_str())
-}
-
-fn chrome() -> Chrome {
-    Chrome::new(Lang::Vi)
 }
 
 /// Collects each field's refusal; `Ok` only when every field passed.

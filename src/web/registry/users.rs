@@ -28,9 +28,7 @@ async fn users_page(
 ) -> StaffResult {
     let accounts = staff_query(state, db::users::list_accounts).await?;
     let page = UsersPage {
-        chrome: chrome(),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         accounts: accounts.iter().map(Into::into).collect(),
         form,
         notice: notice(done),
@@ -173,9 +171,7 @@ async fn user_page(
     active: bool,
 ) -> StaffResult {
     let page = crate::views::registry::UserPage {
-        chrome: chrome(),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         active,
         form,
     };

@@ -21,7 +21,7 @@ use crate::views::survey::{
     grouped, DesignForm, DesignLine, DrawForm, FieldworkLine, NewWaveForm, SampleLine, WaveLine,
     WavePage, WavesPage,
 };
-use crate::views::{percent, Chrome, Lang};
+use crate::views::{percent, Lang};
 
 mod design;
 mod fieldwork;
@@ -76,9 +76,7 @@ async fn waves_page(
     })
     .await?;
     let page = WavesPage {
-        chrome: Chrome::new(Lang::Vi),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         waves: list
             .into_iter()
             .map(|w| WaveLine {
@@ -306,9 +304,7 @@ async fn wave_page(
     };
     let st = state_of(&w.state);
     let page = WavePage {
-        chrome: Chrome::new(Lang::Vi),
-        username: &admin.0.user.username,
-        csrf: &admin.0.csrf_token(&state.key),
+        shell: admin.0.frame(&state.key, Lang::Vi),
         id: w.id,
         name: w.name,
         year: w.year,
