@@ -107,6 +107,31 @@ fn worker(db: &TestDb, port: u16) -> Command {
     cmd
 }
 
+/// The SMTP settings of the sink on `port`.
+fn smtp_to(port: u16) -> sipas::config::Smtp {
+    sipas::config::Smtp {
+        host: "127.0.0.1".into(),
+        port,
+        tls: sipas::config::SmtpTls::None,
+        username: None,
+        password: None,
+        from: FROM.into(),
+        timeout: Duration::from_secs(20),
+    }
+}
+
+/// A server's settings on `db` that sends the outbox to the sink on `port`.
+fn node_settings(db: &TestDb, port: u16) -> sipas::config::Settings {
+    let mut settings = sipas::config::Settings::local();
+    settings.database_url = Some(db.url.clone());
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.secret = Some(crate::helpers::SECRET.as_bytes().to_vec());
+    settings.public_url = Some(BASE.to_owned());
+    settings.workers = Some(1);
+    settings.smtp = Some(smtp_to(port));
+    settings
+}
+
 fn wait_for(what: &str, limit: Duration, mut ok: impl FnMut() -> bool) {
     let started = Instant::now();
     while !ok() {
@@ -445,21 +470,7 @@ fn a_name_or_address_that_would_break_a_header_fails_alone_and_the_worker_goes_o
     spoil(&db, 1, "email", "an\u{200B}@example.vn");
     spoil(&db, 2, "email", "a%b@example.vn");
     let sink = Sink::start(free_port(), &[]);
-    let mut settings = sipas::config::Settings::local();
-    settings.database_url = Some(db.url.clone());
-    settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.secret = Some(crate::helpers::SECRET.as_bytes().to_vec());
-    settings.public_url = Some(BASE.to_owned());
-    settings.workers = Some(1);
-    settings.smtp = Some(sipas::config::Smtp {
-        host: "127.0.0.1".into(),
-        port: sink.port,
-        tls: sipas::config::SmtpTls::None,
-        username: None,
-        password: None,
-        from: FROM.into(),
-        timeout: Duration::from_secs(20),
-    });
+    let mut settings = node_settings(&db, sink.port);
     settings.mail_timing.retry_base = Duration::from_secs(1);
     settings.mail_timing.lease = Duration::from_secs(2);
     let node = crate::helpers::Node::start(settings);
@@ -525,21 +536,7 @@ fn readiness_says_how_many_messages_wait_for_a_worker_on_another_node() {
 fn a_stopped_node_leaves_none_of_its_threads_running() {
     let db = queued(20);
     let sink = Sink::start(free_port(), &[]);
-    let mut settings = sipas::config::Settings::local();
-    settings.database_url = Some(db.url.clone());
-    settings.bind = "127.0.0.1:0".parse().unwrap();
-    settings.secret = Some(crate::helpers::SECRET.as_bytes().to_vec());
-    settings.public_url = Some(BASE.to_owned());
-    settings.workers = Some(1);
-    settings.smtp = Some(sipas::config::Smtp {
-        host: "127.0.0.1".into(),
-        port: sink.port,
-        tls: sipas::config::SmtpTls::None,
-        username: None,
-        password: None,
-        from: FROM.into(),
-        timeout: Duration::from_secs(20),
-    });
+    let settings = node_settings(&db, sink.port);
     let node = crate::helpers::Node::start(settings);
     wait_for("the outbox to start", Duration::from_secs(30), || {
         status_count(&db, "sent") > 0
@@ -560,15 +557,7 @@ fn a_stopped_node_leaves_none_of_its_threads_running() {
 fn eight_workers_on_223_messages_send_each_once() {
     let db = queued(223);
     let sink = Sink::start(free_port(), &[]);
-    let smtp = sipas::config::Smtp {
-        host: "127.0.0.1".into(),
-        port: sink.port,
-        tls: sipas::config::SmtpTls::None,
-        username: None,
-        password: None,
-        from: FROM.into(),
-        timeout: Duration::from_secs(20),
-    };
+    let smtp = smtp_to(sink.port);
     let pool = sipas::db::pool(&db.url, 10, Duration::from_secs(60)).unwrap();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let threads: Vec<_> = (0..8)
