@@ -292,7 +292,7 @@ pub fn run_wave(action: WaveAction, settings: &Settings) -> Result<()> {
                 &name,
                 &bytes,
                 max_errors.max(1),
-                crate::results::periods::vietnam_today(),
+                crate::results::periods::today_in_vietnam(),
             )?;
             match outcome {
                 survey::ReturnsImport::Recorded(undeliverable, refused, returned) => {
@@ -331,7 +331,7 @@ pub fn run_wave(action: WaveAction, settings: &Settings) -> Result<()> {
                 sender: &sender,
                 without_email,
                 base_url: &base,
-                today: crate::results::periods::vietnam_today(),
+                today: crate::results::periods::today_in_vietnam(),
             };
             let (html, n) =
                 survey::letters::letters_html(&mut conn, views, &prepared.key, &actor, &request)?;

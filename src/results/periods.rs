@@ -35,11 +35,6 @@ pub fn today_in_vietnam() -> NaiveDate {
 
 pub type Report = Option<(IndexReport, u64)>;
 
-/// Today in Vietnam (UTC+7 all year, no daylight saving).
-pub fn vietnam_today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
-}
-
 /// The days the comparisons and the trend need: the earliest first day.
 pub fn window_start(from: NaiveDate, to: NaiveDate) -> NaiveDate {
     let (previous, _) = previous_period(from, to);

@@ -73,7 +73,7 @@ pub async fn publish(state: web::Data<AppState>, admin: AdminUser, form: Fields)
     };
     let actor = admin.0.actor();
     let form_spec = state.ingest.desk_form.clone();
-    let today = crate::results::periods::vietnam_today();
+    let today = crate::results::periods::today_in_vietnam();
     let outcome = db::run_job::<_, anyhow::Error, _>(&state.pool, move |c| {
         publication::publish(c, &actor, &form_spec, from, to, "desk_qr", today)
     })

@@ -367,7 +367,7 @@ pub async fn agency_page(
 ) -> StaffResult {
     use chrono::Datelike;
     let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
-        None => crate::results::periods::vietnam_today().year(),
+        None => crate::results::periods::today_in_vietnam().year(),
         Some(y) => y
             .parse::<i32>()
             .ok()

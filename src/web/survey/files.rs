@@ -38,7 +38,7 @@ pub async fn letters(
             sender: &sender,
             without_email,
             base_url: &base,
-            today: crate::results::periods::vietnam_today(),
+            today: crate::results::periods::today_in_vietnam(),
         };
         Ok(survey::letters::letters_html(
             c, views, &key, &actor, &request,

@@ -32,6 +32,46 @@ async fn uploaded_file(mut parts: Multipart) -> Result<Option<(String, Vec<u8>)>
     Ok(None)
 }
 
+/// What a step on an uploaded file ends with: done (the notice's code), or the file refused
+/// with its problems by line.
+enum Uploaded {
+    Done(&'static str),
+    Refused(Vec<String>, bool),
+}
+
+/// One upload step: the file read (capped), the step run on it in one job, then back to the
+/// wave with a notice, or the wave's page again with the refusal where `shown` puts it.
+async fn upload_step(
+    state: &AppState,
+    admin: &AdminUser,
+    id: i32,
+    parts: Multipart,
+    missing: &str,
+    shown: fn(Vec<String>, bool) -> Shown,
+    step: impl FnOnce(&mut db::Conn, &db::audit::Actor, &str, &[u8]) -> survey::Result<Uploaded>
+        + Send
+        + 'static,
+) -> StaffResult {
+    let file = uploaded_file(parts).await.map_err(PageError::staff)?;
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        let refused = shown(vec![missing.to_owned()], false);
+        return wave_page(state, admin, id, StatusCode::UNPROCESSABLE_ENTITY, refused).await;
+    };
+    let actor = admin.0.actor();
+    let outcome =
+        db::run_job::<_, StepError, _>(&state.pool, move |c| Ok(step(c, &actor, &name, &bytes)))
+            .await
+            .map_err(|e| PageError::staff(Fault::from(e)))?;
+    let refused = match outcome {
+        Ok(Uploaded::Done(done)) => {
+            return Ok(see_other(&format!("/admin/waves/{id}?done={done}")))
+        }
+        Ok(Uploaded::Refused(errors, truncated)) => shown(errors, truncated),
+        Err(e) => shown(vec![step_error(e)?], false),
+    };
+    wave_page(state, admin, id, StatusCode::UNPROCESSABLE_ENTITY, refused).await
+}
+
 pub async fn upload_frame(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -39,47 +79,36 @@ pub async fn upload_frame(
     parts: Multipart,
 ) -> StaffResult {
     let id = id.into_inner();
-    let file = uploaded_file(parts).await.map_err(PageError::staff)?;
-    let refuse = |errors: Vec<String>, truncated: bool| Shown {
-        frame_errors: errors,
-        frame_truncated: truncated,
-        ..Shown::default()
-    };
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        let why = "Vui lòng chọn một tệp CSV (UTF-8) có dòng tiêu đề của khung mẫu.".to_owned();
-        return wave_page(
-            &state,
-            &admin,
-            id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            refuse(vec![why], false),
-        )
-        .await;
-    };
-    let actor = admin.0.actor();
-    let outcome = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
-        Ok(survey::import_frame(
-            c,
-            &actor,
-            id,
-            &name,
-            &bytes,
-            MAX_FRAME_ERRORS,
-            &mut |_, _, _| {},
-        ))
-    })
+    upload_step(
+        &state,
+        &admin,
+        id,
+        parts,
+        "Vui lòng chọn một tệp CSV (UTF-8) có dòng tiêu đề của khung mẫu.",
+        |errors, truncated| Shown {
+            frame_errors: errors,
+            frame_truncated: truncated,
+            ..Shown::default()
+        },
+        move |c, actor, name, bytes| {
+            let imported = survey::import_frame(
+                c,
+                actor,
+                id,
+                name,
+                bytes,
+                MAX_FRAME_ERRORS,
+                &mut |_, _, _| {},
+            )?;
+            Ok(match imported {
+                FrameImport::Imported(_) => Uploaded::Done("frame"),
+                FrameImport::Refused { errors, truncated } => {
+                    Uploaded::Refused(errors.iter().map(line_error_vi).collect(), truncated)
+                }
+            })
+        },
+    )
     .await
-    .map_err(|e| PageError::staff(Fault::from(e)))?;
-    let shown = match outcome {
-        Ok(FrameImport::Imported(_)) => {
-            return Ok(see_other(&format!("/admin/waves/{id}?done=frame")))
-        }
-        Ok(FrameImport::Refused { errors, truncated }) => {
-            refuse(errors.iter().map(line_error_vi).collect(), truncated)
-        }
-        Err(e) => refuse(vec![step_error(e)?], false),
-    };
-    wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
 }
 
 // ---- returns and replacements ----
@@ -91,52 +120,38 @@ pub async fn upload_returns(
     parts: Multipart,
 ) -> StaffResult {
     let id = id.into_inner();
-    let file = uploaded_file(parts).await.map_err(PageError::staff)?;
-    let refuse = |errors: Vec<String>, truncated: bool| Shown {
-        returns_errors: errors,
-        returns_truncated: truncated,
-        ..Shown::default()
-    };
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        let why =
-            "Vui lòng chọn tệp CSV thư báo của bưu điện (invitation_code,outcome,date).".to_owned();
-        return wave_page(
-            &state,
-            &admin,
-            id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            refuse(vec![why], false),
-        )
-        .await;
-    };
-    let actor = admin.0.actor();
     let key = state.key.clone();
-    let outcome = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
-        Ok(survey::import_returns(
-            c,
-            &actor,
-            &key,
-            id,
-            &name,
-            &bytes,
-            MAX_FRAME_ERRORS,
-            crate::results::periods::vietnam_today(),
-        ))
-    })
+    upload_step(
+        &state,
+        &admin,
+        id,
+        parts,
+        "Vui lòng chọn tệp CSV thư báo của bưu điện (invitation_code,outcome,date).",
+        |errors, truncated| Shown {
+            returns_errors: errors,
+            returns_truncated: truncated,
+            ..Shown::default()
+        },
+        move |c, actor, name, bytes| {
+            let recorded = survey::import_returns(
+                c,
+                actor,
+                &key,
+                id,
+                name,
+                bytes,
+                MAX_FRAME_ERRORS,
+                crate::results::periods::today_in_vietnam(),
+            )?;
+            Ok(match recorded {
+                survey::ReturnsImport::Recorded(..) => Uploaded::Done("returns#fieldwork"),
+                survey::ReturnsImport::Refused { errors, truncated } => {
+                    Uploaded::Refused(errors.iter().map(line_error_vi).collect(), truncated)
+                }
+            })
+        },
+    )
     .await
-    .map_err(|e| PageError::staff(Fault::from(e)))?;
-    let shown = match outcome {
-        Ok(survey::ReturnsImport::Recorded(..)) => {
-            return Ok(see_other(&format!(
-                "/admin/waves/{id}?done=returns#fieldwork"
-            )))
-        }
-        Ok(survey::ReturnsImport::Refused { errors, truncated }) => {
-            refuse(errors.iter().map(line_error_vi).collect(), truncated)
-        }
-        Err(e) => refuse(vec![step_error(e)?], false),
-    };
-    wave_page(&state, &admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
 }
 
 /// A file's problem as the pages say it: "Dòng 3, cột email: …".
