@@ -239,6 +239,61 @@ pub struct StaffFrame {
     pub username: String,
     pub csrf: String,
     pub is_admin: bool,
+    /// The navigation tab this page belongs to (its path), shown as the current one.
+    pub current: &'static str,
+}
+
+/// The navigation's tabs, by path.
+const TABS: [&str; 10] = [
+    "/admin",
+    "/admin/dashboard",
+    "/admin/ranking",
+    "/admin/agencies",
+    "/admin/users",
+    "/admin/targets",
+    "/admin/par",
+    "/admin/audit",
+    "/admin/publications",
+    "/admin/waves",
+];
+
+/// The tab a staff path belongs to: the tab it starts with as a whole segment
+/// (`/admin/waves/3/paper` is the survey's tab); the desks' pages (`/admin/desks/4`) are the
+/// first tab's, at `/admin`; a page of no tab (the outbox) marks none.
+pub fn current_tab(path: &str) -> &'static str {
+    if path == "/admin" || path.starts_with("/admin/desks") {
+        return TABS[0];
+    }
+    TABS[1..]
+        .iter()
+        .copied()
+        .find(|t| {
+            path.strip_prefix(t)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tab_tests {
+    use super::current_tab;
+
+    #[test]
+    fn every_staff_page_marks_its_own_tab() {
+        for (path, tab) in [
+            ("/admin", "/admin"),
+            ("/admin/desks/4", "/admin"),
+            ("/admin/dashboard", "/admin/dashboard"),
+            ("/admin/dashboard/annual", "/admin/dashboard"),
+            ("/admin/waves/3/paper", "/admin/waves"),
+            ("/admin/par", "/admin/par"),
+            ("/admin/parx", ""),
+            ("/admin/outbox", ""),
+            ("/admin/users/lan.nguyen", "/admin/users"),
+        ] {
+            assert_eq!(current_tab(path), tab, "{path}");
+        }
+    }
 }
 
 /// Shared by every citizen page.

@@ -27,6 +27,8 @@ pub struct StaffUser {
     session: String,
     /// What the database stores of it (to end it).
     session_hash: [u8; 32],
+    /// The path asked for, for the navigation's current tab.
+    path: String,
 }
 
 impl StaffUser {
@@ -52,6 +54,7 @@ impl StaffUser {
             username: self.user.username.clone(),
             csrf: self.csrf_token(key),
             is_admin: self.user.role == crate::domain::Role::Admin,
+            current: crate::views::current_tab(&self.path),
         }
     }
 }
@@ -143,6 +146,7 @@ pub(super) async fn signed_in(
         user,
         session: value,
         session_hash: hash,
+        path: req.path().to_owned(),
     }))
 }
 

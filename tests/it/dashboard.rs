@@ -705,3 +705,25 @@ fn phone_numbers_emails_and_id_numbers_in_comments_are_masked_except_for_adminis
         "exports are masked whoever downloads them"
     );
 }
+
+/// The staff frame marks the tab of the page one is on, for eyes and for screen readers.
+#[test]
+fn the_navigation_marks_the_current_page() {
+    let app = TestApp::spawn();
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "snv.admin");
+    for (path, tab) in [
+        ("/admin", "/admin"),
+        ("/admin/dashboard", "/admin/dashboard"),
+        ("/admin/ranking", "/admin/ranking"),
+        ("/admin/agencies", "/admin/agencies"),
+        ("/admin/waves", "/admin/waves"),
+    ] {
+        let page = admin.page(path);
+        assert_eq!(page.matches("aria-current=\"page\">").count(), 1, "{path}");
+        assert!(
+            page.contains(&format!("<a href=\"{tab}\" aria-current=\"page\">")),
+            "{path}"
+        );
+    }
+}
