@@ -144,8 +144,7 @@ pub async fn download(
 ) -> StaffResult {
     let format = export::format_of(&format)?;
     let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period).await?;
-    export::response(&sheet(&state.ingest.desk_form, &r), format)
-        .map_err(|e| PageError::staff(Fault::Internal(e)))
+    export::download(&sheet(&state.ingest.desk_form, &r), format)
 }
 
 pub fn sheet(form: &FormSpec, r: &AgencyResults) -> Sheet {

@@ -5,8 +5,15 @@ use actix_web::HttpResponse;
 
 pub use crate::views::sheet::{header, ExportFormat, Sheet, Value};
 
+/// The one way a staff page answers a download: `sheet` in the asked format, or a 500 page if
+/// it cannot be written (a bug: every cell passes the one cell writer).
+pub fn download(sheet: &Sheet, format: ExportFormat) -> super::StaffResult {
+    response(sheet, format)
+        .map_err(|e| super::errors::PageError::staff(super::errors::Fault::Internal(e)))
+}
+
 /// The download response of `sheet` in the asked format.
-pub fn response(sheet: &Sheet, format: ExportFormat) -> anyhow::Result<HttpResponse> {
+fn response(sheet: &Sheet, format: ExportFormat) -> anyhow::Result<HttpResponse> {
     let (body, ext, mime) = match format {
         ExportFormat::Csv => (sheet.csv()?, "csv", "text/csv; charset=utf-8"),
         ExportFormat::Xlsx => (

@@ -10,7 +10,6 @@ use actix_web::web;
 use serde::Deserialize;
 
 use super::dashboard::results_for;
-use super::errors::{Fault, PageError};
 use super::export::{self, ExportFormat, Sheet, Value};
 use super::filters::{nonempty, PeriodQuery};
 use super::guard::StaffUser;
@@ -86,5 +85,5 @@ pub async fn microdata(
             })
             .collect(),
     };
-    export::response(&sheet, ExportFormat::Csv).map_err(|e| PageError::staff(Fault::Internal(e)))
+    export::download(&sheet, ExportFormat::Csv)
 }

@@ -316,5 +316,5 @@ pub async fn download(
         ]),
         rows,
     };
-    export::response(&sheet, format).map_err(|e| PageError::staff(Fault::Internal(e)))
+    export::download(&sheet, format)
 }

@@ -219,7 +219,7 @@ pub async fn download(
 ) -> StaffResult {
     let format = export::format_of(&format)?;
     let t = table_of(&state, &staff, &q).await?;
-    export::response(&sheet(&t), format).map_err(|e| PageError::staff(Fault::Internal(e)))
+    export::download(&sheet(&t), format)
 }
 
 pub fn sheet(t: &Table) -> Sheet {

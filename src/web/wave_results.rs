@@ -307,9 +307,7 @@ pub async fn download(
     .await
     .map_err(|e| PageError::staff(Fault::from(e)))?;
     match sheet {
-        Some(Ok(sheet)) => {
-            export::response(&sheet, format).map_err(|e| PageError::staff(Fault::Internal(e)))
-        }
+        Some(Ok(sheet)) => export::download(&sheet, format),
         _ => Err(PageError::staff(Fault::NotFound)),
     }
 }

@@ -80,5 +80,5 @@ pub async fn sample(
             return Err(PageError::staff(Fault::NotFound));
         }
     };
-    export::response(&sheet, format).map_err(|e| PageError::staff(Fault::Internal(e)))
+    export::download(&sheet, format)
 }
