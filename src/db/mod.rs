@@ -30,6 +30,7 @@ pub mod sample;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;
+pub mod slice;
 pub mod targets;
 pub mod users;
 pub mod wave_results;

@@ -60,14 +60,11 @@ fn bounds(p: &Period) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono
 /// What a microdata export covers (the agencies already within the reader's scope).
 #[derive(Clone, Debug)]
 pub struct MicrodataQuery {
-    pub agency_ids: Vec<i32>,
+    /// What is selected, days aside.
+    pub slice: super::slice::Slice,
     pub from: NaiveDate,
     /// Inclusive.
     pub to: NaiveDate,
-    pub instrument_id: i32,
-    pub channel: Option<String>,
-    pub desk_id: Option<i32>,
-    pub respondent_kind: Option<String>,
 }
 
 /// One response as the anonymised microdata shows it: the Vietnamese date without the time,
@@ -127,13 +124,15 @@ pub fn microdata(conn: &mut PgConnection, q: &MicrodataQuery) -> QueryResult<Vec
          GROUP BY r.id, a.code, d.code, h.response_id \
          ORDER BY day, a.code, d.code, r.id",
     )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Int4>, _>(&q.agency_ids)
-    .bind::<diesel::sql_types::Int4, _>(q.instrument_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Int4>, _>(&q.slice.agency_ids)
+    .bind::<diesel::sql_types::Int4, _>(q.slice.instrument_id)
     .bind::<diesel::sql_types::Timestamptz, _>(vietnam_midnight(q.from))
     .bind::<diesel::sql_types::Timestamptz, _>(vietnam_midnight(end))
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(q.channel.as_deref())
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Int4>, _>(q.desk_id)
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(q.respondent_kind.as_deref())
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(q.slice.channel.as_deref())
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Int4>, _>(q.slice.desk_id)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(
+        q.slice.respondent_kind.as_deref(),
+    )
     .load(conn)?;
     Ok(rows
         .into_iter()

@@ -44,6 +44,8 @@ pub struct AgencyResults {
     pub target: Option<f64>,
     /// Each factor's importance in the period (its correlation with the overall question).
     pub importance: Vec<Option<f64>>,
+    /// What was selected, days aside (the microdata of the same results reads it).
+    pub slice: Slice,
 }
 
 /// Computes an agency's results on one connection. An agency or desk outside the reader's
@@ -143,5 +145,6 @@ pub fn agency_results(
         trend,
         target,
         importance,
+        slice,
     })
 }

@@ -20,15 +20,7 @@ pub type Sum = (i64, Vec<f64>);
 pub type PerAgency = HashMap<i32, Sum>;
 
 /// What part of the stream is summed (besides the days).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Slice {
-    pub instrument_id: i32,
-    /// Sorted.
-    pub agency_ids: Vec<i32>,
-    pub desk_id: Option<i32>,
-    pub channel: Option<String>,
-    pub respondent_kind: Option<String>,
-}
+pub use crate::db::slice::Slice;
 
 type Key = (Slice, NaiveDate, NaiveDate);
 
@@ -137,13 +129,9 @@ fn add_into(target: &mut PerAgency, agency_id: i32, responses: i64, stats: &[f64
 
 fn selection(slice: &Slice, from: NaiveDate, to: NaiveDate) -> Selection {
     Selection {
-        agency_ids: slice.agency_ids.clone(),
+        slice: slice.clone(),
         from,
         to,
-        instrument_id: slice.instrument_id,
-        channel: slice.channel.clone(),
-        desk_id: slice.desk_id,
-        respondent_kind: slice.respondent_kind.clone(),
         cuts: vec![from, to.succ_opt().unwrap_or(to)],
     }
 }

@@ -37,13 +37,9 @@ pub async fn microdata(
     let with_comments = matches!(nonempty(&q.comments), Some("1" | "true" | "on"));
     let form = state.ingest.desk_form.clone();
     let query = MicrodataQuery {
-        agency_ids: r.subtree.clone(),
+        slice: r.slice.clone(),
         from: r.filter.from,
         to: r.filter.to,
-        instrument_id: form.instrument_id,
-        channel: r.filter.channel.clone(),
-        desk_id: r.desk_id,
-        respondent_kind: r.filter.kind.clone(),
     };
     let rows = staff_query(&state, move |c| db::results::microdata(c, &query)).await?;
     let mut header = export::header(&["date", "agency", "desk", "channel", "kind"]);

@@ -33,13 +33,15 @@ fn desk_reports(
         let cells = db::rollup::selected(
             c,
             &db::rollup::Selection {
-                agency_ids: vec![s.stratum.agency_id],
+                slice: db::slice::Slice {
+                    instrument_id: state_form.instrument_id,
+                    agency_ids: vec![s.stratum.agency_id],
+                    desk_id: None,
+                    channel: Some("desk_qr".into()),
+                    respondent_kind: None,
+                },
                 from,
                 to,
-                instrument_id: state_form.instrument_id,
-                channel: Some("desk_qr".into()),
-                desk_id: None,
-                respondent_kind: None,
                 cuts: Vec::new(),
             },
         )?;

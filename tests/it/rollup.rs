@@ -279,13 +279,15 @@ fn monthly_aggregates_give_the_raw_rows_for_any_period() {
             sipas::results::periods::cuts(from, to)
         };
         let selection = sipas::db::rollup::Selection {
-            agency_ids: vec![app.fixture.agency_id, child],
+            slice: sipas::db::slice::Slice {
+                instrument_id: form.instrument_id,
+                agency_ids: vec![app.fixture.agency_id, child],
+                desk_id: None,
+                channel: None,
+                respondent_kind: None,
+            },
             from: sipas::results::periods::window_start(from, to).min(from),
             to,
-            instrument_id: form.instrument_id,
-            channel: None,
-            desk_id: None,
-            respondent_kind: None,
             cuts,
         };
         let cells = sipas::db::rollup::selected(&mut conn, &selection).unwrap();

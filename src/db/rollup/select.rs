@@ -5,15 +5,11 @@ use super::*;
 /// What a dashboard asks of the aggregates.
 #[derive(Clone, Debug)]
 pub struct Selection {
-    /// The agencies counted (an agency and the units below it, already within the reader's scope).
-    pub agency_ids: Vec<i32>,
+    /// What is selected, days aside.
+    pub slice: crate::db::slice::Slice,
     pub from: NaiveDate,
     /// Inclusive.
     pub to: NaiveDate,
-    pub instrument_id: i32,
-    pub channel: Option<String>,
-    pub desk_id: Option<i32>,
-    pub respondent_kind: Option<String>,
     /// The first days of the periods the caller will cut the cells into (and the days after
     /// their ends): a month with such a day inside it is read day by day, so that every period
     /// is a sum of whole cells.
@@ -33,7 +29,7 @@ pub struct Selected {
 /// The compacted months wholly inside the selection that no cut passes through.
 fn whole_months(conn: &mut PgConnection, s: &Selection) -> QueryResult<Vec<NaiveDate>> {
     let done: Vec<NaiveDate> = desk_months_done::table
-        .filter(desk_months_done::instrument_id.eq(s.instrument_id))
+        .filter(desk_months_done::instrument_id.eq(s.slice.instrument_id))
         .filter(desk_months_done::month.ge(s.from))
         .filter(desk_months_done::month.le(s.to))
         .select(desk_months_done::month)
@@ -84,11 +80,11 @@ pub fn selected(conn: &mut PgConnection, s: &Selection) -> QueryResult<Vec<Selec
     let mut out = Vec::new();
     if !months.is_empty() {
         let q = desk_monthly::table
-            .filter(desk_monthly::agency_id.eq_any(&s.agency_ids))
+            .filter(desk_monthly::agency_id.eq_any(&s.slice.agency_ids))
             .filter(desk_monthly::month.eq_any(&months))
-            .filter(desk_monthly::instrument_id.eq(s.instrument_id))
+            .filter(desk_monthly::instrument_id.eq(s.slice.instrument_id))
             .into_boxed();
-        let q = slice_filters!(q, desk_monthly, s);
+        let q = slice_filters!(q, desk_monthly, s.slice);
         let rows = q
             .select((
                 desk_monthly::agency_id,
@@ -101,12 +97,12 @@ pub fn selected(conn: &mut PgConnection, s: &Selection) -> QueryResult<Vec<Selec
     }
     for (from, to) in day_ranges(s, &months) {
         let q = desk_daily::table
-            .filter(desk_daily::agency_id.eq_any(&s.agency_ids))
+            .filter(desk_daily::agency_id.eq_any(&s.slice.agency_ids))
             .filter(desk_daily::day.ge(from))
             .filter(desk_daily::day.le(to))
-            .filter(desk_daily::instrument_id.eq(s.instrument_id))
+            .filter(desk_daily::instrument_id.eq(s.slice.instrument_id))
             .into_boxed();
-        let q = slice_filters!(q, desk_daily, s);
+        let q = slice_filters!(q, desk_daily, s.slice);
         let rows = q
             .select((
                 desk_daily::agency_id,
