@@ -152,9 +152,5 @@ pub fn desk_table(
 
 /// A refused parameter of a results query, named, in Vietnamese and English.
 pub fn invalid(field: &str, vi: String, en: String) -> ResultsError {
-    ResultsError::Invalid(vec![crate::domain::FieldError {
-        field: field.into(),
-        message_vi: vi,
-        message_en: en,
-    }])
+    ResultsError::Invalid(vec![crate::domain::FieldError::new(field, vi, en)])
 }

@@ -67,11 +67,7 @@ impl From<FilterError> for super::errors::Fault {
 
 /// A refused query parameter, for pages (Vietnamese) and the API (English) alike.
 pub fn invalid(field: &str, vi: String, en: String) -> super::errors::Fault {
-    super::errors::Fault::Invalid(vec![crate::domain::FieldError {
-        field: field.into(),
-        message_vi: vi,
-        message_en: en,
-    }])
+    crate::results::ranking_table::invalid(field, vi, en).into()
 }
 
 /// The named periods `period_bounds` knows.

@@ -212,28 +212,11 @@ fn a_statement_past_its_deadline_is_503_and_frees_the_worker() {
     add_user(&app.db, "snv.admin", Role::Admin, None);
     let staff = Browser::signed_in(&app, "snv.admin");
     // Another session holds the agencies table for longer than the deadline.
-    let url = app.db.url.clone();
-    let (locked, release) = (
-        std::sync::mpsc::channel::<()>(),
-        std::sync::mpsc::channel::<()>(),
-    );
-    let holder = std::thread::spawn(move || {
-        use diesel::{Connection, RunQueryDsl};
-        let mut c = sipas::db::connect(&url).unwrap();
-        c.transaction::<_, diesel::result::Error, _>(|c| {
-            diesel::sql_query("LOCK TABLE agencies IN ACCESS EXCLUSIVE MODE").execute(c)?;
-            locked.0.send(()).unwrap();
-            let _ = release.1.recv_timeout(std::time::Duration::from_secs(30));
-            Ok(())
-        })
-        .unwrap();
-    });
-    locked.1.recv().unwrap();
+    let lock = app.db.lock("agencies");
     let started = std::time::Instant::now();
     let r = staff.get("/admin/agencies");
     let waited = started.elapsed();
-    release.0.send(()).unwrap();
-    holder.join().unwrap();
+    drop(lock);
     assert_eq!(r.headers()["retry-after"], "5");
     assert_page(r, 503, "cơ sở dữ liệu tạm thời không phản hồi");
     assert!(

@@ -18,8 +18,9 @@ pub fn sipas_ok(db: &TestDb, args: &[&str]) -> String {
 
 /// A wave over agency T1 whose sample is drawn: `units` frame units, every `email_every`-th
 /// with an e-mail address (`nguoi{i}@example.vn`), all with a postal address. The wave id.
-pub fn drawn_wave(db: &TestDb, units: usize, email_every: usize) -> String {
-    let w = sipas_ok(
+/// A new wave "Khảo sát 2026" of year 2026 (`sipas wave create`); its id.
+pub fn new_wave(db: &TestDb) -> String {
+    sipas_ok(
         db,
         &[
             "wave",
@@ -31,7 +32,11 @@ pub fn drawn_wave(db: &TestDb, units: usize, email_every: usize) -> String {
         ],
     )
     .trim()
-    .to_owned();
+    .to_owned()
+}
+
+pub fn drawn_wave(db: &TestDb, units: usize, email_every: usize) -> String {
+    let w = new_wave(db);
     let dir = TempDir::new("frame");
     let mut text = format!("{HEADER}\n");
     for i in 0..units {
@@ -716,19 +721,7 @@ fn the_log_follows_a_request_by_its_id_and_holds_no_token_code_address_or_answer
 /// Imports `rows` (frame lines without the header) into a new wave of `db`, designs it and
 /// draws it with seed 2026; the sampled dossiers with their reserve ranks, sorted.
 fn sample_of(db: &TestDb, rows: &[String]) -> Vec<(String, Option<i32>)> {
-    let w = sipas_ok(
-        db,
-        &[
-            "wave",
-            "create",
-            "--name",
-            "Khảo sát 2026",
-            "--year",
-            "2026",
-        ],
-    )
-    .trim()
-    .to_owned();
+    let w = new_wave(db);
     let dir = TempDir::new("frame");
     let file = dir.join("frame.csv");
     std::fs::write(&file, format!("{HEADER}\n{}\n", rows.join("\n"))).unwrap();

@@ -232,6 +232,32 @@ impl TestDb {
         .unwrap();
     }
 
+    /// Another session holds `table` in ACCESS EXCLUSIVE mode from now until the guard is
+    /// dropped (at most 30 s): what a long migration or a stuck transaction does.
+    pub fn lock(&self, table: &str) -> TableLock {
+        let (url, sql) = (
+            self.url.clone(),
+            format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"),
+        );
+        let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            let mut c = db::connect(&url).unwrap();
+            c.transaction::<_, diesel::result::Error, _>(|c| {
+                diesel::sql_query(sql).execute(c)?;
+                locked.send(()).unwrap();
+                let _ = released.recv_timeout(std::time::Duration::from_secs(30));
+                Ok(())
+            })
+            .unwrap();
+        });
+        is_locked.recv().unwrap();
+        TableLock {
+            release: Some(release),
+            holder: Some(holder),
+        }
+    }
+
     /// Runs one statement (set-up that no `db::` function does).
     pub fn exec(&self, sql: &str) {
         diesel::sql_query(sql).execute(&mut self.conn()).unwrap();
@@ -243,6 +269,21 @@ impl TestDb {
             .get_result::<CountRow>(&mut self.conn())
             .unwrap()
             .n
+    }
+}
+
+/// A table held by another session; released (and its session ended) when dropped.
+pub struct TableLock {
+    release: Option<std::sync::mpsc::Sender<()>>,
+    holder: Option<JoinHandle<()>>,
+}
+
+impl Drop for TableLock {
+    fn drop(&mut self) {
+        drop(self.release.take());
+        if let Some(h) = self.holder.take() {
+            let _ = h.join();
+        }
     }
 }
 

@@ -424,31 +424,14 @@ fn a_batch_that_fails_after_its_insert_leaves_no_rating_and_no_aggregate() {
 #[test]
 fn a_commit_past_its_deadline_answers_503_and_the_retry_finds_it_stored_once() {
     let app = TestApp::spawn();
-    let url = app.db.url.clone();
-    let (locked, release) = (
-        std::sync::mpsc::channel::<()>(),
-        std::sync::mpsc::channel::<()>(),
-    );
-    let holder = std::thread::spawn(move || {
-        use diesel::RunQueryDsl;
-        let mut c = sipas::db::connect(&url).unwrap();
-        c.transaction::<_, diesel::result::Error, _>(|c| {
-            diesel::sql_query("LOCK TABLE desk_daily IN ACCESS EXCLUSIVE MODE").execute(c)?;
-            locked.0.send(()).unwrap();
-            let _ = release.1.recv_timeout(Duration::from_secs(30));
-            Ok(())
-        })
-        .unwrap();
-    });
-    locked.1.recv().unwrap();
+    let lock = app.db.lock("desk_daily");
     let body = serde_json::json!({
         "submission_id": sid(), "desk_token": app.token(), "answers": { "F1": 3 }
     });
     let started = std::time::Instant::now();
     let r = app.post_json(&body);
     let waited = started.elapsed();
-    release.0.send(()).unwrap();
-    holder.join().unwrap();
+    drop(lock);
     assert_eq!(r.status(), 503);
     assert!(r.text().unwrap().contains("may not have been stored"));
     assert!(

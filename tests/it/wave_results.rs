@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::fieldwork::sipas_ok;
+use crate::fieldwork::{new_wave, sipas_ok};
 use crate::helpers::{fixture, TempDir, TestDb};
 
 const HEADER: &str =
@@ -44,19 +44,7 @@ fn answered_wave_on(app: &crate::helpers::TestApp) -> String {
 fn build_wave(db: &TestDb, parent: i32) -> String {
     crate::helpers::agency_with_desk(db, "A2", Some(parent));
     crate::helpers::agency_with_desk(db, "A3", Some(parent));
-    let w = sipas_ok(
-        db,
-        &[
-            "wave",
-            "create",
-            "--name",
-            "Khảo sát 2026",
-            "--year",
-            "2026",
-        ],
-    )
-    .trim()
-    .to_owned();
+    let w = new_wave(db);
     let dir = TempDir::new("frame");
     let mut text = format!("{HEADER}\n");
     for (code, n) in [("T1", 300), ("A2", 200), ("A3", 120)] {

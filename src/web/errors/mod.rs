@@ -303,11 +303,11 @@ impl From<crate::survey::StepError> for Fault {
     fn from(e: crate::survey::StepError) -> Fault {
         match e {
             crate::survey::StepError::Refused(why) => {
-                Fault::Invalid(vec![crate::domain::FieldError {
-                    field: "step".into(),
-                    message_vi: why.clone(),
-                    message_en: why,
-                }])
+                Fault::Invalid(vec![crate::domain::FieldError::new(
+                    "step",
+                    why.clone(),
+                    why,
+                )])
             }
             crate::survey::StepError::Fault(e) => Fault::database(e),
         }

@@ -39,6 +39,13 @@ enum Uploaded {
     Refused(Vec<String>, bool),
 }
 
+impl Uploaded {
+    /// A file refused by line: its problems as the page says them.
+    fn refused(errors: &[survey::table::LineError], truncated: bool) -> Uploaded {
+        Uploaded::Refused(errors.iter().map(line_error_vi).collect(), truncated)
+    }
+}
+
 /// One upload step: the file read (capped), the step run on it in one job, then back to the
 /// wave with a notice, or the wave's page again with the refusal where `shown` puts it.
 async fn upload_step(
@@ -102,9 +109,7 @@ pub async fn upload_frame(
             )?;
             Ok(match imported {
                 FrameImport::Imported(_) => Uploaded::Done("frame"),
-                FrameImport::Refused { errors, truncated } => {
-                    Uploaded::Refused(errors.iter().map(line_error_vi).collect(), truncated)
-                }
+                FrameImport::Refused { errors, truncated } => Uploaded::refused(&errors, truncated),
             })
         },
     )
@@ -146,7 +151,7 @@ pub async fn upload_returns(
             Ok(match recorded {
                 survey::ReturnsImport::Recorded(..) => Uploaded::Done("returns#fieldwork"),
                 survey::ReturnsImport::Refused { errors, truncated } => {
-                    Uploaded::Refused(errors.iter().map(line_error_vi).collect(), truncated)
+                    Uploaded::refused(&errors, truncated)
                 }
             })
         },
