@@ -266,7 +266,12 @@ fn without_a_server_a_private_cluster_is_created_and_used() {
         sipas::db::bootstrap::postgres_bin_dir().expect("PostgreSQL's programs are installed");
     let tmp = crate::helpers::TempDir::new("pg");
     let dir = tmp.join("cluster");
-    let port = 55_000 + (std::process::id() % 5_000) as u16;
+    // Below Linux's ephemeral range (32768–60999): under the whole suite's load a port in it
+    // may be held by some client connection at the moment the cluster binds, and it failed so.
+    let port = (0..2_000u32)
+        .map(|k| 20_000 + ((std::process::id() + k) % 10_000) as u16)
+        .find(|&p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok())
+        .expect("a free port below the ephemeral range");
     sipas::db::bootstrap::start_private_cluster(&bin, &dir, port).unwrap();
     let url = format!("postgres://postgres@127.0.0.1:{port}/sipas_private");
     let mut settings = sipas::config::Settings::local();
