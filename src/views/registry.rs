@@ -5,6 +5,28 @@ use serde::Serialize;
 
 use crate::db::{agencies::AgencyRow, audit::Entry, users::Account};
 
+/// A registry list with the form that adds to it: agencies, accounts.
+#[derive(Serialize)]
+pub struct ListPage<R, F> {
+    #[serde(flatten)]
+    pub shell: StaffFrame,
+    pub rows: Vec<R>,
+    pub form: F,
+    /// What the last change did ("Đã thêm.", …), after its redirect.
+    pub notice: Option<&'static str>,
+}
+
+/// One record's page: its form and its switch (disable/enable). `key` is none for a record
+/// not yet created (a new desk).
+#[derive(Serialize)]
+pub struct RecordPage<F> {
+    #[serde(flatten)]
+    pub shell: StaffFrame,
+    pub key: Option<String>,
+    pub active: bool,
+    pub form: F,
+}
+
 /// One entry of a select list.
 #[derive(Clone, Debug, Serialize)]
 pub struct Choice {
@@ -70,41 +92,14 @@ impl AgencyForm {
     }
 }
 
-#[derive(Serialize)]
-pub struct AgenciesPage {
-    #[serde(flatten)]
-    pub shell: StaffFrame,
-    pub agencies: Vec<AgencyView>,
-    pub form: AgencyForm,
-    pub notice: Option<&'static str>,
-}
-
-#[derive(Serialize)]
-pub struct AgencyPage {
-    #[serde(flatten)]
-    pub shell: StaffFrame,
-    pub id: i32,
-    pub active: bool,
-    pub form: AgencyForm,
-}
-
-/// A new desk (`id` none: the agency is chosen) or an existing one (the agency is shown).
+/// A new desk (the agency is chosen) or an existing one (the agency is shown).
 #[derive(Default, Serialize)]
 pub struct DeskForm {
-    pub id: Option<i32>,
-    pub active: bool,
     pub agency: String,
     pub agencies: Vec<Choice>,
     pub code: String,
     pub name: String,
     pub errors: Vec<String>,
-}
-
-#[derive(Serialize)]
-pub struct DeskPage {
-    #[serde(flatten)]
-    pub shell: StaffFrame,
-    pub form: DeskForm,
 }
 
 #[derive(Serialize)]
@@ -147,23 +142,6 @@ impl UserForm {
             errors: Vec::new(),
         }
     }
-}
-
-#[derive(Serialize)]
-pub struct UsersPage {
-    #[serde(flatten)]
-    pub shell: StaffFrame,
-    pub accounts: Vec<AccountRow>,
-    pub form: UserForm,
-    pub notice: Option<&'static str>,
-}
-
-#[derive(Serialize)]
-pub struct UserPage {
-    #[serde(flatten)]
-    pub shell: StaffFrame,
-    pub active: bool,
-    pub form: UserForm,
 }
 
 #[derive(Serialize)]

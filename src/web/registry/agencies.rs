@@ -2,8 +2,10 @@
 
 use super::*;
 
+const LIST: &str = "/admin/agencies";
+
 async fn agency_choices(state: &AppState) -> Result<(Vec<Choice>, Vec<Choice>), PageError> {
-    db::run(&state.pool, |c| {
+    staff_query(state, |c| {
         let levels = db::agencies::levels(c)?
             .into_iter()
             .map(|l| Choice::new(l.id.to_string(), l.name_vi))
@@ -15,7 +17,6 @@ async fn agency_choices(state: &AppState) -> Result<(Vec<Choice>, Vec<Choice>), 
         Ok((levels, parents))
     })
     .await
-    .map_err(PageError::staff)
 }
 
 async fn agencies_page(
@@ -26,13 +27,8 @@ async fn agencies_page(
     done: Option<&str>,
 ) -> StaffResult {
     let list = staff_query(state, db::agencies::list_all).await?;
-    let page = AgenciesPage {
-        shell: admin.0.frame(&state.key, Lang::Vi),
-        agencies: AgencyView::list(&list),
-        form,
-        notice: notice(done),
-    };
-    render(state, status, "registry_agencies.html", &page).map_err(PageError::staff)
+    let rows = ("registry_agencies.html", AgencyView::list(&list));
+    list_page(state, admin, status, rows, form, done)
 }
 
 pub async fn agencies(
@@ -45,7 +41,7 @@ pub async fn agencies(
     agencies_page(&state, &admin, StatusCode::OK, form, q.done.as_deref()).await
 }
 
-/// Reads the agency form: (fields, what to show again, refusals).
+/// Reads the agency form: the fields when every one passed, and the form to show again.
 async fn read_agency(
     state: &AppState,
     form: &[(String, String)],
@@ -92,52 +88,18 @@ pub async fn create_agency(
     form: Fields,
 ) -> StaffResult {
     let (fields, mut shown) = read_agency(&state, &form).await?;
-    let Some(fields) = fields else {
-        return agencies_page(
-            &state,
-            &admin,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            shown,
-            None,
-        )
-        .await;
-    };
-    let actor = admin.0.actor();
-    let outcome = staff_query(&state, move |c| {
-        db::agencies::create_audited(c, &actor, &fields)
-    })
-    .await?;
-    match outcome {
-        Ok(_) => Ok(see_other("/admin/agencies?done=created")),
-        Err(r) => {
-            shown.errors.push(refusal(r)?);
-            agencies_page(
-                &state,
-                &admin,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                shown,
-                None,
-            )
-            .await
+    if let Some(fields) = fields {
+        let actor = admin.0.actor();
+        let outcome = staff_query(&state, move |c| {
+            db::agencies::create_audited(c, &actor, &fields)
+        })
+        .await?;
+        if let Some(done) = settle(refusal(outcome)?, LIST, "created", &mut shown.errors) {
+            return Ok(done);
         }
     }
-}
-
-fn agency_edit_page(
-    state: &AppState,
-    admin: &AdminUser,
-    id: i32,
-    active: bool,
-    status: StatusCode,
-    form: AgencyForm,
-) -> StaffResult {
-    let page = crate::views::registry::AgencyPage {
-        shell: admin.0.frame(&state.key, Lang::Vi),
-        id,
-        active,
-        form,
-    };
-    render(state, status, "registry_agency.html", &page).map_err(PageError::staff)
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    agencies_page(&state, &admin, status, shown, None).await
 }
 
 pub async fn agency(
@@ -162,7 +124,15 @@ pub async fn agency(
             .collect(),
         errors: Vec::new(),
     };
-    agency_edit_page(&state, &admin, id, row.active, StatusCode::OK, form)
+    let record = (Some(id.to_string()), row.active);
+    record_page(
+        &state,
+        &admin,
+        StatusCode::OK,
+        "registry_agency.html",
+        record,
+        form,
+    )
 }
 
 pub async fn update_agency(
@@ -179,21 +149,22 @@ pub async fn update_agency(
             db::agencies::update_audited(c, &actor, id, &fields)
         })
         .await?;
-        match outcome {
-            Ok(()) => return Ok(see_other("/admin/agencies?done=updated")),
-            Err(r) => shown.errors.push(refusal(r)?),
+        if let Some(done) = settle(refusal(outcome)?, LIST, "updated", &mut shown.errors) {
+            return Ok(done);
         }
     }
     let active = staff_query(&state, move |c| db::agencies::find_row(c, id))
         .await?
         .ok_or_else(|| PageError::staff(Fault::NotFound))?
         .active;
-    agency_edit_page(
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let record = (Some(id.to_string()), active);
+    record_page(
         &state,
         &admin,
-        id,
-        active,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        status,
+        "registry_agency.html",
+        record,
         shown,
     )
 }
@@ -204,15 +175,9 @@ pub async fn set_agency_active(
     id: web::Path<i32>,
     form: Fields,
 ) -> StaffResult {
-    let (id, active) = (*id, wanted_state(&form)?);
-    let actor = admin.0.actor();
-    staff_query(&state, move |c| {
-        db::agencies::set_active(c, &actor, id, active)
+    let id = *id;
+    switch(&state, &admin, &form, LIST, move |c, actor, active| {
+        Ok(db::agencies::set_active(c, actor, id, active)?.is_ok())
     })
-    .await?
-    .map_err(|_| PageError::staff(Fault::NotFound))?;
-    Ok(see_other(&format!(
-        "/admin/agencies?done={}",
-        done_word(active)
-    )))
+    .await
 }

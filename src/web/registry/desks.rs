@@ -1,16 +1,18 @@
-//! The desks' pages: a new desk, a desk's edit page, disabling and enabling.
+//! The desks' pages: a new desk, a desk's edit page, disabling and enabling. Desks are listed
+//! on the administrators' home page (`/admin`), where a change returns.
 
 use super::*;
 
-// ---- desks ----
+const LIST: &str = "/admin";
 
 async fn desk_page(
     state: &AppState,
     admin: &AdminUser,
     status: StatusCode,
+    record: (Option<i32>, bool),
     mut form: DeskForm,
 ) -> StaffResult {
-    if form.id.is_none() {
+    if record.0.is_none() {
         form.agencies = staff_query(state, db::agencies::list_all)
             .await?
             .into_iter()
@@ -18,15 +20,19 @@ async fn desk_page(
             .map(|a| Choice::new(a.id.to_string(), format!("{} – {}", a.code, a.name)))
             .collect();
     }
-    let page = crate::views::registry::DeskPage {
-        shell: admin.0.frame(&state.key, Lang::Vi),
-        form,
-    };
-    render(state, status, "registry_desk.html", &page).map_err(PageError::staff)
+    let record = (record.0.map(|id| id.to_string()), record.1);
+    record_page(state, admin, status, "registry_desk.html", record, form)
 }
 
 pub async fn new_desk(state: web::Data<AppState>, admin: AdminUser) -> StaffResult {
-    desk_page(&state, &admin, StatusCode::OK, DeskForm::default()).await
+    desk_page(
+        &state,
+        &admin,
+        StatusCode::OK,
+        (None, true),
+        DeskForm::default(),
+    )
+    .await
 }
 
 fn read_desk(form: &[(String, String)], shown: &mut DeskForm) -> Option<DeskFields> {
@@ -64,28 +70,31 @@ pub async fn create_desk(
             db::desks::create_audited(c, &actor, Scope::All, agency_id, &fields)
         })
         .await?;
-        match outcome {
-            Ok(_) => return Ok(see_other("/admin?done=created")),
-            Err(r) => shown.errors.push(refusal(r)?),
+        if let Some(done) = settle(refusal(outcome)?, LIST, "created", &mut shown.errors) {
+            return Ok(done);
         }
     }
-    desk_page(&state, &admin, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    desk_page(&state, &admin, status, (None, true), shown).await
 }
 
-pub async fn desk(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> StaffResult {
-    let id = *id;
-    let d = staff_query(&state, move |c| db::desks::find_visible(c, Scope::All, id))
+/// The desk as its page shows it: its form (agency fixed) and whether it is open.
+async fn existing(state: &AppState, id: i32) -> Result<(DeskForm, bool), PageError> {
+    let d = staff_query(state, move |c| db::desks::find_visible(c, Scope::All, id))
         .await?
         .ok_or_else(|| PageError::staff(Fault::NotFound))?;
     let form = DeskForm {
-        id: Some(d.id),
-        active: d.active,
         agency: format!("{} – {}", d.agency_code, d.agency_name),
         code: d.code,
         name: d.name,
         ..DeskForm::default()
     };
-    desk_page(&state, &admin, StatusCode::OK, form).await
+    Ok((form, d.active))
+}
+
+pub async fn desk(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> StaffResult {
+    let (form, active) = existing(&state, *id).await?;
+    desk_page(&state, &admin, StatusCode::OK, (Some(*id), active), form).await
 }
 
 pub async fn update_desk(
@@ -95,27 +104,19 @@ pub async fn update_desk(
     form: Fields,
 ) -> StaffResult {
     let id = *id;
-    let d = staff_query(&state, move |c| db::desks::find_visible(c, Scope::All, id))
-        .await?
-        .ok_or_else(|| PageError::staff(Fault::NotFound))?;
-    let mut shown = DeskForm {
-        id: Some(id),
-        active: d.active,
-        agency: format!("{} – {}", d.agency_code, d.agency_name),
-        ..DeskForm::default()
-    };
+    let (mut shown, active) = existing(&state, id).await?;
     if let Some(fields) = read_desk(&form, &mut shown) {
         let actor = admin.0.actor();
         let outcome = staff_query(&state, move |c| {
             db::desks::update_audited(c, &actor, Scope::All, id, &fields)
         })
         .await?;
-        match outcome {
-            Ok(()) => return Ok(see_other("/admin?done=updated")),
-            Err(r) => shown.errors.push(refusal(r)?),
+        if let Some(done) = settle(refusal(outcome)?, LIST, "updated", &mut shown.errors) {
+            return Ok(done);
         }
     }
-    desk_page(&state, &admin, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    desk_page(&state, &admin, status, (Some(id), active), shown).await
 }
 
 pub async fn set_desk_active(
@@ -124,12 +125,9 @@ pub async fn set_desk_active(
     id: web::Path<i32>,
     form: Fields,
 ) -> StaffResult {
-    let (id, active) = (*id, wanted_state(&form)?);
-    let actor = admin.0.actor();
-    staff_query(&state, move |c| {
-        db::desks::set_active(c, &actor, Scope::All, id, active)
+    let id = *id;
+    switch(&state, &admin, &form, LIST, move |c, actor, active| {
+        Ok(db::desks::set_active(c, actor, Scope::All, id, active)?.is_ok())
     })
-    .await?
-    .map_err(|_| PageError::staff(Fault::NotFound))?;
-    Ok(see_other(&format!("/admin?done={}", done_word(active))))
+    .await
 }

@@ -19,8 +19,8 @@ use crate::db::{self, audit, users::Scope};
 use crate::domain::{registry, FieldError, Role};
 use crate::state::AppState;
 use crate::views::registry::{
-    AgenciesPage, AgencyForm, AgencyView, AuditPage, AuditRow, Choice, DeskForm, UserForm,
-    UsersPage,
+    AccountRow, AgencyForm, AgencyView, AuditPage, AuditRow, Choice, DeskForm, ListPage,
+    RecordPage, UserForm,
 };
 use crate::views::Lang;
 
@@ -56,9 +56,13 @@ impl Checked {
     }
 }
 
-/// The reason a registry change was refused, for the form.
-fn refusal(r: Refused) -> Result<String, PageError> {
-    Ok(match r {
+/// The reason a registry change was refused, for the form; a record gone meanwhile is 404.
+fn refusal<T>(outcome: Result<T, Refused>) -> Result<Result<T, String>, PageError> {
+    let r = match outcome {
+        Ok(t) => return Ok(Ok(t)),
+        Err(r) => r,
+    };
+    Ok(Err(match r {
         Refused::NotFound => return Err(PageError::staff(Fault::NotFound)),
         Refused::Taken { .. } => "Mã này đã được dùng. Vui lòng chọn mã khác.".into(),
         Refused::Unknown { field: "level" } => {
@@ -71,7 +75,7 @@ fn refusal(r: Refused) -> Result<String, PageError> {
         Refused::Cycle => {
             "Cơ quan cấp trên không thể là chính cơ quan này hoặc một đơn vị trực thuộc nó.".into()
         }
-    })
+    }))
 }
 
 fn id_or_none(raw: &str) -> Result<Option<i32>, ()> {
@@ -98,21 +102,82 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
     }
 }
 
-/// `active=true` opens, `active=false` closes; anything else is a bad request.
-fn wanted_state(form: &[(String, String)]) -> Result<bool, PageError> {
-    match field(form, "active") {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(PageError::staff(Fault::BadRequest)),
+/// A registry list with its "add" form (`registry_agencies.html`, `registry_users.html`).
+fn list_page<R: serde::Serialize, F: serde::Serialize>(
+    state: &AppState,
+    admin: &AdminUser,
+    status: StatusCode,
+    (template, rows): (&str, Vec<R>),
+    form: F,
+    done: Option<&str>,
+) -> StaffResult {
+    let page = ListPage {
+        shell: admin.0.frame(&state.key, Lang::Vi),
+        rows,
+        form,
+        notice: notice(done),
+    };
+    render(state, status, template, &page).map_err(PageError::staff)
+}
+
+/// One record's page, its form as typed and its switch.
+fn record_page<F: serde::Serialize>(
+    state: &AppState,
+    admin: &AdminUser,
+    status: StatusCode,
+    template: &str,
+    (key, active): (Option<String>, bool),
+    form: F,
+) -> StaffResult {
+    let page = RecordPage {
+        shell: admin.0.frame(&state.key, Lang::Vi),
+        key,
+        active,
+        form,
+    };
+    render(state, status, template, &page).map_err(PageError::staff)
+}
+
+/// A change's outcome: done → back to `list` with its notice; refused → the reason joins the
+/// form's and the caller shows the form again.
+fn settle<T>(
+    outcome: Result<T, String>,
+    list: &str,
+    done: &str,
+    errors: &mut Vec<String>,
+) -> Option<actix_web::HttpResponse> {
+    match outcome {
+        Ok(_) => Some(see_other(&format!("{list}?done={done}"))),
+        Err(why) => {
+            errors.push(why);
+            None
+        }
     }
 }
 
-fn done_word(active: bool) -> &'static str {
-    if active {
-        "enabled"
-    } else {
-        "disabled"
+/// Disables or enables one record (`active=true|false` in the form; anything else is a bad
+/// request). `change` answers whether the record was there to change.
+async fn switch<F>(
+    state: &AppState,
+    admin: &AdminUser,
+    form: &[(String, String)],
+    list: &str,
+    change: F,
+) -> StaffResult
+where
+    F: FnOnce(&mut db::Conn, &audit::Actor, bool) -> Result<bool, db::QueryError> + Send + 'static,
+{
+    let active = match field(form, "active") {
+        "true" => true,
+        "false" => false,
+        _ => return Err(PageError::staff(Fault::BadRequest)),
+    };
+    let actor = admin.0.actor();
+    if !staff_query(state, move |c| change(c, &actor, active)).await? {
+        return Err(PageError::staff(Fault::NotFound));
     }
+    let done = if active { "enabled" } else { "disabled" };
+    Ok(see_other(&format!("{list}?done={done}")))
 }
 
 fn pick(field: &str, vi: &str) -> FieldError {

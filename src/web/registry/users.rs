@@ -2,7 +2,7 @@
 
 use super::*;
 
-// ---- accounts ----
+const LIST: &str = "/admin/users";
 
 fn role_choices() -> Vec<Choice> {
     Role::ALL
@@ -27,13 +27,15 @@ async fn users_page(
     done: Option<&str>,
 ) -> StaffResult {
     let accounts = staff_query(state, db::users::list_accounts).await?;
-    let page = UsersPage {
-        shell: admin.0.frame(&state.key, Lang::Vi),
-        accounts: accounts.iter().map(Into::into).collect(),
+    let rows: Vec<AccountRow> = accounts.iter().map(Into::into).collect();
+    list_page(
+        state,
+        admin,
+        status,
+        ("registry_users.html", rows),
         form,
-        notice: notice(done),
-    };
-    render(state, status, "registry_users.html", &page).map_err(PageError::staff)
+        done,
+    )
 }
 
 pub async fn users(
@@ -148,34 +150,12 @@ pub async fn create_user(
         })
         .await
         .map_err(PageError::staff)?;
-        match outcome {
-            Ok(_) => return Ok(see_other("/admin/users?done=created")),
-            Err(why) => shown.errors.push(why),
+        if let Some(done) = settle(outcome, LIST, "created", &mut shown.errors) {
+            return Ok(done);
         }
     }
-    users_page(
-        &state,
-        &admin,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        shown,
-        None,
-    )
-    .await
-}
-
-async fn user_page(
-    state: &AppState,
-    admin: &AdminUser,
-    status: StatusCode,
-    form: UserForm,
-    active: bool,
-) -> StaffResult {
-    let page = crate::views::registry::UserPage {
-        shell: admin.0.frame(&state.key, Lang::Vi),
-        active,
-        form,
-    };
-    render(state, status, "registry_user.html", &page).map_err(PageError::staff)
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    users_page(&state, &admin, status, shown, None).await
 }
 
 async fn account(state: &AppState, username: String) -> Result<db::users::Account, PageError> {
@@ -199,7 +179,15 @@ pub async fn user(
     form.username = a.username;
     form.role = a.role.as_str().to_owned();
     form.agency = a.agency_code.unwrap_or_default();
-    user_page(&state, &admin, StatusCode::OK, form, a.active).await
+    let record = (Some(form.username.clone()), a.active);
+    record_page(
+        &state,
+        &admin,
+        StatusCode::OK,
+        "registry_user.html",
+        record,
+        form,
+    )
 }
 
 pub async fn update_user(
@@ -237,19 +225,13 @@ pub async fn update_user(
         })
         .await
         .map_err(PageError::staff)?;
-        match outcome {
-            Ok(()) => return Ok(see_other("/admin/users?done=updated")),
-            Err(why) => shown.errors.push(why),
+        if let Some(done) = settle(outcome, LIST, "updated", &mut shown.errors) {
+            return Ok(done);
         }
     }
-    user_page(
-        &state,
-        &admin,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        shown,
-        a.active,
-    )
-    .await
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let record = (Some(a.username), a.active);
+    record_page(&state, &admin, status, "registry_user.html", record, shown)
 }
 
 pub async fn set_user_active(
@@ -258,21 +240,14 @@ pub async fn set_user_active(
     name: web::Path<String>,
     form: Fields,
 ) -> StaffResult {
-    let active = wanted_state(&form)?;
     let username = name.into_inner();
-    if username == admin.0.user.username && !active {
+    if username == admin.0.user.username && field(&form, "active") == "false" {
         // An administrator who locks themselves out needs the command line to get back in.
         return Err(PageError::staff(Fault::NotAllowed)
             .saying("Không thể tự khóa tài khoản của chính mình."));
     }
-    let actor = admin.0.actor();
-    staff_query(&state, move |c| {
-        db::users::set_active(c, &actor, &username, active)
+    switch(&state, &admin, &form, LIST, move |c, actor, active| {
+        Ok(db::users::set_active(c, actor, &username, active)?.is_some())
     })
-    .await?
-    .ok_or_else(|| PageError::staff(Fault::NotFound))?;
-    Ok(see_other(&format!(
-        "/admin/users?done={}",
-        done_word(active)
-    )))
+    .await
 }
