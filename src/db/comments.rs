@@ -24,13 +24,12 @@ pub struct Comment {
 /// What to list.
 #[derive(Clone, Debug)]
 pub struct CommentQuery {
-    pub agency_ids: Vec<i32>,
+    /// The same selection as the numbers beside the comments: the form's instrument, the
+    /// agencies, desk, channel and kind.
+    pub slice: super::slice::Slice,
     pub from: NaiveDate,
     /// Inclusive.
     pub to: NaiveDate,
-    pub channel: Option<String>,
-    pub desk_id: Option<i32>,
-    pub respondent_kind: Option<String>,
     /// What the comment must contain, if anything.
     pub search: Option<Search>,
     pub limit: i64,
@@ -100,23 +99,25 @@ pub fn newest(conn: &mut PgConnection, q: &CommentQuery) -> QueryResult<Vec<Comm
                AND ($7::text IS NULL \
                     OR (r.comment_search_v = $9 AND r.comment_search LIKE $7) \
                     OR ($10::text IS NOT NULL AND r.comment ILIKE $10)) \
+               AND r.instrument_id = $12 \
                AND ($11 OR NOT EXISTS (SELECT 1 FROM hidden_comments hc WHERE hc.response_id = r.id)) \
              ORDER BY r.submitted_at DESC LIMIT $8) AS x \
          LEFT JOIN desks d ON d.id = x.desk_id \
          LEFT JOIN hidden_comments h ON h.response_id = x.id \
          ORDER BY x.submitted_at DESC, x.id LIMIT $8",
     )
-    .bind::<Array<Int4>, _>(&q.agency_ids)
+    .bind::<Array<Int4>, _>(&q.slice.agency_ids)
     .bind::<Timestamptz, _>(start_of(q.from))
     .bind::<Timestamptz, _>(start_of(q.to + chrono::Duration::days(1)))
-    .bind::<Nullable<Text>, _>(q.channel.as_deref())
-    .bind::<Nullable<Int4>, _>(q.desk_id)
-    .bind::<Nullable<Text>, _>(q.respondent_kind.as_deref())
+    .bind::<Nullable<Text>, _>(q.slice.channel.as_deref())
+    .bind::<Nullable<Int4>, _>(q.slice.desk_id)
+    .bind::<Nullable<Text>, _>(q.slice.respondent_kind.as_deref())
     .bind::<Nullable<Text>, _>(plain.as_deref())
     .bind::<Int8, _>(q.limit)
     .bind::<Int2, _>(search::KEY_VERSION)
     .bind::<Nullable<Text>, _>(original.as_deref())
     .bind::<Bool, _>(hidden_too)
+    .bind::<Int4, _>(q.slice.instrument_id)
     .load(conn)?;
     Ok(rows
         .into_iter()

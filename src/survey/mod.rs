@@ -74,6 +74,7 @@ mod outputs;
 pub mod paper;
 pub mod ranking;
 pub mod results;
+pub mod results_page;
 pub mod returns;
 mod steps;
 pub mod table;

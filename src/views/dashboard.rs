@@ -11,7 +11,8 @@ use super::{percent, Lang, Shown};
 use crate::db::comments::Comment;
 use crate::domain::FormSpec;
 use crate::domain::{privacy, search, text};
-use crate::results::periods::{verdict, Month, TargetVerdict};
+use crate::results::agency::AgencyResults;
+use crate::results::periods::{self, verdict, Month, TargetVerdict};
 
 /// An index of a report as staff read it: nothing below the minimum n.
 pub fn shown(e: Option<IndexEstimate>, n: u64, lang: Lang) -> Shown {
@@ -516,4 +517,47 @@ impl Priorities {
             mean_y: mi.filter(|_| both.len() > 1).map(|m| coord(y(m))),
         }
     }
+}
+
+/// The overall SIPAS and each factor against the previous period and the same period a year
+/// earlier.
+pub fn changes(form: &FormSpec, r: &AgencyResults, lang: Lang) -> analysis::Result<Vec<ChangeRow>> {
+    let now = r.report.as_ref().map(|(rep, _)| rep);
+    let prev = r.previous.as_ref().map(|(rep, _)| rep);
+    let year = r.year_ago.as_ref().map(|(rep, _)| rep);
+    let mut names = vec![match lang {
+        Lang::Vi => "Chỉ số SIPAS chung".to_owned(),
+        Lang::En => "Overall SIPAS".to_owned(),
+    }];
+    names.extend(
+        form.questions
+            .iter()
+            .filter(|q| q.kind == "factor")
+            .map(|q| question_name(q, lang)),
+    );
+    // Index 0 is the overall SIPAS, then factor i − 1.
+    let pick = |rep: Option<&IndexReport>, i: usize| {
+        rep.and_then(|rep| {
+            if i == 0 {
+                rep.overall
+            } else {
+                rep.factors.get(i - 1).copied().flatten()
+            }
+        })
+    };
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            Ok(ChangeRow {
+                name,
+                previous: periods::change(pick(now, i), pick(prev, i))?
+                    .as_ref()
+                    .map(|d| ChangeView::of(d, lang)),
+                year_ago: periods::change(pick(now, i), pick(year, i))?
+                    .as_ref()
+                    .map(|d| ChangeView::of(d, lang)),
+            })
+        })
+        .collect()
 }

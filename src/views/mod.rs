@@ -5,8 +5,10 @@
 pub mod chart;
 pub mod citizen;
 pub mod dashboard;
+pub mod downloads;
 pub mod i18n;
 pub mod outbox;
+pub mod par;
 pub mod poster;
 pub mod public;
 pub mod ranking;

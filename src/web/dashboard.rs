@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::errors::{Fault, PageError};
-use super::export::{self, Sheet, Value};
+use super::export::{self};
 use super::filters::{nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
 use super::lang::{staff_lang, switch_href};
@@ -17,18 +17,16 @@ use super::{render, see_other, staff_query, StaffResult};
 
 use crate::db::comments::{CommentQuery, Search};
 use crate::db::{self, users::Scope};
-use crate::domain::{privacy, search, FormSpec, Role};
+use crate::domain::{privacy, search, Role};
 use crate::ingest::ratelimit::{Limited, Subject};
 use crate::results::agency::{self, AgencyResults, Which};
 use crate::results::periods;
 use crate::state::AppState;
 use crate::views::dashboard::{
-    question_name, rows, shown, ChangeRow, ChangeView, CommentView, DashboardPage, Priorities,
-    TargetView, TrendChart,
+    changes, rows, shown, CommentView, DashboardPage, Priorities, TargetView, TrendChart,
 };
+use crate::views::downloads::results_sheet;
 use crate::views::registry::Choice;
-use crate::views::Lang;
-use analysis::{IndexEstimate, IndexReport};
 use std::sync::Arc;
 
 #[derive(Deserialize)]
@@ -69,49 +67,6 @@ pub async fn agency_results(
     .map_err(Fault::from)
 }
 
-/// The overall SIPAS and each factor against the previous period and the same period a year
-/// earlier.
-fn changes(form: &FormSpec, r: &AgencyResults, lang: Lang) -> analysis::Result<Vec<ChangeRow>> {
-    let now = r.report.as_ref().map(|(rep, _)| rep);
-    let prev = r.previous.as_ref().map(|(rep, _)| rep);
-    let year = r.year_ago.as_ref().map(|(rep, _)| rep);
-    let mut names = vec![match lang {
-        Lang::Vi => "Chỉ số SIPAS chung".to_owned(),
-        Lang::En => "Overall SIPAS".to_owned(),
-    }];
-    names.extend(
-        form.questions
-            .iter()
-            .filter(|q| q.kind == "factor")
-            .map(|q| question_name(q, lang)),
-    );
-    // Index 0 is the overall SIPAS, then factor i − 1.
-    let pick = |rep: Option<&IndexReport>, i: usize| {
-        rep.and_then(|rep| {
-            if i == 0 {
-                rep.overall
-            } else {
-                rep.factors.get(i - 1).copied().flatten()
-            }
-        })
-    };
-    names
-        .into_iter()
-        .enumerate()
-        .map(|(i, name)| {
-            Ok(ChangeRow {
-                name,
-                previous: periods::change(pick(now, i), pick(prev, i))?
-                    .as_ref()
-                    .map(|d| ChangeView::of(d, lang)),
-                year_ago: periods::change(pick(now, i), pick(year, i))?
-                    .as_ref()
-                    .map(|d| ChangeView::of(d, lang)),
-            })
-        })
-        .collect()
-}
-
 /// The results a staff page's query asks for (`agency` as an id, `desk`, the period filters),
 /// parsed and resolved within the reader's scope: the dashboard, its downloads and the
 /// microdata read the same agency, desk and days.
@@ -144,92 +99,7 @@ pub async fn download(
 ) -> StaffResult {
     let format = export::format_of(&format)?;
     let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period).await?;
-    export::download(&sheet(&state.ingest.desk_form, &r), format)
-}
-
-pub fn sheet(form: &FormSpec, r: &AgencyResults) -> Sheet {
-    let report = r.report.as_ref().map(|(rep, _)| rep);
-    let responses = r.report.as_ref().map_or(0, |(_, n)| *n);
-    let pct = |v: f64| Value::Number(100.0 * v, 2);
-    let estimate = |e: Option<IndexEstimate>, n: u64| match e {
-        Some(e) if !e.suppressed => vec![
-            pct(e.estimate),
-            pct(e.ci_low),
-            pct(e.ci_high),
-            Value::Int(e.n as i64),
-            Value::text("reported"),
-        ],
-        other => vec![
-            Value::Empty,
-            Value::Empty,
-            Value::Empty,
-            Value::Int(other.map_or(n, |e| e.n) as i64),
-            Value::text("suppressed"),
-        ],
-    };
-    let context = [
-        Value::text(&r.agency.code),
-        Value::text(r.filter.from.to_string()),
-        Value::text(r.filter.to.to_string()),
-        Value::text(r.filter.channel.as_deref().unwrap_or("all")),
-        Value::text(r.filter.kind.as_deref().unwrap_or("all")),
-        r.desk_id.map_or(Value::Empty, |d| Value::Int(i64::from(d))),
-        Value::Int(responses as i64),
-    ];
-    let mut rows = Vec::new();
-    let mut overall = vec![Value::text("SIPAS"), Value::text("Chỉ số SIPAS chung")];
-    overall.extend(estimate(report.and_then(|rep| rep.overall), 0));
-    overall.extend(std::iter::repeat_n(Value::Empty, 7));
-    overall.extend(context.iter().cloned());
-    rows.push(overall);
-    for (i, q) in form.questions.iter().enumerate() {
-        let item = report.map(|rep| &rep.items[i]);
-        let mut row = vec![
-            Value::text(&q.code),
-            Value::text(q.factor_name_vi.as_deref().unwrap_or(&q.text_vi)),
-        ];
-        row.extend(estimate(
-            item.and_then(|t| t.index),
-            item.map_or(0, |t| t.valid_n),
-        ));
-        row.push(item.map_or(Value::Empty, |t| pct(t.missing_rate)));
-        row.push(
-            item.and_then(|t| t.mean_score)
-                .map_or(Value::Empty, |m| Value::Number(m, 2)),
-        );
-        for level in 0..5 {
-            row.push(item.map_or(Value::Empty, |t| pct(t.distribution[level])));
-        }
-        row.extend(context.iter().cloned());
-        rows.push(row);
-    }
-    Sheet {
-        name: format!("sipas-{}-{}-{}", r.agency.code, r.filter.from, r.filter.to),
-        header: export::header(&[
-            "code",
-            "name",
-            "index_percent",
-            "ci_low_percent",
-            "ci_high_percent",
-            "n",
-            "status",
-            "missing_percent",
-            "mean_score",
-            "level1_percent",
-            "level2_percent",
-            "level3_percent",
-            "level4_percent",
-            "level5_percent",
-            "agency",
-            "from",
-            "to",
-            "channel",
-            "kind",
-            "desk",
-            "responses",
-        ]),
-        rows,
-    }
+    export::download(&results_sheet(&state.ingest.desk_form, &r), format)
 }
 
 /// How many comments the dashboard lists (newest first; the search narrows them).
@@ -375,12 +245,9 @@ async fn comments_for(
         })
     });
     let comment_query = CommentQuery {
-        agency_ids: r.subtree.clone(),
+        slice: r.slice.clone(),
         from: r.filter.from,
         to: r.filter.to,
-        channel: r.filter.channel.clone(),
-        desk_id: r.desk_id,
-        respondent_kind: r.filter.kind.clone(),
         search: searched,
         limit: COMMENTS_SHOWN,
     };

@@ -3,14 +3,13 @@
 //! interval and n it comes from; the same table as CSV or XLSX. The units and their indices are
 //! the ranking's (`ranking::table`), so the score sheet and the ranking cannot disagree.
 
-use crate::views::StaffFrame;
 use actix_web::http::StatusCode;
 use actix_web::web;
 use chrono::Datelike;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::errors::{Fault, PageError};
-use super::export::{self, Sheet, Value};
+use super::export::{self};
 use super::filters::{invalid, nonempty, today_in_vietnam};
 use super::guard::AdminUser;
 use super::ranking::{self, Table};
@@ -20,8 +19,10 @@ use crate::db::users::Scope;
 use crate::domain::par::{self, Rule};
 use crate::results::par as score;
 use crate::state::AppState;
+use crate::views::downloads::par_sheet;
+use crate::views::par::{rows, ParPage, RuleFields};
 use crate::views::registry::Choice;
-use crate::views::{percent, Lang};
+use crate::views::Lang;
 
 #[derive(Deserialize)]
 pub struct ParQuery {
@@ -30,40 +31,6 @@ pub struct ParQuery {
     channel: Option<String>,
     /// `desk` (default) or `annual`: the year's annual survey.
     source: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Row {
-    rank: Option<usize>,
-    code: String,
-    name: String,
-    index: Option<String>,
-    interval: Option<String>,
-    n: u64,
-    points: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ParPage {
-    #[serde(flatten)]
-    shell: StaffFrame,
-    year: i32,
-    level: String,
-    levels: Vec<Choice>,
-    channel: String,
-    /// `desk` or `annual`.
-    source: &'static str,
-    /// The annual survey's wave, with source `annual`.
-    wave: Option<String>,
-    rule: Option<String>,
-    max_points: String,
-    kind: String,
-    brackets: String,
-    error: Option<String>,
-    rows: Vec<Row>,
-    query: String,
-    from: String,
-    to: String,
 }
 
 fn year_of(raw: &Option<String>) -> Result<i32, Fault> {
@@ -126,48 +93,6 @@ async fn show(
     .await
     .map_err(PageError::for_staff)?;
     let levels = staff_query(state, db::agencies::levels).await?;
-    let rows: Vec<Row> = score::score_sheet(&t, rule.as_ref())
-        .into_iter()
-        .map(|l| Row {
-            rank: l.rank,
-            code: l.code,
-            name: l.name,
-            index: l
-                .index
-                .map(|e| format!("{}%", percent(e.estimate, Lang::Vi))),
-            interval: l.index.map(|e| {
-                format!(
-                    "{}–{}%",
-                    percent(e.ci_low, Lang::Vi),
-                    percent(e.ci_high, Lang::Vi)
-                )
-            }),
-            n: l.n,
-            points: l.points.map(|p| format!("{p:.2}").replace('.', ",")),
-        })
-        .collect();
-    let (max_points, kind, brackets) = match (typed, &rule) {
-        (Some((m, k, b)), _) => (m.to_owned(), k.to_owned(), b.to_owned()),
-        (None, Some(Rule::Linear { max_points })) => {
-            (fmt(*max_points), "linear".into(), String::new())
-        }
-        (
-            None,
-            Some(Rule::Brackets {
-                max_points,
-                brackets,
-            }),
-        ) => (
-            fmt(*max_points),
-            "brackets".into(),
-            brackets
-                .iter()
-                .map(|b| format!("{}:{}", fmt(100.0 * b.min), fmt(b.points)))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        (None, None) => ("2".into(), "linear".into(), String::new()),
-    };
     let query = serde_urlencoded::to_string([
         ("year", year.to_string()),
         ("level", t.level_code.clone()),
@@ -186,23 +111,14 @@ async fn show(
         source: t.source.code(),
         wave: t.wave.as_ref().map(|w| w.1.clone()),
         rule: rule.as_ref().map(Rule::describe_vi),
-        max_points,
-        kind,
-        brackets,
+        fields: RuleFields::of(typed, rule.as_ref()),
         error,
-        rows,
+        rows: rows(&t, rule.as_ref()),
         query,
         from: t.filter.from.format("%d/%m/%Y").to_string(),
         to: t.filter.to.format("%d/%m/%Y").to_string(),
     };
     render(state, status, "par.html", &page).map_err(PageError::staff)
-}
-
-fn fmt(x: f64) -> String {
-    let s = format!("{x:.2}");
-    s.trim_end_matches('0')
-        .trim_end_matches('.')
-        .replace('.', ",")
 }
 
 #[derive(Deserialize)]
@@ -277,44 +193,5 @@ pub async fn download(
     )
     .await
     .map_err(PageError::for_staff)?;
-    let pct = |v: f64| Value::Number(100.0 * v, 2);
-    let described = rule.as_ref().map_or(
-        "Chưa đặt quy tắc tính điểm cho năm này.".to_owned(),
-        Rule::describe_vi,
-    );
-    let rows = score::score_sheet(&t, rule.as_ref())
-        .into_iter()
-        .map(|l| {
-            let e = l.index;
-            vec![
-                Value::Int(i64::from(year)),
-                Value::text(&l.code),
-                Value::text(&l.name),
-                e.map_or(Value::Empty, |e| pct(e.estimate)),
-                e.map_or(Value::Empty, |e| pct(e.ci_low)),
-                e.map_or(Value::Empty, |e| pct(e.ci_high)),
-                Value::Int(l.n as i64),
-                l.points.map_or(Value::Empty, |p| Value::Number(p, 2)),
-                Value::text(l.status.code()),
-                Value::text(&described),
-            ]
-        })
-        .collect();
-    let sheet = Sheet {
-        name: format!("sipas-par-{year}-{}", t.level_code),
-        header: export::header(&[
-            "year",
-            "code",
-            "name",
-            "index_percent",
-            "ci_low_percent",
-            "ci_high_percent",
-            "n",
-            "points",
-            "status",
-            "rule",
-        ]),
-        rows,
-    };
-    export::download(&sheet, format)
+    export::download(&par_sheet(year, &t, rule.as_ref()), format)
 }

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 
 use super::errors::{Fault, PageError};
-use super::export::{self, Sheet, Value};
+use super::export::{self};
 use super::filters::{nonempty, today_in_vietnam, PeriodFilter, PeriodQuery};
 use super::guard::StaffUser;
 use super::lang::{staff_lang, switch_href};
@@ -16,8 +16,9 @@ use crate::db::{self, users::Scope};
 pub use crate::results::ranking_table::{self, Source, Table};
 use crate::state::AppState;
 use crate::views::dashboard::question_name;
+use crate::views::downloads::ranking_sheet;
 use crate::views::ranking::{
-    multiples, province_shown, rule, tier_code, FunnelChart, RankingPage, RowView, UnrankedView,
+    multiples, province_shown, rule, FunnelChart, RankingPage, RowView, UnrankedView,
     MULTIPLES_MAX_UNITS,
 };
 use crate::views::registry::Choice;
@@ -219,81 +220,5 @@ pub async fn download(
 ) -> StaffResult {
     let format = export::format_of(&format)?;
     let t = table_of(&state, &staff, &q).await?;
-    export::download(&sheet(&t), format)
-}
-
-pub fn sheet(t: &Table) -> Sheet {
-    let header = export::header(&[
-        "rank",
-        "rank_low",
-        "rank_high",
-        "code",
-        "name",
-        "index_percent",
-        "ci_low_percent",
-        "ci_high_percent",
-        "n",
-        "responses",
-        "tier",
-        "measure",
-        "from",
-        "to",
-        "channel",
-        "seed",
-    ]);
-    let pct = |v: f64| Value::Number(100.0 * v, 2);
-    let common = [
-        Value::text(&t.measure),
-        Value::text(t.filter.from.to_string()),
-        Value::text(t.filter.to.to_string()),
-        Value::text(match t.source {
-            Source::Annual => "annual_sample",
-            Source::Desk => t.filter.channel.as_deref().unwrap_or("all"),
-        }),
-        Value::Int(t.ranking.seed as i64),
-    ];
-    let mut rows = Vec::new();
-    for r in &t.ranking.ranked {
-        let e = r.unit.index.as_ref();
-        let mut rec = vec![
-            Value::Int(r.rank as i64),
-            Value::Int(r.rank_low as i64),
-            Value::Int(r.rank_high as i64),
-            Value::text(&r.unit.code),
-            Value::text(&r.unit.name),
-            e.map_or(Value::Empty, |e| pct(e.estimate)),
-            e.map_or(Value::Empty, |e| pct(e.ci_low)),
-            e.map_or(Value::Empty, |e| pct(e.ci_high)),
-            Value::Int(e.map_or(0, |e| e.n) as i64),
-            Value::Int(r.unit.responses as i64),
-            Value::text(tier_code(r.tier)),
-        ];
-        rec.extend(common.iter().cloned());
-        rows.push(rec);
-    }
-    for u in &t.ranking.unranked {
-        let mut rec = vec![
-            Value::Empty,
-            Value::Empty,
-            Value::Empty,
-            Value::text(&u.code),
-            Value::text(&u.name),
-            Value::Empty,
-            Value::Empty,
-            Value::Empty,
-            Value::Int(u.index.map_or(0, |e| e.n) as i64),
-            Value::Int(u.responses as i64),
-            Value::text("not_ranked"),
-        ];
-        rec.extend(common.iter().cloned());
-        rows.push(rec);
-    }
-    Sheet {
-        name: format!(
-            "sipas-ranking-{}-{}-{}",
-            t.level_code, t.filter.from, t.filter.to
-        ),
-        header,
-        rows,
-    }
+    export::download(&ranking_sheet(&t), format)
 }

@@ -1,183 +1,17 @@
-//! A wave's results page: the design-based indices with intervals per agency and for the
-//! province, next to the desk QR stream of the same agency and year (how far off is the
-//! self-selected stream?), the province's questions, and the downloads (CSV, XLSX).
-//! Administrators only; printable.
+//! A wave's results pages: the administrators' page (printable) with its downloads (CSV,
+//! XLSX) and publishing, and one agency's annual results for its own staff. What the pages
+//! show is built by `survey::results_page`; these doors parse, check the reader and render.
 
 use actix_web::http::StatusCode;
 use actix_web::web;
-use chrono::NaiveDate;
 
 use super::errors::{Fault, PageError};
 use super::guard::AdminUser;
 use super::{export, render, StaffResult};
 use crate::db;
-use crate::results::rollup::report_of;
 use crate::state::AppState;
-use crate::survey::{self, results::WaveResults};
-use crate::views::survey::{
-    grouped, AnnualAgencyPage, IndexCell, ItemLine, ResultLine, ShareTable, WaveResultsPage,
-};
-use crate::views::{percent, Lang};
-
-/// The desk stream's report of each stratum's agency over the wave's year.
-fn desk_reports(
-    c: &mut db::Conn,
-    state_form: &crate::domain::FormSpec,
-    results: &WaveResults,
-    year: i32,
-) -> Result<Vec<Option<analysis::IndexReport>>, db::QueryError> {
-    let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
-    let to = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
-    let mut out = Vec::with_capacity(results.strata.len());
-    for s in &results.strata {
-        let cells = db::rollup::selected(
-            c,
-            &db::rollup::Selection {
-                slice: db::slice::Slice {
-                    instrument_id: state_form.instrument_id,
-                    agency_ids: vec![s.stratum.agency_id],
-                    desk_id: None,
-                    channel: Some("desk_qr".into()),
-                    respondent_kind: None,
-                },
-                from,
-                to,
-                cuts: Vec::new(),
-            },
-        )?;
-        let report = report_of(
-            state_form,
-            cells.iter().map(|c| (c.responses, c.stats.as_slice())),
-        )
-        .ok()
-        .flatten()
-        .map(|(r, _)| r);
-        out.push(report);
-    }
-    Ok(out)
-}
-
-/// One agency's (or the province's) line: SIPAS and factors with intervals, and the desk
-/// stream's SIPAS of the same agency and year beside it, with the difference.
-fn result_line(
-    code: String,
-    name: String,
-    population: i64,
-    n: u64,
-    factors: usize,
-    r: Option<&analysis::IndexReport>,
-    d: Option<&analysis::IndexReport>,
-) -> ResultLine {
-    let sipas = r.and_then(|r| r.overall);
-    let desk_sipas = d.and_then(|d| d.overall);
-    let diff = match (sipas, desk_sipas) {
-        (Some(a), Some(b)) if !a.suppressed && !b.suppressed => {
-            analysis::compare::difference(&a, &b, 0.95).ok()
-        }
-        _ => None,
-    };
-    ResultLine {
-        code,
-        name,
-        population: grouped(population),
-        respondents: grouped(i64::try_from(n).unwrap_or(i64::MAX)),
-        sipas: IndexCell::of(sipas, n),
-        factors: (0..factors)
-            .map(|j| IndexCell::of(r.and_then(|r| r.factors.get(j).copied().flatten()), n))
-            .collect(),
-        desk: d.map(|d| IndexCell::of(d.overall, 0)),
-        difference: diff.map(|x| {
-            format!(
-                "{} ({} đến {}) điểm %",
-                points(x.estimate),
-                points(x.ci_low),
-                points(x.ci_high)
-            )
-        }),
-        significant: diff.is_some_and(|x| x.significant),
-        rank: None,
-        tier_code: None,
-        tier: None,
-    }
-}
-
-/// Every question of a report, with its interval, mean score and missing rate.
-fn item_lines(form: &crate::domain::FormSpec, r: &analysis::IndexReport) -> Vec<ItemLine> {
-    form.questions
-        .iter()
-        .zip(&r.items)
-        .map(|(q, it)| ItemLine {
-            code: q.code.clone(),
-            text: q.text_vi.clone(),
-            index: IndexCell::of(it.index, it.valid_n),
-            mean: it
-                .mean_score
-                .map_or("–".into(), |m| format!("{m:.2}").replace('.', ",")),
-            missing: format!("{}%", percent(it.missing_rate, Lang::Vi)),
-        })
-        .collect()
-}
-
-/// The factors' names in the order of the results' factors.
-fn factor_names(form: &crate::domain::FormSpec) -> Vec<String> {
-    survey::results::factor_codes(form)
-        .iter()
-        .map(|code| {
-            form.questions
-                .iter()
-                .find(|q| q.factor_code.as_deref() == Some(code))
-                .and_then(|q| q.factor_name_vi.clone())
-                .unwrap_or_else(|| code.clone())
-        })
-        .collect()
-}
-
-/// Ranks the agencies by SIPAS with 95% rank intervals and a tier against the province, as
-/// the province ranking does for the same wave (`survey::ranking`, the same seed): the two
-/// pages cannot disagree. Agencies below the minimum n are not ranked.
-fn rank_agencies(lines: &mut [ResultLine], results: &WaveResults, id: i32, factors: usize) {
-    let seed = crate::survey::ranking::default_seed(id, "overall");
-    let Ok(ranking) = crate::survey::ranking::annual_ranking(
-        results,
-        crate::results::ranking::Measure::Overall,
-        None,
-        factors,
-        seed,
-    ) else {
-        return;
-    };
-    for r in ranking.ranked {
-        let Some(line) = results
-            .strata
-            .iter()
-            .position(|s| s.stratum.agency_id == r.unit.agency_id)
-            .and_then(|k| lines.get_mut(k))
-        else {
-            continue;
-        };
-        line.rank = Some(if r.rank_low == r.rank_high {
-            r.rank.to_string()
-        } else {
-            format!("{} ({}–{})", r.rank, r.rank_low, r.rank_high)
-        });
-        // The ranking's codes; words that name what the tier is measured against here.
-        line.tier_code = Some(crate::views::ranking::tier_code(r.tier));
-        line.tier = Some(match r.tier {
-            analysis::compare::Tier::Above => "cao hơn toàn tỉnh",
-            analysis::compare::Tier::NotDifferent => "không khác biệt",
-            analysis::compare::Tier::Below => "thấp hơn toàn tỉnh",
-        });
-    }
-}
-
-fn points(x: f64) -> String {
-    let s = percent(x.abs(), Lang::Vi);
-    if x < 0.0 {
-        format!("−{s}")
-    } else {
-        format!("+{s}")
-    }
-}
+use crate::survey::{self};
+use crate::views::Lang;
 
 pub async fn page(
     state: web::Data<AppState>,
@@ -187,106 +21,14 @@ pub async fn page(
 ) -> StaffResult {
     let id = id.into_inner();
     let desk_form = state.ingest.desk_form.clone();
-    let found = db::run_job::<_, survey::StepError, _>(&state.pool, move |c| {
-        let w = match survey::find(c, id) {
-            Ok(w) => w,
-            Err(_) => return Ok(None),
-        };
-        let (form, results) = match survey::wave_results(c, id) {
-            Ok(r) => r,
-            Err(survey::StepError::Refused(_)) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let desk = desk_reports(c, &desk_form, &results, i32::from(w.row.year))?;
-        Ok(Some((w, form, results, desk)))
+    let shell = admin.0.frame(&state.key, Lang::Vi);
+    let refused = refusal(q.refused.as_deref());
+    let page = db::run_job(&state.pool, move |c| {
+        survey::results_page::wave_results_page(c, id, &desk_form, shell, refused)
     })
     .await
-    .map_err(|e| PageError::staff(Fault::from(e)))?;
-    let Some((w, form, results, desk)) = found else {
-        return Err(PageError::staff(Fault::NotFound));
-    };
-    let factor_codes = survey::results::factor_codes(&form);
-    let factor_names = factor_names(&form);
-    let factors = factor_codes.len();
-    let line = |code: String,
-                name: String,
-                population: i64,
-                n: u64,
-                r: Option<&analysis::IndexReport>,
-                d: Option<&analysis::IndexReport>| {
-        result_line(code, name, population, n, factors, r, d)
-    };
-    let mut agencies: Vec<ResultLine> = results
-        .strata
-        .iter()
-        .zip(&desk)
-        .map(|(s, d)| {
-            line(
-                s.stratum.code.clone(),
-                s.stratum.name.clone(),
-                i64::from(s.stratum.population),
-                s.respondents,
-                s.report.as_ref(),
-                d.as_ref(),
-            )
-        })
-        .collect();
-    rank_agencies(&mut agencies, &results, id, form.factor_count().max(5));
-    let population: i64 = results
-        .strata
-        .iter()
-        .map(|s| i64::from(s.stratum.population))
-        .sum();
-    let province = results.province.as_ref().map(|r| {
-        line(
-            "Tỉnh".into(),
-            "Toàn tỉnh".into(),
-            population,
-            results.respondents,
-            Some(r),
-            None,
-        )
-    });
-    let items = results
-        .province
-        .as_ref()
-        .map(|r| item_lines(&form, r))
-        .unwrap_or_default();
-    let page = WaveResultsPage {
-        shell: admin.0.frame(&state.key, Lang::Vi),
-        id,
-        name: w.row.name.clone(),
-        year: w.row.year,
-        provisional: w.state != survey::WaveState::Closed,
-        factor_names,
-        province,
-        agencies,
-        items,
-        respondents: grouped(i64::try_from(results.respondents).unwrap_or(i64::MAX)),
-        refused: refusal(q.refused.as_deref()),
-        shares: results
-            .shares
-            .iter()
-            .map(|c| ShareTable {
-                options: c.options.iter().map(|(_, l)| l.clone()).collect(),
-                rows: results
-                    .strata
-                    .iter()
-                    .zip(&c.strata)
-                    .map(|(s, per)| {
-                        (
-                            s.stratum.code.clone(),
-                            per.iter().map(|e| IndexCell::of(*e, 0)).collect(),
-                        )
-                    })
-                    .chain(std::iter::once((
-                        "Toàn tỉnh".to_owned(),
-                        c.province.iter().map(|e| IndexCell::of(*e, 0)).collect(),
-                    )))
-                    .collect(),
-            })
-            .collect(),
-    };
+    .map_err(|e: survey::StepError| PageError::staff(Fault::from(e)))?
+    .ok_or_else(|| PageError::staff(Fault::NotFound))?;
     render(&state, StatusCode::OK, "admin_wave_results.html", &page).map_err(PageError::staff)
 }
 
@@ -379,122 +121,19 @@ pub async fn agency_page(
     let scope = staff.user.scope();
     let wanted = q.agency.clone().filter(|a| !a.trim().is_empty());
     let desk_form = state.ingest.desk_form.clone();
-    let found = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
-        let visible = db::agencies::visible(c, scope)?;
-        let agency = match (&wanted, scope) {
-            (Some(w), _) => visible
-                .iter()
-                .find(|a| a.id.to_string() == *w || a.code == *w)
-                .cloned(),
-            (None, crate::db::users::Scope::Agency(root)) => {
-                visible.iter().find(|a| a.id == root).cloned()
-            }
-            (None, crate::db::users::Scope::All) => {
-                visible.iter().find(|a| a.parent_id.is_none()).cloned()
-            }
-        };
-        let Some(agency) = agency else {
-            return Ok(Err(()));
-        };
-        let Some(wave) = survey::wave_of_year(c, year)? else {
-            return Ok(Ok((agency, None)));
-        };
-        let closed = survey::find(c, wave.0)?.state == survey::WaveState::Closed;
-        let (form, results) = survey::wave_results(c, wave.0)?;
-        let desk = desk_reports(c, &desk_form, &results, year)?;
-        Ok(Ok((agency, Some((wave, closed, form, results, desk)))))
+    let shell = staff.frame(&state.key, Lang::Vi);
+    let page = db::run_job(&state.pool, move |c| {
+        survey::results_page::annual_agency_page(
+            c,
+            scope,
+            wanted.as_deref(),
+            year,
+            &desk_form,
+            shell,
+        )
     })
     .await
-    .map_err(|e| PageError::staff(Fault::from(e)))?;
-    let Ok((agency, wave)) = found else {
-        return Err(PageError::staff(Fault::NotFound));
-    };
-    let mut page = AnnualAgencyPage {
-        shell: staff.frame(&state.key, Lang::Vi),
-        agency: format!("{} – {}", agency.code, agency.name),
-        year,
-        wave: None,
-        provisional: false,
-        factor_names: Vec::new(),
-        line: None,
-        items: Vec::new(),
-    };
-    if let Some(((_, name), closed, form, results, desk)) = wave {
-        page.wave = Some(name);
-        page.provisional = !closed;
-        page.factor_names = factor_names(&form);
-        let factors = page.factor_names.len();
-        // Home Affairs' default (the top of the tree) reads the province's numbers; a unit of
-        // someone's own scope that is not a stratum has none.
-        let is_province =
-            agency.parent_id.is_none() && matches!(scope, crate::db::users::Scope::All);
-        if let Some((i, s)) = results
-            .strata
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.stratum.agency_id == agency.id)
-        {
-            let mut line = result_line(
-                s.stratum.code.clone(),
-                s.stratum.name.clone(),
-                i64::from(s.stratum.population),
-                s.respondents,
-                factors,
-                s.report.as_ref(),
-                desk[i].as_ref(),
-            );
-            tier_against_province(&mut line, s.report.as_ref(), &results);
-            page.items = s
-                .report
-                .as_ref()
-                .map(|r| item_lines(&form, r))
-                .unwrap_or_default();
-            page.line = Some(line);
-        } else if is_province {
-            let population = results
-                .strata
-                .iter()
-                .map(|s| i64::from(s.stratum.population))
-                .sum();
-            page.line = results.province.as_ref().map(|r| {
-                result_line(
-                    "Tỉnh".into(),
-                    "Toàn tỉnh".into(),
-                    population,
-                    results.respondents,
-                    factors,
-                    Some(r),
-                    None,
-                )
-            });
-            page.items = results
-                .province
-                .as_ref()
-                .map(|r| item_lines(&form, r))
-                .unwrap_or_default();
-        }
-    }
+    .map_err(|e: survey::StepError| PageError::staff(Fault::from(e)))?
+    .ok_or_else(|| PageError::staff(Fault::NotFound))?;
     render(&state, StatusCode::OK, "dashboard_annual.html", &page).map_err(PageError::staff)
-}
-
-/// Above or below the province when the agency's whole interval lies on one side of the
-/// province's estimate (the ranking's rule), without naming other agencies.
-fn tier_against_province(
-    line: &mut ResultLine,
-    report: Option<&analysis::IndexReport>,
-    results: &WaveResults,
-) {
-    let (Some(e), Some(p)) = (
-        report.and_then(|r| r.overall).filter(|e| !e.suppressed),
-        results.province.as_ref().and_then(|r| r.overall),
-    ) else {
-        return;
-    };
-    let tier = analysis::compare::tier(&e, p.estimate);
-    line.tier_code = Some(crate::views::ranking::tier_code(tier));
-    line.tier = Some(match tier {
-        analysis::compare::Tier::Above => "cao hơn toàn tỉnh",
-        analysis::compare::Tier::Below => "thấp hơn toàn tỉnh",
-        analysis::compare::Tier::NotDifferent => "không khác biệt với toàn tỉnh",
-    });
 }

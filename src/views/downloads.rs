@@ -1,0 +1,220 @@
+//! The staff pages' downloads as sheets (CSV or XLSX, written by `sheet`): the dashboard's
+//! results, the ranking and the PAR score sheet. Each reads the same service result as its
+//! page, so a download cannot disagree with the page it came from.
+
+use super::ranking::tier_code;
+use super::sheet::{header, Sheet, Value};
+use crate::domain::par::Rule;
+use crate::domain::FormSpec;
+use crate::results::agency::AgencyResults;
+use crate::results::par as score;
+use crate::results::ranking_table::{Source, Table};
+use analysis::IndexEstimate;
+
+/// The dashboard's tables as a sheet (CSV or XLSX): the overall SIPAS, then each question, with
+/// interval, n, missing rate, mean score and the five levels' shares, and the selection.
+pub fn results_sheet(form: &FormSpec, r: &AgencyResults) -> Sheet {
+    let report = r.report.as_ref().map(|(rep, _)| rep);
+    let responses = r.report.as_ref().map_or(0, |(_, n)| *n);
+    let pct = |v: f64| Value::Number(100.0 * v, 2);
+    let estimate = |e: Option<IndexEstimate>, n: u64| match e {
+        Some(e) if !e.suppressed => vec![
+            pct(e.estimate),
+            pct(e.ci_low),
+            pct(e.ci_high),
+            Value::Int(e.n as i64),
+            Value::text("reported"),
+        ],
+        other => vec![
+            Value::Empty,
+            Value::Empty,
+            Value::Empty,
+            Value::Int(other.map_or(n, |e| e.n) as i64),
+            Value::text("suppressed"),
+        ],
+    };
+    let context = [
+        Value::text(&r.agency.code),
+        Value::text(r.filter.from.to_string()),
+        Value::text(r.filter.to.to_string()),
+        Value::text(r.filter.channel.as_deref().unwrap_or("all")),
+        Value::text(r.filter.kind.as_deref().unwrap_or("all")),
+        r.desk_id.map_or(Value::Empty, |d| Value::Int(i64::from(d))),
+        Value::Int(responses as i64),
+    ];
+    let mut rows = Vec::new();
+    let mut overall = vec![Value::text("SIPAS"), Value::text("Chỉ số SIPAS chung")];
+    overall.extend(estimate(report.and_then(|rep| rep.overall), 0));
+    overall.extend(std::iter::repeat_n(Value::Empty, 7));
+    overall.extend(context.iter().cloned());
+    rows.push(overall);
+    for (i, q) in form.questions.iter().enumerate() {
+        let item = report.map(|rep| &rep.items[i]);
+        let mut row = vec![
+            Value::text(&q.code),
+            Value::text(q.factor_name_vi.as_deref().unwrap_or(&q.text_vi)),
+        ];
+        row.extend(estimate(
+            item.and_then(|t| t.index),
+            item.map_or(0, |t| t.valid_n),
+        ));
+        row.push(item.map_or(Value::Empty, |t| pct(t.missing_rate)));
+        row.push(
+            item.and_then(|t| t.mean_score)
+                .map_or(Value::Empty, |m| Value::Number(m, 2)),
+        );
+        for level in 0..5 {
+            row.push(item.map_or(Value::Empty, |t| pct(t.distribution[level])));
+        }
+        row.extend(context.iter().cloned());
+        rows.push(row);
+    }
+    Sheet {
+        name: format!("sipas-{}-{}-{}", r.agency.code, r.filter.from, r.filter.to),
+        header: header(&[
+            "code",
+            "name",
+            "index_percent",
+            "ci_low_percent",
+            "ci_high_percent",
+            "n",
+            "status",
+            "missing_percent",
+            "mean_score",
+            "level1_percent",
+            "level2_percent",
+            "level3_percent",
+            "level4_percent",
+            "level5_percent",
+            "agency",
+            "from",
+            "to",
+            "channel",
+            "kind",
+            "desk",
+            "responses",
+        ]),
+        rows,
+    }
+}
+
+/// The ranking as a sheet (CSV or XLSX): ranked units first, then the units not ranked, with
+/// the seed in every row.
+pub fn ranking_sheet(t: &Table) -> Sheet {
+    let header = header(&[
+        "rank",
+        "rank_low",
+        "rank_high",
+        "code",
+        "name",
+        "index_percent",
+        "ci_low_percent",
+        "ci_high_percent",
+        "n",
+        "responses",
+        "tier",
+        "measure",
+        "from",
+        "to",
+        "channel",
+        "seed",
+    ]);
+    let pct = |v: f64| Value::Number(100.0 * v, 2);
+    let common = [
+        Value::text(&t.measure),
+        Value::text(t.filter.from.to_string()),
+        Value::text(t.filter.to.to_string()),
+        Value::text(match t.source {
+            Source::Annual => "annual_sample",
+            Source::Desk => t.filter.channel.as_deref().unwrap_or("all"),
+        }),
+        Value::Int(t.ranking.seed as i64),
+    ];
+    let mut rows = Vec::new();
+    for r in &t.ranking.ranked {
+        let e = r.unit.index.as_ref();
+        let mut rec = vec![
+            Value::Int(r.rank as i64),
+            Value::Int(r.rank_low as i64),
+            Value::Int(r.rank_high as i64),
+            Value::text(&r.unit.code),
+            Value::text(&r.unit.name),
+            e.map_or(Value::Empty, |e| pct(e.estimate)),
+            e.map_or(Value::Empty, |e| pct(e.ci_low)),
+            e.map_or(Value::Empty, |e| pct(e.ci_high)),
+            Value::Int(e.map_or(0, |e| e.n) as i64),
+            Value::Int(r.unit.responses as i64),
+            Value::text(tier_code(r.tier)),
+        ];
+        rec.extend(common.iter().cloned());
+        rows.push(rec);
+    }
+    for u in &t.ranking.unranked {
+        let mut rec = vec![
+            Value::Empty,
+            Value::Empty,
+            Value::Empty,
+            Value::text(&u.code),
+            Value::text(&u.name),
+            Value::Empty,
+            Value::Empty,
+            Value::Empty,
+            Value::Int(u.index.map_or(0, |e| e.n) as i64),
+            Value::Int(u.responses as i64),
+            Value::text("not_ranked"),
+        ];
+        rec.extend(common.iter().cloned());
+        rows.push(rec);
+    }
+    Sheet {
+        name: format!(
+            "sipas-ranking-{}-{}-{}",
+            t.level_code, t.filter.from, t.filter.to
+        ),
+        header,
+        rows,
+    }
+}
+
+/// The score sheet as CSV or XLSX: each unit's index, interval, n and points, and the rule.
+pub fn par_sheet(year: i32, t: &Table, rule: Option<&Rule>) -> Sheet {
+    let pct = |v: f64| Value::Number(100.0 * v, 2);
+    let described = rule.map_or(
+        "Chưa đặt quy tắc tính điểm cho năm này.".to_owned(),
+        Rule::describe_vi,
+    );
+    let rows = score::score_sheet(t, rule)
+        .into_iter()
+        .map(|l| {
+            let e = l.index;
+            vec![
+                Value::Int(i64::from(year)),
+                Value::text(&l.code),
+                Value::text(&l.name),
+                e.map_or(Value::Empty, |e| pct(e.estimate)),
+                e.map_or(Value::Empty, |e| pct(e.ci_low)),
+                e.map_or(Value::Empty, |e| pct(e.ci_high)),
+                Value::Int(l.n as i64),
+                l.points.map_or(Value::Empty, |p| Value::Number(p, 2)),
+                Value::text(l.status.code()),
+                Value::text(&described),
+            ]
+        })
+        .collect();
+    Sheet {
+        name: format!("sipas-par-{year}-{}", t.level_code),
+        header: header(&[
+            "year",
+            "code",
+            "name",
+            "index_percent",
+            "ci_low_percent",
+            "ci_high_percent",
+            "n",
+            "points",
+            "status",
+            "rule",
+        ]),
+        rows,
+    }
+}
