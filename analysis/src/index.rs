@@ -505,7 +505,11 @@ impl IndexAccumulator {
                 .sum::<f64>()
                 * scale;
             let var = self.items.variance(&u, only, opts.lonely)?;
-            Some(self.finish(est, var, answered[f], df, opts, false)?)
+            let mut e = self.finish(est, var, answered[f], df, opts, false)?;
+            // Suppression composes: an average of factors is not reported (nor ranked) when any
+            // factor it averages is not — below the minimum n, or without a valid answer.
+            e.suppressed |= factors.iter().any(|f| f.is_none_or(|f| f.suppressed));
+            Some(e)
         };
 
         let rt = self.respondents.totals(only);

@@ -4,7 +4,10 @@
 
 use analysis::binomial::interval;
 use analysis::sample::{allocate, Allocation};
-use analysis::{BinomialMethod, LonelyPsu, Observation, TaylorAccumulator};
+use analysis::{
+    BinomialMethod, IndexAccumulator, IndexSpec, LonelyPsu, Observation, ReportOptions, Respondent,
+    TaylorAccumulator,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
@@ -364,4 +367,40 @@ proptest! {
         let b = desk_report(&rows, false);
         prop_assert!(same_report(&a, &b), "{a:?}\n{b:?}");
     }
+}
+
+/// Suppression composes (issue #18, point 5): 40 respondents answer factors 1 and 2, only 12
+/// of them factor 3; the overall index has n = 40 but averages a factor below the minimum n,
+/// so it is not reported either — and reported again once every factor reaches it.
+#[test]
+fn the_overall_index_is_suppressed_when_a_factor_it_averages_is() {
+    let spec = IndexSpec {
+        items: 3,
+        factors: vec![vec![0], vec![1], vec![2]],
+        threshold: 4,
+    };
+    let run = |third_answered: usize| {
+        let mut acc = IndexAccumulator::new(spec.clone(), false).unwrap();
+        for i in 0..40 {
+            let third = (i < third_answered).then_some(if i % 2 == 0 { 5 } else { 3 });
+            let answers = [Some(4 + (i % 2) as u8), Some(2 + (i % 4) as u8), third];
+            acc.add(&Respondent {
+                stratum: 0,
+                psu: None,
+                weight: 1.0,
+                pop_size: None,
+                answers: &answers,
+            })
+            .unwrap();
+        }
+        acc.report(None, &ReportOptions::default()).unwrap()
+    };
+    let r = run(12);
+    assert!(r.factors[2].unwrap().suppressed);
+    let overall = r.overall.unwrap();
+    assert_eq!(overall.n, 40);
+    assert!(overall.suppressed, "an average over a factor of n = 12");
+    let r = run(30);
+    assert!(!r.factors[2].unwrap().suppressed);
+    assert!(!r.overall.unwrap().suppressed);
 }

@@ -93,7 +93,7 @@ pub fn newest(conn: &mut PgConnection, q: &CommentQuery) -> QueryResult<Vec<Comm
              FROM responses r \
              WHERE r.agency_id = a.id AND r.comment IS NOT NULL \
                AND r.submitted_at >= $2 AND r.submitted_at < $3 \
-               AND ($4::text IS NULL OR r.channel = $4) \
+               AND r.channel = ANY($4) \
                AND ($5::int4 IS NULL OR r.desk_id = $5) \
                AND ($6::text IS NULL OR r.respondent_kind = $6) \
                AND ($7::text IS NULL \
@@ -109,7 +109,7 @@ pub fn newest(conn: &mut PgConnection, q: &CommentQuery) -> QueryResult<Vec<Comm
     .bind::<Array<Int4>, _>(&q.slice.agency_ids)
     .bind::<Timestamptz, _>(start_of(q.from))
     .bind::<Timestamptz, _>(start_of(q.to + chrono::Duration::days(1)))
-    .bind::<Nullable<Text>, _>(q.slice.channel.as_deref())
+    .bind::<Array<Text>, _>(q.slice.channels())
     .bind::<Nullable<Int4>, _>(q.slice.desk_id)
     .bind::<Nullable<Text>, _>(q.slice.respondent_kind.as_deref())
     .bind::<Nullable<Text>, _>(plain.as_deref())

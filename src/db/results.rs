@@ -118,7 +118,7 @@ pub fn microdata(conn: &mut PgConnection, q: &MicrodataQuery) -> QueryResult<Vec
          LEFT JOIN answers x ON x.response_id = r.id \
          WHERE r.agency_id = ANY($1) AND r.instrument_id = $2 \
            AND r.submitted_at >= $3 AND r.submitted_at < $4 \
-           AND ($5::text IS NULL OR r.channel = $5) \
+           AND r.channel = ANY($5) \
            AND ($6::int4 IS NULL OR r.desk_id = $6) \
            AND ($7::text IS NULL OR r.respondent_kind = $7) \
          GROUP BY r.id, a.code, d.code, h.response_id \
@@ -128,7 +128,7 @@ pub fn microdata(conn: &mut PgConnection, q: &MicrodataQuery) -> QueryResult<Vec
     .bind::<diesel::sql_types::Int4, _>(q.slice.instrument_id)
     .bind::<diesel::sql_types::Timestamptz, _>(vietnam_midnight(q.from))
     .bind::<diesel::sql_types::Timestamptz, _>(vietnam_midnight(end))
-    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(q.slice.channel.as_deref())
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(q.slice.channels())
     .bind::<diesel::sql_types::Nullable<diesel::sql_types::Int4>, _>(q.slice.desk_id)
     .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(
         q.slice.respondent_kind.as_deref(),

@@ -10,6 +10,7 @@ pub mod instrument;
 pub mod invitation;
 pub mod par;
 pub mod privacy;
+pub mod published;
 pub mod registry;
 pub mod role;
 pub mod search;

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::published;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bracket {
     /// Lower bound of the index (a share, 0–1), inclusive.
@@ -32,13 +34,16 @@ impl Rule {
         }
     }
 
-    /// The points of an index (a share, 0–1), rounded to two decimals as score sheets print.
+    /// The points of an index (a share, 0–1), read as it is published (two decimals of a
+    /// percent, `published`), rounded to two decimals as score sheets print. Bracket bounds
+    /// are inclusive, as written.
     pub fn points(&self, index: f64) -> f64 {
+        let shown = published::hundredths(index);
         let raw = match self {
-            Rule::Linear { max_points } => max_points * index.clamp(0.0, 1.0),
+            Rule::Linear { max_points } => max_points * (shown as f64 / 10_000.0).clamp(0.0, 1.0),
             Rule::Brackets { brackets, .. } => brackets
                 .iter()
-                .find(|b| index >= b.min)
+                .find(|b| shown >= published::hundredths(b.min))
                 .map_or(0.0, |b| b.points),
         };
         (raw * 100.0).round() / 100.0
@@ -48,7 +53,7 @@ impl Rule {
     pub fn describe_vi(&self) -> String {
         match self {
             Rule::Linear { max_points } => format!(
-                "Điểm = {} × chỉ số SIPAS chung của năm (tỷ lệ 0–1), làm tròn 2 chữ số thập phân.",
+                "Điểm = {} × chỉ số SIPAS chung của năm như được công bố (số % với hai chữ số thập phân, quy ra tỷ lệ 0–1), làm tròn 2 chữ số thập phân.",
                 number_vi(*max_points)
             ),
             Rule::Brackets {
@@ -66,7 +71,7 @@ impl Rule {
                     })
                     .collect();
                 format!(
-                    "Tối đa {} điểm, theo khung: {}; dưới khung thấp nhất: 0 điểm.",
+                    "Tối đa {} điểm, theo khung (so với chỉ số như được công bố, hai chữ số thập phân; tính cả cận dưới): {}; dưới khung thấp nhất: 0 điểm.",
                     number_vi(*max_points),
                     parts.join("; ")
                 )
@@ -108,9 +113,20 @@ pub fn parse(max_points: &str, kind: &str, brackets: &str) -> Result<Rule, Strin
                         i + 1
                     )
                 })?;
-                let lo = number(lo.trim_end_matches('%'))
+                let lo_text = lo.trim().trim_end_matches('%').trim();
+                let lo = number(lo_text)
                     .filter(|v| (0.0..=100.0).contains(v))
                     .ok_or_else(|| format!("Khung thứ {}: chỉ số phải từ 0 đến 100.", i + 1))?;
+                // A bound is compared with the published figure, which has two decimals.
+                if lo_text
+                    .split_once([',', '.'])
+                    .is_some_and(|(_, d)| d.len() > 2)
+                {
+                    return Err(format!(
+                        "Khung thứ {}: chỉ số có tối đa hai chữ số thập phân, như chỉ số được công bố.",
+                        i + 1
+                    ));
+                }
                 let pts = number(pts)
                     .filter(|p| *p >= 0.0 && *p <= max)
                     .ok_or_else(|| {
@@ -161,6 +177,23 @@ mod tests {
         assert_eq!(r.points(0.85), 1.0);
         assert_eq!(r.points(0.5), 0.0);
         assert!(r.describe_vi().contains("từ 95%: 2 điểm"));
+    }
+
+    #[test]
+    fn points_read_the_published_figure_with_inclusive_bounds() {
+        // The red team's case: 0.620694 is published as 62,07% and reaches "62,07 → 0,5".
+        let r = parse("2", "brackets", "62,07:0,5; 80:1").unwrap();
+        assert_eq!(r.points(0.620694), 0.5);
+        assert_eq!(r.points(0.620649), 0.0, "published as 62,06%");
+        assert_eq!(r.points(0.79995), 1.0, "published as 80,00%");
+        assert_eq!(r.points(0.799949), 0.5, "published as 79,99%");
+        // Linear points are the maximum times the published figure.
+        let r = parse("2", "linear", "").unwrap();
+        assert_eq!(r.points(0.853749), 1.71);
+        assert_eq!(r.points(0.8574999), 1.72, "85,75% × 2 = 1,715 → 1,72");
+        assert!(parse("2", "brackets", "62,075:1")
+            .unwrap_err()
+            .contains("hai chữ số"));
     }
 
     #[test]

@@ -35,7 +35,10 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub fn as_str(self) -> &'static str {
+    /// The desk stream's channels: every rating the aggregates and the dashboards count.
+    pub const STREAM: [Channel; 2] = [Channel::DeskQr, Channel::Kiosk];
+
+    pub const fn as_str(self) -> &'static str {
         match self {
             Channel::DeskQr => "desk_qr",
             Channel::Kiosk => "kiosk",

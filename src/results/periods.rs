@@ -24,7 +24,10 @@ pub struct PeriodFilter {
 }
 
 /// The channels of the desk stream a results query may keep.
-pub const CHANNELS: &[&str] = &["desk_qr", "kiosk"];
+pub const CHANNELS: &[&str] = &[
+    crate::domain::Channel::STREAM[0].as_str(),
+    crate::domain::Channel::STREAM[1].as_str(),
+];
 /// The respondent kinds a results query may keep.
 pub const KINDS: &[&str] = &["individual", "organisation"];
 

@@ -55,6 +55,8 @@ pub struct RankedUnit {
 pub struct Ranking {
     /// The index of every rating selected: the line the tiers and the funnel are drawn around.
     pub province: Option<IndexEstimate>,
+    /// Every rating selected, valid or not (the province's missing rate is read against it).
+    pub province_responses: u64,
     /// The province's five factor indices (the reference line of the small multiples).
     pub province_factors: Vec<Option<IndexEstimate>>,
     /// Best first.
@@ -140,6 +142,7 @@ pub fn rank(
     }
     let whole = report_of(form, sums.values().map(|(n, s)| (*n, s.as_slice())))?;
     let province = whole.as_ref().and_then(|(r, _)| pick(r, measure));
+    let province_responses = whole.as_ref().map_or(0, |(_, n)| *n);
     let province_factors = whole
         .map(|(r, _)| r.factors)
         .unwrap_or_else(|| vec![None; form.factor_count()]);
@@ -163,7 +166,12 @@ pub fn rank(
                 .unwrap_or_else(|| vec![None; form.factor_count()]),
         });
     }
-    from_units(units, province, province_factors, seed)
+    from_units(
+        units,
+        (province, province_responses),
+        province_factors,
+        seed,
+    )
 }
 
 /// Ranks units whose indices are computed already (the desk stream's, above, or an annual
@@ -171,7 +179,7 @@ pub fn rank(
 /// against `province`.
 pub fn from_units(
     units: Vec<Unit>,
-    province: Option<IndexEstimate>,
+    (province, province_responses): (Option<IndexEstimate>, u64),
     province_factors: Vec<Option<IndexEstimate>>,
     seed: u64,
 ) -> anyhow::Result<Ranking> {
@@ -199,12 +207,21 @@ pub fn from_units(
     unranked.sort_by(|a, b| a.code.cmp(&b.code));
     Ok(Ranking {
         province,
+        province_responses,
         province_factors,
         ranked,
         unranked,
         seed,
         simulations: SIMULATIONS,
     })
+}
+
+/// The share of the selected ratings without a valid answer to what `index` measures.
+pub fn missing_rate(index: Option<IndexEstimate>, responses: u64) -> f64 {
+    if responses == 0 {
+        return 0.0;
+    }
+    1.0 - index.map_or(0, |e| e.n) as f64 / responses as f64
 }
 
 pub fn pick(r: &analysis::IndexReport, measure: Measure) -> Option<IndexEstimate> {

@@ -54,6 +54,7 @@ pub fn annual_ranking(
         .as_ref()
         .map(|r| r.factors.clone())
         .unwrap_or_else(|| vec![None; factors]);
+    let province = (province, results.respondents);
     ranking::from_units(units, province, province_factors, seed)
 }
 

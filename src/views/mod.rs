@@ -202,7 +202,7 @@ impl Views {
 /// A share as a percentage with two decimals, as MoHA's tables print it (comma decimals in
 /// Vietnamese), without the sign.
 pub fn percent(x: f64, lang: Lang) -> String {
-    let s = format!("{:.2}", 100.0 * x);
+    let s = crate::domain::published::percent_text(x);
     match lang {
         Lang::Vi => s.replace('.', ","),
         Lang::En => s,

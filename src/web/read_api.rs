@@ -151,13 +151,7 @@ fn estimate(e: Option<IndexEstimate>, n: u64, missing_rate: f64, method: &str) -
     }
 }
 
-/// Share of ratings without a valid answer for a composite with valid n `n`.
-fn missing(n: Option<IndexEstimate>, responses: u64) -> f64 {
-    if responses == 0 {
-        return 0.0;
-    }
-    1.0 - n.map_or(0, |e| e.n) as f64 / responses as f64
-}
+use crate::results::ranking::missing_rate as missing;
 
 const ITEM_METHOD: &str = "wilson";
 const COMPOSITE_METHOD: &str = "logit-linearised";
@@ -322,7 +316,7 @@ pub async fn rankings(
         (_, true) => COMPOSITE_METHOD,
         (_, false) => ITEM_METHOD,
     };
-    let est = |e: Option<IndexEstimate>, n| estimate(e, n, 0.0, method);
+    let est = |e: Option<IndexEstimate>, n| estimate(e, n, missing(e, n), method);
     let ranked: Vec<Value> = t
         .ranking
         .ranked
@@ -342,7 +336,7 @@ pub async fn rankings(
         .map(|u| {
             json!({
                 "code": u.code, "name": u.name, "responses": u.responses,
-                "n": u.index.map_or(0, |e| e.n),
+                "n": u.index.map_or(0, |e| e.n), "missing_rate": missing(u.index, u.responses),
             })
         })
         .collect();
@@ -357,7 +351,7 @@ pub async fn rankings(
         "seed": t.ranking.seed,
         "simulations": t.ranking.simulations,
         "rule": analysis::compare::RANKING_RULE,
-        "province": est(t.ranking.province, 0),
+        "province": est(t.ranking.province, t.ranking.province_responses),
         "ranked": ranked,
         "not_ranked": not_ranked,
     })))

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use sipas::domain::Role;
 
-use crate::helpers::{add_user, run, sid, Browser, TempDir, TestApp};
+use crate::helpers::{add_user, answer_array_sql, run, sid, Browser, TempDir, TestApp};
 
 fn analyze(app: &TestApp, file: &std::path::Path, column: &str) -> Value {
     let (code, out, err) = run(
@@ -182,6 +182,27 @@ fn the_dashboard_page_shows_what_sipas_analyze_computes_from_the_microdata() {
         );
         assert_eq!(r.status(), 200);
     }
+    // A returned paper questionnaire of the annual sample, same agency and days: a
+    // probability-sample response that the dashboard does not count, so neither may its
+    // microdata hold it (issue #18, point 8).
+    crate::fieldwork::drawn_wave(&app.db, 40, 0);
+    let unit = crate::fieldwork::unit_ids(&app.db).0[0];
+    let paper = format!(
+        "INSERT INTO responses (id, instrument_id, agency_id, desk_id, channel, respondent_kind, \
+                                comment, answer_values, sample_unit_id) \
+         SELECT gen_random_uuid(), i.id, a.id, NULL, 'paper', 'individual', \
+                'Phiếu giấy: làm thủ tục nhanh (rất) tốt 👍', {}, {unit} \
+         FROM instruments i, agencies a WHERE i.code = 'sipas-2017' AND a.code = 'T1'",
+        answer_array_sql(&[
+            ("F1", Some(1)),
+            ("F2", Some(1)),
+            ("F3", Some(1)),
+            ("F4", Some(1)),
+            ("F5", Some(1)),
+            ("OVERALL", Some(1))
+        ])
+    );
+    diesel::RunQueryDsl::execute(diesel::sql_query(paper), &mut app.db.conn()).unwrap();
     add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
     let manager = Browser::signed_in(&app, "t1.manager");
     let today = sipas::web::filters::today_in_vietnam();
@@ -191,6 +212,12 @@ fn the_dashboard_page_shows_what_sipas_analyze_computes_from_the_microdata() {
         .get(&format!("/admin/microdata.csv?{range}"))
         .text()
         .unwrap();
+    assert_eq!(
+        body.lines().count(),
+        1 + 64,
+        "the header and the 64 desk ratings the page counts, not the paper questionnaire"
+    );
+    assert!(!body.contains("Phiếu giấy") && !page.contains("Phiếu giấy"));
     let dir = TempDir::new("microdata");
     let file = dir.join("microdata.csv");
     std::fs::write(&file, &body).unwrap();

@@ -251,6 +251,20 @@ fn indices_and_rankings_equal_the_raw_rows_and_the_pages() {
     assert!(line.ends_with(&ranking["seed"].to_string()));
     assert_eq!(ranking["not_ranked"][0]["code"], "CHILD");
     assert_eq!(ranking["ranked"].as_array().unwrap().len(), 0);
+    // Each missing rate is computed (issue #18, point 7): ranked on F1, asked "no opinion" one
+    // time in five, the province's and the small unit's equal the indices' F1 item.
+    let on_f1 = json(get(
+        &app,
+        &format!("/api/v1/rankings?level=unit&measure=F1&from={today}&to={today}"),
+        Some(&token),
+    ));
+    let f1_missing = items[0]["missing_rate"].as_f64().unwrap();
+    assert!(f1_missing > 0.1, "{f1_missing}");
+    close(&on_f1["province"]["missing_rate"], f1_missing);
+    close(
+        &on_f1["not_ranked"][0]["missing_rate"],
+        small["items"][0]["missing_rate"].as_f64().unwrap(),
+    );
 
     // A level the province does not have is not found; refused parameters are named; the
     // query is read exactly as documented (each parameter once, none empty, dates in range);
