@@ -233,6 +233,7 @@ mod tests {
             ci_high: p + 1.96 * se,
             n,
             df: n as f64 - 1.0,
+            deff: None,
             suppressed: n < 30,
         }
     }

@@ -47,6 +47,30 @@ struct ItemTally {
 }
 
 #[derive(Clone, Debug)]
+struct Independent {
+    items: LinearMoments,
+    respondents: LinearMoments,
+}
+
+/// A variance with the degrees of freedom and design effect that go with it.
+#[derive(Clone, Copy, Debug)]
+struct Spread {
+    var: f64,
+    df: f64,
+    deff: Option<f64>,
+}
+
+/// An accumulator of the SIPAS indices' sufficient statistics.
+///
+/// Clustered designs (`new(_, true)`, PSUs as clusters: desks within agency strata for the
+/// desk stream) take the linearised variance over clusters, with R's `survey` rules: strata
+/// with one PSU follow `ReportOptions::lonely`; df = PSUs − strata. Two rules of ours, where
+/// R gives no interval: when every stratum has a single PSU (df = 0) but there are several,
+/// df = PSUs − 1; when the estimate rests on a single PSU (one desk), its variance is that of
+/// its respondents taken as independent (a unit with one desk has no between-desk spread to
+/// estimate), df = respondents − strata (R's `svydesign(ids = ~1)`), and no design effect is
+/// reported.
+#[derive(Clone, Debug)]
 pub struct IndexAccumulator {
     spec: IndexSpec,
     /// [Σw·satisfied per item …, Σw·valid per item …]
@@ -56,6 +80,9 @@ pub struct IndexAccumulator {
     tallies: FastMap<u32, Vec<ItemTally>>,
     /// Per stratum: respondents with any valid answer, per factor and overall.
     answered: FastMap<u32, Vec<u64>>,
+    /// Clustered designs: the same moments with every respondent its own PSU, for the design
+    /// effect and for estimates that rest on a single cluster.
+    independent: Option<Box<Independent>>,
     scratch: Vec<f64>,
     scratch_r: Vec<f64>,
     /// Student t quantiles already computed, by (df, level): a province report asks for the
@@ -101,6 +128,10 @@ pub struct IndexEstimate {
     pub ci_high: f64,
     pub n: u64,
     pub df: f64,
+    /// Clustered designs: the variance over the variance of the same respondents taken as
+    /// independent within the same strata (the clusters' design effect); `None` when it is
+    /// not estimated (unclustered designs, a single cluster).
+    pub deff: Option<f64>,
     /// n below the reporting minimum: publish "not reported", never rank.
     pub suppressed: bool,
 }
@@ -154,6 +185,12 @@ impl IndexAccumulator {
             respondents: LinearMoments::new(2 * (f + 1), clustered),
             tallies: FastMap::default(),
             answered: FastMap::default(),
+            independent: clustered.then(|| {
+                Box::new(Independent {
+                    items: LinearMoments::new(2 * k, false),
+                    respondents: LinearMoments::new(2 * (f + 1), false),
+                })
+            }),
             scratch: vec![0.0; 2 * k],
             scratch_r: vec![0.0; 2 * (f + 1)],
             t_memo: Default::default(),
@@ -259,6 +296,12 @@ impl IndexAccumulator {
         if answered_any {
             answered[f] += count;
         }
+        if let Some(ind) = self.independent.as_mut() {
+            ind.items
+                .add_repeated(r.stratum, r.pop_size, &self.scratch, count)?;
+            ind.respondents
+                .add_repeated(r.stratum, r.pop_size, &self.scratch_r, count)?;
+        }
         if count == 1 {
             self.items
                 .add(r.stratum, r.psu, r.pop_size, &self.scratch)?;
@@ -297,7 +340,7 @@ impl IndexAccumulator {
     /// element by element is `merge`, and `from_stats` gives back an accumulator whose report
     /// is the report of the rows. What the desk stream's aggregates store per cell.
     pub fn stats(&self) -> Result<Vec<f64>> {
-        if self.strata().iter().any(|h| *h != 0) {
+        if self.independent.is_some() || self.strata().iter().any(|h| *h != 0) {
             return Err(AnalysisError::InvalidParameter(
                 "statistics vectors hold a single stratum 0".into(),
             ));
@@ -350,12 +393,67 @@ impl IndexAccumulator {
         Ok(acc)
     }
 
+    /// Adds one cell of a simple stream (a `stats` vector) to a clustered accumulator as part
+    /// of PSU `psu` in `stratum`: the desk stream's aggregates with desks as clusters. The
+    /// report equals that of adding the cell's rows with that PSU and stratum.
+    pub fn add_cell(&mut self, stratum: u32, psu: u64, stats: &[f64]) -> Result<()> {
+        if stats.len() != Self::stats_len(&self.spec) || !self.items.is_clustered() {
+            return Err(AnalysisError::ShapeMismatch);
+        }
+        let k = self.spec.items;
+        let f = self.spec.factors.len();
+        let (a, rest) = stats.split_at(LinearMoments::stats_len(2 * k));
+        let (b, rest) = rest.split_at(LinearMoments::stats_len(2 * (f + 1)));
+        let (t, answered) = rest.split_at(7 * k);
+        let rows = a[0];
+        if !(rows >= 0.0 && rows.fract() == 0.0) || stats.iter().any(|x| !x.is_finite()) {
+            return Err(AnalysisError::InvalidParameter(
+                "statistics must be finite with a whole row count".into(),
+            ));
+        }
+        if rows == 0.0 {
+            return Ok(());
+        }
+        if let Some(ind) = self.independent.as_mut() {
+            ind.items.add_stratum_stats(stratum, a)?;
+            ind.respondents.add_stratum_stats(stratum, b)?;
+        }
+        self.items
+            .add_psu_sum(stratum, psu, rows as u64, &a[1..=2 * k])?;
+        self.respondents
+            .add_psu_sum(stratum, psu, b[0] as u64, &b[1..=2 * (f + 1)])?;
+        let count = |x: f64| x.max(0.0).round() as u64;
+        let tallies = self
+            .tallies
+            .entry(stratum)
+            .or_insert_with(|| vec![ItemTally::default(); k]);
+        for (tally, c) in tallies.iter_mut().zip(t.chunks_exact(7)) {
+            tally.valid += count(c[0]);
+            tally.missing += count(c[1]);
+            for l in 0..5 {
+                tally.levels[l] += c[2 + l];
+            }
+        }
+        let mine = self
+            .answered
+            .entry(stratum)
+            .or_insert_with(|| vec![0; f + 1]);
+        for (m, x) in mine.iter_mut().zip(answered) {
+            *m += count(*x);
+        }
+        Ok(())
+    }
+
     pub fn merge(&mut self, other: IndexAccumulator) -> Result<()> {
-        if self.spec != other.spec {
+        if self.spec != other.spec || self.independent.is_some() != other.independent.is_some() {
             return Err(AnalysisError::ShapeMismatch);
         }
         self.items.merge(other.items)?;
         self.respondents.merge(other.respondents)?;
+        if let (Some(mine), Some(theirs)) = (self.independent.as_mut(), other.independent) {
+            mine.items.merge(theirs.items)?;
+            mine.respondents.merge(theirs.respondents)?;
+        }
         for (h, t) in other.tallies {
             let mine = self
                 .tallies
@@ -388,7 +486,6 @@ impl IndexAccumulator {
         check_level(opts.level)?;
         let k = self.spec.items;
         let totals = self.items.totals(only);
-        let df = self.items.df(only);
         let mut tally = vec![ItemTally::default(); k];
         for (h, t) in &self.tallies {
             if only.is_none_or(|o| o == *h) {
@@ -430,8 +527,8 @@ impl IndexAccumulator {
                 Some(pi) => {
                     let mut u = vec![0.0; 2 * k];
                     item_u(i, 1.0, &mut u);
-                    let var = self.items.variance(&u, only, opts.lonely)?;
-                    Some(self.finish(pi, var, t.valid, df, opts, true)?)
+                    let spread = self.spread(false, &u, only, opts)?;
+                    Some(self.finish(pi, spread, t.valid, opts, true)?)
                 }
                 None => None,
             };
@@ -479,8 +576,8 @@ impl IndexAccumulator {
                 item_u(i, scale, &mut u);
             }
             let est: f64 = with_data.iter().map(|&i| p[i].unwrap_or(0.0)).sum::<f64>() * scale;
-            let var = self.items.variance(&u, only, opts.lonely)?;
-            factors.push(Some(self.finish(est, var, answered[j], df, opts, false)?));
+            let spread = self.spread(false, &u, only, opts)?;
+            factors.push(Some(self.finish(est, spread, answered[j], opts, false)?));
             factor_u.push(Some(u));
         }
 
@@ -504,8 +601,8 @@ impl IndexAccumulator {
                 .map(|(j, _)| factors[*j].map_or(0.0, |e| e.estimate))
                 .sum::<f64>()
                 * scale;
-            let var = self.items.variance(&u, only, opts.lonely)?;
-            let mut e = self.finish(est, var, answered[f], df, opts, false)?;
+            let spread = self.spread(false, &u, only, opts)?;
+            let mut e = self.finish(est, spread, answered[f], opts, false)?;
             // Suppression composes: an average of factors is not reported (nor ranked) when any
             // factor it averages is not — below the minimum n, or without a valid answer.
             e.suppressed |= factors.iter().any(|f| f.is_none_or(|f| f.suppressed));
@@ -521,8 +618,8 @@ impl IndexAccumulator {
             let mut u = vec![0.0; rt.len()];
             u[num] = 1.0 / rt[den];
             u[den] = -r / rt[den];
-            let var = self.respondents.variance(&u, only, opts.lonely)?;
-            Ok(Some(self.finish(r, var, n, df, opts, false)?))
+            let spread = self.spread(true, &u, only, opts)?;
+            Ok(Some(self.finish(r, spread, n, opts, false)?))
         };
         let factors_respondent_level = answered[..f]
             .iter()
@@ -539,12 +636,55 @@ impl IndexAccumulator {
         })
     }
 
+    /// The variance of uᵀT over the items' moments (or the respondents' with `respondents`),
+    /// its df and design effect, with the clustered designs' rules (see the type's doc).
+    fn spread(
+        &self,
+        respondents: bool,
+        u: &[f64],
+        only: Option<u32>,
+        opts: &ReportOptions,
+    ) -> Result<Spread> {
+        let moments = if respondents {
+            &self.respondents
+        } else {
+            &self.items
+        };
+        let df = moments.df(only);
+        let Some(ind) = self.independent.as_ref() else {
+            return Ok(Spread {
+                var: moments.variance(u, only, opts.lonely)?,
+                df,
+                deff: None,
+            });
+        };
+        let plain = if respondents {
+            &ind.respondents
+        } else {
+            &ind.items
+        };
+        let independent = plain.variance(u, only, opts.lonely)?;
+        let psus = moments.psus(only);
+        if psus < 2 {
+            return Ok(Spread {
+                var: independent,
+                df: plain.df(only),
+                deff: None,
+            });
+        }
+        let var = moments.variance(u, only, opts.lonely)?;
+        Ok(Spread {
+            var,
+            df: if df >= 1.0 { df } else { (psus - 1) as f64 },
+            deff: (independent > 0.0).then(|| var / independent),
+        })
+    }
+
     fn finish(
         &self,
         estimate: f64,
-        var: f64,
+        Spread { var, df, deff }: Spread,
         n: u64,
-        df: f64,
         opts: &ReportOptions,
         single_item: bool,
     ) -> Result<IndexEstimate> {
@@ -590,6 +730,7 @@ impl IndexAccumulator {
             ci_high: high,
             n,
             df,
+            deff,
             suppressed: n < opts.min_n,
         })
     }

@@ -126,6 +126,44 @@ impl LinearMoments {
         Ok(())
     }
 
+    /// Adds `rows` respondents of one PSU whose vectors sum to `sum` (a clustered design read
+    /// from per-cell sums, such as the desk stream's aggregates with desks as PSUs): what
+    /// `add` of each row with that PSU would do.
+    pub fn add_psu_sum(&mut self, stratum: u32, psu: u64, rows: u64, sum: &[f64]) -> Result<()> {
+        if !self.clustered || sum.len() != self.dim {
+            return Err(AnalysisError::ShapeMismatch);
+        }
+        if rows == 0 {
+            return Ok(());
+        }
+        let d = self.dim;
+        let s = Self::stratum_mut(&mut self.strata, d, stratum, None)?;
+        self.rows += rows;
+        for (a, b) in s.sum.iter_mut().zip(sum) {
+            *a += b;
+        }
+        let t = s.psus.entry(psu).or_insert_with(|| vec![0.0; d]);
+        for (a, b) in t.iter_mut().zip(sum) {
+            *a += b;
+        }
+        s.n_psu = s.psus.len() as u64;
+        Ok(())
+    }
+
+    /// Whether PSUs are clusters of rows (`new(_, true)`).
+    pub fn is_clustered(&self) -> bool {
+        self.clustered
+    }
+
+    /// PSUs over the given strata (all when `only` is `None`).
+    pub fn psus(&self, only: Option<u32>) -> u64 {
+        self.strata
+            .iter()
+            .filter(|(id, _)| only.is_none_or(|o| o == **id))
+            .map(|(_, s)| s.n_psu)
+            .sum()
+    }
+
     /// The stratum's moments, created empty on first use; its population size must not change.
     fn stratum_mut(
         strata: &mut FastMap<u32, StratumMoments>,

@@ -196,6 +196,7 @@ mod tests {
             ci_high: hi,
             n: 100,
             df: 99.0,
+            deff: None,
             suppressed: false,
         }
     }

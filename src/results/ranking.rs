@@ -290,6 +290,7 @@ mod tests {
             ci_high: 0.84,
             n: 400,
             df: 399.0,
+            deff: None,
             suppressed: false,
         };
         let f = Funnel::of(&p);

@@ -111,6 +111,7 @@ fn share(acc: &analysis::TaylorAccumulator, k: usize) -> Option<analysis::IndexE
         ci_high: ci.high,
         n: e.n,
         df: e.df,
+        deff: e.deff,
         suppressed: e.n < MIN_N,
     })
 }
