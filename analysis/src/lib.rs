@@ -11,6 +11,7 @@ pub mod compare;
 pub mod design;
 pub mod error;
 mod fastmap;
+pub mod funnel;
 pub mod index;
 pub mod linear;
 pub mod proportion;

@@ -34,11 +34,14 @@ pub fn agencies_with_responses(conn: &mut PgConnection, p: &Period) -> QueryResu
 
 /// Every answer of the agency's responses in the period, grouped by response:
 /// (response id, item id, value; `None` for "no opinion").
+/// One answer of a rating with where it was given: (response, agency, desk, item id, value).
+pub type RatedAnswer = (Uuid, i32, Option<i32>, i32, Option<i16>);
+
 pub fn answers_in_period(
     conn: &mut PgConnection,
     agency_id: i32,
     p: &Period,
-) -> QueryResult<Vec<(Uuid, i32, Option<i16>)>> {
+) -> QueryResult<Vec<RatedAnswer>> {
     let (start, end) = bounds(p);
     answers::table
         .inner_join(responses::table.on(responses::id.eq(answers::response_id)))
@@ -48,7 +51,13 @@ pub fn answers_in_period(
         .filter(responses::submitted_at.ge(start))
         .filter(responses::submitted_at.lt(end))
         .order(answers::response_id)
-        .select((answers::response_id, answers::item_id, answers::value))
+        .select((
+            answers::response_id,
+            responses::agency_id,
+            responses::desk_id,
+            answers::item_id,
+            answers::value,
+        ))
         .load(conn)
 }
 

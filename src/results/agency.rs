@@ -120,9 +120,14 @@ pub fn agency_results(
     };
     let per_range = sums::per_period(c, cache, &slice, &ranges, today)?;
     let target = db::targets::for_agency(c, agency_id)?;
-    let totals: Vec<Option<sums::Sum>> = per_range.iter().map(sums::total).collect();
-    let report_at =
-        |i: usize| rollup::report_of(form, totals[i].iter().map(|(n, v)| (*n, v.as_slice())));
+    let report_at = |i: usize| {
+        rollup::report_of(
+            form,
+            per_range[i]
+                .iter()
+                .map(|((a, d), (n, v))| (*a, *d, *n, v.as_slice())),
+        )
+    };
     let report = report_at(0)?;
     let previous = report_at(1)?;
     let year_ago = report_at(2)?;
@@ -131,7 +136,7 @@ pub fn agency_results(
         .enumerate()
         .map(|(k, (first, _))| Ok(periods::Month::of(*first, report_at(3 + k)?)))
         .collect::<Result<Vec<_>, ResultsError>>()?;
-    let importance = rollup::importance_of(form, totals[0].iter().map(|(_, v)| v.as_slice()))?;
+    let importance = rollup::importance_of(form, per_range[0].values().map(|(_, v)| v.as_slice()))?;
     Ok(AgencyResults {
         agency,
         visible,

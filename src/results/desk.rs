@@ -1,12 +1,13 @@
-//! The indices of the desk stream (a convenience sample: binomial intervals for items, logit
-//! intervals on the linearised variance for composites; METHODOLOGY.md §3–§4), computed from
-//! the raw answers of one agency and period with `analysis::IndexAccumulator`.
+//! The indices of the desk stream, computed from the raw answers with
+//! `analysis::IndexAccumulator`. Ratings cluster by desk (the same staff, the same day), so the
+//! stream's design has desks as clusters within agency strata: linearised variance over desks,
+//! R's "adjust" rule for an agency with one desk, logit intervals with Student t on the
+//! design's degrees of freedom for every index alike (docs/statistics.md).
 
 use analysis::{
-    BinomialMethod, IndexAccumulator, IndexReport, IndexSpec, IntervalKind, LonelyPsu,
-    ReportOptions, Respondent,
+    DesignMethod, IndexAccumulator, IndexReport, IndexSpec, IntervalKind, LonelyPsu, ReportOptions,
+    Respondent,
 };
-use uuid::Uuid;
 
 use crate::domain::FormSpec;
 
@@ -30,13 +31,25 @@ pub fn spec(form: &FormSpec) -> IndexSpec {
 
 pub fn options() -> ReportOptions {
     ReportOptions {
-        interval: IntervalKind::Binomial(BinomialMethod::Wilson),
+        // One method for every index, item or composite: a factor asked by one question is
+        // that question's estimate, with the same interval.
+        interval: IntervalKind::Design(DesignMethod::Logit),
         min_n: MIN_N,
-        // The stream is one stratum of respondents; a period with a single respondent has no
-        // variance to estimate (and is suppressed by the minimum n), not an error.
-        lonely: LonelyPsu::Remove,
+        // An agency with one desk: centred at the grand mean, as R's survey.lonely.psu =
+        // "adjust" (an estimate resting on one desk alone takes its ratings as independent).
+        lonely: LonelyPsu::Adjust,
         ..ReportOptions::default()
     }
+}
+
+/// An agency as a stratum of the stream's design.
+pub fn stratum(agency_id: i32) -> u32 {
+    u32::try_from(agency_id).unwrap_or(0)
+}
+
+/// A desk as a cluster of the stream's design.
+pub fn cluster(desk_id: i32) -> u64 {
+    u64::try_from(desk_id).unwrap_or(0)
 }
 
 /// The desk form's answers of one rating, in question order (`None`: skipped or no opinion).
@@ -53,8 +66,9 @@ pub fn answers_in_form_order(
     out
 }
 
+/// A rating as a cell's simple stream holds it: stratum 0, its own unit, weight 1 (the cell
+/// knows its agency and desk).
 pub fn respondent(answers: &[Option<u8>]) -> Respondent<'_> {
-    // Each rating of the stream is its own unit: one stratum, weight 1.
     Respondent {
         stratum: 0,
         psu: None,
@@ -64,18 +78,26 @@ pub fn respondent(answers: &[Option<u8>]) -> Respondent<'_> {
     }
 }
 
-/// The report of one agency's responses. `rows` are (response, item id, value) grouped by
-/// response, as `db::results::answers_in_period` returns them. `None` when there are none.
+/// The report of responses under the stream's design. `rows` are (response, agency, desk,
+/// item id, value) grouped by response, as `db::results::answers_in_period` returns them.
+/// `None` when there are none.
 pub fn report(
     form: &FormSpec,
-    rows: &[(Uuid, i32, Option<i16>)],
+    rows: &[crate::db::results::RatedAnswer],
 ) -> analysis::Result<Option<(IndexReport, u64)>> {
-    let mut acc = IndexAccumulator::new(spec(form), false)?;
+    let mut acc = IndexAccumulator::new(spec(form), true)?;
     let mut responses = 0u64;
     for group in rows.chunk_by(|a, b| a.0 == b.0) {
-        let answers =
-            answers_in_form_order(form, group.iter().map(|&(_, item, value)| (item, value)));
-        acc.add(&respondent(&answers))?;
+        let (_, agency, desk, _, _) = group[0];
+        let answers = answers_in_form_order(
+            form,
+            group.iter().map(|&(_, _, _, item, value)| (item, value)),
+        );
+        acc.add(&Respondent {
+            stratum: stratum(agency),
+            psu: Some(cluster(desk.unwrap_or(0))),
+            ..respondent(&answers)
+        })?;
         responses += 1;
     }
     if responses == 0 {

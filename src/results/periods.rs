@@ -85,7 +85,7 @@ pub fn report_between(
         cells
             .iter()
             .filter(|c| c.day >= from && c.day <= to)
-            .map(|c| (c.responses, c.stats.as_slice())),
+            .map(|c| (c.agency_id, c.desk_id, c.responses, c.stats.as_slice())),
     )
 }
 

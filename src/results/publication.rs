@@ -13,7 +13,7 @@ use crate::domain::FormSpec;
 pub const FORMAT: &str = "sipas-publication/1";
 
 /// How the numbers were made, printed in every snapshot.
-pub const METHOD: &str = "Desk QR stream (self-selected, not a random sample). Item index: share of valid answers of 4 or 5; no opinion and skipped answers excluded and reported as the missing rate. Factor index: the factor question's index. Overall SIPAS: mean of the five factor indices. 95% intervals: Wilson for items, logit on the linearised variance for composites. Below 30 valid answers an index is not reported.";
+pub const METHOD: &str = "Desk QR stream (self-selected, not a random sample). Item index: share of valid answers of 4 or 5; no opinion and skipped answers excluded and reported as the missing rate. Factor index: the factor question's index. Overall SIPAS: mean of the five factor indices. 95% intervals, one method for every index: ratings clustered by desk within agency strata (linearised variance over desks; an agency with one desk centred at the grand mean, as R survey's lonely.psu = adjust; an estimate resting on one desk takes its ratings as independent), logit interval with Student t on the design's degrees of freedom (desks minus agencies, at least desks minus one). The overall SIPAS is not reported when any factor it averages is not. Below 30 valid answers an index is not reported.";
 
 #[derive(Serialize)]
 pub struct Snapshot<'a> {

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use analysis::compare::{self, Tier};
 use analysis::IndexEstimate;
 
-use super::rollup::report_of;
-use super::sums::PerAgency;
+use super::rollup::{report_of, ClusterCell};
+use super::sums::PerDesk;
 use crate::db::agencies::AgencyRow;
 use crate::domain::FormSpec;
 
@@ -119,28 +119,32 @@ fn unit_of(
     found
 }
 
-/// Ranks the units of `level_id` from the period's sums per agency (`sums::per_period`). Units that are disabled and have no
+/// Ranks the units of `level_id` from the period's sums per desk (`sums::per_period`). Units that are disabled and have no
 /// ratings in the period are left out; a disabled unit with ratings is shown.
 pub fn rank(
     form: &FormSpec,
     agencies: &[AgencyRow],
     level_id: i32,
     measure: Measure,
-    sums: &PerAgency,
+    sums: &PerDesk,
     seed: u64,
 ) -> anyhow::Result<Ranking> {
     let by_id: HashMap<i32, &AgencyRow> = agencies.iter().map(|a| (a.id, a)).collect();
     let mut memo = HashMap::new();
-    let mut per_unit: HashMap<i32, Vec<(i64, &[f64])>> = HashMap::new();
-    for (agency, (n, stats)) in sums {
-        if let Some(unit) = unit_of(*agency, level_id, &by_id, &mut memo) {
+    let mut per_unit: HashMap<i32, Vec<ClusterCell>> = HashMap::new();
+    for (&(agency, desk), (n, stats)) in sums {
+        if let Some(unit) = unit_of(agency, level_id, &by_id, &mut memo) {
             per_unit
                 .entry(unit)
                 .or_default()
-                .push((*n, stats.as_slice()));
+                .push((agency, desk, *n, stats.as_slice()));
         }
     }
-    let whole = report_of(form, sums.values().map(|(n, s)| (*n, s.as_slice())))?;
+    let whole = report_of(
+        form,
+        sums.iter()
+            .map(|(&(a, d), (n, s))| (a, d, *n, s.as_slice())),
+    )?;
     let province = whole.as_ref().and_then(|(r, _)| pick(r, measure));
     let province_responses = whole.as_ref().map_or(0, |(_, n)| *n);
     let province_factors = whole

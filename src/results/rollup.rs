@@ -85,37 +85,42 @@ pub fn importance_of<'a>(
     Ok(desk::importance(form, &sums))
 }
 
-/// The report of a set of cells: the sum of their statistics, read back by `analysis`.
-/// `None` when the cells hold no rating.
+/// The report of a set of cells, read back by `analysis` under the stream's design (desks as
+/// clusters within agency strata, `desk::options`). `None` when the cells hold no rating.
 pub fn report(form: &FormSpec, cells: &[Cell]) -> analysis::Result<Option<(IndexReport, u64)>> {
     report_of(
         form,
-        cells.iter().map(|c| (c.responses, c.stats.as_slice())),
+        cells
+            .iter()
+            .map(|c| (c.agency_id, c.desk_id, c.responses, c.stats.as_slice())),
     )
 }
 
-/// As `report`, from (responses, statistics) pairs such as `db::rollup::selected` gives.
+/// One cell (or a sum of cells of one desk) as a report reads it:
+/// (agency, desk, ratings, statistics).
+pub type ClusterCell<'a> = (i32, i32, i64, &'a [f64]);
+
+/// As `report`, from cells such as `db::rollup::selected` or `sums::per_period` give: each
+/// agency a stratum, each desk a cluster.
 pub fn report_of<'a>(
     form: &FormSpec,
-    cells: impl IntoIterator<Item = (i64, &'a [f64])>,
+    cells: impl IntoIterator<Item = ClusterCell<'a>>,
 ) -> analysis::Result<Option<(IndexReport, u64)>> {
     let spec = desk::spec(form);
-    let mut total = vec![0.0; IndexAccumulator::stats_len(&spec)];
+    let len = IndexAccumulator::stats_len(&spec);
+    let mut acc = IndexAccumulator::new(spec, true)?;
     let mut responses = 0u64;
-    for (n, stats) in cells {
+    for (agency, desk, n, stats) in cells {
         if stats.len() != cell_len(form) {
             return Err(analysis::AnalysisError::ShapeMismatch);
         }
         // The importance sums after the accumulator's statistics are not part of the report.
-        for (t, x) in total.iter_mut().zip(stats) {
-            *t += x;
-        }
+        acc.add_cell(desk::stratum(agency), desk::cluster(desk), &stats[..len])?;
         responses += n.max(0) as u64;
     }
     if responses == 0 {
         return Ok(None);
     }
-    let acc = IndexAccumulator::from_stats(spec, &total)?;
     Ok(Some((acc.report(None, &desk::options())?, responses)))
 }
 

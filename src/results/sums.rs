@@ -1,4 +1,6 @@
-//! Sums of the aggregates per agency over periods of days, for dashboards and rankings.
+//! Sums of the aggregates per agency and desk over periods of days, for dashboards and
+//! rankings. Desks are kept apart because they are the clusters of the stream's design: a
+//! report needs each desk's sums (`rollup::report_of`).
 //!
 //! Ratings are only ever added to today's cells, so every day before yesterday is final (until
 //! a rebuild, which starts a new generation). The sums of final days are kept in memory, per
@@ -16,8 +18,8 @@ use crate::db::{Conn, QueryError};
 
 /// Ratings and the element-wise sum of their cells' statistics.
 pub type Sum = (i64, Vec<f64>);
-/// One period's sums, per agency.
-pub type PerAgency = HashMap<i32, Sum>;
+/// One period's sums, per (agency, desk).
+pub type PerDesk = HashMap<(i32, i32), Sum>;
 
 /// What part of the stream is summed (besides the days).
 pub use crate::db::slice::Slice;
@@ -25,7 +27,7 @@ pub use crate::db::slice::Slice;
 type Key = (Slice, NaiveDate, NaiveDate);
 
 struct Entry {
-    sums: Arc<PerAgency>,
+    sums: Arc<PerDesk>,
     bytes: usize,
     used: u64,
 }
@@ -71,7 +73,7 @@ impl PastSums {
         }
     }
 
-    fn get(&self, key: &Key) -> Option<Arc<PerAgency>> {
+    fn get(&self, key: &Key) -> Option<Arc<PerDesk>> {
         let mut inner = self.lock();
         inner.clock += 1;
         let now = inner.clock;
@@ -81,7 +83,7 @@ impl PastSums {
         })
     }
 
-    fn put(&self, generation: i64, key: Key, sums: Arc<PerAgency>) {
+    fn put(&self, generation: i64, key: Key, sums: Arc<PerDesk>) {
         let bytes = sums.values().map(|(_, v)| 48 + 8 * v.len()).sum::<usize>() + 64;
         if bytes > self.budget {
             return;
@@ -112,9 +114,10 @@ impl PastSums {
     }
 }
 
-fn add_into(target: &mut PerAgency, agency_id: i32, responses: i64, stats: &[f64]) {
+fn add_into(target: &mut PerDesk, c: &Selected) {
+    let (responses, stats) = (c.responses, c.stats.as_slice());
     let e = target
-        .entry(agency_id)
+        .entry((c.agency_id, c.desk_id))
         .or_insert_with(|| (0, vec![0.0; stats.len()]));
     e.0 += responses;
     if e.1.len() == stats.len() {
@@ -136,7 +139,7 @@ fn selection(slice: &Slice, from: NaiveDate, to: NaiveDate) -> Selection {
     }
 }
 
-/// The per-agency sums of each period `[from, to]` (inclusive) for the slice, `today` being
+/// The per-desk sums of each period `[from, to]` (inclusive) for the slice, `today` being
 /// today in Vietnam.
 pub fn per_period(
     conn: &mut Conn,
@@ -144,7 +147,7 @@ pub fn per_period(
     slice: &Slice,
     periods: &[(NaiveDate, NaiveDate)],
     today: NaiveDate,
-) -> Result<Vec<PerAgency>, QueryError> {
+) -> Result<Vec<PerDesk>, QueryError> {
     let generation = rollup::generation(conn)?;
     cache.observe(generation);
     let fresh_from = today.pred_opt().unwrap_or(today);
@@ -156,16 +159,16 @@ pub fn per_period(
     };
     let mut out = Vec::with_capacity(periods.len());
     for &(from, to) in periods {
-        let mut sums = PerAgency::new();
+        let mut sums = PerDesk::new();
         let final_to = to.min(fresh_from.pred_opt().unwrap_or(fresh_from));
         if from <= final_to {
             let key = (slice.clone(), from, final_to);
             let past = match cache.get(&key) {
                 Some(hit) => hit,
                 None => {
-                    let mut loaded = PerAgency::new();
+                    let mut loaded = PerDesk::new();
                     for c in rollup::selected(conn, &selection(slice, from, final_to))? {
-                        add_into(&mut loaded, c.agency_id, c.responses, &c.stats);
+                        add_into(&mut loaded, &c);
                     }
                     let loaded = Arc::new(loaded);
                     cache.put(generation, key, Arc::clone(&loaded));
@@ -175,33 +178,23 @@ pub fn per_period(
             sums = (*past).clone();
         }
         for c in fresh.iter().filter(|c| c.day >= from && c.day <= to) {
-            add_into(&mut sums, c.agency_id, c.responses, &c.stats);
+            add_into(&mut sums, c);
         }
         out.push(sums);
     }
     Ok(out)
 }
 
-/// The sum over every agency of one period's sums.
-pub fn total(sums: &PerAgency) -> Option<Sum> {
-    let mut it = sums.values();
-    let first = it.next()?.clone();
-    Some(it.fold(first, |(n, mut v), (m, w)| {
-        if v.len() == w.len() {
-            for (a, b) in v.iter_mut().zip(w) {
-                *a += b;
-            }
-        }
-        (n + m, v)
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn sums(n: usize) -> Arc<PerAgency> {
-        Arc::new((0..n as i32).map(|a| (a, (1, vec![1.0; 10]))).collect())
+    fn sums(n: usize) -> Arc<PerDesk> {
+        Arc::new(
+            (0..n as i32)
+                .map(|a| ((a, a), (1, vec![1.0; 10])))
+                .collect(),
+        )
     }
 
     fn key(day: u32) -> Key {
@@ -239,14 +232,5 @@ mod tests {
         // Larger than the whole budget: not kept.
         cache.put(2, key(5), sums(100));
         assert!(cache.get(&key(5)).is_none());
-    }
-
-    #[test]
-    fn totals_add_every_agency() {
-        let mut s = PerAgency::new();
-        s.insert(1, (2, vec![1.0, 2.0]));
-        s.insert(7, (3, vec![10.0, 20.0]));
-        assert_eq!(total(&s), Some((5, vec![11.0, 22.0])));
-        assert_eq!(total(&PerAgency::new()), None);
     }
 }

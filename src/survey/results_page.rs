@@ -44,7 +44,9 @@ fn desk_reports(
         )?;
         let report = report_of(
             state_form,
-            cells.iter().map(|c| (c.responses, c.stats.as_slice())),
+            cells
+                .iter()
+                .map(|c| (c.agency_id, c.desk_id, c.responses, c.stats.as_slice())),
         )
         .ok()
         .flatten()

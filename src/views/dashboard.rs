@@ -17,7 +17,9 @@ use crate::results::periods::{self, verdict, Month, TargetVerdict};
 /// An index of a report as staff read it: nothing below the minimum n.
 pub fn shown(e: Option<IndexEstimate>, n: u64, lang: Lang) -> Shown {
     match e {
-        Some(e) if !e.suppressed => Shown::new(Some((e.estimate, e.ci_low, e.ci_high)), e.n, lang),
+        Some(e) if !e.suppressed => {
+            Shown::new(Some((e.estimate, e.ci_low, e.ci_high)), e.n, lang).with_deff(e.deff, lang)
+        }
         Some(e) => Shown::new(None, e.n, lang),
         None => Shown::new(None, n, lang),
     }

@@ -216,6 +216,9 @@ pub struct Shown {
     pub value: Option<String>,
     pub interval: Option<String>,
     pub n: u64,
+    /// The desks' design effect, where estimated ("2,1"): how much wider than independent
+    /// ratings the clustering makes the interval's variance.
+    pub deff: Option<String>,
 }
 
 impl Shown {
@@ -227,7 +230,20 @@ impl Shown {
             interval: reported
                 .map(|(_, lo, hi)| format!("{}–{}%", percent(lo, lang), percent(hi, lang))),
             n,
+            deff: None,
         }
+    }
+
+    /// With the estimate's design effect (one decimal), when it was estimated.
+    pub fn with_deff(mut self, deff: Option<f64>, lang: Lang) -> Shown {
+        self.deff = deff.filter(|d| d.is_finite()).map(|d| {
+            let s = format!("{d:.1}");
+            match lang {
+                Lang::Vi => s.replace('.', ","),
+                Lang::En => s,
+            }
+        });
+        self
     }
 }
 

@@ -137,15 +137,19 @@ fn ok(body: Value) -> HttpResponse {
 }
 
 /// An estimate as the API gives it: no number below the minimum n, only `suppressed: true`.
+/// Beside the interval, what it is made of: the standard error, the degrees of freedom of its
+/// t and the design effect of the desks (null where not estimated: one desk, or the annual
+/// survey's unclustered design).
 fn estimate(e: Option<IndexEstimate>, n: u64, missing_rate: f64, method: &str) -> Value {
     match e {
         Some(e) if !e.suppressed => json!({
             "estimate": e.estimate, "ci_low": e.ci_low, "ci_high": e.ci_high, "n": e.n,
+            "se": e.se, "df": e.df, "deff": e.deff.filter(|d| d.is_finite()),
             "missing_rate": missing_rate, "method": method, "suppressed": false,
         }),
         other => json!({
             "estimate": null, "ci_low": null, "ci_high": null,
-            "n": other.map_or(n, |e| e.n),
+            "n": other.map_or(n, |e| e.n), "se": null, "df": null, "deff": null,
             "missing_rate": missing_rate, "method": method, "suppressed": true,
         }),
     }
@@ -153,8 +157,9 @@ fn estimate(e: Option<IndexEstimate>, n: u64, missing_rate: f64, method: &str) -
 
 use crate::results::ranking::missing_rate as missing;
 
-const ITEM_METHOD: &str = "wilson";
-const COMPOSITE_METHOD: &str = "logit-linearised";
+/// The desk stream's intervals, every index alike: desks as clusters within agency strata,
+/// logit, t on the design's df (docs/statistics.md).
+const DESK_METHOD: &str = "desk-clustered-logit";
 /// The annual survey's intervals: Taylor linearisation with the fpc, logit, t on the design df.
 const DESIGN_METHOD: &str = "design-logit";
 
@@ -235,14 +240,14 @@ pub async fn indices(
         items.push(named(
             form,
             i,
-            estimate(item.and_then(|t| t.index), valid, missing_rate, ITEM_METHOD),
+            estimate(item.and_then(|t| t.index), valid, missing_rate, DESK_METHOD),
         ));
         if question.kind == "factor" {
             let f = report.and_then(|rep| rep.factors.get(factor_at).copied().flatten());
             factors.push(named(
                 form,
                 i,
-                estimate(f, valid, missing(f, responses), COMPOSITE_METHOD),
+                estimate(f, valid, missing(f, responses), DESK_METHOD),
             ));
             factor_at += 1;
         }
@@ -260,7 +265,7 @@ pub async fn indices(
         "level": 0.95,
         "min_n": crate::results::MIN_N,
         "method": METHOD,
-        "overall": estimate(overall, 0, missing(overall, responses), COMPOSITE_METHOD),
+        "overall": estimate(overall, 0, missing(overall, responses), DESK_METHOD),
         "factors": factors,
         "items": items,
     })))
@@ -311,10 +316,9 @@ pub async fn rankings(
         }
         other => other,
     })?;
-    let method = match (t.source, t.measure == "overall") {
-        (ranking::Source::Annual, _) => DESIGN_METHOD,
-        (_, true) => COMPOSITE_METHOD,
-        (_, false) => ITEM_METHOD,
+    let method = match t.source {
+        ranking::Source::Annual => DESIGN_METHOD,
+        ranking::Source::Desk => DESK_METHOD,
     };
     let est = |e: Option<IndexEstimate>, n| estimate(e, n, missing(e, n), method);
     let ranked: Vec<Value> = t

@@ -142,6 +142,11 @@ fn a_manager_sees_the_indices_of_the_raw_rows_with_intervals_and_only_their_scop
     // The desk filter narrows to one desk.
     let one = manager.page(&format!("/admin/dashboard?desk={child_desk}"));
     assert!(one.contains("hint\">5 phiếu"));
+    // Two desks: the design effect of the desks is printed under the overall index; one desk
+    // alone: the page says its interval takes the ratings as independent (issue #18, point 1).
+    assert!(page.contains("Hiệu ứng thiết kế do các lượt đánh giá cùng quầy giống nhau"));
+    let desk = manager.page(&format!("/admin/dashboard?desk={}", app.fixture.desk_id));
+    assert!(desk.contains("Các lượt đánh giá này đến từ một quầy"));
 }
 
 /// (F1…F5) for one rating: all five factors at `v`.

@@ -6,19 +6,23 @@ use sipas::domain::Role;
 
 use crate::helpers::{add_user, answer_array_sql, run, sid, Browser, TempDir, TestApp};
 
-fn analyze(app: &TestApp, file: &std::path::Path, column: &str) -> Value {
+/// `sipas analyze` of one column with the stream's design (`design`: the options naming it).
+fn analyze(app: &TestApp, file: &std::path::Path, column: &str, design: &[&str]) -> Value {
     let (code, out, err) = run(
-        app.db.sipas().args([
-            "analyze",
-            "--input",
-            file.to_str().unwrap(),
-            "--measure",
-            column,
-            "--method",
-            "wilson",
-            "--format",
-            "json",
-        ]),
+        app.db
+            .sipas()
+            .args([
+                "analyze",
+                "--input",
+                file.to_str().unwrap(),
+                "--measure",
+                column,
+                "--method",
+                "logit",
+                "--format",
+                "json",
+            ])
+            .args(design),
         "",
     );
     assert_eq!(code, Some(0), "{err}");
@@ -91,7 +95,9 @@ fn the_microdata_gives_back_the_dashboard_and_api_numbers_and_nothing_personal()
         "no comment, no time"
     );
 
-    // sipas analyze on the file gives the API's (and so the dashboard's) item indices.
+    // sipas analyze on the file gives the API's (and so the dashboard's) item indices. Every
+    // rating here is from one desk, so the stream's design takes them as independent within
+    // the agency (docs/statistics.md): analyze stratified by agency, no cluster.
     let dir = TempDir::new("microdata");
     let file = dir.join("microdata.csv");
     std::fs::write(&file, &body).unwrap();
@@ -101,7 +107,7 @@ fn the_microdata_gives_back_the_dashboard_and_api_numbers_and_nothing_personal()
         .unwrap();
     for item in api["items"].as_array().unwrap() {
         let code = item["code"].as_str().unwrap();
-        let got = analyze(&app, &file, code);
+        let got = analyze(&app, &file, code, &["--strata", "agency"]);
         assert_eq!(got["n"], item["n"], "{code}");
         if item["suppressed"] == true {
             // Below the minimum n the API gives no number; analyze still computes one.
@@ -112,6 +118,14 @@ fn the_microdata_gives_back_the_dashboard_and_api_numbers_and_nothing_personal()
         close(&got["ci_low"], &item["ci_low"]);
         close(&got["ci_high"], &item["ci_high"]);
     }
+    // Suppression composes (issue #18, point 5): F3 has too few valid answers, so the overall
+    // SIPAS that averages it is not reported either, though 48 ratings answered something.
+    assert_eq!(api["items"][2]["suppressed"], true);
+    assert!(api["overall"]["n"].as_u64().unwrap() >= 30);
+    assert_eq!(api["overall"]["suppressed"], true);
+    assert!(manager
+        .page("/admin/dashboard")
+        .contains("Chỉ số hài lòng chung (SIPAS): <strong>Chưa đủ số phản hồi"));
     // The dashboard's CSV shows the same numbers, as percentages with two decimals.
     let table = manager.get("/admin/dashboard.csv").text().unwrap();
     let f1 = table.lines().find(|l| l.starts_with("\"F1\",")).unwrap();
@@ -166,9 +180,23 @@ fn shown(x: f64) -> String {
 #[test]
 fn the_dashboard_page_shows_what_sipas_analyze_computes_from_the_microdata() {
     let app = TestApp::spawn();
+    // Two desks of the agency: the clusters of the stream's design.
+    let second =
+        sipas::db::desks::create(&mut app.db.conn(), app.fixture.agency_id, "Q2", "Quầy số 2")
+            .unwrap();
+    let second = sipas::domain::DeskToken {
+        desk_id: second,
+        key_version: 1,
+    }
+    .sign(crate::helpers::SECRET.as_bytes());
     for i in 0..64 {
+        let token = if i % 3 == 0 {
+            second.clone()
+        } else {
+            app.token()
+        };
         let r = app.post_form(
-            &app.token(),
+            &token,
             &[
                 ("submission_id", &sid()),
                 ("a.F1", ["5", "4", "2", "na", "3", "1", "4"][i % 7]),
@@ -223,8 +251,16 @@ fn the_dashboard_page_shows_what_sipas_analyze_computes_from_the_microdata() {
     std::fs::write(&file, &body).unwrap();
 
     let mut factors = Vec::new();
+    let design = [
+        "--strata",
+        "agency",
+        "--cluster",
+        "desk",
+        "--lonely-psu",
+        "adjust",
+    ];
     for code in ["F1", "F2", "F3", "F4", "F5", "OVERALL"] {
-        let got = analyze(&app, &file, code);
+        let got = analyze(&app, &file, code, &design);
         let n = got["n"].as_u64().unwrap();
         assert!(n >= 30, "{code}: nothing suppressed ({n})");
         let (est, lo, hi) = (
@@ -246,6 +282,19 @@ fn the_dashboard_page_shows_what_sipas_analyze_computes_from_the_microdata() {
             factors.push(est);
         }
     }
+    // The design effect of the desks is printed under the overall index (issue #18, point 1).
+    let api: Value = manager
+        .get(&format!("/admin/api/v1/agencies/T1/indices?{range}"))
+        .json()
+        .unwrap();
+    let deff = api["overall"]["deff"].as_f64().unwrap();
+    let printed = format!("{deff:.1}").replace('.', ",");
+    assert!(
+        page.contains(&format!(
+            "thiết kế do các lượt đánh giá cùng quầy giống nhau: <strong>{printed}</strong>"
+        )),
+        "deff {printed} under the overall index"
+    );
     let overall = factors.iter().sum::<f64>() / factors.len() as f64;
     assert!(
         page.contains(&format!("<strong>{}%</strong>", shown(overall))),

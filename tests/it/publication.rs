@@ -35,12 +35,21 @@ fn download(app: &TestApp, id: i64) -> Vec<u8> {
 }
 
 /// Wilson's 95% interval in closed form (Wilson 1927; Newcombe 1998, method 3), z = 1.959964.
-fn wilson(x: f64, n: f64) -> (f64, f64) {
-    let z = 1.959_963_984_540_054_f64;
+/// The 95% interval of `x` satisfied among `n` ratings of one desk, every rating answered:
+/// one desk has no between-desk spread, so its ratings are taken as independent
+/// (docs/statistics.md) — the linearised SE √(p(1−p)/(n−1)) of R's `svydesign(ids = ~1)` and
+/// `svyciprop(method = "logit")`'s interval, t on n − 1 degrees of freedom.
+fn one_desk_logit(x: f64, n: f64) -> (f64, f64) {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
     let p = x / n;
-    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
-    (centre - half, centre + half)
+    let se = (p * (1.0 - p) / (n - 1.0)).sqrt();
+    let t = StudentsT::new(0.0, 1.0, n - 1.0)
+        .unwrap()
+        .inverse_cdf(0.975);
+    let logit = (p / (1.0 - p)).ln();
+    let half = t * se / (p * (1.0 - p));
+    let expit = |v: f64| 1.0 / (1.0 + (-v).exp());
+    (expit(logit - half), expit(logit + half))
 }
 
 #[test]
@@ -103,7 +112,7 @@ fn a_published_period_is_frozen_hashed_chained_and_public() {
         (Some("F1"), Some(40))
     );
     assert!((f1["estimate"].as_f64().unwrap() - 0.75).abs() < 1e-12);
-    let (lo, hi) = wilson(30.0, 40.0);
+    let (lo, hi) = one_desk_logit(30.0, 40.0);
     assert!((f1["ci_low"].as_f64().unwrap() - lo).abs() < 1e-9);
     assert!((f1["ci_high"].as_f64().unwrap() - hi).abs() < 1e-9);
     let f2 = &t1["items"][1];

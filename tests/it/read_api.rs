@@ -212,7 +212,16 @@ fn indices_and_rankings_equal_the_raw_rows_and_the_pages() {
         close(&items[i]["ci_high"], e.ci_high);
         close(&items[i]["missing_rate"], item.missing_rate);
         assert_eq!(items[i]["n"], item.valid_n);
-        assert_eq!(items[i]["method"], "wilson");
+        assert_eq!(items[i]["method"], "desk-clustered-logit");
+        // What the interval is made of (issue #18, point 1): two agencies of one desk each,
+        // so two clusters, every stratum lonely, df = desks − 1.
+        close(&items[i]["se"], e.se);
+        assert_eq!(items[i]["df"], 1.0);
+        match e.deff {
+            Some(d) => close(&items[i]["deff"], d),
+            // Everyone satisfied: no variance to compare with.
+            None => assert!(items[i]["deff"].is_null() && e.estimate == 1.0),
+        }
     }
     let factors = got["factors"].as_array().unwrap();
     assert_eq!(factors.len(), 5);

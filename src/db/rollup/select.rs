@@ -21,6 +21,8 @@ pub struct Selection {
 #[derive(Clone, Debug)]
 pub struct Selected {
     pub agency_id: i32,
+    /// The desk: the cluster its ratings belong to.
+    pub desk_id: i32,
     pub day: NaiveDate,
     pub responses: i64,
     pub stats: Vec<f64>,
@@ -62,10 +64,11 @@ fn day_ranges(s: &Selection, months: &[NaiveDate]) -> Vec<(NaiveDate, NaiveDate)
     ranges
 }
 
-fn to_selected(rows: Vec<(i32, NaiveDate, i64, Vec<i32>)>) -> impl Iterator<Item = Selected> {
+fn to_selected(rows: Vec<(i32, i32, NaiveDate, i64, Vec<i32>)>) -> impl Iterator<Item = Selected> {
     rows.into_iter()
-        .map(|(agency_id, day, responses, stats)| Selected {
+        .map(|(agency_id, desk_id, day, responses, stats)| Selected {
             agency_id,
+            desk_id,
             day,
             responses,
             stats: from_counts(stats),
@@ -88,6 +91,7 @@ pub fn selected(conn: &mut PgConnection, s: &Selection) -> QueryResult<Vec<Selec
         let rows = q
             .select((
                 desk_monthly::agency_id,
+                desk_monthly::desk_id,
                 desk_monthly::month,
                 desk_monthly::responses,
                 desk_monthly::stats,
@@ -106,6 +110,7 @@ pub fn selected(conn: &mut PgConnection, s: &Selection) -> QueryResult<Vec<Selec
         let rows = q
             .select((
                 desk_daily::agency_id,
+                desk_daily::desk_id,
                 desk_daily::day,
                 desk_daily::responses,
                 desk_daily::stats,
