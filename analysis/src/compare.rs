@@ -68,8 +68,10 @@ pub struct RankRow {
 /// The rule printed with every ranking table.
 pub const RANKING_RULE: &str = "Units are ranked by their index, highest first; units below the minimum valid n are \
 not ranked. The rank interval holds 95% of ranks in simulations that draw every unit's index from its sampling \
-distribution (normal on the logit scale, seeded). A unit is significantly above (below) the reference when its \
-whole confidence interval lies above (below) the reference index.";
+distribution (normal on the logit scale, seeded). A unit is significantly above (below) the reference when it lies \
+above (below) the funnel plot's 95% limit, widened for overdispersion when units differ by more than chance \
+(Spiegelhalter 2005), and stays significant with the false discovery rate controlled at 5% across the table's \
+units (Benjamini-Hochberg).";
 
 /// Above (below) the reference when the whole interval lies above (below) it.
 pub fn tier(e: &IndexEstimate, reference: f64) -> Tier {

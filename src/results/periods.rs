@@ -142,6 +142,34 @@ pub fn change(
     }
 }
 
+/// The false discovery rate the change badges of one page control.
+pub const PAGE_FDR: f64 = 0.05;
+
+/// The differences shown together on one page, (now, before) each. A "significant" badge is
+/// kept only where the Benjamini–Hochberg adjusted p-value across the page's comparisons is at
+/// most 5%: six indices compared with two periods at 5% each would show a false badge on
+/// about 46% of pages where nothing changed.
+pub fn changes_on_a_page(
+    pairs: &[(Option<IndexEstimate>, Option<IndexEstimate>)],
+) -> analysis::Result<Vec<Option<Difference>>> {
+    let mut out = pairs
+        .iter()
+        .map(|(now, before)| change(*now, *before))
+        .collect::<analysis::Result<Vec<_>>>()?;
+    let shown: Vec<usize> = (0..out.len()).filter(|&i| out[i].is_some()).collect();
+    let p: Vec<f64> = shown
+        .iter()
+        .filter_map(|&i| out[i].map(|d| d.p_value))
+        .collect();
+    let adjusted = analysis::funnel::benjamini_hochberg(&p);
+    for (&i, q) in shown.iter().zip(adjusted) {
+        if let Some(d) = out[i].as_mut() {
+            d.significant &= q <= PAGE_FDR;
+        }
+    }
+    Ok(out)
+}
+
 /// Whether an index meets its target, judged by its interval, never by the point alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetVerdict {
@@ -220,5 +248,24 @@ mod tests {
         small.suppressed = true;
         assert_eq!(verdict(Some(small), 0.98), TargetVerdict::CannotTell);
         assert_eq!(verdict(None, 0.98), TargetVerdict::CannotTell);
+    }
+
+    #[test]
+    fn a_lone_small_change_among_a_page_of_comparisons_gets_no_badge() {
+        // One change of p ≈ 0.03 among eleven of p ≈ 0.7: significant alone, not once the
+        // page's twelve comparisons are taken together (BH: 0.03 × 12 = 0.36).
+        let now = est(0.80, 0.78, 0.82);
+        let moved = est(0.768, 0.748, 0.788);
+        let same = est(0.795, 0.775, 0.815);
+        let mut pairs = vec![(Some(now), Some(moved))];
+        pairs.extend(std::iter::repeat_n((Some(now), Some(same)), 11));
+        let alone = change(Some(now), Some(moved)).unwrap().unwrap();
+        assert!(alone.significant && alone.p_value < 0.05, "{alone:?}");
+        let page = changes_on_a_page(&pairs).unwrap();
+        assert!(page.iter().all(|d| !d.unwrap().significant));
+        // A change that is large stays flagged.
+        let far = est(0.60, 0.58, 0.62);
+        pairs[0] = (Some(now), Some(far));
+        assert!(changes_on_a_page(&pairs).unwrap()[0].unwrap().significant);
     }
 }

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use analysis::compare::{self, Tier};
+pub use analysis::funnel::{self, Funnel, Overdispersion};
 use analysis::IndexEstimate;
 
 use super::rollup::{report_of, ClusterCell};
@@ -48,7 +49,13 @@ pub struct RankedUnit {
     pub rank: usize,
     pub rank_low: usize,
     pub rank_high: usize,
+    /// Against the funnel's null (widened for overdispersion), claimed only when the
+    /// Benjamini–Hochberg p-value across the table's units is at most 5%.
     pub tier: Tier,
+    /// Two-sided p-value of "no different from the province" under the funnel's null.
+    pub p_value: f64,
+    /// `p_value` adjusted by Benjamini–Hochberg across the ranked units.
+    pub p_adjusted: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -65,7 +72,15 @@ pub struct Ranking {
     pub unranked: Vec<Unit>,
     pub seed: u64,
     pub simulations: usize,
+    /// The null the funnel draws and the tiers are judged against; `None` without a
+    /// province index.
+    pub funnel: Option<Funnel>,
+    /// What the overdispersion test found among the ranked units.
+    pub overdispersion: Option<Overdispersion>,
 }
+
+/// The false discovery rate the tiers control across a table's units.
+pub const TIER_FDR: f64 = 0.05;
 
 /// A seed that depends only on what the table shows, so the same request gives the same rank
 /// intervals on any machine, and printing it lets anyone rerun the simulation.
@@ -197,14 +212,39 @@ pub fn from_units(
     } else {
         compare::rank(&estimates, reference, SIMULATIONS, seed)?
     };
+    // The funnel's null: the province, σ from its own interval, widened when the units
+    // differ by more than chance (Spiegelhalter 2005 §6); the tiers use the same null.
+    let placed: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|r| {
+            let e = &rankable[r.unit].index;
+            e.map_or((reference, 1.0), |e| (e.estimate, e.n as f64))
+        })
+        .collect();
+    let (funnel, overdispersion) = match province {
+        Some(p) => {
+            let mut funnel = null_of(&p);
+            let od = funnel::overdispersion(&placed, &funnel)?;
+            funnel.tau2 = od.tau2;
+            (Some(funnel), Some(od))
+        }
+        None => (None, None),
+    };
+    let judged = funnel.map(|f| funnel::judge(&placed, &f, TIER_FDR));
     let ranked = rows
         .into_iter()
-        .map(|r| RankedUnit {
-            unit: rankable[r.unit].clone(),
-            rank: r.rank,
-            rank_low: r.rank_low,
-            rank_high: r.rank_high,
-            tier: r.tier,
+        .enumerate()
+        .map(|(k, r)| {
+            let j = judged.as_ref().and_then(|j| j.get(k));
+            RankedUnit {
+                unit: rankable[r.unit].clone(),
+                rank: r.rank,
+                rank_low: r.rank_low,
+                rank_high: r.rank_high,
+                tier: j.map_or(Tier::NotDifferent, |j| j.tier),
+                p_value: j.map_or(1.0, |j| j.p_value),
+                p_adjusted: j.map_or(1.0, |j| j.p_adjusted),
+            }
         })
         .collect();
     let mut unranked = unranked;
@@ -217,6 +257,8 @@ pub fn from_units(
         unranked,
         seed,
         simulations: SIMULATIONS,
+        funnel,
+        overdispersion,
     })
 }
 
@@ -235,33 +277,22 @@ pub fn pick(r: &analysis::IndexReport, measure: Measure) -> Option<IndexEstimate
     }
 }
 
-/// Funnel plot limits (Spiegelhalter 2005): around the province index p₀, a unit with n valid
+/// The funnel's null around the province index p₀ (Spiegelhalter 2005): a unit with n valid
 /// answers lies inside p₀ ± z·σ/√n with the stated probability if it does not differ from the
-/// province. σ, the spread of one answer, is read off the province's own interval
-/// (σ = se·√n), which for a single item is √(p₀(1−p₀)) and for the composite SIPAS also
-/// carries the correlation between factors.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Funnel {
-    pub centre: f64,
-    pub sigma: f64,
-}
-
-impl Funnel {
-    pub fn of(province: &IndexEstimate) -> Funnel {
-        Funnel {
-            centre: province.estimate,
-            sigma: province.se * (province.n as f64).sqrt(),
-        }
-    }
-
-    /// The (low, high) limit at `n` for the two-sided z (1.96 for 95%, 3.09 for 99.8%),
-    /// clamped to [0, 1].
-    pub fn limits(&self, n: f64, z: f64) -> (f64, f64) {
-        let half = z * self.sigma / n.max(1.0).sqrt();
-        (
-            (self.centre - half).clamp(0.0, 1.0),
-            (self.centre + half).clamp(0.0, 1.0),
-        )
+/// province. σ, the spread of one answer, is read off the province's own interval as if its
+/// ratings were independent (σ = se·√(n/deff)): √(p₀(1−p₀)) for a single item, and for the
+/// composite SIPAS it carries the correlation between factors. The desks' clustering is left
+/// out on purpose: differences between desks are differences between units, which the
+/// overdispersion test measures and τ² allows for. τ² starts at 0.
+pub fn null_of(province: &IndexEstimate) -> Funnel {
+    let deff = province
+        .deff
+        .filter(|d| d.is_finite() && *d > 0.0)
+        .unwrap_or(1.0);
+    Funnel {
+        centre: province.estimate,
+        sigma: province.se * (province.n as f64 / deff).sqrt(),
+        tau2: 0.0,
     }
 }
 
@@ -297,7 +328,7 @@ mod tests {
             deff: None,
             suppressed: false,
         };
-        let f = Funnel::of(&p);
+        let f = null_of(&p);
         assert!((f.sigma - 0.4).abs() < 1e-12);
         // At n = 100: 0.8 ± 1.96·0.4/10 = 0.8 ± 0.0784.
         let (lo, hi) = f.limits(100.0, 1.96);

@@ -344,7 +344,7 @@ pub fn annual_agency_page(
             s.report.as_ref(),
             desk[i].as_ref(),
         );
-        tier_against_province(&mut line, s.report.as_ref(), &results);
+        tier_in_ranking(&mut line, &results, wave_id, agency.id);
         page.items = s
             .report
             .as_ref()
@@ -377,22 +377,33 @@ pub fn annual_agency_page(
     Ok(Some(page))
 }
 
-/// Above or below the province when the agency's whole interval lies on one side of the
-/// province's estimate (the ranking's rule), without naming other agencies.
-fn tier_against_province(
-    line: &mut ResultLine,
-    report: Option<&analysis::IndexReport>,
-    results: &WaveResults,
-) {
-    let (Some(e), Some(p)) = (
-        report.and_then(|r| r.overall).filter(|e| !e.suppressed),
-        results.province.as_ref().and_then(|r| r.overall),
+/// The agency's tier against the province: the province ranking's own (the funnel's null,
+/// widened for overdispersion, Benjamini–Hochberg across the strata; the same seed), without
+/// naming other agencies, so this page and the ranking cannot disagree.
+fn tier_in_ranking(line: &mut ResultLine, results: &WaveResults, wave_id: i32, agency_id: i32) {
+    let factors = results
+        .province
+        .as_ref()
+        .map_or(5, |r| r.factors.len().max(5));
+    let seed = super::ranking::default_seed(wave_id, "overall");
+    let Ok(ranking) = super::ranking::annual_ranking(
+        results,
+        crate::results::ranking::Measure::Overall,
+        None,
+        factors,
+        seed,
     ) else {
         return;
     };
-    let tier = analysis::compare::tier(&e, p.estimate);
-    line.tier_code = Some(crate::views::ranking::tier_code(tier));
-    line.tier = Some(match tier {
+    let Some(r) = ranking
+        .ranked
+        .iter()
+        .find(|r| r.unit.agency_id == agency_id)
+    else {
+        return;
+    };
+    line.tier_code = Some(crate::views::ranking::tier_code(r.tier));
+    line.tier = Some(match r.tier {
         analysis::compare::Tier::Above => "cao hơn toàn tỉnh",
         analysis::compare::Tier::Below => "thấp hơn toàn tỉnh",
         analysis::compare::Tier::NotDifferent => "không khác biệt với toàn tỉnh",

@@ -547,19 +547,19 @@ pub fn changes(form: &FormSpec, r: &AgencyResults, lang: Lang) -> analysis::Resu
             }
         })
     };
-    names
+    // Every comparison of the page at once, so that the badges control the false discovery
+    // rate across them: row i's change from the previous period at 2i, from a year ago at 2i+1.
+    let pairs: Vec<_> = (0..names.len())
+        .flat_map(|i| [(pick(now, i), pick(prev, i)), (pick(now, i), pick(year, i))])
+        .collect();
+    let diffs = periods::changes_on_a_page(&pairs)?;
+    Ok(names
         .into_iter()
         .enumerate()
-        .map(|(i, name)| {
-            Ok(ChangeRow {
-                name,
-                previous: periods::change(pick(now, i), pick(prev, i))?
-                    .as_ref()
-                    .map(|d| ChangeView::of(d, lang)),
-                year_ago: periods::change(pick(now, i), pick(year, i))?
-                    .as_ref()
-                    .map(|d| ChangeView::of(d, lang)),
-            })
+        .map(|(i, name)| ChangeRow {
+            name,
+            previous: diffs[2 * i].as_ref().map(|d| ChangeView::of(d, lang)),
+            year_ago: diffs[2 * i + 1].as_ref().map(|d| ChangeView::of(d, lang)),
         })
-        .collect()
+        .collect())
 }

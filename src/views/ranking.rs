@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::chart::{coord, Tick};
 use super::registry::Choice;
 use super::{percent, Lang, Shown};
-use crate::results::ranking::{Funnel, RankedUnit, Ranking, Unit};
+use crate::results::ranking::{RankedUnit, Ranking, Unit};
 
 pub fn tier_label(t: Tier, lang: Lang) -> &'static str {
     match (t, lang) {
@@ -41,8 +41,55 @@ pub fn tier_code(t: Tier) -> &'static str {
 
 pub const RULE_VI: &str = "Các đơn vị được xếp theo chỉ số, từ cao xuống thấp; đơn vị có ít hơn 30 câu trả lời hợp lệ không được xếp hạng. \
 Khoảng thứ hạng 95% là khoảng chứa 95% thứ hạng của đơn vị trong các lần mô phỏng, mỗi lần rút chỉ số của mọi đơn vị từ phân phối mẫu của nó \
-(phân phối chuẩn trên thang logit, có hạt giống cố định). Đơn vị “cao hơn rõ rệt” (“thấp hơn rõ rệt”) khi cả khoảng tin cậy 95% của nó \
-nằm trên (dưới) chỉ số chung. Hai đơn vị có khoảng thứ hạng chồng nhau thì không thể nói đơn vị nào tốt hơn.";
+(phân phối chuẩn trên thang logit, có hạt giống cố định). Đơn vị “cao hơn rõ rệt” (“thấp hơn rõ rệt”) khi nằm trên (dưới) giới hạn 95% \
+của biểu đồ phễu — đã nới ra khi các đơn vị khác nhau nhiều hơn mức ngẫu nhiên — và vẫn có ý nghĩa sau khi kiểm soát tỷ lệ phát hiện sai 5% \
+(Benjamini–Hochberg) trên mọi đơn vị của bảng. Hai đơn vị có khoảng thứ hạng chồng nhau thì không thể nói đơn vị nào tốt hơn.";
+
+/// What the overdispersion test found and what was done, for the funnel (Spiegelhalter 2005
+/// §6), in the reader's language.
+pub fn dispersion_note(r: &Ranking, lang: Lang) -> Option<String> {
+    let od = r.overdispersion?;
+    let f = r.funnel?;
+    if od.units < 2 {
+        return None;
+    }
+    let num = |x: f64, d: usize| {
+        let s = format!("{x:.d$}");
+        match lang {
+            Lang::Vi => s.replace('.', ","),
+            Lang::En => s,
+        }
+    };
+    let p = if od.p_value < 0.001 {
+        match lang {
+            Lang::Vi => "p < 0,001".to_owned(),
+            Lang::En => "p < 0.001".to_owned(),
+        }
+    } else {
+        format!("p = {}", num(od.p_value, 3))
+    };
+    let phi = num(od.phi, 1);
+    Some(match (od.widened(), lang) {
+        (true, Lang::Vi) => format!(
+            "Các đơn vị khác nhau nhiều hơn mức ngẫu nhiên cho phép (hệ số phân tán φ = {phi}; kiểm định χ², {p}). \
+             Giới hạn của phễu và các mức “cao hơn/thấp hơn” đã được nới theo mô hình hiệu ứng ngẫu nhiên cộng: \
+             độ lệch chuẩn giữa các đơn vị τ = {} điểm % (DerSimonian–Laird, Spiegelhalter 2005).",
+            num(100.0 * f.tau2.sqrt(), 1)
+        ),
+        (true, Lang::En) => format!(
+            "Units differ by more than chance allows (dispersion φ = {phi}; χ² test, {p}). The funnel's limits and \
+             the above/below tiers are widened by an additive random-effects model: between-unit standard deviation \
+             τ = {} percentage points (DerSimonian–Laird, Spiegelhalter 2005).",
+            num(100.0 * f.tau2.sqrt(), 1)
+        ),
+        (false, Lang::Vi) => format!(
+            "Các đơn vị không khác nhau quá mức ngẫu nhiên (φ = {phi}; kiểm định χ², {p}): giới hạn không cần nới."
+        ),
+        (false, Lang::En) => format!(
+            "Units differ no more than chance allows (φ = {phi}; χ² test, {p}): the limits are not widened."
+        ),
+    })
+}
 
 fn shown(e: Option<IndexEstimate>, n: u64, lang: Lang) -> Shown {
     super::dashboard::shown(e, n, lang)
@@ -127,7 +174,7 @@ impl FunnelChart {
     /// `None` without a province index or any unit with an index to place.
     pub fn of(r: &Ranking, lang: Lang) -> Option<FunnelChart> {
         let province = r.province?;
-        let funnel = Funnel::of(&province);
+        let funnel = r.funnel?;
         let placed: Vec<(&Unit, IndexEstimate, Option<Tier>)> = r
             .ranked
             .iter()
@@ -336,6 +383,8 @@ pub struct RankingPage {
     pub seed: u64,
     pub simulations: usize,
     pub rule: &'static str,
+    /// What the overdispersion test found and whether the limits were widened.
+    pub dispersion: Option<String>,
     pub funnel: Option<FunnelChart>,
     pub panels: Vec<Panel>,
     pub too_many_for_multiples: bool,

@@ -62,7 +62,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("d_significant", "có ý nghĩa thống kê", "statistically significant"),
     ("d_not_clear", "chưa khác biệt rõ", "no clear difference"),
     ("d_no_data", "chưa đủ dữ liệu", "not enough data"),
-    ("d_sig_rule", "Một thay đổi chỉ được coi là có ý nghĩa thống kê khi khoảng tin cậy 95% của hiệu số không chứa 0.", "A change counts as statistically significant only when the 95% confidence interval of the difference excludes zero."),
+    ("d_sig_rule", "Một thay đổi chỉ được coi là có ý nghĩa thống kê khi khoảng tin cậy 95% của hiệu số không chứa 0 và vẫn có ý nghĩa sau khi kiểm soát tỷ lệ phát hiện sai 5% trên mọi so sánh của bảng này (Benjamini–Hochberg): trang có nhiều so sánh thì dễ có một thay đổi “có ý nghĩa” do ngẫu nhiên.", "A change counts as statistically significant only when the 95% confidence interval of the difference excludes zero and it stays significant with the false discovery rate controlled at 5% across every comparison of this table (Benjamini–Hochberg): a table of many comparisons easily shows a chance “significant” change."),
     ("d_improve", "Nên cải thiện điều gì trước?", "What to improve first?"),
     ("d_improve_hint", "Mức độ quan trọng của mỗi yếu tố là hệ số tương quan giữa điểm yếu tố đó và điểm câu hỏi hài lòng chung, trong số người trả lời cả hai. Yếu tố quan trọng hơn mức trung bình mà có chỉ số thấp hơn mức trung bình là yếu tố nên ưu tiên.", "A factor's importance is the correlation between its score and the score of the overall satisfaction question, among respondents who answered both. A factor more important than the average factor that scores below the average factor is a priority."),
     ("d_priorities", "Nên ưu tiên cải thiện:", "Improve first:"),

@@ -329,7 +329,8 @@ pub async fn rankings(
             json!({
                 "rank": r.rank, "rank_low": r.rank_low, "rank_high": r.rank_high,
                 "code": r.unit.code, "name": r.unit.name, "responses": r.unit.responses,
-                "tier": tier_code(r.tier), "index": est(r.unit.index, r.unit.responses),
+                "tier": tier_code(r.tier), "p_value": r.p_value, "p_adjusted": r.p_adjusted,
+                "index": est(r.unit.index, r.unit.responses),
             })
         })
         .collect();
@@ -355,6 +356,9 @@ pub async fn rankings(
         "seed": t.ranking.seed,
         "simulations": t.ranking.simulations,
         "rule": analysis::compare::RANKING_RULE,
+        "overdispersion": t.ranking.overdispersion.map(|od| json!({
+            "phi": od.phi, "p_value": od.p_value, "tau2": od.tau2, "widened": od.widened(),
+        })),
         "province": est(t.ranking.province, t.ranking.province_responses),
         "ranked": ranked,
         "not_ranked": not_ranked,

@@ -156,15 +156,47 @@ fn the_ranking_shows_the_raw_rows_with_rank_intervals_and_keeps_small_units_apar
     assert_eq!(&rows[0][8], high_idx.n.to_string());
     assert_eq!(&rows[1][3], "LOW");
     assert_eq!(&rows[1][5], percent(low_idx.estimate, Lang::En));
-    // Tiers follow the intervals against the province index of every rating.
+    // Tiers follow the funnel's null around the province index of every rating (σ from the
+    // province's interval, τ² when the units are overdispersed) with Benjamini–Hochberg across
+    // the ranked units (issue #18, points 2–3), recomputed here from the raw rows and τ².
     let province_idx = raw_of(&mut c, &[province, high, high_team, low, small]);
-    for (row, e) in rows.iter().zip([&high_idx, &low_idx]) {
-        let expected = if e.ci_low > province_idx.estimate {
-            "above"
-        } else if e.ci_high < province_idx.estimate {
-            "below"
-        } else {
+    let api: serde_json::Value = admin
+        .get(&format!("/admin/api/v1/rankings?{q}"))
+        .json()
+        .unwrap();
+    let tau2 = api["overdispersion"]["tau2"].as_f64().unwrap();
+    let sigma = province_idx.se * (province_idx.n as f64 / province_idx.deff.unwrap_or(1.0)).sqrt();
+    let normal = statrs::distribution::Normal::standard();
+    let p: Vec<f64> = [&high_idx, &low_idx]
+        .iter()
+        .map(|e| {
+            let se = (sigma * sigma / e.n as f64 + tau2).sqrt();
+            let z = (e.estimate - province_idx.estimate).abs() / se;
+            2.0 * statrs::distribution::ContinuousCDF::sf(&normal, z)
+        })
+        .collect();
+    // Benjamini–Hochberg for two: the larger p stays, the smaller is min(2p, the larger).
+    let (hi_p, lo_p) = (p[0].max(p[1]), p[0].min(p[1]));
+    let adjusted: Vec<f64> = p
+        .iter()
+        .map(|&x| {
+            if x == hi_p {
+                hi_p
+            } else {
+                (2.0 * lo_p).min(hi_p)
+            }
+        })
+        .collect();
+    for (k, (row, e)) in rows.iter().zip([&high_idx, &low_idx]).enumerate() {
+        let ranked = &api["ranked"][k];
+        assert!((ranked["p_value"].as_f64().unwrap() - p[k]).abs() < 1e-9);
+        assert!((ranked["p_adjusted"].as_f64().unwrap() - adjusted[k]).abs() < 1e-9);
+        let expected = if adjusted[k] > 0.05 {
             "not_different"
+        } else if e.estimate > province_idx.estimate {
+            "above"
+        } else {
+            "below"
         };
         assert_eq!(&row[10], expected);
     }
@@ -343,4 +375,91 @@ fn par_points_follow_the_year_rule_and_skip_units_below_the_minimum_n() {
     assert_eq!(manager.get("/admin/par").status(), 404);
     assert_eq!(manager.get("/admin/par.xlsx").status(), 404);
     assert_eq!(admin.get("/admin/par?year=1990").status(), 400);
+}
+
+/// Units that differ far more than chance allows (issue #18, point 2): fourteen departments of
+/// 80 ratings each whose satisfaction runs from 30% to 95%. Judged against limits that ignore
+/// this, nearly every one would be "above" or "below"; the page instead says the units are
+/// overdispersed, widens the funnel by τ², and claims a tier only outside the widened 95%
+/// limits with the false discovery rate controlled — the tiers and the funnel agree.
+#[test]
+fn overdispersed_units_widen_the_funnel_and_no_tier_sits_inside_it() {
+    let app = TestApp::spawn();
+    let mut c = app.db.conn();
+    let dept = db::agencies::ensure_level(&mut c, "dept", "Sở", "Department", 2).unwrap();
+    let today = today_in_vietnam();
+    let day = today.to_string();
+    for k in 0..14 {
+        let code = format!("S{k:02}");
+        let a = db::agencies::create(
+            &mut c,
+            &code,
+            &format!("Sở {code}"),
+            dept,
+            Some(app.fixture.agency_id),
+        )
+        .unwrap();
+        let desk = db::desks::create(&mut c, a, "Q1", "Quầy 1").unwrap();
+        // Satisfied share 30% … 95% in steps of 5 points.
+        let satisfied = 24 + 4 * k;
+        for i in 0..80 {
+            let v = if i < satisfied { 5 } else { 2 };
+            let answers: Vec<(&str, Option<i16>)> = ["F1", "F2", "F3", "F4", "F5"]
+                .iter()
+                .map(|q| (*q, Some(v)))
+                .collect();
+            crate::helpers::store_rating_on(&app.db, desk, &day, &answers);
+        }
+    }
+    crate::helpers::rebuild_aggregates(&app.db);
+    add_user(&app.db, "province.admin", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "province.admin");
+    let q = format!("level=dept&from={today}&to={today}");
+    let api: serde_json::Value = admin
+        .get(&format!("/admin/api/v1/rankings?{q}"))
+        .json()
+        .unwrap();
+    let od = &api["overdispersion"];
+    assert_eq!(od["widened"], true, "{od}");
+    assert!(od["phi"].as_f64().unwrap() > 10.0, "{od}");
+    let tau2 = od["tau2"].as_f64().unwrap();
+    let province = &api["province"];
+    let (p0, se0, n0) = (
+        province["estimate"].as_f64().unwrap(),
+        province["se"].as_f64().unwrap(),
+        province["n"].as_f64().unwrap(),
+    );
+    // σ² of one rating taken as independent: the province's variance over its design effect.
+    let deff0 = province["deff"].as_f64().unwrap_or(1.0);
+    let sigma2 = se0 * se0 * n0 / deff0;
+    let ranked = api["ranked"].as_array().unwrap();
+    assert_eq!(ranked.len(), 14);
+    let (mut flagged, mut naive) = (0, 0);
+    for r in ranked {
+        let e = &r["index"];
+        let (y, n) = (e["estimate"].as_f64().unwrap(), e["n"].as_f64().unwrap());
+        let half = 1.959_963_984_540_054 * (sigma2 / n + tau2).sqrt();
+        let tier = r["tier"].as_str().unwrap();
+        if tier != "not_different" {
+            flagged += 1;
+            assert!(
+                (y - p0).abs() > half,
+                "{} is {tier} inside the widened 95% limits",
+                r["code"]
+            );
+            assert!(r["p_adjusted"].as_f64().unwrap() <= 0.05);
+        }
+        // The unit's own interval against the province: the rule this replaces.
+        if e["ci_low"].as_f64().unwrap() > p0 || e["ci_high"].as_f64().unwrap() < p0 {
+            naive += 1;
+        }
+    }
+    assert!(naive >= 10, "the old rule flagged {naive} of 14");
+    assert!(flagged < naive, "{flagged} flagged, the old rule {naive}");
+    let page = admin.page(&format!("/admin/ranking?{q}"));
+    assert!(
+        page.contains("Các đơn vị khác nhau nhiều hơn mức ngẫu nhiên cho phép (hệ số phân tán φ ="),
+        "the page says what was found and done"
+    );
+    assert!(page.contains("Benjamini–Hochberg"));
 }
