@@ -8,7 +8,8 @@
 # criteria's item indices and SIPAS the mean of the factor indices, both by svycontrast;
 # intervals: logit with Student t on degf(design), as svyciprop(method = "logit").
 # Agencies: subset(design, stratum == h). A stratum with one respondent: lonely.psu = "remove".
-# Also the share choosing each area to improve (EXPECT.1 … EXPECT.5) among those who chose any.
+# Also the share choosing each area to improve (EXPECT.1 … EXPECT.5) among those who chose any,
+# and "comparable": the desk form's SIPAS (mean of the factor-level questions) on the sample.
 # Run from the repository root: Rscript analysis/reference/make-wave-reference.R
 
 suppressPackageStartupMessages(library(survey))
@@ -46,7 +47,11 @@ estimates <- function(des, level, agency) {
   names(fw) <- paste0("factor:", factor_codes)
   iw <- lapply(1:K, function(k) { w <- rep(0, K); w[k] <- 1; w })
   names(iw) <- paste0("item:", items)
-  weights <- c(list(SIPAS = Reduce(`+`, fw) / length(fw)), fw, iw)
+  # The desk form's SIPAS on these respondents: the mean of the factor-level questions (F1 …
+  # F5), which both forms ask; the only annual figure comparable with the desk stream's.
+  fq <- grep("^F[0-9]+$", items)
+  cw <- rep(0, K); cw[fq] <- 1 / length(fq)
+  weights <- c(list(SIPAS = Reduce(`+`, fw) / length(fw), comparable = cw), fw, iw)
   con <- svycontrast(r, lapply(weights, coefs))
   est <- coef(con); se <- SE(con); df <- degf(des)
   ci <- t(mapply(logit_ci, est, se, MoreArgs = list(df = df)))

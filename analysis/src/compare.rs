@@ -47,6 +47,49 @@ pub fn difference(a: &IndexEstimate, b: &IndexEstimate, level: f64) -> Result<Di
     })
 }
 
+/// a − b for two independent estimates with their own degrees of freedom (a survey's design
+/// df, a clustered stream's): Student t on the Welch–Satterthwaite df
+/// (s_a² + s_b²)² / (s_a⁴/df_a + s_b⁴/df_b), so that an estimate resting on few PSUs does not
+/// pass for a normal one.
+pub fn difference_welch(a: &IndexEstimate, b: &IndexEstimate, level: f64) -> Result<Difference> {
+    check_level(level)?;
+    let estimate = a.estimate - b.estimate;
+    let (va, vb) = (a.se * a.se, b.se * b.se);
+    let se = (va + vb).sqrt();
+    let df = welch_df(va, a.df, vb, b.df);
+    let t = crate::proportion::t_quantile(1.0 - (1.0 - level) / 2.0, df);
+    let (ci_low, ci_high) = (estimate - t * se, estimate + t * se);
+    let p_value = if se > 0.0 {
+        let dist = statrs::distribution::StudentsT::new(0.0, 1.0, df)
+            .map_err(|e| AnalysisError::InvalidParameter(e.to_string()))?;
+        2.0 * dist.sf((estimate / se).abs())
+    } else if estimate == 0.0 {
+        1.0
+    } else {
+        0.0
+    };
+    Ok(Difference {
+        estimate,
+        se,
+        ci_low,
+        ci_high,
+        p_value,
+        significant: ci_low > 0.0 || ci_high < 0.0,
+    })
+}
+
+/// Welch–Satterthwaite degrees of freedom of a sum of two variances with their own df; a
+/// variance of zero adds nothing, and the df is at least 1.
+pub fn welch_df(va: f64, dfa: f64, vb: f64, dfb: f64) -> f64 {
+    let part = |v: f64, df: f64| if v > 0.0 { v * v / df.max(1.0) } else { 0.0 };
+    let denominator = part(va, dfa) + part(vb, dfb);
+    if denominator > 0.0 {
+        ((va + vb).powi(2) / denominator).max(1.0)
+    } else {
+        dfa.max(dfb).max(1.0)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tier {
     Above,
@@ -314,5 +357,24 @@ mod tests {
             "0.15 points apart with se 2 points: {:?}",
             a[0]
         );
+    }
+
+    #[test]
+    fn welch_uses_the_smaller_side_s_degrees_of_freedom() {
+        // R 4.x: sa <- 0.03; sb <- 0.02; dfa <- 40; dfb <- 5
+        //   df <- (sa^2 + sb^2)^2 / (sa^4/dfa + sb^4/dfb)      # 32.34449761
+        //   0.08 + c(-1, 1) * qt(0.975, df) * sqrt(sa^2 + sb^2)
+        //                                   # 0.00658798979791 0.15341201020209
+        let mut a = est(0.70, 0.03, 41);
+        a.df = 40.0;
+        let mut b = est(0.62, 0.02, 6);
+        b.df = 5.0;
+        let df = welch_df(0.03f64.powi(2), 40.0, 0.02f64.powi(2), 5.0);
+        assert!((df - 32.34449761).abs() < 1e-8, "{df}");
+        let d = difference_welch(&a, &b, 0.95).unwrap();
+        assert!((d.ci_low - 0.00658798979791).abs() < 1e-12, "{d:?}");
+        assert!((d.ci_high - 0.15341201020209).abs() < 1e-12, "{d:?}");
+        // Wider than the normal interval of `difference`.
+        assert!(d.ci_high > difference(&a, &b, 0.95).unwrap().ci_high);
     }
 }

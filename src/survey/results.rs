@@ -40,6 +40,32 @@ pub fn spec(form: &FormSpec) -> IndexSpec {
     }
 }
 
+/// The desk form's SIPAS computed on the full form: the mean of the five factor-level
+/// questions, which both forms ask. The only annual figure that compares with the desk
+/// stream's SIPAS (the annual SIPAS averages the 22 criteria instead).
+pub fn comparable_spec(form: &FormSpec) -> IndexSpec {
+    IndexSpec {
+        items: form.questions.len(),
+        factors: form
+            .questions
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.kind == "factor")
+            .map(|(i, _)| vec![i])
+            .collect(),
+        threshold: 4,
+    }
+}
+
+/// The questions `comparable_spec` averages, by code.
+pub fn comparable_questions(form: &FormSpec) -> Vec<String> {
+    form.questions
+        .iter()
+        .filter(|q| q.kind == "factor")
+        .map(|q| q.code.clone())
+        .collect()
+}
+
 /// The factor codes in the order of `spec`'s factors.
 pub fn factor_codes(form: &FormSpec) -> Vec<String> {
     let mut codes: Vec<String> = Vec::new();
@@ -71,12 +97,16 @@ pub struct StratumResult {
     /// The non-response-adjusted weight of its respondents: N_h / r_h.
     pub weight: Option<f64>,
     pub report: Option<IndexReport>,
+    /// The desk form's SIPAS on this stratum's respondents (`comparable_spec`).
+    pub comparable: Option<analysis::IndexEstimate>,
 }
 
 #[derive(Debug, Clone)]
 pub struct WaveResults {
     pub strata: Vec<StratumResult>,
     pub province: Option<IndexReport>,
+    /// The desk form's SIPAS on every respondent (`comparable_spec`).
+    pub province_comparable: Option<analysis::IndexEstimate>,
     pub respondents: u64,
     /// For each question with several answers (what to improve first): the share choosing
     /// each option.
@@ -219,19 +249,26 @@ pub fn compute(
         .map(|s| (s.agency_id, f64::from(s.population)))
         .collect();
     let mut acc = IndexAccumulator::new(spec(form), false)?;
+    // The same respondents under the desk form's definition, for the comparison with the
+    // desk stream (a form without factor-level questions has no comparable figure).
+    let mut comparable = IndexAccumulator::new(comparable_spec(form), false).ok();
     let mut count: HashMap<i32, u64> = HashMap::new();
     for r in respondents {
         let (Some(&h), Some(&w)) = (index.get(&r.agency_id), weights.get(&r.agency_id)) else {
             continue; // a response outside the design's strata cannot be weighted
         };
         let a = answers(form, &r.answer_values);
-        acc.add(&Respondent {
+        let respondent = Respondent {
             stratum: h,
             psu: None,
             weight: w,
             pop_size: population.get(&r.agency_id).copied(),
             answers: &a,
-        })?;
+        };
+        acc.add(&respondent)?;
+        if let Some(c) = comparable.as_mut() {
+            c.add(&respondent)?;
+        }
         *count.entry(r.agency_id).or_default() += 1;
     }
     let opts = options();
@@ -242,24 +279,36 @@ pub fn compute(
     } else {
         None
     };
+    let comparable_of = |only: Option<u32>| -> analysis::Result<Option<analysis::IndexEstimate>> {
+        match comparable.as_ref() {
+            Some(c) if total > 0 => Ok(c.report(only, &opts)?.overall),
+            _ => Ok(None),
+        }
+    };
+    let province_comparable = comparable_of(None)?;
     let mut out = Vec::with_capacity(strata.len());
     for (h, s) in strata.into_iter().enumerate() {
         let n = count.get(&s.agency_id).copied().unwrap_or(0);
-        let report = if n > 0 {
-            Some(acc.report(Some(h as u32), &opts)?)
+        let (report, comparable) = if n > 0 {
+            (
+                Some(acc.report(Some(h as u32), &opts)?),
+                comparable_of(Some(h as u32))?,
+            )
         } else {
-            None
+            (None, None)
         };
         out.push(StratumResult {
             weight: weights.get(&s.agency_id).copied(),
             respondents: n,
             report,
+            comparable,
             stratum: s,
         });
     }
     Ok(WaveResults {
         strata: out,
         province,
+        province_comparable,
         respondents: total,
         shares,
     })
@@ -378,12 +427,18 @@ pub fn results_sheet(wave_id: i32, form: &FormSpec, results: &WaveResults) -> Sh
                 ],
             });
         };
-    let mut report = |level: &str, agency: &str, r: Option<&IndexReport>, n: u64| {
+    let mut report = |level: &str,
+                      agency: &str,
+                      r: Option<&IndexReport>,
+                      comparable: Option<analysis::IndexEstimate>,
+                      n: u64| {
         let Some(r) = r else {
             push(level, agency, "SIPAS", None, n);
             return;
         };
         push(level, agency, "SIPAS", r.overall, n);
+        // The desk form's SIPAS on these respondents: what the desk stream is compared with.
+        push(level, agency, "comparable", comparable, n);
         for (code, f) in factors.iter().zip(&r.factors) {
             push(level, agency, &format!("factor:{code}"), *f, n);
         }
@@ -401,10 +456,17 @@ pub fn results_sheet(wave_id: i32, form: &FormSpec, results: &WaveResults) -> Sh
         "province",
         "",
         results.province.as_ref(),
+        results.province_comparable,
         results.respondents,
     );
     for s in &results.strata {
-        report("agency", &s.stratum.code, s.report.as_ref(), s.respondents);
+        report(
+            "agency",
+            &s.stratum.code,
+            s.report.as_ref(),
+            s.comparable,
+            s.respondents,
+        );
     }
     // The share choosing each area to improve (`choice:EXPECT.1` …), among those who chose any.
     for c in &results.shares {

@@ -57,7 +57,11 @@ fn desk_reports(
 }
 
 /// One agency's (or the province's) line: SIPAS and factors with intervals, and the desk
-/// stream's SIPAS of the same agency and year beside it, with the difference.
+/// stream's SIPAS of the same agency and year beside it, with the difference. The difference
+/// compares the same questions — the desk form's five factor-level questions, which the annual
+/// form asks too (`comparable`) — with Student t on the Welch–Satterthwaite df of the two
+/// designs (the annual side has few degrees of freedom).
+#[allow(clippy::too_many_arguments)]
 fn result_line(
     code: String,
     name: String,
@@ -65,13 +69,14 @@ fn result_line(
     n: u64,
     factors: usize,
     r: Option<&analysis::IndexReport>,
+    comparable: Option<analysis::IndexEstimate>,
     d: Option<&analysis::IndexReport>,
 ) -> ResultLine {
     let sipas = r.and_then(|r| r.overall);
     let desk_sipas = d.and_then(|d| d.overall);
-    let diff = match (sipas, desk_sipas) {
+    let diff = match (comparable, desk_sipas) {
         (Some(a), Some(b)) if !a.suppressed && !b.suppressed => {
-            analysis::compare::difference(&a, &b, 0.95).ok()
+            analysis::compare::difference_welch(&a, &b, 0.95).ok()
         }
         _ => None,
     };
@@ -85,6 +90,7 @@ fn result_line(
             .map(|j| IndexCell::of(r.and_then(|r| r.factors.get(j).copied().flatten()), n))
             .collect(),
         desk: d.map(|d| IndexCell::of(d.overall, 0)),
+        comparable: comparable.map(|c| IndexCell::of(Some(c), 0)),
         difference: diff.map(|x| {
             format!(
                 "{} ({} đến {}) điểm %",
@@ -202,8 +208,9 @@ pub fn wave_results_page(
                 population: i64,
                 n: u64,
                 r: Option<&analysis::IndexReport>,
+                c: Option<analysis::IndexEstimate>,
                 d: Option<&analysis::IndexReport>| {
-        result_line(code, name, population, n, factors, r, d)
+        result_line(code, name, population, n, factors, r, c, d)
     };
     let mut agencies: Vec<ResultLine> = results
         .strata
@@ -216,6 +223,7 @@ pub fn wave_results_page(
                 i64::from(s.stratum.population),
                 s.respondents,
                 s.report.as_ref(),
+                s.comparable,
                 d.as_ref(),
             )
         })
@@ -233,6 +241,7 @@ pub fn wave_results_page(
             population,
             results.respondents,
             Some(r),
+            results.province_comparable,
             None,
         )
     });
@@ -248,6 +257,7 @@ pub fn wave_results_page(
         year: w.row.year,
         provisional: w.state != WaveState::Closed,
         factor_names,
+        compared_questions: super::results::comparable_questions(&form).join(", "),
         province,
         agencies,
         items,
@@ -310,6 +320,7 @@ pub fn annual_agency_page(
         shell,
         agency: format!("{} – {}", agency.code, agency.name),
         year,
+        compared_questions: String::new(),
         wave: None,
         provisional: false,
         factor_names: Vec::new(),
@@ -323,6 +334,7 @@ pub fn annual_agency_page(
     let (form, results) = super::wave_results(c, wave_id)?;
     let desk = desk_reports(c, desk_form, &results, year)?;
     page.wave = Some(wave_name);
+    page.compared_questions = super::results::comparable_questions(&form).join(", ");
     page.provisional = !closed;
     page.factor_names = factor_names(&form);
     let factors = page.factor_names.len();
@@ -342,6 +354,7 @@ pub fn annual_agency_page(
             s.respondents,
             factors,
             s.report.as_ref(),
+            s.comparable,
             desk[i].as_ref(),
         );
         tier_in_ranking(&mut line, &results, wave_id, agency.id);
@@ -365,6 +378,7 @@ pub fn annual_agency_page(
                 results.respondents,
                 factors,
                 Some(r),
+                results.province_comparable,
                 None,
             )
         });

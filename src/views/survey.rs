@@ -212,7 +212,10 @@ pub struct ResultLine {
     pub factors: Vec<IndexCell>,
     /// The desk QR stream's SIPAS for the same agency and year.
     pub desk: Option<IndexCell>,
-    /// Annual minus desk, with its interval ("+3,20 (−1,10 to +7,50) điểm %"), and whether the
+    /// The annual sample's SIPAS on the desk form's five questions: the figure compared with
+    /// `desk`.
+    pub comparable: Option<IndexCell>,
+    /// Annual (on the desk form's questions) minus desk, with its interval ("+3,20 (−1,10 to +7,50) điểm %"), and whether the
     /// interval excludes zero.
     pub difference: Option<String>,
     pub significant: bool,
@@ -243,6 +246,8 @@ pub struct WaveResultsPage {
     pub year: i16,
     pub provisional: bool,
     pub factor_names: Vec<String>,
+    /// The questions the annual and desk figures are compared on ("F1, F2, …").
+    pub compared_questions: String,
     pub province: Option<ResultLine>,
     pub agencies: Vec<ResultLine>,
     pub items: Vec<ItemLine>,
@@ -344,6 +349,8 @@ pub struct AnnualAgencyPage {
     pub shell: StaffFrame,
     pub agency: String,
     pub year: i32,
+    /// The questions the annual and desk figures are compared on ("F1, F2, …").
+    pub compared_questions: String,
     /// The wave of the year, if there is one in fieldwork or closed.
     pub wave: Option<String>,
     pub provisional: bool,

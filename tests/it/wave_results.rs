@@ -191,8 +191,9 @@ fn the_waves_indices_equal_r_survey_on_its_exported_responses() {
     let ours: HashMap<_, _> = ours.into_iter().map(|r| (key(&r), r)).collect();
     assert_eq!(
         theirs.len(),
-        4 * (34 + 5),
-        "SIPAS, 5 factors, 28 items and the 5 areas to improve; the province and 3 agencies"
+        4 * (35 + 5),
+        "SIPAS, the desk form's SIPAS, 5 factors, 28 items and the 5 areas to improve; the \
+         province and 3 agencies"
     );
     for r in &theirs {
         let mine = ours
@@ -262,8 +263,22 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
         "{page}"
     );
     // Ranked by SIPAS with rank intervals and tiers: checked against the annual ranking below.
-    // Next to the desk stream of the same agency and year: 75% satisfied there.
+    // Next to the desk stream of the same agency and year: 75% satisfied there, compared with
+    // the annual sample on the same five questions (issue #18, point 9).
     assert!(page.contains("75,00% (40)"), "{page}");
+    assert!(page.contains("so trên cùng các câu hỏi: F1, F2, F3, F4, F5"));
+    let comparable = rows
+        .iter()
+        .find(|r| r["agency"] == "T1" && r["index"] == "comparable")
+        .unwrap();
+    let comparable = sipas::views::percent(
+        comparable["estimate"].parse().unwrap(),
+        sipas::views::Lang::Vi,
+    );
+    assert!(
+        page.contains(&format!("<td>{comparable}%</td><td>75,00% (40)</td>")),
+        "{comparable}% beside the desk stream: {page}"
+    );
     assert!(
         page.contains("điểm %"),
         "the difference with its interval: {page}"
