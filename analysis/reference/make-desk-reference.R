@@ -16,7 +16,7 @@
 #   single    agency 3 alone: one desk, so R has no variance to give (df 0); our documented rule
 #             takes its ratings as independent: svydesign(ids = ~1), df = n - 1
 #   lonely    agencies 3 and 6 together: every stratum has one desk, degf = 0; our documented
-#             rule keeps the adjusted variance with df = desks - 1 = 1
+#             rule collapses the strata: svydesign(ids = ~desk), df = desks - 1 = 1
 # Run from the repository root: Rscript analysis/reference/make-desk-reference.R
 
 suppressPackageStartupMessages(library(survey))
@@ -92,12 +92,12 @@ clustered <- function(rows) svydesign(ids = ~desk, strata = ~agency, weights = ~
 all <- clustered(d)
 agency2 <- clustered(d[d$agency == 2, ])
 single <- svydesign(ids = ~1, weights = ~one, data = d[d$agency == 3, ])
-lonely <- clustered(d[d$agency %in% c(3, 6), ])
+lonely <- svydesign(ids = ~desk, weights = ~one, data = d[d$agency %in% c(3, 6), ])
 res <- rbind(
   reference(all, "all", degf(all)),
   reference(agency2, "agency2", degf(agency2)),
   reference(single, "single", degf(single)),
-  reference(lonely, "lonely", length(unique(d$desk[d$agency %in% c(3, 6)])) - 1)
+  reference(lonely, "lonely", degf(lonely))
 )
 fmt <- function(x) sprintf("%.15g", x)
 res$estimate <- fmt(res$estimate); res$se <- fmt(res$se)

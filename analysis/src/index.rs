@@ -46,10 +46,15 @@ struct ItemTally {
     levels: [f64; 5],
 }
 
+/// The same respondents, each its own PSU: within their strata (`items`, `respondents`: the
+/// variance of an estimate resting on one cluster) and all in one stratum (`pooled_*`: simple
+/// random sampling, the design effect's denominator).
 #[derive(Clone, Debug)]
 struct Independent {
     items: LinearMoments,
     respondents: LinearMoments,
+    pooled_items: LinearMoments,
+    pooled_respondents: LinearMoments,
 }
 
 /// A variance with the degrees of freedom and design effect that go with it.
@@ -66,7 +71,7 @@ struct Spread {
 /// desk stream) take the linearised variance over clusters, with R's `survey` rules: strata
 /// with one PSU follow `ReportOptions::lonely`; df = PSUs − strata. Two rules of ours, where
 /// R gives no interval: when every stratum has a single PSU (df = 0) but there are several,
-/// df = PSUs − 1; when the estimate rests on a single PSU (one desk), its variance is that of
+/// the strata are collapsed into one (R's `svydesign(ids = ~psu)`), df = PSUs − 1; when the estimate rests on a single PSU (one desk), its variance is that of
 /// its respondents taken as independent (a unit with one desk has no between-desk spread to
 /// estimate), df = respondents − strata (R's `svydesign(ids = ~1)`), and no design effect is
 /// reported.
@@ -128,9 +133,9 @@ pub struct IndexEstimate {
     pub ci_high: f64,
     pub n: u64,
     pub df: f64,
-    /// Clustered designs: the variance over the variance of the same respondents taken as
-    /// independent within the same strata (the clusters' design effect); `None` when it is
-    /// not estimated (unclustered designs, a single cluster).
+    /// Clustered designs: the variance over that of a simple random sample of the same
+    /// respondents (Kish's design effect, linearised, with replacement); `None` when it is not
+    /// estimated (unclustered designs, a single cluster, no variance to compare with).
     pub deff: Option<f64>,
     /// n below the reporting minimum: publish "not reported", never rank.
     pub suppressed: bool,
@@ -189,6 +194,8 @@ impl IndexAccumulator {
                 Box::new(Independent {
                     items: LinearMoments::new(2 * k, false),
                     respondents: LinearMoments::new(2 * (f + 1), false),
+                    pooled_items: LinearMoments::new(2 * k, false),
+                    pooled_respondents: LinearMoments::new(2 * (f + 1), false),
                 })
             }),
             scratch: vec![0.0; 2 * k],
@@ -301,6 +308,10 @@ impl IndexAccumulator {
                 .add_repeated(r.stratum, r.pop_size, &self.scratch, count)?;
             ind.respondents
                 .add_repeated(r.stratum, r.pop_size, &self.scratch_r, count)?;
+            ind.pooled_items
+                .add_repeated(0, None, &self.scratch, count)?;
+            ind.pooled_respondents
+                .add_repeated(0, None, &self.scratch_r, count)?;
         }
         if count == 1 {
             self.items
@@ -417,6 +428,8 @@ impl IndexAccumulator {
         if let Some(ind) = self.independent.as_mut() {
             ind.items.add_stratum_stats(stratum, a)?;
             ind.respondents.add_stratum_stats(stratum, b)?;
+            ind.pooled_items.add_stratum_stats(0, a)?;
+            ind.pooled_respondents.add_stratum_stats(0, b)?;
         }
         self.items
             .add_psu_sum(stratum, psu, rows as u64, &a[1..=2 * k])?;
@@ -453,6 +466,8 @@ impl IndexAccumulator {
         if let (Some(mine), Some(theirs)) = (self.independent.as_mut(), other.independent) {
             mine.items.merge(theirs.items)?;
             mine.respondents.merge(theirs.respondents)?;
+            mine.pooled_items.merge(theirs.pooled_items)?;
+            mine.pooled_respondents.merge(theirs.pooled_respondents)?;
         }
         for (h, t) in other.tallies {
             let mine = self
@@ -658,10 +673,10 @@ impl IndexAccumulator {
                 deff: None,
             });
         };
-        let plain = if respondents {
-            &ind.respondents
+        let (plain, pooled) = if respondents {
+            (&ind.respondents, &ind.pooled_respondents)
         } else {
-            &ind.items
+            (&ind.items, &ind.pooled_items)
         };
         let independent = plain.variance(u, only, opts.lonely)?;
         let psus = moments.psus(only);
@@ -672,11 +687,27 @@ impl IndexAccumulator {
                 deff: None,
             });
         }
-        let var = moments.variance(u, only, opts.lonely)?;
+        let mut var = moments.variance(u, only, opts.lonely)?;
+        let df = if df >= 1.0 {
+            df
+        } else {
+            // Every stratum has one PSU: collapse the strata into one (R: svydesign(ids =
+            // ~desk) without strata). Adjusted lonely PSUs give Σz²; the collapsed variance
+            // centres at the mean of the PSUs' z, which is 0 for the whole estimate, and takes
+            // k/(k − 1) of it.
+            var *= psus as f64 / (psus - 1) as f64;
+            (psus - 1) as f64
+        };
+        // The design effect against simple random sampling of the same ratings (Kish): one
+        // stratum, every rating its own PSU. Only for the whole estimate.
+        let srs = match only {
+            None => pooled.variance(u, None, opts.lonely)?,
+            Some(_) => independent,
+        };
         Ok(Spread {
             var,
-            df: if df >= 1.0 { df } else { (psus - 1) as f64 },
-            deff: (independent > 0.0).then(|| var / independent),
+            df,
+            deff: (srs > 0.0).then(|| var / srs),
         })
     }
 

@@ -4,7 +4,7 @@
 //! `analysis::compare::difference` and are "significant" only when the interval of the
 //! difference excludes zero.
 
-use analysis::compare::{difference, Difference};
+use analysis::compare::{difference_welch, Difference};
 use analysis::{IndexEstimate, IndexReport};
 use chrono::{Datelike, Months, NaiveDate};
 
@@ -135,8 +135,10 @@ pub fn change(
     before: Option<IndexEstimate>,
 ) -> analysis::Result<Option<Difference>> {
     match (now, before) {
+        // Student t on the Welch–Satterthwaite df of the two estimates: an estimate resting on
+        // a few desks has few degrees of freedom, and a normal interval would badge chance.
         (Some(a), Some(b)) if !a.suppressed && !b.suppressed => {
-            Ok(Some(difference(&a, &b, analysis::DEFAULT_LEVEL)?))
+            Ok(Some(difference_welch(&a, &b, analysis::DEFAULT_LEVEL)?))
         }
         _ => Ok(None),
     }

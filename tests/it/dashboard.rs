@@ -9,7 +9,7 @@ use sipas::views::percent;
 use sipas::views::Lang;
 use sipas::web::filters::today_in_vietnam;
 
-use analysis::compare::difference;
+use analysis::compare::difference_welch;
 use sipas::db;
 
 use crate::helpers::{
@@ -214,8 +214,8 @@ fn the_dashboard_compares_periods_judges_the_target_by_the_interval_and_draws_th
     let october = overall(&mut conn, "2026-10-01", "2026-10-31");
     let september = overall(&mut conn, "2026-08-31", "2026-09-30");
     let last_year = overall(&mut conn, "2025-10-01", "2025-10-31");
-    let vs_previous = difference(&october, &september, 0.95).unwrap();
-    let vs_year = difference(&october, &last_year, 0.95).unwrap();
+    let vs_previous = difference_welch(&october, &september, 0.95).unwrap();
+    let vs_year = difference_welch(&october, &last_year, 0.95).unwrap();
     assert!(vs_previous.significant && !vs_year.significant);
 
     add_user(&app.db, "boss", Role::Admin, None);
