@@ -90,6 +90,18 @@ pub fn welch_df(va: f64, dfa: f64, vb: f64, dfb: f64) -> f64 {
     }
 }
 
+/// The confidence interval of a Pearson correlation `r` over `n` pairs by Fisher's z:
+/// tanh(atanh r ± z_{1−α/2}/√(n − 3)), as R's `cor.test` gives it. `None` below four pairs.
+pub fn correlation_interval(r: f64, n: f64, level: f64) -> Result<Option<(f64, f64)>> {
+    check_level(level)?;
+    if !r.is_finite() || !n.is_finite() || n < 4.0 {
+        return Ok(None);
+    }
+    let z = r.clamp(-1.0 + 1e-15, 1.0 - 1e-15).atanh();
+    let half = z_quantile(1.0 - (1.0 - level) / 2.0) / (n - 3.0).sqrt();
+    Ok(Some(((z - half).tanh(), (z + half).tanh())))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tier {
     Above,
@@ -376,5 +388,17 @@ mod tests {
         assert!((d.ci_high - 0.15341201020209).abs() < 1e-12, "{d:?}");
         // Wider than the normal interval of `difference`.
         assert!(d.ci_high > difference(&a, &b, 0.95).unwrap().ci_high);
+    }
+
+    #[test]
+    fn a_correlation_s_interval_is_cor_test_s() {
+        // R 4.x: x <- c(1,2,3,4,5,2,3,4,5,5,1,3); y <- c(2,2,3,5,4,1,3,3,5,4,2,4)
+        //   cor.test(x, y): r 0.81508498926734, conf.int 0.45316360679778 0.94631888799787
+        let (lo, hi) = correlation_interval(0.81508498926734, 12.0, 0.95)
+            .unwrap()
+            .unwrap();
+        assert!((lo - 0.45316360679778).abs() < 1e-12, "{lo}");
+        assert!((hi - 0.94631888799787).abs() < 1e-12, "{hi}");
+        assert_eq!(correlation_interval(0.5, 3.0, 0.95).unwrap(), None);
     }
 }

@@ -43,7 +43,7 @@ pub struct AgencyResults {
     /// The target for the agency's overall SIPAS (its own, else its level's).
     pub target: Option<f64>,
     /// Each factor's importance in the period (its correlation with the overall question).
-    pub importance: Vec<Option<f64>>,
+    pub importance: Vec<Option<super::desk::Importance>>,
     /// What was selected, days aside (the microdata of the same results reads it).
     pub slice: Slice,
 }

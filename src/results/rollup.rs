@@ -71,7 +71,7 @@ pub fn cell_len(form: &FormSpec) -> usize {
 pub fn importance_of<'a>(
     form: &FormSpec,
     cells: impl IntoIterator<Item = &'a [f64]>,
-) -> analysis::Result<Vec<Option<f64>>> {
+) -> analysis::Result<Vec<Option<desk::Importance>>> {
     let from = IndexAccumulator::stats_len(&desk::spec(form));
     let mut sums = vec![0.0; desk::pairs_len(form)];
     for stats in cells {

@@ -12,6 +12,7 @@ use crate::db::comments::Comment;
 use crate::domain::FormSpec;
 use crate::domain::{privacy, search, text};
 use crate::results::agency::AgencyResults;
+use crate::results::desk::{Importance, IMPORTANCE_MIN_N};
 use crate::results::periods::{self, verdict, Month, TargetVerdict};
 
 /// An index of a report as staff read it: nothing below the minimum n.
@@ -397,7 +398,9 @@ pub struct Priorities {
     pub rows: Vec<PriorityRow>,
     /// The names of the priority factors, most important first.
     pub first: Vec<String>,
-    pub dots: Vec<TrendDot>,
+    /// One dot per factor with a quadrant, labelled by its row's number so that labels never
+    /// print on top of each other (the names are in the table).
+    pub dots: Vec<IpaDot>,
     /// The means as chart coordinates (the quadrant lines).
     pub mean_x: Option<String>,
     pub mean_y: Option<String>,
@@ -405,10 +408,21 @@ pub struct Priorities {
 
 #[derive(Serialize)]
 pub struct PriorityRow {
+    /// The factor's number, as on the chart.
+    pub num: usize,
     pub name: String,
     pub performance: Option<String>,
+    /// r with its 95% interval and n: "0,45 (0,30–0,58; n = 120)".
     pub importance: Option<String>,
     pub quadrant: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct IpaDot {
+    pub x: String,
+    pub y: String,
+    pub num: usize,
+    pub label: String,
 }
 
 const PW: f64 = 360.0;
@@ -419,7 +433,7 @@ impl Priorities {
     pub fn of(
         form: &FormSpec,
         factors: &[Option<IndexEstimate>],
-        importance: &[Option<f64>],
+        importance: &[Option<Importance>],
         lang: Lang,
     ) -> Priorities {
         let names: Vec<String> = form
@@ -435,8 +449,13 @@ impl Priorities {
                     .copied()
                     .flatten()
                     .filter(|e| !e.suppressed)?;
-                let i = importance.get(f).copied().flatten()?;
-                Some((f, p.estimate, i))
+                // Too few pairs: r is too uncertain to place the factor in a quadrant.
+                let i = importance
+                    .get(f)
+                    .copied()
+                    .flatten()
+                    .filter(|i| i.n >= IMPORTANCE_MIN_N)?;
+                Some((f, p.estimate, i.r))
             })
             .collect();
         let mean = |k: fn(&(usize, f64, f64)) -> f64| {
@@ -473,18 +492,32 @@ impl Priorities {
             .enumerate()
             .map(|(f, name)| {
                 let t = both.iter().find(|t| t.0 == f);
+                let performance = factors.get(f).copied().flatten().filter(|e| !e.suppressed);
+                let imp = importance.get(f).copied().flatten();
                 PriorityRow {
+                    num: f + 1,
                     name: name.clone(),
-                    performance: t.map(|t| format!("{}%", percent(t.1, lang))),
-                    importance: t.map(|t| decimal(t.2, 2, lang)),
-                    quadrant: t.map_or(
-                        if lang == Lang::Vi {
-                            "Chưa đủ số phản hồi"
-                        } else {
-                            "Not enough responses"
-                        },
-                        |t| quadrant(t.1, t.2),
-                    ),
+                    performance: performance.map(|e| format!("{}%", percent(e.estimate, lang))),
+                    importance: imp.map(|i| {
+                        format!(
+                            "{} ({}–{}; n = {})",
+                            decimal(i.r, 2, lang),
+                            decimal(i.ci_low, 2, lang),
+                            decimal(i.ci_high, 2, lang),
+                            i.n
+                        )
+                    }),
+                    quadrant: match (t, lang) {
+                        (Some(t), _) => quadrant(t.1, t.2),
+                        (None, Lang::Vi) if imp.is_some() && performance.is_some() => {
+                            "Chưa xếp nhóm: cần ít nhất 100 lượt trả lời cả hai câu"
+                        }
+                        (None, Lang::En) if imp.is_some() && performance.is_some() => {
+                            "Not grouped: needs at least 100 ratings answering both"
+                        }
+                        (None, Lang::Vi) => "Chưa đủ số phản hồi",
+                        (None, Lang::En) => "Not enough responses",
+                    },
                 }
             })
             .collect();
@@ -509,9 +542,10 @@ impl Priorities {
             first: first.iter().map(|t| names[t.0].clone()).collect(),
             dots: both
                 .iter()
-                .map(|t| TrendDot {
+                .map(|t| IpaDot {
                     x: coord(x(t.1)),
                     y: coord(y(t.2)),
+                    num: t.0 + 1,
                     label: names[t.0].clone(),
                 })
                 .collect(),

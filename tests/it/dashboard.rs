@@ -507,8 +507,10 @@ fn what_to_improve_first_names_the_factor_that_matters_most_and_scores_lowest() 
     let app = TestApp::spawn();
     // F1 follows the overall answer and scores low; the other factors score high and, over
     // whole cycles of their patterns, do not move with it at all.
+    // 120 ratings: a quadrant is claimed only from 100 ratings answering both (issue #18,
+    // point 10); the first 60 are dated a month earlier to check that below it none is.
     let (mut f1, mut f2, mut overall) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..60 {
+    for i in 0..120 {
         let a = [1, 2, 4, 5, 3][i % 5];
         let b = [5, 4][i % 2];
         f1.push(a as f64);
@@ -526,7 +528,8 @@ fn what_to_improve_first_names_the_factor_that_matters_most_and_scores_lowest() 
             answers[1].1 = None; // no opinion on F2: that rating does not count for F2's r
             f2.pop();
         }
-        store_rating_on(&app.db, app.fixture.desk_id, "2026-10-10", &answers);
+        let day = if i < 60 { "2026-09-10" } else { "2026-10-10" };
+        store_rating_on(&app.db, app.fixture.desk_id, day, &answers);
     }
     rebuild_aggregates(&app.db);
     let r1 = pearson(&f1, &overall);
@@ -540,16 +543,29 @@ fn what_to_improve_first_names_the_factor_that_matters_most_and_scores_lowest() 
     assert!((r1 - 1.0).abs() < 1e-12);
 
     add_user(&app.db, "boss", Role::Admin, None);
-    let page =
-        Browser::signed_in(&app, "boss").page("/admin/dashboard?from=2026-10-01&to=2026-10-31");
+    let boss = Browser::signed_in(&app, "boss");
+    let september = boss.page("/admin/dashboard?from=2026-09-01&to=2026-09-30");
+    assert!(
+        september.contains("Chưa xếp nhóm: cần ít nhất 100 lượt trả lời cả hai câu")
+            && !september.contains("Ưu tiên cải thiện</td>"),
+        "60 ratings: r is shown with its interval, no quadrant is claimed"
+    );
+    let page = boss.page("/admin/dashboard?from=2026-09-01&to=2026-10-31");
     let section = page
         .split("Nên cải thiện điều gì trước?")
         .nth(1)
         .and_then(|s| s.split("Từng câu hỏi").next())
         .unwrap();
-    let r_shown = |r: f64| format!("<td>{}</td>", format!("{r:.2}").replace('.', ","));
-    assert!(section.contains(&r_shown(r1)), "{section}");
-    assert!(section.contains(&r_shown(r2)), "{section}");
+    // r with its Fisher-z interval (analysis::compare::correlation_interval, = R's cor.test).
+    let r_shown = |r: f64, n: f64| {
+        let (lo, hi) = analysis::compare::correlation_interval(r, n, 0.95)
+            .unwrap()
+            .unwrap();
+        let d = |x: f64| format!("{x:.2}").replace('.', ",");
+        format!("<td>{} ({}–{}; n = {n})</td>", d(r), d(lo), d(hi))
+    };
+    assert!(section.contains(&r_shown(r1, 120.0)), "{section}");
+    assert!(section.contains(&r_shown(r2, 119.0)), "{section}");
     assert!(
         section.contains("Nên ưu tiên cải thiện:</strong> Tiếp cận dịch vụ."),
         "{section}"
