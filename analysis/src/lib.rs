@@ -15,6 +15,7 @@ pub mod funnel;
 pub mod index;
 pub mod linear;
 pub mod proportion;
+pub mod sae;
 pub mod sample;
 mod strata;
 pub mod synthetic;

@@ -16,6 +16,8 @@ use serde::Serialize;
 
 use crate::domain::cell::{csv_record, Csv};
 
+pub mod sae;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Method {
     Wilson,

@@ -7,11 +7,17 @@ use anyhow::{bail, Context, Result};
 use crate::analyze;
 
 #[derive(clap::Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["measure", "mean", "total", "ratio"])))]
+#[command(
+    group(clap::ArgGroup::new("target").required(true).args(["measure", "mean", "total", "ratio"])),
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Args {
+    #[command(subcommand)]
+    model: Option<Model>,
     /// CSV file with a header row (`-` for standard input).
     #[arg(long)]
-    input: PathBuf,
+    input: Option<PathBuf>,
     /// Share of non-empty values at or above --threshold.
     #[arg(long)]
     measure: Option<String>,
@@ -51,7 +57,62 @@ pub struct Args {
     format: analyze::Format,
 }
 
+/// Model-based estimates.
+#[derive(clap::Subcommand)]
+enum Model {
+    /// Fay–Herriot small-area estimates (EBLUP by REML, Prasad–Rao MSE) from one row per area:
+    /// its direct estimate, that estimate's sampling variance and covariates. Prints CSV.
+    Sae(SaeArgs),
+}
+
+#[derive(clap::Args)]
+struct SaeArgs {
+    /// CSV file with a header row (`-` for standard input).
+    #[arg(long)]
+    input: PathBuf,
+    /// The direct estimate's column.
+    #[arg(long)]
+    estimate: String,
+    /// The column of the direct estimate's sampling variance (se², not se).
+    #[arg(long)]
+    variance: String,
+    /// Numeric covariates, comma-separated (an intercept is always included).
+    #[arg(long, value_delimiter = ',')]
+    covariates: Vec<String>,
+    /// Categorical covariates, comma-separated: one indicator per level but the first.
+    #[arg(long, value_delimiter = ',')]
+    factors: Vec<String>,
+    /// The area's code or name column (else the row number).
+    #[arg(long)]
+    area: Option<String>,
+}
+
+fn open(input: &std::path::Path) -> Result<Box<dyn std::io::Read>> {
+    Ok(if input.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(input)
+            .with_context(|| format!("cannot open {}", input.display()))?;
+        Box::new(std::io::BufReader::new(file))
+    })
+}
+
 pub fn run(a: Args) -> Result<()> {
+    if let Some(Model::Sae(s)) = a.model {
+        let opts = analyze::sae::SaeOptions {
+            estimate: s.estimate,
+            variance: s.variance,
+            covariates: s.covariates,
+            factors: s.factors,
+            area: s.area,
+        };
+        let rows = analyze::sae::run(open(&s.input)?, &opts)?;
+        print!("{}", analyze::sae::render(&rows));
+        return Ok(());
+    }
+    let Some(input) = a.input else {
+        bail!("--input is required");
+    };
     let target = match (a.measure, a.mean, a.total, a.ratio, a.denominator) {
         (Some(column), ..) => analyze::Target::Measure {
             column,
@@ -76,13 +137,7 @@ pub fn run(a: Args) -> Result<()> {
         level: a.level,
         lonely_psu: a.lonely_psu,
     };
-    let rows = if a.input.as_os_str() == "-" {
-        analyze::run(std::io::stdin().lock(), &opts)?
-    } else {
-        let file = std::fs::File::open(&a.input)
-            .with_context(|| format!("cannot open {}", a.input.display()))?;
-        analyze::run(std::io::BufReader::new(file), &opts)?
-    };
+    let rows = analyze::run(open(&input)?, &opts)?;
     print!("{}", analyze::render(&rows, a.format)?);
     Ok(())
 }

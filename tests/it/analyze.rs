@@ -157,3 +157,117 @@ fn bad_input_names_the_row_and_column_and_exits_2() {
         assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
     }
 }
+
+/// `sipas analyze sae` (issue #18, point 11): Fay–Herriot EBLUPs and MSEs of R's `sae` `milk`
+/// data (analysis/reference/make-sae-reference.R, anchored to the package's published fixed
+/// effects), with Vietnamese area names that survive the CSV both ways.
+#[test]
+fn small_area_estimates_of_milk_match_r_and_keep_vietnamese_area_names() {
+    let milk: Vec<csv::StringRecord> =
+        csv::Reader::from_path(root().join("analysis/reference/milk.csv"))
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect();
+    let want: Vec<csv::StringRecord> =
+        csv::Reader::from_path(root().join("analysis/reference/sae-reference.csv"))
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect();
+    let mut seed = 18u64;
+    let names: Vec<String> = (0..milk.len())
+        .map(|i| {
+            let bytes: Vec<u8> = (0..24)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (seed >> 56) as u8
+                })
+                .collect();
+            format!(
+                "Xã {i}, “{}”",
+                sipas::fuzzing::vietnamese::text(&bytes).trim()
+            )
+        })
+        .collect();
+    let file_of = |variance_of_first: Option<&str>| {
+        let mut body = String::from("ten_xa,uoc_luong,phuong_sai,vung\n");
+        for (k, (r, name)) in milk.iter().zip(&names).enumerate() {
+            let se: f64 = r[4].parse().unwrap();
+            let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+            let variance = match (k, variance_of_first) {
+                (0, Some(v)) => v.to_owned(),
+                _ => (se * se).to_string(),
+            };
+            body.push_str(&format!("{quoted},{},{variance},{}\n", &r[3], &r[0]));
+        }
+        body
+    };
+    let body = file_of(None);
+    let dir = TempDir::new("sae");
+    let file = dir.join("milk.csv");
+    std::fs::write(&file, &body).unwrap();
+    let out = analyze(&[
+        "sae",
+        "--input",
+        file.to_str().unwrap(),
+        "--estimate",
+        "uoc_luong",
+        "--variance",
+        "phuong_sai",
+        "--factors",
+        "vung",
+        "--area",
+        "ten_xa",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let got: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(got.len(), want.len());
+    for ((g, w), name) in got.iter().zip(&want).zip(&names) {
+        // The area's name as given, through the one cell rule (a formula start a spreadsheet
+        // could see gets an apostrophe).
+        assert_eq!(&g[0], sipas::domain::cell::neutralise(name), "the area's name");
+        let (e, m): (f64, f64) = (g[3].parse().unwrap(), g[4].parse().unwrap());
+        assert!(
+            (e - w[1].parse::<f64>().unwrap()).abs() < 1e-9,
+            "{}: eblup {e}",
+            &w[0]
+        );
+        assert!(
+            (m - w[2].parse::<f64>().unwrap()).abs() < 1e-9,
+            "{}: mse {m}",
+            &w[0]
+        );
+    }
+
+    // Bad input names the row and the column, exits 2 and prints nothing on stdout.
+    std::fs::write(&file, file_of(Some("không rõ"))).unwrap();
+    let out = analyze(&[
+        "sae",
+        "--input",
+        file.to_str().unwrap(),
+        "--estimate",
+        "uoc_luong",
+        "--variance",
+        "phuong_sai",
+        "--factors",
+        "vung",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("row 2, column 'phuong_sai'") && err.contains("không rõ"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
