@@ -77,6 +77,44 @@ pub struct Ranking {
     pub funnel: Option<Funnel>,
     /// What the overdispersion test found among the ranked units.
     pub overdispersion: Option<Overdispersion>,
+    /// For each unit of `unranked` (same order): a model-based estimate when it has ratings
+    /// but too few to report (`small_areas`); never ranked.
+    pub model_based: Vec<Option<SmallArea>>,
+}
+
+/// A model-based estimate of a unit below the minimum n: the Fay–Herriot EBLUP and its MSE.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SmallArea {
+    pub eblup: f64,
+    pub mse: f64,
+}
+
+/// Fay–Herriot estimates (intercept only: each unit shrunk towards the level's mean by how
+/// little its own ratings say) for every unit of the level with ratings, each unit's sampling
+/// variance taken from the funnel's null, D = σ²/n (its own estimate of p(1−p) is unstable at
+/// the small n this is for). `None` with fewer than three units or no null.
+fn small_areas(units: &[(f64, f64)], funnel: Option<&Funnel>) -> Option<Vec<SmallArea>> {
+    let f = funnel?;
+    if units.len() < 3 || f.sigma <= 0.0 {
+        return None;
+    }
+    let y: Vec<f64> = units.iter().map(|u| u.0).collect();
+    let d: Vec<f64> = units
+        .iter()
+        .map(|u| f.sigma * f.sigma / u.1.max(1.0))
+        .collect();
+    let x: Vec<Vec<f64>> = units.iter().map(|_| vec![1.0]).collect();
+    let fit = analysis::sae::fay_herriot(&y, &d, &x).ok()?;
+    Some(
+        fit.eblup
+            .into_iter()
+            .zip(fit.mse)
+            .map(|(eblup, mse)| SmallArea {
+                eblup: eblup.clamp(0.0, 1.0),
+                mse,
+            })
+            .collect(),
+    )
 }
 
 /// The false discovery rate the tiers control across a table's units.
@@ -249,6 +287,29 @@ pub fn from_units(
         .collect();
     let mut unranked = unranked;
     unranked.sort_by(|a, b| a.code.cmp(&b.code));
+    // Every unit with ratings feeds the small-area model; only the unranked get its estimate.
+    let with_ratings = |u: &Unit| {
+        u.index
+            .filter(|e| e.n > 0)
+            .map(|e| (e.estimate, e.n as f64))
+    };
+    let fed: Vec<(f64, f64)> = rankable
+        .iter()
+        .chain(&unranked)
+        .filter_map(with_ratings)
+        .collect();
+    let model_based = match small_areas(&fed, funnel.as_ref()) {
+        Some(all) => {
+            let mut small = all
+                .into_iter()
+                .skip(rankable.iter().filter_map(with_ratings).count());
+            unranked
+                .iter()
+                .map(|u| with_ratings(u).and_then(|_| small.next()))
+                .collect()
+        }
+        None => vec![None; unranked.len()],
+    };
     Ok(Ranking {
         province,
         province_responses,
@@ -259,6 +320,7 @@ pub fn from_units(
         simulations: SIMULATIONS,
         funnel,
         overdispersion,
+        model_based,
     })
 }
 

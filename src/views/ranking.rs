@@ -128,16 +128,33 @@ pub struct UnrankedView {
     pub name: String,
     pub n: u64,
     pub responses: u64,
+    /// The model-based estimate with its 95% interval (EBLUP ± 1.96·√MSE), labelled as such
+    /// on the page and never ranked.
+    pub model: Option<String>,
 }
 
 impl UnrankedView {
-    pub fn of(u: &Unit) -> UnrankedView {
-        UnrankedView {
-            code: u.code.clone(),
-            name: u.name.clone(),
-            n: u.index.map_or(0, |e| e.n),
-            responses: u.responses,
-        }
+    /// The unranked units with their model-based estimates (same order).
+    pub fn list(r: &Ranking, lang: Lang) -> Vec<UnrankedView> {
+        r.unranked
+            .iter()
+            .zip(r.model_based.iter().chain(std::iter::repeat(&None)))
+            .map(|(u, m)| UnrankedView {
+                code: u.code.clone(),
+                name: u.name.clone(),
+                n: u.index.map_or(0, |e| e.n),
+                responses: u.responses,
+                model: m.map(|m| {
+                    let half = 1.959_963_984_540_054 * m.mse.max(0.0).sqrt();
+                    format!(
+                        "{}% ({}–{}%)",
+                        percent(m.eblup, lang),
+                        percent((m.eblup - half).max(0.0), lang),
+                        percent((m.eblup + half).min(1.0), lang)
+                    )
+                }),
+            })
+            .collect()
     }
 }
 

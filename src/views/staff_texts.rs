@@ -117,6 +117,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("r_valid_n", "Câu trả lời hợp lệ n", "Valid answers n"),
     ("r_responses", "Số phiếu", "Responses"),
     ("r_funnel", "Biểu đồ phễu", "Funnel plot"),
+    ("r_model", "Ước lượng theo mô hình (95%)", "Model-based estimate (95%)"),
+    ("r_model_hint", "Ước lượng theo mô hình dành cho đơn vị có quá ít câu trả lời để công bố chỉ số trực tiếp: mô hình Fay–Herriot kéo chỉ số của đơn vị về mức chung của cấp này, càng mạnh khi đơn vị càng ít câu trả lời (EBLUP, sai số toàn phương trung bình theo Prasad–Rao). Đây không phải số đo trực tiếp và không được dùng để xếp hạng.", "A model-based estimate for units with too few answers to publish a direct index: the Fay–Herriot model pulls the unit's index towards this level's mean, the more so the fewer its answers (EBLUP, Prasad–Rao mean squared error). It is not a direct measurement and is never used to rank."),
     ("r_funnel_hint", "Mỗi chấm là một đơn vị: chỉ số theo số câu trả lời hợp lệ n (thang log). Đường giữa là chỉ số chung; hai cặp đường là giới hạn kiểm soát 95% và 99,8% (Spiegelhalter 2005). Đơn vị nằm trong phễu không khác chỉ số chung quá mức có thể do ngẫu nhiên.", "Each dot is a unit: its index against its number of valid answers n (log scale). The middle line is the reference index; the two pairs of lines are the 95% and 99.8% control limits (Spiegelhalter 2005). A unit inside the funnel differs from the reference no more than chance allows."),
     ("r_funnel_title", "Biểu đồ phễu: chỉ số của từng đơn vị theo n, với giới hạn kiểm soát 95% và 99,8%", "Funnel plot: each unit's index against n, with 95% and 99.8% control limits"),
     ("r_n_axis", "Số câu trả lời hợp lệ n", "Valid answers n"),

@@ -199,7 +199,7 @@ pub async fn page(
         query: query_string(&t),
         province: province_shown(&t.ranking, lang),
         rows,
-        unranked: t.ranking.unranked.iter().map(UnrankedView::of).collect(),
+        unranked: UnrankedView::list(&t.ranking, lang),
         seed: t.ranking.seed,
         simulations: t.ranking.simulations,
         rule: rule(lang),

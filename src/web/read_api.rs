@@ -338,8 +338,12 @@ pub async fn rankings(
         .ranking
         .unranked
         .iter()
-        .map(|u| {
+        .zip(t.ranking.model_based.iter())
+        .map(|(u, m)| {
             json!({
+                "model_based": m.map(|m| json!({
+                    "method": "fay-herriot-eblup", "eblup": m.eblup, "mse": m.mse,
+                })),
                 "code": u.code, "name": u.name, "responses": u.responses,
                 "n": u.index.map_or(0, |e| e.n), "missing_rate": missing(u.index, u.responses),
             })

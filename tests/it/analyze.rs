@@ -236,7 +236,11 @@ fn small_area_estimates_of_milk_match_r_and_keep_vietnamese_area_names() {
     for ((g, w), name) in got.iter().zip(&want).zip(&names) {
         // The area's name as given, through the one cell rule (a formula start a spreadsheet
         // could see gets an apostrophe).
-        assert_eq!(&g[0], sipas::domain::cell::neutralise(name), "the area's name");
+        assert_eq!(
+            &g[0],
+            sipas::domain::cell::neutralise(name),
+            "the area's name"
+        );
         let (e, m): (f64, f64) = (g[3].parse().unwrap(), g[4].parse().unwrap());
         assert!(
             (e - w[1].parse::<f64>().unwrap()).abs() < 1e-9,

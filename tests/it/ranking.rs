@@ -201,6 +201,36 @@ fn the_ranking_shows_the_raw_rows_with_rank_intervals_and_keeps_small_units_apar
         assert_eq!(&row[10], expected);
     }
     assert!(page.contains(&format!("{}%", percent(province_idx.estimate, Lang::Vi))));
+    // SMALL (6 ratings) gets a model-based estimate, labelled and not ranked (issue #18,
+    // point 11): the Fay–Herriot fit over the level's units with ratings, each with the
+    // funnel's sampling variance σ²/n.
+    let small_idx = raw_of(&mut c, &[small]);
+    let fit = analysis::sae::fay_herriot(
+        &[high_idx.estimate, low_idx.estimate, small_idx.estimate],
+        &[
+            sigma * sigma / high_idx.n as f64,
+            sigma * sigma / low_idx.n as f64,
+            sigma * sigma / small_idx.n as f64,
+        ],
+        &[vec![1.0], vec![1.0], vec![1.0]],
+    )
+    .unwrap();
+    // Sorted by code: IDLE, then SMALL.
+    let model = &api["not_ranked"][1];
+    assert_eq!(model["code"], "SMALL");
+    let eblup = model["model_based"]["eblup"].as_f64().unwrap();
+    assert!(
+        (eblup - fit.eblup[2]).abs() < 1e-9,
+        "{eblup} vs {}",
+        fit.eblup[2]
+    );
+    assert!((model["model_based"]["mse"].as_f64().unwrap() - fit.mse[2]).abs() < 1e-9);
+    assert!(
+        api["not_ranked"][0]["model_based"].is_null(),
+        "IDLE has no ratings"
+    );
+    assert!(page.contains(&format!("{}% (", percent(eblup, Lang::Vi))));
+    assert!(page.contains("không được dùng để xếp hạng"));
     let tiers: Vec<&str> = rows.iter().map(|r| r.get(10).unwrap()).collect();
     assert_eq!(&tiers[2..], ["not_ranked", "not_ranked"]);
     assert!(rows.iter().all(|r| r[15] == seed));
