@@ -144,6 +144,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/public_list.html"),
     ),
     (
+        "methodology.html",
+        include_str!("../../templates/methodology.html"),
+    ),
+    (
         "public_period.html",
         include_str!("../../templates/public_period.html"),
     ),

@@ -48,6 +48,28 @@ pub struct PublicationRow {
     pub integrity: Integrity,
 }
 
+/// The methodology page (`/phuong-phap`): how every number is made, in Vietnamese, one
+/// section per rule, which the staff and public pages link to by its anchor.
+#[derive(Serialize)]
+pub struct MethodologyPage {
+    #[serde(flatten)]
+    pub chrome: Chrome,
+}
+
+/// The methodology page's sections, by anchor: what the pages link to.
+pub const METHOD_SECTIONS: [&str; 10] = [
+    "mot-phuong-phap",
+    "cum-quay",
+    "hieu-ung-thiet-ke",
+    "an-so-lieu",
+    "thay-doi",
+    "tam-quan-trong",
+    "xep-hang",
+    "uoc-luong-mo-hinh",
+    "diem-cchc",
+    "khao-sat-va-quay",
+];
+
 #[derive(Serialize)]
 pub struct ListPage {
     #[serde(flatten)]

@@ -37,6 +37,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("f_measure", "Chỉ số", "Index"),
     ("not_enough", "Chưa đủ số phản hồi", "Not enough responses"),
     ("ci95", "khoảng tin cậy 95%", "95% confidence interval"),
+    ("method_link", "Cách tính →", "How it is computed (in Vietnamese) →"),
     ("d_deff", "Hiệu ứng thiết kế do các lượt đánh giá cùng quầy giống nhau:", "Design effect of ratings at the same desk being alike:"),
     ("d_deff_rule", "Các lượt đánh giá tại cùng một quầy (cùng cán bộ, cùng ngày) thường giống nhau, nên mọi khoảng tin cậy trên trang này coi mỗi quầy là một cụm: phương sai lớn hơn chừng ấy lần so với khi coi từng lượt là độc lập.", "Ratings at one desk (the same staff, the same day) tend to be alike, so every interval on this page takes each desk as a cluster: the variance is this many times that of independent ratings."),
     ("d_one_desk", "Các lượt đánh giá này đến từ một quầy: không có chênh lệch giữa các quầy để ước lượng, nên khoảng tin cậy coi từng lượt là độc lập.", "These ratings come from one desk: there is no spread between desks to estimate, so the interval takes each rating as independent."),

@@ -68,6 +68,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(invitation::submit)),
         )
         .service(resource("/public", "GET").route(web::get().to(public::list)))
+        .service(resource("/phuong-phap", "GET").route(web::get().to(public::methodology)))
         .service(resource("/public/{id}", "GET").route(web::get().to(public::period)))
         .service(
             resource("/public/{id}/snapshot.json", "GET").route(web::get().to(public::snapshot)),

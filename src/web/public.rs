@@ -49,6 +49,15 @@ fn row(p: &Publication, integrity: Integrity) -> PublicationRow {
     }
 }
 
+/// `/phuong-phap`: the methodology page, public.
+pub async fn methodology(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let page = crate::views::public::MethodologyPage {
+        chrome: Chrome::new(Lang::Vi),
+    };
+    render(&state, StatusCode::OK, "methodology.html", &page)
+        .map_err(|f| PageError::citizen(Lang::Vi, f))
+}
+
 pub async fn list(
     state: web::Data<AppState>,
     q: web::Query<LangQuery>,

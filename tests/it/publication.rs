@@ -239,3 +239,40 @@ fn a_stored_snapshot_cannot_be_edited_and_an_altered_one_is_flagged() {
     let page = get("/public/1?lang=en");
     assert!(page.contains("altered after publication"), "{page}");
 }
+
+/// The methodology page (issue #18, point 12): public, in Vietnamese, one section per rule;
+/// every page that links to a section links to one that exists, and every section is there.
+#[test]
+fn the_methodology_page_has_every_section_the_pages_link_to() {
+    use sipas::views::public::METHOD_SECTIONS;
+    let app = TestApp::spawn();
+    let r = Browser::new(&app).get("/phuong-phap");
+    assert_eq!(r.status(), 200);
+    let page = r.text().unwrap();
+    assert!(page.contains("<html lang=\"vi\"") && page.contains("Phương pháp tính các chỉ số"));
+    for id in METHOD_SECTIONS {
+        assert!(page.contains(&format!("<h2 id=\"{id}\">")), "section {id}");
+    }
+    let templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut linked = 0;
+    for entry in std::fs::read_dir(templates).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for part in text.split("/phuong-phap#").skip(1) {
+            let anchor: String = part
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                .collect();
+            assert!(
+                METHOD_SECTIONS.contains(&anchor.as_str()),
+                "{} links to a missing section #{anchor}",
+                path.display()
+            );
+            linked += 1;
+        }
+    }
+    assert!(
+        linked >= 8,
+        "the pages link their rules to the methodology ({linked})"
+    );
+}
