@@ -302,3 +302,112 @@ fn the_dashboard_page_shows_what_sipas_analyze_computes_from_the_microdata() {
         shown(overall)
     );
 }
+
+fn reference(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("analysis/reference")
+        .join(name)
+}
+
+/// The dashboard's intervals equal R's `survey` on the dashboard's own microdata (issue #18,
+/// point 1): three agencies (T1, and two below it, one with a single desk), five desks, fixed
+/// answers on one day. `analysis/reference/make-desk-microdata-reference.R` reads the export
+/// (`desk-microdata.csv`, rewritten with `SIPAS_WRITE_REFERENCE=1`) with
+/// `svydesign(ids = ~desk, strata = ~agency, nest = TRUE)` and writes every item's and the
+/// overall index's interval; the API (and so the page) must equal them to 1e-6.
+#[test]
+fn the_dashboards_intervals_equal_r_survey_on_its_exported_microdata() {
+    let app = TestApp::spawn();
+    let mut c = app.db.conn();
+    let t1 = app.fixture.agency_id;
+    let second = sipas::db::desks::create(&mut c, t1, "Q2", "Quầy số 2").unwrap();
+    let (north, north_q1) = crate::helpers::agency_with_desk(&app.db, "BAC", Some(t1));
+    let north_q2 = sipas::db::desks::create(&mut c, north, "Q2", "Quầy 2").unwrap();
+    let (_, south_q1) = crate::helpers::agency_with_desk(&app.db, "NAM", Some(t1));
+    // Each desk its own leaning, so that ratings cluster by desk.
+    let desks = [
+        (app.fixture.desk_id, 44, [5, 4, 4, 3, 2]),
+        (second, 38, [4, 3, 2, 5, 1]),
+        (north_q1, 35, [5, 5, 4, 4, 3]),
+        (north_q2, 31, [3, 2, 4, 2, 5]),
+        (south_q1, 40, [4, 5, 3, 4, 2]),
+    ];
+    for (desk, count, leaning) in desks {
+        for i in 0..count {
+            let v = |k: usize| {
+                let x = leaning[(i + k) % 5];
+                // Every seventh answer to F3 is "no opinion".
+                (k == 2 && i % 7 == 0).then_some(0).unwrap_or(x)
+            };
+            let answers: Vec<(&str, Option<i16>)> = ["F1", "F2", "F3", "F4", "F5", "OVERALL"]
+                .iter()
+                .enumerate()
+                .map(|(k, q)| (*q, Some(v(k) as i16)))
+                .collect();
+            crate::helpers::store_rating_on(&app.db, desk, "2026-10-15", &answers);
+        }
+    }
+    crate::helpers::rebuild_aggregates(&app.db);
+    add_user(&app.db, "t1.manager", Role::Manager, Some("T1"));
+    let manager = Browser::signed_in(&app, "t1.manager");
+    let range = "from=2026-10-01&to=2026-10-31";
+    let export = manager
+        .get(&format!("/admin/microdata.csv?{range}"))
+        .text()
+        .unwrap();
+    // The rows' order within a day and desk is random (the submission ids): compare as sets.
+    let sorted = |s: &str| {
+        let mut lines: Vec<String> = s
+            .trim_start_matches('\u{feff}')
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        lines.sort();
+        lines
+    };
+    if std::env::var("SIPAS_WRITE_REFERENCE").is_ok() {
+        std::fs::write(reference("desk-microdata.csv"), &export).unwrap();
+    }
+    let committed = std::fs::read_to_string(reference("desk-microdata.csv")).unwrap();
+    assert!(
+        sorted(&export) == sorted(&committed),
+        "the export differs from the file R read: rerun with SIPAS_WRITE_REFERENCE=1, then \
+         Rscript analysis/reference/make-desk-microdata-reference.R"
+    );
+    let api: Value = manager
+        .get(&format!("/admin/api/v1/agencies/T1/indices?{range}"))
+        .json()
+        .unwrap();
+    let r_rows: Vec<csv::StringRecord> =
+        csv::Reader::from_path(reference("desk-microdata-reference.csv"))
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect();
+    assert_eq!(r_rows.len(), 7, "six questions and the overall index");
+    for r in &r_rows {
+        let e = match &r[0] {
+            "overall" => &api["overall"],
+            code => api["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["code"] == code)
+                .unwrap(),
+        };
+        for (k, field) in [
+            (1, "estimate"),
+            (2, "se"),
+            (3, "ci_low"),
+            (4, "ci_high"),
+            (5, "df"),
+        ] {
+            let (ours, theirs) = (e[field].as_f64().unwrap(), r[k].parse::<f64>().unwrap());
+            assert!(
+                (ours - theirs).abs() < 1e-6,
+                "{} {field}: the dashboard {ours}, R survey {theirs}",
+                &r[0]
+            );
+        }
+    }
+}
