@@ -337,7 +337,11 @@ fn the_dashboards_intervals_equal_r_survey_on_its_exported_microdata() {
             let v = |k: usize| {
                 let x = leaning[(i + k) % 5];
                 // Every seventh answer to F3 is "no opinion".
-                (k == 2 && i % 7 == 0).then_some(0).unwrap_or(x)
+                if k == 2 && i % 7 == 0 {
+                    0
+                } else {
+                    x
+                }
             };
             let answers: Vec<(&str, Option<i16>)> = ["F1", "F2", "F3", "F4", "F5", "OVERALL"]
                 .iter()
