@@ -26,25 +26,36 @@ pub struct Difference {
 /// strata), with a normal interval on the combined standard error.
 pub fn difference(a: &IndexEstimate, b: &IndexEstimate, level: f64) -> Result<Difference> {
     check_level(level)?;
+    let normal = Normal::standard();
+    let z = z_quantile(1.0 - (1.0 - level) / 2.0);
+    Ok(difference_with(a, b, z, |t| 2.0 * (1.0 - normal.cdf(t))))
+}
+
+/// a − b with the interval's quantile `q` and the two-sided p-value of a standardised `|t|`.
+fn difference_with(
+    a: &IndexEstimate,
+    b: &IndexEstimate,
+    q: f64,
+    two_sided: impl Fn(f64) -> f64,
+) -> Difference {
     let estimate = a.estimate - b.estimate;
     let se = (a.se * a.se + b.se * b.se).sqrt();
-    let z = z_quantile(1.0 - (1.0 - level) / 2.0);
-    let (ci_low, ci_high) = (estimate - z * se, estimate + z * se);
+    let (ci_low, ci_high) = (estimate - q * se, estimate + q * se);
     let p_value = if se > 0.0 {
-        2.0 * (1.0 - Normal::standard().cdf((estimate / se).abs()))
+        two_sided((estimate / se).abs())
     } else if estimate == 0.0 {
         1.0
     } else {
         0.0
     };
-    Ok(Difference {
+    Difference {
         estimate,
         se,
         ci_low,
         ci_high,
         p_value,
         significant: ci_low > 0.0 || ci_high < 0.0,
-    })
+    }
 }
 
 /// a − b for two independent estimates with their own degrees of freedom (a survey's design
@@ -53,29 +64,11 @@ pub fn difference(a: &IndexEstimate, b: &IndexEstimate, level: f64) -> Result<Di
 /// pass for a normal one.
 pub fn difference_welch(a: &IndexEstimate, b: &IndexEstimate, level: f64) -> Result<Difference> {
     check_level(level)?;
-    let estimate = a.estimate - b.estimate;
-    let (va, vb) = (a.se * a.se, b.se * b.se);
-    let se = (va + vb).sqrt();
-    let df = welch_df(va, a.df, vb, b.df);
+    let df = welch_df(a.se * a.se, a.df, b.se * b.se, b.df);
     let t = crate::proportion::t_quantile(1.0 - (1.0 - level) / 2.0, df);
-    let (ci_low, ci_high) = (estimate - t * se, estimate + t * se);
-    let p_value = if se > 0.0 {
-        let dist = statrs::distribution::StudentsT::new(0.0, 1.0, df)
-            .map_err(|e| AnalysisError::InvalidParameter(e.to_string()))?;
-        2.0 * dist.sf((estimate / se).abs())
-    } else if estimate == 0.0 {
-        1.0
-    } else {
-        0.0
-    };
-    Ok(Difference {
-        estimate,
-        se,
-        ci_low,
-        ci_high,
-        p_value,
-        significant: ci_low > 0.0 || ci_high < 0.0,
-    })
+    let dist = statrs::distribution::StudentsT::new(0.0, 1.0, df)
+        .map_err(|e| AnalysisError::InvalidParameter(e.to_string()))?;
+    Ok(difference_with(a, b, t, |x| 2.0 * dist.sf(x)))
 }
 
 /// Welch–Satterthwaite degrees of freedom of a sum of two variances with their own df; a

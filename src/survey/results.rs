@@ -44,17 +44,8 @@ pub fn spec(form: &FormSpec) -> IndexSpec {
 /// questions, which both forms ask. The only annual figure that compares with the desk
 /// stream's SIPAS (the annual SIPAS averages the 22 criteria instead).
 pub fn comparable_spec(form: &FormSpec) -> IndexSpec {
-    IndexSpec {
-        items: form.questions.len(),
-        factors: form
-            .questions
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| q.kind == "factor")
-            .map(|(i, _)| vec![i])
-            .collect(),
-        threshold: 4,
-    }
+    // The desk stream's own definition, applied to the full form's answers.
+    crate::results::desk::spec(form)
 }
 
 /// The questions `comparable_spec` averages, by code.

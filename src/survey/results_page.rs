@@ -137,18 +137,27 @@ fn factor_names(form: &crate::domain::FormSpec) -> Vec<String> {
         .collect()
 }
 
-/// Ranks the agencies by SIPAS with 95% rank intervals and a tier against the province, as
-/// the province ranking does for the same wave (`survey::ranking`, the same seed): the two
-/// pages cannot disagree. Agencies below the minimum n are not ranked.
-fn rank_agencies(lines: &mut [ResultLine], results: &WaveResults, id: i32, factors: usize) {
-    let seed = super::ranking::default_seed(id, "overall");
-    let Ok(ranking) = super::ranking::annual_ranking(
+/// The wave's ranking by SIPAS, with the province ranking's seed for this wave.
+fn wave_ranking(
+    results: &WaveResults,
+    wave_id: i32,
+    factors: usize,
+) -> Option<crate::results::ranking::Ranking> {
+    super::ranking::annual_ranking(
         results,
         crate::results::ranking::Measure::Overall,
         None,
         factors,
-        seed,
-    ) else {
+        super::ranking::default_seed(wave_id, "overall"),
+    )
+    .ok()
+}
+
+/// Ranks the agencies by SIPAS with 95% rank intervals and a tier against the province, as
+/// the province ranking does for the same wave (`survey::ranking`, the same seed): the two
+/// pages cannot disagree. Agencies below the minimum n are not ranked.
+fn rank_agencies(lines: &mut [ResultLine], results: &WaveResults, id: i32, factors: usize) {
+    let Some(ranking) = wave_ranking(results, id, factors) else {
         return;
     };
     for r in ranking.ranked {
@@ -399,14 +408,7 @@ fn tier_in_ranking(line: &mut ResultLine, results: &WaveResults, wave_id: i32, a
         .province
         .as_ref()
         .map_or(5, |r| r.factors.len().max(5));
-    let seed = super::ranking::default_seed(wave_id, "overall");
-    let Ok(ranking) = super::ranking::annual_ranking(
-        results,
-        crate::results::ranking::Measure::Overall,
-        None,
-        factors,
-        seed,
-    ) else {
+    let Some(ranking) = wave_ranking(results, wave_id, factors) else {
         return;
     };
     let Some(r) = ranking
