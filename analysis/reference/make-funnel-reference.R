@@ -38,3 +38,23 @@ write.csv(data.frame(unit = 1:20, p_value = sprintf("%.15g", p),
                      p_adjusted = sprintf("%.15g", p.adjust(p, "BH"))),
           file.path(out, "funnel-tiers.csv"), row.names = FALSE)
 print(c(phi = phi, p_value = p_value, tau2 = tau2))
+
+# Exact binomial limits for a single question's share while tau^2 = 0 (Spiegelhalter 2005,
+# appendix A.1.1): r = qbinom(p, n, theta0), a = (F(r) - p) / (F(r) - F(r - 1)), limit (r - a) / n;
+# and the two-sided exact p-value of x, min(1, 2 min(P(X <= x), P(X >= x))).
+# Writes funnel-exact.csv (n, p, limit) and funnel-exact-p.csv (n, x, p_value).
+exact <- expand.grid(n = c(25, 60, 150, 400, 1200), p = c(0.025, 0.975, pnorm(-3.09), pnorm(3.09)))
+exact$limit <- mapply(function(n, p) {
+  r <- qbinom(p, n, theta0)
+  f <- pbinom(r, n, theta0); below <- pbinom(r - 1, n, theta0)
+  a <- if (f > below) (f - p) / (f - below) else 0
+  min(1, max(0, (r - a) / n))
+}, exact$n, exact$p)
+write.csv(data.frame(n = exact$n, p = sprintf("%.17g", exact$p), limit = sprintf("%.15g", exact$limit)),
+          file.path(out, "funnel-exact.csv"), row.names = FALSE)
+px <- data.frame(n = c(25, 25, 60, 150, 400, 1200), x = c(14, 25, 40, 130, 290, 960))
+px$p_value <- mapply(function(n, x) min(1, 2 * min(pbinom(x, n, theta0),
+                                                     pbinom(x - 1, n, theta0, lower.tail = FALSE))),
+                     px$n, px$x)
+write.csv(data.frame(n = px$n, x = px$x, p_value = sprintf("%.15g", px$p_value)),
+          file.path(out, "funnel-exact-p.csv"), row.names = FALSE)

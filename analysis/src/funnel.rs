@@ -10,7 +10,7 @@
 //! "below") uses the same null and the same widening, and is claimed only when its p-value
 //! survives Benjamini–Hochberg across the table's units: never inside the 95% limits.
 
-use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
+use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF, Normal};
 
 use crate::compare::Tier;
 use crate::error::{AnalysisError, Result};
@@ -23,9 +23,44 @@ pub struct Funnel {
     pub centre: f64,
     pub sigma: f64,
     pub tau2: f64,
+    /// A single question's share: while τ² = 0 the limits and p-values are the exact binomial
+    /// ones (Spiegelhalter 2005, appendix A.1.1, interpolated); a composite index keeps the
+    /// normal limits on its linearised σ.
+    pub binomial: bool,
 }
 
 impl Funnel {
+    fn exact(&self) -> bool {
+        self.binomial && self.tau2 == 0.0 && (0.0..=1.0).contains(&self.centre)
+    }
+
+    /// The exact binomial limit of level `p` for `n` answers: with r the smallest count whose
+    /// cdf reaches p under Binomial(n, θ₀), (r − a)/n where a = (F(r) − p)/(F(r) − F(r − 1))
+    /// interpolates between counts (Spiegelhalter 2005, A.1.1).
+    pub fn binomial_limit(&self, n: f64, p: f64) -> f64 {
+        let n = n.round().max(1.0) as u64;
+        let Ok(b) = Binomial::new(self.centre, n) else {
+            return self.centre;
+        };
+        let cdf = |r: i64| if r < 0 { 0.0 } else { b.cdf(r as u64) };
+        let (mut lo, mut hi) = (0_i64, n as i64);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if cdf(mid) >= p {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        let (f, below) = (cdf(lo), cdf(lo - 1));
+        let a = if f > below {
+            (f - p) / (f - below)
+        } else {
+            0.0
+        };
+        ((lo as f64 - a) / n as f64).clamp(0.0, 1.0)
+    }
+
     /// The null's standard error for a unit with `n` valid answers, widened by τ².
     pub fn se(&self, n: f64) -> f64 {
         (self.sigma * self.sigma / n.max(1.0) + self.tau2).sqrt()
@@ -34,6 +69,13 @@ impl Funnel {
     /// The (low, high) limit at `n` for the two-sided z (1.96 for 95%, 3.09 for 99.8%),
     /// clamped to [0, 1].
     pub fn limits(&self, n: f64, z: f64) -> (f64, f64) {
+        if self.exact() {
+            let upper = Normal::standard().cdf(z);
+            return (
+                self.binomial_limit(n, 1.0 - upper),
+                self.binomial_limit(n, upper),
+            );
+        }
         let half = z * self.se(n);
         (
             (self.centre - half).clamp(0.0, 1.0),
@@ -156,6 +198,19 @@ pub fn judge(units: &[(f64, f64)], funnel: &Funnel, fdr: f64) -> Vec<Judged> {
     let p: Vec<f64> = units
         .iter()
         .map(|&(y, n)| {
+            if funnel.exact() {
+                // Two-sided exact p-value of the count observed, under Binomial(n, θ₀).
+                let n = n.round().max(1.0) as u64;
+                let x = (y * n as f64).round() as u64;
+                return match Binomial::new(funnel.centre, n) {
+                    Ok(b) => {
+                        let below = b.cdf(x);
+                        let above = 1.0 - if x == 0 { 0.0 } else { b.cdf(x - 1) };
+                        (2.0 * below.min(above)).min(1.0)
+                    }
+                    Err(_) => 1.0,
+                };
+            }
             let se = funnel.se(n);
             if se > 0.0 {
                 2.0 * normal.sf(((y - funnel.centre) / se).abs())
@@ -205,11 +260,36 @@ mod tests {
             centre: 0.8,
             sigma: 0.4,
             tau2: 0.0004,
+            binomial: false,
         };
         let units: Vec<(f64, f64)> = (0..40)
             .map(|k| (0.70 + 0.005 * k as f64, 100.0 + 50.0 * k as f64))
             .collect();
         for (j, &(y, n)) in judge(&units, &funnel, 0.05).iter().zip(&units) {
+            let (lo, hi) = funnel.limits(n, 1.959_963_984_540_054);
+            if j.tier != Tier::NotDifferent {
+                assert!(y < lo || y > hi, "{y} at n {n} inside [{lo}, {hi}]");
+            }
+        }
+    }
+
+    #[test]
+    fn a_single_question_s_tiers_are_exact_and_never_inside_the_binomial_limits() {
+        let funnel = Funnel {
+            centre: 0.8,
+            sigma: 0.4,
+            tau2: 0.0,
+            binomial: true,
+        };
+        let units: Vec<(f64, f64)> = (0..30)
+            .map(|k| {
+                let n = 30.0 + 7.0 * k as f64;
+                (((0.62 + 0.012 * k as f64) * n).round() / n, n)
+            })
+            .collect();
+        let judged = judge(&units, &funnel, 0.05);
+        assert!(judged.iter().any(|j| j.tier != Tier::NotDifferent));
+        for (j, &(y, n)) in judged.iter().zip(&units) {
             let (lo, hi) = funnel.limits(n, 1.959_963_984_540_054);
             if j.tier != Tier::NotDifferent {
                 assert!(y < lo || y > hi, "{y} at n {n} inside [{lo}, {hi}]");

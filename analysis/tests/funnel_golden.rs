@@ -32,6 +32,7 @@ fn overdispersion_and_tiers_match_r() {
         centre: num(0),
         sigma: num(1),
         tau2: 0.0,
+        binomial: false,
     };
     let od = overdispersion(&units, &funnel).unwrap();
     close(od.phi, num(2), "phi");
@@ -69,6 +70,7 @@ fn units_that_differ_by_chance_alone_are_not_widened() {
         centre: 0.8,
         sigma: 0.4,
         tau2: 0.0,
+        binomial: false,
     };
     let units: Vec<(f64, f64)> = (1..=12).map(|k| (0.8, 50.0 * k as f64)).collect();
     let od = overdispersion(&units, &funnel).unwrap();
@@ -77,4 +79,42 @@ fn units_that_differ_by_chance_alone_are_not_widened() {
     assert!(judge(&units, &funnel, 0.05)
         .iter()
         .all(|j| j.tier == Tier::NotDifferent));
+}
+
+#[test]
+fn exact_binomial_limits_and_p_values_match_r() {
+    let reference = &read("funnel-reference.csv")[0];
+    let funnel = Funnel {
+        centre: reference[0].parse().unwrap(),
+        sigma: reference[1].parse().unwrap(),
+        tau2: 0.0,
+        binomial: true,
+    };
+    for r in read("funnel-exact.csv") {
+        let (n, p): (f64, f64) = (r[0].parse().unwrap(), r[1].parse().unwrap());
+        close(
+            funnel.binomial_limit(n, p),
+            r[2].parse().unwrap(),
+            &format!("limit n {n} p {p}"),
+        );
+    }
+    // The 95% limits the chart draws are the 2.5% and 97.5% ones.
+    let (lo, hi) = funnel.limits(150.0, 1.959_963_984_540_054);
+    close(lo, funnel.binomial_limit(150.0, 0.025), "lower at 150");
+    close(hi, funnel.binomial_limit(150.0, 0.975), "upper at 150");
+    let rows = read("funnel-exact-p.csv");
+    let units: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|r| {
+            let (n, x): (f64, f64) = (r[0].parse().unwrap(), r[1].parse().unwrap());
+            (x / n, n)
+        })
+        .collect();
+    for (j, r) in judge(&units, &funnel, 0.05).iter().zip(&rows) {
+        close(
+            j.p_value,
+            r[2].parse().unwrap(),
+            &format!("p n {} x {}", &r[0], &r[1]),
+        );
+    }
 }

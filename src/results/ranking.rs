@@ -223,11 +223,14 @@ pub fn rank(
                 .unwrap_or_else(|| vec![None; form.factor_count()]),
         });
     }
+    // A single question of the desk stream has the exact binomial null; the composite the
+    // normal one on its linearised σ.
+    let binomial = matches!(measure, Measure::Question(_));
     from_units(
         units,
         (province, province_responses),
         province_factors,
-        seed,
+        (seed, binomial),
     )
 }
 
@@ -238,7 +241,7 @@ pub fn from_units(
     units: Vec<Unit>,
     (province, province_responses): (Option<IndexEstimate>, u64),
     province_factors: Vec<Option<IndexEstimate>>,
-    seed: u64,
+    (seed, binomial): (u64, bool),
 ) -> anyhow::Result<Ranking> {
     let (rankable, unranked): (Vec<Unit>, Vec<Unit>) = units
         .into_iter()
@@ -261,7 +264,7 @@ pub fn from_units(
         .collect();
     let (funnel, overdispersion) = match province {
         Some(p) => {
-            let mut funnel = null_of(&p);
+            let mut funnel = null_of(&p, binomial);
             let od = funnel::overdispersion(&placed, &funnel)?;
             funnel.tau2 = od.tau2;
             (Some(funnel), Some(od))
@@ -346,7 +349,7 @@ pub fn pick(r: &analysis::IndexReport, measure: Measure) -> Option<IndexEstimate
 /// composite SIPAS it carries the correlation between factors. The desks' clustering is left
 /// out on purpose: differences between desks are differences between units, which the
 /// overdispersion test measures and τ² allows for. τ² starts at 0.
-pub fn null_of(province: &IndexEstimate) -> Funnel {
+pub fn null_of(province: &IndexEstimate, binomial: bool) -> Funnel {
     let deff = province
         .deff
         .filter(|d| d.is_finite() && *d > 0.0)
@@ -355,6 +358,7 @@ pub fn null_of(province: &IndexEstimate) -> Funnel {
         centre: province.estimate,
         sigma: province.se * (province.n as f64 / deff).sqrt(),
         tau2: 0.0,
+        binomial,
     }
 }
 
@@ -390,7 +394,7 @@ mod tests {
             deff: None,
             suppressed: false,
         };
-        let f = null_of(&p);
+        let f = null_of(&p, false);
         assert!((f.sigma - 0.4).abs() < 1e-12);
         // At n = 100: 0.8 ± 1.96·0.4/10 = 0.8 ± 0.0784.
         let (lo, hi) = f.limits(100.0, 1.96);

@@ -55,7 +55,8 @@ pub fn annual_ranking(
         .map(|r| r.factors.clone())
         .unwrap_or_else(|| vec![None; factors]);
     let province = (province, results.respondents);
-    ranking::from_units(units, province, province_factors, seed)
+    // The annual survey's design-based estimates: the normal null on the linearised σ.
+    ranking::from_units(units, province, province_factors, (seed, false))
 }
 
 /// The ranking of the annual survey of the period's year: its agencies (strata) within the
