@@ -34,6 +34,9 @@ pub enum Measure {
 #[derive(Clone, Debug)]
 pub struct Unit {
     pub agency_id: i32,
+    /// The agency above it, a covariate of the small-area model (`None`: at the top, or not
+    /// known, as for the annual survey's strata).
+    pub parent_id: Option<i32>,
     pub code: String,
     pub name: String,
     pub responses: u64,
@@ -89,11 +92,16 @@ pub struct SmallArea {
     pub mse: f64,
 }
 
-/// Fay–Herriot estimates (intercept only: each unit shrunk towards the level's mean by how
-/// little its own ratings say) for every unit of the level with ratings, each unit's sampling
-/// variance taken from the funnel's null, D = σ²/n (its own estimate of p(1−p) is unstable at
-/// the small n this is for). `None` with fewer than three units or no null.
-fn small_areas(units: &[(f64, f64)], funnel: Option<&Funnel>) -> Option<Vec<SmallArea>> {
+/// Fay–Herriot estimates for every unit of the level with ratings, (estimate, n, parent): each
+/// unit shrunk towards its parent's mean (the district of a commune, the department of a
+/// team) by how little its own ratings say. The parent is a covariate only where every parent
+/// has at least two such units and there are at least two parents; else the level's mean. Each
+/// unit's sampling variance is the funnel's null, D = σ²/n (its own p(1−p) is unstable at the
+/// small n this is for). `None` with fewer than three units or no null.
+fn small_areas(
+    units: &[(f64, f64, Option<i32>)],
+    funnel: Option<&Funnel>,
+) -> Option<Vec<SmallArea>> {
     let f = funnel?;
     if units.len() < 3 || f.sigma <= 0.0 {
         return None;
@@ -103,7 +111,23 @@ fn small_areas(units: &[(f64, f64)], funnel: Option<&Funnel>) -> Option<Vec<Smal
         .iter()
         .map(|u| f.sigma * f.sigma / u.1.max(1.0))
         .collect();
-    let x: Vec<Vec<f64>> = units.iter().map(|_| vec![1.0]).collect();
+    let mut parents: Vec<Option<i32>> = units.iter().map(|u| u.2).collect();
+    parents.sort_unstable();
+    parents.dedup();
+    let each_twice = parents
+        .iter()
+        .all(|p| units.iter().filter(|u| u.2 == *p).count() >= 2);
+    let by_parent = parents.len() >= 2 && each_twice && units.len() > parents.len();
+    let x: Vec<Vec<f64>> = units
+        .iter()
+        .map(|u| {
+            let mut row = vec![1.0];
+            if by_parent {
+                row.extend(parents[1..].iter().map(|p| f64::from(u8::from(u.2 == *p))));
+            }
+            row
+        })
+        .collect();
     let fit = analysis::sae::fay_herriot(&y, &d, &x).ok()?;
     Some(
         fit.eblup
@@ -213,6 +237,7 @@ pub fn rank(
         };
         units.push(Unit {
             agency_id: a.id,
+            parent_id: a.parent_id,
             code: a.code.clone(),
             name: a.name.clone(),
             responses: report.as_ref().map_or(0, |(_, n)| *n),
@@ -294,9 +319,9 @@ pub fn from_units(
     let with_ratings = |u: &Unit| {
         u.index
             .filter(|e| e.n > 0)
-            .map(|e| (e.estimate, e.n as f64))
+            .map(|e| (e.estimate, e.n as f64, u.parent_id))
     };
-    let fed: Vec<(f64, f64)> = rankable
+    let fed: Vec<(f64, f64, Option<i32>)> = rankable
         .iter()
         .chain(&unranked)
         .filter_map(with_ratings)
@@ -401,5 +426,43 @@ mod tests {
         assert!((lo - 0.7216).abs() < 1e-12 && (hi - 0.8784).abs() < 1e-12);
         // Limits never leave [0, 1].
         assert_eq!(f.limits(1.0, 3.09).1, 1.0);
+    }
+
+    #[test]
+    fn small_areas_use_the_parent_when_every_parent_has_two_units() {
+        let f = Funnel {
+            centre: 0.7,
+            sigma: 0.46,
+            tau2: 0.0,
+            binomial: false,
+        };
+        // Two districts: A's communes around 0.85, B's around 0.55; C has one commune.
+        let units = [
+            (0.86, 20.0, Some(1)),
+            (0.83, 12.0, Some(1)),
+            (0.90, 45.0, Some(1)),
+            (0.52, 15.0, Some(2)),
+            (0.58, 40.0, Some(2)),
+        ];
+        let got = small_areas(&units, Some(&f)).unwrap();
+        let x: Vec<Vec<f64>> = units
+            .iter()
+            .map(|u| vec![1.0, f64::from(u8::from(u.2 == Some(2)))])
+            .collect();
+        let y: Vec<f64> = units.iter().map(|u| u.0).collect();
+        let d: Vec<f64> = units.iter().map(|u| 0.46 * 0.46 / u.1).collect();
+        let want = analysis::sae::fay_herriot(&y, &d, &x).unwrap();
+        for (g, w) in got.iter().zip(&want.eblup) {
+            assert!((g.eblup - w).abs() < 1e-12);
+        }
+        // A district with a single unit: the parent is not used, the level's mean is.
+        let mut lone = units.to_vec();
+        lone.push((0.70, 30.0, Some(3)));
+        let got = small_areas(&lone, Some(&f)).unwrap();
+        let y: Vec<f64> = lone.iter().map(|u| u.0).collect();
+        let d: Vec<f64> = lone.iter().map(|u| 0.46 * 0.46 / u.1).collect();
+        let ones: Vec<Vec<f64>> = lone.iter().map(|_| vec![1.0]).collect();
+        let want = analysis::sae::fay_herriot(&y, &d, &ones).unwrap();
+        assert!((got[0].eblup - want.eblup[0]).abs() < 1e-12);
     }
 }

@@ -34,6 +34,7 @@ pub fn annual_ranking(
         .filter(|s| visible.is_none_or(|v| v.contains(&s.stratum.agency_id)))
         .map(|s| Unit {
             agency_id: s.stratum.agency_id,
+            parent_id: None,
             code: s.stratum.code.clone(),
             name: s.stratum.name.clone(),
             responses: s.respondents,
