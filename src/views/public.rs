@@ -54,6 +54,8 @@ pub struct PublicationRow {
 pub struct MethodologyPage {
     #[serde(flatten)]
     pub chrome: Chrome,
+    /// The page is written in Vietnamese only: no language switch that would change nothing.
+    pub vietnamese_only: bool,
 }
 
 /// The methodology page's sections, by anchor: what the pages link to.

@@ -53,6 +53,7 @@ fn row(p: &Publication, integrity: Integrity) -> PublicationRow {
 pub async fn methodology(state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     let page = crate::views::public::MethodologyPage {
         chrome: Chrome::new(Lang::Vi),
+        vietnamese_only: true,
     };
     render(&state, StatusCode::OK, "methodology.html", &page)
         .map_err(|f| PageError::citizen(Lang::Vi, f))

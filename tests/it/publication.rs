@@ -250,6 +250,10 @@ fn the_methodology_page_has_every_section_the_pages_link_to() {
     assert_eq!(r.status(), 200);
     let page = r.text().unwrap();
     assert!(page.contains("<html lang=\"vi\"") && page.contains("Phương pháp tính các chỉ số"));
+    assert!(
+        !page.contains("?lang=en"),
+        "no language switch on a Vietnamese-only page"
+    );
     for id in METHOD_SECTIONS {
         assert!(page.contains(&format!("<h2 id=\"{id}\">")), "section {id}");
     }
