@@ -87,6 +87,12 @@ pub fn fay_herriot(y: &[f64], d: &[f64], x: &[Vec<f64>]) -> Result<FayHerriot> {
         let step = score / info;
         let previous = a;
         a += step;
+        // A step below −min(D) would make a variance negative: the REML maximum is at the
+        // boundary A = 0 (areas differ by no more than their sampling errors).
+        if a + sorted[0] <= 0.0 {
+            a = 0.0;
+            break;
+        }
         if previous == 0.0 || (step / previous).abs() < PRECISION {
             break;
         }

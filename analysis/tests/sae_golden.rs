@@ -80,3 +80,22 @@ fn dependent_covariates_and_bad_variances_are_refused() {
     assert!(fay_herriot(&y, &[0.01, 0.0, 0.01, 0.02], &ones).is_err());
     assert!(fay_herriot(&y, &[0.01, f64::NAN, 0.01, 0.02], &ones).is_err());
 }
+
+#[test]
+fn areas_that_differ_by_no_more_than_their_errors_have_no_area_variance() {
+    // Equal direct estimates: REML's maximum is on the boundary A = 0, and every EBLUP is the
+    // common mean with the regression's MSE only.
+    let y = [0.5, 0.5, 0.5, 0.5];
+    let d = [0.01, 0.02, 0.01, 0.03];
+    let ones: Vec<Vec<f64>> = (0..4).map(|_| vec![1.0]).collect();
+    let fit = fay_herriot(&y, &d, &ones).unwrap();
+    assert_eq!(fit.a, 0.0);
+    assert!(fit.eblup.iter().all(|e| (e - 0.5).abs() < 1e-12));
+    // At A = 0, g1 = 0; g2 = x'(X'V⁻¹X)⁻¹x = 1/Σ(1/Dᵢ); and sae::mseFH's
+    // g3 = Dᵢ²/(A + Dᵢ)³ · Var(Â) = Var(Â)/Dᵢ with Var(Â) = 2/Σ(1/Dⱼ²).
+    let g2 = 1.0 / d.iter().map(|v| 1.0 / v).sum::<f64>();
+    let var_a = 2.0 / d.iter().map(|v| 1.0 / (v * v)).sum::<f64>();
+    for (m, di) in fit.mse.iter().zip(d) {
+        assert!((m - (g2 + 2.0 * var_a / di)).abs() < 1e-12, "{:?}", fit.mse);
+    }
+}
