@@ -153,23 +153,63 @@ pub const PAGE_FDR: f64 = 0.05;
 /// about 46% of pages where nothing changed.
 pub fn changes_on_a_page(
     pairs: &[(Option<IndexEstimate>, Option<IndexEstimate>)],
-) -> analysis::Result<Vec<Option<Difference>>> {
-    let mut out = pairs
+) -> analysis::Result<Vec<Option<PageChange>>> {
+    let diffs = pairs
         .iter()
         .map(|(now, before)| change(*now, *before))
         .collect::<analysis::Result<Vec<_>>>()?;
-    let shown: Vec<usize> = (0..out.len()).filter(|&i| out[i].is_some()).collect();
-    let p: Vec<f64> = shown
-        .iter()
-        .filter_map(|&i| out[i].map(|d| d.p_value))
+    let p: Vec<f64> = diffs.iter().flatten().map(|d| d.p_value).collect();
+    let mut adjusted = analysis::funnel::benjamini_hochberg(&p).into_iter();
+    Ok(diffs
+        .into_iter()
+        .map(|d| {
+            d.map(|mut difference| {
+                let p_adjusted = adjusted.next().unwrap_or(1.0);
+                difference.significant &= p_adjusted <= PAGE_FDR;
+                PageChange {
+                    difference,
+                    p_adjusted,
+                }
+            })
+        })
+        .collect())
+}
+
+/// One change of a page: the difference (its `significant` already controlled across the
+/// page) and its Benjamini–Hochberg adjusted p-value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PageChange {
+    pub difference: Difference,
+    pub p_adjusted: f64,
+}
+
+/// An agency's page of changes: the overall SIPAS (index 0), then each factor, each against
+/// the previous period (at 2i) and the same period a year earlier (at 2i + 1), controlled
+/// together. What the dashboard shows and the read API returns.
+pub fn agency_changes(
+    now: Option<&IndexReport>,
+    previous: Option<&IndexReport>,
+    year_ago: Option<&IndexReport>,
+    factors: usize,
+) -> analysis::Result<Vec<Option<PageChange>>> {
+    let pick = |rep: Option<&IndexReport>, i: usize| {
+        rep.and_then(|rep| {
+            if i == 0 {
+                rep.overall
+            } else {
+                rep.factors.get(i - 1).copied().flatten()
+            }
+        })
+    };
+    let pairs: Vec<_> = (0..=factors)
+        .flat_map(|i| {
+            [
+                (pick(now, i), pick(previous, i)),
+                (pick(now, i), pick(year_ago, i)),
+            ]
+        })
         .collect();
-    let adjusted = analysis::funnel::benjamini_hochberg(&p);
-    for (&i, q) in shown.iter().zip(adjusted) {
-        if let Some(d) = out[i].as_mut() {
-            d.significant &= q <= PAGE_FDR;
-        }
-    }
-    Ok(out)
+    changes_on_a_page(&pairs)
 }
 
 /// Whether an index meets its target, judged by its interval, never by the point alone.
@@ -264,10 +304,23 @@ mod tests {
         let alone = change(Some(now), Some(moved)).unwrap().unwrap();
         assert!(alone.significant && alone.p_value < 0.05, "{alone:?}");
         let page = changes_on_a_page(&pairs).unwrap();
-        assert!(page.iter().all(|d| !d.unwrap().significant));
+        assert!(page.iter().all(|d| !d.unwrap().difference.significant));
+        // R: p.adjust(p, "BH") for one p of the twelve and eleven equal ones.
+        let first = page[0].unwrap();
+        assert!(
+            (first.p_adjusted
+                - (first.difference.p_value * 12.0).min(page[1].unwrap().difference.p_value))
+            .abs()
+                < 1e-12
+        );
         // A change that is large stays flagged.
         let far = est(0.60, 0.58, 0.62);
         pairs[0] = (Some(now), Some(far));
-        assert!(changes_on_a_page(&pairs).unwrap()[0].unwrap().significant);
+        assert!(
+            changes_on_a_page(&pairs).unwrap()[0]
+                .unwrap()
+                .difference
+                .significant
+        );
     }
 }

@@ -571,29 +571,16 @@ pub fn changes(form: &FormSpec, r: &AgencyResults, lang: Lang) -> analysis::Resu
             .filter(|q| q.kind == "factor")
             .map(|q| question_name(q, lang)),
     );
-    // Index 0 is the overall SIPAS, then factor i − 1.
-    let pick = |rep: Option<&IndexReport>, i: usize| {
-        rep.and_then(|rep| {
-            if i == 0 {
-                rep.overall
-            } else {
-                rep.factors.get(i - 1).copied().flatten()
-            }
-        })
-    };
     // Every comparison of the page at once, so that the badges control the false discovery
     // rate across them: row i's change from the previous period at 2i, from a year ago at 2i+1.
-    let pairs: Vec<_> = (0..names.len())
-        .flat_map(|i| [(pick(now, i), pick(prev, i)), (pick(now, i), pick(year, i))])
-        .collect();
-    let diffs = periods::changes_on_a_page(&pairs)?;
+    let diffs = periods::agency_changes(now, prev, year, names.len() - 1)?;
     Ok(names
         .into_iter()
         .enumerate()
         .map(|(i, name)| ChangeRow {
             name,
-            previous: diffs[2 * i].as_ref().map(|d| ChangeView::of(d, lang)),
-            year_ago: diffs[2 * i + 1].as_ref().map(|d| ChangeView::of(d, lang)),
+            previous: diffs[2 * i].map(|c| ChangeView::of(&c.difference, lang)),
+            year_ago: diffs[2 * i + 1].map(|c| ChangeView::of(&c.difference, lang)),
         })
         .collect())
 }

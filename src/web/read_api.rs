@@ -253,6 +253,48 @@ pub async fn indices(
         }
     }
     let overall = report.and_then(|rep| rep.overall);
+    // The dashboard's change badges, with the raw and the adjusted p-value (issue #18, point 3).
+    let factor_codes: Vec<&str> = form
+        .questions
+        .iter()
+        .filter(|q| q.kind == "factor")
+        .map(|q| q.code.as_str())
+        .collect();
+    let against = [
+        (
+            "previous",
+            crate::results::periods::previous_period(r.filter.from, r.filter.to),
+        ),
+        (
+            "year_ago",
+            crate::results::periods::year_earlier(r.filter.from, r.filter.to),
+        ),
+    ];
+    let changes: Vec<Value> = crate::results::periods::agency_changes(
+        report,
+        r.previous.as_ref().map(|(rep, _)| rep),
+        r.year_ago.as_ref().map(|(rep, _)| rep),
+        factor_codes.len(),
+    )
+    .map_err(|e| Fault::Internal(e.into()))?
+    .into_iter()
+    .enumerate()
+    .filter_map(|(k, c)| {
+        let c = c?;
+        let (vs, (from, to)) = against[k % 2];
+        let index = if k / 2 == 0 {
+            "overall"
+        } else {
+            factor_codes[k / 2 - 1]
+        };
+        let d = c.difference;
+        Some(json!({
+            "index": index, "against": vs, "against_from": from, "against_to": to,
+            "difference": d.estimate, "ci_low": d.ci_low, "ci_high": d.ci_high,
+            "p_value": d.p_value, "p_adjusted": c.p_adjusted, "significant": d.significant,
+        }))
+    })
+    .collect();
     Ok(ok(json!({
         "agency": { "code": r.agency.code, "name": r.agency.name },
         "from": r.filter.from,
@@ -268,6 +310,7 @@ pub async fn indices(
         "overall": estimate(overall, 0, missing(overall, responses), DESK_METHOD),
         "factors": factors,
         "items": items,
+        "changes": changes,
     })))
 }
 

@@ -244,6 +244,39 @@ fn the_dashboard_compares_periods_judges_the_target_by_the_interval_and_draws_th
     let cells: Vec<&str> = overall_row.split("<td>").collect();
     assert!(cells[1].contains("có ý nghĩa thống kê"), "{overall_row}");
     assert!(cells[2].contains("chưa khác biệt rõ"), "{overall_row}");
+    // The read API gives the same changes with the raw and the Benjamini–Hochberg adjusted
+    // p-value across the page's comparisons (issue #18, point 3), recomputed here.
+    let api: serde_json::Value = admin
+        .get("/admin/api/v1/agencies/T1/indices?from=2026-10-01&to=2026-10-31")
+        .json()
+        .unwrap();
+    let changes = api["changes"].as_array().unwrap();
+    let p: Vec<f64> = changes
+        .iter()
+        .map(|c| c["p_value"].as_f64().unwrap())
+        .collect();
+    let m = p.len() as f64;
+    for (c, &pi) in changes.iter().zip(&p) {
+        // BH: min over every p_j ≥ p_i of p_j · m / rank_j, capped at 1.
+        let adjusted = p
+            .iter()
+            .filter(|&&pj| pj >= pi)
+            .map(|&pj| pj * m / p.iter().filter(|&&pk| pk <= pj).count() as f64)
+            .fold(1.0_f64, f64::min);
+        assert!(
+            (c["p_adjusted"].as_f64().unwrap() - adjusted).abs() < 1e-12,
+            "{c}"
+        );
+    }
+    let overall_previous = changes
+        .iter()
+        .find(|c| c["index"] == "overall" && c["against"] == "previous")
+        .unwrap();
+    assert!(
+        (overall_previous["difference"].as_f64().unwrap() - vs_previous.estimate).abs() < 1e-12
+    );
+    assert_eq!(overall_previous["against_from"], "2026-08-31");
+    assert_eq!(overall_previous["significant"], true);
     // October's interval lies wholly below 90%: not met, by the interval.
     assert!(october.ci_high < 0.9);
     assert!(page.contains("Chưa đạt mục tiêu") && page.contains("mục tiêu 90,00%"));
