@@ -118,8 +118,13 @@ pub fn ranking_sheet(t: &Table) -> Sheet {
         "to",
         "channel",
         "seed",
+        "p_value",
+        "p_adjusted",
+        "model_based_percent",
+        "model_based_rmse_percent",
     ]);
     let pct = |v: f64| Value::Number(100.0 * v, 2);
+    let p = |v: f64| Value::Number(v, 6);
     let common = [
         Value::text(&t.measure),
         Value::text(t.filter.from.to_string()),
@@ -147,9 +152,12 @@ pub fn ranking_sheet(t: &Table) -> Sheet {
             Value::text(tier_code(r.tier)),
         ];
         rec.extend(common.iter().cloned());
+        // The tier's p-values; a ranked unit has no model-based estimate.
+        rec.extend([p(r.p_value), p(r.p_adjusted), Value::Empty, Value::Empty]);
         rows.push(rec);
     }
-    for u in &t.ranking.unranked {
+    let models = t.ranking.model_based.iter().chain(std::iter::repeat(&None));
+    for (u, m) in t.ranking.unranked.iter().zip(models) {
         let mut rec = vec![
             Value::Empty,
             Value::Empty,
@@ -164,6 +172,13 @@ pub fn ranking_sheet(t: &Table) -> Sheet {
             Value::text("not_ranked"),
         ];
         rec.extend(common.iter().cloned());
+        // Never ranked: no p-value; the Fay–Herriot estimate and its root MSE, where made.
+        rec.extend([
+            Value::Empty,
+            Value::Empty,
+            m.map_or(Value::Empty, |m| pct(m.eblup)),
+            m.map_or(Value::Empty, |m| pct(m.mse.max(0.0).sqrt())),
+        ]);
         rows.push(rec);
     }
     Sheet {

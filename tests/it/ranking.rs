@@ -230,6 +230,14 @@ fn the_ranking_shows_the_raw_rows_with_rank_intervals_and_keeps_small_units_apar
         "IDLE has no ratings"
     );
     assert!(page.contains(&format!("{}% (", percent(eblup, Lang::Vi))));
+    // The CSV carries the same: the ranked units' p-values, SMALL's model-based estimate.
+    assert_eq!(
+        &rows[0][16],
+        format!("{:.6}", api["ranked"][0]["p_value"].as_f64().unwrap())
+    );
+    assert_eq!(&rows[3][3], "SMALL");
+    assert_eq!(&rows[3][18], percent(eblup, Lang::En));
+    assert!(rows[2][18].is_empty(), "IDLE has no ratings");
     assert!(page.contains("không được dùng để xếp hạng"));
     let tiers: Vec<&str> = rows.iter().map(|r| r.get(10).unwrap()).collect();
     assert_eq!(&tiers[2..], ["not_ranked", "not_ranked"]);
