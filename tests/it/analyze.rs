@@ -209,7 +209,7 @@ fn small_area_estimates_of_milk_match_r_and_keep_vietnamese_area_names() {
     let dir = TempDir::new("sae");
     let file = dir.join("milk.csv");
     std::fs::write(&file, &body).unwrap();
-    let out = analyze(&[
+    let sae = [
         "sae",
         "--input",
         file.to_str().unwrap(),
@@ -219,9 +219,8 @@ fn small_area_estimates_of_milk_match_r_and_keep_vietnamese_area_names() {
         "phuong_sai",
         "--factors",
         "vung",
-        "--area",
-        "ten_xa",
-    ]);
+    ];
+    let out = analyze(&[&sae[..], &["--area", "ten_xa"]].concat());
     assert!(
         out.status.success(),
         "{}",
@@ -256,17 +255,7 @@ fn small_area_estimates_of_milk_match_r_and_keep_vietnamese_area_names() {
 
     // Bad input names the row and the column, exits 2 and prints nothing on stdout.
     std::fs::write(&file, file_of(Some("không rõ"))).unwrap();
-    let out = analyze(&[
-        "sae",
-        "--input",
-        file.to_str().unwrap(),
-        "--estimate",
-        "uoc_luong",
-        "--variance",
-        "phuong_sai",
-        "--factors",
-        "vung",
-    ]);
+    let out = analyze(&sae);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
