@@ -110,10 +110,19 @@ pub fn run(input: impl Read, opts: &SaeOptions) -> Result<Vec<SaeRow>> {
                 })
                 .collect::<Result<Vec<_>>>()?,
         );
-        names.push(area.map_or_else(
+        let name = area.map_or_else(
             || (row - 1).to_string(),
             |c| record.get(c).unwrap_or("").trim().to_owned(),
-        ));
+        );
+        // A label is printed back: a control character (NUL, a bell, …) is refused, named.
+        if let Some((at, c)) = crate::domain::text::first_control(&name, false) {
+            bail!(
+                "row {row}, column '{}': character {} at position {at} is a control character",
+                opts.area.as_deref().unwrap_or_default(),
+                crate::domain::text::codepoint(c)
+            );
+        }
+        names.push(name);
     }
     if y.is_empty() {
         bail!("the file has no areas");

@@ -186,10 +186,13 @@ fn small_area_estimates_of_milk_match_r_and_keep_vietnamese_area_names() {
                     (seed >> 56) as u8
                 })
                 .collect();
-            format!(
-                "Xã {i}, “{}”",
-                sipas::fuzzing::vietnamese::text(&bytes).trim()
-            )
+            // Generated Vietnamese text without its control characters, which a name may not
+            // hold (refused below).
+            let text: String = sipas::fuzzing::vietnamese::text(&bytes)
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect();
+            format!("Xã {i}, “{}”", text.trim())
         })
         .collect();
     let file_of = |variance_of_first: Option<&str>| {
@@ -260,6 +263,21 @@ fn small_area_estimates_of_milk_match_r_and_keep_vietnamese_area_names() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("row 2, column 'phuong_sai'") && err.contains("không rõ"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+
+    // An area's name with a control character is refused, named, not printed back.
+    std::fs::write(
+        &file,
+        "ten_xa,uoc_luong,phuong_sai,vung\n\"Quầy số 1+2 (tầng 3)\u{0}\",0.5,0.01,1\nB,0.6,0.02,1\nC,0.7,0.01,2\nD,0.8,0.03,2\n",
+    )
+    .unwrap();
+    let out = analyze(&[&sae[..], &["--area", "ten_xa"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("row 2, column 'ten_xa'") && err.contains("U+0000"),
         "{err}"
     );
     assert!(out.stdout.is_empty());
