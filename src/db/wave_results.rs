@@ -59,3 +59,32 @@ pub fn respondents(conn: &mut PgConnection, wave_id: i32) -> QueryResult<Vec<Wav
     .bind::<Int4, _>(wave_id)
     .load(conn)
 }
+
+/// Each agency's frame size N_h in the latest wave of `year` or before that has a design (the
+/// small-area model's size covariate); empty when no wave has one.
+pub fn latest_stratum_sizes(
+    conn: &mut PgConnection,
+    year: i16,
+) -> QueryResult<std::collections::HashMap<i32, i64>> {
+    use super::schema::{wave_strata, waves};
+    use diesel::dsl::exists;
+    let wave: Option<i32> = waves::table
+        .filter(waves::year.le(year))
+        .filter(exists(
+            wave_strata::table.filter(wave_strata::wave_id.eq(waves::id)),
+        ))
+        .order((waves::year.desc(), waves::id.desc()))
+        .select(waves::id)
+        .first(conn)
+        .optional()?;
+    let Some(wave) = wave else {
+        return Ok(Default::default());
+    };
+    Ok(wave_strata::table
+        .filter(wave_strata::wave_id.eq(wave))
+        .select((wave_strata::agency_id, wave_strata::population))
+        .load::<(i32, i32)>(conn)?
+        .into_iter()
+        .map(|(a, n)| (a, i64::from(n)))
+        .collect())
+}

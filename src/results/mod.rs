@@ -15,6 +15,7 @@ pub mod publication;
 pub mod ranking;
 pub mod ranking_table;
 pub mod rollup;
+pub mod small_area;
 pub mod sums;
 
 /// Why a results query gave no results.

@@ -14,6 +14,7 @@ pub use analysis::funnel::{self, Funnel, Overdispersion};
 use analysis::IndexEstimate;
 
 use super::rollup::{report_of, ClusterCell};
+pub use super::small_area::{self, Covariates, SmallArea};
 use super::sums::PerDesk;
 use crate::db::agencies::AgencyRow;
 use crate::domain::FormSpec;
@@ -44,6 +45,8 @@ pub struct Unit {
     pub index: Option<IndexEstimate>,
     /// The five factor indices, for the small multiples.
     pub factors: Vec<Option<IndexEstimate>>,
+    /// What the small-area model may use besides the parent.
+    pub covariates: Covariates,
 }
 
 #[derive(Clone, Debug)]
@@ -81,64 +84,10 @@ pub struct Ranking {
     /// What the overdispersion test found among the ranked units.
     pub overdispersion: Option<Overdispersion>,
     /// For each unit of `unranked` (same order): a model-based estimate when it has ratings
-    /// but too few to report (`small_areas`); never ranked.
+    /// but too few to report (`small_area::fit`); never ranked.
     pub model_based: Vec<Option<SmallArea>>,
-}
-
-/// A model-based estimate of a unit below the minimum n: the Fay–Herriot EBLUP and its MSE.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SmallArea {
-    pub eblup: f64,
-    pub mse: f64,
-}
-
-/// Fay–Herriot estimates for every unit of the level with ratings, (estimate, n, parent): each
-/// unit shrunk towards its parent's mean (the district of a commune, the department of a
-/// team) by how little its own ratings say. The parent is a covariate only where every parent
-/// has at least two such units and there are at least two parents; else the level's mean. Each
-/// unit's sampling variance is the funnel's null, D = σ²/n (its own p(1−p) is unstable at the
-/// small n this is for). `None` with fewer than three units or no null.
-fn small_areas(
-    units: &[(f64, f64, Option<i32>)],
-    funnel: Option<&Funnel>,
-) -> Option<Vec<SmallArea>> {
-    let f = funnel?;
-    if units.len() < 3 || f.sigma <= 0.0 {
-        return None;
-    }
-    let y: Vec<f64> = units.iter().map(|u| u.0).collect();
-    let d: Vec<f64> = units
-        .iter()
-        .map(|u| f.sigma * f.sigma / u.1.max(1.0))
-        .collect();
-    let mut parents: Vec<Option<i32>> = units.iter().map(|u| u.2).collect();
-    parents.sort_unstable();
-    parents.dedup();
-    let each_twice = parents
-        .iter()
-        .all(|p| units.iter().filter(|u| u.2 == *p).count() >= 2);
-    let by_parent = parents.len() >= 2 && each_twice && units.len() > parents.len();
-    let x: Vec<Vec<f64>> = units
-        .iter()
-        .map(|u| {
-            let mut row = vec![1.0];
-            if by_parent {
-                row.extend(parents[1..].iter().map(|p| f64::from(u8::from(u.2 == *p))));
-            }
-            row
-        })
-        .collect();
-    let fit = analysis::sae::fay_herriot(&y, &d, &x).ok()?;
-    Some(
-        fit.eblup
-            .into_iter()
-            .zip(fit.mse)
-            .map(|(eblup, mse)| SmallArea {
-                eblup: eblup.clamp(0.0, 1.0),
-                mse,
-            })
-            .collect(),
-    )
+    /// The model behind `model_based`, when one was fitted.
+    pub small_area_model: Option<small_area::Model>,
 }
 
 /// The false discovery rate the tiers control across a table's units.
@@ -196,25 +145,53 @@ fn unit_of(
     found
 }
 
-/// Ranks the units of `level_id` from the period's sums per desk (`sums::per_period`). Units that are disabled and have no
-/// ratings in the period are left out; a disabled unit with ratings is shown.
-pub fn rank(
-    form: &FormSpec,
-    agencies: &[AgencyRow],
+/// The cells of `sums` grouped by the unit of `level_id` their agency belongs to.
+fn cells_per_unit<'s>(
+    sums: &'s PerDesk,
     level_id: i32,
-    measure: Measure,
-    sums: &PerDesk,
-    seed: u64,
-) -> anyhow::Result<Ranking> {
-    let by_id: HashMap<i32, &AgencyRow> = agencies.iter().map(|a| (a.id, a)).collect();
-    let mut memo = HashMap::new();
+    by_id: &HashMap<i32, &AgencyRow>,
+    memo: &mut HashMap<i32, Option<i32>>,
+) -> HashMap<i32, Vec<ClusterCell<'s>>> {
     let mut per_unit: HashMap<i32, Vec<ClusterCell>> = HashMap::new();
     for (&(agency, desk), (n, stats)) in sums {
-        if let Some(unit) = unit_of(agency, level_id, &by_id, &mut memo) {
+        if let Some(unit) = unit_of(agency, level_id, by_id, memo) {
             per_unit
                 .entry(unit)
                 .or_default()
                 .push((agency, desk, *n, stats.as_slice()));
+        }
+    }
+    per_unit
+}
+
+/// What the small-area model of a ranking may know of its units beyond the period's ratings.
+#[derive(Debug, Default)]
+pub struct Prior {
+    /// Frame size N_h per agency: the strata of the latest designed annual-survey wave.
+    pub frame_sizes: HashMap<i32, i64>,
+    /// The same selection a year earlier, per desk.
+    pub last_year: PerDesk,
+}
+
+/// Ranks the units of `level_id` from the period's sums per desk (`sums::per_period`). Units
+/// that are disabled and have no ratings in the period are left out; a disabled unit with
+/// ratings is shown. `prior` gives the small-area model its covariates.
+pub fn rank(
+    form: &FormSpec,
+    agencies: &[AgencyRow],
+    (level_id, measure): (i32, Measure),
+    sums: &PerDesk,
+    prior: &Prior,
+    seed: u64,
+) -> anyhow::Result<Ranking> {
+    let by_id: HashMap<i32, &AgencyRow> = agencies.iter().map(|a| (a.id, a)).collect();
+    let mut memo = HashMap::new();
+    let mut per_unit = cells_per_unit(sums, level_id, &by_id, &mut memo);
+    let mut last_year = cells_per_unit(&prior.last_year, level_id, &by_id, &mut memo);
+    let mut frame_sizes: HashMap<i32, i64> = HashMap::new();
+    for (&agency, &size) in &prior.frame_sizes {
+        if let Some(unit) = unit_of(agency, level_id, &by_id, &mut memo) {
+            *frame_sizes.entry(unit).or_default() += size;
         }
     }
     let whole = report_of(
@@ -246,6 +223,16 @@ pub fn rank(
                 .as_ref()
                 .map(|(r, _)| r.factors.clone())
                 .unwrap_or_else(|| vec![None; form.factor_count()]),
+            covariates: Covariates {
+                frame_size: frame_sizes.get(&a.id).map(|&s| s as f64),
+                last_year: match last_year.remove(&a.id) {
+                    Some(cells) => report_of(form, cells)?
+                        .and_then(|(r, _)| pick(&r, measure))
+                        .filter(|e| e.n > 0)
+                        .map(|e| e.estimate),
+                    None => None,
+                },
+            },
         });
     }
     // A single question of the desk stream has the exact binomial null; the composite the
@@ -317,26 +304,30 @@ pub fn from_units(
     unranked.sort_by(|a, b| a.code.cmp(&b.code));
     // Every unit with ratings feeds the small-area model; only the unranked get its estimate.
     let with_ratings = |u: &Unit| {
-        u.index
-            .filter(|e| e.n > 0)
-            .map(|e| (e.estimate, e.n as f64, u.parent_id))
+        u.index.filter(|e| e.n > 0).map(|e| small_area::Fed {
+            estimate: e.estimate,
+            n: e.n as f64,
+            parent: u.parent_id,
+            covariates: u.covariates,
+        })
     };
-    let fed: Vec<(f64, f64, Option<i32>)> = rankable
+    let fed: Vec<small_area::Fed> = rankable
         .iter()
         .chain(&unranked)
         .filter_map(with_ratings)
         .collect();
-    let model_based = match small_areas(&fed, funnel.as_ref()) {
-        Some(all) => {
+    let (model_based, small_area_model) = match small_area::fit(&fed, funnel.as_ref()) {
+        Some((all, model)) => {
             let mut small = all
                 .into_iter()
                 .skip(rankable.iter().filter_map(with_ratings).count());
-            unranked
+            let estimates = unranked
                 .iter()
                 .map(|u| with_ratings(u).and_then(|_| small.next()))
-                .collect()
+                .collect();
+            (estimates, Some(model))
         }
-        None => vec![None; unranked.len()],
+        None => (vec![None; unranked.len()], None),
     };
     Ok(Ranking {
         province,
@@ -349,6 +340,7 @@ pub fn from_units(
         funnel,
         overdispersion,
         model_based,
+        small_area_model,
     })
 }
 
@@ -426,43 +418,5 @@ mod tests {
         assert!((lo - 0.7216).abs() < 1e-12 && (hi - 0.8784).abs() < 1e-12);
         // Limits never leave [0, 1].
         assert_eq!(f.limits(1.0, 3.09).1, 1.0);
-    }
-
-    #[test]
-    fn small_areas_use_the_parent_when_every_parent_has_two_units() {
-        let f = Funnel {
-            centre: 0.7,
-            sigma: 0.46,
-            tau2: 0.0,
-            binomial: false,
-        };
-        // Two districts: A's communes around 0.85, B's around 0.55; C has one commune.
-        let units = [
-            (0.86, 20.0, Some(1)),
-            (0.83, 12.0, Some(1)),
-            (0.90, 45.0, Some(1)),
-            (0.52, 15.0, Some(2)),
-            (0.58, 40.0, Some(2)),
-        ];
-        let got = small_areas(&units, Some(&f)).unwrap();
-        let x: Vec<Vec<f64>> = units
-            .iter()
-            .map(|u| vec![1.0, f64::from(u8::from(u.2 == Some(2)))])
-            .collect();
-        let y: Vec<f64> = units.iter().map(|u| u.0).collect();
-        let d: Vec<f64> = units.iter().map(|u| 0.46 * 0.46 / u.1).collect();
-        let want = analysis::sae::fay_herriot(&y, &d, &x).unwrap();
-        for (g, w) in got.iter().zip(&want.eblup) {
-            assert!((g.eblup - w).abs() < 1e-12);
-        }
-        // A district with a single unit: the parent is not used, the level's mean is.
-        let mut lone = units.to_vec();
-        lone.push((0.70, 30.0, Some(3)));
-        let got = small_areas(&lone, Some(&f)).unwrap();
-        let y: Vec<f64> = lone.iter().map(|u| u.0).collect();
-        let d: Vec<f64> = lone.iter().map(|u| 0.46 * 0.46 / u.1).collect();
-        let ones: Vec<Vec<f64>> = lone.iter().map(|_| vec![1.0]).collect();
-        let want = analysis::sae::fay_herriot(&y, &d, &ones).unwrap();
-        assert!((got[0].eblup - want.eblup[0]).abs() < 1e-12);
     }
 }

@@ -2,7 +2,7 @@
 //! desk stream's table; the annual survey's is `survey::ranking::annual_table`. The page, its
 //! CSV, the read API and the PAR points all take their table from here.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Months, NaiveDate};
 
 use super::periods::PeriodFilter;
 use super::ranking::{self, Measure, Ranking};
@@ -135,11 +135,29 @@ pub fn desk_table(
         channel: filter.channel.clone(),
         respondent_kind: filter.kind.clone(),
     };
-    let per_agency = sums::per_period(c, cache, &slice, &[(filter.from, filter.to)], today)?
-        .pop()
-        .unwrap_or_default();
-    let ranking = ranking::rank(form, &agencies, level.id, measure, &per_agency, seed)
-        .map_err(ResultsError::Other)?;
+    // The small-area model's covariates: the same dates a year earlier (29 February becomes
+    // the 28th) and the frame sizes of the latest designed wave.
+    let year_before = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
+    let periods = [
+        (filter.from, filter.to),
+        (year_before(filter.from), year_before(filter.to)),
+    ];
+    let mut per_period = sums::per_period(c, cache, &slice, &periods, today)?.into_iter();
+    let per_agency = per_period.next().unwrap_or_default();
+    let year = i16::try_from(filter.to.year()).unwrap_or(i16::MAX);
+    let prior = ranking::Prior {
+        frame_sizes: db::wave_results::latest_stratum_sizes(c, year)?,
+        last_year: per_period.next().unwrap_or_default(),
+    };
+    let ranking = ranking::rank(
+        form,
+        &agencies,
+        (level.id, measure),
+        &per_agency,
+        &prior,
+        seed,
+    )
+    .map_err(ResultsError::Other)?;
     Ok(Table {
         source: Source::Desk,
         wave: None,

@@ -44,6 +44,11 @@ pub fn annual_ranking(
                 .as_ref()
                 .map(|r| r.factors.clone())
                 .unwrap_or_else(|| vec![None; factors]),
+            // Its stratum's frame size; last year's wave is another design, left out.
+            covariates: ranking::Covariates {
+                frame_size: Some(f64::from(s.stratum.population)),
+                last_year: None,
+            },
         })
         .collect();
     let province = results

@@ -45,6 +45,15 @@ Khoảng thứ hạng 95% là khoảng chứa 95% thứ hạng của đơn vị 
 của biểu đồ phễu — đã nới ra khi các đơn vị khác nhau nhiều hơn mức ngẫu nhiên — và vẫn có ý nghĩa sau khi kiểm soát tỷ lệ phát hiện sai 5% \
 (Benjamini–Hochberg) trên mọi đơn vị của bảng. Hai đơn vị có khoảng thứ hạng chồng nhau thì không thể nói đơn vị nào tốt hơn.";
 
+/// `x` with `d` decimals and the reader's decimal mark.
+fn num(x: f64, d: usize, lang: Lang) -> String {
+    let s = format!("{x:.d$}");
+    match lang {
+        Lang::Vi => s.replace('.', ","),
+        Lang::En => s,
+    }
+}
+
 /// What the overdispersion test found and what was done, for the funnel (Spiegelhalter 2005
 /// §6), in the reader's language.
 pub fn dispersion_note(r: &Ranking, lang: Lang) -> Option<String> {
@@ -53,13 +62,7 @@ pub fn dispersion_note(r: &Ranking, lang: Lang) -> Option<String> {
     if od.units < 2 {
         return None;
     }
-    let num = |x: f64, d: usize| {
-        let s = format!("{x:.d$}");
-        match lang {
-            Lang::Vi => s.replace('.', ","),
-            Lang::En => s,
-        }
-    };
+    let num = |x: f64, d: usize| num(x, d, lang);
     let p = if od.p_value < 0.001 {
         match lang {
             Lang::Vi => "p < 0,001".to_owned(),
@@ -87,6 +90,40 @@ pub fn dispersion_note(r: &Ranking, lang: Lang) -> Option<String> {
         ),
         (false, Lang::En) => format!(
             "Units differ no more than chance allows (φ = {phi}; χ² test, {p}): the limits are not widened."
+        ),
+    })
+}
+
+/// Which model gave the model-based estimates: its covariates and the between-unit spread
+/// they leave (√A, in percentage points), so that the column is never read as a measurement.
+pub fn model_note(r: &Ranking, lang: Lang) -> Option<String> {
+    use crate::results::small_area::Covariate;
+    let m = r.small_area_model.as_ref()?;
+    let name = |c: &Covariate| match (c, lang) {
+        (Covariate::Parent, Lang::Vi) => "cơ quan cấp trên",
+        (Covariate::Parent, Lang::En) => "the parent agency",
+        (Covariate::LogFrameSize, Lang::Vi) => "quy mô trong khung mẫu (log số hồ sơ)",
+        (Covariate::LogFrameSize, Lang::En) => "size in the sampling frame (log dossiers)",
+        (Covariate::LastYearIndex, Lang::Vi) => "chỉ số cùng kỳ năm trước",
+        (Covariate::LastYearIndex, Lang::En) => "the index a year earlier",
+    };
+    let spread = num(100.0 * m.a.max(0.0).sqrt(), 1, lang);
+    let units = m.units;
+    Some(match (m.covariates.is_empty(), lang) {
+        (true, Lang::Vi) => format!(
+            "Mô hình trên {units} đơn vị có câu trả lời, không có biến phụ trợ (kéo về mức chung của cấp);              độ lệch chuẩn giữa các đơn vị còn lại: {spread} điểm %."
+        ),
+        (true, Lang::En) => format!(
+            "Model fitted on {units} units with answers, without covariates (pulled towards the level's mean);              remaining between-unit standard deviation: {spread} percentage points."
+        ),
+        (false, Lang::Vi) => format!(
+            "Mô hình trên {units} đơn vị có câu trả lời, biến phụ trợ: {}; độ lệch chuẩn giữa các đơn vị còn lại: {spread} điểm %.",
+            m.covariates.iter().map(name).collect::<Vec<_>>().join(", ")
+        ),
+        (false, Lang::En) => format!(
+            "Model fitted on {units} units with answers, covariates: {}; remaining between-unit standard deviation: \
+             {spread} percentage points.",
+            m.covariates.iter().map(name).collect::<Vec<_>>().join(", ")
         ),
     })
 }
@@ -402,6 +439,8 @@ pub struct RankingPage {
     pub rule: &'static str,
     /// What the overdispersion test found and whether the limits were widened.
     pub dispersion: Option<String>,
+    /// The small-area model behind the model-based column (`model_note`).
+    pub model_note: Option<String>,
     pub funnel: Option<FunnelChart>,
     pub panels: Vec<Panel>,
     pub too_many_for_multiples: bool,

@@ -18,8 +18,8 @@ use crate::state::AppState;
 use crate::views::dashboard::question_name;
 use crate::views::downloads::ranking_sheet;
 use crate::views::ranking::{
-    dispersion_note, multiples, province_shown, rule, FunnelChart, RankingPage, RowView,
-    UnrankedView, MULTIPLES_MAX_UNITS,
+    dispersion_note, model_note, multiples, province_shown, rule, FunnelChart, RankingPage,
+    RowView, UnrankedView, MULTIPLES_MAX_UNITS,
 };
 use crate::views::registry::Choice;
 use crate::views::Lang;
@@ -204,6 +204,7 @@ pub async fn page(
         simulations: t.ranking.simulations,
         rule: rule(lang),
         dispersion: dispersion_note(&t.ranking, lang),
+        model_note: model_note(&t.ranking, lang),
         funnel: FunnelChart::of(&t.ranking, lang),
         panels: multiples(&t.ranking, &factor_names, lang),
         too_many_for_multiples: t.ranking.ranked.len() > MULTIPLES_MAX_UNITS,

@@ -407,6 +407,11 @@ pub async fn rankings(
             "phi": od.phi, "p_value": od.p_value, "tau2": od.tau2, "widened": od.widened(),
         })),
         "province": est(t.ranking.province, t.ranking.province_responses),
+        "small_area_model": t.ranking.small_area_model.as_ref().map(|m| json!({
+            "method": "fay-herriot-eblup",
+            "covariates": m.covariates.iter().map(|c| c.code()).collect::<Vec<_>>(),
+            "a": m.a, "units": m.units,
+        })),
         "ranked": ranked,
         "not_ranked": not_ranked,
     })))

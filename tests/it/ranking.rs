@@ -501,3 +501,155 @@ fn overdispersed_units_widen_the_funnel_and_no_tier_sits_inside_it() {
     );
     assert!(page.contains("Benjamini–Hochberg"));
 }
+
+/// Issue #18 point 11: the small-area model's covariates are the unit's size in the latest
+/// designed frame and its index a year earlier, each where known for every unit — recomputed
+/// here from the raw rows of both years and the strata's N_h.
+#[test]
+fn the_small_area_model_uses_the_frame_size_and_last_years_index() {
+    use crate::helpers::{rebuild_aggregates, store_rating_on};
+    let app = TestApp::spawn();
+    let mut c = app.db.conn();
+    let dept = db::agencies::ensure_level(&mut c, "dept", "Sở", "Department", 2).unwrap();
+    let province = app.fixture.agency_id;
+    // (code, ratings now, ratings a year earlier, dossiers in the frame); SMALL is below 30.
+    let plan = [
+        ("SO-A", 40, 35, 1_200, [5, 4, 4, 3]),
+        ("SO-B", 45, 40, 300, [3, 3, 2, 4]),
+        ("SO-C", 50, 30, 4_000, [5, 5, 4, 5]),
+        ("SO-D", 35, 33, 800, [4, 3, 5, 2]),
+        ("SO-E", 60, 31, 150, [2, 3, 3, 4]),
+        ("SMALL", 8, 32, 90, [3, 4, 4, 2]),
+    ];
+    let wave: i32 = diesel::RunQueryDsl::get_result::<IdRow>(
+        diesel::sql_query(
+            "INSERT INTO waves (name, year, instrument_id) \
+             SELECT 'Khảo sát SIPAS 2026', 2026, id FROM instruments WHERE code = 'sipas-2017' RETURNING id",
+        ),
+        &mut c,
+    )
+    .unwrap()
+    .id;
+    let mut units = Vec::new();
+    for (k, (code, now, before, dossiers, scores)) in plan.iter().enumerate() {
+        let name = format!("Sở {code} (Văn phòng “một cửa”)");
+        let a = db::agencies::create(&mut c, code, &name, dept, Some(province)).unwrap();
+        let d = db::desks::create(&mut c, a, "Q1", "Quầy 1").unwrap();
+        let answers = |i: usize| -> Vec<(&str, Option<i16>)> {
+            let s = |j: usize| Some(scores[(i + j + k) % 4] as i16);
+            vec![
+                ("F1", s(0)),
+                ("F2", s(1)),
+                ("F3", s(2)),
+                ("F4", s(3)),
+                ("F5", s(0)),
+            ]
+        };
+        for i in 0..*now {
+            store_rating_on(
+                &app.db,
+                d,
+                &format!("2026-03-{:02}", 1 + i % 28),
+                &answers(i),
+            );
+        }
+        // A year earlier: shifted scores, so last year's index differs from this year's.
+        for i in 0..*before {
+            store_rating_on(
+                &app.db,
+                d,
+                &format!("2025-03-{:02}", 1 + i % 28),
+                &answers(i + 1),
+            );
+        }
+        app.db.exec(&format!(
+            "INSERT INTO wave_strata (wave_id, agency_id, population, respondents, invited) \
+             VALUES ({wave}, {a}, {dossiers}, 0, 0)"
+        ));
+        units.push((a, *dossiers));
+    }
+    rebuild_aggregates(&app.db);
+
+    let form = load_form(&mut c, "sipas-2017", Form::Desk).unwrap();
+    let overall = |c: &mut diesel::PgConnection, agency: i32, from: &str, to: &str| {
+        let period = Period {
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+            channel: "desk_qr".into(),
+            instrument_id: form.instrument_id,
+        };
+        let rows = answers_in_period(c, agency, &period).unwrap();
+        desk::report(&form, &rows)
+            .unwrap()
+            .unwrap()
+            .0
+            .overall
+            .unwrap()
+    };
+    add_user(&app.db, "province.admin", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "province.admin");
+    let api: serde_json::Value = admin
+        .get("/admin/api/v1/rankings?level=dept&from=2026-03-01&to=2026-03-31")
+        .json()
+        .unwrap();
+    let model = &api["small_area_model"];
+    assert_eq!(
+        model["covariates"],
+        serde_json::json!(["log_frame_size", "last_year_index"]),
+        "{model}"
+    );
+    assert_eq!(model["units"], 6);
+    // The fit recomputed: y and n from the raw rows, D = σ²/n with σ the province's spread of
+    // one rating (se·√(n/deff)), x = (1, ln N, last year's index).
+    let p = &api["province"];
+    let deff = p["deff"].as_f64().unwrap_or(1.0);
+    let sigma = p["se"].as_f64().unwrap() * (p["n"].as_f64().unwrap() / deff).sqrt();
+    let mut y = Vec::new();
+    let mut d = Vec::new();
+    let mut x = Vec::new();
+    for (a, dossiers) in &units {
+        let now = overall(&mut c, *a, "2026-03-01", "2026-03-31");
+        let before = overall(&mut c, *a, "2025-03-01", "2025-03-31");
+        y.push(now.estimate);
+        d.push(sigma * sigma / now.n as f64);
+        x.push(vec![1.0, (*dossiers as f64).ln(), before.estimate]);
+    }
+    let fit = analysis::sae::fay_herriot(&y, &d, &x).unwrap();
+    assert!((model["a"].as_f64().unwrap() - fit.a).abs() < 1e-9);
+    let small = &api["not_ranked"][0];
+    assert_eq!(small["code"], "SMALL");
+    let got = small["model_based"]["eblup"].as_f64().unwrap();
+    assert!(
+        (got - fit.eblup[5]).abs() < 1e-9,
+        "{got} vs {}",
+        fit.eblup[5]
+    );
+    assert!((small["model_based"]["mse"].as_f64().unwrap() - fit.mse[5]).abs() < 1e-9);
+    // The page says which covariates the model used.
+    let page = admin.page("/admin/ranking?level=dept&from=2026-03-01&to=2026-03-31");
+    assert!(
+        page.contains("quy mô trong khung mẫu (log số hồ sơ), chỉ số cùng kỳ năm trước"),
+        "the page names the model's covariates"
+    );
+
+    // A unit without ratings a year earlier: that covariate is left out, the size stays.
+    app.db.exec(&format!(
+        "DELETE FROM responses WHERE agency_id = {} AND submitted_at < '2026-01-01'",
+        units[1].0
+    ));
+    rebuild_aggregates(&app.db);
+    let api: serde_json::Value = admin
+        .get("/admin/api/v1/rankings?level=dept&from=2026-03-01&to=2026-03-31")
+        .json()
+        .unwrap();
+    assert_eq!(
+        api["small_area_model"]["covariates"],
+        serde_json::json!(["log_frame_size"])
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    id: i32,
+}
