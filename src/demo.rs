@@ -57,6 +57,9 @@ const COMMUNES: &[&str] = &[
 ];
 
 /// How much each factor weighs in a demo respondent's overall answer.
+/// The share of demo ratings given by a dossier's receipt rather than at a desk poster.
+const RECEIPT_SHARE: f64 = 0.2;
+
 const FACTOR_WEIGHT: [f64; 5] = [0.1, 0.35, 0.3, 0.15, 0.1];
 
 pub struct Summary {
@@ -136,6 +139,13 @@ pub fn load(
         .collect();
     let overall_at = form.questions.iter().position(|q| q.kind == "overall");
     let no_opinion = [0.02, 0.02, 0.01, 0.02, 0.12, 0.01];
+    // Receipts (issue #19): a share of ratings come by a dossier's receipt, and each agency's
+    // citizens rate some of their receipts — every receipt rated or not is a dossier handled.
+    let mut response_rate = std::collections::HashMap::new();
+    for &a in &structure.agency_ids {
+        response_rate.insert(a, rng.gen_range(0.45..0.8));
+    }
+    let mut receipts: Vec<db::demo_data::DemoReceipt> = Vec::new();
 
     let bar = ProgressBar::new(responses as u64);
     bar.set_style(
@@ -189,7 +199,12 @@ pub fn load(
                 // question follows the factors, procedures and civil servants weighing most:
                 // so factors correlate with the overall question as in real surveys, and the
                 // dashboard's importance view has something to show.
-                let q = (desk_quality[d] + rng.gen_range(-0.15..0.15)).clamp(0.05, 0.995);
+                // Receipts reach every citizen, not only the pleased ones who stop at a poster:
+                // their ratings come out a little lower.
+                let by_receipt = rng.gen_bool(RECEIPT_SHARE);
+                let self_selection = if by_receipt { -0.06 } else { 0.0 };
+                let q = (desk_quality[d] + self_selection + rng.gen_range(-0.15..0.15))
+                    .clamp(0.05, 0.995);
                 let mut answers: Vec<(i32, Option<i16>)> = item_ids
                     .iter()
                     .enumerate()
@@ -231,6 +246,21 @@ pub fn load(
                 });
                 serial = serial.wrapping_add(1);
                 let submitted_at = now - Duration::seconds(rng.gen_range(0..365 * 24 * 3600));
+                if by_receipt {
+                    let rated_on = (submitted_at + Duration::hours(7)).date_naive();
+                    let receipt = |rng: &mut StdRng| db::demo_data::DemoReceipt {
+                        agency_id,
+                        desk_id,
+                        returned_on: rated_on - Duration::days(rng.gen_range(0..4)),
+                        dossier_hash: rng.gen(),
+                    };
+                    receipts.push(receipt(&mut rng));
+                    // The dossiers of the same days nobody rated.
+                    while rng.gen_bool(1.0 - response_rate[&agency_id]) {
+                        receipts.push(receipt(&mut rng));
+                    }
+                }
+                let channel = if by_receipt { "receipt_qr" } else { "desk_qr" };
                 let organisation = rng.gen_bool(0.12);
                 let scores: Vec<Option<u8>> = answers
                     .iter()
@@ -240,7 +270,7 @@ pub fn load(
                     agency_id,
                     (submitted_at + Duration::hours(7)).date_naive(),
                     desk_id,
-                    "desk_qr",
+                    channel,
                     if organisation {
                         "organisation"
                     } else {
@@ -256,6 +286,7 @@ pub fn load(
                     desk_id,
                     submitted_at,
                     organisation,
+                    channel,
                     comment,
                     answer_values: form
                         .stored_answers(&answers)
@@ -275,6 +306,9 @@ pub fn load(
         Ok(())
     })?;
     bar.finish_and_clear();
+    for chunk in receipts.chunks(50_000) {
+        db::demo_data::insert_receipts(conn, chunk)?;
+    }
     let cells = cells.finish()?;
     let cell_count = crate::results::rollup::install(conn, &form, &structure.agency_ids, &cells)?;
     db::demo_data::analyze(conn)?;

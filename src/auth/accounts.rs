@@ -20,7 +20,7 @@ pub fn set_user(
     registry::password("password", new_password).map_err(|e| anyhow!(e.message_en))?;
     let agency_id = match (role, agency) {
         (Role::Admin, None) => None,
-        (Role::Admin, Some(_)) => bail!("--agency is only for --role manager or viewer"),
+        (Role::Admin, Some(_)) => bail!("--agency is only for --role manager, viewer or system"),
         (_, Some(code)) => match db::agencies::id_by_code(conn, code)? {
             Some(id) => Some(id),
             None => bail!("no agency has the code '{code}'"),
@@ -31,6 +31,13 @@ pub fn set_user(
     Ok(db::users::upsert(
         conn, actor, &username, &hash, role, agency_id,
     )?)
+}
+
+/// A long random password nobody is told: for accounts that never sign in (`Role::System`).
+pub fn unusable_password() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Creates the demo's `admin` user with a random password, once. Returns the password when created.

@@ -1,11 +1,12 @@
 //! The `sipas` command line: one file per subcommand (serve, migrate, demo, qr, user,
-//! rotate-key, rollup, analyze, api-token, wave, frame). Each parses its arguments with clap, then calls the feature modules.
+//! rotate-key, rollup, analyze, api-token, wave, frame, receipts, worker). Each parses its arguments with clap, then calls the feature modules.
 
 mod analyze;
 mod api_token;
 mod demo;
 mod migrate;
 mod qr;
+mod receipts;
 mod rollup;
 mod rotate_key;
 mod serve;
@@ -60,6 +61,9 @@ enum Command {
     /// A wave's sampling frame: `sipas frame import --wave W FILE.csv`.
     #[command(subcommand)]
     Frame(wave::FrameAction),
+    /// Receipts for a one-stop system that cannot call the API: `sipas receipts import FILE.csv --system NAME`.
+    #[command(subcommand)]
+    Receipts(receipts::Action),
     /// Send the e-mail outbox (invitations, reminders) over SMTP, retrying until accepted.
     Worker(worker::Args),
 }
@@ -107,5 +111,6 @@ fn run(command: Command) -> Result<()> {
         Command::Wave(action) => wave::run_wave(action, &settings),
         Command::Frame(action) => wave::run_frame(action, &settings),
         Command::Worker(args) => worker::run(args, &settings),
+        Command::Receipts(action) => receipts::run(action, &settings),
     }
 }

@@ -1,5 +1,7 @@
-//! `sipas user NAME --role admin|manager|viewer [--agency CODE]`: create a staff account or set
-//! a new password (ending the user's sessions). The password never appears on the command line.
+//! `sipas user NAME --role admin|manager|viewer|system [--agency CODE]`: create a staff account
+//! or set a new password (ending the user's sessions). The password never appears on the
+//! command line. A `system` account (a one-stop electronic system, which issues receipts with
+//! an API token and never signs in) gets a random password that nobody is told.
 
 use anyhow::Result;
 
@@ -13,7 +15,8 @@ use crate::startup::prepare_database;
 pub struct Args {
     username: String,
     /// `admin` (Home Affairs: the whole province), `manager` or `viewer` (one agency and the
-    /// units below it; a viewer only reads).
+    /// units below it; a viewer only reads), `system` (a one-stop system issuing receipts for
+    /// one agency and the units below it; then `sipas api-token create --user NAME`).
     #[arg(long, default_value = "admin", value_parser = parse_role)]
     role: Role,
     /// The agency of a manager or viewer.
@@ -28,6 +31,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 pub fn run(a: Args, settings: &Settings) -> Result<()> {
     let password = match std::env::var("SIPAS_PASSWORD") {
+        _ if a.role == Role::System => accounts::unusable_password(),
         Ok(p) if !p.is_empty() => p,
         _ => {
             let mut line = String::new();

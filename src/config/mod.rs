@@ -64,6 +64,9 @@ pub struct Settings {
     pub session_timing: SessionTiming,
     /// Deadlines for slow clients and the cap of connections per address.
     pub connection_limits: ConnectionLimits,
+    /// Days a receipt may be used after the day its result was returned
+    /// (`SIPAS_RECEIPT_DAYS`, 1–365, default 30).
+    pub receipt_days: u32,
 }
 
 /// What a client may take of a node's connections: deadlines for a request's head and body
@@ -232,6 +235,7 @@ impl fmt::Debug for Settings {
             .field("smtp", &self.smtp)
             .field("mail_timing", &self.mail_timing)
             .field("session_timing", &self.session_timing)
+            .field("receipt_days", &self.receipt_days)
             .finish()
     }
 }
@@ -282,6 +286,7 @@ impl Settings {
             mail_timing: MailTiming::default(),
             session_timing: SessionTiming::default(),
             connection_limits: ConnectionLimits::default(),
+            receipt_days: 30,
         }
     }
 
@@ -374,6 +379,13 @@ impl Settings {
                 .filter(|n| (1..=720).contains(n))
                 .context("SIPAS_SESSION_IDLE_MINUTES must be a whole number from 1 to 720")?;
             s.session_timing.idle = std::time::Duration::from_secs(minutes * 60);
+        }
+        if let Some(v) = nonempty("SIPAS_RECEIPT_DAYS") {
+            s.receipt_days = v
+                .parse()
+                .ok()
+                .filter(|n| (1..=365).contains(n))
+                .context("SIPAS_RECEIPT_DAYS must be a whole number of days from 1 to 365")?;
         }
         if let Some(v) = nonempty("SIPAS_SESSION_HOURS") {
             let hours: u64 = v

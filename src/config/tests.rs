@@ -87,3 +87,18 @@ fn the_secret_never_appears_in_debug_output() {
     .unwrap();
     assert!(!format!("{s:?}").contains("supersecret"));
 }
+
+#[test]
+fn a_receipt_lasts_thirty_days_unless_set_between_one_and_365() {
+    let days =
+        |pairs: &[(&str, &str)]| Settings::from_lookup(lookup(pairs)).map(|s| s.receipt_days);
+    assert_eq!(days(&[]).unwrap(), 30);
+    assert_eq!(days(&[("SIPAS_RECEIPT_DAYS", "7")]).unwrap(), 7);
+    assert_eq!(days(&[("SIPAS_RECEIPT_DAYS", "365")]).unwrap(), 365);
+    for bad in ["0", "366", "-1", "30d", "７"] {
+        let err = days(&[("SIPAS_RECEIPT_DAYS", bad)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SIPAS_RECEIPT_DAYS"), "{bad}: {err}");
+    }
+}

@@ -7,7 +7,7 @@ use diesel::ExecuteCopyFromDsl;
 use uuid::Uuid;
 
 use super::copy::{copy_text, io_error};
-use super::schema::{desks, responses};
+use super::schema::{desks, receipts, responses};
 use super::{agencies as agency_q, desks as desk_q};
 use crate::domain::search;
 
@@ -24,6 +24,8 @@ pub struct DemoResponse {
     pub desk_id: i32,
     pub submitted_at: DateTime<Utc>,
     pub organisation: bool,
+    /// `desk_qr`, or `receipt_qr` for a rating by a dossier's receipt.
+    pub channel: &'static str,
     pub comment: Option<String>,
     /// As `responses.answer_values` stores them (`FormSpec::stored_answers`).
     pub answer_values: Vec<Option<i16>>,
@@ -137,6 +139,7 @@ pub fn count_responses(conn: &mut PgConnection, agency_ids: &[i32]) -> QueryResu
 }
 
 pub fn delete_responses(conn: &mut PgConnection, agency_ids: &[i32]) -> QueryResult<usize> {
+    diesel::delete(receipts::table.filter(receipts::agency_id.eq_any(agency_ids))).execute(conn)?;
     diesel::delete(
         responses::table
             .filter(responses::agency_id.eq_any(agency_ids))
@@ -184,10 +187,11 @@ pub fn insert_responses(
             .join(",");
         let _ = writeln!(
             resp,
-            "{}\t{instrument_id}\t{}\t{}\tdesk_qr\t{}\t{}\t{}\t{{{values}}}\t{}\t{}",
+            "{}\t{instrument_id}\t{}\t{}\t{}\t{}\t{}\t{}\t{{{values}}}\t{}\t{}",
             r.id,
             r.agency_id,
             r.desk_id,
+            r.channel,
             r.submitted_at.format("%Y-%m-%d %H:%M:%S%.6f+00"),
             if r.organisation {
                 "organisation"
@@ -221,6 +225,43 @@ pub fn insert_responses(
                 responses::comment_search_v,
             ),
             |w| w.write_all(resp.as_bytes()).map_err(io_error),
+        )
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A demo dossier's receipt: its result returned on `returned_on` at a desk. The dossier is
+/// none (its hash random); a rated one's rating is among the demo responses, as a real one
+/// would be, with nothing tying the two.
+pub struct DemoReceipt {
+    pub agency_id: i32,
+    pub desk_id: i32,
+    pub returned_on: chrono::NaiveDate,
+    pub dossier_hash: [u8; 32],
+}
+
+pub fn insert_receipts(conn: &mut PgConnection, batch: &[DemoReceipt]) -> QueryResult<()> {
+    use std::fmt::Write as _;
+    let mut rows = String::with_capacity(batch.len() * 120);
+    for r in batch {
+        let hex: String = r.dossier_hash.iter().map(|b| format!("{b:02x}")).collect();
+        let expires = r.returned_on + chrono::Duration::days(30);
+        let _ = writeln!(
+            rows,
+            "\\\\x{hex}\t{}\t{}\t{}\t{expires}",
+            r.agency_id, r.desk_id, r.returned_on
+        );
+    }
+    diesel::copy_from(receipts::table)
+        .from_raw_data(
+            (
+                receipts::dossier_hash,
+                receipts::agency_id,
+                receipts::desk_id,
+                receipts::returned_on,
+                receipts::expires_on,
+            ),
+            |w| w.write_all(rows.as_bytes()).map_err(io_error),
         )
         .execute(conn)
         .map(|_| ())

@@ -23,6 +23,7 @@ pub mod par_rules;
 pub mod prepared;
 pub mod publications;
 pub mod ratelimit;
+pub mod receipts;
 pub mod responses;
 pub mod results;
 pub mod rollup;

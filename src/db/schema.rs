@@ -409,6 +409,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    receipts (id) {
+        id -> Int8,
+        dossier_hash -> Bytea,
+        agency_id -> Int4,
+        desk_id -> Int4,
+        procedure_code -> Nullable<Text>,
+        returned_on -> Date,
+        expires_on -> Date,
+    }
+}
+
+diesel::table! {
+    receipt_nullifiers (nullifier) {
+        nullifier -> Bytea,
+    }
+}
+
 diesel::joinable!(agencies -> agency_levels (level_id));
 diesel::joinable!(desk_daily -> instruments (instrument_id));
 diesel::joinable!(desk_monthly -> instruments (instrument_id));
@@ -443,8 +461,12 @@ diesel::joinable!(response_choices -> responses (response_id));
 diesel::joinable!(paper_entries -> users (keyed_by));
 diesel::joinable!(responses -> sample_units (sample_unit_id));
 diesel::joinable!(staff_sessions -> users (user_id));
+diesel::joinable!(receipts -> agencies (agency_id));
+diesel::joinable!(receipts -> desks (desk_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    receipts,
+    receipt_nullifiers,
     rate_buckets,
     staff_sessions,
     login_failures,

@@ -62,7 +62,7 @@ impl User {
     pub fn scope(&self) -> Scope {
         match (self.role, self.agency_id) {
             (Role::Admin, _) => Scope::All,
-            (Role::Manager | Role::Viewer, Some(a)) => Scope::Agency(a),
+            (Role::Manager | Role::Viewer | Role::System, Some(a)) => Scope::Agency(a),
             // The database forbids an agency user without an agency; see nothing if it happens.
             _ => Scope::Agency(-1),
         }

@@ -3,3 +3,4 @@
 
 pub mod posters;
 pub mod qr;
+pub mod receipts;

@@ -9,10 +9,18 @@ use serde_json::Value;
 use super::submission::{is_procedure_code, RawAnswer};
 use super::{text, Channel, FieldError, RawSubmission};
 
+/// What a rating is given for: a desk (its poster's signed token) or one dossier (its
+/// receipt's single-use token).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RatedBy {
+    Desk(String),
+    Receipt(String),
+}
+
 /// A body of the documented shape, not yet checked field by field.
 #[derive(Debug)]
 pub struct ApiBody {
-    pub desk_token: String,
+    pub rated_by: RatedBy,
     pub channel: Channel,
     pub raw: RawSubmission,
 }
@@ -27,9 +35,10 @@ pub enum BodyError {
 }
 
 /// The members `openapi.json` documents; any other is refused.
-const MEMBERS: [&str; 7] = [
+const MEMBERS: [&str; 8] = [
     "submission_id",
     "desk_token",
+    "receipt_token",
     "channel",
     "respondent_kind",
     "procedure_code",
@@ -56,7 +65,8 @@ pub fn parse(bytes: &[u8]) -> Result<ApiBody, BodyError> {
         Some(_) => Err(BodyError::Malformed),
     };
     let submission_id = text("submission_id", true)?.unwrap_or_default();
-    let desk_token = text("desk_token", true)?.unwrap_or_default();
+    let desk_token = text("desk_token", false)?;
+    let receipt_token = text("receipt_token", false)?;
     let channel = text("channel", false)?;
     let respondent_kind = text("respondent_kind", false)?;
     let procedure_code = text("procedure_code", false)?;
@@ -66,6 +76,19 @@ pub fn parse(bytes: &[u8]) -> Result<ApiBody, BodyError> {
     };
 
     let mut errors = Vec::new();
+    let rated_by = match (desk_token, receipt_token) {
+        (Some(d), None) => RatedBy::Desk(d),
+        (None, Some(r)) => RatedBy::Receipt(r),
+        (None, None) => return Err(BodyError::Malformed),
+        (Some(d), Some(_)) => {
+            errors.push(FieldError::new(
+                "receipt_token",
+                "Chỉ gửi một trong hai: desk_token (mã quầy) hoặc receipt_token (biên nhận hồ sơ).",
+                "send desk_token or receipt_token, not both",
+            ));
+            RatedBy::Desk(d)
+        }
+    };
     if !is_hyphenated_uuid(&submission_id) {
         errors.push(FieldError::new(
             "submission_id",
@@ -73,10 +96,20 @@ pub fn parse(bytes: &[u8]) -> Result<ApiBody, BodyError> {
             "submission_id must be a UUID written 8-4-4-4-12 with hyphens",
         ));
     }
-    let channel = match channel.as_deref() {
-        None | Some("kiosk") => Channel::Kiosk,
-        Some("desk_qr") => Channel::DeskQr,
-        Some(_) => {
+    let channel = match (&rated_by, channel.as_deref()) {
+        // A receipt's rating is of the receipt channel, whatever device sends it.
+        (RatedBy::Receipt(_), None | Some("receipt_qr")) => Channel::ReceiptQr,
+        (RatedBy::Desk(_), None | Some("kiosk")) => Channel::Kiosk,
+        (RatedBy::Desk(_), Some("desk_qr")) => Channel::DeskQr,
+        (RatedBy::Receipt(_), Some(_)) => {
+            errors.push(FieldError::new(
+                "channel",
+                "Đánh giá theo biên nhận có kênh receipt_qr (có thể bỏ trống).",
+                "a rating with receipt_token has the channel 'receipt_qr' (or none)",
+            ));
+            Channel::ReceiptQr
+        }
+        (RatedBy::Desk(_), Some(_)) => {
             errors.push(FieldError::new(
                 "channel",
                 "Kênh phải là kiosk hoặc desk_qr.",
@@ -109,7 +142,7 @@ pub fn parse(bytes: &[u8]) -> Result<ApiBody, BodyError> {
         return Err(BodyError::Invalid(errors));
     }
     Ok(ApiBody {
-        desk_token,
+        rated_by,
         channel,
         raw: RawSubmission {
             submission_id: Some(submission_id),
@@ -128,7 +161,7 @@ pub fn parse(bytes: &[u8]) -> Result<ApiBody, BodyError> {
 /// JSON with every member of an object once: `{"desk_token": forged, "desk_token": valid}`
 /// is refused (422, naming the member) instead of letting the last one win, so a body means
 /// one thing to every reader of it (RFC 8259 §4: names "SHOULD be unique").
-fn strict_json(bytes: &[u8]) -> Result<Value, BodyError> {
+pub(crate) fn strict_json(bytes: &[u8]) -> Result<Value, BodyError> {
     let repeated = RefCell::new(None);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = Seed {

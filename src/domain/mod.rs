@@ -11,6 +11,7 @@ pub mod invitation;
 pub mod par;
 pub mod privacy;
 pub mod published;
+pub mod receipt;
 pub mod registry;
 pub mod role;
 pub mod search;

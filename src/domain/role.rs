@@ -13,16 +13,20 @@ pub enum Role {
     Manager,
     /// Read-only, for an agency and the units below it.
     Viewer,
+    /// The province's one-stop electronic system: creates receipts for its agency and the units
+    /// below it through the API, and may read nothing; it never signs in to the pages.
+    System,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Manager, Role::Viewer];
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Manager, Role::Viewer, Role::System];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
             Role::Manager => "manager",
             Role::Viewer => "viewer",
+            Role::System => "system",
         }
     }
 
@@ -32,6 +36,7 @@ impl Role {
             Role::Admin => "Quản trị (Sở Nội vụ)",
             Role::Manager => "Quản lý cơ quan",
             Role::Viewer => "Chỉ xem",
+            Role::System => "Hệ thống một cửa điện tử (chỉ tạo biên nhận)",
         }
     }
 
@@ -42,7 +47,13 @@ impl Role {
 
     /// Whether the role may change things in its scope, not only read them.
     pub fn may_act(self) -> bool {
-        self != Role::Viewer
+        matches!(self, Role::Admin | Role::Manager)
+    }
+
+    /// Whether the role reads results and signs in to the pages (a system only issues
+    /// receipts).
+    pub fn is_staff(self) -> bool {
+        self != Role::System
     }
 }
 
@@ -53,7 +64,7 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the role must be 'admin', 'manager' or 'viewer', not '{0}'")]
+#[error("the role must be 'admin', 'manager', 'viewer' or 'system', not '{0}'")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

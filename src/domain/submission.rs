@@ -32,16 +32,19 @@ impl RespondentKind {
 pub enum Channel {
     DeskQr,
     Kiosk,
+    /// Rated from a receipt bound to one completed dossier (issue #19).
+    ReceiptQr,
 }
 
 impl Channel {
     /// The desk stream's channels: every rating the aggregates and the dashboards count.
-    pub const STREAM: [Channel; 2] = [Channel::DeskQr, Channel::Kiosk];
+    pub const STREAM: [Channel; 3] = [Channel::DeskQr, Channel::Kiosk, Channel::ReceiptQr];
 
     pub const fn as_str(self) -> &'static str {
         match self {
             Channel::DeskQr => "desk_qr",
             Channel::Kiosk => "kiosk",
+            Channel::ReceiptQr => "receipt_qr",
         }
     }
 }

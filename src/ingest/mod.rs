@@ -9,10 +9,17 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::receipts::{RatingOutcome, ReceiptForm};
 use crate::db::{self, responses::PendingDesk, responses::Stored, DbPool};
+use crate::domain::receipt::ReceiptToken;
 use crate::domain::{Channel, DeskToken, FieldError, FormSpec, RawSubmission, Submission};
+use crate::results::rollup;
 use ratelimit::{Limited, Limiter, Subject};
 use writer::{WriteError, Writer};
+
+/// The stripe of the aggregates that ratings by receipt add to, apart from the writer
+/// threads' own (0, 1, …), so that neither waits for the other's row locks.
+const RECEIPT_SHARD: i16 = 1000;
 
 /// Everything a rating passes through on its way in, built once at start-up.
 pub struct Ingest {
@@ -31,6 +38,13 @@ pub struct Ingest {
 pub enum Rejection {
     /// Malformed or forged desk token.
     BadToken,
+    /// Malformed or forged receipt token, a receipt that does not exist, or one of a closed
+    /// agency.
+    BadReceipt,
+    /// The receipt's last day has passed.
+    ReceiptExpired,
+    /// The receipt gave its rating already.
+    ReceiptUsed,
     /// The desk's codes were revoked (key rotated) or the desk was closed.
     Revoked,
     Invalid(Vec<FieldError>),
@@ -88,6 +102,76 @@ impl Ingest {
             Stored::UnknownDesk => Err(Rejection::BadToken),
             other => Ok((other, desk)),
         }
+    }
+
+    /// Rate limits, then checks the receipt's signature and the answers, then stores the rating
+    /// with the receipt's nullifier in one transaction (`db::receipts::rate`), answering only
+    /// after it committed, within the writers' deadline.
+    pub async fn submit_receipt(
+        &self,
+        token: &str,
+        raw: RawSubmission,
+        client: IpAddr,
+    ) -> Result<Stored, Rejection> {
+        self.limits
+            .take(Subject::Client(client))
+            .await
+            .map_err(Rejection::from)?;
+        let receipt = ReceiptToken::verify(token, &self.key).ok_or(Rejection::BadReceipt)?;
+        let submission = Submission::parse(raw, &self.desk_form).map_err(Rejection::Invalid)?;
+        let form = Arc::clone(&self.desk_form);
+        let nullifier = receipt.nullifier(&self.key);
+        let today = crate::results::periods::today_in_vietnam();
+        let work = db::run(&self.pool, move |c| {
+            let cells =
+                |stored: &[&PendingDesk]| rollup::deltas(&form, stored).map_err(|e| e.to_string());
+            db::receipts::rate(
+                c,
+                &form,
+                receipt.receipt_id,
+                &nullifier,
+                today,
+                submission,
+                &cells,
+                RECEIPT_SHARD,
+            )
+        });
+        let outcome = match tokio::time::timeout(writer::ACK_DEADLINE, work).await {
+            Err(_) => return Err(Rejection::Unavailable(WriteError::TooSlow.into())),
+            Ok(Err(e)) => return Err(Rejection::Unavailable(e.into())),
+            Ok(Ok(o)) => o,
+        };
+        match outcome {
+            RatingOutcome::Stored(stored) => Ok(stored),
+            RatingOutcome::Unknown => Err(Rejection::BadReceipt),
+            RatingOutcome::Expired => Err(Rejection::ReceiptExpired),
+            RatingOutcome::Used => Err(Rejection::ReceiptUsed),
+        }
+    }
+
+    /// The receipt a token names, for showing its form: its agency's and desk's names, or why
+    /// it cannot be used.
+    pub async fn receipt_for_token(&self, token: &str) -> Result<ReceiptForm, Rejection> {
+        let receipt = ReceiptToken::verify(token, &self.key).ok_or(Rejection::BadReceipt)?;
+        let nullifier = receipt.nullifier(&self.key);
+        let (found, used) = db::run(&self.pool, move |c| {
+            Ok((
+                db::receipts::form_of(c, receipt.receipt_id)?,
+                db::receipts::is_used(c, &nullifier)?,
+            ))
+        })
+        .await
+        .map_err(|e| Rejection::Unavailable(e.into()))?;
+        let found = found
+            .filter(|f| f.agency_active)
+            .ok_or(Rejection::BadReceipt)?;
+        if used {
+            return Err(Rejection::ReceiptUsed);
+        }
+        if found.expires_on < crate::results::periods::today_in_vietnam() {
+            return Err(Rejection::ReceiptExpired);
+        }
+        Ok(found)
     }
 
     /// Resolves a token to its desk for showing the form. The signed token is the authority here,

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use super::dossiers::Dossiers;
 use super::periods::{self, PeriodFilter, Report};
 use super::rollup;
 use super::sums::{self, PastSums, Slice};
@@ -10,7 +11,7 @@ use super::ResultsError;
 use crate::db::agencies::AgencyRow;
 use crate::db::desks::DeskInfo;
 use crate::db::{self, users::Scope, Conn};
-use crate::domain::FormSpec;
+use crate::domain::{Channel, FormSpec};
 
 /// Which agency a results query is about.
 #[derive(Clone)]
@@ -46,6 +47,11 @@ pub struct AgencyResults {
     pub importance: Vec<Option<super::desk::Importance>>,
     /// What was selected, days aside (the microdata of the same results reads it).
     pub slice: Slice,
+    /// Decision 766's counts from receipts in the period (every channel filter aside).
+    pub dossiers: Dossiers,
+    /// The period's report of each channel of the stream (the kind and desk filters apply),
+    /// so that the page can say how the receipt stream differs from the posters.
+    pub streams: Vec<(Channel, Report)>,
 }
 
 /// Computes an agency's results on one connection. An agency or desk outside the reader's
@@ -137,6 +143,31 @@ pub fn agency_results(
         .map(|(k, (first, _))| Ok(periods::Month::of(*first, report_at(3 + k)?)))
         .collect::<Result<Vec<_>, ResultsError>>()?;
     let importance = rollup::importance_of(form, per_range[0].values().map(|(_, v)| v.as_slice()))?;
+    let dossiers = Dossiers::of(&db::receipts::dossier_counts(
+        c,
+        form,
+        &slice.agency_ids,
+        desk_id,
+        from,
+        to,
+    )?);
+    let streams = Channel::STREAM
+        .iter()
+        .map(|channel| {
+            let by_channel = Slice {
+                channel: Some(channel.as_str().to_owned()),
+                ..slice.clone()
+            };
+            let sums = sums::per_period(c, cache, &by_channel, &[(from, to)], today)?;
+            let report = rollup::report_of(
+                form,
+                sums[0]
+                    .iter()
+                    .map(|((a, d), (n, v))| (*a, *d, *n, v.as_slice())),
+            )?;
+            Ok((*channel, report))
+        })
+        .collect::<Result<Vec<_>, ResultsError>>()?;
     Ok(AgencyResults {
         agency,
         visible,
@@ -151,5 +182,7 @@ pub fn agency_results(
         target,
         importance,
         slice,
+        dossiers,
+        streams,
     })
 }

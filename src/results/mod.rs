@@ -9,6 +9,7 @@ pub const MIN_N: u64 = 30;
 
 pub mod agency;
 pub mod desk;
+pub mod dossiers;
 pub mod par;
 pub mod periods;
 pub mod publication;

@@ -57,7 +57,7 @@ pub fn year_period(
             return Err(invalid(
                 "channel",
                 "Trường channel: kênh không có trong danh sách.".into(),
-                "channel must be desk_qr or kiosk".into(),
+                "channel must be desk_qr, kiosk or receipt_qr".into(),
             ))
         }
     };

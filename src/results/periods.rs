@@ -27,6 +27,7 @@ pub struct PeriodFilter {
 pub const CHANNELS: &[&str] = &[
     crate::domain::Channel::STREAM[0].as_str(),
     crate::domain::Channel::STREAM[1].as_str(),
+    crate::domain::Channel::STREAM[2].as_str(),
 ];
 /// The respondent kinds a results query may keep.
 pub const KINDS: &[&str] = &["individual", "organisation"];

@@ -98,6 +98,10 @@ pub struct DashboardPage {
     pub download_csv: String,
     pub download_xlsx: String,
     pub microdata: Option<String>,
+    /// Decision 766's rate from receipts, and each channel's index.
+    pub dossiers: super::dossiers::DossierSection,
+    pub dossiers_csv: String,
+    pub dossiers_xlsx: String,
 }
 
 /// A comment as staff read it: phone numbers, e-mail addresses and identity numbers masked

@@ -233,3 +233,70 @@ pub fn par_sheet(year: i32, t: &Table, rule: Option<&Rule>) -> Sheet {
         rows,
     }
 }
+
+/// Decision 766's counts as a sheet: one row per month and desk with receipts or receipt
+/// ratings, then one row per month and one for the period (desk empty, the agency chosen). How satisfied the
+/// ratings were is left empty below the minimum n, as on the page.
+pub fn dossiers_sheet(r: &AgencyResults) -> Sheet {
+    use crate::results::dossiers::Tally;
+    // A desk's row names the desk's own agency; a month's and the period's, the agency chosen
+    // (with the units below it).
+    let desk_of = |id: i32| {
+        r.desks.iter().find(|d| d.id == id).map_or(
+            (Value::text(&r.agency.code), Value::Int(i64::from(id))),
+            |d| (Value::text(&d.agency_code), Value::text(&d.code)),
+        )
+    };
+    let row = |(agency, desk): (Value, Value), month: Value, t: &Tally| {
+        let count = |v: u64| Value::Int(i64::try_from(v).unwrap_or(i64::MAX));
+        let shown = |v: u64| if t.shown() { count(v) } else { Value::Empty };
+        let pct = |v: Option<f64>| v.map_or(Value::Empty, |v| Value::Number(100.0 * v, 2));
+        vec![
+            agency,
+            month,
+            desk,
+            count(t.issued),
+            count(t.rated),
+            shown(t.satisfied),
+            shown(t.unsatisfied),
+            count(t.not_rated()),
+            pct(t.response_rate()),
+            pct(t.satisfaction_rate()),
+            Value::text(if t.shown() { "reported" } else { "suppressed" }),
+            Value::text(r.filter.from.to_string()),
+            Value::text(r.filter.to.to_string()),
+        ]
+    };
+    let month_of = |m: chrono::NaiveDate| Value::text(m.format("%Y-%m").to_string());
+    let mut rows = Vec::new();
+    let chosen = || (Value::text(&r.agency.code), Value::Empty);
+    for (month, desk, t) in &r.dossiers.by_month_and_desk {
+        rows.push(row(desk_of(*desk), month_of(*month), t));
+    }
+    for (month, t) in &r.dossiers.months {
+        rows.push(row(chosen(), month_of(*month), t));
+    }
+    rows.push(row(chosen(), Value::text("all"), &r.dossiers.total));
+    Sheet {
+        name: format!(
+            "ho-so-766-{}-{}-{}",
+            r.agency.code, r.filter.from, r.filter.to
+        ),
+        header: header(&[
+            "agency",
+            "month",
+            "desk",
+            "dossiers_handled",
+            "rated",
+            "rated_satisfied",
+            "rated_unsatisfied",
+            "not_rated",
+            "response_rate_percent",
+            "dossier_satisfaction_rate_percent",
+            "status",
+            "from",
+            "to",
+        ]),
+        rows,
+    }
+}

@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod citizen;
 pub mod dashboard;
+pub mod dossiers;
 pub mod downloads;
 pub mod i18n;
 pub mod outbox;

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::errors::{ApiProblem, Fault};
 use super::{client_ip, read_body, require_media_type};
 use crate::db::responses::Stored;
-use crate::domain::api_body::{self, BodyError};
+use crate::domain::api_body::{self, BodyError, RatedBy};
 use crate::state::AppState;
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -27,10 +27,16 @@ pub async fn submit(
     })?;
     let id = body.raw.submission_id.clone().unwrap_or_default();
     let ip = client_ip(&req, &state.settings);
-    let (stored, _) = state
-        .ingest
-        .submit(&body.desk_token, body.raw, ip, body.channel)
-        .await?;
+    let stored = match &body.rated_by {
+        RatedBy::Desk(token) => {
+            state
+                .ingest
+                .submit(token, body.raw, ip, body.channel)
+                .await?
+                .0
+        }
+        RatedBy::Receipt(token) => state.ingest.submit_receipt(token, body.raw, ip).await?,
+    };
     // Stored, so the id parsed: echo it in its one canonical spelling.
     let id = uuid::Uuid::parse_str(id.trim()).map_or(id, |u| u.to_string());
     let (status, label) = match stored {

@@ -24,7 +24,7 @@ type PageResult = Result<HttpResponse, PageError>;
 
 #[derive(Deserialize)]
 pub struct LangQuery {
-    lang: Option<String>,
+    pub(super) lang: Option<String>,
 }
 
 pub async fn form(
@@ -50,19 +50,13 @@ pub async fn submit(
     token: web::Path<String>,
     payload: web::Payload,
 ) -> PageResult {
-    // The language is in the body, so anything refused before the body is read is in Vietnamese.
-    let early = |f: Fault| PageError::citizen(Lang::Vi, f);
-    require_media_type(&req, "application/x-www-form-urlencoded").map_err(early)?;
-    let body = read_body(payload).await.map_err(early)?;
-    let answers = Answers::parse(&body).map_err(early)?;
-    let lang = Lang::parse(answers.field("lang"));
+    let (answers, lang) = match read_posted(&req, payload).await? {
+        Posted::Form(answers, lang) => (answers, lang),
+        Posted::Bot(lang) => {
+            return thanks_page(&state, lang).map_err(|f| PageError::citizen(lang, f))
+        }
+    };
     let on_page = |f: Fault| PageError::citizen(lang, f);
-
-    if answers.field("website").is_some_and(|v| !v.is_empty()) {
-        // A bot filled the hidden field: look successful, store nothing.
-        return thanks_page(&state, lang).map_err(on_page);
-    }
-
     let ip = client_ip(&req, &state.settings);
     match state
         .ingest
@@ -78,6 +72,29 @@ pub async fn submit(
         }
         Err(r) => Err(on_page(r.into())),
     }
+}
+
+/// A citizen's posted form, as every rating door reads it.
+pub(super) enum Posted {
+    Form(Answers, Lang),
+    /// A bot filled the hidden field: the door looks successful and stores (and uses) nothing.
+    Bot(Lang),
+}
+
+pub(super) async fn read_posted(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<Posted, PageError> {
+    // The language is in the body, so anything refused before the body is read is in Vietnamese.
+    let early = |f: Fault| PageError::citizen(Lang::Vi, f);
+    require_media_type(req, "application/x-www-form-urlencoded").map_err(early)?;
+    let body = read_body(payload).await.map_err(early)?;
+    let answers = Answers::parse(&body).map_err(early)?;
+    let lang = Lang::parse(answers.field("lang"));
+    if answers.field("website").is_some_and(|v| !v.is_empty()) {
+        return Ok(Posted::Bot(lang));
+    }
+    Ok(Posted::Form(answers, lang))
 }
 
 /// A refused form's reasons in the reader's language.

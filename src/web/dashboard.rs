@@ -25,7 +25,8 @@ use crate::state::AppState;
 use crate::views::dashboard::{
     changes, rows, shown, CommentView, DashboardPage, Priorities, TargetView, TrendChart,
 };
-use crate::views::downloads::results_sheet;
+use crate::views::dossiers::DossierSection;
+use crate::views::downloads::{dossiers_sheet, results_sheet};
 use crate::views::registry::Choice;
 use std::sync::Arc;
 
@@ -102,6 +103,18 @@ pub async fn download(
     export::download(&results_sheet(&state.ingest.desk_form, &r), format)
 }
 
+/// Decision 766's counts from receipts (the dashboard's section) as CSV or XLSX.
+pub async fn download_dossiers(
+    state: web::Data<AppState>,
+    staff: StaffUser,
+    format: web::Path<String>,
+    q: web::Query<Filters>,
+) -> StaffResult {
+    let format = export::format_of(&format)?;
+    let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period).await?;
+    export::download(&dossiers_sheet(&r), format)
+}
+
 /// How many comments the dashboard lists (newest first; the search narrows them).
 const COMMENTS_SHOWN: i64 = 30;
 
@@ -172,6 +185,9 @@ pub async fn dashboard(
         download_csv: here.replacen("/admin/dashboard", "/admin/dashboard.csv", 1),
         download_xlsx: here.replacen("/admin/dashboard", "/admin/dashboard.xlsx", 1),
         microdata: Some(here.replacen("/admin/dashboard", "/admin/microdata.csv", 1)),
+        dossiers: DossierSection::of(&r.dossiers, &r.visible, &r.desks, &r.streams, lang),
+        dossiers_csv: here.replacen("/admin/dashboard", "/admin/dashboard/dossiers.csv", 1),
+        dossiers_xlsx: here.replacen("/admin/dashboard", "/admin/dashboard/dossiers.xlsx", 1),
     };
     let status = match search_wait {
         Some(_) => StatusCode::TOO_MANY_REQUESTS,

@@ -32,7 +32,9 @@ impl FilterError {
         match self {
             FilterError::Date(field) => format!("Trường {field}: ngày phải có dạng YYYY-MM-DD."),
             FilterError::Reversed => "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.".into(),
-            FilterError::Channel => "Kênh không có trong danh sách (desk_qr, kiosk).".into(),
+            FilterError::Channel => {
+                "Kênh không có trong danh sách (desk_qr, kiosk, receipt_qr).".into()
+            }
             FilterError::Kind => {
                 "Loại người đánh giá không có trong danh sách (individual, organisation).".into()
             }
@@ -43,7 +45,7 @@ impl FilterError {
         match self {
             FilterError::Date(field) => format!("{field}: a date must read YYYY-MM-DD"),
             FilterError::Reversed => "from must be on or before to".into(),
-            FilterError::Channel => "channel must be desk_qr or kiosk".into(),
+            FilterError::Channel => "channel must be desk_qr, kiosk or receipt_qr".into(),
             FilterError::Kind => "kind must be individual or organisation".into(),
         }
     }

@@ -25,6 +25,7 @@ pub mod public;
 pub mod publish;
 pub mod ranking;
 pub mod read_api;
+pub mod receipts;
 pub mod registry;
 pub mod staff;
 pub mod survey;
@@ -61,6 +62,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(citizen::form))
                 .route(web::post().to(citizen::submit)),
         )
+        .service(
+            resource("/r/{token}", "GET, POST")
+                .route(web::get().to(receipts::form))
+                .route(web::post().to(receipts::submit)),
+        )
+        .service(resource("/r/{token}/qr.{format}", "GET").route(web::get().to(receipts::qr_code)))
         .service(resource("/s", "GET").route(web::get().to(invitation::enter)))
         .service(
             resource("/s/{code}", "GET, POST")
@@ -74,6 +81,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/public/{id}/snapshot.json", "GET").route(web::get().to(public::snapshot)),
         )
         .service(resource("/api/v1/responses", "POST").route(web::post().to(api::submit)))
+        .service(resource("/api/v1/receipts", "POST").route(web::post().to(receipts::issue_one)))
+        .service(
+            resource("/api/v1/receipts/batch", "POST").route(web::post().to(receipts::issue_batch)),
+        )
         .service(web::scope("/api/v1").configure(read_api_routes))
         .service(resource("/api/openapi.json", "GET").route(web::get().to(api::openapi)))
         .service(
@@ -103,6 +114,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .service(
                             resource("/dashboard.{format}", "GET")
                                 .route(web::get().to(dashboard::download)),
+                        )
+                        .service(
+                            resource("/dashboard/dossiers.{format}", "GET")
+                                .route(web::get().to(dashboard::download_dossiers)),
                         )
                         .service(
                             resource("/comments/{id}/hidden", "POST")
@@ -303,11 +318,19 @@ pub fn client_ip(req: &HttpRequest, settings: &Settings) -> IpAddr {
 }
 
 /// Reads the body up to `MAX_BODY`, so that an oversize request gets our own clear answer.
-pub async fn read_body(mut payload: web::Payload) -> Result<web::Bytes, Fault> {
+pub async fn read_body(payload: web::Payload) -> Result<web::Bytes, Fault> {
+    read_body_up_to(payload, MAX_BODY).await
+}
+
+/// Largest body of a batch of receipts: 1,000 receipts of the longest fields.
+pub const MAX_BATCH_BODY: usize = 512 * 1024;
+
+/// Reads the body up to `limit` bytes.
+pub async fn read_body_up_to(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, Fault> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| Fault::BadRequest)?;
-        if body.len() + chunk.len() > MAX_BODY {
+        if body.len() + chunk.len() > limit {
             return Err(Fault::TooLarge);
         }
         body.extend_from_slice(&chunk);

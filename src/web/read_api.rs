@@ -50,7 +50,12 @@ impl FromRequest for ApiReader {
                     .ok_or(Fault::Unauthenticated)?;
                 let user =
                     db::run(&state.pool, move |c| db::api_tokens::user_of(c, &digest)).await?;
-                return user.map(ApiReader).ok_or(Fault::Unauthenticated.into());
+                let user = user.ok_or(Fault::Unauthenticated)?;
+                // A one-stop system's token issues receipts and reads nothing.
+                if !user.role.is_staff() {
+                    return Err(Fault::NotAllowed.into());
+                }
+                return Ok(ApiReader(user));
             }
             match guard::signed_in(&req, &state).await {
                 Ok(Some(staff)) => Ok(ApiReader(staff.user)),
@@ -63,7 +68,7 @@ impl FromRequest for ApiReader {
 
 /// The token of an `Authorization: Bearer <token>` value. The scheme's name is
 /// case-insensitive (RFC 9110 §11.1: "bearer", "BEARER"), and one or more spaces may follow it.
-fn bearer_token(value: &str) -> Option<&str> {
+pub(super) fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, rest) = value.trim().split_once(' ')?;
     let token = rest.trim_start_matches(' ');
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && !token.contains(' '))
@@ -156,6 +161,18 @@ fn estimate(e: Option<IndexEstimate>, n: u64, missing_rate: f64, method: &str) -
 }
 
 use crate::results::ranking::missing_rate as missing;
+
+/// Decision 766's counts as the API gives them: how satisfied the ratings were only at the
+/// minimum n, like every other number.
+fn receipts_of(t: &crate::results::dossiers::Tally) -> Value {
+    let shown = t.shown();
+    json!({
+        "issued": t.issued, "rated": t.rated, "not_rated": t.not_rated(),
+        "satisfied": shown.then_some(t.satisfied),
+        "unsatisfied": shown.then_some(t.unsatisfied),
+        "suppressed": !shown,
+    })
+}
 
 /// The desk stream's intervals, every index alike: desks as clusters within agency strata,
 /// logit, t on the design's df (docs/statistics.md).
@@ -311,6 +328,9 @@ pub async fn indices(
         "factors": factors,
         "items": items,
         "changes": changes,
+        "dossier_satisfaction_rate": r.dossiers.total.satisfaction_rate(),
+        "receipt_response_rate": r.dossiers.total.response_rate(),
+        "receipts": receipts_of(&r.dossiers.total),
     })))
 }
 

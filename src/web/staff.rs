@@ -304,7 +304,8 @@ async fn check_login(
     match user {
         // The attempt was counted as a failure when it was reserved; starting the session
         // forgets it.
-        Some(u) if ok && u.active => Ok(Ok(u)),
+        // A one-stop system's account calls the API with its token; it never signs in.
+        Some(u) if ok && u.active && u.role.is_staff() => Ok(Ok(u)),
         _ => Ok(Err(Refusal::WrongCredentials)),
     }
 }

@@ -130,7 +130,15 @@ fn the_openapi_document_describes_the_endpoint() {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    assert_eq!(required, ["submission_id", "desk_token", "answers"]);
+    assert_eq!(required, ["submission_id", "answers"]);
+    // And exactly one of the two tokens: a desk's or a dossier's receipt's.
+    let one_of: Vec<&str> = doc["components"]["schemas"]["Submission"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|branch| branch["required"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(one_of, ["desk_token", "receipt_token"]);
 }
 
 #[test]

@@ -369,3 +369,33 @@ fn chromium_keys_a_paper_questionnaire_with_the_keyboard_alone() {
     ));
     keep(&browser.screenshot(), "paper-form-1280");
 }
+
+#[test]
+fn chromium_draws_the_receipts_section_at_phone_and_laptop_width() {
+    use crate::receipts::{issue_many, rate_with, system_token};
+    use sipas::domain::Role;
+    let app = TestApp::spawn();
+    crate::helpers::agency_with_desk(&app.db, "SO-TP", Some(app.fixture.agency_id));
+    let token = system_token(&app, "motcua", "SO-TP");
+    let tokens = issue_many(&app, &token, "SO-TP", 45);
+    for (k, t) in tokens[..36].iter().enumerate() {
+        let v = [5, 4, 4, 2][k % 4];
+        rate_with(
+            &app,
+            t,
+            serde_json::json!({"F1": v, "F2": v, "F3": v, "F4": v, "F5": v, "OVERALL": v}),
+        );
+    }
+    crate::helpers::add_user(&app.db, "boss", Role::Admin, None);
+    for width in [1280, 390] {
+        let browser = signed_in(&app, "boss", width, 1400);
+        browser.open(&format!("{}/admin/dashboard#ho-so", app.base));
+        let dom = browser.source();
+        // 45 handled, 9 unsatisfied: (45 − 9) ÷ 45 = 80%; 36 of 45 rated.
+        assert!(dom.contains("<strong>80,00%</strong>"), "the rate is drawn");
+        assert!(dom.contains("tỷ lệ phản hồi 80,00%"));
+        let img = browser.screenshot();
+        assert!(ink(&img) > 0.05, "the section is painted at {width}px");
+        keep(&img, &format!("dossiers-{width}"));
+    }
+}

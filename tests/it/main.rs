@@ -27,6 +27,7 @@ mod publication;
 mod qr_export;
 mod ranking;
 mod read_api;
+mod receipts;
 mod registry;
 mod rollup;
 mod schema;

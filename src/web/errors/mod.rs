@@ -16,6 +16,9 @@
 //! |---|---|---|
 //! | `BadToken`: desk token malformed, forged, or for no desk | 404 | |
 //! | `Revoked`: the desk's codes were revoked or the desk closed | 410 | |
+//! | `BadReceipt`: receipt token malformed, forged, or for no receipt | 404 | |
+//! | `ReceiptExpired`: the receipt's last day has passed | 410 | |
+//! | `ReceiptUsed`: the receipt gave its rating already | 409 | |
 //! | `Invalid`: fields of a submission are wrong | 422 | |
 //! | `RateLimited` | 429 | `Retry-After` |
 //! | `Busy`: the ingest queue is full, nothing stored | 503 | `Retry-After: 1` |
@@ -65,6 +68,9 @@ use crate::views::{Chrome, Lang, Views};
 pub enum Fault {
     BadToken,
     Revoked,
+    BadReceipt,
+    ReceiptExpired,
+    ReceiptUsed,
     Invalid(Vec<FieldError>),
     RateLimited(Duration),
     Busy,
@@ -103,8 +109,9 @@ impl Fault {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Fault::BadToken | Fault::NotFound => StatusCode::NOT_FOUND,
-            Fault::Revoked => StatusCode::GONE,
+            Fault::BadToken | Fault::BadReceipt | Fault::NotFound => StatusCode::NOT_FOUND,
+            Fault::Revoked | Fault::ReceiptExpired => StatusCode::GONE,
+            Fault::ReceiptUsed => StatusCode::CONFLICT,
             Fault::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Fault::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Fault::Busy | Fault::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -169,93 +176,6 @@ impl Fault {
             tracing::error!(status = self.status().as_u16(), "request failed: {cause:#}");
         }
     }
-
-    /// What a citizen reads (they submitted a rating or opened a form).
-    fn citizen_message(&self, lang: Lang) -> &'static str {
-        let t = lang.texts();
-        match self {
-            Fault::BadToken => t.bad_token,
-            Fault::Revoked => t.revoked_token,
-            Fault::RateLimited(_) => t.rate_limited,
-            Fault::Busy => t.internal,
-            Fault::Unavailable(_) | Fault::Internal(_) => t.unsure,
-            Fault::TimedOut => t.slow,
-            Fault::NotFound | Fault::MethodNotAllowed(_) => t.not_found,
-            Fault::TooLarge => t.too_large,
-            Fault::UnsupportedMediaType => t.wrong_type,
-            Fault::Invalid(_)
-            | Fault::BadRequest
-            | Fault::Forbidden
-            | Fault::NotAllowed
-            | Fault::SignIn { .. }
-            | Fault::Unauthenticated => t.bad_request,
-        }
-    }
-
-    fn citizen_title(&self, lang: Lang) -> &'static str {
-        let t = lang.texts();
-        match self {
-            Fault::NotFound | Fault::MethodNotAllowed(_) => t.not_found_title,
-            _ => t.error_title,
-        }
-    }
-
-    fn staff_title(&self) -> &'static str {
-        match self {
-            Fault::NotFound | Fault::BadToken | Fault::Revoked => "Không tìm thấy",
-            _ => "Không thực hiện được yêu cầu",
-        }
-    }
-
-    /// What staff read (they were looking at or changing administrative data).
-    fn staff_message(&self) -> &'static str {
-        match self {
-            Fault::Unavailable(_) | Fault::Busy => {
-                "Không tải được dữ liệu: cơ sở dữ liệu tạm thời không phản hồi. Vui lòng thử lại sau ít phút."
-            }
-            Fault::Internal(_) => "Lỗi hệ thống. Vui lòng thử lại; nếu lỗi lặp lại, hãy báo quản trị viên.",
-            Fault::Forbidden => "Yêu cầu không hợp lệ (CSRF). Vui lòng tải lại trang và thử lại.",
-            Fault::NotAllowed => "Tài khoản của Ông/Bà chỉ được xem, không được thay đổi mục này.",
-            Fault::RateLimited(_) => "Quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",
-            Fault::NotFound | Fault::BadToken | Fault::Revoked => "Không tìm thấy trang hoặc mục này.",
-            Fault::MethodNotAllowed(_) => "Trang này không nhận kiểu yêu cầu này.",
-            Fault::TooLarge => "Dữ liệu gửi lên quá lớn.",
-            Fault::TimedOut => "Kết nối quá chậm nên dữ liệu chưa được gửi hết; không có gì được lưu. Vui lòng gửi lại.",
-            Fault::UnsupportedMediaType | Fault::BadRequest | Fault::Invalid(_) => {
-                "Yêu cầu không hợp lệ. Vui lòng tải lại trang và thử lại."
-            }
-            Fault::SignIn { .. } | Fault::Unauthenticated => "Vui lòng đăng nhập.",
-        }
-    }
-
-    /// What an API client reads (`detail` of the problem document).
-    fn api_detail(&self) -> &'static str {
-        match self {
-            Fault::BadToken => "desk_token is not a valid desk token",
-            Fault::Revoked => "desk_token was revoked: the desk has new QR codes",
-            Fault::Invalid(_) => "the request is not valid: see errors",
-            Fault::RateLimited(_) => "too many submissions; retry later",
-            Fault::Busy => "busy: nothing was stored; retry with the same submission_id",
-            Fault::Unavailable(_) => {
-                "the database is unavailable: a submission may not have been stored; send it again with the same submission_id"
-            }
-            Fault::Internal(_) => {
-                "internal error: a submission may not have been stored; send it again with the same submission_id"
-            }
-            Fault::TimedOut => "the body arrived too slowly and was cut off; nothing was read",
-            Fault::NotFound => "no resource at this path",
-            Fault::MethodNotAllowed(_) => "this resource does not accept this method",
-            Fault::BadRequest => "the request could not be parsed",
-            Fault::TooLarge => "the body is larger than 64 KiB",
-            Fault::UnsupportedMediaType => "Content-Type must be application/json",
-            Fault::Forbidden => "forbidden",
-            Fault::NotAllowed => "this account may not do this",
-            Fault::SignIn { .. } => "sign-in required",
-            Fault::Unauthenticated => {
-                "a valid bearer token (Authorization: Bearer …) or staff session is required"
-            }
-        }
-    }
 }
 
 impl fmt::Display for Fault {
@@ -270,6 +190,9 @@ impl From<Rejection> for Fault {
         match r {
             Rejection::BadToken => Fault::BadToken,
             Rejection::Revoked => Fault::Revoked,
+            Rejection::BadReceipt => Fault::BadReceipt,
+            Rejection::ReceiptExpired => Fault::ReceiptExpired,
+            Rejection::ReceiptUsed => Fault::ReceiptUsed,
             Rejection::Invalid(errors) => Fault::Invalid(errors),
             Rejection::RateLimited(wait) => Fault::RateLimited(wait),
             Rejection::Busy => Fault::Busy,
@@ -571,5 +494,6 @@ pub fn at_door(req: &HttpRequest, fault: Fault) -> actix_web::Error {
     }
 }
 
+mod messages;
 #[cfg(test)]
 mod tests;
