@@ -160,6 +160,7 @@ impl Application {
             Arc::clone(&desk_form),
             settings.db_writers,
             settings.ingest_queue,
+            settings.screening,
         );
         start_compaction(&background, pool.clone(), Arc::clone(&desk_form));
         start_scheduler(&background, pool.clone());
@@ -187,6 +188,7 @@ impl Application {
                 desk_form,
                 writer,
                 limits: Arc::clone(&limits),
+                screening: settings.screening,
             },
             limits,
             past_sums: Arc::new(crate::results::sums::PastSums::new(

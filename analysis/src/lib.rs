@@ -8,6 +8,7 @@
 
 pub mod binomial;
 pub mod compare;
+pub mod counts;
 pub mod design;
 pub mod error;
 mod fastmap;

@@ -67,6 +67,8 @@ pub struct Settings {
     /// Days a receipt may be used after the day its result was returned
     /// (`SIPAS_RECEIPT_DAYS`, 1–365, default 30).
     pub receipt_days: u32,
+    /// Holding ratings that look like gaming (`SIPAS_SCREENING`, …).
+    pub screening: Screening,
 }
 
 /// What a client may take of a node's connections: deadlines for a request's head and body
@@ -236,6 +238,7 @@ impl fmt::Debug for Settings {
             .field("mail_timing", &self.mail_timing)
             .field("session_timing", &self.session_timing)
             .field("receipt_days", &self.receipt_days)
+            .field("screening", &self.screening)
             .finish()
     }
 }
@@ -287,6 +290,7 @@ impl Settings {
             session_timing: SessionTiming::default(),
             connection_limits: ConnectionLimits::default(),
             receipt_days: 30,
+            screening: Screening::default(),
         }
     }
 
@@ -387,6 +391,7 @@ impl Settings {
                 .filter(|n| (1..=365).contains(n))
                 .context("SIPAS_RECEIPT_DAYS must be a whole number of days from 1 to 365")?;
         }
+        s.screening = Screening::read(&nonempty)?;
         if let Some(v) = nonempty("SIPAS_SESSION_HOURS") {
             let hours: u64 = v
                 .parse()
@@ -582,6 +587,9 @@ pub fn parse_rate(var: &str, value: &str) -> Result<RateLimit> {
     }
     Ok(RateLimit { per_minute, burst })
 }
+
+mod screening;
+pub use screening::Screening;
 
 #[cfg(test)]
 mod tests;

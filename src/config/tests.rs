@@ -102,3 +102,31 @@ fn a_receipt_lasts_thirty_days_unless_set_between_one_and_365() {
         assert!(err.contains("SIPAS_RECEIPT_DAYS"), "{bad}: {err}");
     }
 }
+
+#[test]
+fn screening_is_off_until_set_and_its_thresholds_are_bounded() {
+    let screening =
+        |pairs: &[(&str, &str)]| Settings::from_lookup(lookup(pairs)).map(|s| s.screening);
+    let default = screening(&[]).unwrap();
+    assert!(!default.enabled);
+    assert_eq!((default.min_fill_seconds, default.burst_alpha), (5, 0.001));
+    let set = screening(&[
+        ("SIPAS_SCREENING", "on"),
+        ("SIPAS_MIN_FILL_SECONDS", "8"),
+        ("SIPAS_BURST_ALPHA", "0.0001"),
+    ])
+    .unwrap();
+    assert!(set.enabled);
+    assert_eq!((set.min_fill_seconds, set.burst_alpha), (8, 0.0001));
+    for (key, bad) in [
+        ("SIPAS_SCREENING", "yes"),
+        ("SIPAS_MIN_FILL_SECONDS", "0"),
+        ("SIPAS_MIN_FILL_SECONDS", "121"),
+        ("SIPAS_BURST_ALPHA", "0"),
+        ("SIPAS_BURST_ALPHA", "0.2"),
+        ("SIPAS_BURST_ALPHA", "NaN"),
+    ] {
+        let err = screening(&[(key, bad)]).unwrap_err().to_string();
+        assert!(err.contains(key), "{key}={bad}: {err}");
+    }
+}

@@ -29,6 +29,7 @@ pub mod results;
 pub mod rollup;
 pub mod sample;
 pub mod schema;
+pub mod screening;
 pub mod secrets;
 pub mod sessions;
 pub mod slice;
@@ -48,6 +49,12 @@ pub type DbPool = Pool<ConnectionManager<PgConnection>>;
 pub type Conn = PgConnection;
 /// What a query can fail with.
 pub type QueryError = diesel::result::Error;
+
+/// A step inside a transaction that failed outside SQL (computing cells): the transaction
+/// rolls back, and the error is classified as a bug, not as a passing fault.
+pub fn step_failed(message: String) -> QueryError {
+    diesel::result::Error::QueryBuilderError(message.into())
+}
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 

@@ -55,8 +55,6 @@ pub enum Refused {
     UnknownAgency,
     /// No desk of this id at that agency.
     UnknownDesk,
-    /// The dossier has a receipt of another agency.
-    OtherAgency,
 }
 
 /// What issuing a batch did: every receipt placed, in order, or every refusal with its
@@ -78,37 +76,50 @@ pub fn issue(
             .filter(|a| a.active)
             .map(|a| (a.code, a.id))
             .collect();
-        let mut no_desk: HashMap<i32, i32> = HashMap::new();
-        let mut placed = Vec::with_capacity(batch.len());
+        // First every request's agency and desk; then the "not at a desk" desks the batch
+        // needs, by agency; then the receipts, by dossier hash. Two batches therefore take
+        // their locks in one order, and overlapping batches wait for each other instead of
+        // deadlocking.
         let mut refused = Vec::new();
+        let mut resolved: Vec<(usize, i32, Option<i32>)> = Vec::with_capacity(batch.len());
         for (k, r) in batch.iter().enumerate() {
             let Some(&agency_id) = agencies.get(&r.request.agency_code) else {
                 refused.push((k, Refused::UnknownAgency));
                 continue;
             };
-            let desk_id = match r.request.desk_id {
-                Some(d) => {
-                    let at_agency: bool = diesel::select(diesel::dsl::exists(
-                        desks::table
-                            .filter(desks::id.eq(d))
-                            .filter(desks::agency_id.eq(agency_id)),
-                    ))
-                    .get_result(conn)?;
-                    if !at_agency {
-                        refused.push((k, Refused::UnknownDesk));
-                        continue;
-                    }
-                    d
+            if let Some(d) = r.request.desk_id {
+                let at_agency: bool = diesel::select(diesel::dsl::exists(
+                    desks::table
+                        .filter(desks::id.eq(d))
+                        .filter(desks::agency_id.eq(agency_id)),
+                ))
+                .get_result(conn)?;
+                if !at_agency {
+                    refused.push((k, Refused::UnknownDesk));
+                    continue;
                 }
-                None => match no_desk.get(&agency_id) {
-                    Some(&d) => d,
-                    None => {
-                        let d = no_desk_of(conn, actor, agency_id)?;
-                        no_desk.insert(agency_id, d);
-                        d
-                    }
-                },
-            };
+            }
+            resolved.push((k, agency_id, r.request.desk_id));
+        }
+        if !refused.is_empty() {
+            return Err(Rollback::Refused(refused));
+        }
+        let mut needing: Vec<i32> = resolved
+            .iter()
+            .filter(|(_, _, d)| d.is_none())
+            .map(|(_, a, _)| *a)
+            .collect();
+        needing.sort_unstable();
+        needing.dedup();
+        let mut no_desk: HashMap<i32, i32> = HashMap::new();
+        for agency_id in needing {
+            no_desk.insert(agency_id, no_desk_of(conn, actor, agency_id)?);
+        }
+        resolved.sort_by(|a, b| batch[a.0].dossier_hash.cmp(&batch[b.0].dossier_hash));
+        let mut placed: Vec<(usize, Placed)> = Vec::with_capacity(batch.len());
+        for (k, agency_id, desk) in resolved {
+            let r = &batch[k];
+            let desk_id = desk.unwrap_or_else(|| no_desk[&agency_id]);
             let inserted: Option<ReceiptRow> = diesel::insert_into(receipts::table)
                 .values((
                     receipts::dossier_hash.eq(r.dossier_hash.as_slice()),
@@ -123,25 +134,19 @@ pub fn issue(
                 .get_result(conn)
                 .optional()?;
             match inserted {
-                Some(row) => placed.push(Placed::Created(row)),
+                Some(row) => placed.push((k, Placed::Created(row))),
                 None => {
+                    // The dossier's hash names its agency: the existing receipt is this one's.
                     let row: ReceiptRow = receipts::table
                         .filter(receipts::dossier_hash.eq(r.dossier_hash.as_slice()))
                         .select(COLUMNS)
                         .first(conn)?;
-                    if row.agency_id == agency_id {
-                        placed.push(Placed::Existing(row));
-                    } else {
-                        refused.push((k, Refused::OtherAgency));
-                    }
+                    placed.push((k, Placed::Existing(row)));
                 }
             }
         }
-        if refused.is_empty() {
-            Ok(placed)
-        } else {
-            Err(Rollback::Refused(refused))
-        }
+        placed.sort_by_key(|(k, _)| *k);
+        Ok(placed.into_iter().map(|(_, p)| p).collect())
     });
     match outcome {
         Ok(placed) => Ok(Ok(placed)),
@@ -175,15 +180,25 @@ fn no_desk_of(conn: &mut PgConnection, actor: &Actor, agency_id: i32) -> QueryRe
     if let Some(id) = found {
         return Ok(id);
     }
-    let id: i32 = diesel::insert_into(desks::table)
+    // Two systems may create it at once: the second waits for the first and takes its desk.
+    let inserted: Option<i32> = diesel::insert_into(desks::table)
         .values((
             desks::agency_id.eq(agency_id),
             desks::code.eq(NO_DESK_CODE),
             desks::name.eq(NO_DESK_NAME),
             desks::active.eq(false),
         ))
+        .on_conflict_do_nothing()
         .returning(desks::id)
-        .get_result(conn)?;
+        .get_result(conn)
+        .optional()?;
+    let Some(id) = inserted else {
+        return desks::table
+            .filter(desks::agency_id.eq(agency_id))
+            .filter(desks::code.eq(NO_DESK_CODE))
+            .select(desks::id)
+            .first(conn);
+    };
     audit::record(
         conn,
         actor,
@@ -335,6 +350,7 @@ pub fn rate(
             key_version: 0,
             channel: Channel::ReceiptQr,
             submission: submission.clone(),
+            flags: Vec::new(),
         };
         let cells =
             rollup(&[&pending]).map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;

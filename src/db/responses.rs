@@ -37,6 +37,8 @@ pub struct PendingDesk {
     pub key_version: i16,
     pub channel: Channel,
     pub submission: Submission,
+    /// Reasons to hold it found before it reached the database (its fill time).
+    pub flags: Vec<crate::domain::screening::Flag>,
 }
 
 #[derive(QueryableByName)]
@@ -153,6 +155,10 @@ pub type BatchResult = Result<Stored, Arc<diesel::result::Error>>;
 /// statistics; `db/` only stores them).
 pub type Rollup<'a> = &'a dyn Fn(&[&PendingDesk]) -> Result<Vec<CellDelta>, String>;
 
+/// Screens the ratings a batch stored anew, in its transaction: holds those that look like
+/// gaming (and may hold earlier ones of a burst) and says, for each, whether it is held.
+pub type Screen<'a> = &'a dyn Fn(&mut PgConnection, &[&PendingDesk]) -> QueryResult<Vec<bool>>;
+
 /// Stores one batch and its aggregates in one transaction, and says what happened to each
 /// rating, in order. Repeated submission ids inside the batch (a double click landing in the
 /// same batch) are stored once; the repeats answer `Duplicate`. If the batch fails on a working
@@ -165,6 +171,7 @@ pub fn store_desk_batch(
     form: &FormSpec,
     batch: &[&PendingDesk],
     rollup: Rollup,
+    screen: Screen,
     shard: i16,
 ) -> QueryResult<Vec<BatchResult>> {
     let mut first_of: HashMap<uuid::Uuid, usize> = HashMap::new();
@@ -190,8 +197,20 @@ pub fn store_desk_batch(
                 .filter(|(_, r)| **r == Stored::Created)
                 .map(|(p, _)| *p)
                 .collect();
-            if !created.is_empty() {
-                let cells = rollup(&created)
+            let held = if created.is_empty() {
+                Vec::new()
+            } else {
+                screen(conn, &created)?
+            };
+            // A held rating is kept out of the aggregates until a reviewer releases it.
+            let counted: Vec<&PendingDesk> = created
+                .iter()
+                .zip(held.iter().chain(std::iter::repeat(&false)))
+                .filter(|(_, held)| !**held)
+                .map(|(p, _)| *p)
+                .collect();
+            if !counted.is_empty() {
+                let cells = rollup(&counted)
                     .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
                 super::rollup::add_today(conn, form.instrument_id, shard, &cells)?;
             }

@@ -26,6 +26,7 @@ pub fn agencies_with_responses(conn: &mut PgConnection, p: &Period) -> QueryResu
         .filter(responses::instrument_id.eq(p.instrument_id))
         .filter(responses::submitted_at.ge(start))
         .filter(responses::submitted_at.lt(end))
+        .filter(super::screening::counted())
         .select(responses::agency_id)
         .distinct()
         .order(responses::agency_id)
@@ -50,6 +51,7 @@ pub fn answers_in_period(
         .filter(responses::instrument_id.eq(p.instrument_id))
         .filter(responses::submitted_at.ge(start))
         .filter(responses::submitted_at.lt(end))
+        .filter(super::screening::counted())
         .order(answers::response_id)
         .select((
             answers::response_id,
@@ -130,6 +132,8 @@ pub fn microdata(conn: &mut PgConnection, q: &MicrodataQuery) -> QueryResult<Vec
            AND r.channel = ANY($5) \
            AND ($6::int4 IS NULL OR r.desk_id = $6) \
            AND ($7::text IS NULL OR r.respondent_kind = $7) \
+           AND NOT EXISTS (SELECT 1 FROM held_ratings q \
+                           WHERE q.response_id = r.id AND q.decision IS DISTINCT FROM 'released') \
          GROUP BY r.id, a.code, d.code, h.response_id \
          ORDER BY day, a.code, d.code, r.id",
     )

@@ -427,6 +427,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    held_ratings (response_id) {
+        response_id -> Uuid,
+        reasons -> Array<Text>,
+        details -> Jsonb,
+        held_at -> Timestamptz,
+        decision -> Nullable<Text>,
+        decided_at -> Nullable<Timestamptz>,
+        decided_by -> Nullable<Int4>,
+    }
+}
+
 diesel::joinable!(agencies -> agency_levels (level_id));
 diesel::joinable!(desk_daily -> instruments (instrument_id));
 diesel::joinable!(desk_monthly -> instruments (instrument_id));
@@ -463,8 +475,11 @@ diesel::joinable!(responses -> sample_units (sample_unit_id));
 diesel::joinable!(staff_sessions -> users (user_id));
 diesel::joinable!(receipts -> agencies (agency_id));
 diesel::joinable!(receipts -> desks (desk_id));
+diesel::joinable!(held_ratings -> responses (response_id));
+diesel::joinable!(held_ratings -> users (decided_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    held_ratings,
     receipts,
     receipt_nullifiers,
     rate_buckets,

@@ -62,7 +62,7 @@ pub fn issue(
         .iter()
         .map(|r| NewReceipt {
             request: r,
-            dossier_hash: receipt::dossier_hash(issuer.key, &r.dossier_code),
+            dossier_hash: receipt::dossier_hash(issuer.key, &r.agency_code, &r.dossier_code),
             expires_on: r
                 .returned_on
                 .checked_add_days(Days::new(u64::from(issuer.lifetime_days)))
@@ -113,11 +113,6 @@ fn refusal(at: &str, why: Refused) -> FieldError {
             format!("{at}desk_id"),
             "Quầy này không thuộc cơ quan đã nêu.",
             "no desk of this id belongs to the agency named",
-        ),
-        Refused::OtherAgency => FieldError::new(
-            format!("{at}dossier_code"),
-            "Hồ sơ này đã có biên nhận của một cơ quan khác.",
-            "this dossier already has a receipt of another agency",
         ),
     }
 }

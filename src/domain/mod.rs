@@ -14,6 +14,7 @@ pub mod published;
 pub mod receipt;
 pub mod registry;
 pub mod role;
+pub mod screening;
 pub mod search;
 pub mod signing;
 pub mod submission;

@@ -64,9 +64,13 @@ impl ReceiptToken {
     }
 }
 
-/// The keyed hash a dossier code is stored as.
-pub fn dossier_hash(key: &[u8], dossier_code: &str) -> [u8; 32] {
-    signing::tag(key, DOSSIER_DOMAIN, dossier_code.as_bytes())
+/// The keyed hash a dossier code is stored as, within its agency: the same code at two
+/// agencies is two dossiers, so a system cannot learn from a refusal that another agency has a
+/// dossier of that code, nor take the code before it.
+pub fn dossier_hash(key: &[u8], agency_code: &str, dossier_code: &str) -> [u8; 32] {
+    // Neither code can hold a NUL (`is_dossier_code`, the registry's code rule).
+    let payload = [agency_code.as_bytes(), &[0], dossier_code.as_bytes()].concat();
+    signing::tag(key, DOSSIER_DOMAIN, &payload)
 }
 
 /// A dossier code as the one-stop systems write it: 1–64 of A–Z, a–z, 0–9, '.', '_', '/', '-'
@@ -294,12 +298,17 @@ mod tests {
             ReceiptToken { receipt_id: 6 }.nullifier(KEY)
         );
         assert_eq!(
-            dossier_hash(KEY, "H12.34-2026/001"),
-            dossier_hash(KEY, "H12.34-2026/001")
+            dossier_hash(KEY, "SO-TP", "H12.34-2026/001"),
+            dossier_hash(KEY, "SO-TP", "H12.34-2026/001")
         );
         assert_ne!(
-            dossier_hash(KEY, "H12.34-2026/001"),
-            dossier_hash(b"other", "H12.34-2026/001")
+            dossier_hash(KEY, "SO-TP", "H12.34-2026/001"),
+            dossier_hash(b"other", "SO-TP", "H12.34-2026/001")
+        );
+        assert_ne!(
+            dossier_hash(KEY, "SO-TP", "H12.34-2026/001"),
+            dossier_hash(KEY, "SO-KHAC", "H12.34-2026/001"),
+            "the same code at another agency is another dossier"
         );
     }
 

@@ -25,6 +25,15 @@ impl RespondentKind {
             RespondentKind::Organisation => "organisation",
         }
     }
+
+    /// A stored spelling back (`responses.respondent_kind`).
+    pub fn parse(s: &str) -> Option<RespondentKind> {
+        match s {
+            "individual" => Some(RespondentKind::Individual),
+            "organisation" => Some(RespondentKind::Organisation),
+            _ => None,
+        }
+    }
 }
 
 /// How a response reached us. Desk QR and kiosk streams are convenience samples.
@@ -46,6 +55,11 @@ impl Channel {
             Channel::Kiosk => "kiosk",
             Channel::ReceiptQr => "receipt_qr",
         }
+    }
+
+    /// A stored spelling of a desk-stream channel back (`responses.channel`).
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::STREAM.into_iter().find(|c| c.as_str() == s)
     }
 }
 

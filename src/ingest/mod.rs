@@ -3,6 +3,7 @@
 //! `Submission::parse`, then the batching `writer`.
 
 pub mod ratelimit;
+pub mod screening;
 pub mod writer;
 
 use std::net::IpAddr;
@@ -12,6 +13,8 @@ use std::time::Duration;
 use crate::db::receipts::{RatingOutcome, ReceiptForm};
 use crate::db::{self, responses::PendingDesk, responses::Stored, DbPool};
 use crate::domain::receipt::ReceiptToken;
+use crate::domain::screening::fill_flag;
+pub use crate::domain::screening::Arrival;
 use crate::domain::{Channel, DeskToken, FieldError, FormSpec, RawSubmission, Submission};
 use crate::results::rollup;
 use ratelimit::{Limited, Limiter, Subject};
@@ -32,6 +35,8 @@ pub struct Ingest {
     pub writer: Writer,
     /// Per client address and per desk; shared by every node when configured so.
     pub limits: Arc<Limiter>,
+    /// How ratings without a receipt are screened.
+    pub screening: crate::config::Screening,
 }
 
 #[derive(Debug)]
@@ -73,6 +78,7 @@ impl Ingest {
         raw: RawSubmission,
         client: IpAddr,
         channel: Channel,
+        arrival: Arrival,
     ) -> Result<(Stored, DeskToken), Rejection> {
         self.limits
             .take(Subject::Client(client))
@@ -84,6 +90,15 @@ impl Ingest {
             .await
             .map_err(Rejection::from)?;
         let submission = Submission::parse(raw, &self.desk_form).map_err(Rejection::Invalid)?;
+        let flags = if self.screening.enabled {
+            let now = chrono::Utc::now().timestamp();
+            let min = self.screening.min_fill_seconds;
+            fill_flag(&self.key, &arrival, submission.id, now, min)
+                .into_iter()
+                .collect()
+        } else {
+            Vec::new()
+        };
         let stored = self
             .writer
             .submit(PendingDesk {
@@ -91,6 +106,7 @@ impl Ingest {
                 key_version: desk.key_version,
                 channel,
                 submission,
+                flags,
             })
             .await
             .map_err(|e| match e {

@@ -67,6 +67,7 @@ impl Writer {
         form: Arc<FormSpec>,
         threads: usize,
         queue: usize,
+        screening: crate::config::Screening,
     ) -> Writer {
         let (tx, rx) = sync_channel::<Job>(queue.max(1));
         let rx = Arc::new(Mutex::new(rx));
@@ -76,7 +77,7 @@ impl Writer {
             let form = Arc::clone(&form);
             let handle = std::thread::Builder::new()
                 .name(format!("sipas-writer-{i}"))
-                .spawn(move || run(&url, &form, i as i16, &rx))
+                .spawn(move || run(&url, &form, &screening, i as i16, &rx))
                 .expect("cannot start a writer thread");
             background.adopt(handle);
         }
@@ -112,11 +113,17 @@ fn next_batch(rx: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
 }
 
 /// One writer thread; `shard` is its own stripe of the aggregates.
-fn run(url: &str, form: &FormSpec, shard: i16, rx: &Mutex<Receiver<Job>>) {
+fn run(
+    url: &str,
+    form: &FormSpec,
+    screening: &crate::config::Screening,
+    shard: i16,
+    rx: &Mutex<Receiver<Job>>,
+) {
     let mut conn: Option<Conn> = None;
     while let Some(jobs) = next_batch(rx) {
         let pending: Vec<&PendingDesk> = jobs.iter().map(|j| &j.pending).collect();
-        match store_with_reconnect(&mut conn, url, form, shard, &pending) {
+        match store_with_reconnect(&mut conn, url, form, screening, shard, &pending) {
             Ok(results) => {
                 for (job, r) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(r.map_err(WriteError::Database));
@@ -139,6 +146,7 @@ fn store_with_reconnect(
     conn: &mut Option<Conn>,
     url: &str,
     form: &FormSpec,
+    screening: &crate::config::Screening,
     shard: i16,
     pending: &[&PendingDesk],
 ) -> Result<Vec<db::responses::BatchResult>, WriteError> {
@@ -157,7 +165,10 @@ fn store_with_reconnect(
             }
         }
         let c = conn.as_mut().expect("connected above");
-        match db::responses::store_desk_batch(c, form, pending, &cells, shard) {
+        let screen = |c: &mut Conn, created: &[&PendingDesk]| {
+            super::screening::screen(c, form, screening, created)
+        };
+        match db::responses::store_desk_batch(c, form, pending, &cells, &screen, shard) {
             Ok(results) => return Ok(results),
             Err(e) => {
                 // libpq does not always classify a dropped connection: ask it.

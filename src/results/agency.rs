@@ -52,6 +52,8 @@ pub struct AgencyResults {
     /// The period's report of each channel of the stream (the kind and desk filters apply),
     /// so that the page can say how the receipt stream differs from the posters.
     pub streams: Vec<(Channel, Report)>,
+    /// Ratings of the selection held for review (not decided), per reason and in all.
+    pub held: Vec<db::screening::HeldCount>,
 }
 
 /// Computes an agency's results on one connection. An agency or desk outside the reader's
@@ -151,6 +153,7 @@ pub fn agency_results(
         from,
         to,
     )?);
+    let held = db::screening::held_counts(c, &slice.agency_ids, desk_id, from, to)?;
     let streams = Channel::STREAM
         .iter()
         .map(|channel| {
@@ -184,5 +187,6 @@ pub fn agency_results(
         slice,
         dossiers,
         streams,
+        held,
     })
 }

@@ -13,14 +13,49 @@ use crate::domain::FormSpec;
 
 /// The cells a batch of newly stored ratings adds, one per desk, channel and kind.
 pub fn deltas(form: &FormSpec, stored: &[&PendingDesk]) -> analysis::Result<Vec<CellDelta>> {
-    type Key = (i32, &'static str, &'static str);
+    deltas_of(
+        form,
+        stored.iter().map(|p| {
+            (
+                (
+                    p.desk_id,
+                    p.channel.as_str(),
+                    p.submission.respondent_kind.as_str(),
+                ),
+                answers_in_form_order(form, p.submission.answers.iter().copied()),
+            )
+        }),
+    )
+}
+
+/// The cells of stored ratings as `responses` holds them (desk, channel, kind, answer array):
+/// what taking them out of the aggregates subtracts. Ratings of a channel or kind the service
+/// does not know are skipped (none is stored: the database checks both).
+pub fn stored_deltas(
+    form: &FormSpec,
+    rows: &[(i32, String, String, Vec<Option<i16>>)],
+) -> analysis::Result<Vec<CellDelta>> {
+    deltas_of(
+        form,
+        rows.iter().filter_map(|(desk, channel, kind, stored)| {
+            let channel = crate::domain::Channel::parse(channel)?;
+            let kind = crate::domain::RespondentKind::parse(kind)?;
+            Some((
+                (*desk, channel.as_str(), kind.as_str()),
+                form.answers_from_stored(stored),
+            ))
+        }),
+    )
+}
+
+type Key = (i32, &'static str, &'static str);
+
+fn deltas_of(
+    form: &FormSpec,
+    ratings: impl Iterator<Item = (Key, Vec<Option<u8>>)>,
+) -> analysis::Result<Vec<CellDelta>> {
     let mut cells: Vec<(Key, IndexAccumulator, i64, Vec<f64>)> = Vec::new();
-    for p in stored {
-        let key = (
-            p.desk_id,
-            p.channel.as_str(),
-            p.submission.respondent_kind.as_str(),
-        );
+    for (key, answers) in ratings {
         let at = match cells.iter().position(|(k, ..)| *k == key) {
             Some(at) => at,
             None => {
@@ -33,7 +68,6 @@ pub fn deltas(form: &FormSpec, stored: &[&PendingDesk]) -> analysis::Result<Vec<
                 cells.len() - 1
             }
         };
-        let answers = answers_in_form_order(form, p.submission.answers.iter().copied());
         cells[at].1.add(&respondent(&answers))?;
         cells[at].2 += 1;
         desk::add_pairs(form, &answers, &mut cells[at].3);

@@ -60,6 +60,8 @@ pub struct FormPage<'a> {
     pub submit: &'a str,
     pub privacy: &'a str,
     pub submission_id: String,
+    /// When the form was shown, signed (`domain::screening`).
+    pub rendered: String,
     pub scale: Vec<OptionView>,
     pub questions: Vec<QuestionView>,
     pub choices: Vec<ChoiceView>,

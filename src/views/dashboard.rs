@@ -102,6 +102,8 @@ pub struct DashboardPage {
     pub dossiers: super::dossiers::DossierSection,
     pub dossiers_csv: String,
     pub dossiers_xlsx: String,
+    /// Ratings held for review in the selection: in all, and why.
+    pub held: Option<super::held::HeldView>,
 }
 
 /// A comment as staff read it: phone numbers, e-mail addresses and identity numbers masked

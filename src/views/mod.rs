@@ -7,6 +7,7 @@ pub mod citizen;
 pub mod dashboard;
 pub mod dossiers;
 pub mod downloads;
+pub mod held;
 pub mod i18n;
 pub mod outbox;
 pub mod par;

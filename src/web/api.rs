@@ -10,6 +10,7 @@ use super::errors::{ApiProblem, Fault};
 use super::{client_ip, read_body, require_media_type};
 use crate::db::responses::Stored;
 use crate::domain::api_body::{self, BodyError, RatedBy};
+use crate::ingest::Arrival;
 use crate::state::AppState;
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -31,7 +32,7 @@ pub async fn submit(
         RatedBy::Desk(token) => {
             state
                 .ingest
-                .submit(token, body.raw, ip, body.channel)
+                .submit(token, body.raw, ip, body.channel, Arrival::Api)
                 .await?
                 .0
         }

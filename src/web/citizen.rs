@@ -12,8 +12,9 @@ use uuid::Uuid;
 
 use super::errors::{Fault, PageError};
 use super::{client_ip, read_body, render, require_media_type};
+use crate::domain::screening;
 use crate::domain::{Channel, RawSubmission};
-use crate::ingest::Rejection;
+use crate::ingest::{Arrival, Rejection};
 use crate::state::AppState;
 use crate::views::citizen::{
     ChoiceOptionView, ChoiceView, FormPage, OptionView, QuestionView, Section,
@@ -60,7 +61,15 @@ pub async fn submit(
     let ip = client_ip(&req, &state.settings);
     match state
         .ingest
-        .submit(&token, answers.to_raw(), ip, Channel::DeskQr)
+        .submit(
+            &token,
+            answers.to_raw(),
+            ip,
+            Channel::DeskQr,
+            Arrival::Form {
+                stamp: answers.field("rendered").map(str::to_owned),
+            },
+        )
         .await
     {
         Ok(_) => thanks_page(&state, lang).map_err(on_page),
@@ -281,10 +290,18 @@ pub(super) fn render_form(
         of: parts.len() + 1,
     });
     // Keep the submission id across a failed attempt, so a later retry still deduplicates.
-    let submission_id = prev("submission_id")
+    let submission_uuid = prev("submission_id")
         .and_then(|s| Uuid::parse_str(s).ok())
-        .unwrap_or_else(Uuid::new_v4)
-        .to_string();
+        .unwrap_or_else(Uuid::new_v4);
+    let submission_id = submission_uuid.to_string();
+    // The time the form was first shown, signed: a refused attempt shown again keeps it, so
+    // the fill time counts from when the citizen started reading.
+    let rendered = prev("rendered")
+        .filter(|s| screening::verify_stamp(&state.key, submission_uuid, s).is_some())
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            screening::sign_stamp(&state.key, submission_uuid, chrono::Utc::now().timestamp())
+        });
     let page = FormPage {
         chrome: Chrome::new(lang),
         action: frame.action.clone(),
@@ -295,6 +312,7 @@ pub(super) fn render_form(
         submit: frame.submit,
         privacy: frame.privacy,
         submission_id,
+        rendered,
         scale,
         questions,
         choices,

@@ -27,6 +27,7 @@ use crate::views::dashboard::{
 };
 use crate::views::dossiers::DossierSection;
 use crate::views::downloads::{dossiers_sheet, results_sheet};
+use crate::views::held::HeldView;
 use crate::views::registry::Choice;
 use std::sync::Arc;
 
@@ -188,6 +189,7 @@ pub async fn dashboard(
         dossiers: DossierSection::of(&r.dossiers, &r.visible, &r.desks, &r.streams, lang),
         dossiers_csv: here.replacen("/admin/dashboard", "/admin/dashboard/dossiers.csv", 1),
         dossiers_xlsx: here.replacen("/admin/dashboard", "/admin/dashboard/dossiers.xlsx", 1),
+        held: HeldView::of(&r.held, lang),
     };
     let status = match search_wait {
         Some(_) => StatusCode::TOO_MANY_REQUESTS,

@@ -31,6 +31,7 @@ mod receipts;
 mod registry;
 mod rollup;
 mod schema;
+mod screening;
 mod sessions;
 mod shared_limits;
 mod staff;

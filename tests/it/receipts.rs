@@ -920,3 +920,71 @@ fn decision_766s_rate_and_the_response_rate_show_per_agency_month_and_desk() {
     ));
     assert_eq!(xlsx.status(), 200);
 }
+
+#[test]
+fn the_same_dossier_code_at_two_agencies_is_two_dossiers_and_tells_neither_about_the_other() {
+    let app = TestApp::spawn();
+    agency_with_desk(&app.db, "SO-TP", Some(app.fixture.agency_id));
+    agency_with_desk(&app.db, "SO-KHAC", Some(app.fixture.agency_id));
+    let a = system_token(&app, "motcua.a", "SO-TP");
+    let b = system_token(&app, "motcua.b", "SO-KHAC");
+    let first = post(&app, "/api/v1/receipts", &a, &receipt("H12-0001", "SO-TP"));
+    assert_eq!(first.status(), 201);
+    // The other agency's system neither learns of it nor is kept from issuing its own.
+    let second = post(
+        &app,
+        "/api/v1/receipts",
+        &b,
+        &receipt("H12-0001", "SO-KHAC"),
+    );
+    assert_eq!(second.status(), 201);
+    assert_ne!(
+        token_of(&first.json().unwrap()),
+        token_of(&second.json().unwrap())
+    );
+}
+
+#[test]
+fn overlapping_batches_and_first_receipts_without_a_desk_at_once_all_succeed() {
+    let app = TestApp::spawn();
+    agency_with_desk(&app.db, "XA-MOI", Some(app.fixture.agency_id));
+    let token = system_token(&app, "motcua", "XA-MOI");
+    // Eight systems' retries at once: the same 200 dossiers, half of them in reverse order,
+    // none naming a desk, at an agency that has no "not at a desk" desk yet.
+    let items: Vec<Value> = (0..200)
+        .map(|k| {
+            let mut r = receipt(&format!("XA-{k:04}"), "XA-MOI");
+            r.as_object_mut().unwrap().remove("procedure_code");
+            r
+        })
+        .collect();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let mut list = items.clone();
+                if t % 2 == 1 {
+                    list.reverse();
+                }
+                let (app, token) = (&app, &token);
+                s.spawn(move || {
+                    post(
+                        app,
+                        "/api/v1/receipts/batch",
+                        token,
+                        &json!({"receipts": list}),
+                    )
+                    .status()
+                    .as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(statuses, [200; 8]);
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM receipts"), 200);
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM desks WHERE code = 'KHONG-QUA-QUAY' AND NOT active"),
+        1
+    );
+}

@@ -9,6 +9,7 @@ use super::prepared::prepared;
 use super::schema::{desk_daily, desk_monthly, desk_months_done, responses};
 
 pub use compact::{compact_closed_months, forget_months};
+pub use remove::remove_today;
 pub use select::{selected, Selected, Selection};
 
 /// One cell's addition: the statistics of the ratings of one desk, channel and respondent kind
@@ -264,6 +265,7 @@ pub fn raw_ratings(
         .filter(responses::agency_id.eq(agency_id))
         .filter(responses::instrument_id.eq(instrument_id))
         .filter(responses::desk_id.is_not_null())
+        .filter(super::screening::counted())
         .select((
             day.clone(),
             responses::desk_id.assume_not_null(),
@@ -385,4 +387,5 @@ macro_rules! slice_filters {
 
 // After the macros above, which the submodules use.
 mod compact;
+mod remove;
 mod select;

@@ -1,0 +1,212 @@
+//! Held ratings (issue #19, point 4): what the burst test reads (a desk's recent ratings and its
+//! history of ten-minute counts), holding ratings with their reasons, and the condition every
+//! raw-row reader uses to count only what is not held.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Float8, Int2, Int4, Int8, Jsonb, Text, Timestamptz};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::audit::vietnam_midnight;
+use crate::domain::screening::Flag;
+
+/// SQL: the response `r` counts (it is not held, or was released). Every reader of raw ratings
+/// that feeds an index uses it.
+pub const COUNTED: &str = "NOT EXISTS (SELECT 1 FROM held_ratings h \
+     WHERE h.response_id = r.id AND h.decision IS DISTINCT FROM 'released')";
+
+/// The same for a diesel query on `responses` (not aliased).
+pub fn counted() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql(
+        "NOT EXISTS (SELECT 1 FROM held_ratings h \
+         WHERE h.response_id = responses.id AND h.decision IS DISTINCT FROM 'released')",
+    )
+}
+
+/// The ten minutes the burst test looks back over.
+pub const WINDOW_MINUTES: i64 = 10;
+
+/// A rating of a desk in the last ten minutes, and whether it is held already.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct Recent {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub held: bool,
+    /// Submitted today (in Vietnam), so its cells are today's.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub today: bool,
+}
+
+/// The desk's ratings without a receipt (desk QR and kiosk) in the ten minutes up to `now`.
+pub fn recent(
+    conn: &mut PgConnection,
+    desk_id: i32,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> QueryResult<Vec<Recent>> {
+    diesel::sql_query(format!(
+        "SELECT r.id, NOT ({COUNTED}) AS held, r.submitted_at >= $3 AS today \
+         FROM responses r \
+         WHERE r.desk_id = $1 AND r.channel IN ('desk_qr', 'kiosk') \
+           AND r.submitted_at > $2 - make_interval(mins => {WINDOW_MINUTES}) \
+           AND r.submitted_at <= $2"
+    ))
+    .bind::<Int4, _>(desk_id)
+    .bind::<Timestamptz, _>(now)
+    .bind::<Timestamptz, _>(vietnam_midnight(today))
+    .load(conn)
+}
+
+/// The counts of a desk's ten-minute windows in its opening hours over the 28 days before
+/// today: how many windows, their mean and their variance.
+#[derive(Clone, Copy, Debug, PartialEq, QueryableByName)]
+pub struct History {
+    #[diesel(sql_type = Int8)]
+    pub windows: i64,
+    #[diesel(sql_type = Float8)]
+    pub mean: f64,
+    #[diesel(sql_type = Float8)]
+    pub variance: f64,
+}
+
+/// Opening hours for the history: Monday to Saturday, 07:00–17:30 (Vietnam). Ratings held and
+/// not released are not part of it: an attack does not raise its own baseline.
+pub fn history(conn: &mut PgConnection, desk_id: i32, today: NaiveDate) -> QueryResult<History> {
+    let start = today - chrono::Duration::days(28);
+    diesel::sql_query(format!(
+        "WITH w AS ( \
+           SELECT gs AS start FROM generate_series($2::timestamp, $3::timestamp - interval '10 minutes', \
+                                                   interval '10 minutes') gs \
+           WHERE extract(isodow FROM gs) BETWEEN 1 AND 6 \
+             AND gs::time >= time '07:00' AND gs::time < time '17:30'), \
+         r AS ( \
+           SELECT date_bin(interval '10 minutes', r.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh', \
+                           timestamp '2000-01-01') AS start, count(*) AS n \
+           FROM responses r \
+           WHERE r.desk_id = $1 AND r.channel IN ('desk_qr', 'kiosk') \
+             AND r.submitted_at >= $4 AND r.submitted_at < $5 AND {COUNTED} \
+           GROUP BY 1) \
+         SELECT count(*) AS windows, COALESCE(avg(COALESCE(r.n, 0)), 0)::float8 AS mean, \
+                COALESCE(var_pop(COALESCE(r.n, 0)), 0)::float8 AS variance \
+         FROM w LEFT JOIN r USING (start)"
+    ))
+    .bind::<Int4, _>(desk_id)
+    .bind::<diesel::sql_types::Timestamp, _>(start.and_hms_opt(0, 0, 0).unwrap_or_default())
+    .bind::<diesel::sql_types::Timestamp, _>(today.and_hms_opt(0, 0, 0).unwrap_or_default())
+    .bind::<Timestamptz, _>(vietnam_midnight(start))
+    .bind::<Timestamptz, _>(vietnam_midnight(today))
+    .get_result(conn)
+}
+
+/// Holds ratings with their flags (a rating held already gains the new reasons, unless decided).
+/// Returns the ratings held anew: until now they were counted.
+pub fn hold(conn: &mut PgConnection, held: &[(Uuid, Vec<Flag>)]) -> QueryResult<Vec<Uuid>> {
+    if held.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = held.iter().map(|(id, _)| *id).collect();
+    let reasons: Vec<String> = held
+        .iter()
+        .map(|(_, flags)| {
+            let names: Vec<&str> = flags.iter().map(|f| f.reason.as_str()).collect();
+            format!("{{{}}}", names.join(","))
+        })
+        .collect();
+    let details: Vec<Value> = held
+        .iter()
+        .map(|(_, flags)| {
+            Value::Object(
+                flags
+                    .iter()
+                    .map(|f| (f.reason.as_str().to_owned(), f.details.clone()))
+                    .collect(),
+            )
+        })
+        .collect();
+    let rows: Vec<InsertedFresh> = diesel::sql_query(
+        "INSERT INTO held_ratings AS h (response_id, reasons, details) \
+         SELECT id, reasons::text[], details FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) \
+             AS x(id, reasons, details) \
+         ON CONFLICT (response_id) DO UPDATE \
+             SET reasons = ARRAY(SELECT DISTINCT unnest(h.reasons || excluded.reasons) ORDER BY 1), \
+                 details = h.details || excluded.details \
+             WHERE h.decision IS NULL \
+         RETURNING response_id, (xmax = 0) AS fresh",
+    )
+    .bind::<Array<diesel::sql_types::Uuid>, _>(&ids)
+    .bind::<Array<Text>, _>(&reasons)
+    .bind::<Array<Jsonb>, _>(&details)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.fresh)
+        .map(|r| r.response_id)
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct InsertedFresh {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    response_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    fresh: bool,
+}
+
+/// A counted rating as its cells hold it, for taking it out of today's cells when it is held
+/// after it was counted.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct CountedRating {
+    #[diesel(sql_type = Int4)]
+    pub desk_id: i32,
+    #[diesel(sql_type = Text)]
+    pub channel: String,
+    #[diesel(sql_type = Text)]
+    pub respondent_kind: String,
+    #[diesel(sql_type = Array<diesel::sql_types::Nullable<Int2>>)]
+    pub answer_values: Vec<Option<i16>>,
+}
+
+pub fn ratings(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<CountedRating>> {
+    diesel::sql_query(
+        "SELECT desk_id, channel, respondent_kind, answer_values FROM responses \
+         WHERE id = ANY($1) AND desk_id IS NOT NULL",
+    )
+    .bind::<Array<diesel::sql_types::Uuid>, _>(ids)
+    .load(conn)
+}
+
+/// How many ratings of the agencies are held (not decided) in a period, per reason, and in all
+/// (reason `all`: a rating held for two reasons counts once there).
+#[derive(Clone, Debug, PartialEq, QueryableByName)]
+pub struct HeldCount {
+    #[diesel(sql_type = Text)]
+    pub reason: String,
+    #[diesel(sql_type = Int8)]
+    pub ratings: i64,
+}
+
+pub fn held_counts(
+    conn: &mut PgConnection,
+    agency_ids: &[i32],
+    desk_id: Option<i32>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<HeldCount>> {
+    let end = to.succ_opt().unwrap_or(to);
+    diesel::sql_query(
+        "SELECT COALESCE(reason, 'all') AS reason, count(DISTINCT h.response_id) AS ratings \
+         FROM held_ratings h JOIN responses r ON r.id = h.response_id \
+         CROSS JOIN LATERAL unnest(h.reasons) AS reason \
+         WHERE h.decision IS NULL AND r.agency_id = ANY($1) \
+           AND ($2::int4 IS NULL OR r.desk_id = $2) \
+           AND r.submitted_at >= $3 AND r.submitted_at < $4 \
+         GROUP BY GROUPING SETS ((reason), ()) ORDER BY 1",
+    )
+    .bind::<Array<Int4>, _>(agency_ids)
+    .bind::<diesel::sql_types::Nullable<Int4>, _>(desk_id)
+    .bind::<Timestamptz, _>(vietnam_midnight(from))
+    .bind::<Timestamptz, _>(vietnam_midnight(end))
+    .load(conn)
+}

@@ -1,0 +1,137 @@
+//! Screening the ratings that come without a receipt (issue #19, point 4), inside the
+//! transaction that stores them: a rating flagged on its way in (its fill time) is held; a
+//! desk whose count in the last ten minutes is implausible for its own history is in a burst,
+//! and every rating of that burst is held — the earlier ones of today taken back out of the
+//! aggregates they were added to.
+//!
+//! The burst test: the desk's ten-minute counts in its opening hours over the 28 days before
+//! today give a mean and a variance; the count now is a burst when its upper tail under a
+//! negative binomial with that mean and variance (Poisson when not overdispersed) is below
+//! `SIPAS_BURST_ALPHA`. A desk with little history is judged against a floor of one rating per
+//! ten minutes and a variance of at least twice the mean, so a new desk's first busy morning is
+//! not a burst. Every number is stored with the hold, so each decision can be redone.
+
+use chrono::Utc;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::config::Screening;
+use crate::db::responses::PendingDesk;
+use crate::db::{self, Conn, QueryError};
+use crate::domain::screening::{Flag, Reason};
+use crate::domain::{Channel, FormSpec};
+use crate::results::periods::today_in_vietnam;
+use crate::results::rollup;
+
+/// Below this many ratings in ten minutes no desk is in a burst (and no history is read).
+const BURST_FLOOR: usize = 4;
+/// The least mean and overdispersion a desk's history is taken to have.
+const MEAN_FLOOR: f64 = 1.0;
+const DISPERSION_FLOOR: f64 = 2.0;
+
+/// What the burst test decided for one count against one history.
+pub fn burst_flag(count: usize, history: db::screening::History, alpha: f64) -> Option<Flag> {
+    let mean = history.mean.max(MEAN_FLOOR);
+    let variance = history.variance.max(DISPERSION_FLOOR * mean);
+    let p = analysis::counts::upper_tail(count as u64, mean, variance);
+    (p < alpha).then(|| Flag {
+        reason: Reason::Burst,
+        details: json!({
+            "count": count, "minutes": db::screening::WINDOW_MINUTES,
+            "history_windows": history.windows, "history_mean": history.mean,
+            "history_variance": history.variance, "mean": mean, "variance": variance,
+            "p_value": p, "alpha": alpha,
+        }),
+    })
+}
+
+/// Screens the ratings a batch stored anew (see the module's comment); for each, whether it is
+/// held.
+pub fn screen(
+    conn: &mut Conn,
+    form: &FormSpec,
+    settings: &Screening,
+    created: &[&PendingDesk],
+) -> Result<Vec<bool>, QueryError> {
+    let mut flags: Vec<Vec<Flag>> = created.iter().map(|p| p.flags.clone()).collect();
+    if !settings.enabled {
+        return Ok(flags.iter().map(|f| !f.is_empty()).collect());
+    }
+    let now = Utc::now();
+    let today = today_in_vietnam();
+    let mut earlier: Vec<(Uuid, Vec<Flag>)> = Vec::new();
+    let mut desks: Vec<i32> = created
+        .iter()
+        .filter(|p| p.channel != Channel::ReceiptQr)
+        .map(|p| p.desk_id)
+        .collect();
+    desks.sort_unstable();
+    desks.dedup();
+    for desk in desks {
+        let recent = db::screening::recent(conn, desk, now, today)?;
+        if recent.len() < BURST_FLOOR {
+            continue;
+        }
+        let history = db::screening::history(conn, desk, today)?;
+        let Some(flag) = burst_flag(recent.len(), history, settings.burst_alpha) else {
+            continue;
+        };
+        for r in &recent {
+            match created.iter().position(|p| p.submission.id == r.id) {
+                Some(i) => flags[i].push(flag.clone()),
+                // Yesterday's cells stay as they are: a burst across midnight is held from
+                // midnight on.
+                None if r.today => earlier.push((r.id, vec![flag.clone()])),
+                None => {}
+            }
+        }
+    }
+    let now_held: Vec<(Uuid, Vec<Flag>)> = created
+        .iter()
+        .zip(&flags)
+        .filter(|(_, f)| !f.is_empty())
+        .map(|(p, f)| (p.submission.id, f.clone()))
+        .collect();
+    db::screening::hold(conn, &now_held)?;
+    let newly = db::screening::hold(conn, &earlier)?;
+    if !newly.is_empty() {
+        let rows: Vec<_> = db::screening::ratings(conn, &newly)?
+            .into_iter()
+            .map(|r| (r.desk_id, r.channel, r.respondent_kind, r.answer_values))
+            .collect();
+        let cells =
+            rollup::stored_deltas(form, &rows).map_err(|e| db::step_failed(e.to_string()))?;
+        db::rollup::remove_today(conn, form.instrument_id, &cells)?;
+    }
+    Ok(flags.iter().map(|f| !f.is_empty()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use db::screening::History;
+
+    fn history(mean: f64, variance: f64) -> History {
+        History {
+            windows: 1_200,
+            mean,
+            variance,
+        }
+    }
+
+    #[test]
+    fn a_quiet_desk_bursts_at_ten_and_a_busy_one_much_later() {
+        // A quiet desk is judged against one rating per ten minutes, variance two: a
+        // geometric count, P(X ≥ 10) = 0.5^10 < 0.001 (R: pnbinom(9, 1, mu = 1, lower = FALSE)).
+        assert!(burst_flag(9, history(0.1, 0.1), 0.001).is_none());
+        let flag = burst_flag(10, history(0.1, 0.1), 0.001).unwrap();
+        assert_eq!(flag.reason, Reason::Burst);
+        assert_eq!(flag.details["mean"], 1.0);
+        assert_eq!(flag.details["variance"], 2.0);
+        // A desk that sees three a window, variance six: 15 is plausible, 16 is not
+        // (R: P(X ≥ 15) = pnbinom(14, 3, mu = 3, lower = FALSE) = 0.00117;
+        // P(X ≥ 16) = pnbinom(15, …) = 0.000656).
+        assert!(burst_flag(15, history(3.0, 6.0), 0.001).is_none());
+        assert!(burst_flag(16, history(3.0, 6.0), 0.001).is_some());
+    }
+}

@@ -1,0 +1,200 @@
+//! Screening ratings without a receipt (issue #19, point 4): a form sent faster than it can be
+//! read, or posted without the form, is held; a burst at a desk beyond its own history is held
+//! whole, the earlier ratings of the burst taken back out of today's aggregates; held ratings
+//! count in no index, and a rebuild from raw rows agrees with the aggregates.
+
+use serde_json::json;
+use sipas::domain::Role;
+
+use crate::helpers::{add_user, agency_with_desk, hidden, run, sid, Browser, TestApp};
+
+fn screened(min_fill_seconds: u32) -> TestApp {
+    TestApp::spawn_with(|s| {
+        s.screening.enabled = true;
+        s.screening.min_fill_seconds = min_fill_seconds;
+    })
+}
+
+/// Ratings of `desk` counted in today's aggregates.
+fn counted(app: &TestApp, desk: i32) -> i64 {
+    app.db.count(&format!(
+        "SELECT coalesce(sum(responses), 0)::int8 AS n FROM desk_daily WHERE desk_id = {desk}"
+    ))
+}
+
+fn held(app: &TestApp, reason: &str) -> i64 {
+    app.db.count(&format!(
+        "SELECT count(*) AS n FROM held_ratings WHERE '{reason}' = ANY(reasons) AND decision IS NULL"
+    ))
+}
+
+const ANSWERS: [(&str, &str); 6] = [
+    ("a.F1", "5"),
+    ("a.F2", "5"),
+    ("a.F3", "5"),
+    ("a.F4", "5"),
+    ("a.F5", "5"),
+    ("a.OVERALL", "5"),
+];
+
+#[test]
+fn a_form_sent_faster_than_it_can_be_read_or_without_the_form_is_held_not_counted() {
+    let app = screened(2);
+    let token = app.token();
+    let desk = app.fixture.desk_id;
+    let page = app
+        .http
+        .get(format!("{}/q/{token}", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let (id, rendered) = (hidden(&page, "submission_id"), hidden(&page, "rendered"));
+    assert_eq!(
+        rendered.len(),
+        32,
+        "the form carries its signed render time"
+    );
+    let mut fields = vec![
+        ("submission_id", id.as_str()),
+        ("rendered", rendered.as_str()),
+        ("comment", "Nhanh quá 👍 (thử)\u{202E}"),
+    ];
+    fields.extend(ANSWERS);
+    // At once: thanked like anyone (the sender learns nothing), held, not counted.
+    let r = app.post_form(&token, &fields);
+    assert_eq!(r.status(), 200);
+    assert!(r.text().unwrap().contains("Cảm ơn"));
+    assert_eq!(held(&app, "fast_fill"), 1);
+    assert_eq!(counted(&app, desk), 0);
+    let details = app.db.count(&format!(
+        "SELECT (details->'fast_fill'->>'seconds')::int8 AS n FROM held_ratings WHERE response_id = '{id}'"
+    ));
+    assert!(
+        (0..2).contains(&details),
+        "the fill time is stored: {details}"
+    );
+
+    // Without the form (a script posting to the address), or with another rating's stamp.
+    let mut bare = vec![("submission_id", sid())];
+    bare.extend(ANSWERS.iter().map(|(k, v)| (*k, v.to_string())));
+    let bare: Vec<(&str, &str)> = bare.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(app.post_form(&token, &bare).status(), 200);
+    let other = sid();
+    let mut moved = vec![
+        ("submission_id", other.as_str()),
+        ("rendered", rendered.as_str()),
+    ];
+    moved.extend(ANSWERS);
+    assert_eq!(app.post_form(&token, &moved).status(), 200);
+    assert_eq!(held(&app, "no_render"), 2);
+    assert_eq!(counted(&app, desk), 0);
+
+    // Read and answered at a human pace: counted.
+    let page = app
+        .http
+        .get(format!("{}/q/{token}", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let (id, rendered) = (hidden(&page, "submission_id"), hidden(&page, "rendered"));
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    let mut fields = vec![
+        ("submission_id", id.as_str()),
+        ("rendered", rendered.as_str()),
+    ];
+    fields.extend(ANSWERS);
+    assert_eq!(app.post_form(&token, &fields).status(), 200);
+    assert_eq!(counted(&app, desk), 1);
+    // A kiosk through the API shows no form of ours: its fill time is not judged.
+    let r = app.post_json(
+        &json!({"submission_id": sid(), "desk_token": token, "channel": "kiosk",
+        "answers": {"F1": 4, "F2": 4, "F3": 4, "F4": 4, "F5": 4}}),
+    );
+    assert_eq!(r.status(), 201);
+    assert_eq!(counted(&app, desk), 2);
+
+    // The dashboard says how many are held and why; the indices count only the two.
+    add_user(&app.db, "quan.tri", Role::Admin, None);
+    let browser = Browser::signed_in(&app, "quan.tri");
+    let page = browser.page("/admin/dashboard");
+    let line = &page[page.find("id=\"held\"").expect("the held line")..];
+    let line = &line[..line.find("</p>").unwrap()];
+    assert!(line.contains("<strong>3</strong>"), "{line}");
+    assert!(
+        line.contains("1 gửi nhanh hơn thời gian đọc phiếu"),
+        "{line}"
+    );
+    assert!(line.contains("2 gửi thẳng tới địa chỉ phiếu"), "{line}");
+    let api: serde_json::Value = browser
+        .get("/admin/api/v1/agencies/T1/indices")
+        .json()
+        .unwrap();
+    assert_eq!(api["responses"], 2, "{api}");
+    // The microdata holds what the indices count: the two, not the three held.
+    let csv = browser.get("/admin/microdata.csv").text().unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2, "{csv}");
+}
+
+#[test]
+fn a_burst_at_a_quiet_desk_is_held_whole_and_taken_back_out_of_todays_cells() {
+    let app = screened(5);
+    let (_, quiet) = agency_with_desk(&app.db, "XA-YEN", Some(app.fixture.agency_id));
+    let token = sipas::domain::DeskToken {
+        desk_id: quiet,
+        key_version: 1,
+    }
+    .sign(crate::helpers::SECRET.as_bytes());
+    // An honest desk next door, rating through its kiosk at a human pace.
+    let honest = app.token();
+    for _ in 0..3 {
+        let r = app.post_json(
+            &json!({"submission_id": sid(), "desk_token": honest, "channel": "kiosk",
+            "answers": {"F1": 4, "F2": 3, "F3": 4, "F4": 4, "F5": 3, "OVERALL": 4}}),
+        );
+        assert_eq!(r.status(), 201);
+    }
+    // A clerk's phone: twelve ratings in a minute at a desk with no history. The first nine
+    // are plausible (a new desk is judged against one rating per ten minutes, variance two:
+    // P(X ≥ 9) = 0.5^9 ≈ 0.002); the tenth is not (0.5^10 < 0.001), and the burst is held
+    // whole.
+    let kinds = ["individual", "organisation"];
+    for k in 0..12 {
+        let r = app.post_json(
+            &json!({"submission_id": sid(), "desk_token": token, "channel": "desk_qr",
+            "respondent_kind": kinds[k % 2],
+            "answers": {"F1": 5, "F2": 5, "F3": 5, "F4": 5, "F5": 5, "OVERALL": 5}}),
+        );
+        assert_eq!(r.status(), 201, "the clerk learns nothing");
+        if k == 8 {
+            assert_eq!(counted(&app, quiet), 9, "nine are plausible");
+        }
+    }
+    assert_eq!(held(&app, "burst"), 12);
+    assert_eq!(counted(&app, quiet), 0, "the earlier nine taken back out");
+    assert_eq!(
+        counted(&app, app.fixture.desk_id),
+        3,
+        "the honest desk untouched"
+    );
+    let p = app.db.count(
+        "SELECT (1e9 * max((details->'burst'->>'p_value')::float8))::int8 AS n FROM held_ratings",
+    );
+    assert!(
+        p < 1_000_000,
+        "each hold records its tail probability below 0.001: {p}e-9"
+    );
+    // The aggregates equal a rebuild from the raw rows, which leaves held ratings out.
+    let before: i64 = app
+        .db
+        .count("SELECT coalesce(sum(responses), 0)::int8 AS n FROM desk_daily");
+    let (code, _, err) = run(app.db.sipas().args(["rollup", "rebuild"]), "");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        app.db
+            .count("SELECT coalesce(sum(responses), 0)::int8 AS n FROM desk_daily"),
+        before
+    );
+    assert_eq!(counted(&app, quiet), 0);
+}
