@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 /// How ratings without a receipt are screened (issue #19, point 4).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Screening {
-    /// `SIPAS_SCREENING=on`: off until reviewers can release held ratings from a page.
+    /// `SIPAS_SCREENING=on`: off until the red-team script measures its false holds.
     pub enabled: bool,
     /// A form sent sooner than this after it was shown is held (`SIPAS_MIN_FILL_SECONDS`).
     pub min_fill_seconds: u32,

@@ -210,3 +210,154 @@ pub fn held_counts(
     .bind::<Timestamptz, _>(vietnam_midnight(end))
     .load(conn)
 }
+
+/// Which held ratings a reviewer looks at or decides on: within the reviewer's agencies, a
+/// period of Vietnamese days, optionally one reason and one desk, optionally named ones.
+#[derive(Clone, Debug)]
+pub struct HeldQuery {
+    pub agency_ids: Vec<i32>,
+    pub from: NaiveDate,
+    /// Inclusive.
+    pub to: NaiveDate,
+    pub reason: Option<String>,
+    pub desk_id: Option<i32>,
+    /// Only these ratings (a decision one by one).
+    pub ids: Option<Vec<Uuid>>,
+}
+
+/// A held rating as the reviewers' page shows it.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct HeldRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Timestamptz)]
+    pub submitted_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub agency_code: String,
+    #[diesel(sql_type = Text)]
+    pub desk_code: String,
+    #[diesel(sql_type = Text)]
+    pub channel: String,
+    #[diesel(sql_type = Array<Text>)]
+    pub reasons: Vec<String>,
+    #[diesel(sql_type = Jsonb)]
+    pub details: Value,
+    #[diesel(sql_type = Array<diesel::sql_types::Nullable<Int2>>)]
+    pub answer_values: Vec<Option<i16>>,
+}
+
+const HELD_WHERE: &str = "h.decision IS NULL AND r.agency_id = ANY($1) \
+     AND r.submitted_at >= $2 AND r.submitted_at < $3 \
+     AND ($4::text IS NULL OR $4 = ANY(h.reasons)) \
+     AND ($5::int4 IS NULL OR r.desk_id = $5) \
+     AND ($6::uuid[] IS NULL OR r.id = ANY($6))";
+
+/// The undecided held ratings of the query, oldest first, at most `limit`; and how many there
+/// are in all.
+pub fn held(
+    conn: &mut PgConnection,
+    q: &HeldQuery,
+    limit: i64,
+) -> QueryResult<(Vec<HeldRow>, i64)> {
+    let end = q.to.succ_opt().unwrap_or(q.to);
+    let rows = diesel::sql_query(format!(
+        "SELECT r.id, r.submitted_at, a.code AS agency_code, d.code AS desk_code, r.channel, \
+                h.reasons, h.details, r.answer_values \
+         FROM held_ratings h JOIN responses r ON r.id = h.response_id \
+         JOIN agencies a ON a.id = r.agency_id JOIN desks d ON d.id = r.desk_id \
+         WHERE {HELD_WHERE} ORDER BY r.submitted_at, r.id LIMIT $7"
+    ))
+    .bind::<Array<Int4>, _>(&q.agency_ids)
+    .bind::<Timestamptz, _>(vietnam_midnight(q.from))
+    .bind::<Timestamptz, _>(vietnam_midnight(end))
+    .bind::<diesel::sql_types::Nullable<Text>, _>(q.reason.as_deref())
+    .bind::<diesel::sql_types::Nullable<Int4>, _>(q.desk_id)
+    .bind::<diesel::sql_types::Nullable<Array<diesel::sql_types::Uuid>>, _>(q.ids.as_deref())
+    .bind::<Int8, _>(limit)
+    .load(conn)?;
+    #[derive(QueryableByName)]
+    struct Total {
+        #[diesel(sql_type = Int8)]
+        n: i64,
+    }
+    let total: Total = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM held_ratings h JOIN responses r ON r.id = h.response_id \
+         WHERE {HELD_WHERE} AND $7::int8 IS NOT NULL"
+    ))
+    .bind::<Array<Int4>, _>(&q.agency_ids)
+    .bind::<Timestamptz, _>(vietnam_midnight(q.from))
+    .bind::<Timestamptz, _>(vietnam_midnight(end))
+    .bind::<diesel::sql_types::Nullable<Text>, _>(q.reason.as_deref())
+    .bind::<diesel::sql_types::Nullable<Int4>, _>(q.desk_id)
+    .bind::<diesel::sql_types::Nullable<Array<diesel::sql_types::Uuid>>, _>(q.ids.as_deref())
+    .bind::<Int8, _>(limit)
+    .get_result(conn)?;
+    Ok((rows, total.n))
+}
+
+/// A rating released: what its day's cell gains.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct Released {
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = Int4)]
+    pub desk_id: i32,
+    #[diesel(sql_type = Text)]
+    pub channel: String,
+    #[diesel(sql_type = Text)]
+    pub respondent_kind: String,
+    #[diesel(sql_type = Array<diesel::sql_types::Nullable<Int2>>)]
+    pub answer_values: Vec<Option<i16>>,
+}
+
+/// Decides every undecided held rating of the query (`released` or `rejected`), once, audited
+/// with the rule and the count. Returns how many were decided, and the ratings released (for
+/// their cells).
+pub fn decide(
+    conn: &mut PgConnection,
+    actor: &super::audit::Actor,
+    q: &HeldQuery,
+    decision: &str,
+) -> QueryResult<(usize, Vec<Released>)> {
+    let end = q.to.succ_opt().unwrap_or(q.to);
+    let decided: Vec<Released> = diesel::sql_query(format!(
+        "WITH d AS ( \
+           UPDATE held_ratings h SET decision = $7, decided_at = now(), decided_by = $8 \
+           FROM responses r WHERE r.id = h.response_id AND {HELD_WHERE} \
+           RETURNING r.submitted_at, r.desk_id, r.channel, r.respondent_kind, r.answer_values) \
+         SELECT (submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day, desk_id, channel, \
+                respondent_kind, answer_values FROM d"
+    ))
+    .bind::<Array<Int4>, _>(&q.agency_ids)
+    .bind::<Timestamptz, _>(vietnam_midnight(q.from))
+    .bind::<Timestamptz, _>(vietnam_midnight(end))
+    .bind::<diesel::sql_types::Nullable<Text>, _>(q.reason.as_deref())
+    .bind::<diesel::sql_types::Nullable<Int4>, _>(q.desk_id)
+    .bind::<diesel::sql_types::Nullable<Array<diesel::sql_types::Uuid>>, _>(q.ids.as_deref())
+    .bind::<Text, _>(decision)
+    .bind::<diesel::sql_types::Nullable<Int4>, _>(actor.user_id)
+    .load(conn)?;
+    super::audit::record(
+        conn,
+        actor,
+        &format!("held.{decision}"),
+        "held_ratings",
+        None,
+        Some(serde_json::json!({
+            "ratings": decided.len(),
+            "rule": {
+                "from": q.from, "to": q.to, "reason": q.reason, "desk": q.desk_id,
+                "ids": q.ids, "agencies": q.agency_ids,
+            },
+        })),
+    )?;
+    let count = decided.len();
+    Ok((
+        count,
+        if decision == "released" {
+            decided
+        } else {
+            Vec::new()
+        },
+    ))
+}

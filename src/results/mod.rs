@@ -13,6 +13,7 @@ pub mod dossiers;
 pub mod par;
 pub mod periods;
 pub mod publication;
+pub mod quarantine;
 pub mod ranking;
 pub mod ranking_table;
 pub mod rollup;

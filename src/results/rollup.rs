@@ -31,10 +31,7 @@ pub fn deltas(form: &FormSpec, stored: &[&PendingDesk]) -> analysis::Result<Vec<
 /// The cells of stored ratings as `responses` holds them (desk, channel, kind, answer array):
 /// what taking them out of the aggregates subtracts. Ratings of a channel or kind the service
 /// does not know are skipped (none is stored: the database checks both).
-pub fn stored_deltas(
-    form: &FormSpec,
-    rows: &[(i32, String, String, Vec<Option<i16>>)],
-) -> analysis::Result<Vec<CellDelta>> {
+pub fn stored_deltas(form: &FormSpec, rows: &[StoredRating]) -> analysis::Result<Vec<CellDelta>> {
     deltas_of(
         form,
         rows.iter().filter_map(|(desk, channel, kind, stored)| {
@@ -47,6 +44,9 @@ pub fn stored_deltas(
         }),
     )
 }
+
+/// A stored rating as the cells see it: desk, channel, respondent kind, `answer_values`.
+pub type StoredRating = (i32, String, String, Vec<Option<i16>>);
 
 type Key = (i32, &'static str, &'static str);
 

@@ -57,6 +57,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_outbox.html",
         include_str!("../../templates/admin_outbox.html"),
     ),
+    (
+        "admin_held.html",
+        include_str!("../../templates/admin_held.html"),
+    ),
     ("mail.txt", include_str!("../../templates/mail.txt")),
     ("letters.html", include_str!("../../templates/letters.html")),
     ("mail.html", include_str!("../../templates/mail.html")),

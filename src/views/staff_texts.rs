@@ -169,6 +169,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("nav_users", "Tài khoản", "Accounts"),
     ("nav_targets", "Mục tiêu", "Targets"),
     ("nav_par", "Điểm CCHC", "PAR points"),
+    ("nav_held", "Giữ lại", "Held"),
     ("nav_audit", "Nhật ký thay đổi", "Audit log"),
     ("nav_publications", "Công bố", "Publications"),
     ("nav_survey", "Khảo sát hằng năm", "Annual survey"),

@@ -14,6 +14,7 @@ pub mod filters;
 pub mod guard;
 pub mod headers;
 pub mod health;
+pub mod held;
 pub mod input;
 pub mod invitation;
 pub mod lang;
@@ -236,6 +237,11 @@ fn registry_routes(cfg: &mut web::ServiceConfig) {
     )
     .service(resource("/waves/{id}/close", "POST").route(web::post().to(survey::close)))
     .service(resource("/waves/{id}/purge-contacts", "POST").route(web::post().to(survey::purge)))
+    .service(
+        resource("/held", "GET, POST")
+            .route(web::get().to(held::page))
+            .route(web::post().to(held::decide)),
+    )
     .service(resource("/outbox", "GET").route(web::get().to(outbox::page)))
     .service(resource("/outbox/{id}", "POST").route(web::post().to(outbox::decide)))
     .service(resource("/waves/{id}/sample.{format}", "GET").route(web::get().to(survey::sample)))

@@ -69,6 +69,7 @@ fn each_role_reads_exactly_its_own_subtree_and_nothing_more() {
         "/admin/desks/new",
         "/admin/waves",
         "/admin/outbox",
+        "/admin/held",
     ];
     let everyone = [
         "/admin",
@@ -313,6 +314,7 @@ fn state_changing_forms(w: &World) -> Vec<(String, Vec<(&'static str, String)>)>
         ),
         ("/admin/waves/1/purge-contacts".into(), vec![]),
         ("/admin/outbox/1".into(), vec![("action", "retry".into())]),
+        ("/admin/held".into(), vec![("decision", "reject".into())]),
     ]
 }
 
@@ -374,6 +376,7 @@ fn every_state_changing_form_refuses_a_request_without_its_csrf_token() {
             "SELECT count(*) AS n FROM hidden_comments",
             "SELECT count(*) AS n FROM waves",
             "SELECT count(*) AS n FROM paper_entries",
+            "SELECT count(*) AS n FROM held_ratings WHERE decision IS NOT NULL",
         ]
         .map(|q| app.db.count(q))
     };

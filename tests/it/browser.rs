@@ -399,3 +399,33 @@ fn chromium_draws_the_receipts_section_at_phone_and_laptop_width() {
         keep(&img, &format!("dossiers-{width}"));
     }
 }
+
+#[test]
+fn chromium_draws_the_reviewers_page_of_held_ratings_at_phone_and_laptop_width() {
+    use sipas::domain::Role;
+    let app = TestApp::spawn_with(|s| s.screening.enabled = true);
+    let token = app.token();
+    for score in ["5", "5", "4"] {
+        let id = crate::helpers::sid();
+        let mut fields = vec![("submission_id", id.as_str())];
+        for code in ["a.F1", "a.F2", "a.F3", "a.F4", "a.F5", "a.OVERALL"] {
+            fields.push((code, score));
+        }
+        assert_eq!(app.post_form(&token, &fields).status(), 200);
+    }
+    crate::helpers::add_user(&app.db, "boss", Role::Admin, None);
+    for width in [1280, 390] {
+        let browser = signed_in(&app, "boss", width, 900);
+        browser.open(&format!("{}/admin/held", app.base));
+        let dom = browser.source();
+        assert!(dom.contains("<strong>3</strong> lượt đánh giá đang bị giữ lại"));
+        assert_eq!(
+            dom.matches("value=\"release\"").count(),
+            1 + 3,
+            "the rule and each row"
+        );
+        let img = browser.screenshot();
+        assert!(ink(&img) > 0.05, "painted at {width}px");
+        keep(&img, &format!("held-{width}"));
+    }
+}

@@ -198,3 +198,130 @@ fn a_burst_at_a_quiet_desk_is_held_whole_and_taken_back_out_of_todays_cells() {
     );
     assert_eq!(counted(&app, quiet), 0);
 }
+
+/// Posts the desk form without a form of ours (held as `no_render`); returns its id.
+fn bare_post(app: &TestApp, token: &str, score: &str) -> String {
+    let id = sid();
+    let mut fields = vec![("submission_id", id.as_str())];
+    for (k, _) in ANSWERS {
+        fields.push((k, score));
+    }
+    assert_eq!(app.post_form(token, &fields).status(), 200);
+    id
+}
+
+#[test]
+fn a_reviewer_releases_or_rejects_held_ratings_one_by_one_or_by_rule_and_it_is_audited() {
+    let app = screened(5);
+    let token = app.token();
+    let desk = app.fixture.desk_id;
+    let ids: Vec<String> = (0..4)
+        .map(|k| bare_post(&app, &token, ["1", "2", "5", "4"][k]))
+        .collect();
+    // One of them was given three days ago (its day's cells are past days, read from memory).
+    app.db.exec(&format!(
+        "UPDATE responses SET submitted_at = submitted_at - interval '3 days' WHERE id = '{}'",
+        ids[3]
+    ));
+    assert_eq!(counted(&app, desk), 0);
+    add_user(&app.db, "quan.tri", Role::Admin, None);
+    add_user(&app.db, "truong.phong", Role::Manager, Some("T1"));
+    assert_eq!(
+        Browser::signed_in(&app, "truong.phong")
+            .get("/admin/held")
+            .status(),
+        404,
+        "for Home Affairs' administrators only"
+    );
+    let admin = Browser::signed_in(&app, "quan.tri");
+    let page = admin.page("/admin/held");
+    assert!(
+        page.contains("<strong>4</strong> lượt đánh giá đang bị giữ lại"),
+        "{page}"
+    );
+    assert!(page.contains(
+        "gửi thẳng tới địa chỉ phiếu mà không mở phiếu (không có dấu thời gian của phiếu)"
+    ));
+    let csrf = hidden(&page, "csrf");
+    let generation = || app.db.count("SELECT generation AS n FROM rollup_state");
+    let before = generation();
+
+    // One by one: the rating of three days ago joins its day's cell; nodes forget past sums.
+    let r = admin.post(
+        "/admin/held",
+        &[("csrf", &csrf), ("decision", "release"), ("id", &ids[3])],
+    );
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("done=released-1"));
+    assert_eq!(counted(&app, desk), 1);
+    assert!(generation() > before);
+    // By rule: every rating held for that reason in the period, rejected — still stored.
+    let r = admin.post(
+        "/admin/held",
+        &[
+            ("csrf", &csrf),
+            ("decision", "reject"),
+            ("reason", "no_render"),
+        ],
+    );
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("done=rejected-3"));
+    assert_eq!(counted(&app, desk), 1);
+    assert_eq!(
+        app.db.count("SELECT count(*) AS n FROM responses"),
+        4,
+        "nothing deleted"
+    );
+    // A decision is final: releasing them now changes nothing.
+    let r = admin.post(
+        "/admin/held",
+        &[("csrf", &csrf), ("decision", "release"), ("id", &ids[0])],
+    );
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("done=released-0"));
+    assert_eq!(counted(&app, desk), 1);
+    assert_eq!(
+        app.db.count("SELECT count(*) AS n FROM audit_log WHERE action IN ('held.released', 'held.rejected')"),
+        3
+    );
+    // Without the CSRF token nothing changes; a bad decision or date is refused.
+    assert_eq!(
+        admin
+            .post("/admin/held", &[("decision", "release"), ("id", &ids[1])])
+            .status(),
+        403
+    );
+    assert_eq!(
+        admin
+            .post(
+                "/admin/held",
+                &[("csrf", &csrf), ("decision", "xoá"), ("id", &ids[1])]
+            )
+            .status(),
+        400
+    );
+    assert_eq!(
+        admin
+            .post(
+                "/admin/held",
+                &[
+                    ("csrf", &csrf),
+                    ("decision", "release"),
+                    ("from", "7/12/2026")
+                ]
+            )
+            .status(),
+        422
+    );
+    // The aggregates equal a rebuild from the raw rows: the released one counted, the rest not.
+    let (code, _, err) = run(app.db.sipas().args(["rollup", "rebuild"]), "");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(counted(&app, desk), 1);
+}

@@ -9,7 +9,7 @@ use super::prepared::prepared;
 use super::schema::{desk_daily, desk_monthly, desk_months_done, responses};
 
 pub use compact::{compact_closed_months, forget_months};
-pub use remove::remove_today;
+pub use remove::{add_on, remove_today};
 pub use select::{selected, Selected, Selection};
 
 /// One cell's addition: the statistics of the ratings of one desk, channel and respondent kind
