@@ -63,7 +63,12 @@ fn start_compaction(bg: &Background, pool: db::DbPool, form: Arc<crate::domain::
         let result = pool
             .get()
             .map_err(anyhow::Error::from)
-            .and_then(|mut conn| crate::results::rollup::compact(&mut conn, &form));
+            .and_then(|mut conn| {
+                // A day's device marks go once the day is over, even if nobody rates today.
+                let today = crate::results::periods::today_in_vietnam();
+                db::client_marks::forget_before(&mut conn, today)?;
+                crate::results::rollup::compact(&mut conn, &form)
+            });
         match result {
             Ok(0) => {}
             Ok(months) => tracing::info!(months, "monthly aggregates compacted"),

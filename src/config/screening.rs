@@ -12,6 +12,9 @@ pub struct Screening {
     /// A desk's count in ten minutes whose upper tail under its own history is below this is
     /// a burst (`SIPAS_BURST_ALPHA`).
     pub burst_alpha: f64,
+    /// More ratings than this from one device at one desk in one day are held
+    /// (`SIPAS_CLIENT_MAX_PER_DAY`).
+    pub client_max_per_day: u32,
 }
 
 impl Default for Screening {
@@ -20,6 +23,7 @@ impl Default for Screening {
             enabled: false,
             min_fill_seconds: 5,
             burst_alpha: 0.001,
+            client_max_per_day: 3,
         }
     }
 }
@@ -46,6 +50,11 @@ impl Screening {
                 .ok()
                 .filter(|a: &f64| *a > 0.0 && *a <= 0.05)
                 .context("SIPAS_BURST_ALPHA must be a probability above 0 and at most 0.05")?;
+        }
+        if let Some(v) = nonempty("SIPAS_CLIENT_MAX_PER_DAY") {
+            s.client_max_per_day = v.parse().ok().filter(|n| (1..=100).contains(n)).context(
+                "SIPAS_CLIENT_MAX_PER_DAY must be a whole number of ratings from 1 to 100",
+            )?;
         }
         Ok(s)
     }

@@ -110,6 +110,7 @@ fn screening_is_off_until_set_and_its_thresholds_are_bounded() {
     let default = screening(&[]).unwrap();
     assert!(!default.enabled);
     assert_eq!((default.min_fill_seconds, default.burst_alpha), (5, 0.001));
+    assert_eq!(default.client_max_per_day, 3);
     let set = screening(&[
         ("SIPAS_SCREENING", "on"),
         ("SIPAS_MIN_FILL_SECONDS", "8"),
@@ -125,6 +126,8 @@ fn screening_is_off_until_set_and_its_thresholds_are_bounded() {
         ("SIPAS_BURST_ALPHA", "0"),
         ("SIPAS_BURST_ALPHA", "0.2"),
         ("SIPAS_BURST_ALPHA", "NaN"),
+        ("SIPAS_CLIENT_MAX_PER_DAY", "0"),
+        ("SIPAS_CLIENT_MAX_PER_DAY", "3.5"),
     ] {
         let err = screening(&[(key, bad)]).unwrap_err().to_string();
         assert!(err.contains(key), "{key}={bad}: {err}");

@@ -10,6 +10,7 @@ pub mod agencies;
 pub mod api_tokens;
 pub mod audit;
 pub mod bootstrap;
+pub mod client_marks;
 pub mod comments;
 pub mod copy;
 pub mod demo_data;

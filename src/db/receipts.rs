@@ -351,6 +351,7 @@ pub fn rate(
             channel: Channel::ReceiptQr,
             submission: submission.clone(),
             flags: Vec::new(),
+            client: None,
         };
         let cells =
             rollup(&[&pending]).map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;

@@ -39,6 +39,9 @@ pub struct PendingDesk {
     pub submission: Submission,
     /// Reasons to hold it found before it reached the database (its fill time).
     pub flags: Vec<crate::domain::screening::Flag>,
+    /// The phone's address, for the one-device test (kiosks share theirs, so none); held in
+    /// memory only, never written.
+    pub client: Option<std::net::IpAddr>,
 }
 
 #[derive(QueryableByName)]

@@ -428,6 +428,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    client_salts (day) {
+        day -> Date,
+        salt -> Bytea,
+    }
+}
+
+diesel::table! {
+    client_marks (response_id) {
+        response_id -> Uuid,
+        day -> Date,
+        desk_id -> Int4,
+        client -> Bytea,
+    }
+}
+
+diesel::table! {
     held_ratings (response_id) {
         response_id -> Uuid,
         reasons -> Array<Text>,
@@ -476,9 +492,12 @@ diesel::joinable!(staff_sessions -> users (user_id));
 diesel::joinable!(receipts -> agencies (agency_id));
 diesel::joinable!(receipts -> desks (desk_id));
 diesel::joinable!(held_ratings -> responses (response_id));
+diesel::joinable!(client_marks -> responses (response_id));
 diesel::joinable!(held_ratings -> users (decided_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    client_salts,
+    client_marks,
     held_ratings,
     receipts,
     receipt_nullifiers,

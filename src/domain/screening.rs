@@ -18,6 +18,8 @@ pub enum Reason {
     NoRender,
     /// More ratings at its desk in ten minutes than the desk's own history makes plausible.
     Burst,
+    /// More ratings at one desk in one day from one device than the limit.
+    OneClient,
 }
 
 impl Reason {
@@ -26,6 +28,7 @@ impl Reason {
             Reason::FastFill => "fast_fill",
             Reason::NoRender => "no_render",
             Reason::Burst => "burst",
+            Reason::OneClient => "one_client",
         }
     }
 }
@@ -38,6 +41,17 @@ pub struct Flag {
 }
 
 const STAMP_DOMAIN: &[u8] = b"sipas/form-rendered/v1";
+const CLIENT_DOMAIN: &[u8] = b"sipas/client-of-the-day/v1";
+
+/// A client's name for one day: a keyed hash of its address under the day's salt. Without the
+/// salt (deleted when the day ends) it cannot be matched with an address.
+pub fn client_of_the_day(salt: &[u8], address: std::net::IpAddr) -> [u8; 32] {
+    let bytes = match address {
+        std::net::IpAddr::V4(a) => a.octets().to_vec(),
+        std::net::IpAddr::V6(a) => a.octets().to_vec(),
+    };
+    signing::tag(salt, CLIENT_DOMAIN, &bytes)
+}
 /// 8 bytes of time, 16 of tag.
 const STAMP_RAW: usize = 24;
 

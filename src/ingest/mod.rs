@@ -107,6 +107,7 @@ impl Ingest {
                 channel,
                 submission,
                 flags,
+                client: (channel == Channel::DeskQr).then_some(client),
             })
             .await
             .map_err(|e| match e {

@@ -8,8 +8,8 @@
 //! today give a mean and a variance; the count now is a burst when its upper tail under a
 //! negative binomial with that mean and variance (Poisson when not overdispersed) is below
 //! `SIPAS_BURST_ALPHA`. A desk with little history is judged against a floor of one rating per
-//! ten minutes and a variance of at least twice the mean, so a new desk's first busy morning is
-//! not a burst. Every number is stored with the hold, so each decision can be redone.
+//! ten minutes and a variance of at least twice the mean (a desk without history bursts at
+//! ten ratings in ten minutes). Every number is stored with the hold, so each decision can be redone.
 
 use chrono::Utc;
 use serde_json::json;
@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::config::Screening;
 use crate::db::responses::PendingDesk;
 use crate::db::{self, Conn, QueryError};
-use crate::domain::screening::{Flag, Reason};
+use crate::domain::screening::{client_of_the_day, Flag, Reason};
 use crate::domain::{Channel, FormSpec};
 use crate::results::periods::today_in_vietnam;
 use crate::results::rollup;
@@ -86,6 +86,7 @@ pub fn screen(
             }
         }
     }
+    one_client(conn, settings, created, today, &mut flags, &mut earlier)?;
     let now_held: Vec<(Uuid, Vec<Flag>)> = created
         .iter()
         .zip(&flags)
@@ -104,6 +105,51 @@ pub fn screen(
         db::rollup::remove_today(conn, form.instrument_id, &cells)?;
     }
     Ok(flags.iter().map(|f| !f.is_empty()).collect())
+}
+
+/// Marks each phone rating with its device of the day; a device over the day's limit at a desk
+/// has every rating of the day there held, the first ones too.
+fn one_client(
+    conn: &mut Conn,
+    settings: &Screening,
+    created: &[&PendingDesk],
+    today: chrono::NaiveDate,
+    flags: &mut [Vec<Flag>],
+    earlier: &mut Vec<(Uuid, Vec<Flag>)>,
+) -> Result<(), QueryError> {
+    let mut salt = None;
+    for p in created {
+        let Some(address) = p.client else { continue };
+        let salt = match &salt {
+            Some(s) => s,
+            None => salt.insert(db::client_marks::day_salt(conn, today)?),
+        };
+        let client = client_of_the_day(salt, address);
+        let ratings = db::client_marks::mark(conn, p.submission.id, today, p.desk_id, &client)?;
+        let max = settings.client_max_per_day as usize;
+        if ratings.len() <= max {
+            continue;
+        }
+        let flag = Flag {
+            reason: Reason::OneClient,
+            details: json!({ "ratings_today": ratings.len(), "max": max }),
+        };
+        let add = |list: &mut Vec<Flag>| {
+            if !list.iter().any(|f| f.reason == Reason::OneClient) {
+                list.push(flag.clone());
+            }
+        };
+        for id in ratings {
+            if let Some(j) = created.iter().position(|c| c.submission.id == id) {
+                add(&mut flags[j]);
+            } else if let Some((_, list)) = earlier.iter_mut().find(|(e, _)| *e == id) {
+                add(list);
+            } else {
+                earlier.push((id, vec![flag.clone()]));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ pub struct HeldLine {
 }
 
 /// The reasons a rating may be held, as the page's filter offers them.
-pub const REASONS: [&str; 3] = ["fast_fill", "no_render", "burst"];
+pub const REASONS: [&str; 4] = ["fast_fill", "no_render", "burst", "one_client"];
 
 impl HeldLine {
     pub fn of(r: &crate::db::screening::HeldRow) -> HeldLine {
@@ -111,6 +111,10 @@ fn why(reason: &str, d: &serde_json::Value) -> String {
                 decimal(m, 2),
                 decimal(v, 2)
             ),
+            _ => String::new(),
+        },
+        "one_client" => match (num("ratings_today"), num("max")) {
+            (Some(n), Some(m)) => format!("{n} lượt trong ngày tại quầy, giới hạn {m}"),
             _ => String::new(),
         },
         _ => String::new(),

@@ -403,7 +403,10 @@ fn chromium_draws_the_receipts_section_at_phone_and_laptop_width() {
 #[test]
 fn chromium_draws_the_reviewers_page_of_held_ratings_at_phone_and_laptop_width() {
     use sipas::domain::Role;
-    let app = TestApp::spawn_with(|s| s.screening.enabled = true);
+    let app = TestApp::spawn_with(|s| {
+        s.screening.enabled = true;
+        s.screening.client_max_per_day = 100;
+    });
     let token = app.token();
     for score in ["5", "5", "4"] {
         let id = crate::helpers::sid();

@@ -29,6 +29,7 @@ fn pending(desk_id: i32, answers: Vec<(i32, Option<i16>)>) -> PendingDesk {
             choices: Vec::new(),
         },
         flags: Vec::new(),
+        client: None,
     }
 }
 

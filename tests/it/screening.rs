@@ -12,6 +12,8 @@ fn screened(min_fill_seconds: u32) -> TestApp {
     TestApp::spawn_with(|s| {
         s.screening.enabled = true;
         s.screening.min_fill_seconds = min_fill_seconds;
+        // Every test client is 127.0.0.1: the one-device test has its own test.
+        s.screening.client_max_per_day = 100;
     })
 }
 
@@ -324,4 +326,87 @@ fn a_reviewer_releases_or_rejects_held_ratings_one_by_one_or_by_rule_and_it_is_a
     let (code, _, err) = run(app.db.sipas().args(["rollup", "rebuild"]), "");
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(counted(&app, desk), 1);
+}
+
+#[test]
+fn one_phone_past_the_days_limit_at_a_desk_has_all_its_ratings_there_held_and_no_address_kept() {
+    let app = TestApp::spawn_with(|s| {
+        s.screening.enabled = true;
+        s.screening.client_max_per_day = 3;
+        // Each request names its phone's address, as the province's proxy would.
+        s.trust_proxy = true;
+    });
+    let token = app.token();
+    let desk = app.fixture.desk_id;
+    // Yesterday's salt and marks, left over: the day's first rating deletes them.
+    app.db.exec(
+        "INSERT INTO client_salts VALUES (current_date - 1, decode(repeat('ab', 32), 'hex'))",
+    );
+    let rate = |address: &str| {
+        let r = app
+            .http
+            .post(format!("{}/api/v1/responses", app.base))
+            .header("x-forwarded-for", address)
+            .json(
+                &json!({"submission_id": sid(), "desk_token": token, "channel": "desk_qr",
+                "answers": {"F1": 5, "F2": 5, "F3": 5, "F4": 5, "F5": 5, "OVERALL": 5}}),
+            )
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 201, "the phone learns nothing");
+    };
+    for phone in ["203.113.1.10", "2001:ee0:4f::7", "14.161.2.33"] {
+        rate(phone);
+    }
+    // The clerk's phone: three are within the limit, the fourth holds all four, and the rest.
+    for k in 0..6 {
+        rate("113.160.9.9");
+        if k == 2 {
+            assert_eq!(counted(&app, desk), 6);
+        }
+    }
+    assert_eq!(held(&app, "one_client"), 6);
+    assert_eq!(counted(&app, desk), 3, "the three honest phones");
+    assert_eq!(
+        app.db
+            .count("SELECT (details->'one_client'->>'ratings_today')::int8 AS n FROM held_ratings ORDER BY n DESC LIMIT 1"),
+        6
+    );
+    // Only today's salt; the marks hold a keyed hash, never an address.
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM client_salts"), 1);
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM client_salts WHERE day < current_date"),
+        0
+    );
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM client_marks"), 9);
+    assert_eq!(
+        app.db.count(
+            "SELECT count(*) AS n FROM client_marks WHERE encode(client, 'escape') LIKE '%113.160%' \
+             OR client = sha256('113.160.9.9'::bytea)"
+        ),
+        0
+    );
+    // A kiosk shares its address with everyone who uses it: not judged as one device (at a
+    // desk of its own, whose few ratings are no burst).
+    let (_, kiosk_desk) = agency_with_desk(&app.db, "KIOSK", Some(app.fixture.agency_id));
+    let kiosk = sipas::domain::DeskToken {
+        desk_id: kiosk_desk,
+        key_version: 1,
+    }
+    .sign(crate::helpers::SECRET.as_bytes());
+    for _ in 0..5 {
+        let r = app
+            .http
+            .post(format!("{}/api/v1/responses", app.base))
+            .header("x-forwarded-for", "10.0.0.5")
+            .json(
+                &json!({"submission_id": sid(), "desk_token": kiosk, "channel": "kiosk",
+                "answers": {"F1": 4, "F2": 4, "F3": 4, "F4": 4, "F5": 4}}),
+            )
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    assert_eq!(counted(&app, kiosk_desk), 5);
 }

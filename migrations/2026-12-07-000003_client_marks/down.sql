@@ -1,0 +1,2 @@
+DROP TABLE client_marks;
+DROP TABLE client_salts;
