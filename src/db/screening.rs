@@ -361,3 +361,59 @@ pub fn decide(
         },
     ))
 }
+
+/// A desk's ratings without a receipt today, newest first (at most `limit`): the run of
+/// identical answers ending at the newest is read from them.
+#[derive(Clone, Debug, QueryableByName)]
+pub struct Answered {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Array<diesel::sql_types::Nullable<Int2>>)]
+    pub answer_values: Vec<Option<i16>>,
+}
+
+pub fn newest_today(
+    conn: &mut PgConnection,
+    desk_id: i32,
+    today: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<Answered>> {
+    diesel::sql_query(
+        "SELECT r.id, r.answer_values FROM responses r \
+         WHERE r.desk_id = $1 AND r.channel IN ('desk_qr', 'kiosk') AND r.submitted_at >= $2 \
+         ORDER BY r.submitted_at DESC, r.id DESC LIMIT $3",
+    )
+    .bind::<Int4, _>(desk_id)
+    .bind::<Timestamptz, _>(vietnam_midnight(today))
+    .bind::<Int8, _>(limit)
+    .load(conn)
+}
+
+/// How often the desk's counted ratings of the 28 days before today gave exactly these
+/// answers, and how many ratings it had.
+#[derive(Clone, Copy, Debug, QueryableByName)]
+pub struct PatternShare {
+    #[diesel(sql_type = Int8)]
+    pub same: i64,
+    #[diesel(sql_type = Int8)]
+    pub total: i64,
+}
+
+pub fn pattern_share(
+    conn: &mut PgConnection,
+    desk_id: i32,
+    today: NaiveDate,
+    answers: &[Option<i16>],
+) -> QueryResult<PatternShare> {
+    diesel::sql_query(format!(
+        "SELECT count(*) FILTER (WHERE r.answer_values = $4) AS same, count(*) AS total \
+         FROM responses r \
+         WHERE r.desk_id = $1 AND r.channel IN ('desk_qr', 'kiosk') \
+           AND r.submitted_at >= $2 AND r.submitted_at < $3 AND {COUNTED}"
+    ))
+    .bind::<Int4, _>(desk_id)
+    .bind::<Timestamptz, _>(vietnam_midnight(today - chrono::Duration::days(28)))
+    .bind::<Timestamptz, _>(vietnam_midnight(today))
+    .bind::<Array<diesel::sql_types::Nullable<Int2>>, _>(answers)
+    .get_result(conn)
+}

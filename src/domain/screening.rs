@@ -20,6 +20,9 @@ pub enum Reason {
     Burst,
     /// More ratings at one desk in one day from one device than the limit.
     OneClient,
+    /// A run of identical answers at a desk longer than its own share of those answers makes
+    /// plausible.
+    Identical,
 }
 
 impl Reason {
@@ -29,6 +32,7 @@ impl Reason {
             Reason::NoRender => "no_render",
             Reason::Burst => "burst",
             Reason::OneClient => "one_client",
+            Reason::Identical => "identical",
         }
     }
 }

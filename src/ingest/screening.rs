@@ -87,6 +87,7 @@ pub fn screen(
         }
     }
     one_client(conn, settings, created, today, &mut flags, &mut earlier)?;
+    identical_runs(conn, settings, created, today, &mut flags, &mut earlier)?;
     let now_held: Vec<(Uuid, Vec<Flag>)> = created
         .iter()
         .zip(&flags)
@@ -105,6 +106,76 @@ pub fn screen(
         db::rollup::remove_today(conn, form.instrument_id, &cells)?;
     }
     Ok(flags.iter().map(|f| !f.is_empty()).collect())
+}
+
+/// Below this many identical answers in a row no run is tested (and no history is read).
+const RUN_FLOOR: usize = 4;
+/// The newest ratings of a desk read for a run.
+const RUN_READ: i64 = 60;
+/// The prior share of any one pattern, and its weight in ratings, for a desk with little
+/// history: conservative, as if half of all ratings gave these very answers.
+const PATTERN_PRIOR: f64 = 0.5;
+const PATTERN_PRIOR_WEIGHT: f64 = 20.0;
+
+/// What the run test decided: a run of `run` identical answers has chance `share^(run − 1)`
+/// where `share` is the desk's share of those answers (shrunk towards the prior).
+pub fn run_flag(run: usize, history: db::screening::PatternShare, alpha: f64) -> Option<Flag> {
+    let share = (history.same as f64 + PATTERN_PRIOR_WEIGHT * PATTERN_PRIOR)
+        / (history.total as f64 + PATTERN_PRIOR_WEIGHT);
+    let p = share.powi(run.saturating_sub(1) as i32);
+    (p < alpha).then(|| Flag {
+        reason: Reason::Identical,
+        details: json!({
+            "run": run, "history_same": history.same, "history_ratings": history.total,
+            "share": share, "p_value": p, "alpha": alpha,
+        }),
+    })
+}
+
+/// Holds a desk's run of identical answers ending at a rating of this batch when the run is
+/// implausible for the desk (the whole run, its earlier ratings of today too).
+fn identical_runs(
+    conn: &mut Conn,
+    settings: &Screening,
+    created: &[&PendingDesk],
+    today: chrono::NaiveDate,
+    flags: &mut [Vec<Flag>],
+    earlier: &mut Vec<(Uuid, Vec<Flag>)>,
+) -> Result<(), QueryError> {
+    let mut desks: Vec<i32> = created
+        .iter()
+        .filter(|p| p.channel != Channel::ReceiptQr)
+        .map(|p| p.desk_id)
+        .collect();
+    desks.sort_unstable();
+    desks.dedup();
+    for desk in desks {
+        let newest = db::screening::newest_today(conn, desk, today, RUN_READ)?;
+        let Some(first) = newest.first() else {
+            continue;
+        };
+        let run = newest
+            .iter()
+            .take_while(|r| r.answer_values == first.answer_values)
+            .count();
+        if run < RUN_FLOOR {
+            continue;
+        }
+        let history = db::screening::pattern_share(conn, desk, today, &first.answer_values)?;
+        let Some(flag) = run_flag(run, history, settings.burst_alpha) else {
+            continue;
+        };
+        for r in &newest[..run] {
+            if let Some(j) = created.iter().position(|c| c.submission.id == r.id) {
+                flags[j].push(flag.clone());
+            } else if let Some((_, list)) = earlier.iter_mut().find(|(e, _)| *e == r.id) {
+                list.push(flag.clone());
+            } else {
+                earlier.push((r.id, vec![flag.clone()]));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Marks each phone rating with its device of the day; a device over the day's limit at a desk
@@ -179,5 +250,24 @@ mod tests {
         // P(X ≥ 16) = pnbinom(15, …) = 0.000656).
         assert!(burst_flag(15, history(3.0, 6.0), 0.001).is_none());
         assert!(burst_flag(16, history(3.0, 6.0), 0.001).is_some());
+    }
+
+    fn share(same: i64, total: i64) -> db::screening::PatternShare {
+        db::screening::PatternShare { same, total }
+    }
+
+    #[test]
+    fn a_run_is_judged_by_the_desks_own_share_of_its_answers() {
+        // No history: the prior, half of all ratings; 0.5^9 ≈ 0.00195 is plausible, 0.5^10 is not.
+        assert!(run_flag(10, share(0, 0), 0.001).is_none());
+        assert!(run_flag(11, share(0, 0), 0.001).is_some());
+        // 10 of 100 ratings gave these answers: share (10 + 10) / 120 = 1/6; a run of four has
+        // chance (1/6)^3 ≈ 0.00463, of five (1/6)^4 ≈ 0.000772.
+        assert!(run_flag(4, share(10, 100), 0.001).is_none());
+        let flag = run_flag(5, share(10, 100), 0.001).unwrap();
+        assert_eq!(flag.reason, Reason::Identical);
+        assert!((flag.details["p_value"].as_f64().unwrap() - 0.000_771_604_938_3).abs() < 1e-12);
+        // Answers most of the desk gives: a long run is ordinary.
+        assert!(run_flag(12, share(1_600, 2_000), 0.001).is_none());
     }
 }

@@ -56,7 +56,7 @@ pub struct HeldLine {
 }
 
 /// The reasons a rating may be held, as the page's filter offers them.
-pub const REASONS: [&str; 4] = ["fast_fill", "no_render", "burst", "one_client"];
+pub const REASONS: [&str; 5] = ["fast_fill", "no_render", "burst", "one_client", "identical"];
 
 impl HeldLine {
     pub fn of(r: &crate::db::screening::HeldRow) -> HeldLine {
@@ -110,6 +110,13 @@ fn why(reason: &str, d: &serde_json::Value) -> String {
                 "{k} lượt trong 10 phút; quầy thường có {} lượt (phương sai {}), xác suất {p:.1e}",
                 decimal(m, 2),
                 decimal(v, 2)
+            ),
+            _ => String::new(),
+        },
+        "identical" => match (num("run"), num("share"), num("p_value")) {
+            (Some(n), Some(s), Some(p)) => format!(
+                "{n} lượt liền nhau giống hệt; quầy thường có {}% lượt như vậy, xác suất {p:.1e}",
+                decimal(100.0 * s, 1)
             ),
             _ => String::new(),
         },

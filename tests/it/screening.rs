@@ -410,3 +410,56 @@ fn one_phone_past_the_days_limit_at_a_desk_has_all_its_ratings_there_held_and_no
     }
     assert_eq!(counted(&app, kiosk_desk), 5);
 }
+
+#[test]
+fn a_run_of_identical_answers_implausible_for_the_desk_is_held_whole() {
+    let app = screened(5);
+    let desk = app.fixture.desk_id;
+    let token = app.token();
+    // A month of history: 100 ratings on past weekdays, 10 of them all fours.
+    let today = sipas::web::filters::today_in_vietnam();
+    for k in 0..100 {
+        let day = today - chrono::Duration::days(1 + (k % 20));
+        let v = if k % 10 == 0 {
+            4
+        } else {
+            [5, 3, 2, 5, 4, 1, 5, 3, 4][k as usize % 9]
+        };
+        let other = if k % 10 == 0 { 4 } else { 5 - (k % 3) as i16 };
+        crate::helpers::store_rating_on(
+            &app.db,
+            desk,
+            &day.to_string(),
+            // Only the tenth ones give all fours: the others start with a five.
+            &[
+                ("F1", Some(if k % 10 == 0 { 4 } else { 5 })),
+                ("F2", Some(other)),
+                ("F3", Some(v)),
+                ("F4", Some(other)),
+                ("F5", Some(v)),
+                ("OVERALL", Some(v)),
+            ],
+        );
+    }
+    crate::helpers::rebuild_aggregates(&app.db);
+    let before = counted(&app, desk);
+    let all_fours = json!({"F1": 4, "F2": 4, "F3": 4, "F4": 4, "F5": 4, "OVERALL": 4});
+    let kiosk = |answers: &serde_json::Value| {
+        let r = app.post_json(&json!({"submission_id": sid(), "desk_token": token,
+            "channel": "kiosk", "answers": answers}));
+        assert_eq!(r.status(), 201);
+    };
+    // An honest pair, then the same answers five times in a row: the desk gives them in a
+    // tenth of its ratings, so four in a row is plausible ((1/6)^3 ≈ 0.005), five is not
+    // ((1/6)^4 ≈ 0.0008), and the run of five is held whole.
+    kiosk(&json!({"F1": 5, "F2": 4, "F3": 5, "F4": 4, "F5": 3, "OVERALL": 5}));
+    kiosk(&json!({"F1": 3, "F2": 3, "F3": 4, "F4": 4, "F5": 3, "OVERALL": 3}));
+    for k in 0..5 {
+        kiosk(&all_fours);
+        if k == 3 {
+            assert_eq!(counted(&app, desk), before + 6);
+        }
+    }
+    assert_eq!(held(&app, "identical"), 5);
+    assert_eq!(counted(&app, desk), before + 2, "the honest pair stays");
+}
