@@ -165,7 +165,7 @@ impl Application {
             Arc::clone(&desk_form),
             settings.db_writers,
             settings.ingest_queue,
-            settings.screening,
+            settings.screening.clone(),
         );
         start_compaction(&background, pool.clone(), Arc::clone(&desk_form));
         start_scheduler(&background, pool.clone());
@@ -193,7 +193,7 @@ impl Application {
                 desk_form,
                 writer,
                 limits: Arc::clone(&limits),
-                screening: settings.screening,
+                screening: settings.screening.clone(),
             },
             limits,
             past_sums: Arc::new(crate::results::sums::PastSums::new(

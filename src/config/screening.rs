@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 
 /// How ratings without a receipt are screened (issue #19, point 4).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Screening {
     /// `SIPAS_SCREENING=on`: off until the red-team script measures its false holds.
     pub enabled: bool,
@@ -15,6 +15,9 @@ pub struct Screening {
     /// More ratings than this from one device at one desk in one day are held
     /// (`SIPAS_CLIENT_MAX_PER_DAY`).
     pub client_max_per_day: u32,
+    /// The opening hours of a desk that has none of its own (`SIPAS_OPENING_HOURS`, checked by
+    /// `domain::opening_hours`).
+    pub default_hours: String,
 }
 
 impl Default for Screening {
@@ -24,6 +27,7 @@ impl Default for Screening {
             min_fill_seconds: 5,
             burst_alpha: 0.001,
             client_max_per_day: 3,
+            default_hours: crate::domain::opening_hours::DEFAULT.to_owned(),
         }
     }
 }
@@ -55,6 +59,12 @@ impl Screening {
             s.client_max_per_day = v.parse().ok().filter(|n| (1..=100).contains(n)).context(
                 "SIPAS_CLIENT_MAX_PER_DAY must be a whole number of ratings from 1 to 100",
             )?;
+        }
+        if let Some(v) = nonempty("SIPAS_OPENING_HOURS") {
+            if let Err(e) = crate::domain::opening_hours::OpeningHours::parse(&v) {
+                bail!("SIPAS_OPENING_HOURS is not opening hours: {}", e.en);
+            }
+            s.default_hours = v.trim().to_owned();
         }
         Ok(s)
     }

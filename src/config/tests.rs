@@ -133,3 +133,24 @@ fn screening_is_off_until_set_and_its_thresholds_are_bounded() {
         assert!(err.contains(key), "{key}={bad}: {err}");
     }
 }
+
+#[test]
+fn the_default_opening_hours_are_checked_when_read() {
+    let hours = |v: &str| {
+        Settings::from_lookup(lookup(&[("SIPAS_OPENING_HOURS", v)]))
+            .map(|s| s.screening.default_hours)
+    };
+    assert_eq!(
+        Settings::from_lookup(lookup(&[]))
+            .unwrap()
+            .screening
+            .default_hours,
+        "T2-T7 07:00-17:30"
+    );
+    assert_eq!(hours(" T2-T6 07:30-17:00 ").unwrap(), "T2-T6 07:30-17:00");
+    let err = hours("T2-T6 7h30-17h").unwrap_err().to_string();
+    assert!(
+        err.contains("SIPAS_OPENING_HOURS") && err.contains("7h30-17h"),
+        "{err}"
+    );
+}

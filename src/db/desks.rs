@@ -30,6 +30,9 @@ pub struct DeskInfo {
     pub agency_code: String,
     #[diesel(select_expression = agencies::name)]
     pub agency_name: String,
+    /// As typed (`domain::opening_hours`); none for the default.
+    #[diesel(select_expression = desks::opening_hours)]
+    pub opening_hours: Option<String>,
 }
 
 pub fn create(conn: &mut PgConnection, agency_id: i32, code: &str, name: &str) -> QueryResult<i32> {
@@ -124,13 +127,15 @@ pub fn rotate_key(conn: &mut PgConnection, actor: &Actor, id: i32) -> QueryResul
 pub struct DeskFields {
     pub code: String,
     pub name: String,
+    /// Checked by `domain::opening_hours`; none for the default.
+    pub opening_hours: Option<String>,
 }
 
 fn audit_json(d: &Option<DeskInfo>) -> Option<serde_json::Value> {
     d.as_ref().map(|d| {
         serde_json::json!({
             "id": d.id, "code": d.code, "name": d.name, "agency": d.agency_code,
-            "key_version": d.key_version, "active": d.active,
+            "key_version": d.key_version, "active": d.active, "opening_hours": d.opening_hours,
         })
     })
 }
@@ -172,6 +177,9 @@ pub fn create_audited(
             return Ok(Err(Refused::Taken { field: "code" }));
         }
         let id = create(conn, agency_id, &f.code, &f.name)?;
+        diesel::update(desks::table.find(id))
+            .set(desks::opening_hours.eq(f.opening_hours.as_deref()))
+            .execute(conn)?;
         let after = audit_json(&find(conn, id)?);
         audit::record(conn, actor, "desk.create", &id.to_string(), None, after)?;
         Ok(Ok(id))
@@ -195,7 +203,11 @@ pub fn update_audited(
             return Ok(Err(Refused::Taken { field: "code" }));
         }
         diesel::update(desks::table.find(id))
-            .set((desks::code.eq(&f.code), desks::name.eq(&f.name)))
+            .set((
+                desks::code.eq(&f.code),
+                desks::name.eq(&f.name),
+                desks::opening_hours.eq(f.opening_hours.as_deref()),
+            ))
             .execute(conn)?;
         let after = audit_json(&find(conn, id)?);
         audit::record(
@@ -242,4 +254,15 @@ pub fn set_active(
         )?;
         Ok(Ok(()))
     })
+}
+
+/// Each desk's opening hours as typed (none for the default).
+pub fn opening_hours_of(
+    conn: &mut PgConnection,
+    ids: &[i32],
+) -> QueryResult<Vec<(i32, Option<String>)>> {
+    desks::table
+        .filter(desks::id.eq_any(ids))
+        .select((desks::id, desks::opening_hours))
+        .load(conn)
 }

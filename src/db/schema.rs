@@ -63,6 +63,7 @@ diesel::table! {
         key_version -> Int2,
         active -> Bool,
         created_at -> Timestamptz,
+        opening_hours -> Nullable<Text>,
     }
 }
 

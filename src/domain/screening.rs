@@ -23,6 +23,8 @@ pub enum Reason {
     /// A run of identical answers at a desk longer than its own share of those answers makes
     /// plausible.
     Identical,
+    /// Given outside its desk's opening hours (more than the grace before or after).
+    AfterHours,
 }
 
 impl Reason {
@@ -33,6 +35,7 @@ impl Reason {
             Reason::Burst => "burst",
             Reason::OneClient => "one_client",
             Reason::Identical => "identical",
+            Reason::AfterHours => "after_hours",
         }
     }
 }

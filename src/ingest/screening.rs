@@ -11,13 +11,14 @@
 //! ten minutes and a variance of at least twice the mean (a desk without history bursts at
 //! ten ratings in ten minutes). Every number is stored with the hold, so each decision can be redone.
 
-use chrono::Utc;
+use chrono::{Datelike, Timelike, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::config::Screening;
 use crate::db::responses::PendingDesk;
 use crate::db::{self, Conn, QueryError};
+use crate::domain::opening_hours::{self, OpeningHours};
 use crate::domain::screening::{client_of_the_day, Flag, Reason};
 use crate::domain::{Channel, FormSpec};
 use crate::results::periods::today_in_vietnam;
@@ -86,6 +87,7 @@ pub fn screen(
             }
         }
     }
+    after_hours(conn, settings, created, &mut flags)?;
     one_client(conn, settings, created, today, &mut flags, &mut earlier)?;
     identical_runs(conn, settings, created, today, &mut flags, &mut earlier)?;
     let now_held: Vec<(Uuid, Vec<Flag>)> = created
@@ -106,6 +108,54 @@ pub fn screen(
         db::rollup::remove_today(conn, form.instrument_id, &cells)?;
     }
     Ok(flags.iter().map(|f| !f.is_empty()).collect())
+}
+
+/// Flags each rating given outside its desk's opening hours (the desk's own, else the
+/// default), widened by the grace.
+fn after_hours(
+    conn: &mut Conn,
+    settings: &Screening,
+    created: &[&PendingDesk],
+    flags: &mut [Vec<Flag>],
+) -> Result<(), QueryError> {
+    let mut desks: Vec<i32> = created
+        .iter()
+        .filter(|p| p.channel != Channel::ReceiptQr)
+        .map(|p| p.desk_id)
+        .collect();
+    desks.sort_unstable();
+    desks.dedup();
+    if desks.is_empty() {
+        return Ok(());
+    }
+    let hours = db::desks::opening_hours_of(conn, &desks)?;
+    let now = (Utc::now() + chrono::Duration::hours(7)).naive_utc();
+    let minute = now.hour() * 60 + now.minute();
+    for (i, p) in created.iter().enumerate() {
+        if p.channel == Channel::ReceiptQr {
+            continue;
+        }
+        let text = hours
+            .iter()
+            .find(|(d, _)| *d == p.desk_id)
+            .and_then(|(_, h)| h.clone())
+            .unwrap_or_else(|| settings.default_hours.clone());
+        let Ok(open) = OpeningHours::parse(&text) else {
+            continue;
+        };
+        if !open.open_at(now.weekday(), minute) {
+            flags[i].push(Flag {
+                reason: Reason::AfterHours,
+                details: json!({
+                    "at": now.format("%H:%M").to_string(),
+                    "weekday": now.weekday().number_from_monday(),
+                    "hours": text,
+                    "grace_minutes": opening_hours::GRACE_MINUTES,
+                }),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Below this many identical answers in a row no run is tested (and no history is read).

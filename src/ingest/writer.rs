@@ -75,6 +75,7 @@ impl Writer {
             let rx = Arc::clone(&rx);
             let url = database_url.to_owned();
             let form = Arc::clone(&form);
+            let screening = screening.clone();
             let handle = std::thread::Builder::new()
                 .name(format!("sipas-writer-{i}"))
                 .spawn(move || run(&url, &form, &screening, i as i16, &rx))

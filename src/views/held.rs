@@ -56,7 +56,14 @@ pub struct HeldLine {
 }
 
 /// The reasons a rating may be held, as the page's filter offers them.
-pub const REASONS: [&str; 5] = ["fast_fill", "no_render", "burst", "one_client", "identical"];
+pub const REASONS: [&str; 6] = [
+    "fast_fill",
+    "no_render",
+    "burst",
+    "one_client",
+    "identical",
+    "after_hours",
+];
 
 impl HeldLine {
     pub fn of(r: &crate::db::screening::HeldRow) -> HeldLine {
@@ -118,6 +125,10 @@ fn why(reason: &str, d: &serde_json::Value) -> String {
                 "{n} lượt liền nhau giống hệt; quầy thường có {}% lượt như vậy, xác suất {p:.1e}",
                 decimal(100.0 * s, 1)
             ),
+            _ => String::new(),
+        },
+        "after_hours" => match (d["at"].as_str(), d["hours"].as_str()) {
+            (Some(at), Some(h)) => format!("lúc {at}; giờ làm việc {h}"),
             _ => String::new(),
         },
         "one_client" => match (num("ratings_today"), num("max")) {

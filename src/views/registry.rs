@@ -99,6 +99,8 @@ pub struct DeskForm {
     pub agencies: Vec<Choice>,
     pub code: String,
     pub name: String,
+    /// As typed; empty for the default hours.
+    pub opening_hours: String,
     pub errors: Vec<String>,
 }
 

@@ -406,6 +406,7 @@ fn chromium_draws_the_reviewers_page_of_held_ratings_at_phone_and_laptop_width()
     let app = TestApp::spawn_with(|s| {
         s.screening.enabled = true;
         s.screening.client_max_per_day = 100;
+        s.screening.default_hours = "T2-CN 00:00-23:59".to_owned();
     });
     let token = app.token();
     for score in ["5", "5", "4"] {

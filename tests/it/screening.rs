@@ -12,8 +12,10 @@ fn screened(min_fill_seconds: u32) -> TestApp {
     TestApp::spawn_with(|s| {
         s.screening.enabled = true;
         s.screening.min_fill_seconds = min_fill_seconds;
-        // Every test client is 127.0.0.1: the one-device test has its own test.
+        // Every test client is 127.0.0.1: the one-device test has its own test; and tests run
+        // at any hour: the opening-hours test has its own too.
         s.screening.client_max_per_day = 100;
+        s.screening.default_hours = ALWAYS_OPEN.to_owned();
     })
 }
 
@@ -29,6 +31,8 @@ fn held(app: &TestApp, reason: &str) -> i64 {
         "SELECT count(*) AS n FROM held_ratings WHERE '{reason}' = ANY(reasons) AND decision IS NULL"
     ))
 }
+
+const ALWAYS_OPEN: &str = "T2-CN 00:00-23:59";
 
 const ANSWERS: [(&str, &str); 6] = [
     ("a.F1", "5"),
@@ -333,6 +337,7 @@ fn one_phone_past_the_days_limit_at_a_desk_has_all_its_ratings_there_held_and_no
     let app = TestApp::spawn_with(|s| {
         s.screening.enabled = true;
         s.screening.client_max_per_day = 3;
+        s.screening.default_hours = ALWAYS_OPEN.to_owned();
         // Each request names its phone's address, as the province's proxy would.
         s.trust_proxy = true;
     });
@@ -462,4 +467,77 @@ fn a_run_of_identical_answers_implausible_for_the_desk_is_held_whole() {
     }
     assert_eq!(held(&app, "identical"), 5);
     assert_eq!(counted(&app, desk), before + 2, "the honest pair stays");
+}
+
+#[test]
+fn a_rating_outside_its_desks_opening_hours_is_held_and_the_hours_are_set_on_the_desks_page() {
+    let app = screened(5);
+    let desk = app.fixture.desk_id;
+    let token = app.token();
+    add_user(&app.db, "quan.tri", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "quan.tri");
+    let page = admin.page(&format!("/admin/desks/{desk}"));
+    let csrf = hidden(&page, "csrf");
+    let code = hidden_value(&page, "code");
+    let name = hidden_value(&page, "name");
+    let set = |hours: &str| {
+        admin.post(
+            &format!("/admin/desks/{desk}"),
+            &[
+                ("csrf", &csrf),
+                ("code", &code),
+                ("name", &name),
+                ("opening_hours", hours),
+            ],
+        )
+    };
+    // Mistyped hours are refused by the part that is wrong, in Vietnamese; nothing changes.
+    let r = set("T2-T6 07:30-11:30; T8 13:00-17:00\u{202E}");
+    assert_eq!(r.status(), 422);
+    let text = r.text().unwrap();
+    assert!(
+        text.contains("Giờ làm việc: “T8”: ngày phải là T2, T3, T4, T5, T6, T7 hoặc CN"),
+        "{text}"
+    );
+    assert_eq!(
+        app.db.count(&format!(
+            "SELECT count(*) AS n FROM desks WHERE id = {desk} AND opening_hours IS NOT NULL"
+        )),
+        0
+    );
+    // Open only on a day that is not today (in Vietnam): a rating now is after hours.
+    let today = sipas::web::filters::today_in_vietnam();
+    let other = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"]
+        [(chrono::Datelike::weekday(&today).num_days_from_monday() as usize + 2) % 7];
+    assert_eq!(set(&format!("{other} 07:00-08:00")).status(), 303);
+    let kiosk = || {
+        let r = app.post_json(
+            &json!({"submission_id": sid(), "desk_token": token, "channel": "kiosk",
+            "answers": {"F1": 5, "F2": 5, "F3": 4, "F4": 5, "F5": 4, "OVERALL": 5}}),
+        );
+        assert_eq!(r.status(), 201);
+    };
+    kiosk();
+    assert_eq!(held(&app, "after_hours"), 1);
+    assert_eq!(counted(&app, desk), 0);
+    assert_eq!(
+        app.db.count("SELECT count(*) AS n FROM held_ratings WHERE details->'after_hours'->>'hours' LIKE '% 07:00-08:00'"),
+        1
+    );
+    // Back to the default hours (here: always open): counted.
+    assert_eq!(set("").status(), 303);
+    kiosk();
+    assert_eq!(counted(&app, desk), 1);
+    assert!(
+        app.db.count("SELECT count(*) AS n FROM audit_log WHERE action = 'desk.update' AND after->>'opening_hours' LIKE '% 07:00-08:00'") == 1,
+        "the change of hours is audited"
+    );
+}
+
+/// The value of a text input of a page.
+fn hidden_value(html: &str, name: &str) -> String {
+    let at = html.find(&format!("name=\"{name}\"")).expect(name);
+    let rest = &html[at..];
+    let v = &rest[rest.find("value=\"").unwrap() + 7..];
+    v[..v.find('"').unwrap()].to_owned()
 }

@@ -2,6 +2,7 @@
 //! on the administrators' home page (`/admin`), where a change returns.
 
 use super::*;
+use crate::domain::opening_hours::OpeningHours;
 
 const LIST: &str = "/admin";
 
@@ -39,12 +40,27 @@ fn read_desk(form: &[(String, String)], shown: &mut DeskForm) -> Option<DeskFiel
     let mut check = Checked(Vec::new());
     let code = check.take(registry::code("code", field(form, "code")));
     let name = check.take(registry::name("name", field(form, "name")));
+    let typed = field(form, "opening_hours").trim();
+    let hours = match typed {
+        "" => Ok(None),
+        t => match OpeningHours::parse(t) {
+            Ok(_) => Ok(Some(t.to_owned())),
+            Err(e) => Err(FieldError::new(
+                "opening_hours",
+                format!("Giờ làm việc: {}", e.vi),
+                format!("opening_hours: {}", e.en),
+            )),
+        },
+    };
+    let opening_hours = check.take(hours);
     shown.code = field(form, "code").to_owned();
     shown.name = field(form, "name").to_owned();
+    shown.opening_hours = typed.to_owned();
     shown.errors = check.messages();
     Some(DeskFields {
         code: code?,
         name: name?,
+        opening_hours: opening_hours?,
     })
 }
 
@@ -87,6 +103,7 @@ async fn existing(state: &AppState, id: i32) -> Result<(DeskForm, bool), PageErr
         agency: format!("{} – {}", d.agency_code, d.agency_name),
         code: d.code,
         name: d.name,
+        opening_hours: d.opening_hours.unwrap_or_default(),
         ..DeskForm::default()
     };
     Ok((form, d.active))
