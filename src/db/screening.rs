@@ -282,7 +282,7 @@ pub fn held(
     }
     let total: Total = diesel::sql_query(format!(
         "SELECT count(*) AS n FROM held_ratings h JOIN responses r ON r.id = h.response_id \
-         WHERE {HELD_WHERE} AND $7::int8 IS NOT NULL"
+         WHERE {HELD_WHERE}"
     ))
     .bind::<Array<Int4>, _>(&q.agency_ids)
     .bind::<Timestamptz, _>(vietnam_midnight(q.from))
@@ -290,7 +290,6 @@ pub fn held(
     .bind::<diesel::sql_types::Nullable<Text>, _>(q.reason.as_deref())
     .bind::<diesel::sql_types::Nullable<Int4>, _>(q.desk_id)
     .bind::<diesel::sql_types::Nullable<Array<diesel::sql_types::Uuid>>, _>(q.ids.as_deref())
-    .bind::<Int8, _>(limit)
     .get_result(conn)?;
     Ok((rows, total.n))
 }

@@ -46,6 +46,18 @@ pub fn burst_flag(count: usize, history: db::screening::History, alpha: f64) -> 
     })
 }
 
+/// The desks of a batch's ratings without a receipt, each once, in order.
+fn screened_desks(created: &[&PendingDesk]) -> Vec<i32> {
+    let mut desks: Vec<i32> = created
+        .iter()
+        .filter(|p| p.channel != Channel::ReceiptQr)
+        .map(|p| p.desk_id)
+        .collect();
+    desks.sort_unstable();
+    desks.dedup();
+    desks
+}
+
 /// Screens the ratings a batch stored anew (see the module's comment); for each, whether it is
 /// held.
 pub fn screen(
@@ -61,13 +73,7 @@ pub fn screen(
     let now = Utc::now();
     let today = today_in_vietnam();
     let mut earlier: Vec<(Uuid, Vec<Flag>)> = Vec::new();
-    let mut desks: Vec<i32> = created
-        .iter()
-        .filter(|p| p.channel != Channel::ReceiptQr)
-        .map(|p| p.desk_id)
-        .collect();
-    desks.sort_unstable();
-    desks.dedup();
+    let desks = screened_desks(created);
     for desk in desks {
         let recent = db::screening::recent(conn, desk, now, today)?;
         if recent.len() < BURST_FLOOR {
@@ -118,13 +124,7 @@ fn after_hours(
     created: &[&PendingDesk],
     flags: &mut [Vec<Flag>],
 ) -> Result<(), QueryError> {
-    let mut desks: Vec<i32> = created
-        .iter()
-        .filter(|p| p.channel != Channel::ReceiptQr)
-        .map(|p| p.desk_id)
-        .collect();
-    desks.sort_unstable();
-    desks.dedup();
+    let desks = screened_desks(created);
     if desks.is_empty() {
         return Ok(());
     }
@@ -192,13 +192,7 @@ fn identical_runs(
     flags: &mut [Vec<Flag>],
     earlier: &mut Vec<(Uuid, Vec<Flag>)>,
 ) -> Result<(), QueryError> {
-    let mut desks: Vec<i32> = created
-        .iter()
-        .filter(|p| p.channel != Channel::ReceiptQr)
-        .map(|p| p.desk_id)
-        .collect();
-    desks.sort_unstable();
-    desks.dedup();
+    let desks = screened_desks(created);
     for desk in desks {
         let newest = db::screening::newest_today(conn, desk, today, RUN_READ)?;
         let Some(first) = newest.first() else {
