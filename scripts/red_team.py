@@ -111,17 +111,17 @@ class Red:
                 fill = self.rng.uniform(12, 60)
                 address = self.phone()
                 t = threading.Thread(target=lambda: self.record_honest(
-                    self.form_rating(token, address, fill)))
+                    token, self.form_rating(token, address, fill)))
                 t.start()
                 with self.lock:
                     self.pending.append(t)
             else:
-                self.record_honest(self.kiosk_rating(token))
+                self.record_honest(token, self.kiosk_rating(token))
 
-    def record_honest(self, sid):
+    def record_honest(self, token, sid):
         if sid:
             with self.lock:
-                self.honest.append(sid)
+                self.honest.append((token, sid))
 
     def spread(self, n, start, action, pattern):
         """`n` ratings of a pattern spread evenly over the run, from `start` seconds in."""
@@ -144,15 +144,18 @@ class Red:
     def clerk(self, desks):
         burst, fast, bare, same, closed, mine = desks
         clerk_phone = "113.160.9.9"
+        # The patterns other than the burst at a clerk's pace, twenty an hour (at least five
+        # in a short run): fast enough to matter to a desk's index, too slow to be a burst.
+        n = max(5, round(self.seconds / 180))
         actors = [
             # Thirty at once through the kiosk, in the middle of the run.
             lambda: (time.sleep(self.seconds / 2),
                      [self.keep("burst", self.kiosk_rating(burst)) for _ in range(30)]),
-            lambda: self.spread(20, 5, lambda: self.form_rating(fast, self.phone(), 0.5), "fast fill"),
-            lambda: self.spread(20, 5, lambda: self.form_rating(bare, self.phone(), 15, stamp=False), "no form"),
-            lambda: self.spread(20, 5, lambda: self.kiosk_rating(same, self.answers(same=5)), "identical answers"),
-            lambda: self.spread(15, 5, lambda: self.kiosk_rating(closed), "after hours"),
-            lambda: self.spread(20, 5, lambda: self.form_rating(mine, clerk_phone, 15), "one phone"),
+            lambda: self.spread(n, 5, lambda: self.form_rating(fast, self.phone(), 0.5), "fast fill"),
+            lambda: self.spread(n, 5, lambda: self.form_rating(bare, self.phone(), 15, stamp=False), "no form"),
+            lambda: self.spread(n, 5, lambda: self.kiosk_rating(same, self.answers(same=5)), "identical answers"),
+            lambda: self.spread(n, 5, lambda: self.kiosk_rating(closed), "after hours"),
+            lambda: self.spread(n, 5, lambda: self.form_rating(mine, clerk_phone, 15), "one phone"),
         ]
         threads = [threading.Thread(target=a) for a in actors]
         for t in threads:
@@ -197,6 +200,7 @@ class Red:
         desks = self.desks[:]
         self.rng.shuffle(desks)
         clerk_desks = [d[2] for d in desks[:6]]
+        self.clerk_desks = set(clerk_desks)
         closed_id = desks[4][0]
         weekday = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7))).weekday()
         other_day = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"][(weekday + 2) % 7]
@@ -231,11 +235,15 @@ class Red:
             print("%-24s %6d %7d %14d   (refused)" % (p, sent, refused, sent - refused))
             if refused < sent:
                 missed.append(p)
-        wrongly = sum(1 for i in self.honest if i in held)
-        share = wrongly / len(self.honest) if self.honest else 0
-        print("%-24s %6d %7s %14s   %5.1f%% wrongly held" % ("honest ratings", len(self.honest), wrongly, "", 100 * share))
+        wrongly = [i for _, i in self.honest if i in held]
+        share = len(wrongly) / len(self.honest) if self.honest else 0
+        print("%-24s %6d %7s %14s   %5.2f%% wrongly held" % ("honest ratings", len(self.honest), len(wrongly), "", 100 * share))
+        for label, mine in (("  at the clerk's desks", True), ("  at the other desks", False)):
+            ids = [i for t, i in self.honest if (t in self.clerk_desks) == mine]
+            n = sum(1 for i in ids if i in held)
+            print("%-24s %6d %7d %14s   %5.2f%%" % (label, len(ids), n, "", 100 * n / len(ids) if ids else 0))
         if wrongly:
-            ids = ",".join("'%s'" % i for i in self.honest if i in held)
+            ids = ",".join("'%s'" % i for i in wrongly)
             why = self.psql("SELECT string_agg(r, ', ') FROM (SELECT reason || ' ' || count(*) AS r "
                             "FROM held_ratings, unnest(reasons) AS reason WHERE response_id IN (%s) "
                             "GROUP BY reason ORDER BY reason) x" % ids)

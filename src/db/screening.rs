@@ -37,9 +37,13 @@ pub struct Recent {
     /// Submitted today (in Vietnam), so its cells are today's.
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub today: bool,
+    /// When it was submitted, in seconds since the Unix epoch.
+    #[diesel(sql_type = Float8)]
+    pub at: f64,
 }
 
-/// The desk's ratings without a receipt (desk QR and kiosk) in the ten minutes up to `now`.
+/// The desk's ratings without a receipt (desk QR and kiosk) in the ten minutes up to `now`,
+/// oldest first.
 pub fn recent(
     conn: &mut PgConnection,
     desk_id: i32,
@@ -47,11 +51,13 @@ pub fn recent(
     today: NaiveDate,
 ) -> QueryResult<Vec<Recent>> {
     diesel::sql_query(format!(
-        "SELECT r.id, NOT ({COUNTED}) AS held, r.submitted_at >= $3 AS today \
+        "SELECT r.id, NOT ({COUNTED}) AS held, r.submitted_at >= $3 AS today, \
+                extract(epoch FROM r.submitted_at)::float8 AS at \
          FROM responses r \
          WHERE r.desk_id = $1 AND r.channel IN ('desk_qr', 'kiosk') \
            AND r.submitted_at > $2 - make_interval(mins => {WINDOW_MINUTES}) \
-           AND r.submitted_at <= $2"
+           AND r.submitted_at <= $2 \
+         ORDER BY r.submitted_at, r.id"
     ))
     .bind::<Int4, _>(desk_id)
     .bind::<Timestamptz, _>(now)

@@ -1,8 +1,9 @@
 //! Screening the ratings that come without a receipt (issue #19, point 4), inside the
 //! transaction that stores them: a rating flagged on its way in (its fill time) is held; a
 //! desk whose count in the last ten minutes is implausible for its own history is in a burst,
-//! and every rating of that burst is held — the earlier ones of today taken back out of the
-//! aggregates they were added to.
+//! and every rating of that burst (its likeliest cluster: from where it began to where it
+//! ended) is held — the earlier ones of today taken back out of the aggregates they were added
+//! to.
 //!
 //! The burst test: the desk's ten-minute counts in its opening hours over the 28 days before
 //! today give a mean and a variance; the count now is a burst when its upper tail under a
@@ -46,6 +47,21 @@ pub fn burst_flag(count: usize, history: db::screening::History, alpha: f64) -> 
     })
 }
 
+/// The shortest span a burst's cluster is judged over: ratings sent within seconds of each
+/// other are one push of a button, not an ever denser rate.
+const CLUSTER_MIN_SECONDS: f64 = 10.0;
+
+/// The ratings of a burst among the window's (oldest first): its likeliest cluster against the
+/// mean the burst test used, so that the ratings the desk had before the burst began, or gets
+/// after it at its usual pace, are not held with it. The whole window if none stands out.
+fn burst_cluster(recent: &[db::screening::Recent], flag: &Flag) -> std::ops::Range<usize> {
+    let mean = flag.details["mean"].as_f64().unwrap_or(MEAN_FLOOR);
+    let rate = mean / (db::screening::WINDOW_MINUTES as f64 * 60.0);
+    let times: Vec<f64> = recent.iter().map(|r| r.at).collect();
+    analysis::counts::likeliest_cluster(&times, rate, CLUSTER_MIN_SECONDS)
+        .unwrap_or(0..recent.len())
+}
+
 /// The desks of a batch's ratings without a receipt, each once, in order.
 fn screened_desks(created: &[&PendingDesk]) -> Vec<i32> {
     let mut desks: Vec<i32> = created
@@ -83,7 +99,7 @@ pub fn screen(
         let Some(flag) = burst_flag(recent.len(), history, settings.burst_alpha) else {
             continue;
         };
-        for r in &recent {
+        for r in &recent[burst_cluster(&recent, &flag)] {
             match created.iter().position(|p| p.submission.id == r.id) {
                 Some(i) => flags[i].push(flag.clone()),
                 // Yesterday's cells stay as they are: a burst across midnight is held from
@@ -167,23 +183,50 @@ const RUN_READ: i64 = 60;
 const PATTERN_PRIOR: f64 = 0.5;
 const PATTERN_PRIOR_WEIGHT: f64 = 20.0;
 
+/// The desk's share of some answers over its history, shrunk towards the prior.
+fn shrunk_share(history: db::screening::PatternShare) -> f64 {
+    (history.same as f64 + PATTERN_PRIOR_WEIGHT * PATTERN_PRIOR)
+        / (history.total as f64 + PATTERN_PRIOR_WEIGHT)
+}
+
 /// What the run test decided: a run of `run` identical answers has chance `share^(run − 1)`
 /// where `share` is the desk's share of those answers (shrunk towards the prior).
 pub fn run_flag(run: usize, history: db::screening::PatternShare, alpha: f64) -> Option<Flag> {
-    let share = (history.same as f64 + PATTERN_PRIOR_WEIGHT * PATTERN_PRIOR)
-        / (history.total as f64 + PATTERN_PRIOR_WEIGHT);
+    let share = shrunk_share(history);
     let p = share.powi(run.saturating_sub(1) as i32);
     (p < alpha).then(|| Flag {
         reason: Reason::Identical,
         details: json!({
-            "run": run, "history_same": history.same, "history_ratings": history.total,
+            "test": "run", "run": run, "history_same": history.same,
+            "history_ratings": history.total, "share": share, "p_value": p, "alpha": alpha,
+        }),
+    })
+}
+
+/// What the day's test decided: `same` of the desk's `today` newest ratings of today gave
+/// these answers, against a binomial with the desk's share of them — a clerk whose repeated
+/// answers are interleaved with citizens' breaks every run but not this count.
+pub fn day_flag(
+    same: usize,
+    today: usize,
+    history: db::screening::PatternShare,
+    alpha: f64,
+) -> Option<Flag> {
+    let share = shrunk_share(history);
+    let p = analysis::counts::binomial_upper_tail(same as u64, today as u64, share);
+    (p < alpha).then(|| Flag {
+        reason: Reason::Identical,
+        details: json!({
+            "test": "day", "same_today": same, "ratings_today": today,
+            "history_same": history.same, "history_ratings": history.total,
             "share": share, "p_value": p, "alpha": alpha,
         }),
     })
 }
 
 /// Holds a desk's run of identical answers ending at a rating of this batch when the run is
-/// implausible for the desk (the whole run, its earlier ratings of today too).
+/// implausible for the desk (the whole run, its earlier ratings of today too); else, when the
+/// newest rating's answers are too many among the desk's newest of today, all of those.
 fn identical_runs(
     conn: &mut Conn,
     settings: &Screening,
@@ -202,14 +245,27 @@ fn identical_runs(
             .iter()
             .take_while(|r| r.answer_values == first.answer_values)
             .count();
-        if run < RUN_FLOOR {
+        let same = newest
+            .iter()
+            .filter(|r| r.answer_values == first.answer_values)
+            .count();
+        if same < RUN_FLOOR {
             continue;
         }
         let history = db::screening::pattern_share(conn, desk, today, &first.answer_values)?;
-        let Some(flag) = run_flag(run, history, settings.burst_alpha) else {
-            continue;
-        };
-        for r in &newest[..run] {
+        let (flag, held): (Flag, Vec<&db::screening::Answered>) =
+            if let Some(flag) = run_flag(run, history, settings.burst_alpha) {
+                (flag, newest[..run].iter().collect())
+            } else if let Some(flag) = day_flag(same, newest.len(), history, settings.burst_alpha) {
+                let held = newest
+                    .iter()
+                    .filter(|r| r.answer_values == first.answer_values)
+                    .collect();
+                (flag, held)
+            } else {
+                continue;
+            };
+        for r in held {
             if let Some(j) = created.iter().position(|c| c.submission.id == r.id) {
                 flags[j].push(flag.clone());
             } else if let Some((_, list)) = earlier.iter_mut().find(|(e, _)| *e == r.id) {
@@ -313,5 +369,19 @@ mod tests {
         assert!((flag.details["p_value"].as_f64().unwrap() - 0.000_771_604_938_3).abs() < 1e-12);
         // Answers most of the desk gives: a long run is ordinary.
         assert!(run_flag(12, share(1_600, 2_000), 0.001).is_none());
+    }
+
+    #[test]
+    fn answers_repeated_among_a_days_ratings_are_judged_by_the_desks_share() {
+        // Share (10 + 10) / 120 = 1/6. Ten of sixteen: P(X ≥ 10), X ~ Bin(16, 1/6)
+        // = 4.9620747008128975e-05 (R 4.2: pbinom(9, 16, 1/6, lower.tail = FALSE)); five of
+        // sixteen is ordinary.
+        let flag = day_flag(10, 16, share(10, 100), 0.001).unwrap();
+        assert_eq!(flag.details["test"], "day");
+        let p = flag.details["p_value"].as_f64().unwrap();
+        assert!((p - 4.962_074_700_812_897_5e-5).abs() < 1e-17, "{p}");
+        assert!(day_flag(5, 16, share(10, 100), 0.001).is_none());
+        // A desk where four in five give these answers: 40 of 50 is its usual day.
+        assert!(day_flag(40, 50, share(1_600, 2_000), 0.001).is_none());
     }
 }
