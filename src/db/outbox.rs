@@ -229,16 +229,26 @@ pub struct Listed {
 }
 
 /// Up to `limit` messages, those needing a decision first, then the newest.
-pub fn list(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Listed>> {
+/// One page of messages (of one status, or all): those needing a decision first, then the
+/// newest.
+pub fn list(
+    conn: &mut PgConnection,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<Listed>> {
     diesel::sql_query(
         "SELECT o.id, o.kind, w.name AS wave_name, a.code AS agency_code, f.email, o.status, \
                 o.attempts, o.last_error, coalesce(o.sent_at, o.next_attempt_at) AS updated \
          FROM outbox o JOIN waves w ON w.id = o.wave_id \
          JOIN sample_units su ON su.id = o.sample_unit_id JOIN agencies a ON a.id = su.agency_id \
          LEFT JOIN frame_units f ON f.id = su.frame_unit_id \
-         ORDER BY (o.status IN ('failed', 'uncertain')) DESC, o.id DESC LIMIT $1",
+         WHERE $1::text IS NULL OR o.status = $1 \
+         ORDER BY (o.status IN ('failed', 'uncertain')) DESC, o.id DESC LIMIT $2 OFFSET $3",
     )
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(status)
     .bind::<BigInt, _>(limit)
+    .bind::<BigInt, _>(offset)
     .load(conn)
 }
 

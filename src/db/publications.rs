@@ -48,6 +48,8 @@ pub enum Refused {
     AlreadyPublished,
     /// Another publication was made meanwhile: the chain moved on; compute again.
     ChainMoved,
+    /// A published period of the channel that this one may not stand beside (its id, from, to).
+    Overlaps(i32, NaiveDate, NaiveDate),
 }
 
 /// The newest publication's hash: the next one chains to it.
@@ -74,7 +76,30 @@ pub fn exists(
     Ok(n > 0)
 }
 
-/// Stores a publication if it still chains to the newest one; audited. Returns its id.
+/// The first published period of the channel that `from`–`to` may not stand beside
+/// (`domain::period_kind`): its id and days.
+pub fn clashing(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+    channel: &str,
+) -> QueryResult<Option<(i32, NaiveDate, NaiveDate)>> {
+    let periods: Vec<(i32, NaiveDate, NaiveDate)> = publications::table
+        .filter(publications::channel.eq(channel))
+        .order(publications::id)
+        .select((
+            publications::id,
+            publications::period_from,
+            publications::period_to,
+        ))
+        .load(conn)?;
+    Ok(periods
+        .into_iter()
+        .find(|(_, f, t)| !crate::domain::period_kind::may_stand_beside((from, to), (*f, *t))))
+}
+
+/// Stores a publication if it still chains to the newest one and no published period of its
+/// channel forbids it; audited. Returns its id.
 pub fn insert_audited(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -88,6 +113,9 @@ pub fn insert_audited(
         }
         if exists(conn, p.period_from, p.period_to, p.channel)? {
             return Ok(Err(Refused::AlreadyPublished));
+        }
+        if let Some((id, from, to)) = clashing(conn, p.period_from, p.period_to, p.channel)? {
+            return Ok(Err(Refused::Overlaps(id, from, to)));
         }
         let id: i32 = diesel::insert_into(publications::table)
             .values((

@@ -33,6 +33,22 @@ pub fn agencies_with_responses(conn: &mut PgConnection, p: &Period) -> QueryResu
         .load(conn)
 }
 
+/// How many agencies have counted ratings in the period, and how many ratings.
+pub fn period_totals(conn: &mut PgConnection, p: &Period) -> QueryResult<(i64, i64)> {
+    let (start, end) = bounds(p);
+    responses::table
+        .filter(responses::channel.eq(&p.channel))
+        .filter(responses::instrument_id.eq(p.instrument_id))
+        .filter(responses::submitted_at.ge(start))
+        .filter(responses::submitted_at.lt(end))
+        .filter(super::screening::counted())
+        .select((
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("count(DISTINCT agency_id)"),
+            diesel::dsl::count_star(),
+        ))
+        .get_result(conn)
+}
+
 /// Every answer of the agency's responses in the period, grouped by response:
 /// (response id, item id, value; `None` for "no opinion").
 /// One answer of a rating with where it was given: (response, agency, desk, item id, value).

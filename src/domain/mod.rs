@@ -10,6 +10,7 @@ pub mod instrument;
 pub mod invitation;
 pub mod opening_hours;
 pub mod par;
+pub mod period_kind;
 pub mod privacy;
 pub mod published;
 pub mod receipt;

@@ -15,6 +15,9 @@ pub const FORMAT: &str = "sipas-publication/1";
 /// How the numbers were made, printed in every snapshot.
 pub const METHOD: &str = "Desk QR stream (self-selected, not a random sample). Item index: share of valid answers of 4 or 5; no opinion and skipped answers excluded and reported as the missing rate. Factor index: the factor question's index. Overall SIPAS: mean of the five factor indices. 95% intervals, one method for every index: ratings clustered by desk within agency strata (linearised variance over desks; an agency with one desk centred at the grand mean, as R survey's lonely.psu = adjust; an estimate resting on one desk takes its ratings as independent), logit interval with Student t on the design's degrees of freedom (desks minus agencies, at least desks minus one). The overall SIPAS is not reported when any factor it averages is not. Below 30 valid answers an index is not reported.";
 
+/// `METHOD` as the Vietnamese public page says it (the frozen document keeps the English).
+pub const METHOD_VI: &str = "Đánh giá qua mã QR tại quầy (người dân tự nguyện gửi, không phải mẫu ngẫu nhiên). Chỉ số của một câu hỏi: tỷ lệ câu trả lời hợp lệ ở mức 4 hoặc 5; câu \"không có ý kiến\" và câu bỏ trống không tính, và được báo riêng thành tỷ lệ thiếu. Chỉ số của một yếu tố: chỉ số câu hỏi chung của yếu tố đó. SIPAS chung: trung bình chỉ số của năm yếu tố. Khoảng tin cậy 95%, một cách tính cho mọi chỉ số: phiếu được coi là theo cụm quầy trong từng cơ quan (phương sai tuyến tính hoá theo quầy; cơ quan chỉ có một quầy được lấy tâm ở trung bình chung, như lonely.psu = \"adjust\" của gói survey trong R; chỉ số chỉ dựa trên một quầy thì coi các phiếu là độc lập), khoảng logit với phân phối Student theo bậc tự do của thiết kế (số quầy trừ số cơ quan, ít nhất số quầy trừ một). SIPAS chung không công bố khi một yếu tố của nó không được công bố. Dưới 30 câu trả lời hợp lệ thì chỉ số không được công bố.";
+
 #[derive(Serialize)]
 pub struct Snapshot<'a> {
     pub format: &'static str,
@@ -238,6 +241,79 @@ pub enum NotPublished {
     /// `from` is after `to`.
     Backwards,
     AlreadyPublished,
+    /// It overlaps this published period (id, from, to) and they are not both calendar
+    /// periods (`domain::period_kind`).
+    Overlaps(i32, NaiveDate, NaiveDate),
+}
+
+/// Why the period `from`–`to` of `channel` cannot be published today, if it cannot: asked
+/// before publishing (the confirmation page) and again as it is stored.
+pub fn refusal(
+    conn: &mut crate::db::Conn,
+    from: NaiveDate,
+    to: NaiveDate,
+    channel: &str,
+    today: NaiveDate,
+) -> anyhow::Result<Option<NotPublished>> {
+    use crate::db;
+    Ok(if from > to {
+        Some(NotPublished::Backwards)
+    } else if to >= today {
+        Some(NotPublished::NotClosed)
+    } else if db::publications::exists(conn, from, to, channel)? {
+        Some(NotPublished::AlreadyPublished)
+    } else {
+        db::publications::clashing(conn, from, to, channel)?
+            .map(|(id, f, t)| NotPublished::Overlaps(id, f, t))
+    })
+}
+
+/// What publishing a period would freeze, shown on the page that asks to confirm it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Preview {
+    /// The period as people write it ("quý III/2026").
+    pub name: String,
+    /// Agencies with counted ratings, and those ratings.
+    pub agencies: i64,
+    pub ratings: i64,
+    /// Ratings of the period held for review: left out if published now.
+    pub held: i64,
+}
+
+/// What publishing `from`–`to` would freeze, or why it cannot be published.
+pub fn preview(
+    conn: &mut crate::db::Conn,
+    form: &FormSpec,
+    from: NaiveDate,
+    to: NaiveDate,
+    channel: &str,
+    today: NaiveDate,
+) -> anyhow::Result<Result<Preview, NotPublished>> {
+    use crate::db;
+    if let Some(refused) = refusal(conn, from, to, channel, today)? {
+        return Ok(Err(refused));
+    }
+    let period = db::results::Period {
+        from,
+        to,
+        channel: channel.to_owned(),
+        instrument_id: form.instrument_id,
+    };
+    let (agencies, ratings) = db::results::period_totals(conn, &period)?;
+    let all: Vec<i32> = db::agencies::list_all(conn)?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let held = db::screening::held_counts(conn, &all, None, from, to)?
+        .into_iter()
+        .find(|h| h.reason == "all")
+        .map_or(0, |h| h.ratings);
+    Ok(Ok(Preview {
+        name: crate::domain::period_kind::name_vi(from, to),
+        agencies,
+        ratings,
+        held,
+    }))
 }
 
 /// Computes every agency's results for a closed period from the raw ratings and stores them as
@@ -252,14 +328,8 @@ pub fn publish(
     today: NaiveDate,
 ) -> anyhow::Result<Result<i32, NotPublished>> {
     use crate::db;
-    if from > to {
-        return Ok(Err(NotPublished::Backwards));
-    }
-    if to >= today {
-        return Ok(Err(NotPublished::NotClosed));
-    }
-    if db::publications::exists(conn, from, to, channel)? {
-        return Ok(Err(NotPublished::AlreadyPublished));
+    if let Some(refused) = refusal(conn, from, to, channel, today)? {
+        return Ok(Err(refused));
     }
     let period = db::results::Period {
         from,
@@ -351,6 +421,9 @@ fn chain(
             Err(db::publications::Refused::AlreadyPublished) => {
                 return Ok(Err(NotPublished::AlreadyPublished))
             }
+            Err(db::publications::Refused::Overlaps(id, f, t)) => {
+                return Ok(Err(NotPublished::Overlaps(id, f, t)))
+            }
             Err(db::publications::Refused::ChainMoved) => continue,
         }
     }
@@ -359,6 +432,21 @@ fn chain(
 
 /// How the annual survey's numbers were made, printed in its publications.
 pub const WAVE_METHOD: &str = "Annual sample survey: a stratified simple random sample of each agency's people and organisations who completed a procedure in the year (strata: agencies), invited by e-mail and by post, answered online or on paper. Weights N_h / r_h (non-response adjustment within strata). Item index: weighted share of valid answers of 4 or 5. Factor index: mean of its criteria's indices. Overall SIPAS: mean of the five factor indices. 95% intervals: Taylor linearisation with the finite population correction, logit, Student t on the design degrees of freedom (as R's survey package). Below 30 valid answers an index is not reported.";
+
+/// `WAVE_METHOD` as the Vietnamese public page says it.
+pub const WAVE_METHOD_VI: &str = "Khảo sát mẫu hằng năm: mẫu ngẫu nhiên đơn giản phân tầng từ danh sách người dân và tổ chức đã hoàn thành thủ tục tại từng cơ quan trong năm (mỗi cơ quan là một tầng), mời qua thư điện tử và thư giấy, trả lời trực tuyến hoặc trên phiếu giấy. Trọng số N_h / r_h (điều chỉnh cho người không trả lời trong từng tầng). Chỉ số của một câu hỏi: tỷ lệ có trọng số của câu trả lời hợp lệ ở mức 4 hoặc 5. Chỉ số của một yếu tố: trung bình chỉ số các tiêu chí của yếu tố. SIPAS chung: trung bình chỉ số của năm yếu tố. Khoảng tin cậy 95%: tuyến tính hoá Taylor có hiệu chỉnh tổng thể hữu hạn, khoảng logit, phân phối Student theo bậc tự do của thiết kế (như gói survey trong R). Dưới 30 câu trả lời hợp lệ thì chỉ số không được công bố.";
+
+/// The method of a publication as a page in `vi` shows it: the Vietnamese of a method this
+/// service wrote, else the frozen text itself.
+pub fn method_vi(frozen: &str) -> &str {
+    if frozen == METHOD {
+        METHOD_VI
+    } else if frozen == WAVE_METHOD {
+        WAVE_METHOD_VI
+    } else {
+        frozen
+    }
+}
 
 /// Publishes a closed wave's results (period: its year, channel `annual_sample`) as the next
 /// publication of the chain; audited. One publication per year's wave.

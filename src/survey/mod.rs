@@ -12,7 +12,8 @@ pub use fieldwork::{fieldwork, StratumFieldwork, RR1_FORMULA};
 pub use outputs::{full_form, responses_sheet, sample_sheet, wave_of_year, wave_results};
 pub use steps::{
     close_wave, design_wave, draw_wave, import_frame, import_returns, publish_wave, purge_contacts,
-    replace_lost, start_fieldwork, DrawSummary, FrameImport, ReturnsImport,
+    replace_lost, start_fieldwork, why_not_close, why_not_purge, DrawSummary, FrameImport,
+    ReturnsImport,
 };
 
 /// What a step ends with when it does not succeed: refused for a reason the person can act on

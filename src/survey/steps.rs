@@ -297,16 +297,34 @@ pub fn replace_lost(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<(i64
     })
 }
 
+/// Why a wave in `state` cannot be closed, if it cannot (asked again by the page that asks to
+/// confirm it).
+pub fn why_not_close(wave_id: i32, state: WaveState) -> Option<String> {
+    (state != WaveState::Fieldwork).then(|| {
+        format!(
+            "wave {wave_id} is {}: only a wave in fieldwork can be closed",
+            state.as_str()
+        )
+    })
+}
+
+/// Why a wave in `state` cannot have its contacts purged, if it cannot.
+pub fn why_not_purge(wave_id: i32, state: WaveState) -> Option<String> {
+    (state != WaveState::Closed).then(|| {
+        format!(
+            "wave {wave_id} is {}: contacts are purged once the wave is closed (sipas wave close)",
+            state.as_str()
+        )
+    })
+}
+
 /// Ends a wave's fieldwork: no more answers through its invitations; results are final.
 #[tracing::instrument(name = "wave step", skip_all, fields(step = "close_wave"))]
 pub fn close_wave(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<()> {
     db::transaction(conn, |conn| {
         let w = lock(conn, wave_id)?;
-        if w.state != WaveState::Fieldwork {
-            refuse!(
-                "wave {wave_id} is {}: only a wave in fieldwork can be closed",
-                w.state.as_str()
-            );
+        if let Some(why) = why_not_close(wave_id, w.state) {
+            return Err(StepError::Refused(why));
         }
         Ok(db::fieldwork::close(conn, actor, wave_id)?)
     })
@@ -317,11 +335,8 @@ pub fn close_wave(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<()> {
 pub fn purge_contacts(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<i64> {
     db::transaction(conn, |conn| {
         let w = lock(conn, wave_id)?;
-        if w.state != WaveState::Closed {
-            refuse!(
-                "wave {wave_id} is {}: contacts are purged once the wave is closed (sipas wave close)",
-                w.state.as_str()
-            );
+        if let Some(why) = why_not_purge(wave_id, w.state) {
+            return Err(StepError::Refused(why));
         }
         Ok(db::fieldwork::purge_contacts(conn, actor, wave_id)?)
     })

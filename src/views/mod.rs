@@ -61,6 +61,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "admin_held.html",
         include_str!("../../templates/admin_held.html"),
     ),
+    (
+        "admin_confirm.html",
+        include_str!("../../templates/admin_confirm.html"),
+    ),
     ("mail.txt", include_str!("../../templates/mail.txt")),
     ("letters.html", include_str!("../../templates/letters.html")),
     ("mail.html", include_str!("../../templates/mail.html")),

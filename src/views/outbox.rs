@@ -20,12 +20,28 @@ pub struct OutboxLine {
 }
 
 #[derive(Serialize)]
+pub struct OutboxFilter {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub count: String,
+    pub current: bool,
+}
+
+#[derive(Serialize)]
 pub struct OutboxPage {
     #[serde(flatten)]
     pub shell: StaffFrame,
     pub configured: bool,
     pub notice: Option<&'static str>,
-    pub counts: Vec<(&'static str, String)>,
+    /// One filter per status (with its count), then the whole queue.
+    pub filters: Vec<OutboxFilter>,
+    pub all: String,
+    /// The status shown ("" for all), and the page of it.
+    pub status: &'static str,
+    pub page: i64,
+    pub pages: i64,
+    pub previous: Option<String>,
+    pub next: Option<String>,
     pub messages: Vec<OutboxLine>,
 }
 

@@ -38,10 +38,15 @@ impl AgencyRow {
 #[derive(Serialize)]
 pub struct PublicationRow {
     pub id: i32,
+    /// The period as people write it ("quý III/2026", "Q3 2026").
+    pub name: String,
+    /// Its days, dd/mm/yyyy.
     pub from: String,
     pub to: String,
+    /// The channel in plain words.
     pub channel: String,
     pub instrument: String,
+    /// dd/mm/yyyy hh:mm, Vietnam time.
     pub published_at: String,
     pub sha256: String,
     pub previous_sha256: Option<String>,

@@ -198,3 +198,21 @@ pub struct PublicationsPage {
     pub from: String,
     pub to: String,
 }
+
+/// A page that asks to confirm an irreversible step and says what it will freeze.
+#[derive(Serialize)]
+pub struct ConfirmPage {
+    #[serde(flatten)]
+    pub shell: StaffFrame,
+    pub title: String,
+    /// What will happen, then the facts it will freeze, then what cannot be undone.
+    pub lead: String,
+    pub facts: Vec<String>,
+    pub warning: String,
+    /// Where the confirmed form goes, and the fields it carries (besides `csrf` and `confirm`).
+    pub action: String,
+    pub fields: Vec<(String, String)>,
+    pub button: String,
+    /// Where "go back" leads.
+    pub back: String,
+}

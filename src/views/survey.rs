@@ -166,6 +166,9 @@ pub struct WavePage {
     pub rr1_formula: &'static str,
     /// E-mails per status (label, count).
     pub mail: Vec<(&'static str, String)>,
+    /// Whether mail is being sent: this node sends it (`SIPAS_SMTP_HOST`), or some worker has
+    /// taken a message of the wave from the queue. If not, the page says the e-mails only wait.
+    pub mail_configured: bool,
 }
 
 #[cfg(test)]

@@ -13,16 +13,21 @@ use super::survey::mail_status_vi;
 use super::{render, see_other, staff_query, StaffResult};
 use crate::db::{self, outbox::Decision};
 use crate::state::AppState;
-use crate::views::outbox::{masked, OutboxLine, OutboxPage};
+use crate::views::outbox::{masked, OutboxFilter, OutboxLine, OutboxPage};
 use crate::views::survey::grouped;
 use crate::views::Lang;
 
-/// Messages listed: those needing a decision first, then the newest.
-const LISTED: i64 = 200;
+/// Messages on one page: those needing a decision first, then the newest.
+const PER_PAGE: i64 = 50;
+
+/// The statuses a message can have, in the order the filter lists them.
+const STATUSES: [&str; 5] = ["uncertain", "failed", "queued", "sending", "sent"];
 
 #[derive(Deserialize)]
 pub struct Done {
     done: Option<String>,
+    status: Option<String>,
+    page: Option<String>,
 }
 
 pub async fn page(
@@ -30,6 +35,17 @@ pub async fn page(
     admin: AdminUser,
     q: web::Query<Done>,
 ) -> StaffResult {
+    // An unknown status or page is not an error worth a refusal: it shows everything, page 1.
+    let status = q
+        .status
+        .as_deref()
+        .and_then(|s| STATUSES.iter().find(|k| **k == s).copied());
+    let page_no = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| (1..=1_000_000).contains(p))
+        .unwrap_or(1);
     let notice = match q.done.as_deref() {
         Some("retry") => Some("Đã đưa thư vào hàng đợi gửi lại."),
         Some("sent") => Some("Đã đánh dấu thư là đã gửi."),
@@ -38,18 +54,45 @@ pub async fn page(
         }
         _ => None,
     };
-    let (counts, list) = staff_query(&state, |c| {
-        Ok((db::outbox::counts(c)?, db::outbox::list(c, LISTED)?))
+    let (counts, list) = staff_query(&state, move |c| {
+        Ok((
+            db::outbox::counts(c)?,
+            db::outbox::list(c, status, PER_PAGE, (page_no - 1) * PER_PAGE)?,
+        ))
     })
     .await?;
+    let selected: i64 = counts
+        .iter()
+        .filter(|(s, _)| status.is_none_or(|k| k == s))
+        .map(|(_, n)| n)
+        .sum();
+    let pages = ((selected + PER_PAGE - 1) / PER_PAGE).max(1);
+    let link = |p: i64| {
+        let mut url = format!("/admin/outbox?page={p}");
+        if let Some(s) = status {
+            url.push_str(&format!("&status={s}"));
+        }
+        url
+    };
     let page = OutboxPage {
         shell: admin.0.frame(&state.key, Lang::Vi),
         configured: state.settings.smtp.is_some(),
         notice,
-        counts: counts
-            .into_iter()
-            .map(|(s, n)| (mail_status_vi(&s), grouped(n)))
+        filters: STATUSES
+            .iter()
+            .map(|s| OutboxFilter {
+                code: s,
+                label: mail_status_vi(s),
+                count: grouped(counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n)),
+                current: status == Some(*s),
+            })
             .collect(),
+        all: grouped(counts.iter().map(|(_, n)| n).sum()),
+        status: status.unwrap_or(""),
+        page: page_no,
+        pages,
+        previous: (page_no > 1).then(|| link(page_no - 1)),
+        next: (page_no < pages).then(|| link(page_no + 1)),
         messages: list
             .into_iter()
             .map(|m| OutboxLine {

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use super::errors::{Fault, PageError};
 use super::render;
 use crate::db::{self, publications::Publication};
-use crate::results::publication::{verify_chain, AgencyResult, Integrity};
+use crate::domain::period_kind;
+use crate::results::publication::{self, verify_chain, AgencyResult, Integrity};
 use crate::state::AppState;
 use crate::views::public::{AgencyRow, ListPage, PeriodPage, PublicationRow};
 use crate::views::{Chrome, Lang};
@@ -33,15 +34,31 @@ pub(super) async fn checked(state: &AppState) -> Result<Vec<(Publication, Integr
     Ok(all.into_iter().zip(status).collect())
 }
 
-fn row(p: &Publication, integrity: Integrity) -> PublicationRow {
+/// What a channel is called on the public pages.
+fn channel_label(channel: &str, lang: Lang) -> String {
+    match (channel, lang) {
+        ("desk_qr", Lang::Vi) => "Đánh giá qua mã QR tại quầy".into(),
+        ("desk_qr", Lang::En) => "Ratings by QR code at the desk".into(),
+        ("annual_sample", Lang::Vi) => "Khảo sát mẫu hằng năm".into(),
+        ("annual_sample", Lang::En) => "Annual sample survey".into(),
+        (other, _) => other.into(),
+    }
+}
+
+fn row(p: &Publication, integrity: Integrity, lang: Lang) -> PublicationRow {
+    let name = match lang {
+        Lang::Vi => period_kind::name_vi(p.period_from, p.period_to),
+        Lang::En => period_kind::name_en(p.period_from, p.period_to),
+    };
     PublicationRow {
         id: p.id,
-        from: p.period_from.to_string(),
-        to: p.period_to.to_string(),
-        channel: p.channel.clone(),
+        name,
+        from: p.period_from.format("%d/%m/%Y").to_string(),
+        to: p.period_to.format("%d/%m/%Y").to_string(),
+        channel: channel_label(&p.channel, lang),
         instrument: p.instrument.clone(),
         published_at: (p.published_at + chrono::Duration::hours(7))
-            .format("%Y-%m-%d %H:%M")
+            .format("%d/%m/%Y %H:%M")
             .to_string(),
         sha256: p.sha256.clone(),
         previous_sha256: p.previous_sha256.clone(),
@@ -68,7 +85,11 @@ pub async fn list(
     let all = checked(&state).await.map_err(on_page)?;
     let page = ListPage {
         chrome: Chrome::new(lang),
-        publications: all.iter().rev().map(|(p, i)| row(p, i.clone())).collect(),
+        publications: all
+            .iter()
+            .rev()
+            .map(|(p, i)| row(p, i.clone(), lang))
+            .collect(),
     };
     render(&state, StatusCode::OK, "public_list.html", &page).map_err(on_page)
 }
@@ -110,13 +131,16 @@ pub async fn period(
         chrome: Chrome::new(lang),
         method: snapshot
             .as_ref()
-            .map(|s| s.method.clone())
+            .map(|s| match lang {
+                Lang::Vi => publication::method_vi(&s.method).to_owned(),
+                Lang::En => s.method.clone(),
+            })
             .unwrap_or_default(),
         agencies: snapshot
             .map(|s| s.agencies.iter().map(|a| AgencyRow::of(a, lang)).collect())
             .unwrap_or_default(),
         factor_names,
-        publication: row(&p, integrity),
+        publication: row(&p, integrity, lang),
     };
     render(&state, StatusCode::OK, "public_period.html", &page).map_err(on_page)
 }

@@ -61,8 +61,12 @@ pub async fn publish(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<i32>,
+    form: super::registry::Fields,
 ) -> StaffResult {
     let id = id.into_inner();
+    if super::registry::field(&form, "confirm") != "yes" {
+        return confirm_publish(&state, &admin, id).await;
+    }
     let actor = admin.0.actor();
     let outcome = db::run_job::<_, crate::survey::StepError, _>(&state.pool, move |c| {
         Ok(survey::publish_wave(c, &actor, id))
@@ -78,6 +82,66 @@ pub async fn publish(
     Ok(super::see_other(&format!(
         "/admin/waves/{id}/results?refused={why}"
     )))
+}
+
+/// The page that says what publishing the wave's results freezes and asks to confirm; a wave
+/// not closed, or a year already published, is sent back with the reason at once.
+async fn confirm_publish(state: &AppState, admin: &AdminUser, id: i32) -> StaffResult {
+    let found = super::staff_query(state, move |c| {
+        let Some(w) = db::waves::find(c, id)? else {
+            return Ok(None);
+        };
+        let year = i32::from(w.year);
+        let (from, to) = (
+            chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
+            chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default(),
+        );
+        let published = db::publications::exists(c, from, to, "annual_sample")?;
+        let total = survey::fieldwork(c, id)?.pop().map(|s| s.counts);
+        Ok(Some((w, published, total.unwrap_or_default())))
+    })
+    .await?;
+    let Some((w, published, total)) = found else {
+        return Err(PageError::staff(Fault::NotFound));
+    };
+    let refused = if w.state != "closed" {
+        Some("not_closed")
+    } else if published {
+        Some("published")
+    } else {
+        None
+    };
+    if let Some(why) = refused {
+        return Ok(super::see_other(&format!(
+            "/admin/waves/{id}/results?refused={why}"
+        )));
+    }
+    let page = crate::views::registry::ConfirmPage {
+        shell: admin.0.frame(&state.key, Lang::Vi),
+        title: format!("Công bố kết quả khảo sát năm {}?", w.year),
+        lead: format!(
+            "Kết quả có trọng số của đợt «{}» sẽ được lưu nguyên văn cùng mã SHA-256, nối vào \
+             chuỗi các lần công bố và hiện trên trang công khai và API:",
+            w.name
+        ),
+        facts: vec![
+            format!(
+                "{} phiếu trả lời của {} người và tổ chức được mời;",
+                total.responded, total.invited
+            ),
+            format!(
+                "chỉ số của cơ quan có từ {} câu trả lời hợp lệ trở lên được công bố, kèm khoảng tin cậy 95%.",
+                crate::results::MIN_N
+            ),
+        ],
+        warning: "Kết quả khảo sát hằng năm của một năm chỉ công bố một lần và không được tính lại."
+            .to_owned(),
+        action: format!("/admin/waves/{id}/publish"),
+        fields: Vec::new(),
+        button: format!("Công bố kết quả năm {}", w.year),
+        back: format!("/admin/waves/{id}/results"),
+    };
+    render(state, StatusCode::OK, "admin_confirm.html", &page).map_err(PageError::staff)
 }
 
 #[derive(serde::Deserialize)]

@@ -35,7 +35,12 @@ fn a_restored_backup_serves_the_same_publications_and_hashes() {
         let csrf = admin.csrf();
         let r = admin.post(
             "/admin/publications",
-            &[("csrf", csrf.as_str()), ("from", from), ("to", to)],
+            &[
+                ("csrf", csrf.as_str()),
+                ("from", from),
+                ("to", to),
+                ("confirm", "yes"),
+            ],
         );
         assert_eq!(r.status(), 303);
     }

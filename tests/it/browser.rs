@@ -319,8 +319,11 @@ fn chromium_keys_a_paper_questionnaire_with_the_keyboard_alone() {
         .map(|i| format!("{}{TAB}", ["1", "2", "3", "4", "5", "0"][i % 6]))
         .collect();
     // Then the choice questions: areas 1 and 3, gender 2, age band 3, education left blank,
-    // occupation 9.
-    browser.press(&format!("{typed}13{TAB}2{TAB}3{TAB}{TAB}9{TAB}2{ENTER}"));
+    // occupation 9; the kind; Tab to the comment, copied from the paper, and Enter saves.
+    let comment = "Cán bộ (quầy 2) nhiệt tình 👍";
+    browser.press(&format!(
+        "{typed}13{TAB}2{TAB}3{TAB}{TAB}9{TAB}2{TAB}{comment}{ENTER}"
+    ));
     let dom = browser.source_with("Đã lưu lần nhập 1");
     assert!(dom.contains("Đã lưu lần nhập 1"), "{dom}");
     keep(&browser.screenshot(), "paper-after-save-1280");
@@ -348,6 +351,13 @@ fn chromium_keys_a_paper_questionnaire_with_the_keyboard_alone() {
     .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].kind, "organisation");
+    assert_eq!(
+        app.db.count(&format!(
+            "SELECT count(*) AS n FROM paper_entries WHERE comment = '{comment}'"
+        )),
+        1,
+        "Enter in the comment saved the questionnaire with it"
+    );
     let expected: String = (0..28)
         .map(|i| ["1", "2", "3", "4", "5", "0"][i % 6])
         .collect();

@@ -362,8 +362,13 @@ fn administrators_decide_on_failed_and_uncertain_messages_on_the_outbox_page() {
     use crate::helpers::{add_user, hidden, Browser, TestApp};
     use sipas::domain::Role;
     let app = TestApp::spawn();
-    let w = drawn_wave(&app.db, 40, 1);
+    let w = drawn_wave(&app.db, 160, 1);
     sipas_ok(&app.db, &["wave", "start", "--wave", &w]);
+    add_user(&app.db, "boss", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "boss");
+    // Nothing has left the queue and this server sends nothing: the wave page says so.
+    let unsent = "Chưa có thư điện tử nào được gửi đi";
+    assert!(admin.page(&format!("/admin/waves/{w}")).contains(unsent));
     // Two messages in the states only a worker reaches (tested above): one uncertain, one
     // failed.
     app.db.count(
@@ -377,8 +382,10 @@ fn administrators_decide_on_failed_and_uncertain_messages_on_the_outbox_page() {
         app.db.count("SELECT min(id) AS n FROM outbox"),
         app.db.count("SELECT max(id) AS n FROM outbox"),
     );
-    add_user(&app.db, "boss", Role::Admin, None);
-    let admin = Browser::signed_in(&app, "boss");
+    assert!(
+        !admin.page(&format!("/admin/waves/{w}")).contains(unsent),
+        "a worker elsewhere has taken messages"
+    );
     let page = admin.page("/admin/outbox");
     assert!(
         page.contains("Chưa rõ đã gửi hay chưa") && page.contains("550 no such user"),
@@ -394,6 +401,36 @@ fn administrators_decide_on_failed_and_uncertain_messages_on_the_outbox_page() {
         "this server has no SMTP settings"
     );
     let csrf = hidden(&page, "csrf");
+    // Fifty to a page, those needing a decision first; filtered by status, with its count.
+    let queued = app
+        .db
+        .count("SELECT count(*) AS n FROM outbox WHERE status = 'queued'");
+    let rows = |html: &str| html.matches("<tr><td>").count() as i64;
+    let total = queued + 2;
+    assert!(total > 100, "three pages: {total}");
+    assert_eq!(rows(&page), 50);
+    assert!(
+        page.contains("trang 1/3") && page.contains("page=2"),
+        "{page}"
+    );
+    let third = admin.page("/admin/outbox?page=3");
+    assert_eq!(rows(&third), total - 100);
+    assert!(third.contains("page=2") && !third.contains("page=4"));
+    let failed = admin.page("/admin/outbox?status=failed");
+    assert_eq!(rows(&failed), 1);
+    assert!(failed.contains("550 no such user") && failed.contains("Gửi không được (1)"));
+    assert!(failed.contains(&format!("Chờ gửi ({queued})")));
+    // A status or page that does not exist shows the first page of everything.
+    for odd in [
+        "?status=%E1%BB%9D",
+        "?page=-1",
+        "?page=ờ",
+        "?page=99999999999",
+    ] {
+        let r = admin.get(&format!("/admin/outbox{odd}"));
+        assert_eq!(r.status(), 200, "{odd}");
+    }
+    assert_eq!(rows(&admin.page("/admin/outbox?page=9")), 0);
 
     let retry = admin.post(
         &format!("/admin/outbox/{first}"),

@@ -15,11 +15,17 @@ fn rate_on(app: &TestApp, desk: i32, day: &str, f1: Option<i16>, f2: Option<i16>
     store_rating_on(&app.db, desk, day, &[("F1", f1), ("F2", f2)]);
 }
 
+/// Publishes a period, confirmed (`confirm=yes`, as the confirmation page sends).
 fn publish(b: &Browser, from: &str, to: &str) -> reqwest::blocking::Response {
     let csrf = b.csrf();
     b.post(
         "/admin/publications",
-        &[("csrf", csrf.as_str()), ("from", from), ("to", to)],
+        &[
+            ("csrf", csrf.as_str()),
+            ("from", from),
+            ("to", to),
+            ("confirm", "yes"),
+        ],
     )
 }
 
@@ -140,6 +146,24 @@ fn a_published_period_is_frozen_hashed_chained_and_public() {
     assert!(page.contains("75,00%"), "percentages with two decimals");
     assert!(page.contains("Chưa đủ số phản hồi"));
     assert!(page.contains("không phải mẫu ngẫu nhiên"));
+    // For the public: the period as people write it, plain words, the method in Vietnamese
+    // (the frozen document keeps the English it was published with).
+    let page = page.replace("&#x2F;", "/");
+    assert!(page.contains("Kết quả tháng 10/2026"), "{page}");
+    assert!(page.contains("Đánh giá qua mã QR tại quầy"));
+    assert!(page.contains("Chỉ số của một câu hỏi: tỷ lệ câu trả lời hợp lệ"));
+    for jargon in ["desk_qr", "sipas-2017", "2026-10-01", "Item index"] {
+        assert!(!page.contains(jargon), "{jargon} shown to the public");
+    }
+    let english = app
+        .http
+        .get(format!("{}/public/1?lang=en", app.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(english.contains("Results, October 2026"));
+    assert!(english.contains("Item index: share of valid answers"));
 
     // Late ratings for October change nothing published.
     for _ in 0..10 {
@@ -279,4 +303,89 @@ fn the_methodology_page_has_every_section_the_pages_link_to() {
         linked >= 8,
         "the pages link their rules to the methodology ({linked})"
     );
+}
+
+#[test]
+fn publishing_asks_first_and_refuses_a_period_that_straddles_a_published_one() {
+    let app = TestApp::spawn();
+    add_user(&app.db, "snv.admin", Role::Admin, None);
+    let admin = Browser::signed_in(&app, "snv.admin");
+    let desk = app.fixture.desk_id;
+    for day in ["2026-09-20", "2026-10-10"] {
+        for _ in 0..3 {
+            rate_on(&app, desk, day, Some(5), Some(4));
+        }
+    }
+    // A rating of the quarter held for review is named on the confirmation page.
+    rate_on(&app, desk, "2026-09-21", Some(1), Some(1));
+    app.db.exec(
+        "INSERT INTO held_ratings (response_id, reasons, details) \
+         SELECT id, '{burst}', '{}' FROM responses WHERE submitted_at::date = '2026-09-21'",
+    );
+    // The first post shows what would be frozen, publishes nothing, and asks again.
+    let csrf = admin.csrf();
+    let r = admin.post(
+        "/admin/publications",
+        &[
+            ("csrf", csrf.as_str()),
+            ("from", "2026-07-01"),
+            ("to", "2026-09-30"),
+        ],
+    );
+    assert_eq!(r.status(), 200);
+    let page = r.text().unwrap().replace("&#x2F;", "/");
+    for shown in [
+        "Công bố kết quả quý III/2026?",
+        "từ 01/07/2026 đến 30/09/2026",
+        "1 cơ quan có đánh giá, 3 lượt đánh giá",
+        "1 lượt đánh giá của kỳ đang bị giữ lại",
+        "Không thể hoàn tác.",
+        r#"name="confirm" value="yes""#,
+        r#"href="/admin/publications""#,
+    ] {
+        assert!(page.contains(shown), "{shown} missing: {page}");
+    }
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM publications"), 0);
+    // Confirmed: published. October nests in the fourth quarter beside it.
+    for (from, to) in [("2026-07-01", "2026-09-30"), ("2026-10-01", "2026-10-31")] {
+        assert_eq!(publish(&admin, from, to).status(), 303, "{from}");
+    }
+    // 15/09–15/10 straddles both: refused before and when confirmed, naming the first.
+    let csrf = admin.csrf();
+    let asked = admin.post(
+        "/admin/publications",
+        &[
+            ("csrf", csrf.as_str()),
+            ("from", "2026-09-15"),
+            ("to", "2026-10-15"),
+        ],
+    );
+    let confirmed = publish(&admin, "2026-09-15", "2026-10-15");
+    for r in [asked, confirmed] {
+        assert_eq!(r.status(), 422);
+        let page = r.text().unwrap().replace("&#x2F;", "/");
+        assert!(
+            page.contains("chồng lên kỳ đã công bố quý III/2026 (bản số 1)"),
+            "{page}"
+        );
+        assert!(
+            page.contains(r#"value="2026-09-15""#),
+            "the dates typed are kept"
+        );
+    }
+    // So does 1–30 October beside October (their difference would be one day); the fourth
+    // quarter and the year nest.
+    assert_eq!(publish(&admin, "2026-10-01", "2026-10-30").status(), 422);
+    assert_eq!(
+        publish(&admin, "2026-10-01", "2026-12-31").status(),
+        422,
+        "not closed yet"
+    );
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM publications"), 2);
+    let list = admin.page("/admin/publications");
+    assert!(
+        list.contains("quý III&#x2F;2026") || list.contains("quý III/2026"),
+        "{list}"
+    );
+    assert!(list.contains("tháng 10"), "{list}");
 }

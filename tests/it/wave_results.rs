@@ -428,11 +428,30 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
     );
     assert_eq!(early.status(), 422);
     assert!(early.text().unwrap().contains("once the wave is closed"));
+    // Closing asks first, saying what it freezes; nothing changes until confirmed.
+    let asked = admin.post(
+        &format!("/admin/waves/{w}/close"),
+        &[("csrf", csrf.as_str())],
+    );
+    assert_eq!(asked.status(), 200);
+    let asked = asked.text().unwrap();
+    assert!(asked.contains("Kết thúc đợt khảo sát «"), "{asked}");
+    assert!(asked.contains("đã được mời"), "{asked}");
+    assert!(asked.contains("Không thể hoàn tác."));
+    assert!(admin
+        .page(&format!("/admin/waves/{w}/results"))
+        .contains("Kết quả tạm thời"));
+    assert_eq!(
+        app.db.count(&format!(
+            "SELECT count(*) AS n FROM waves WHERE id = {w} AND state = 'fieldwork'"
+        )),
+        1
+    );
     assert_eq!(
         admin
             .post(
                 &format!("/admin/waves/{w}/close"),
-                &[("csrf", csrf.as_str())]
+                &[("csrf", csrf.as_str()), ("confirm", "yes")]
             )
             .status(),
         303
@@ -453,9 +472,19 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
 
     // Publishing: refused before closing (tested above for the purge), now published once,
     // as the year's annual-survey publication with the same numbers as the results file.
-    let published = admin.post(
+    let asked = admin.post(
         &format!("/admin/waves/{w}/publish"),
         &[("csrf", csrf.as_str())],
+    );
+    assert_eq!(asked.status(), 200, "asked first");
+    assert!(asked
+        .text()
+        .unwrap()
+        .contains("Công bố kết quả khảo sát năm 2026?"));
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM publications"), 0);
+    let published = admin.post(
+        &format!("/admin/waves/{w}/publish"),
+        &[("csrf", csrf.as_str()), ("confirm", "yes")],
     );
     assert_eq!(published.status(), 303);
     let public = published.headers()["location"].to_str().unwrap().to_owned();
@@ -467,7 +496,10 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
     assert_eq!(snapshot["channel"], "annual_sample");
     let public_page = admin.get(&public);
     assert_eq!(public_page.status(), 200);
-    assert!(public_page.text().unwrap().contains("annual_sample"));
+    assert!(public_page
+        .text()
+        .unwrap()
+        .contains("Khảo sát mẫu hằng năm"));
     assert_eq!(snapshot["period"]["from"], "2026-01-01");
     assert!(snapshot["method"]
         .as_str()
@@ -495,11 +527,21 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
     assert_eq!(app.db.count("SELECT count(*) AS n FROM publications"), 1);
 
     let before = admin.page(&format!("/admin/waves/{w}/results.csv"));
+    let asked = admin.post(
+        &format!("/admin/waves/{w}/purge-contacts"),
+        &[("csrf", csrf.as_str())],
+    );
+    assert_eq!(asked.status(), 200);
+    assert!(asked
+        .text()
+        .unwrap()
+        .contains("Xoá thông tin liên hệ của đợt"));
+    assert!(app.db.count("SELECT count(*) AS n FROM frame_units") > 0);
     assert_eq!(
         admin
             .post(
                 &format!("/admin/waves/{w}/purge-contacts"),
-                &[("csrf", csrf.as_str())]
+                &[("csrf", csrf.as_str()), ("confirm", "yes")]
             )
             .status(),
         303

@@ -303,6 +303,9 @@ async fn wave_page(
         return Err(PageError::staff(Fault::NotFound));
     };
     let st = state_of(&w.state);
+    // Some worker takes messages from the queue (here or as `sipas worker` elsewhere) once any
+    // was sending, sent, failed or uncertain.
+    let mail_moving = mail.iter().any(|(status, n)| status != "queued" && *n > 0);
     let page = WavePage {
         shell: admin.0.frame(&state.key, Lang::Vi),
         id: w.id,
@@ -380,6 +383,7 @@ async fn wave_page(
             .into_iter()
             .map(|(s, n)| (mail_status_vi(&s), grouped(n)))
             .collect(),
+        mail_configured: state.outbox.is_some() || mail_moving,
     };
     render(state, status, "admin_wave.html", &page).map_err(PageError::staff)
 }
