@@ -273,7 +273,7 @@ impl Submission {
             errors.push(FieldError::new(
                 "answers",
                 "Vui lòng trả lời ít nhất một câu hỏi.",
-                "at least one answer is required",
+                "Please answer at least one question.",
             ));
         }
 

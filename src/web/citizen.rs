@@ -57,6 +57,9 @@ pub async fn submit(
             return thanks_page(&state, lang).map_err(|f| PageError::citizen(lang, f))
         }
     };
+    if let Some(to) = answers.switch_to() {
+        return form_page(&state, to, &token, &answers, Vec::new(), StatusCode::OK).await;
+    }
     let on_page = |f: Fault| PageError::citizen(lang, f);
     let ip = client_ip(&req, &state.settings);
     match state
@@ -133,6 +136,16 @@ impl Answers {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The language the reader switched to, when the form was posted by the language button
+    /// (the answers picked are shown again in it, nothing is stored).
+    pub(super) fn switch_to(&self) -> Option<Lang> {
+        match self.field("switch_lang")? {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
     }
 
     pub(super) fn to_raw(&self) -> RawSubmission {

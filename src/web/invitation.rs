@@ -119,6 +119,17 @@ pub async fn submit(
         Opened::Used(_) => return used(&state, lang),
         Opened::Closed => return closed(&state, lang),
     };
+    if let Some(to) = answers.switch_to() {
+        return show(
+            &state,
+            to,
+            &unit,
+            &spec,
+            &answers,
+            Vec::new(),
+            StatusCode::OK,
+        );
+    }
     let submission = match Submission::parse(answers.to_raw(), &spec) {
         Ok(s) => s,
         Err(errors) => {

@@ -238,6 +238,9 @@ pub async fn submit(
             return thanks_page(&state, lang).map_err(|f| PageError::citizen(lang, f))
         }
     };
+    if let Some(to) = answers.switch_to() {
+        return form_page(&state, to, &token, &answers, Vec::new(), StatusCode::OK).await;
+    }
     let on_page = |f: Fault| PageError::citizen(lang, f);
     let ip = client_ip(&req, &state.settings);
     match state

@@ -75,7 +75,7 @@ fn chromium_renders_the_form_at_phone_size_without_javascript() {
 
 /// Chromium itself signs in: it types the name and password into the sign-in form, submits
 /// it, keeps the session cookie and follows the redirect.
-fn signed_in(app: &TestApp, user: &str, width: u32, height: u32) -> Chromium {
+pub(crate) fn signed_in(app: &TestApp, user: &str, width: u32, height: u32) -> Chromium {
     let browser = Chromium::start(width, height);
     let login = format!("{}/admin/login", app.base);
     browser.open(&login);
@@ -91,7 +91,7 @@ fn signed_in(app: &TestApp, user: &str, width: u32, height: u32) -> Chromium {
 }
 
 /// SIPAS_SCREENSHOTS=DIR keeps what Chromium drew, to look at (not committed by tests).
-fn keep(img: &image::DynamicImage, name: &str) {
+pub(crate) fn keep(img: &image::DynamicImage, name: &str) {
     if let Ok(dir) = std::env::var("SIPAS_SCREENSHOTS") {
         img.save(format!("{dir}/{name}.png")).unwrap();
     }

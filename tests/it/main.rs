@@ -23,6 +23,7 @@ mod ingest;
 mod invariants;
 mod mail;
 mod paper;
+mod phone_width;
 mod publication;
 mod qr_export;
 mod quarantine;

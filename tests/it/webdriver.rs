@@ -105,6 +105,25 @@ impl Chromium {
         answer["value"].clone()
     }
 
+    /// Runs `js` (a function body) in the page and gives back what it returns; the page itself
+    /// carries no script.
+    pub fn script(&self, js: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({ "script": js, "args": [] }),
+        )
+    }
+
+    /// How much wider the page is than the window: 0 when nothing scrolls sideways.
+    pub fn overflow_x(&self) -> i64 {
+        self.script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        )
+        .as_i64()
+        .unwrap()
+    }
+
     pub fn open(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", json!({ "url": url }));
     }
