@@ -142,6 +142,8 @@ pub struct RowView {
     pub responses: u64,
     pub tier: &'static str,
     pub tier_code: &'static str,
+    /// The reader's own agency or one below it (marked for an agency's staff).
+    pub own: bool,
 }
 
 impl RowView {
@@ -155,6 +157,7 @@ impl RowView {
             responses: r.unit.responses,
             tier: tier_label(r.tier, lang),
             tier_code: tier_code(r.tier),
+            own: false,
         }
     }
 }

@@ -136,6 +136,7 @@ const TABLE: &[(&str, &str, &str)] = &[
 
     ("r_vs_reference", "So với chỉ số chung", "Against the reference"),
     ("r_none", "Chưa có đơn vị nào đủ số phản hồi để xếp hạng trong kỳ này.", "No unit has enough responses to be ranked in this period."),
+    ("r_yours", "đơn vị của Ông/Bà", "your unit"),
     ("r_rule_title", "Quy tắc xếp hạng.", "Ranking rule."),
     ("r_sims", "Số lần mô phỏng:", "Simulations:"),
     ("r_seed", "hạt giống (seed):", "seed:"),

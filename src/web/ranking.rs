@@ -14,6 +14,7 @@ use super::lang::{staff_lang, switch_href};
 use super::{render, staff_query, StaffResult};
 use crate::db::{self, users::Scope};
 pub use crate::results::ranking_table::{self, Source, Table};
+use crate::results::ResultsError;
 use crate::state::AppState;
 use crate::views::dashboard::question_name;
 use crate::views::downloads::ranking_sheet;
@@ -58,12 +59,57 @@ pub async fn table(
         seed.map(str::to_owned),
     );
     let today = today_in_vietnam();
-    db::run_job(&state.pool, move |c| match source {
+    db::run_job(&state.pool, move |c| {
+        // Opened without a level, the ranking shows the reader's own level: an agency's staff
+        // see their agency among its peers.
+        let level = match (level, scope) {
+            (Some(l), _) => Some(l),
+            (None, Scope::Agency(id)) => own_level(c, id)?,
+            (None, Scope::All) => None,
+        };
+        ranked(
+            c, &cache, &form, source, level, measure, seed, filter, today,
+        )
+    })
+    .await
+    .map_err(Fault::from)
+}
+
+/// The level code of an agency.
+fn own_level(c: &mut db::Conn, agency: i32) -> Result<Option<String>, ResultsError> {
+    let Some(row) = db::agencies::find_row(c, agency)? else {
+        return Ok(None);
+    };
+    Ok(db::agencies::levels(c)?
+        .into_iter()
+        .find(|l| l.id == row.level_id)
+        .map(|l| l.code))
+}
+
+/// A ranking is made of publish-level aggregates (an index per unit, its interval and n, what
+/// Home Affairs publishes), which are not secret inside a province: every reader's table holds
+/// every unit of the level, so an agency sees where it stands among its peers and every reader
+/// sees the same ranks. Everything below a unit's index — its dashboard, desks, comments and
+/// ratings — stays within the reader's scope.
+#[allow(clippy::too_many_arguments)]
+fn ranked(
+    c: &mut db::Conn,
+    cache: &crate::results::sums::PastSums,
+    form: &crate::domain::FormSpec,
+    source: Source,
+    level: Option<String>,
+    measure: Option<String>,
+    seed: Option<String>,
+    filter: PeriodFilter,
+    today: chrono::NaiveDate,
+) -> Result<Table, ResultsError> {
+    let province = Scope::All;
+    match source {
         Source::Desk => ranking_table::desk_table(
             c,
-            &cache,
-            &form,
-            scope,
+            cache,
+            form,
+            province,
             level.as_deref(),
             measure.as_deref(),
             seed.as_deref(),
@@ -72,16 +118,14 @@ pub async fn table(
         ),
         Source::Annual => crate::survey::ranking::annual_table(
             c,
-            &form,
-            scope,
+            form,
+            province,
             measure.as_deref(),
             level.as_deref(),
             seed.as_deref(),
             filter,
         ),
-    })
-    .await
-    .map_err(Fault::from)
+    }
 }
 
 async fn table_of(
@@ -134,13 +178,27 @@ pub async fn page(
         query => format!("/admin/ranking?{query}"),
     };
     let t = table_of(&state, &staff, &q).await?;
-    let levels = staff_query(&state, db::agencies::levels).await?;
+    let scope = staff.user.scope();
+    let (levels, own) = staff_query(&state, move |c| {
+        let own: Vec<String> = match scope {
+            Scope::All => Vec::new(),
+            Scope::Agency(_) => db::agencies::visible(c, scope)?
+                .into_iter()
+                .map(|a| a.code)
+                .collect(),
+        };
+        Ok((db::agencies::levels(c)?, own))
+    })
+    .await?;
     let form = &state.ingest.desk_form;
     let mut rows: Vec<RowView> = t
         .ranking
         .ranked
         .iter()
-        .map(|r| RowView::of(r, lang))
+        .map(|r| RowView {
+            own: own.contains(&r.unit.code),
+            ..RowView::of(r, lang)
+        })
         .collect();
     let sort = match nonempty(&q.sort) {
         Some("n") => {

@@ -1,6 +1,7 @@
 //! The province ranking: the numbers of the raw rows, units below the minimum n apart, a unit
 //! counting the agencies below it, the CSV equal to the page, a printed seed that reproduces
-//! the table, and each reader seeing only the units of their scope.
+//! the table, and every reader seeing the same table of a level's units (peers included), with
+//! what lies below a unit's index kept within the reader's scope.
 
 use sipas::db;
 use sipas::db::instruments::{load_form, Form};
@@ -256,20 +257,48 @@ fn the_ranking_shows_the_raw_rows_with_rank_intervals_and_keeps_small_units_apar
         .unwrap();
     assert!(csv_rows(&reseeded).iter().all(|r| &r[15] == "12345"));
 
-    // A manager of HIGH ranks the units of their own subtree only.
+    // A manager of HIGH sees HIGH among its peers — the same table, byte for byte, as Home
+    // Affairs — and opens the ranking at their own level; a team's manager at the team level.
     add_user(&app.db, "high.manager", Role::Manager, Some("HIGH"));
     let manager = Browser::signed_in(&app, "high.manager");
     let theirs = manager.page(&format!("/admin/ranking?{q}"));
-    assert!(theirs.contains("HIGH") && !theirs.contains("LOW") && !theirs.contains("SMALL"));
-    let theirs_csv = manager
-        .get(&format!(
-            "/admin/ranking.csv?level=team&from={today}&to={today}"
-        ))
+    assert!(theirs.contains("HIGH") && theirs.contains("LOW") && theirs.contains("SMALL"));
+    assert_eq!(
+        theirs.matches("(đơn vị của Ông&#x2F;Bà)").count(),
+        1,
+        "their own unit is marked, and only it"
+    );
+    assert!(!admin
+        .page(&format!("/admin/ranking?{q}"))
+        .contains("đơn vị của Ông&#x2F;Bà"));
+    assert_eq!(
+        manager
+            .get(&format!("/admin/ranking.csv?{q}"))
+            .text()
+            .unwrap(),
+        admin
+            .get(&format!("/admin/ranking.csv?{q}"))
+            .text()
+            .unwrap()
+    );
+    let opened = manager.page(&format!("/admin/ranking?from={today}&to={today}"));
+    assert!(opened.contains("LOW"), "opened at the department level");
+    add_user(&app.db, "team.manager", Role::Manager, Some("HIGH.T"));
+    let team = Browser::signed_in(&app, "team.manager");
+    let theirs_csv = team
+        .get(&format!("/admin/ranking.csv?from={today}&to={today}"))
         .text()
         .unwrap();
     let rows = csv_rows(&theirs_csv);
-    assert_eq!(rows.len(), 1);
+    assert_eq!(rows.len(), 1, "the only team");
     assert_eq!(&rows[0][3], "HIGH.T");
+    // Below the ranking, a peer stays out of reach: its dashboard is not theirs to open.
+    assert_eq!(
+        manager
+            .get(&format!("/admin/dashboard?agency={low}"))
+            .status(),
+        404
+    );
 
     // Bad filters name the field and show nothing.
     let bad = admin.get("/admin/ranking?level=nope");
