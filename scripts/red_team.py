@@ -248,6 +248,13 @@ class Red:
                             "FROM held_ratings, unnest(reasons) AS reason WHERE response_id IN (%s) "
                             "GROUP BY reason ORDER BY reason) x" % ids)
             print("%-24s held for: %s" % ("", why))
+            # Where and when, with the burst's numbers: what a reviewer would read.
+            for line in self.psql("SELECT r.desk_id || ' ' || to_char(r.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'HH24:MI:SS') "
+                                  "|| ' ' || r.channel || ' ' || coalesce(h.details->'burst'->>'count', '-') || ' in 10 min, mean ' "
+                                  "|| coalesce(h.details->'burst'->>'mean', '-') "
+                                  "FROM held_ratings h JOIN responses r ON r.id = h.response_id "
+                                  "WHERE h.response_id IN (%s) ORDER BY r.submitted_at" % ids).splitlines()[:40]:
+                print("%-24s   desk %s" % ("", line))
         if share > 0.01:
             missed.append("honest ratings held")
         for f in sorted(set(self.failures))[:10]:

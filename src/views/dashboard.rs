@@ -69,6 +69,8 @@ pub struct DashboardPage {
     pub agency: String,
     pub agencies: Vec<Choice>,
     pub desks: Vec<Choice>,
+    /// The named period chosen ("month", …; "" for chosen dates), selected again.
+    pub period: &'static str,
     pub from: String,
     pub to: String,
     pub channel: String,

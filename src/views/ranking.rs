@@ -427,6 +427,8 @@ pub struct RankingPage {
     pub level: String,
     pub measures: Vec<Choice>,
     pub measure: String,
+    /// The named period chosen ("month", …; "" for chosen dates), selected again.
+    pub period: &'static str,
     pub from: String,
     pub to: String,
     pub channel: String,

@@ -150,6 +150,7 @@ pub async fn dashboard(
             .iter()
             .map(|d| Choice::new(d.id.to_string(), format!("{} · {}", d.agency_code, d.name)))
             .collect(),
+        period: q.period.named(),
         from: r.filter.from.to_string(),
         to: r.filter.to.to_string(),
         channel: r.filter.channel.clone().unwrap_or_default(),

@@ -75,6 +75,15 @@ pub fn invalid(field: &str, vi: String, en: String) -> super::errors::Fault {
 /// The named periods `period_bounds` knows.
 pub const PERIODS: &[&str] = &["month", "last_month", "quarter", "year"];
 
+impl PeriodQuery {
+    /// The named period chosen ("month", …), shown selected again; "" for chosen dates.
+    pub fn named(&self) -> &'static str {
+        nonempty(&self.period)
+            .and_then(|p| PERIODS.iter().find(|k| **k == p).copied())
+            .unwrap_or("")
+    }
+}
+
 pub fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }

@@ -249,6 +249,7 @@ pub async fn page(
         level: t.level_code.clone(),
         measures,
         measure: t.measure.clone(),
+        period: q.period.named(),
         from: t.filter.from.to_string(),
         to: t.filter.to.to_string(),
         channel: t.filter.channel.clone().unwrap_or_default(),

@@ -300,6 +300,19 @@ fn the_ranking_shows_the_raw_rows_with_rank_intervals_and_keeps_small_units_apar
         404
     );
 
+    // A named period chosen stays chosen after "Xem", on the ranking and the dashboard.
+    for page in ["/admin/ranking", "/admin/dashboard"] {
+        let shown = admin.page(&format!("{page}?period=quarter"));
+        assert!(
+            shown.contains(r#"<option value="quarter" selected>"#),
+            "{page}"
+        );
+        assert!(
+            !shown.contains(r#"<option value="month" selected>"#),
+            "{page}"
+        );
+    }
+
     // Bad filters name the field and show nothing.
     let bad = admin.get("/admin/ranking?level=nope");
     assert_eq!(bad.status(), 400);
