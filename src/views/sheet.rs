@@ -82,14 +82,31 @@ impl Sheet {
         Ok(out.into_bytes())
     }
 
+    /// The table as a workbook that reads like a report: the header bold, wrapped and frozen,
+    /// every number shown with the decimals of the CSV (full precision kept in the cell),
+    /// counts with thousands separators, columns as wide as their contents (up to 300 px).
     pub fn xlsx(&self) -> anyhow::Result<Vec<u8>> {
         let mut book = Workbook::new();
         let sheet = book.add_worksheet();
         sheet.set_name(worksheet_name(&self.name))?;
-        let bold = Format::new().set_bold();
+        let bold = Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_align(rust_xlsxwriter::FormatAlign::Top);
         for (c, h) in self.header.iter().enumerate() {
             sheet.write_string_with_format(0, c as u16, h, &bold)?;
         }
+        let count = Format::new().set_num_format("#,##0");
+        let decimals: Vec<Format> = (0..=6)
+            .map(|d| {
+                let pattern = if d == 0 {
+                    "#,##0".to_owned()
+                } else {
+                    format!("#,##0.{}", "0".repeat(d))
+                };
+                Format::new().set_num_format(pattern)
+            })
+            .collect();
         for (r, row) in self.rows.iter().enumerate() {
             let r = r as u32 + 1;
             for (c, v) in row.iter().enumerate() {
@@ -98,17 +115,20 @@ impl Sheet {
                     Value::Text(s) => {
                         sheet.write_string(r, c, cell(s))?;
                     }
-                    Value::Number(x, _) => {
-                        sheet.write_number(r, c, *x)?;
+                    Value::Number(x, d) => {
+                        let format = &decimals[(*d).min(decimals.len() - 1)];
+                        sheet.write_number_with_format(r, c, *x, format)?;
                     }
                     Value::Int(i) => {
-                        sheet.write_number(r, c, *i as f64)?;
+                        sheet.write_number_with_format(r, c, *i as f64, &count)?;
                     }
                     Value::Empty => {}
                 }
             }
         }
         sheet.set_freeze_panes(1, 0)?;
+        sheet.set_autofit_max_width(300);
+        sheet.autofit();
         Ok(book.save_to_buffer()?)
     }
 }
@@ -191,5 +211,22 @@ mod tests {
         assert_eq!(csv, "\u{feff}code,index\n\"'=A1\",0.12\n");
         let xlsx = sheet.xlsx().unwrap();
         assert_eq!(&xlsx[..2], b"PK", "a zip container");
+        let part = |name: &str| {
+            use std::io::Read;
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&xlsx)).unwrap();
+            let mut text = String::new();
+            zip.by_name(name)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        };
+        // Numbers shown with the CSV's decimals, columns sized to their contents, the header
+        // frozen.
+        let styles = part("xl/styles.xml");
+        assert!(styles.contains(r##"formatCode="#,##0.00""##), "{styles}");
+        let worksheet = part("xl/worksheets/sheet1.xml");
+        assert!(worksheet.contains("<cols>"), "{worksheet}");
+        assert!(worksheet.contains(r#"ySplit="1""#), "{worksheet}");
     }
 }
