@@ -50,6 +50,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("d_overall", "Chỉ số hài lòng chung (SIPAS)", "Overall satisfaction index (SIPAS)"),
     ("d_responses", "phiếu trong kỳ đã chọn.", "responses in the selected period."),
     ("d_target_word", "mục tiêu", "target"),
+    ("d_no_target", "Chưa đặt mục tiêu cho cơ quan này (Sở Nội vụ đặt mục tiêu ở trang Mục tiêu).", "No target is set for this agency (Home Affairs sets targets on the Targets page)."),
     ("d_target_rule", "Kết luận dựa trên cả khoảng tin cậy: đạt khi cả khoảng nằm trên mục tiêu, chưa đạt khi cả khoảng nằm dưới, còn lại chưa thể kết luận.", "Judged by the whole confidence interval: met when it lies above the target, not met when it lies below, otherwise cannot tell yet."),
     ("d_trend", "Xu hướng 12 tháng", "Twelve-month trend"),
     ("d_trend_title", "Chỉ số SIPAS chung theo tháng, với khoảng tin cậy 95%", "Overall SIPAS by month with its 95% confidence interval"),

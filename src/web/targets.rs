@@ -103,7 +103,11 @@ async fn page(
                     Subject::Level(_) => "Cấp",
                     Subject::Agency(_) => "Cơ quan",
                 },
-                code: t.code.clone(),
+                // A level's code is the service's own (`department`): its name says it.
+                code: match t.subject {
+                    Subject::Level(_) => String::new(),
+                    Subject::Agency(_) => t.code.clone(),
+                },
                 name: t.name.clone(),
                 value: format!("{}%", percent(t.value, Lang::Vi)),
             })

@@ -332,6 +332,8 @@ fn administrators_set_targets_on_a_page_with_precise_refusals() {
     let admin = Browser::signed_in(&app, "boss");
     let csrf = admin.csrf();
     let subject = format!("agency:{}", app.fixture.agency_id);
+    let no_target = "Chưa đặt mục tiêu cho cơ quan này";
+    assert!(admin.page("/admin/dashboard").contains(no_target));
     let r = admin.post(
         "/admin/targets",
         &[("csrf", &csrf), ("subject", &subject), ("value", "97,5")],
@@ -339,6 +341,7 @@ fn administrators_set_targets_on_a_page_with_precise_refusals() {
     assert_eq!(r.status(), 303);
     let page = admin.page("/admin/targets");
     assert!(page.contains("97,50%") && page.contains("T1"));
+    assert!(!admin.page("/admin/dashboard").contains(no_target));
     // Refused: the field is named, nothing changes.
     for (value, says) in [("120", "không quá 100%"), ("abc", "ví dụ 98")] {
         let r = admin.post(
