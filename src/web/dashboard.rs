@@ -131,7 +131,9 @@ pub async fn dashboard(
     };
     let here = here.as_str();
     let lang = staff_lang(&req);
-    let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period).await?;
+    let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period)
+        .await
+        .map_err(|e| e.keeping_filters(here))?;
     let (comments, search_wait) = comments_for(&state, &staff, &r, &q.q).await?;
     let form = &state.ingest.desk_form;
     let report = r.report.as_ref();

@@ -177,7 +177,9 @@ pub async fn page(
         "" => "/admin/ranking".to_owned(),
         query => format!("/admin/ranking?{query}"),
     };
-    let t = table_of(&state, &staff, &q).await?;
+    let t = table_of(&state, &staff, &q)
+        .await
+        .map_err(|e| e.keeping_filters(&here))?;
     let scope = staff.user.scope();
     let (levels, own) = staff_query(&state, move |c| {
         let own: Vec<String> = match scope {

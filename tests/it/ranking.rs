@@ -313,10 +313,23 @@ fn the_ranking_shows_the_raw_rows_with_rank_intervals_and_keeps_small_units_apar
         );
     }
 
-    // Bad filters name the field and show nothing.
-    let bad = admin.get("/admin/ranking?level=nope");
+    // Bad filters name the field and show nothing, with a way back that keeps the others.
+    let bad = admin.get("/admin/ranking?level=nope&channel=kiosk&kind=individual");
     assert_eq!(bad.status(), 400);
-    assert!(bad.text().unwrap().contains("level"));
+    let said = bad.text().unwrap().replace("&#x2F;", "/");
+    assert!(said.contains("level"));
+    assert!(
+        said.contains(r#"href="/admin/ranking?channel=kiosk&amp;kind=individual""#),
+        "{said}"
+    );
+    let reversed = admin.get("/admin/dashboard?from=2026-03-01&to=2026-02-01&channel=kiosk");
+    assert_eq!(reversed.status(), 400);
+    let said = reversed.text().unwrap().replace("&#x2F;", "/");
+    assert!(said.contains("Ngày bắt đầu phải trước hoặc bằng ngày kết thúc"));
+    assert!(
+        said.contains(r#"href="/admin/dashboard?channel=kiosk""#),
+        "{said}"
+    );
     let bad = admin.get("/admin/ranking?measure=F9");
     assert_eq!(bad.status(), 400);
     assert!(bad.text().unwrap().contains("measure"));

@@ -266,6 +266,10 @@ pub struct PageError {
     pub audience: Audience,
     /// A more precise message than the fault's own, e.g. "no such desk".
     pub message: Option<Cow<'static, str>>,
+    /// The query parameters a staff page refused, and the page again without them (every
+    /// other filter kept), offered as the way back.
+    pub refused: Vec<String>,
+    pub retry: Option<String>,
 }
 
 impl PageError {
@@ -274,6 +278,8 @@ impl PageError {
             fault: fault.into(),
             audience: Audience::Citizen(lang),
             message: None,
+            refused: Vec::new(),
+            retry: None,
         }
     }
 
@@ -282,6 +288,8 @@ impl PageError {
             fault: fault.into(),
             audience: Audience::Staff,
             message: None,
+            refused: Vec::new(),
+            retry: None,
         }
     }
 
@@ -300,10 +308,36 @@ impl PageError {
                     .map(|e| e.message_vi.as_str())
                     .collect::<Vec<_>>()
                     .join(" ");
-                PageError::staff(Fault::BadRequest).saying_owned(said)
+                let mut e = PageError::staff(Fault::BadRequest).saying_owned(said);
+                e.refused = errors.into_iter().map(|e| e.field).collect();
+                e
             }
             other => PageError::staff(other),
         }
+    }
+
+    /// Offers `here` (the page's path and query) again without the refused parameters, so a
+    /// mistyped filter does not lose the others. (A reversed period refuses `from` and `to`.)
+    pub fn keeping_filters(mut self, here: &str) -> PageError {
+        if self.refused.is_empty() {
+            return self;
+        }
+        let (path, query) = here.split_once('?').unwrap_or((here, ""));
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        // A reversed period is refused as `from`; its `to` goes with it.
+        let dropped = |k: &str| {
+            self.refused
+                .iter()
+                .any(|r| r == k || (r == "from" && k == "to"))
+        };
+        let kept: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| !dropped(k)).collect();
+        let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
+        self.retry = Some(if query.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{query}")
+        });
+        self
     }
 
     /// As `saying`, for a message made for this request (e.g. naming a field).
@@ -341,7 +375,13 @@ impl ResponseError for PageError {
                     Lang::Vi,
                     self.fault.staff_title(),
                     self.fault.staff_message(),
-                    Some(STAFF_HOME),
+                    Some(match &self.retry {
+                        Some(href) => Link {
+                            href,
+                            label: "← Quay lại trang, giữ các bộ lọc khác",
+                        },
+                        None => STAFF_HOME,
+                    }),
                 ),
             };
             let page = ErrorPage {
