@@ -91,5 +91,7 @@ pub struct PeriodPage {
     pub publication: PublicationRow,
     pub method: String,
     pub factor_names: Vec<String>,
+    /// The index columns' names: SIPAS, then the factors (a phone shows them beside each value).
+    pub columns: Vec<String>,
     pub agencies: Vec<AgencyRow>,
 }

@@ -114,7 +114,7 @@ pub async fn period(
         .ok_or_else(|| on_page(Fault::NotFound))?;
     // An altered body may not even parse: the page then shows the warning and no numbers.
     let snapshot: Option<StoredSnapshot> = serde_json::from_str(&p.body).ok();
-    let factor_names = snapshot
+    let factor_names: Vec<String> = snapshot
         .as_ref()
         .and_then(|s| s.agencies.first())
         .map(|a| {
@@ -139,6 +139,9 @@ pub async fn period(
         agencies: snapshot
             .map(|s| s.agencies.iter().map(|a| AgencyRow::of(a, lang)).collect())
             .unwrap_or_default(),
+        columns: std::iter::once("SIPAS".to_owned())
+            .chain(factor_names.iter().cloned())
+            .collect(),
         factor_names,
         publication: row(&p, integrity, lang),
     };

@@ -111,3 +111,53 @@ fn every_form_switches_language_by_posting_and_keeps_what_was_picked() {
     }
     assert_eq!(app.db.count("SELECT count(*) AS n FROM responses"), 0);
 }
+
+#[test]
+fn the_publishing_steps_and_the_public_pages_fit_a_phone_and_a_laptop() {
+    use sipas::domain::Role;
+    let app = TestApp::spawn();
+    crate::helpers::add_user(&app.db, "snv.admin", Role::Admin, None);
+    for day in ["2026-09-20", "2026-10-10"] {
+        for k in 0..35 {
+            let v = Some(1 + (k % 5) as i16);
+            crate::helpers::store_rating_on(&app.db, app.fixture.desk_id, day, &[("F1", v)]);
+        }
+    }
+    for width in [360, 1280] {
+        let browser = crate::browser::signed_in(&app, "snv.admin", width, 1000);
+        browser.open(&format!("{}/admin/publications", app.base));
+        let (from, to) = if width == 360 {
+            ("2026-07-01", "2026-09-30")
+        } else {
+            ("2026-10-01", "2026-10-31")
+        };
+        // Typed as a person would into the date fields (Chromium's date input takes the
+        // digits of its locale's order: month, day, year).
+        let typed = |d: &str| format!("{}{}{}", &d[5..7], &d[8..10], &d[0..4]);
+        browser.type_into("#from", &typed(from));
+        browser.type_into("#to", &typed(to));
+        browser.click("form[action='/admin/publications'] button[type=submit]");
+        let asked = browser.source_with("Không thể hoàn tác");
+        assert!(asked.contains("Công bố kết quả"), "{asked}");
+        assert_eq!(browser.overflow_x(), 0, "confirmation at {width} px");
+        crate::browser::keep(&browser.screenshot(), &format!("confirm-publish-{width}"));
+        browser.click("form.confirm button[type=submit]");
+        browser.source_with("SHA-256");
+        assert_eq!(browser.overflow_x(), 0, "public period at {width} px");
+        assert_eq!(
+            browser.boxes_scrolling_x(),
+            "",
+            "its table fits at {width} px"
+        );
+        crate::browser::keep(&browser.screenshot(), &format!("public-period-{width}"));
+        browser.open(&format!("{}/public", app.base));
+        assert_eq!(browser.overflow_x(), 0, "public list at {width} px");
+        assert_eq!(
+            browser.boxes_scrolling_x(),
+            "",
+            "its table fits at {width} px"
+        );
+        crate::browser::keep(&browser.screenshot(), &format!("public-list-{width}"));
+    }
+    assert_eq!(app.db.count("SELECT count(*) AS n FROM publications"), 2);
+}

@@ -124,6 +124,19 @@ impl Chromium {
         .unwrap()
     }
 
+    /// The boxes of the page that scroll sideways inside (a table too wide for its place),
+    /// named by tag, class and widths; empty when none.
+    pub fn boxes_scrolling_x(&self) -> String {
+        self.script(
+            "return Array.from(document.querySelectorAll('main *'))\
+             .filter(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1)\
+             .map(e => e.tagName + '.' + e.className + ' ' + e.scrollWidth + '>' + e.clientWidth).join('; ');",
+        )
+        .as_str()
+        .unwrap()
+        .to_owned()
+    }
+
     pub fn open(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", json!({ "url": url }));
     }
