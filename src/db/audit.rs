@@ -72,13 +72,18 @@ pub struct Entry {
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
     pub actor: Option<String>,
-    /// `agency`, `desk`, `user`, or a whole action such as `desk.rotate_key`.
+    /// `agency`, `desk`, `user`, … or a whole action such as `desk.rotate_key`; none lists
+    /// every change but sign-ins (`session`, `login`), which are asked for by name.
     pub action: Option<String>,
     pub entity_id: Option<String>,
     pub from: Option<NaiveDate>,
     /// Inclusive.
     pub to: Option<NaiveDate>,
 }
+
+/// The actions of signing in and out (and of a sign-in held back): listed apart, since they
+/// outnumber every change.
+const SIGN_INS: [&str; 2] = ["session.%", "login.%"];
 
 /// The newest entries first, at most `limit`.
 pub fn list(conn: &mut PgConnection, f: &Filter, limit: i64) -> QueryResult<Vec<Entry>> {
@@ -92,6 +97,10 @@ pub fn list(conn: &mut PgConnection, f: &Filter, limit: i64) -> QueryResult<Vec<
         } else {
             q.filter(audit_log::action.like(format!("{}.%", escape_like(action))))
         };
+    } else {
+        for pattern in SIGN_INS {
+            q = q.filter(audit_log::action.not_like(pattern));
+        }
     }
     if let Some(id) = &f.entity_id {
         q = q.filter(audit_log::entity_id.eq(id.clone()));

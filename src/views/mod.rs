@@ -2,6 +2,7 @@
 //! context type (`citizen`, `staff`, `poster`), never a database row; HTML templates end in
 //! `.html`, so tera escapes every value. Only this module knows tera.
 
+pub mod audit_words;
 pub mod chart;
 pub mod citizen;
 pub mod dashboard;

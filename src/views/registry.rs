@@ -148,8 +148,10 @@ impl UserForm {
 
 #[derive(Serialize)]
 pub struct AuditRow {
-    /// Local time in Vietnam (UTC+7), to the second.
+    /// Local time in Vietnam (UTC+7), to the second, as people write it.
     pub at: String,
+    /// The entry in words (`views::audit_words`).
+    pub what: String,
     pub actor: String,
     pub action: String,
     pub entity_id: String,
@@ -160,14 +162,25 @@ pub struct AuditRow {
 impl From<Entry> for AuditRow {
     fn from(e: Entry) -> AuditRow {
         let local = e.at + chrono::Duration::hours(7);
-        let json = |v: Option<serde_json::Value>| v.map(|v| v.to_string()).unwrap_or_default();
+        let json = |v: &Option<serde_json::Value>| {
+            v.as_ref()
+                .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+                .unwrap_or_default()
+        };
         AuditRow {
-            at: local.format("%Y-%m-%d %H:%M:%S").to_string(),
+            at: local.format("%d/%m/%Y %H:%M:%S").to_string(),
+            what: super::audit_words::sentence(
+                &e.actor,
+                &e.action,
+                &e.entity_id,
+                e.before.as_ref(),
+                e.after.as_ref(),
+            ),
+            before: json(&e.before),
+            after: json(&e.after),
             actor: e.actor,
             action: e.action,
             entity_id: e.entity_id,
-            before: json(e.before),
-            after: json(e.after),
         }
     }
 }

@@ -513,6 +513,14 @@ fn the_audit_page_filters_and_shows_values_inert() {
     assert!(!page.contains("user.create"), "filtered to agencies");
     let users = b.page("/admin/audit?action=user&actor=test+%28CLI%29");
     assert!(users.contains("user.create") && users.contains("snv.admin"));
+    // In words, with the recorded data one click away; sign-ins listed apart.
+    assert!(page.contains("snv.admin thêm cơ quan"), "{page}");
+    assert!(page.contains("<details><summary>Xem dữ liệu (agency.create)"));
+    let all = b.page("/admin/audit");
+    assert!(all.contains("thêm cơ quan") && !all.contains("snv.admin đăng nhập"));
+    let sign_ins = b.page("/admin/audit?action=session");
+    assert!(sign_ins.contains("snv.admin đăng nhập"), "{sign_ins}");
+    assert!(!sign_ins.contains("thêm cơ quan"));
     let none = b.page("/admin/audit?from=2001-01-01&to=2001-01-31");
     assert!(none.contains("Không có mục nào"));
     let bad = b.get("/admin/audit?from=yesterday");

@@ -50,11 +50,21 @@ pub async fn audit_log(
     let page = AuditPage {
         shell: admin.0.frame(&state.key, Lang::Vi),
         actions: [
-            ("", "Tất cả"),
+            ("", "Mọi thay đổi (trừ đăng nhập)"),
             ("agency", "Cơ quan"),
             ("desk", "Quầy"),
             ("desk.rotate_key", "Thu hồi mã QR"),
             ("user", "Tài khoản"),
+            ("api_token", "Mã API"),
+            ("target", "Mục tiêu"),
+            ("par_rule", "Điểm CCHC"),
+            ("publication", "Công bố"),
+            ("held", "Đánh giá bị giữ lại"),
+            ("wave", "Khảo sát hằng năm"),
+            ("paper", "Phiếu giấy"),
+            ("outbox", "Thư điện tử"),
+            ("session", "Đăng nhập, đăng xuất"),
+            ("login", "Tạm chặn đăng nhập"),
         ]
         .into_iter()
         .map(|(v, l)| Choice::new(v.into(), l.into()))
