@@ -5,15 +5,13 @@ use analysis::compare::Difference;
 use analysis::{IndexEstimate, IndexReport};
 use serde::Serialize;
 
-use super::chart::{coord, Tick};
 use super::registry::Choice;
 use super::{percent, Lang, Shown};
 use crate::db::comments::Comment;
 use crate::domain::FormSpec;
 use crate::domain::{privacy, search, text};
 use crate::results::agency::AgencyResults;
-use crate::results::desk::{Importance, IMPORTANCE_MIN_N};
-use crate::results::periods::{self, verdict, Month, TargetVerdict};
+use crate::results::periods::{self, verdict, TargetVerdict};
 
 /// An index of a report as staff read it: nothing below the minimum n.
 pub fn shown(e: Option<IndexEstimate>, n: u64, lang: Lang) -> Shown {
@@ -41,7 +39,7 @@ pub fn question_name(q: &crate::domain::Question, lang: Lang) -> String {
 }
 
 /// A decimal number as the reader writes it (comma in Vietnamese).
-fn decimal(x: f64, places: usize, lang: Lang) -> String {
+pub fn decimal(x: f64, places: usize, lang: Lang) -> String {
     let s = format!("{x:.places$}");
     match lang {
         Lang::Vi => s.replace('.', ","),
@@ -85,8 +83,8 @@ pub struct DashboardPage {
     pub previous_label: String,
     pub year_ago_label: String,
     pub target: Option<TargetView>,
-    pub trend: TrendChart,
-    pub priorities: Priorities,
+    pub trend: super::dashboard_charts::TrendChart,
+    pub priorities: super::dashboard_charts::Priorities,
     pub comments: Vec<CommentView>,
     /// Managers and administrators may hide a comment.
     pub may_moderate: bool,
@@ -268,297 +266,6 @@ impl TargetView {
             value: format!("{}%", percent(target, lang)),
             code,
             label,
-        }
-    }
-}
-
-/// The trend chart: the overall SIPAS per month with its 95% band and the target line.
-#[derive(Serialize)]
-pub struct TrendChart {
-    pub bands: Vec<String>,
-    pub lines: Vec<String>,
-    pub dots: Vec<TrendDot>,
-    pub months: Vec<Tick>,
-    pub y_ticks: Vec<Tick>,
-    pub target_y: Option<String>,
-    pub target_label: Option<String>,
-}
-
-#[derive(Serialize)]
-pub struct TrendDot {
-    pub x: String,
-    pub y: String,
-    pub label: String,
-}
-
-const TW: f64 = 640.0;
-const TH: f64 = 260.0;
-const TL: f64 = 48.0;
-const TR: f64 = 12.0;
-const TT: f64 = 12.0;
-const TB: f64 = 36.0;
-
-impl TrendChart {
-    pub fn of(months: &[Month], target: Option<f64>, lang: Lang) -> TrendChart {
-        let shown: Vec<Option<IndexEstimate>> = months
-            .iter()
-            .map(|m| m.overall.filter(|e| !e.suppressed))
-            .collect();
-        let low = shown
-            .iter()
-            .flatten()
-            .map(|e| e.ci_low)
-            .chain(target)
-            .fold(0.9, f64::min);
-        let y_min = ((low * 10.0).floor() / 10.0).clamp(0.0, 0.9);
-        let n = months.len().max(1) as f64;
-        let x = |i: usize| TL + (i as f64 + 0.5) / n * (TW - TL - TR);
-        let y = |v: f64| TT + (1.0 - v.clamp(y_min, 1.0)) / (1.0 - y_min) * (TH - TT - TB);
-        let mut bands = Vec::new();
-        let mut lines = Vec::new();
-        let mut run: Vec<(usize, IndexEstimate)> = Vec::new();
-        let mut flush = |run: &mut Vec<(usize, IndexEstimate)>| {
-            if run.is_empty() {
-                return;
-            }
-            let upper = run
-                .iter()
-                .map(|(i, e)| format!("{},{}", coord(x(*i)), coord(y(e.ci_high))));
-            let lower = run
-                .iter()
-                .rev()
-                .map(|(i, e)| format!("{},{}", coord(x(*i)), coord(y(e.ci_low))));
-            bands.push(upper.chain(lower).collect::<Vec<_>>().join(" "));
-            lines.push(
-                run.iter()
-                    .map(|(i, e)| format!("{},{}", coord(x(*i)), coord(y(e.estimate))))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
-            run.clear();
-        };
-        for (i, e) in shown.iter().enumerate() {
-            match e {
-                Some(e) => run.push((i, *e)),
-                None => flush(&mut run),
-            }
-        }
-        flush(&mut run);
-        let dots = months
-            .iter()
-            .zip(&shown)
-            .enumerate()
-            .filter_map(|(i, (m, e))| {
-                e.map(|e| TrendDot {
-                    x: coord(x(i)),
-                    y: coord(y(e.estimate)),
-                    label: format!(
-                        "{}: {}% ({}–{}%), n = {}",
-                        m.first.format("%m/%Y"),
-                        percent(e.estimate, lang),
-                        percent(e.ci_low, lang),
-                        percent(e.ci_high, lang),
-                        e.n
-                    ),
-                })
-            })
-            .collect();
-        let steps = ((1.0 - y_min) / 0.1).round() as usize;
-        TrendChart {
-            bands,
-            lines,
-            dots,
-            months: months
-                .iter()
-                .enumerate()
-                .map(|(i, m)| Tick {
-                    at: coord(x(i)),
-                    label: m.first.format("%m/%y").to_string(),
-                })
-                .collect(),
-            y_ticks: (0..=steps)
-                .map(|k| {
-                    let v = y_min + 0.1 * k as f64;
-                    Tick {
-                        at: coord(y(v)),
-                        label: format!("{:.0}%", 100.0 * v),
-                    }
-                })
-                .collect(),
-            target_y: target.map(|t| coord(y(t))),
-            target_label: target.map(|t| {
-                let word = if lang == Lang::Vi {
-                    "Mục tiêu"
-                } else {
-                    "Target"
-                };
-                format!("{word} {}%", percent(t, lang))
-            }),
-        }
-    }
-}
-
-/// What to improve first: each factor's performance (its index) against its importance (its
-/// correlation with the overall question). A factor that matters more than the average factor
-/// and scores below the average factor is a priority.
-#[derive(Serialize)]
-pub struct Priorities {
-    pub rows: Vec<PriorityRow>,
-    /// The names of the priority factors, most important first.
-    pub first: Vec<String>,
-    /// One dot per factor with a quadrant, labelled by its row's number so that labels never
-    /// print on top of each other (the names are in the table).
-    pub dots: Vec<IpaDot>,
-    /// The means as chart coordinates (the quadrant lines).
-    pub mean_x: Option<String>,
-    pub mean_y: Option<String>,
-}
-
-#[derive(Serialize)]
-pub struct PriorityRow {
-    /// The factor's number, as on the chart.
-    pub num: usize,
-    pub name: String,
-    pub performance: Option<String>,
-    /// r with its 95% interval and n: "0,45 (0,30–0,58; n = 120)".
-    pub importance: Option<String>,
-    pub quadrant: &'static str,
-}
-
-#[derive(Serialize)]
-pub struct IpaDot {
-    pub x: String,
-    pub y: String,
-    pub num: usize,
-    pub label: String,
-}
-
-const PW: f64 = 360.0;
-const PH: f64 = 240.0;
-const PM: f64 = 36.0;
-
-impl Priorities {
-    pub fn of(
-        form: &FormSpec,
-        factors: &[Option<IndexEstimate>],
-        importance: &[Option<Importance>],
-        lang: Lang,
-    ) -> Priorities {
-        let names: Vec<String> = form
-            .questions
-            .iter()
-            .filter(|q| q.kind == "factor")
-            .map(|q| question_name(q, lang))
-            .collect();
-        let both: Vec<(usize, f64, f64)> = (0..names.len())
-            .filter_map(|f| {
-                let p = factors
-                    .get(f)
-                    .copied()
-                    .flatten()
-                    .filter(|e| !e.suppressed)?;
-                // Too few pairs: r is too uncertain to place the factor in a quadrant.
-                let i = importance
-                    .get(f)
-                    .copied()
-                    .flatten()
-                    .filter(|i| i.n >= IMPORTANCE_MIN_N)?;
-                Some((f, p.estimate, i.r))
-            })
-            .collect();
-        let mean = |k: fn(&(usize, f64, f64)) -> f64| {
-            (!both.is_empty()).then(|| both.iter().map(k).sum::<f64>() / both.len() as f64)
-        };
-        let (mp, mi) = (mean(|t| t.1), mean(|t| t.2));
-        // The quadrant: 0 improve first, 1 keep it up, 2 improve later, 3 no more resources.
-        let quadrant_of = |p: f64, i: f64| match (mp, mi) {
-            (Some(mp), Some(mi)) => Some(match (i >= mi, p < mp) {
-                (true, true) => 0,
-                (true, false) => 1,
-                (false, true) => 2,
-                (false, false) => 3,
-            }),
-            _ => None,
-        };
-        let labels = match lang {
-            Lang::Vi => [
-                "Ưu tiên cải thiện",
-                "Tiếp tục duy trì",
-                "Cải thiện sau",
-                "Duy trì, không cần thêm nguồn lực",
-            ],
-            Lang::En => [
-                "Improve first",
-                "Keep it up",
-                "Improve later",
-                "Keep, no extra resources",
-            ],
-        };
-        let quadrant = |p: f64, i: f64| quadrant_of(p, i).map_or("—", |q| labels[q]);
-        let rows = names
-            .iter()
-            .enumerate()
-            .map(|(f, name)| {
-                let t = both.iter().find(|t| t.0 == f);
-                let performance = factors.get(f).copied().flatten().filter(|e| !e.suppressed);
-                let imp = importance.get(f).copied().flatten();
-                PriorityRow {
-                    num: f + 1,
-                    name: name.clone(),
-                    performance: performance.map(|e| format!("{}%", percent(e.estimate, lang))),
-                    importance: imp.map(|i| {
-                        format!(
-                            "{} ({}–{}; n = {})",
-                            decimal(i.r, 2, lang),
-                            decimal(i.ci_low, 2, lang),
-                            decimal(i.ci_high, 2, lang),
-                            i.n
-                        )
-                    }),
-                    quadrant: match (t, lang) {
-                        (Some(t), _) => quadrant(t.1, t.2),
-                        (None, Lang::Vi) if imp.is_some() && performance.is_some() => {
-                            "Chưa xếp nhóm: cần ít nhất 100 lượt trả lời cả hai câu"
-                        }
-                        (None, Lang::En) if imp.is_some() && performance.is_some() => {
-                            "Not grouped: needs at least 100 ratings answering both"
-                        }
-                        (None, Lang::Vi) => "Chưa đủ số phản hồi",
-                        (None, Lang::En) => "Not enough responses",
-                    },
-                }
-            })
-            .collect();
-        let mut first: Vec<&(usize, f64, f64)> = both
-            .iter()
-            .filter(|t| quadrant_of(t.1, t.2) == Some(0))
-            .collect();
-        first.sort_by(|a, b| b.2.total_cmp(&a.2));
-        // The chart spans the factors' own range, so that differences are visible.
-        let span = |vals: Vec<f64>| {
-            let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let pad = ((hi - lo) * 0.15).max(0.02);
-            (lo - pad, hi + pad)
-        };
-        let (x0, x1) = span(both.iter().map(|t| t.1).collect());
-        let (y0, y1) = span(both.iter().map(|t| t.2).collect());
-        let x = |v: f64| PM + (v - x0) / (x1 - x0) * (PW - 2.0 * PM);
-        let y = |v: f64| PH - PM - (v - y0) / (y1 - y0) * (PH - 2.0 * PM);
-        Priorities {
-            rows,
-            first: first.iter().map(|t| names[t.0].clone()).collect(),
-            dots: both
-                .iter()
-                .map(|t| IpaDot {
-                    x: coord(x(t.1)),
-                    y: coord(y(t.2)),
-                    num: t.0 + 1,
-                    label: names[t.0].clone(),
-                })
-                .collect(),
-            mean_x: mp.filter(|_| both.len() > 1).map(|m| coord(x(m))),
-            mean_y: mi.filter(|_| both.len() > 1).map(|m| coord(y(m))),
         }
     }
 }

@@ -7,10 +7,9 @@ use analysis::compare::Tier;
 use analysis::IndexEstimate;
 use serde::Serialize;
 
-use super::chart::{coord, Tick};
 use super::registry::Choice;
 use super::{percent, Lang, Shown};
-use crate::results::ranking::{RankedUnit, Ranking, Unit};
+use crate::results::ranking::{RankedUnit, Ranking};
 
 pub fn tier_label(t: Tier, lang: Lang) -> &'static str {
     match (t, lang) {
@@ -198,222 +197,6 @@ impl UnrankedView {
     }
 }
 
-/// A point of a chart, in SVG user units, with what its tooltip says.
-#[derive(Serialize)]
-pub struct Dot {
-    pub x: String,
-    pub y: String,
-    pub class: &'static str,
-    pub label: String,
-}
-
-/// The funnel plot: units' index against their n, the province line and control limits.
-#[derive(Serialize)]
-pub struct FunnelChart {
-    pub width: u32,
-    pub height: u32,
-    pub centre_y: String,
-    pub limits95: [String; 2],
-    pub limits998: [String; 2],
-    pub dots: Vec<Dot>,
-    pub x_ticks: Vec<Tick>,
-    pub y_ticks: Vec<Tick>,
-}
-
-const W: f64 = 640.0;
-const H: f64 = 360.0;
-const LEFT: f64 = 56.0;
-const RIGHT: f64 = 16.0;
-const TOP: f64 = 12.0;
-const BOTTOM: f64 = 40.0;
-
-impl FunnelChart {
-    /// `None` without a province index or any unit with an index to place.
-    pub fn of(r: &Ranking, lang: Lang) -> Option<FunnelChart> {
-        let province = r.province?;
-        let funnel = r.funnel?;
-        let placed: Vec<(&Unit, IndexEstimate, Option<Tier>)> = r
-            .ranked
-            .iter()
-            .filter_map(|u| u.unit.index.map(|e| (&u.unit, e, Some(u.tier))))
-            .chain(
-                r.unranked
-                    .iter()
-                    .filter_map(|u| u.index.map(|e| (u, e, None))),
-            )
-            .filter(|(_, e, _)| e.n > 0)
-            .collect();
-        if placed.is_empty() {
-            return None;
-        }
-        // The x axis spans the units' n (log scale), at least a decade wide so that the funnel
-        // shows its shape even when every unit has a similar n.
-        let n_max = placed.iter().map(|(_, e, _)| e.n).max().unwrap_or(1) as f64 * 1.15;
-        let n_min = (placed.iter().map(|(_, e, _)| e.n).min().unwrap_or(1) as f64 / 1.5)
-            .min(n_max / 10.0)
-            .max(1.0);
-        let (lx0, lx1) = (n_min.ln(), n_max.ln());
-        let lo_at_min = funnel.limits(n_min, 3.09).0;
-        let y_min = placed
-            .iter()
-            .map(|(_, e, _)| e.estimate)
-            .fold(lo_at_min.max(province.estimate - 0.5), f64::min);
-        let y_min = (y_min * 20.0).floor() / 20.0;
-        let y_max = 1.0;
-        let x = |n: f64| LEFT + (n.ln() - lx0) / (lx1 - lx0) * (W - LEFT - RIGHT);
-        let y =
-            |v: f64| TOP + (y_max - v.clamp(y_min, y_max)) / (y_max - y_min) * (H - TOP - BOTTOM);
-        let line = |z: f64, upper: bool| {
-            let mut pts = Vec::new();
-            for step in 0..=60 {
-                let n = (lx0 + (lx1 - lx0) * step as f64 / 60.0).exp();
-                let (lo, hi) = funnel.limits(n, z);
-                pts.push(format!(
-                    "{},{}",
-                    coord(x(n)),
-                    coord(y(if upper { hi } else { lo }))
-                ));
-            }
-            pts.join(" ")
-        };
-        let dots = placed
-            .iter()
-            .map(|(u, e, tier)| Dot {
-                x: coord(x(e.n as f64)),
-                y: coord(y(e.estimate)),
-                class: tier.map_or("unranked", tier_code),
-                label: format!(
-                    "{} – {}: {}%, n = {}",
-                    u.code,
-                    u.name,
-                    percent(e.estimate, lang),
-                    e.n
-                ),
-            })
-            .collect();
-        let mut x_ticks = Vec::new();
-        let mut decade = 1.0;
-        while decade <= n_max {
-            for m in [1.0, 2.0, 5.0] {
-                let t = decade * m;
-                if (n_min..=n_max).contains(&t) {
-                    x_ticks.push(Tick {
-                        at: coord(x(t)),
-                        label: format!("{}", t as u64),
-                    });
-                }
-            }
-            decade *= 10.0;
-        }
-        let steps = ((y_max - y_min) / 0.05).round() as usize;
-        let every = if steps > 8 { 2 } else { 1 };
-        let y_ticks = (0..=steps)
-            .step_by(every)
-            .map(|i| {
-                let v = y_min + 0.05 * i as f64;
-                Tick {
-                    at: coord(y(v)),
-                    label: format!("{:.0}%", 100.0 * v),
-                }
-            })
-            .collect();
-        Some(FunnelChart {
-            width: W as u32,
-            height: H as u32,
-            centre_y: coord(y(funnel.centre)),
-            limits95: [line(1.96, false), line(1.96, true)],
-            limits998: [line(3.09, false), line(3.09, true)],
-            dots,
-            x_ticks,
-            y_ticks,
-        })
-    }
-}
-
-/// One factor's panel of the small multiples: every ranked unit's factor index and interval.
-#[derive(Serialize)]
-pub struct Panel {
-    pub title: String,
-    /// The left end of the common scale, e.g. "50%".
-    pub scale_from: String,
-    pub height: u32,
-    pub province_x: Option<String>,
-    pub bars: Vec<Bar>,
-}
-
-#[derive(Serialize)]
-pub struct Bar {
-    pub y: String,
-    pub x: String,
-    pub x_low: String,
-    pub x_high: String,
-    pub label: String,
-    pub code: String,
-}
-
-/// Above this many units the small multiples would be unreadable; the page says so and points
-/// to the table and the CSV.
-pub const MULTIPLES_MAX_UNITS: usize = 60;
-const PANEL_W: f64 = 200.0;
-const ROW_H: f64 = 12.0;
-
-/// The small multiples: one panel per factor, units in the ranking's order, a common 0–100%
-/// scale so that panels compare at a glance.
-pub fn multiples(r: &Ranking, factor_names: &[String], lang: Lang) -> Vec<Panel> {
-    if r.ranked.len() > MULTIPLES_MAX_UNITS {
-        return Vec::new();
-    }
-    // One scale for every panel, from the lowest interval end (to the 10% below) to 100%.
-    let lowest = r
-        .ranked
-        .iter()
-        .flat_map(|u| u.unit.factors.iter().flatten())
-        .filter(|e| !e.suppressed)
-        .map(|e| e.ci_low)
-        .fold(1.0, f64::min);
-    let floor = ((lowest * 10.0).floor() / 10.0).clamp(0.0, 0.9);
-    let x = |v: f64| coord(4.0 + (v.clamp(floor, 1.0) - floor) / (1.0 - floor) * (PANEL_W - 8.0));
-    factor_names
-        .iter()
-        .enumerate()
-        .map(|(f, title)| Panel {
-            title: title.clone(),
-            scale_from: format!("{:.0}%", 100.0 * floor),
-            height: (ROW_H * r.ranked.len() as f64 + 8.0) as u32,
-            province_x: r
-                .province_factors
-                .get(f)
-                .copied()
-                .flatten()
-                .filter(|e| !e.suppressed)
-                .map(|e| x(e.estimate)),
-            bars: r
-                .ranked
-                .iter()
-                .enumerate()
-                .filter_map(|(i, u)| {
-                    let e = u.unit.factors.get(f).copied().flatten()?;
-                    (!e.suppressed).then(|| Bar {
-                        y: coord(4.0 + ROW_H * i as f64 + ROW_H / 2.0),
-                        x: x(e.estimate),
-                        x_low: x(e.ci_low),
-                        x_high: x(e.ci_high),
-                        code: u.unit.code.clone(),
-                        label: format!(
-                            "{}: {}% ({}–{}%), n = {}",
-                            u.unit.code,
-                            percent(e.estimate, lang),
-                            percent(e.ci_low, lang),
-                            percent(e.ci_high, lang),
-                            e.n
-                        ),
-                    })
-                })
-                .collect(),
-        })
-        .collect()
-}
-
 #[derive(Serialize)]
 pub struct RankingPage {
     #[serde(flatten)]
@@ -446,8 +229,8 @@ pub struct RankingPage {
     pub dispersion: Option<String>,
     /// The small-area model behind the model-based column (`model_note`).
     pub model_note: Option<String>,
-    pub funnel: Option<FunnelChart>,
-    pub panels: Vec<Panel>,
+    pub funnel: Option<super::ranking_charts::FunnelChart>,
+    pub panels: Vec<super::ranking_charts::Panel>,
     pub too_many_for_multiples: bool,
 }
 

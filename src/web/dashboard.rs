@@ -22,9 +22,8 @@ use crate::ingest::ratelimit::{Limited, Subject};
 use crate::results::agency::{self, AgencyResults, Which};
 use crate::results::periods;
 use crate::state::AppState;
-use crate::views::dashboard::{
-    changes, rows, shown, CommentView, DashboardPage, Priorities, TargetView, TrendChart,
-};
+use crate::views::dashboard::{changes, rows, shown, CommentView, DashboardPage, TargetView};
+use crate::views::dashboard_charts::{Priorities, TrendChart};
 use crate::views::dossiers::DossierSection;
 use crate::views::downloads::{dossiers_sheet, results_sheet};
 use crate::views::held::HeldView;

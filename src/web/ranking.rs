@@ -19,9 +19,9 @@ use crate::state::AppState;
 use crate::views::dashboard::question_name;
 use crate::views::downloads::ranking_sheet;
 use crate::views::ranking::{
-    dispersion_note, model_note, multiples, province_shown, rule, FunnelChart, RankingPage,
-    RowView, UnrankedView, MULTIPLES_MAX_UNITS,
+    dispersion_note, model_note, province_shown, rule, RankingPage, RowView, UnrankedView,
 };
+use crate::views::ranking_charts::{multiples, FunnelChart, MULTIPLES_MAX_UNITS};
 use crate::views::registry::Choice;
 use crate::views::Lang;
 use std::sync::Arc;
@@ -266,8 +266,8 @@ pub async fn page(
         rule: rule(lang),
         dispersion: dispersion_note(&t.ranking, lang),
         model_note: model_note(&t.ranking, lang),
-        funnel: FunnelChart::of(&t.ranking, lang),
-        panels: multiples(&t.ranking, &factor_names, lang),
+        funnel: FunnelChart::of(&t.ranking, &own, lang),
+        panels: multiples(&t.ranking, &factor_names, &own, lang),
         too_many_for_multiples: t.ranking.ranked.len() > MULTIPLES_MAX_UNITS,
     };
     render(&state, StatusCode::OK, "ranking.html", &page).map_err(PageError::staff)

@@ -281,15 +281,19 @@ fn the_dashboard_compares_periods_judges_the_target_by_the_interval_and_draws_th
     assert!(october.ci_high < 0.9);
     assert!(page.contains("Chưa đạt mục tiêu") && page.contains("mục tiêu 90,00%"));
     // The trend: twelve months to October, a point for each month with enough answers only.
+    // (Drawn twice, for a phone and a wide screen; the wide drawing labels every month.)
+    let wide = page.split("class=\"size-wide\"").nth(1).unwrap();
+    let wide = &wide[..wide.find("</svg>").unwrap()];
     for m in ["11/25", "08/26", "09/26", "10/26"] {
         let m = m.replace('/', "&#x2F;");
-        assert!(page.contains(&format!(">{m}</text>")), "{m} on the axis");
+        assert!(wide.contains(&format!(">{m}</text>")), "{m} on the axis");
     }
     assert_eq!(
-        page.matches("<circle").count(),
+        wide.matches("<circle").count(),
         2,
         "September and October only"
     );
+    assert_eq!(page.matches("<circle").count(), 4, "in each drawing");
     assert!(page.contains("Mục tiêu 90,00%"));
 
     // A level's target applies when the agency has none; the agency's own wins.

@@ -263,6 +263,14 @@ impl TestDb {
         diesel::sql_query(sql).execute(&mut self.conn()).unwrap();
     }
 
+    /// The one text of a query returning `… AS name`.
+    pub fn text(&self, sql: &str) -> String {
+        diesel::sql_query(sql)
+            .get_result::<NameRow>(&mut self.conn())
+            .unwrap()
+            .name
+    }
+
     /// Row count of a query returning `count(*) AS n`.
     pub fn count(&self, sql: &str) -> i64 {
         diesel::sql_query(sql)

@@ -9,6 +9,7 @@ mod backup;
 mod bad_input;
 mod browser;
 mod chaos;
+mod charts;
 mod citizen_path;
 mod cli;
 mod dashboard;

@@ -137,6 +137,48 @@ impl Chromium {
         .to_owned()
     }
 
+    /// What is wrong with the charts shown: text under 11 px on screen, labels that overlap,
+    /// marks outside their plot; empty when nothing is. Values printed on focus (`.val`) are
+    /// left out while hidden. Also counts the charts shown, so that a test knows it looked.
+    pub fn chart_problems(&self) -> (u64, Vec<String>) {
+        let v = self.script(
+            "const out = []; \
+             const shown = [...document.querySelectorAll('figure svg')].filter(s => s.getBoundingClientRect().width > 0); \
+             for (const svg of shown) { \
+               const scale = svg.getScreenCTM().a; \
+               const name = (svg.getAttribute('aria-label') || (svg.querySelector('title') || {}).textContent || '').slice(0, 40) + ' @' + scale.toFixed(2); \
+               const texts = [...svg.querySelectorAll('text')].filter(t => t.getClientRects().length > 0 && getComputedStyle(t).display !== 'none'); \
+               for (const t of texts) { \
+                 const px = parseFloat(getComputedStyle(t).fontSize) * scale; \
+                 if (px < 11) out.push(name + ': \"' + t.textContent + '\" is ' + px.toFixed(1) + ' px'); \
+               } \
+               const boxes = texts.map(t => [t.textContent, t.getBoundingClientRect()]); \
+               for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) { \
+                 const a = boxes[i][1], b = boxes[j][1]; \
+                 if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) \
+                   out.push(name + ': \"' + boxes[i][0] + '\" overlaps \"' + boxes[j][0] + '\"'); \
+               } \
+               const frame = svg.querySelector('rect').getBoundingClientRect(); \
+               for (const c of svg.querySelectorAll('.pt circle')) { \
+                 const r = c.getBoundingClientRect(), x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2; \
+                 if (x < frame.left - 0.5 || x > frame.right + 0.5 || y < frame.top - 0.5 || y > frame.bottom + 0.5) \
+                   out.push(name + ': a mark outside the plot: ' + c.parentNode.getAttribute('aria-label')); \
+               } \
+               const sr = svg.getBoundingClientRect(); \
+               for (const t of texts) { const r = t.getBoundingClientRect(); \
+                 if (r.left < sr.left - 0.5 || r.right > sr.right + 0.5) out.push(name + ': \"' + t.textContent + '\" runs past the chart'); } \
+             } \
+             return {count: shown.length, problems: out};",
+        );
+        let problems = v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_owned())
+            .collect();
+        (v["count"].as_u64().unwrap(), problems)
+    }
+
     pub fn open(&self, url: &str) {
         self.call(reqwest::Method::POST, "/url", json!({ "url": url }));
     }

@@ -1,0 +1,104 @@
+//! Charts people can read (issue #20, point 3), measured in Chromium on a demo province at a
+//! phone's width and a laptop's: no chart text under 11 px on screen, no two labels on top of
+//! each other, every mark inside its plot, the funnel's axis past its largest n, a value shown
+//! when a mark is tapped, the units named in the small multiples and the reader's unit marked.
+
+use crate::fieldwork::sipas_ok;
+use crate::helpers::{add_user, TestApp};
+use sipas::domain::Role;
+
+#[test]
+fn the_charts_stay_readable_at_360_and_1280_px_for_home_affairs_and_an_agency() {
+    let app = TestApp::spawn();
+    sipas_ok(&app.db, &["demo", "--responses", "24000", "--seed", "11"]);
+    let demo = app
+        .db
+        .count("SELECT id::bigint AS n FROM agencies WHERE code = 'DEMO'");
+    let (commune, commune_name): (String, String) = {
+        let id = app.db.count(
+            "SELECT min(a.id)::bigint AS n FROM agencies a JOIN agencies p ON p.id = a.parent_id \
+             WHERE p.code = 'DEMO' AND a.name LIKE 'UBND Xã%'",
+        );
+        let name = app
+            .db
+            .text(&format!("SELECT name FROM agencies WHERE id = {id}"));
+        let code = app.db.text(&format!(
+            "SELECT code AS name FROM agencies WHERE id = {id}"
+        ));
+        (code, name)
+    };
+    add_user(&app.db, "snv.charts", Role::Admin, None);
+    add_user(&app.db, "xa.charts", Role::Manager, Some(commune.as_str()));
+    for width in [360, 1280] {
+        let browser = crate::browser::signed_in(&app, "snv.charts", width, 900);
+        for page in [
+            format!("/admin/dashboard?agency={demo}&period=year"),
+            "/admin/ranking?period=year&level=commune".to_owned(),
+        ] {
+            browser.open(&format!("{}{page}", app.base));
+            let (charts, problems) = browser.chart_problems();
+            assert!(charts >= 2, "{page} at {width} px shows {charts} charts");
+            assert!(
+                problems.is_empty(),
+                "{page} at {width} px:\n{}",
+                problems.join("\n")
+            );
+            assert_eq!(browser.overflow_x(), 0, "{page} at {width} px");
+        }
+        // The funnel's axis runs past its largest n: the last tick is right of every mark.
+        let past = browser.script(
+            "const svg = [...document.querySelectorAll('figure svg')].find(s => s.getBoundingClientRect().width > 0 && s.querySelector('.dot-not_different, .dot-above, .dot-below')); \
+             const ticks = [...svg.querySelectorAll('line')].filter(l => l.getAttribute('x1') === l.getAttribute('x2')).map(l => l.getBoundingClientRect().left); \
+             const marks = [...svg.querySelectorAll('.pt circle')].map(c => c.getBoundingClientRect()).map(r => (r.left + r.right) / 2); \
+             return Math.max(...ticks) >= Math.max(...marks);",
+        );
+        assert_eq!(past, true, "funnel axis at {width} px");
+        // A tap on a mark prints its value.
+        let shown = browser.script(
+            "const pt = [...document.querySelectorAll('figure svg')].filter(s => s.getBoundingClientRect().width > 0)[0].querySelector('.pt'); \
+             pt.setAttribute('id', 'tapped'); return getComputedStyle(pt.querySelector('.val')).display;",
+        );
+        assert_eq!(shown, "none", "hidden before the tap");
+        browser.click("#tapped");
+        let shown = browser.script(
+            "const v = document.querySelector('#tapped .val'); return [getComputedStyle(v).display, v.textContent];",
+        );
+        assert_ne!(shown[0], "none", "shown after the tap at {width} px");
+        assert!(shown[1].as_str().unwrap().ends_with('%'), "{shown}");
+        crate::browser::keep(&browser.screenshot(), &format!("ranking-charts-{width}"));
+
+        // A commune's manager: the ranking names every commune in the small multiples and
+        // marks theirs, in the funnel too.
+        let browser = crate::browser::signed_in(&app, "xa.charts", width, 900);
+        browser.open(&format!("{}/admin/ranking?period=year", app.base));
+        let (_, problems) = browser.chart_problems();
+        assert!(
+            problems.is_empty(),
+            "manager's ranking at {width} px:\n{}",
+            problems.join("\n")
+        );
+        let marked = browser.script(
+            "return [...document.querySelectorAll('svg text')].filter(t => t.getClientRects().length > 0 && t.getAttribute('font-weight') === 'bold').map(t => t.textContent);",
+        );
+        let short = commune_name.trim_start_matches("UBND ");
+        let marked: Vec<&str> = marked
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert!(
+            marked.len() >= 6
+                && marked.iter().all(|t| {
+                    let t = t.trim_end_matches('…');
+                    short.starts_with(t) || commune_name.starts_with(t)
+                }),
+            "the funnel and the five panels mark {short}: {marked:?}"
+        );
+        let names = browser.script(
+            "return [...document.querySelectorAll('.multiples svg')][0].querySelectorAll('text').length;",
+        );
+        assert!(names.as_u64().unwrap() >= 10, "every row named: {names}");
+        crate::browser::keep(&browser.screenshot(), &format!("ranking-manager-{width}"));
+    }
+}
