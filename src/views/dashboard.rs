@@ -104,6 +104,9 @@ pub struct DashboardPage {
     pub dossiers_xlsx: String,
     /// Ratings held for review in the selection: in all, and why.
     pub held: Option<super::held::HeldView>,
+    /// Where the agency stands among its level's units (`None` with a desk chosen, or alone
+    /// on its level).
+    pub standing: Option<super::standing::StandingView>,
 }
 
 /// A comment as staff read it: phone numbers, e-mail addresses and identity numbers masked

@@ -21,6 +21,7 @@ pub mod registry;
 pub mod sheet;
 pub mod staff;
 pub mod staff_texts;
+pub mod standing;
 pub mod survey;
 
 use std::sync::OnceLock;

@@ -28,6 +28,8 @@ use crate::views::dossiers::DossierSection;
 use crate::views::downloads::{dossiers_sheet, results_sheet};
 use crate::views::held::HeldView;
 use crate::views::registry::Choice;
+use crate::views::standing::StandingView;
+use crate::views::Lang;
 use std::sync::Arc;
 
 #[derive(Deserialize)]
@@ -134,6 +136,7 @@ pub async fn dashboard(
         .await
         .map_err(|e| e.keeping_filters(here))?;
     let (comments, search_wait) = comments_for(&state, &staff, &r, &q.q).await?;
+    let standing = standing_of(&state, &r, lang).await?;
     let form = &state.ingest.desk_form;
     let report = r.report.as_ref();
     let responses = report.map_or(0, |(_, n)| *n);
@@ -192,6 +195,7 @@ pub async fn dashboard(
         dossiers_csv: here.replacen("/admin/dashboard", "/admin/dashboard/dossiers.csv", 1),
         dossiers_xlsx: here.replacen("/admin/dashboard", "/admin/dashboard/dossiers.xlsx", 1),
         held: HeldView::of(&r.held, lang),
+        standing,
     };
     let status = match search_wait {
         Some(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -205,6 +209,43 @@ pub async fn dashboard(
         );
     }
     Ok(resp)
+}
+
+/// The agency among the units of its level, from the ranking page's own table (same filters,
+/// same default seed), so the dashboard and the ranking always agree. Not with a desk chosen:
+/// a desk has no rank.
+async fn standing_of(
+    state: &AppState,
+    r: &AgencyResults,
+    lang: Lang,
+) -> Result<Option<StandingView>, PageError> {
+    if r.desk_id.is_some() {
+        return Ok(None);
+    }
+    let t = super::ranking::table(
+        state,
+        Scope::Agency(r.agency.id),
+        super::ranking::Source::Desk,
+        None,
+        None,
+        None,
+        r.filter.clone(),
+    )
+    .await
+    .map_err(PageError::for_staff)?;
+    let f = &t.filter;
+    let href = format!(
+        "/admin/ranking?{}",
+        serde_urlencoded::to_string([
+            ("level", t.level_code.as_str()),
+            ("from", &f.from.to_string()),
+            ("to", &f.to.to_string()),
+            ("channel", f.channel.as_deref().unwrap_or("")),
+            ("kind", f.kind.as_deref().unwrap_or("")),
+        ])
+        .unwrap_or_default()
+    );
+    Ok(StandingView::of(&t.ranking, r.agency.id, href, lang))
 }
 
 /// A search's words as the audit log keeps them: masked, every digit of any script a `#`

@@ -102,3 +102,92 @@ fn the_charts_stay_readable_at_360_and_1280_px_for_home_affairs_and_an_agency() 
         crate::browser::keep(&browser.screenshot(), &format!("ranking-manager-{width}"));
     }
 }
+
+/// An agency head's standing at a glance (issue #20, point 2): the dashboard says where the
+/// agency stands among its level's units, with the rank interval, the tier and the level's
+/// reference, and it is the ranking page's own figure for that unit, in either language.
+#[test]
+fn the_dashboard_shows_the_agency_among_its_peers_as_the_ranking_does() {
+    use crate::helpers::Browser;
+    let app = TestApp::spawn();
+    sipas_ok(&app.db, &["demo", "--responses", "8000", "--seed", "5"]);
+    let code = app.db.text(
+        "SELECT a.code AS name FROM agencies a JOIN agencies p ON p.id = a.parent_id \
+         WHERE p.code = 'DEMO' AND a.name LIKE 'UBND Phường%' ORDER BY a.code LIMIT 1",
+    );
+    add_user(&app.db, "phuong.head", Role::Manager, Some(code.as_str()));
+    let head = Browser::signed_in(&app, "phuong.head");
+    let ranking = head.page("/admin/ranking?period=year");
+    let own_row = ranking
+        .split("<tr class=\"tier-")
+        .find(|r| r.contains(" own\""))
+        .expect("the ranking marks the unit");
+    let cell = |row: &str, k: usize| {
+        row.split("<td>")
+            .nth(k)
+            .unwrap()
+            .split("</td>")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let (rank, interval) = (cell(own_row, 1), cell(own_row, 2));
+    let ranked = ranking.matches("<tr class=\"tier-").count();
+    let tier = own_row
+        .split("<td>")
+        .last()
+        .unwrap()
+        .split("</td>")
+        .next()
+        .unwrap();
+
+    let dashboard = head.page("/admin/dashboard?period=year");
+    let standing = dashboard
+        .split("id=\"standing\"")
+        .nth(1)
+        .expect("the standing panel")
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert!(
+        standing.contains(&format!("Xếp thứ <strong>{rank}</strong> trên {ranked}")),
+        "rank {rank} of {ranked}: {standing}"
+    );
+    assert!(
+        standing.contains(&format!(": {interval})")),
+        "{interval}: {standing}"
+    );
+    assert!(
+        standing.contains(&format!("{tier}</strong>")),
+        "{tier}: {standing}"
+    );
+    assert!(standing.contains("Chỉ số chung của cấp"), "{standing}");
+    assert!(standing.contains("biểu đồ phễu"), "{standing}");
+    let href = standing
+        .split("<a href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let linked = head.page(&href.replace("&amp;", "&").replace("&#x2F;", "/"));
+    assert!(
+        linked.contains(own_row.split("</tr>").next().unwrap()),
+        "the link opens the same table"
+    );
+
+    // In English, the same figure.
+    head.get("/admin/lang/en?back=%2Fadmin%2Fdashboard");
+    let english = head.page("/admin/dashboard?period=year");
+    assert!(
+        english.contains(&format!("Rank <strong>{rank}</strong> of {ranked}")),
+        "{english}"
+    );
+
+    // A desk chosen: a desk has no rank, and the panel is not shown.
+    let desk = app.db.count(&format!(
+        "SELECT min(d.id)::bigint AS n FROM desks d JOIN agencies a ON a.id = d.agency_id WHERE a.code = '{code}'"
+    ));
+    let one_desk = head.page(&format!("/admin/dashboard?period=year&desk={desk}"));
+    assert!(!one_desk.contains("id=\"standing\""));
+}
