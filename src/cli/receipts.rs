@@ -176,6 +176,7 @@ pub fn run(action: Action, settings: &Settings) -> Result<()> {
     };
     // Through the one cell writer (invariant 26): a dossier code cannot start a formula.
     let sheet = Sheet {
+        about: Vec::new(),
         name: "receipts".to_owned(),
         header: header(&[
             "dossier_code",

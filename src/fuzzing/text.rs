@@ -117,6 +117,7 @@ pub fn csv_cell(data: &[u8]) {
     }
     assert_eq!(n.replace('\'', ""), text.replace('\'', ""));
     let sheet = Sheet {
+        about: Vec::new(),
         name: text.chars().take(40).collect(),
         header: vec!["a".into(), "b".into()],
         rows: vec![vec![Value::text(&text), Value::Number(1.5, 1)]],

@@ -99,6 +99,7 @@ pub fn sample_sheet(conn: &mut Conn, wave_id: i32) -> Result<crate::views::sheet
         })
         .collect();
     Ok(Sheet {
+        about: Vec::new(),
         name: format!("sipas-wave-{wave_id}-sample"),
         header: header(&[
             "unit_id",

@@ -377,6 +377,7 @@ pub fn responses_sheet(
         })
         .collect();
     Sheet {
+        about: Vec::new(),
         name: format!("sipas-wave-{wave_id}-responses"),
         header: header(&names),
         rows,
@@ -390,7 +391,7 @@ pub fn results_sheet(wave_id: i32, form: &FormSpec, results: &WaveResults) -> Sh
     let mut rows = Vec::new();
     let mut push =
         |level: &str, agency: &str, name: &str, e: Option<analysis::IndexEstimate>, n: u64| {
-            let num = |x: f64| Value::Number(x, 10);
+            let num = |x: f64| Value::Percent(x, 8);
             rows.push(match e {
                 Some(e) => vec![
                     Value::text(level),
@@ -470,9 +471,18 @@ pub fn results_sheet(wave_id: i32, form: &FormSpec, results: &WaveResults) -> Sh
         }
     }
     Sheet {
+        about: vec![("wave", Value::Int(i64::from(wave_id)))],
         name: format!("sipas-wave-{wave_id}-results"),
         header: header(&[
-            "level", "agency", "index", "estimate", "se", "ci_low", "ci_high", "n", "df",
+            "level",
+            "agency",
+            "index",
+            "estimate_percent",
+            "se_percent",
+            "ci_low_percent",
+            "ci_high_percent",
+            "n",
+            "df",
             "reported",
         ]),
         rows,

@@ -16,7 +16,7 @@ use analysis::IndexEstimate;
 pub fn results_sheet(form: &FormSpec, r: &AgencyResults) -> Sheet {
     let report = r.report.as_ref().map(|(rep, _)| rep);
     let responses = r.report.as_ref().map_or(0, |(_, n)| *n);
-    let pct = |v: f64| Value::Number(100.0 * v, 2);
+    let pct = |v: f64| Value::Percent(v, 2);
     let estimate = |e: Option<IndexEstimate>, n: u64| match e {
         Some(e) if !e.suppressed => vec![
             pct(e.estimate),
@@ -35,8 +35,8 @@ pub fn results_sheet(form: &FormSpec, r: &AgencyResults) -> Sheet {
     };
     let context = [
         Value::text(&r.agency.code),
-        Value::text(r.filter.from.to_string()),
-        Value::text(r.filter.to.to_string()),
+        Value::Date(r.filter.from),
+        Value::Date(r.filter.to),
         Value::text(r.filter.channel.as_deref().unwrap_or("all")),
         Value::text(r.filter.kind.as_deref().unwrap_or("all")),
         r.desk_id.map_or(Value::Empty, |d| Value::Int(i64::from(d))),
@@ -70,6 +70,7 @@ pub fn results_sheet(form: &FormSpec, r: &AgencyResults) -> Sheet {
         rows.push(row);
     }
     Sheet {
+        about: selection(r),
         name: format!("sipas-{}-{}-{}", r.agency.code, r.filter.from, r.filter.to),
         header: header(&[
             "code",
@@ -123,12 +124,12 @@ pub fn ranking_sheet(t: &Table) -> Sheet {
         "model_based_percent",
         "model_based_rmse_percent",
     ]);
-    let pct = |v: f64| Value::Number(100.0 * v, 2);
+    let pct = |v: f64| Value::Percent(v, 2);
     let p = |v: f64| Value::Number(v, 6);
     let common = [
         Value::text(&t.measure),
-        Value::text(t.filter.from.to_string()),
-        Value::text(t.filter.to.to_string()),
+        Value::Date(t.filter.from),
+        Value::Date(t.filter.to),
         Value::text(match t.source {
             Source::Annual => "annual_sample",
             Source::Desk => t.filter.channel.as_deref().unwrap_or("all"),
@@ -182,6 +183,21 @@ pub fn ranking_sheet(t: &Table) -> Sheet {
         rows.push(rec);
     }
     Sheet {
+        about: vec![
+            ("level", Value::text(&t.level_code)),
+            ("measure", Value::text(&t.measure)),
+            ("from", Value::Date(t.filter.from)),
+            ("to", Value::Date(t.filter.to)),
+            (
+                "channel",
+                Value::text(t.filter.channel.as_deref().unwrap_or("all")),
+            ),
+            (
+                "kind",
+                Value::text(t.filter.kind.as_deref().unwrap_or("all")),
+            ),
+            ("seed", Value::Int(t.ranking.seed as i64)),
+        ],
         name: format!(
             "sipas-ranking-{}-{}-{}",
             t.level_code, t.filter.from, t.filter.to
@@ -193,7 +209,7 @@ pub fn ranking_sheet(t: &Table) -> Sheet {
 
 /// The score sheet as CSV or XLSX: each unit's index, interval, n and points, and the rule.
 pub fn par_sheet(year: i32, t: &Table, rule: Option<&Rule>) -> Sheet {
-    let pct = |v: f64| Value::Number(100.0 * v, 2);
+    let pct = |v: f64| Value::Percent(v, 2);
     let described = rule.map_or(
         "Chưa đặt quy tắc tính điểm cho năm này.".to_owned(),
         Rule::describe_vi,
@@ -217,6 +233,11 @@ pub fn par_sheet(year: i32, t: &Table, rule: Option<&Rule>) -> Sheet {
         })
         .collect();
     Sheet {
+        about: vec![
+            ("year", Value::Int(i64::from(year))),
+            ("level", Value::text(&t.level_code)),
+            ("rule", Value::text(&described)),
+        ],
         name: format!("sipas-par-{year}-{}", t.level_code),
         header: header(&[
             "year",
@@ -250,7 +271,7 @@ pub fn dossiers_sheet(r: &AgencyResults) -> Sheet {
     let row = |(agency, desk): (Value, Value), month: Value, t: &Tally| {
         let count = |v: u64| Value::Int(i64::try_from(v).unwrap_or(i64::MAX));
         let shown = |v: u64| if t.shown() { count(v) } else { Value::Empty };
-        let pct = |v: Option<f64>| v.map_or(Value::Empty, |v| Value::Number(100.0 * v, 2));
+        let pct = |v: Option<f64>| v.map_or(Value::Empty, |v| Value::Percent(v, 2));
         vec![
             agency,
             month,
@@ -263,8 +284,8 @@ pub fn dossiers_sheet(r: &AgencyResults) -> Sheet {
             pct(t.response_rate()),
             pct(t.satisfaction_rate()),
             Value::text(if t.shown() { "reported" } else { "suppressed" }),
-            Value::text(r.filter.from.to_string()),
-            Value::text(r.filter.to.to_string()),
+            Value::Date(r.filter.from),
+            Value::Date(r.filter.to),
         ]
     };
     let month_of = |m: chrono::NaiveDate| Value::text(m.format("%Y-%m").to_string());
@@ -278,6 +299,7 @@ pub fn dossiers_sheet(r: &AgencyResults) -> Sheet {
     }
     rows.push(row(chosen(), Value::text("all"), &r.dossiers.total));
     Sheet {
+        about: selection(r),
         name: format!(
             "ho-so-766-{}-{}-{}",
             r.agency.code, r.filter.from, r.filter.to
@@ -299,4 +321,29 @@ pub fn dossiers_sheet(r: &AgencyResults) -> Sheet {
         ]),
         rows,
     }
+}
+
+/// What a dashboard's download was selected by, for the XLSX's "about" sheet.
+fn selection(r: &AgencyResults) -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "agency",
+            Value::text(format!("{} – {}", r.agency.code, r.agency.name)),
+        ),
+        ("from", Value::Date(r.filter.from)),
+        ("to", Value::Date(r.filter.to)),
+        (
+            "channel",
+            Value::text(r.filter.channel.as_deref().unwrap_or("all")),
+        ),
+        (
+            "kind",
+            Value::text(r.filter.kind.as_deref().unwrap_or("all")),
+        ),
+        (
+            "desk",
+            r.desk_id
+                .map_or(Value::text("all"), |d| Value::Int(i64::from(d))),
+        ),
+    ]
 }

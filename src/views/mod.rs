@@ -19,6 +19,7 @@ pub mod ranking;
 pub mod ranking_charts;
 pub mod registry;
 pub mod sheet;
+pub mod sheet_labels;
 pub mod staff;
 pub mod staff_texts;
 pub mod standing;

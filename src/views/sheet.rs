@@ -4,6 +4,9 @@
 //! cells; both neutralise text that a spreadsheet would run as a formula. No web framework
 //! here: the command line writes the same sheets to files.
 
+use super::sheet_labels as labels;
+use super::Lang;
+use chrono::Datelike;
 use rust_xlsxwriter::{Format, Workbook};
 
 /// A text cell a spreadsheet cannot run (`domain::cell::neutralise`: an apostrophe before a
@@ -19,6 +22,13 @@ pub enum Value {
     Text(String),
     /// A number shown with `decimals` decimals in CSV (full precision in XLSX).
     Number(f64, usize),
+    /// A share given as a proportion (0–1). Every download writes shares as percent, one
+    /// convention for all (issue #20): the CSV holds 100·v with `decimals` decimals (columns
+    /// named `…_percent`), the XLSX cell the proportion in a `0.00%` format, so Excel shows
+    /// the same percent and computes with the exact value.
+    Percent(f64, usize),
+    /// A day: ISO 8601 in CSV, a date cell shown dd/mm/yyyy in XLSX.
+    Date(chrono::NaiveDate),
     Int(i64),
     Empty,
 }
@@ -35,17 +45,23 @@ impl Value {
             // Neutralised again (it is idempotent) for a cell built without `Value::text`.
             Value::Text(s) => quoted(&cell(s)),
             Value::Number(x, d) => format!("{x:.*}", d),
+            Value::Percent(x, d) => format!("{:.*}", d, 100.0 * x),
+            Value::Date(d) => d.to_string(),
             Value::Int(i) => i.to_string(),
             Value::Empty => String::new(),
         }
     }
 }
 
-/// A table to download: a name (the file's stem and the worksheet's), a header, rows.
+/// A table to download: a name (the file's stem and the worksheet's), a header of machine
+/// column names (the CSV's, documented and stable), rows, and what was selected (the XLSX's
+/// "about" sheet, with the method).
 pub struct Sheet {
     pub name: String,
     pub header: Vec<String>,
     pub rows: Vec<Vec<Value>>,
+    /// The selection: (column-name-like key, value), e.g. ("agency", "SO-TP"), ("from", …).
+    pub about: Vec<(&'static str, Value)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,54 +98,135 @@ impl Sheet {
         Ok(out.into_bytes())
     }
 
-    /// The table as a workbook that reads like a report: the header bold, wrapped and frozen,
-    /// every number shown with the decimals of the CSV (full precision kept in the cell),
-    /// counts with thousands separators, columns as wide as their contents (up to 300 px).
+    /// The table as a workbook in Vietnamese (the command line's default).
     pub fn xlsx(&self) -> anyhow::Result<Vec<u8>> {
+        self.xlsx_in(Lang::Vi)
+    }
+
+    /// The table as a workbook that reads like a report, in `lang`: the header in words (the
+    /// CSV's column name where there is none), bold, wrapped and frozen; every number shown
+    /// with the decimals of the CSV (full precision kept in the cell), shares as percent,
+    /// counts with thousands separators, days as dates; columns as wide as their contents (up
+    /// to 300 px); then a second sheet saying what was selected, how the figures were made,
+    /// and the column names of the CSV.
+    pub fn xlsx_in(&self, lang: Lang) -> anyhow::Result<Vec<u8>> {
         let mut book = Workbook::new();
+        let formats = Formats::new();
         let sheet = book.add_worksheet();
         sheet.set_name(worksheet_name(&self.name))?;
-        let bold = Format::new()
-            .set_bold()
-            .set_text_wrap()
-            .set_align(rust_xlsxwriter::FormatAlign::Top);
         for (c, h) in self.header.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, h, &bold)?;
+            let shown = labels::column(h, lang).unwrap_or(h);
+            sheet.write_string_with_format(0, c as u16, shown, &formats.header)?;
         }
-        let count = Format::new().set_num_format("#,##0");
-        let decimals: Vec<Format> = (0..=6)
-            .map(|d| {
-                let pattern = if d == 0 {
-                    "#,##0".to_owned()
-                } else {
-                    format!("#,##0.{}", "0".repeat(d))
-                };
-                Format::new().set_num_format(pattern)
-            })
-            .collect();
         for (r, row) in self.rows.iter().enumerate() {
-            let r = r as u32 + 1;
             for (c, v) in row.iter().enumerate() {
-                let c = c as u16;
-                match v {
-                    Value::Text(s) => {
-                        sheet.write_string(r, c, cell(s))?;
-                    }
-                    Value::Number(x, d) => {
-                        let format = &decimals[(*d).min(decimals.len() - 1)];
-                        sheet.write_number_with_format(r, c, *x, format)?;
-                    }
-                    Value::Int(i) => {
-                        sheet.write_number_with_format(r, c, *i as f64, &count)?;
-                    }
-                    Value::Empty => {}
-                }
+                formats.write(sheet, r as u32 + 1, c as u16, v)?;
             }
         }
         sheet.set_freeze_panes(1, 0)?;
         sheet.set_autofit_max_width(300);
         sheet.autofit();
+
+        let about = book.add_worksheet();
+        about.set_name(labels::about_title(lang))?;
+        let mut r = 0;
+        for (key, v) in &self.about {
+            let shown = labels::column(key, lang).unwrap_or(key);
+            about.write_string_with_format(r, 0, shown, &formats.header)?;
+            formats.write(about, r, 1, v)?;
+            r += 1;
+        }
+        for (label, text) in labels::about_lines(lang) {
+            about.write_string_with_format(r, 0, label, &formats.header)?;
+            about.write_string_with_format(r, 1, text, &formats.wrapped)?;
+            r += 1;
+        }
+        // The CSV's names of the columns, for whoever reads both.
+        about.write_string_with_format(r, 0, labels::columns_title(lang), &formats.header)?;
+        let names = self
+            .header
+            .iter()
+            .map(|h| match labels::column(h, lang) {
+                Some(shown) => format!("{shown} = {h}"),
+                None => h.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        about.write_string_with_format(r, 1, cell(&names), &formats.wrapped)?;
+        about.set_column_width(0, 28)?;
+        about.set_column_width(1, 100)?;
         Ok(book.save_to_buffer()?)
+    }
+}
+
+/// The cell formats of a workbook.
+struct Formats {
+    header: Format,
+    wrapped: Format,
+    count: Format,
+    percent: Format,
+    date: Format,
+    decimals: Vec<Format>,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(rust_xlsxwriter::FormatAlign::Top),
+            wrapped: Format::new()
+                .set_text_wrap()
+                .set_align(rust_xlsxwriter::FormatAlign::Top),
+            count: Format::new().set_num_format("#,##0"),
+            percent: Format::new().set_num_format("0.00%"),
+            date: Format::new().set_num_format("dd/mm/yyyy"),
+            decimals: (0..=6)
+                .map(|d| {
+                    let pattern = if d == 0 {
+                        "#,##0".to_owned()
+                    } else {
+                        format!("#,##0.{}", "0".repeat(d))
+                    };
+                    Format::new().set_num_format(pattern)
+                })
+                .collect(),
+        }
+    }
+
+    fn write(
+        &self,
+        sheet: &mut rust_xlsxwriter::Worksheet,
+        r: u32,
+        c: u16,
+        v: &Value,
+    ) -> anyhow::Result<()> {
+        match v {
+            Value::Text(s) => {
+                sheet.write_string(r, c, cell(s))?;
+            }
+            Value::Number(x, d) => {
+                let format = &self.decimals[(*d).min(self.decimals.len() - 1)];
+                sheet.write_number_with_format(r, c, *x, format)?;
+            }
+            Value::Percent(x, _) => {
+                sheet.write_number_with_format(r, c, *x, &self.percent)?;
+            }
+            Value::Date(d) => {
+                let day = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                    u16::try_from(d.year()).unwrap_or(1900),
+                    d.month() as u8,
+                    d.day() as u8,
+                )?;
+                sheet.write_datetime_with_format(r, c, &day, &self.date)?;
+            }
+            Value::Int(i) => {
+                sheet.write_number_with_format(r, c, *i as f64, &self.count)?;
+            }
+            Value::Empty => {}
+        }
+        Ok(())
     }
 }
 
@@ -195,6 +292,7 @@ mod tests {
                 name: name.into(),
                 header: header(&["a"]),
                 rows: vec![],
+                about: vec![],
             };
             sheet.xlsx().expect("written");
         }
@@ -206,6 +304,7 @@ mod tests {
             name: "t".into(),
             header: header(&["code", "index"]),
             rows: vec![vec![Value::text("=A1"), Value::Number(0.123456, 2)]],
+            about: vec![],
         };
         let csv = String::from_utf8(sheet.csv().unwrap()).unwrap();
         assert_eq!(csv, "\u{feff}code,index\n\"'=A1\",0.12\n");

@@ -95,6 +95,7 @@ pub(super) async fn results_for(
 /// The dashboard's tables as CSV or XLSX, from the same `agency_results`: the overall SIPAS,
 /// then each question, with interval, n, missing rate, mean score and the five levels' shares.
 pub async fn download(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: StaffUser,
     format: web::Path<String>,
@@ -102,11 +103,16 @@ pub async fn download(
 ) -> StaffResult {
     let format = export::format_of(&format)?;
     let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period).await?;
-    export::download(&results_sheet(&state.ingest.desk_form, &r), format)
+    export::download(
+        &results_sheet(&state.ingest.desk_form, &r),
+        format,
+        staff_lang(&req),
+    )
 }
 
 /// Decision 766's counts from receipts (the dashboard's section) as CSV or XLSX.
 pub async fn download_dossiers(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: StaffUser,
     format: web::Path<String>,
@@ -114,7 +120,7 @@ pub async fn download_dossiers(
 ) -> StaffResult {
     let format = export::format_of(&format)?;
     let r = results_for(&state, &staff, &q.agency, &q.desk, &q.period).await?;
-    export::download(&dossiers_sheet(&r), format)
+    export::download(&dossiers_sheet(&r), format, staff_lang(&req))
 }
 
 /// How many comments the dashboard lists (newest first; the search narrows them).

@@ -3,21 +3,25 @@
 use actix_web::http::header;
 use actix_web::HttpResponse;
 
+use crate::views::Lang;
+
 pub use crate::views::sheet::{header, ExportFormat, Sheet, Value};
 
 /// The one way a staff page answers a download: `sheet` in the asked format, or a 500 page if
 /// it cannot be written (a bug: every cell passes the one cell writer).
-pub fn download(sheet: &Sheet, format: ExportFormat) -> super::StaffResult {
-    response(sheet, format)
+/// The XLSX's header and "about" sheet are in the reader's language; the CSV is the same in
+/// both.
+pub fn download(sheet: &Sheet, format: ExportFormat, lang: Lang) -> super::StaffResult {
+    response(sheet, format, lang)
         .map_err(|e| super::errors::PageError::staff(super::errors::Fault::Internal(e)))
 }
 
 /// The download response of `sheet` in the asked format.
-fn response(sheet: &Sheet, format: ExportFormat) -> anyhow::Result<HttpResponse> {
+fn response(sheet: &Sheet, format: ExportFormat, lang: Lang) -> anyhow::Result<HttpResponse> {
     let (body, ext, mime) = match format {
         ExportFormat::Csv => (sheet.csv()?, "csv", "text/csv; charset=utf-8"),
         ExportFormat::Xlsx => (
-            sheet.xlsx()?,
+            sheet.xlsx_in(lang)?,
             "xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),

@@ -48,6 +48,7 @@ pub async fn microdata(
         header.push("comment".into());
     }
     let sheet = Sheet {
+        about: Vec::new(),
         name: format!(
             "sipas-microdata-{}-{}-{}",
             r.agency.code, r.filter.from, r.filter.to
@@ -81,5 +82,5 @@ pub async fn microdata(
             })
             .collect(),
     };
-    export::download(&sheet, ExportFormat::Csv)
+    export::download(&sheet, ExportFormat::Csv, crate::views::Lang::Vi)
 }

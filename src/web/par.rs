@@ -5,6 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web;
+use actix_web::HttpRequest;
 use chrono::Datelike;
 use serde::Deserialize;
 
@@ -177,6 +178,7 @@ pub async fn set_rule(
 
 /// The score sheet as CSV or XLSX: each unit's index, interval, n and points, and the rule.
 pub async fn download(
+    req: HttpRequest,
     state: web::Data<AppState>,
     _admin: AdminUser,
     format: web::Path<String>,
@@ -193,5 +195,9 @@ pub async fn download(
     )
     .await
     .map_err(PageError::for_staff)?;
-    export::download(&par_sheet(year, &t, rule.as_ref()), format)
+    export::download(
+        &par_sheet(year, &t, rule.as_ref()),
+        format,
+        crate::web::lang::staff_lang(&req),
+    )
 }

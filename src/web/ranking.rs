@@ -276,6 +276,7 @@ pub async fn page(
 /// The same table as CSV or XLSX: ranked units first, then the units not ranked, with the
 /// seed in every row.
 pub async fn download(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: StaffUser,
     format: web::Path<String>,
@@ -283,5 +284,5 @@ pub async fn download(
 ) -> StaffResult {
     let format = export::format_of(&format)?;
     let t = table_of(&state, &staff, &q).await?;
-    export::download(&ranking_sheet(&t), format)
+    export::download(&ranking_sheet(&t), format, staff_lang(&req))
 }

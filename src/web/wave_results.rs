@@ -4,6 +4,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web;
+use actix_web::HttpRequest;
 
 use super::errors::{Fault, PageError};
 use super::guard::AdminUser;
@@ -34,6 +35,7 @@ pub async fn page(
 
 /// `results.csv` / `results.xlsx`, and `responses.csv` / `responses.xlsx` (no contact data).
 pub async fn download(
+    req: HttpRequest,
     state: web::Data<AppState>,
     _admin: AdminUser,
     path: web::Path<(i32, String, String)>,
@@ -51,7 +53,7 @@ pub async fn download(
     .await
     .map_err(|e| PageError::staff(Fault::from(e)))?;
     match sheet {
-        Some(Ok(sheet)) => export::download(&sheet, format),
+        Some(Ok(sheet)) => export::download(&sheet, format, crate::web::lang::staff_lang(&req)),
         _ => Err(PageError::staff(Fault::NotFound)),
     }
 }

@@ -42,3 +42,4 @@ mod staff;
 mod survey;
 mod wave_results;
 mod webdriver;
+mod workbooks;

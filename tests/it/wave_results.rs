@@ -37,7 +37,7 @@ pub fn answered_wave(db: &TestDb) -> String {
 }
 
 /// The same wave in a running app's database (which has agency T1 already).
-fn answered_wave_on(app: &crate::helpers::TestApp) -> String {
+pub fn answered_wave_on(app: &crate::helpers::TestApp) -> String {
     build_wave(&app.db, app.fixture.agency_id)
 }
 
@@ -200,7 +200,8 @@ fn the_waves_indices_equal_r_survey_on_its_exported_responses() {
             .get(&key(r))
             .unwrap_or_else(|| panic!("{:?} missing from sipas wave results", key(r)));
         for field in ["estimate", "se", "ci_low", "ci_high"] {
-            let (a, b): (f64, f64) = (mine[field].parse().unwrap(), r[field].parse().unwrap());
+            // Every download writes shares as percent; R's reference holds proportions.
+            let (a, b): (f64, f64) = (share(mine, field), r[field].parse().unwrap());
             assert!(
                 (a - b).abs() < 1e-6,
                 "{:?} {field}: sipas {a}, R survey {b}",
@@ -251,7 +252,7 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
         .unwrap();
     let shown = format!(
         "{}%",
-        sipas::views::percent(t1["estimate"].parse().unwrap(), sipas::views::Lang::Vi)
+        sipas::views::percent(share(t1, "estimate"), sipas::views::Lang::Vi)
     );
     assert!(
         page.contains(&format!("<strong>{shown}</strong>")),
@@ -271,10 +272,7 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
         .iter()
         .find(|r| r["agency"] == "T1" && r["index"] == "comparable")
         .unwrap();
-    let comparable = sipas::views::percent(
-        comparable["estimate"].parse().unwrap(),
-        sipas::views::Lang::Vi,
-    );
+    let comparable = sipas::views::percent(share(comparable, "estimate"), sipas::views::Lang::Vi);
     assert!(
         page.contains(&format!("<td>{comparable}%</td><td>75,00% (40)</td>")),
         "{comparable}% beside the desk stream: {page}"
@@ -365,7 +363,7 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
         .unwrap();
     let a2_shown = format!(
         "{}%",
-        sipas::views::percent(a2["estimate"].parse().unwrap(), sipas::views::Lang::Vi)
+        sipas::views::percent(share(a2, "estimate"), sipas::views::Lang::Vi)
     );
     let annual = admin.page("/admin/dashboard/annual?agency=A2");
     if let Ok(keep) = std::env::var("SIPAS_SCREENSHOTS") {
@@ -511,7 +509,7 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
         .iter()
         .find(|a| a["code"] == "T1")
         .unwrap();
-    let t1_estimate: f64 = t1["estimate"].parse().unwrap();
+    let t1_estimate: f64 = share(t1, "estimate");
     assert!((t1_published["overall"]["estimate"].as_f64().unwrap() - t1_estimate).abs() < 1e-9);
     let again = admin.post(
         &format!("/admin/waves/{w}/publish"),
@@ -582,4 +580,10 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
             .status(),
         404
     );
+}
+
+/// A share of a results file as a proportion: the file writes `<field>_percent`.
+fn share(row: &HashMap<String, String>, field: &str) -> f64 {
+    let percent: f64 = row[&format!("{field}_percent")].parse().unwrap();
+    percent / 100.0
 }

@@ -61,6 +61,7 @@ pub async fn letters(
 // ---- the sample, for download ----
 
 pub async fn sample(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     _admin: AdminUser,
     path: web::Path<(i32, String)>,
@@ -80,5 +81,5 @@ pub async fn sample(
             return Err(PageError::staff(Fault::NotFound));
         }
     };
-    export::download(&sheet, format)
+    export::download(&sheet, format, crate::web::lang::staff_lang(&req))
 }
