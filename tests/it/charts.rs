@@ -123,9 +123,8 @@ fn the_dashboard_shows_the_agency_among_its_peers_as_the_ranking_does() {
         .find(|r| r.contains(" own\""))
         .expect("the ranking marks the unit");
     let cell = |row: &str, k: usize| {
-        row.split("<td>")
-            .nth(k)
-            .unwrap()
+        let td = row.split("<td").nth(k).unwrap();
+        td[td.find('>').unwrap() + 1..]
             .split("</td>")
             .next()
             .unwrap()
@@ -133,13 +132,13 @@ fn the_dashboard_shows_the_agency_among_its_peers_as_the_ranking_does() {
     };
     let (rank, interval) = (cell(own_row, 1), cell(own_row, 2));
     let ranked = ranking.matches("<tr class=\"tier-").count();
-    let tier = own_row
-        .split("<td>")
-        .last()
-        .unwrap()
-        .split("</td>")
+    let cells = own_row
+        .split("</tr>")
         .next()
-        .unwrap();
+        .unwrap()
+        .matches("<td")
+        .count();
+    let tier = cell(own_row, cells);
 
     let dashboard = head.page("/admin/dashboard?period=year");
     let standing = dashboard

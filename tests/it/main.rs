@@ -12,6 +12,7 @@ mod chaos;
 mod charts;
 mod citizen_path;
 mod cli;
+mod crawl;
 mod dashboard;
 mod errors;
 mod exports;

@@ -115,6 +115,16 @@ impl Chromium {
         )
     }
 
+    /// Runs `js` as an asynchronous script: it ends by calling its last argument with the
+    /// value to give back (axe-core answers through a promise).
+    pub fn script_async(&self, js: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            json!({ "script": js, "args": [] }),
+        )
+    }
+
     /// How much wider the page is than the window: 0 when nothing scrolls sideways.
     pub fn overflow_x(&self) -> i64 {
         self.script(
@@ -280,6 +290,21 @@ impl Chromium {
         let b64 = self.call(reqwest::Method::GET, "/screenshot", Value::Null);
         let png = base64::engine::general_purpose::STANDARD
             .decode(b64.as_str().unwrap())
+            .unwrap();
+        image::load_from_memory(&png).unwrap()
+    }
+
+    /// The whole page, not only what the window shows (Chromium's DevTools, through
+    /// chromedriver).
+    pub fn full_screenshot(&self) -> image::DynamicImage {
+        let shot = self.call(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            json!({"cmd": "Page.captureScreenshot",
+                   "params": {"format": "png", "captureBeyondViewport": true}}),
+        );
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap())
             .unwrap();
         image::load_from_memory(&png).unwrap()
     }
