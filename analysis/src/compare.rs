@@ -116,7 +116,7 @@ pub struct RankRow {
 /// The rule printed with every ranking table.
 pub const RANKING_RULE: &str = "Units are ranked by their index, highest first; units below the minimum valid n are \
 not ranked. The rank interval holds 95% of ranks in simulations that draw every unit's index from its sampling \
-distribution (normal on the logit scale, seeded). A unit is significantly above (below) the reference when it lies \
+distribution (Student t on the logit scale with the estimate's own degrees of freedom, as its interval; seeded). A unit is significantly above (below) the reference when it lies \
 above (below) the funnel plot's 95% limit, widened for overdispersion when units differ by more than chance \
 (Spiegelhalter 2005), and stays significant with the false discovery rate controlled at 5% across the table's \
 units (Benjamini-Hochberg).";
@@ -150,13 +150,15 @@ pub fn rank(
     }
     let m = ranked.len();
     // Simulate on the logit scale so draws stay within (0, 1); se on that scale by the delta
-    // method. Estimates of exactly 0 or 1 stay fixed.
-    let params: Vec<(f64, f64)> = ranked
+    // method. Estimates of exactly 0 or 1 stay fixed. Each draw follows the unit's own
+    // interval: Student t on its design's df, so a unit resting on two desks (df = 1), whose
+    // interval is wide, is not given a narrow rank interval by normal draws.
+    let params: Vec<(f64, f64, f64)> = ranked
         .iter()
         .map(|&i| {
             let e = &units[i];
             let p = e.estimate.clamp(1e-9, 1.0 - 1e-9);
-            ((p / (1.0 - p)).ln(), e.se / (p * (1.0 - p)))
+            ((p / (1.0 - p)).ln(), e.se / (p * (1.0 - p)), e.df)
         })
         .collect();
     // The simulations run in a fixed number of chunks, each with its own stream derived from
@@ -218,9 +220,12 @@ fn chunk_seed(seed: u64, chunk: usize) -> u64 {
     SeededRng::new(seed ^ (chunk as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)).next_u64()
 }
 
-/// `sims` simulated rankings of units with logit-scale (mean, sd) `params`: per unit, its rank
-/// in each simulation (1 = highest draw; ties broken by position).
-fn simulate(params: &[(f64, f64)], sims: usize, seed: u64) -> Vec<Vec<u32>> {
+/// Above this df a t draw is a normal one (t's 97.5% quantile is then within 0.2% of z's).
+const NORMAL_DF: f64 = 1_000.0;
+
+/// `sims` simulated rankings of units with logit-scale (mean, sd, df) `params`: per unit, its
+/// rank in each simulation (1 = highest draw; ties broken by position).
+fn simulate(params: &[(f64, f64, f64)], sims: usize, seed: u64) -> Vec<Vec<u32>> {
     let m = params.len();
     let mut normal = Normal01::new(seed);
     let mut seen: Vec<Vec<u32>> = vec![Vec::with_capacity(sims); m];
@@ -233,7 +238,7 @@ fn simulate(params: &[(f64, f64)], sims: usize, seed: u64) -> Vec<Vec<u32>> {
             params
                 .iter()
                 .enumerate()
-                .map(|(j, (mu, sd))| (mu + sd * normal.next(), j as u32)),
+                .map(|(j, &(mu, sd, df))| (mu + sd * normal.student(df), j as u32)),
         );
         order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         for (pos, &(_, j)) in order.iter().enumerate() {
@@ -255,6 +260,40 @@ impl Normal01 {
         Normal01 {
             rng: SeededRng::new(seed),
             spare: None,
+        }
+    }
+
+    /// A Student t draw with `df` degrees of freedom: Z / √(χ²_df / df), the χ² as twice a
+    /// Gamma(df/2) draw; a normal draw for non-finite or large df.
+    fn student(&mut self, df: f64) -> f64 {
+        let z = self.next();
+        if !df.is_finite() || df >= NORMAL_DF {
+            return z;
+        }
+        let df = df.max(1.0);
+        let chi2 = 2.0 * self.gamma(df / 2.0);
+        z / (chi2 / df).max(f64::MIN_POSITIVE).sqrt()
+    }
+
+    /// A Gamma(shape, 1) draw: Marsaglia and Tsang (2000), "A simple method for generating
+    /// gamma variables", ACM TOMS 26(3); a shape under 1 through Gamma(shape + 1)·U^(1/shape).
+    fn gamma(&mut self, shape: f64) -> f64 {
+        if shape < 1.0 {
+            let u = self.rng.unit().max(f64::MIN_POSITIVE);
+            return self.gamma(shape + 1.0) * u.powf(1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let x = self.next();
+            let v = (1.0 + c * x).powi(3);
+            if v <= 0.0 {
+                continue;
+            }
+            let u = self.rng.unit().max(f64::MIN_POSITIVE);
+            if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+                return d * v;
+            }
         }
     }
 
@@ -340,6 +379,37 @@ mod tests {
             rows,
             "seeded: the same table every time"
         );
+    }
+
+    #[test]
+    fn a_unit_on_few_desks_gets_the_rank_interval_its_wide_interval_allows() {
+        // Five units 2.5 points apart with the same se; the middle one rests on two desks
+        // (df = 1: its 95% interval is logit ± 12.7·se, Student t). Drawn as normal, it would
+        // keep rank 3; drawn as its own t, it can fall anywhere from 1 to 5.
+        let mut units: Vec<IndexEstimate> = (0..5)
+            .map(|i| est(0.75 + 0.025 * i as f64, 0.008, 400))
+            .collect();
+        let narrow = rank(&units, 0.8, 4_000, 11).unwrap();
+        let middle = |rows: &[RankRow]| {
+            let r = rows.iter().find(|r| r.unit == 2).unwrap();
+            (r.rank_low, r.rank_high)
+        };
+        assert_eq!(middle(&narrow), (3, 3));
+        units[2].df = 1.0;
+        let wide = rank(&units, 0.8, 4_000, 11).unwrap();
+        assert_eq!(middle(&wide), (1, 5));
+    }
+
+    #[test]
+    fn student_draws_have_t_quantiles() {
+        // t's 97.5% quantiles: 12.706 (df 1), 2.571 (df 5), 2.042 (df 30); R: qt(0.975, df).
+        for (df, q) in [(1.0, 12.706_205), (5.0, 2.570_582), (30.0, 2.042_272)] {
+            let mut n = Normal01::new(5);
+            let mut draws: Vec<f64> = (0..200_000).map(|_| n.student(df)).collect();
+            draws.sort_by(f64::total_cmp);
+            let got = draws[(0.975 * draws.len() as f64) as usize];
+            assert!((got / q - 1.0).abs() < 0.03, "df {df}: {got} vs {q}");
+        }
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub fn tier_code(t: Tier) -> &'static str {
 
 pub const RULE_VI: &str = "Các đơn vị được xếp theo chỉ số, từ cao xuống thấp; đơn vị có ít hơn 30 câu trả lời hợp lệ không được xếp hạng. \
 Khoảng thứ hạng 95% là khoảng chứa 95% thứ hạng của đơn vị trong các lần mô phỏng, mỗi lần rút chỉ số của mọi đơn vị từ phân phối mẫu của nó \
-(phân phối chuẩn trên thang logit, có hạt giống cố định). Đơn vị “cao hơn rõ rệt” (“thấp hơn rõ rệt”) khi nằm trên (dưới) giới hạn 95% \
+(phân phối Student trên thang logit với bậc tự do của chính ước lượng đó, như khoảng tin cậy của nó; có hạt giống cố định). Đơn vị “cao hơn rõ rệt” (“thấp hơn rõ rệt”) khi nằm trên (dưới) giới hạn 95% \
 của biểu đồ phễu — đã nới ra khi các đơn vị khác nhau nhiều hơn mức ngẫu nhiên — và vẫn có ý nghĩa sau khi kiểm soát tỷ lệ phát hiện sai 5% \
 (Benjamini–Hochberg) trên mọi đơn vị của bảng. Hai đơn vị có khoảng thứ hạng chồng nhau thì không thể nói đơn vị nào tốt hơn.";
 
