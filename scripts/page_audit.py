@@ -74,7 +74,7 @@ def crawl(reader, start, cap):
             if "download" in href:
                 continue
             href = href.replace("&amp;", "&").replace("&#x2F;", "/")
-            url = urllib.parse.urljoin(reader.base + path, href)
+            url = urllib.parse.urljoin(reader.base + path, href).split("#", 1)[0]
             if not url.startswith(reader.base):
                 continue
             rel = url[len(reader.base):]

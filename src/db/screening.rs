@@ -27,13 +27,17 @@ pub fn counted() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
 /// The ten minutes the burst test looks back over.
 pub const WINDOW_MINUTES: i64 = 10;
 
-/// A rating of a desk in the last ten minutes, and whether it is held already.
+/// A rating of a desk in the last ten minutes, and whether it is held for a reason of its own.
 #[derive(Clone, Debug, QueryableByName)]
 pub struct Recent {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub id: Uuid,
+    /// Held (and not released) for something other than a burst: a fast fill, no form, after
+    /// hours, one phone or identical answers. Such a rating is explained already and does not
+    /// count towards a burst, so a clerk's held ratings do not push the citizens rating beside
+    /// them into one.
     #[diesel(sql_type = diesel::sql_types::Bool)]
-    pub held: bool,
+    pub explained: bool,
     /// Submitted today (in Vietnam), so its cells are today's.
     #[diesel(sql_type = diesel::sql_types::Bool)]
     pub today: bool,
@@ -51,7 +55,10 @@ pub fn recent(
     today: NaiveDate,
 ) -> QueryResult<Vec<Recent>> {
     diesel::sql_query(format!(
-        "SELECT r.id, NOT ({COUNTED}) AS held, r.submitted_at >= $3 AS today, \
+        "SELECT r.id, EXISTS (SELECT 1 FROM held_ratings h WHERE h.response_id = r.id \
+                   AND h.decision IS DISTINCT FROM 'released' AND NOT ('burst' = ANY(h.reasons))) \
+                   AS explained, \
+                r.submitted_at >= $3 AS today, \
                 extract(epoch FROM r.submitted_at)::float8 AS at \
          FROM responses r \
          WHERE r.desk_id = $1 AND r.channel IN ('desk_qr', 'kiosk') \

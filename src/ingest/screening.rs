@@ -10,7 +10,10 @@
 //! negative binomial with that mean and variance (Poisson when not overdispersed) is below
 //! `SIPAS_BURST_ALPHA`. A desk with little history is judged against a floor of one rating per
 //! ten minutes and a variance of at least twice the mean (a desk without history bursts at
-//! ten ratings in ten minutes). Every number is stored with the hold, so each decision can be redone.
+//! ten ratings in ten minutes). Ratings held for a reason of their own (a fast fill, no form,
+//! after hours, one phone, identical answers) are explained and not counted: a clerk's held
+//! ratings must not push the citizens rating beside them into a burst. Every number is stored
+//! with the hold, so each decision can be redone.
 
 use chrono::{Datelike, Timelike, Utc};
 use serde_json::json;
@@ -91,7 +94,18 @@ pub fn screen(
     let mut earlier: Vec<(Uuid, Vec<Flag>)> = Vec::new();
     let desks = screened_desks(created);
     for desk in desks {
-        let recent = db::screening::recent(conn, desk, now, today)?;
+        // Ratings held for a reason of their own (earlier, or flagged on their way in now) are
+        // explained: the burst test counts the others.
+        let recent: Vec<db::screening::Recent> = db::screening::recent(conn, desk, now, today)?
+            .into_iter()
+            .filter(|r| {
+                !r.explained
+                    && !created
+                        .iter()
+                        .zip(&flags)
+                        .any(|(p, f)| p.submission.id == r.id && !f.is_empty())
+            })
+            .collect();
         if recent.len() < BURST_FLOOR {
             continue;
         }

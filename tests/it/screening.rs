@@ -223,6 +223,34 @@ fn a_burst_at_a_quiet_desk_is_held_whole_and_taken_back_out_of_todays_cells() {
     assert_eq!(counted(&app, quiet), 2);
 }
 
+/// The clerk's own held ratings do not push the citizens beside them into a burst: ratings held
+/// for a reason of their own (here, posted without the form) are explained, and the burst test
+/// counts only the others. Eight bare posts and three citizens make eleven in ten minutes at a
+/// desk with no history (a burst at ten), but only the three citizens are unexplained.
+#[test]
+fn ratings_held_for_their_own_reason_do_not_make_a_burst_of_the_citizens_beside_them() {
+    let app = screened(5);
+    let (_, quiet) = agency_with_desk(&app.db, "XA-AN", Some(app.fixture.agency_id));
+    let token = sipas::domain::DeskToken {
+        desk_id: quiet,
+        key_version: 1,
+    }
+    .sign(crate::helpers::SECRET.as_bytes());
+    for k in 0..8 {
+        bare_post(&app, &token, "5");
+        if k % 3 == 0 {
+            let r = app.post_json(
+                &json!({"submission_id": sid(), "desk_token": token, "channel": "kiosk",
+                "answers": {"F1": 4, "F2": 3, "F3": 4, "F4": 5, "F5": 4, "OVERALL": 4}}),
+            );
+            assert_eq!(r.status(), 201);
+        }
+    }
+    assert_eq!(held(&app, "no_render"), 8);
+    assert_eq!(held(&app, "burst"), 0, "the citizens are not a burst");
+    assert_eq!(counted(&app, quiet), 3);
+}
+
 /// Posts the desk form without a form of ours (held as `no_render`); returns its id.
 fn bare_post(app: &TestApp, token: &str, score: &str) -> String {
     let id = sid();
