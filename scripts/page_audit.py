@@ -91,8 +91,14 @@ def lighthouse(binary, url, cookie):
                 "--chrome-flags=--headless=new --no-sandbox"]
         if cookie:
             args.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
-        subprocess.run(args, check=True, timeout=300, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        for attempt in range(2):
+            run = subprocess.run(args, timeout=300, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+            if run.returncode == 0:
+                break
+        else:
+            raise RuntimeError(run.stderr.strip().splitlines()[-1] if run.stderr.strip()
+                               else f"lighthouse exited {run.returncode}")
         report = json.load(open(out.name))
     scores = {k: report["categories"][k]["score"] for k in TARGETS}
     failing = [f"{a}" for k in TARGETS for ref in report["categories"][k]["auditRefs"]
@@ -125,7 +131,12 @@ def main():
                 misses.append(f"{role} {path}: {error}")
                 print(f"{role:8} {'—':>5} {'—':>5} {'—':>5}  {path}  {error}")
                 continue
-            scores, failing = lighthouse(a.lighthouse, a.base + path, reader.cookie())
+            try:
+                scores, failing = lighthouse(a.lighthouse, a.base + path, reader.cookie())
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                misses.append(f"{role} {path}: Lighthouse failed: {e}")
+                print(f"{role:8} {'—':>5} {'—':>5} {'—':>5}  {path}  Lighthouse failed: {e}")
+                continue
             rows.append(scores)
             shown = [round(100 * scores[k]) for k in TARGETS]
             print(f"{role:8} {shown[0]:>5} {shown[1]:>5} {shown[2]:>5}  {path}"

@@ -14,6 +14,10 @@ pub struct HeldView {
 impl HeldView {
     pub fn of(counts: &[crate::db::screening::HeldCount], lang: Lang) -> Option<HeldView> {
         let total = counts.iter().find(|c| c.reason == "all")?.ratings;
+        // Nothing held now (every hold decided): nothing to say.
+        if total == 0 {
+            return None;
+        }
         let reasons = counts
             .iter()
             .filter(|c| c.reason != "all")
@@ -141,5 +145,26 @@ fn why(reason: &str, d: &serde_json::Value) -> String {
         text.to_owned()
     } else {
         format!("{text} ({numbers})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HeldView;
+    use crate::db::screening::HeldCount;
+    use crate::views::Lang;
+
+    fn count(reason: &str, ratings: i64) -> HeldCount {
+        HeldCount {
+            reason: reason.to_owned(),
+            ratings,
+        }
+    }
+
+    #[test]
+    fn a_dashboard_says_nothing_of_holds_when_none_waits() {
+        assert!(HeldView::of(&[count("all", 0)], Lang::Vi).is_none());
+        let shown = HeldView::of(&[count("all", 3), count("burst", 3)], Lang::Vi).unwrap();
+        assert_eq!(shown.reasons.len(), 1);
     }
 }
