@@ -169,11 +169,8 @@ fn rank_agencies(lines: &mut [ResultLine], results: &WaveResults, id: i32, facto
         else {
             continue;
         };
-        line.rank = Some(if r.rank_low == r.rank_high {
-            r.rank.to_string()
-        } else {
-            format!("{} ({}–{})", r.rank, r.rank_low, r.rank_high)
-        });
+        // Always with its interval, even a certain one: a rank is never shown bare.
+        line.rank = Some(format!("{} ({}–{})", r.rank, r.rank_low, r.rank_high));
         // The ranking's codes; words that name what the tier is measured against here.
         line.tier_code = Some(crate::views::ranking::tier_code(r.tier));
         line.tier = Some(match r.tier {

@@ -400,5 +400,9 @@ pub async fn moderate(
     if !done {
         return Err(PageError::staff(Fault::NotFound));
     }
-    Ok(see_other(&back_to(form.back.as_deref())))
+    // Back to the comment itself, not the top of a long page.
+    Ok(see_other(&format!(
+        "{}#comment-{response_id}",
+        back_to(form.back.as_deref())
+    )))
 }

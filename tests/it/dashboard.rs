@@ -481,7 +481,11 @@ fn comments_render_inert_and_a_manager_hides_one_without_deleting_it() {
         ],
     );
     assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()["location"], "/admin/dashboard");
+    // Back to the comment itself, on the dashboard only.
+    assert_eq!(
+        r.headers()["location"],
+        format!("/admin/dashboard#comment-{id}").as_str()
+    );
     let r = manager.post(
         &path,
         &[
@@ -490,7 +494,10 @@ fn comments_render_inert_and_a_manager_hides_one_without_deleting_it() {
             ("back", "https://evil.example/"),
         ],
     );
-    assert_eq!(r.headers()["location"], "/admin/dashboard");
+    assert_eq!(
+        r.headers()["location"],
+        format!("/admin/dashboard#comment-{id}").as_str()
+    );
     assert_eq!(app.db.count("SELECT count(*) AS n FROM hidden_comments"), 1);
     assert_eq!(
         app.db.count(&format!(
@@ -511,7 +518,10 @@ fn comments_render_inert_and_a_manager_hides_one_without_deleting_it() {
             ("back", "/admin/dashboard?q=x"),
         ],
     );
-    assert_eq!(r.headers()["location"], "/admin/dashboard?q=x");
+    assert_eq!(
+        r.headers()["location"],
+        format!("/admin/dashboard?q=x#comment-{id}").as_str()
+    );
     assert_eq!(app.db.count("SELECT count(*) AS n FROM hidden_comments"), 0);
     assert_eq!(
         app.db.count(

@@ -299,9 +299,10 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
             "below" => "thấp hơn toàn tỉnh",
             _ => "không khác biệt",
         };
+        // The rank always with its 95% interval.
         let shown = format!(
-            "<strong>{}</strong><br><small class=\"tier-{}\">{words}</small>",
-            r["rank"], r["tier"]
+            "<strong>{} ({}–{})</strong><br><small class=\"tier-{}\">{words}</small>",
+            r["rank"], r["rank_low"], r["rank_high"], r["tier"]
         );
         assert!(page.contains(&shown), "{shown} in {page}");
     }
@@ -334,11 +335,7 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
     // One ranking rule and one seed: the wave's own page shows the ranking's rank intervals.
     for r in api["ranked"].as_array().unwrap() {
         let (rank, low, high) = (&r["rank"], &r["rank_low"], &r["rank_high"]);
-        let shown = if low == high {
-            format!("<strong>{rank}</strong>")
-        } else {
-            format!("<strong>{rank} ({low}–{high})</strong>")
-        };
+        let shown = format!("<strong>{rank} ({low}–{high})</strong>");
         assert!(
             page.contains(&shown),
             "{}: {shown} not on the wave's page",
