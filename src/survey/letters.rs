@@ -7,7 +7,7 @@ use base64::Engine;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use super::{find, Result, StepError, WaveState};
+use super::{find, Result, WaveState};
 use crate::db::{self, audit::Actor, Conn};
 use crate::desks::qr;
 use crate::domain::invitation::Invitation;
@@ -57,11 +57,14 @@ pub fn letters_html(
 ) -> Result<(String, usize)> {
     let w = find(conn, req.wave_id)?;
     if w.state != WaveState::Fieldwork {
-        return Err(StepError::Refused(format!(
+        refuse!(
             "wave {} is {}: letters are printed once its fieldwork has started (sipas wave start)",
             req.wave_id,
-            w.state.as_str()
-        )));
+            w.state.as_str();
+            "Đợt {} đang ở trạng thái “{}”: chỉ in thư mời khi đã bắt đầu khảo sát",
+            req.wave_id,
+            w.state.label_vi()
+        );
     }
     let units = db::fieldwork::letter_units(conn, req.wave_id, req.without_email)?;
     let base = req.base_url.trim_end_matches('/');

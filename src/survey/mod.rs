@@ -22,9 +22,34 @@ pub use steps::{
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
     #[error("{0}")]
-    Refused(String),
+    Refused(Refusal),
     #[error(transparent)]
     Fault(anyhow::Error),
+}
+
+/// Why a step was refused, in English (the command line's) and in Vietnamese (the pages').
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub en: String,
+    pub vi: String,
+}
+
+impl Refusal {
+    /// A reason written once, in both languages alike (a message of the pure design and draw
+    /// code, which names parameters).
+    pub fn same(message: impl Into<String>) -> Refusal {
+        let message = message.into();
+        Refusal {
+            vi: message.clone(),
+            en: message,
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
 }
 
 /// A step's result.
@@ -58,10 +83,14 @@ impl From<db::DbError> for StepError {
     }
 }
 
-/// Returns a [`StepError::Refused`] with a formatted message.
+/// Returns a [`StepError::Refused`]: the reason in English with its arguments, `;`, then in
+/// Vietnamese with its own (a wave's state is named in each language).
 macro_rules! refuse {
-    ($($arg:tt)*) => {
-        return Err($crate::survey::StepError::Refused(format!($($arg)*)))
+    ($en:literal $(, $ea:expr)* ; $vi:literal $(, $va:expr)* $(,)?) => {
+        return Err($crate::survey::StepError::Refused($crate::survey::Refusal {
+            en: format!($en $(, $ea)*),
+            vi: format!($vi $(, $va)*),
+        }))
     };
 }
 
@@ -82,7 +111,7 @@ pub mod table;
 
 /// Turns a plain refusal message (from the pure design and draw code) into a refusal.
 fn refused(message: String) -> StepError {
-    StepError::Refused(message)
+    StepError::Refused(Refusal::same(message))
 }
 
 /// Where a wave stands.
@@ -189,20 +218,22 @@ pub fn create(
 ) -> Result<i32> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        refuse!("--name: 1 to 200 characters");
+        refuse!("--name: 1 to 200 characters"; "Tên đợt: từ 1 đến 200 ký tự");
     }
     let Ok(year16) = i16::try_from(year) else {
-        refuse!("--year: between 2000 and 2100");
+        refuse!("--year: between 2000 and 2100"; "Năm: từ 2000 đến 2100");
     };
     if !(2000..=2100).contains(&year16) {
-        refuse!("--year: between 2000 and 2100");
+        refuse!("--year: between 2000 and 2100"; "Năm: từ 2000 đến 2100");
     }
     match db::waves::create(conn, actor, name, year16, instrument)? {
         db::waves::Created::Wave(id) => Ok(id),
         db::waves::Created::NoSuchInstrument => {
-            refuse!("--instrument: no instrument has the code '{instrument}'")
+            refuse!("--instrument: no instrument has the code '{instrument}'"; "Không có bộ câu hỏi nào có mã '{instrument}'")
         }
-        db::waves::Created::NameTaken => refuse!("a wave named '{name}' already exists for {year}"),
+        db::waves::Created::NameTaken => {
+            refuse!("a wave named '{name}' already exists for {year}"; "Đã có đợt khảo sát tên '{name}' của năm {year}")
+        }
     }
 }
 
@@ -210,7 +241,9 @@ pub fn create(
 fn lock(conn: &mut Conn, id: i32) -> Result<Wave> {
     match db::waves::lock(conn, id)? {
         Some(row) => wave(row),
-        None => refuse!("no wave has the id {id} (sipas wave list shows them)"),
+        None => {
+            refuse!("no wave has the id {id} (sipas wave list shows them)"; "Không có đợt khảo sát số {id}")
+        }
     }
 }
 
@@ -218,7 +251,9 @@ fn lock(conn: &mut Conn, id: i32) -> Result<Wave> {
 pub fn find(conn: &mut Conn, id: i32) -> Result<Wave> {
     match db::waves::find(conn, id)? {
         Some(row) => wave(row),
-        None => refuse!("no wave has the id {id} (sipas wave list shows them)"),
+        None => {
+            refuse!("no wave has the id {id} (sipas wave list shows them)"; "Không có đợt khảo sát số {id}")
+        }
     }
 }
 

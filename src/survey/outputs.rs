@@ -57,7 +57,9 @@ fn results_inputs(conn: &mut Conn, wave_id: i32) -> Result<ResultsInputs> {
     if !matches!(w.state, WaveState::Fieldwork | WaveState::Closed) {
         refuse!(
             "wave {wave_id} is {}: results exist once its fieldwork has started",
-            w.state.as_str()
+            w.state.as_str();
+            "Đợt {wave_id} đang ở trạng thái “{}”: chỉ có kết quả khi đã bắt đầu khảo sát",
+            w.state.label_vi()
         );
     }
     let code = db::instruments::code_of(conn, w.row.instrument_id)?;
@@ -75,7 +77,9 @@ pub fn sample_sheet(conn: &mut Conn, wave_id: i32) -> Result<crate::views::sheet
     if matches!(w.state, WaveState::Draft | WaveState::Designed) {
         refuse!(
             "wave {wave_id} is {}: there is no sample yet (sipas wave draw)",
-            w.state.as_str()
+            w.state.as_str();
+            "Đợt {wave_id} đang ở trạng thái “{}”: chưa rút mẫu",
+            w.state.label_vi()
         );
     }
     let rows = db::sample::export(conn, wave_id)?

@@ -3,7 +3,7 @@
 //! the same questionnaire blind; the response counts when both keyings agree, or once an
 //! administrator resolves what they disagree on.
 
-use super::{lock, Result, StepError, WaveState};
+use super::{lock, Result, WaveState};
 use crate::db::{self, audit::Actor, fieldwork::UnitStored, paper::Entry, Conn};
 use crate::domain::FormSpec;
 
@@ -251,7 +251,9 @@ pub fn key(
         if w.state != WaveState::Fieldwork {
             refuse!(
                 "wave {wave_id} is {}: questionnaires are keyed during its fieldwork",
-                w.state.as_str()
+                w.state.as_str();
+                "Đợt {wave_id} đang ở trạng thái “{}”: chỉ nhập phiếu giấy trong thời gian khảo sát",
+                w.state.label_vi()
             );
         }
         let Some(unit) =
@@ -314,12 +316,16 @@ pub fn resolve(
 ) -> Result<Outcome> {
     db::transaction(conn, |conn| {
         if lock(conn, wave_id)?.state != WaveState::Fieldwork {
-            refuse!("wave {wave_id} is not in fieldwork");
+            refuse!(
+                "wave {wave_id} is not in fieldwork";
+                "Đợt {wave_id} không trong thời gian khảo sát"
+            );
         }
         if db::paper::entries(conn, unit_id)?.len() != 2 {
-            return Err(StepError::Refused(
-                "this questionnaire is not waiting for a resolution".into(),
-            ));
+            refuse!(
+                "this questionnaire is not waiting for a resolution";
+                "Phiếu này không chờ đối chiếu"
+            );
         }
         let stored = store(conn, form, unit_id, c)?;
         if stored == UnitStored::Created {

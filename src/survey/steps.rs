@@ -29,7 +29,9 @@ pub fn import_frame(
         if w.state != WaveState::Draft {
             refuse!(
                 "wave {wave_id} is {}: a frame can only be imported while the wave is a draft (before its sample is designed)",
-                w.state.as_str()
+                w.state.as_str();
+                "Đợt {wave_id} đang ở trạng thái “{}”: chỉ nhập danh sách khi đợt còn là bản nháp (trước khi thiết kế mẫu)",
+                w.state.label_vi()
             );
         }
         let agencies: HashMap<String, i32> = db::agencies::list_all(conn)?
@@ -75,7 +77,9 @@ pub fn design_wave(
         if !matches!(w.state, WaveState::Draft | WaveState::Designed) {
             refuse!(
                 "wave {wave_id} is {}: its sample was drawn with the design it has",
-                w.state.as_str()
+                w.state.as_str();
+                "Đợt {wave_id} đang ở trạng thái “{}”: mẫu đã được rút theo thiết kế hiện có",
+                w.state.label_vi()
             );
         }
         let shares = if params.allocation == design::AllocationRule::Neyman {
@@ -96,7 +100,10 @@ pub fn design_wave(
             })
             .collect();
         if strata.is_empty() {
-            refuse!("wave {wave_id} has no frame yet: import it first (sipas frame import)");
+            refuse!(
+                "wave {wave_id} has no frame yet: import it first (sipas frame import)";
+                "Đợt {wave_id} chưa có danh sách chọn mẫu: hãy nhập danh sách trước"
+            );
         }
         let plan = design::plan(&strata, params).map_err(refused)?;
         if !preview {
@@ -144,11 +151,16 @@ pub fn draw_wave(
         match w.state {
             WaveState::Designed => {}
             WaveState::Draft => {
-                refuse!("wave {wave_id} is a draft: design its sample first (sipas wave design)")
+                refuse!(
+                    "wave {wave_id} is a draft: design its sample first (sipas wave design)";
+                    "Đợt {wave_id} còn là bản nháp: hãy thiết kế mẫu trước"
+                )
             }
             other => refuse!(
                 "wave {wave_id} is {}: its sample was drawn already (the seed is kept with it)",
-                other.as_str()
+                other.as_str();
+                "Đợt {wave_id} đang ở trạng thái “{}”: mẫu đã được rút (hạt giống được lưu cùng mẫu)",
+                other.label_vi()
             ),
         }
         let strata: Vec<draw::StratumFrame> = db::sample::strata_frames(conn, wave_id)?
@@ -206,7 +218,10 @@ pub fn start_fieldwork(
     days.sort_unstable();
     days.dedup();
     if days.iter().any(|&d| !(1..=365).contains(&d)) {
-        refuse!("--remind-days: whole numbers of days from 1 to 365, e.g. 14,28");
+        refuse!(
+            "--remind-days: whole numbers of days from 1 to 365, e.g. 14,28";
+            "Ngày nhắc lại: số ngày nguyên từ 1 đến 365, ví dụ 14,28"
+        );
     }
     db::transaction(conn, |conn| {
         let w = lock(conn, wave_id)?;
@@ -214,11 +229,15 @@ pub fn start_fieldwork(
             WaveState::Drawn => {}
             WaveState::Draft | WaveState::Designed => refuse!(
                 "wave {wave_id} is {}: draw its sample first (sipas wave draw)",
-                w.state.as_str()
+                w.state.as_str();
+                "Đợt {wave_id} đang ở trạng thái “{}”: hãy rút mẫu trước",
+                w.state.label_vi()
             ),
             other => refuse!(
                 "wave {wave_id} is {}: its fieldwork has started already",
-                other.as_str()
+                other.as_str();
+                "Đợt {wave_id} đang ở trạng thái “{}”: đã bắt đầu khảo sát",
+                other.label_vi()
             ),
         }
         Ok(db::fieldwork::start(conn, actor, wave_id, &days)?)
@@ -253,7 +272,9 @@ pub fn import_returns(
         if w.state != WaveState::Fieldwork {
             refuse!(
                 "wave {wave_id} is {}: returns are recorded during its fieldwork",
-                w.state.as_str()
+                w.state.as_str();
+                "Đợt {wave_id} đang ở trạng thái “{}”: chỉ ghi thư bị trả lại trong thời gian khảo sát",
+                w.state.label_vi()
             );
         }
         let units = db::fieldwork::unit_statuses(conn, wave_id)?;
@@ -290,7 +311,9 @@ pub fn replace_lost(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<(i64
         if w.state != WaveState::Fieldwork {
             refuse!(
                 "wave {wave_id} is {}: units are replaced during its fieldwork",
-                w.state.as_str()
+                w.state.as_str();
+                "Đợt {wave_id} đang ở trạng thái “{}”: chỉ thay đơn vị mẫu trong thời gian khảo sát",
+                w.state.label_vi()
             );
         }
         Ok(db::fieldwork::replace_lost(conn, actor, wave_id)?)
@@ -299,22 +322,30 @@ pub fn replace_lost(conn: &mut Conn, actor: &Actor, wave_id: i32) -> Result<(i64
 
 /// Why a wave in `state` cannot be closed, if it cannot (asked again by the page that asks to
 /// confirm it).
-pub fn why_not_close(wave_id: i32, state: WaveState) -> Option<String> {
-    (state != WaveState::Fieldwork).then(|| {
-        format!(
+pub fn why_not_close(wave_id: i32, state: WaveState) -> Option<Refusal> {
+    (state != WaveState::Fieldwork).then(|| Refusal {
+        en: format!(
             "wave {wave_id} is {}: only a wave in fieldwork can be closed",
             state.as_str()
-        )
+        ),
+        vi: format!(
+            "Đợt {wave_id} đang ở trạng thái “{}”: chỉ kết thúc được đợt đang khảo sát",
+            state.label_vi()
+        ),
     })
 }
 
 /// Why a wave in `state` cannot have its contacts purged, if it cannot.
-pub fn why_not_purge(wave_id: i32, state: WaveState) -> Option<String> {
-    (state != WaveState::Closed).then(|| {
-        format!(
+pub fn why_not_purge(wave_id: i32, state: WaveState) -> Option<Refusal> {
+    (state != WaveState::Closed).then(|| Refusal {
+        en: format!(
             "wave {wave_id} is {}: contacts are purged once the wave is closed (sipas wave close)",
             state.as_str()
-        )
+        ),
+        vi: format!(
+            "Đợt {wave_id} đang ở trạng thái “{}”: chỉ xoá thông tin liên hệ khi đợt đã kết thúc",
+            state.label_vi()
+        ),
     })
 }
 
@@ -354,7 +385,9 @@ pub fn publish_wave(
     if w.state != WaveState::Closed {
         refuse!(
             "wave {wave_id} is {}: results are published once the wave is closed (sipas wave close)",
-            w.state.as_str()
+            w.state.as_str();
+            "Đợt {wave_id} đang ở trạng thái “{}”: chỉ công bố kết quả khi đợt đã kết thúc",
+            w.state.label_vi()
         );
     }
     let (form, results) = wave_results(conn, wave_id)?;

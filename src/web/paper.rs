@@ -347,7 +347,7 @@ pub async fn save(
         Ok(Outcome::AwaitingResolution) => "Phiếu này đã được nhập hai lần và đang chờ đối chiếu.".to_owned(),
         Ok(Outcome::AlreadyAnswered) => "Người này đã trả lời (trực tuyến, hoặc phiếu giấy đã được tính): phiếu này không được tính thêm.".to_owned(),
         Ok(Outcome::NotOpen) => "Đơn vị này không còn nhận phiếu (chưa được mời, hoặc đã được thay thế).".to_owned(),
-        Err(StepError::Refused(why)) => why,
+        Err(StepError::Refused(why)) => why.vi,
         Err(StepError::Fault(e)) => return Err(PageError::staff(Fault::database(e))),
     };
     let unit = paper_unit(id, &code, &u, String::new());
@@ -548,7 +548,7 @@ pub async fn resolve(
             )))
         }
         Ok(_) => "Người này đã trả lời: phiếu không được tính thêm.".to_owned(),
-        Err(StepError::Refused(why)) => why,
+        Err(StepError::Refused(why)) => why.vi,
         Err(StepError::Fault(e)) => return Err(PageError::staff(Fault::database(e))),
     };
     conflicts_page(&state, &admin, id, StatusCode::CONFLICT, vec![why], None).await

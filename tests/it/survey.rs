@@ -699,7 +699,10 @@ fn an_officer_runs_create_upload_design_and_draw_from_the_pages() {
     // Drawn once: a second draw is refused with the reason, the sample unchanged.
     let again = draw("1");
     assert_eq!(again.status(), 422);
-    assert!(again.text().unwrap().contains("drawn already"));
+    // In Vietnamese on the page (the command line says it in English).
+    let again = again.text().unwrap();
+    assert!(again.contains("mẫu đã được rút"), "{again}");
+    assert!(!again.contains("drawn already"), "{again}");
 
     // The fieldwork starts from the page: the main sample is invited.
     let started = admin.post(
@@ -721,7 +724,7 @@ fn an_officer_runs_create_upload_design_and_draw_from_the_pages() {
         &[("csrf", csrf.as_str())],
     );
     assert_eq!(again.status(), 422);
-    assert!(again.text().unwrap().contains("has started already"));
+    assert!(again.text().unwrap().contains("đã bắt đầu khảo sát"));
 
     // The sample downloads without contact data.
     let csv = admin.get(&format!("/admin/waves/{w}/sample.csv"));

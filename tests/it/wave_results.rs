@@ -422,7 +422,11 @@ fn results_page_compares_with_the_desk_stream_then_the_wave_closes_and_its_conta
         &[("csrf", csrf.as_str())],
     );
     assert_eq!(early.status(), 422);
-    assert!(early.text().unwrap().contains("once the wave is closed"));
+    let early = early.text().unwrap();
+    assert!(
+        early.contains("chỉ xoá thông tin liên hệ khi đợt đã kết thúc"),
+        "{early}"
+    );
     // Closing asks first, saying what it freezes; nothing changes until confirmed.
     let asked = admin.post(
         &format!("/admin/waves/{w}/close"),

@@ -226,11 +226,7 @@ impl From<crate::survey::StepError> for Fault {
     fn from(e: crate::survey::StepError) -> Fault {
         match e {
             crate::survey::StepError::Refused(why) => {
-                Fault::Invalid(vec![crate::domain::FieldError::new(
-                    "step",
-                    why.clone(),
-                    why,
-                )])
+                Fault::Invalid(vec![crate::domain::FieldError::new("step", why.vi, why.en)])
             }
             crate::survey::StepError::Fault(e) => Fault::database(e),
         }

@@ -77,13 +77,15 @@ fn the_retry_after_of_a_rate_limit_rounds_up_to_a_whole_second() {
 #[test]
 fn a_step_refusal_is_typed_and_survives_context_and_a_fault_is_classified() {
     use crate::survey::StepError;
-    let wrapped = anyhow::Error::new(StepError::Refused("đợt chưa khảo sát".into()))
-        .context("while importing the returns");
+    let wrapped = anyhow::Error::new(StepError::Refused(crate::survey::Refusal::same(
+        "đợt chưa khảo sát",
+    )))
+    .context("while importing the returns");
     assert!(
-        matches!(StepError::from(wrapped), StepError::Refused(ref why) if why == "đợt chưa khảo sát")
+        matches!(StepError::from(wrapped), StepError::Refused(ref why) if why.vi == "đợt chưa khảo sát")
     );
     assert_eq!(
-        Fault::from(StepError::Refused("x".into()))
+        Fault::from(StepError::Refused(crate::survey::Refusal::same("x")))
             .status()
             .as_u16(),
         422

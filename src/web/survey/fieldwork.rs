@@ -123,7 +123,7 @@ async fn confirm(state: &AppState, admin: &AdminUser, id: i32, step: Final) -> S
     };
     if let Some(why) = refused {
         let shown = Shown {
-            fieldwork_errors: vec![why],
+            fieldwork_errors: vec![why.vi],
             ..Shown::default()
         };
         return wave_page(state, admin, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await;

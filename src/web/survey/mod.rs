@@ -46,7 +46,7 @@ fn state_of(s: &str) -> WaveState {
 /// A step's outcome on a page: its refusal (shown in the form), or a fault.
 fn step_error(e: StepError) -> Result<String, PageError> {
     match e {
-        StepError::Refused(why) => Ok(why),
+        StepError::Refused(why) => Ok(why.vi),
         StepError::Fault(e) => Err(PageError::staff(Fault::database(e))),
     }
 }
