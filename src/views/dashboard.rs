@@ -180,7 +180,10 @@ pub fn rows(form: &FormSpec, report: Option<&IndexReport>, lang: Lang) -> Vec<Ro
         .iter()
         .enumerate()
         .map(|(i, q)| {
+            // Below the minimum n nothing that gives the index away is shown: the mean and
+            // the levels' shares (levels 4 and 5 add up to it) go with it.
             let item = report.map(|r| &r.items[i]);
+            let reported = item.is_some_and(|t| t.index.is_some_and(|e| !e.suppressed));
             Row {
                 code: q.code.clone(),
                 name: question_name(q, lang),
@@ -190,8 +193,12 @@ pub fn rows(form: &FormSpec, report: Option<&IndexReport>, lang: Lang) -> Vec<Ro
                     lang,
                 ),
                 missing: format!("{}%", percent(item.map_or(0.0, |t| t.missing_rate), lang)),
-                mean: item.and_then(|t| t.mean_score).map(|m| decimal(m, 2, lang)),
+                mean: item
+                    .filter(|_| reported)
+                    .and_then(|t| t.mean_score)
+                    .map(|m| decimal(m, 2, lang)),
                 distribution: item
+                    .filter(|_| reported)
                     .map(|t| {
                         t.distribution
                             .iter()

@@ -398,7 +398,12 @@ impl Priorities {
             .iter()
             .zip(truth.iter().zip(&drawn))
             .map(|(t, (at, d))| {
-                let value = format!("{}%; r = {}", percent(t.1, lang), decimal(t.2, 2, lang));
+                let value = format!(
+                    "{}: {}%; r = {}",
+                    t.0 + 1,
+                    percent(t.1, lang),
+                    decimal(t.2, 2, lang)
+                );
                 IpaDot {
                     mark: Mark::at(d.0, d.1, f, value, format!("{}. {}", t.0 + 1, names[t.0])),
                     num: t.0 + 1,

@@ -50,6 +50,9 @@ pub fn results_sheet(form: &FormSpec, r: &AgencyResults) -> Sheet {
     rows.push(overall);
     for (i, q) in form.questions.iter().enumerate() {
         let item = report.map(|rep| &rep.items[i]);
+        // As on the page: below the minimum n, no mean and no levels' shares (levels 4 and 5
+        // add up to the index).
+        let shown = item.filter(|t| t.index.is_some_and(|e| !e.suppressed));
         let mut row = vec![
             Value::text(&q.code),
             Value::text(q.factor_name_vi.as_deref().unwrap_or(&q.text_vi)),
@@ -60,11 +63,12 @@ pub fn results_sheet(form: &FormSpec, r: &AgencyResults) -> Sheet {
         ));
         row.push(item.map_or(Value::Empty, |t| pct(t.missing_rate)));
         row.push(
-            item.and_then(|t| t.mean_score)
+            shown
+                .and_then(|t| t.mean_score)
                 .map_or(Value::Empty, |m| Value::Number(m, 2)),
         );
         for level in 0..5 {
-            row.push(item.map_or(Value::Empty, |t| pct(t.distribution[level])));
+            row.push(shown.map_or(Value::Empty, |t| pct(t.distribution[level])));
         }
         row.extend(context.iter().cloned());
         rows.push(row);

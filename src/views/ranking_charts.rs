@@ -196,6 +196,8 @@ pub struct Panel {
     pub frame: Frame,
     pub province_x: Option<String>,
     pub bars: Vec<Bar>,
+    /// The common scale's labels under the rows: its start, middle and 100%.
+    pub scale: Vec<Tick>,
 }
 
 #[derive(Serialize)]
@@ -238,7 +240,8 @@ pub fn multiples(r: &Ranking, factor_names: &[String], own: &[String], lang: Lan
     let frame = Frame {
         class: "one",
         w: PANEL_W,
-        h: ROW_H * r.ranked.len() as f64 + 8.0,
+        // The rows, then a line for the scale's labels.
+        h: ROW_H * r.ranked.len() as f64 + 8.0 + 18.0,
         x0: NAMES_W + 6.0,
         x1: PANEL_W - 8.0,
         y0: 4.0,
@@ -247,6 +250,18 @@ pub fn multiples(r: &Ranking, factor_names: &[String], own: &[String], lang: Lan
     };
     let x =
         |v: f64| frame.x0 + (v.clamp(floor, 1.0) - floor) / (1.0 - floor) * (frame.x1 - frame.x0);
+    let scale = inside(
+        [floor, (floor + 1.0) / 2.0, 1.0]
+            .iter()
+            .map(|&v| Tick {
+                at: coord(x(v)),
+                label: format!("{:.0}%", 100.0 * v),
+                anchor: "middle",
+            })
+            .collect(),
+        frame.w,
+        frame.font,
+    );
     factor_names
         .iter()
         .enumerate()
@@ -254,6 +269,7 @@ pub fn multiples(r: &Ranking, factor_names: &[String], own: &[String], lang: Lan
             title: title.clone(),
             scale_from: format!("{:.0}%", 100.0 * floor),
             frame,
+            scale: scale.clone(),
             province_x: r
                 .province_factors
                 .get(f)

@@ -215,11 +215,15 @@ impl Formats {
             }
             Value::Date(d) => {
                 let day = rust_xlsxwriter::ExcelDateTime::from_ymd(
-                    u16::try_from(d.year()).unwrap_or(1900),
+                    u16::try_from(d.year()).unwrap_or(0),
                     d.month() as u8,
                     d.day() as u8,
-                )?;
-                sheet.write_datetime_with_format(r, c, &day, &self.date)?;
+                );
+                // Excel has no day before 1900 or after 9999: such a day is written as text.
+                match day {
+                    Ok(day) => sheet.write_datetime_with_format(r, c, &day, &self.date)?,
+                    Err(_) => sheet.write_string(r, c, d.to_string())?,
+                };
             }
             Value::Int(i) => {
                 sheet.write_number_with_format(r, c, *i as f64, &self.count)?;

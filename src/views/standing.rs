@@ -19,7 +19,8 @@ pub struct StandingView {
     pub tier_code: Option<&'static str>,
     /// Where the agency's index falls against the funnel's 95% limits at its n.
     pub funnel: Option<&'static str>,
-    /// The level's reference index (every rating of the level's units) with its interval.
+    /// The reference the tiers are judged against: the index of every rating the period and
+    /// filters select, province-wide, with its interval.
     pub reference: Option<String>,
     /// Why the agency is not ranked, when it is not.
     pub not_ranked: Option<&'static str>,

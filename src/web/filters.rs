@@ -22,6 +22,8 @@ pub use crate::results::periods::{today_in_vietnam, PeriodFilter, CHANNELS, KIND
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FilterError {
     Date(&'static str),
+    /// A date outside the years the service holds (2000–2100).
+    OutOfRange(&'static str),
     Reversed,
     Channel,
     Kind,
@@ -30,7 +32,16 @@ pub enum FilterError {
 impl FilterError {
     pub fn vi(self) -> String {
         match self {
-            FilterError::Date(field) => format!("Trường {field}: ngày phải có dạng YYYY-MM-DD."),
+            FilterError::Date(field) => {
+                format!(
+                    "{}: ngày phải có dạng năm-tháng-ngày (YYYY-MM-DD).",
+                    field_vi(field)
+                )
+            }
+            FilterError::OutOfRange(field) => format!(
+                "{}: ngày phải trong khoảng 01/01/2000 đến 31/12/2100.",
+                field_vi(field)
+            ),
             FilterError::Reversed => "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.".into(),
             FilterError::Channel => {
                 "Kênh không có trong danh sách (desk_qr, kiosk, receipt_qr).".into()
@@ -44,6 +55,9 @@ impl FilterError {
     pub fn en(self) -> String {
         match self {
             FilterError::Date(field) => format!("{field}: a date must read YYYY-MM-DD"),
+            FilterError::OutOfRange(field) => {
+                format!("{field}: a date must be between 2000-01-01 and 2100-12-31")
+            }
             FilterError::Reversed => "from must be on or before to".into(),
             FilterError::Channel => "channel must be desk_qr, kiosk or receipt_qr".into(),
             FilterError::Kind => "kind must be individual or organisation".into(),
@@ -51,10 +65,19 @@ impl FilterError {
     }
 }
 
+/// A date field's name as the filter form labels it.
+fn field_vi(field: &str) -> &'static str {
+    match field {
+        "from" => "Từ ngày",
+        "to" => "Đến ngày",
+        _ => "Ngày",
+    }
+}
+
 impl From<FilterError> for super::errors::Fault {
     fn from(e: FilterError) -> Self {
         let field = match e {
-            FilterError::Date(field) => field,
+            FilterError::Date(field) | FilterError::OutOfRange(field) => field,
             FilterError::Reversed => "from",
             FilterError::Channel => "channel",
             FilterError::Kind => "kind",
@@ -139,7 +162,14 @@ impl PeriodQuery {
         let date = |raw: &Option<String>, field, default| match nonempty(raw) {
             None => Ok(default),
             Some(s) => {
-                NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| FilterError::Date(field))
+                let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map_err(|_| FilterError::Date(field))?;
+                // Years the service holds: a year 0026 (a typo) or 9998 is refused, not
+                // searched (and nothing downstream meets a date it cannot place).
+                if !(2000..=2100).contains(&d.year()) {
+                    return Err(FilterError::OutOfRange(field));
+                }
+                Ok(d)
             }
         };
         Ok(match period_bounds(nonempty(&self.period), today) {
@@ -209,6 +239,17 @@ mod tests {
             q("", "2026-05-02", "2026-05-01").parse(today),
             Err(FilterError::Reversed)
         );
+        for (from, to, field) in [
+            ("26-1-1", "2026-05-01", "from"),
+            ("1899-01-01", "2026-05-01", "from"),
+            ("2026-01-01", "9998-12-31", "to"),
+        ] {
+            assert_eq!(
+                q("", from, to).parse(today),
+                Err(FilterError::OutOfRange(field)),
+                "{from} {to}"
+            );
+        }
         let mut bad = q("", "", "");
         bad.channel = Some("<script>".into());
         assert_eq!(bad.parse(today), Err(FilterError::Channel));

@@ -160,7 +160,7 @@ fn the_dashboard_shows_the_agency_among_its_peers_as_the_ranking_does() {
         standing.contains(&format!("{tier}</strong>")),
         "{tier}: {standing}"
     );
-    assert!(standing.contains("Chỉ số chung của cấp"), "{standing}");
+    assert!(standing.contains("Chỉ số chung toàn tỉnh"), "{standing}");
     assert!(standing.contains("biểu đồ phễu"), "{standing}");
     let href = standing
         .split("<a href=\"")

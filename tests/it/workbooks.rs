@@ -191,3 +191,32 @@ fn every_download_writes_shares_in_percent_and_names_each_column_in_words() {
         }
     }
 }
+
+/// Below the minimum n nothing gives the index away: not the mean, not the levels' shares
+/// (levels 4 and 5 add up to the index), on the page or in the download.
+#[test]
+fn a_suppressed_index_keeps_its_mean_and_levels_hidden_too() {
+    let app = TestApp::spawn();
+    for k in 0..10 {
+        let v = Some(1 + (k % 5) as i16);
+        store_rating_on(&app.db, app.fixture.desk_id, "2026-10-15", &[("F1", v)]);
+    }
+    crate::helpers::rebuild_aggregates(&app.db);
+    add_user(&app.db, "t1.small", Role::Manager, Some("T1"));
+    let head = Browser::signed_in(&app, "t1.small");
+    let range = "from=2026-10-01&to=2026-10-31";
+    let csv = head.page(&format!("/admin/dashboard.csv?{range}"));
+    let f1 = csv
+        .lines()
+        .find(|l| l.starts_with("\"F1\""))
+        .expect("the F1 row");
+    let cells: Vec<&str> = f1.split(',').collect();
+    assert_eq!(cells[5], "10", "n is shown: {f1}");
+    assert_eq!(cells[6], "\"suppressed\"", "{f1}");
+    assert!(
+        cells[8..14].iter().all(|c| c.is_empty()),
+        "no mean, no levels: {f1}"
+    );
+    let page = head.page(&format!("/admin/dashboard?{range}"));
+    assert!(!page.contains("class=\"bar\""), "no distribution bar");
+}
