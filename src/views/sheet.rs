@@ -120,7 +120,8 @@ impl Sheet {
         }
         for (r, row) in self.rows.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
-                formats.write(sheet, r as u32 + 1, c as u16, v)?;
+                let column = self.header.get(c).map_or("", String::as_str);
+                formats.write(sheet, r as u32 + 1, c as u16, &in_words(column, v, lang))?;
             }
         }
         sheet.set_freeze_panes(1, 0)?;
@@ -133,7 +134,7 @@ impl Sheet {
         for (key, v) in &self.about {
             let shown = labels::column(key, lang).unwrap_or(key);
             about.write_string_with_format(r, 0, shown, &formats.header)?;
-            formats.write(about, r, 1, v)?;
+            formats.write(about, r, 1, &in_words(key, v, lang))?;
             r += 1;
         }
         for (label, text) in labels::about_lines(lang) {
@@ -156,6 +157,14 @@ impl Sheet {
         about.set_column_width(0, 28)?;
         about.set_column_width(1, 100)?;
         Ok(book.save_to_buffer()?)
+    }
+}
+
+/// A coded text cell ("not_different", "all") in words for the workbook; anything else as it is.
+fn in_words(column: &str, v: &Value, lang: Lang) -> Value {
+    match v {
+        Value::Text(t) => labels::code(column, t, lang).map_or_else(|| v.clone(), Value::text),
+        _ => v.clone(),
     }
 }
 

@@ -127,6 +127,75 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ("expires_at", "Hết hạn", "Expires"),
 ];
 
+/// (column, code, Vietnamese, English): the codes a download writes in its coded columns,
+/// in words for the XLSX (the CSV keeps the codes).
+const CODES: &[(&str, &str, &str, &str)] = &[
+    ("status", "reported", "Công bố", "Reported"),
+    (
+        "status",
+        "suppressed",
+        "Không công bố (dưới 30 câu trả lời hợp lệ)",
+        "Not reported (fewer than 30 valid answers)",
+    ),
+    ("status", "assessed", "Đã chấm điểm", "Scored"),
+    (
+        "status",
+        "no_rule",
+        "Chưa có quy tắc tính điểm",
+        "No scoring rule",
+    ),
+    (
+        "status",
+        "not_assessed_below_min_n",
+        "Không chấm (dưới 30 câu trả lời hợp lệ)",
+        "Not scored (fewer than 30 valid answers)",
+    ),
+    ("tier", "above", "Cao hơn rõ rệt", "Significantly above"),
+    ("tier", "not_different", "Không khác biệt", "Not different"),
+    ("tier", "below", "Thấp hơn rõ rệt", "Significantly below"),
+    ("tier", "not_ranked", "Không xếp hạng", "Not ranked"),
+    ("channel", "all", "Tất cả", "All"),
+    ("channel", "desk_qr", "Mã QR tại quầy", "Desk QR code"),
+    ("channel", "kiosk", "Máy tại quầy", "Desk kiosk"),
+    (
+        "channel",
+        "receipt_qr",
+        "Mã QR trên phiếu hẹn trả kết quả",
+        "Receipt QR code",
+    ),
+    (
+        "channel",
+        "annual_sample",
+        "Khảo sát mẫu hằng năm",
+        "Annual sample survey",
+    ),
+    ("kind", "all", "Tất cả", "All"),
+    ("kind", "individual", "Cá nhân", "Individual"),
+    ("kind", "organisation", "Tổ chức", "Organisation"),
+    ("desk", "all", "Tất cả", "All"),
+    ("measure", "overall", "Chỉ số SIPAS chung", "Overall SIPAS"),
+    ("reported", "yes", "Có", "Yes"),
+    (
+        "reported",
+        "no",
+        "Không (dưới 30 câu trả lời hợp lệ)",
+        "No (fewer than 30 valid answers)",
+    ),
+    ("level", "province", "Toàn tỉnh", "Province"),
+    ("level", "agency", "Cơ quan", "Agency"),
+];
+
+/// A coded value of `column` in words, `None` for a value that is not a known code.
+pub fn code(column: &str, value: &str, lang: Lang) -> Option<&'static str> {
+    CODES
+        .iter()
+        .find(|c| c.0 == column && c.1 == value)
+        .map(|c| match lang {
+            Lang::Vi => c.2,
+            Lang::En => c.3,
+        })
+}
+
 /// A column's name in words, `None` for a name without one (a question's code, "F1.1").
 pub fn column(name: &str, lang: Lang) -> Option<&'static str> {
     COLUMNS.iter().find(|c| c.0 == name).map(|c| match lang {
@@ -179,6 +248,20 @@ pub fn about_lines(lang: Lang) -> [(&'static str, &'static str); 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_read_as_words_and_unknown_values_stay_as_they_are() {
+        assert_eq!(
+            code("tier", "not_different", Lang::Vi),
+            Some("Không khác biệt")
+        );
+        assert_eq!(code("channel", "all", Lang::En), Some("All"));
+        assert_eq!(code("name", "all", Lang::Vi), None, "only coded columns");
+        assert_eq!(code("status", "Sở Tư pháp", Lang::Vi), None);
+        for c in CODES {
+            assert!(column(c.0, Lang::Vi).is_some(), "{} is a column", c.0);
+        }
+    }
 
     #[test]
     fn every_column_has_words_in_both_languages_and_once() {

@@ -124,6 +124,14 @@ fn the_workbook_reads_like_a_report_in_either_language_and_the_csv_stays_machine
         "{about}"
     );
     assert!(about.contains("Chỉ số (%) = index_percent"), "{about}");
+    // Codes in words: the status and the channel chosen ("all").
+    assert!(words.iter().any(|w| w == "Công bố"), "{about}");
+    assert!(words.iter().any(|w| w == "Tất cả"), "{about}");
+    assert!(
+        !words.iter().any(|w| w == "reported" || w == "all"),
+        "{about}"
+    );
+    assert!(csv.contains("\"reported\""), "the CSV keeps the codes");
 
     // In English after the switch; the CSV is the same.
     head.get("/admin/lang/en?back=%2Fadmin%2Fdashboard");
