@@ -61,17 +61,14 @@ const FUNNEL_WIDE: Frame = Frame {
     font: FONT,
 };
 
-/// A count as the reader writes it: "2.000" in Vietnamese, "2,000" in English.
+/// A count as the reader writes it: "2.000" in Vietnamese (`survey::grouped`), "2,000" in
+/// English.
 fn count(n: f64, lang: Lang) -> String {
-    let digits = format!("{}", n.round() as u64);
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(if lang == Lang::Vi { '.' } else { ',' });
-        }
-        out.push(c);
+    let dotted = super::survey::grouped(n.round() as i64);
+    match lang {
+        Lang::Vi => dotted,
+        Lang::En => dotted.replace('.', ","),
     }
-    out
 }
 
 impl FunnelChart {
