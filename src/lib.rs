@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod desks;
+pub mod digest;
 pub mod domain;
 pub mod fuzzing;
 pub mod ingest;

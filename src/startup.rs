@@ -80,6 +80,29 @@ fn start_compaction(bg: &Background, pool: db::DbPool, form: Arc<crate::domain::
     });
 }
 
+/// How often the used-receipt nullifiers are mixed: the longest a nullifier and its rating
+/// share a transaction id on disk.
+const MIXING_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Mixes the used-receipt nullifiers now and then every ten minutes, on a thread of its own
+/// (`db::nullifiers::mix`; several nodes may do it, they take turns).
+fn start_nullifier_mixing(bg: &Background, pool: db::DbPool) {
+    bg.spawn("sipas-nullifier-mixing", move |stop| loop {
+        let result = pool
+            .get()
+            .map_err(anyhow::Error::from)
+            .and_then(|mut conn| Ok(db::nullifiers::mix(&mut conn)?));
+        match result {
+            Ok(0) => {}
+            Ok(rows) => tracing::info!(rows, "used-receipt nullifiers mixed"),
+            Err(e) => tracing::warn!("mixing the used-receipt nullifiers failed: {e:#}"),
+        }
+        if !stop.sleep(MIXING_EVERY) {
+            break;
+        }
+    });
+}
+
 /// Gives comments written before the search rules changed (or by an older version) their
 /// search key, a batch at a time, on a thread of its own: until then such a comment is simply
 /// not found by a search (never found by what masking hides). Several nodes may do it at once.
@@ -106,23 +129,62 @@ fn start_search_keys(bg: &Background, pool: db::DbPool) {
     });
 }
 
-/// Scheduled fieldwork jobs (reminder rounds), every minute. Safe on several nodes at once:
-/// each unit moves to its next round once (see `db::fieldwork::remind_due`).
-fn start_scheduler(bg: &Background, pool: db::DbPool) {
-    bg.spawn("sipas-scheduler", move |stop| loop {
-        let result = pool
-            .get()
-            .map_err(anyhow::Error::from)
-            .and_then(|mut conn| Ok(db::fieldwork::remind_due(&mut conn)?));
-        match result {
-            Ok((0, _)) => {}
-            Ok((reminded, emails)) => tracing::info!(reminded, emails, "reminders due"),
-            Err(e) => tracing::warn!("scheduled reminders failed: {e:#}"),
-        }
-        if !stop.sleep(std::time::Duration::from_secs(60)) {
-            break;
+/// Scheduled jobs, every minute: fieldwork's reminder rounds, and every quarter of an hour the
+/// managers' digests and alerts. Safe on several nodes at once: each unit moves to its next
+/// round once (see `db::fieldwork::remind_due`), and each digest is stored once (`digest`).
+fn start_scheduler(bg: &Background, pool: db::DbPool, digests: DigestJob) {
+    bg.spawn("sipas-scheduler", move |stop| {
+        let mut last_digests: Option<std::time::Instant> = None;
+        loop {
+            let result = pool
+                .get()
+                .map_err(anyhow::Error::from)
+                .and_then(|mut conn| Ok(db::fieldwork::remind_due(&mut conn)?));
+            match result {
+                Ok((0, _)) => {}
+                Ok((reminded, emails)) => tracing::info!(reminded, emails, "reminders due"),
+                Err(e) => tracing::warn!("scheduled reminders failed: {e:#}"),
+            }
+            if last_digests.is_none_or(|t| t.elapsed() >= DIGESTS_EVERY) {
+                last_digests = Some(std::time::Instant::now());
+                match digests.pass(&pool) {
+                    Ok(q) if q.digests + q.alerts > 0 => {
+                        tracing::info!(digests = q.digests, alerts = q.alerts, "digests queued")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("composing digests failed: {e:#}"),
+                }
+            }
+            if !stop.sleep(std::time::Duration::from_secs(60)) {
+                break;
+            }
         }
     });
+}
+
+/// How often a node looks for digests and alerts to compose.
+const DIGESTS_EVERY: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// What the scheduler needs to compose digests.
+struct DigestJob {
+    form: Arc<crate::domain::FormSpec>,
+    key: Vec<u8>,
+    base: String,
+}
+
+impl DigestJob {
+    fn pass(&self, pool: &db::DbPool) -> Result<crate::digest::Queued> {
+        let mut conn = pool.get()?;
+        let now = chrono::Utc::now() + chrono::Duration::hours(7);
+        let composer = crate::digest::Composer {
+            form: &self.form,
+            key: &self.key,
+            base: &self.base,
+            views: Views::shared()?,
+        };
+        use chrono::Timelike;
+        composer.pass(&mut conn, now.date_naive(), now.hour())
+    }
 }
 
 pub struct Application {
@@ -168,8 +230,17 @@ impl Application {
             settings.screening.clone(),
         );
         start_compaction(&background, pool.clone(), Arc::clone(&desk_form));
-        start_scheduler(&background, pool.clone());
+        start_scheduler(
+            &background,
+            pool.clone(),
+            DigestJob {
+                form: Arc::clone(&desk_form),
+                key: prepared.key.clone(),
+                base: settings.public_base(),
+            },
+        );
         start_search_keys(&background, pool.clone());
+        start_nullifier_mixing(&background, pool.clone());
         let (mut outbox, mut outbox_stop) = (None, None);
         if let Some(smtp) = settings.smtp.clone() {
             // The outbox is sent from inside the server when SMTP is configured; other nodes

@@ -5,7 +5,7 @@ use anyhow::{bail, Context, Result};
 /// How ratings without a receipt are screened (issue #19, point 4).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Screening {
-    /// `SIPAS_SCREENING=on`: off until the red-team script measures its false holds.
+    /// `SIPAS_SCREENING` (`on` by default; `off` counts every rating as it comes).
     pub enabled: bool,
     /// A form sent sooner than this after it was shown is held (`SIPAS_MIN_FILL_SECONDS`).
     pub min_fill_seconds: u32,
@@ -23,7 +23,7 @@ pub struct Screening {
 impl Default for Screening {
     fn default() -> Screening {
         Screening {
-            enabled: false,
+            enabled: true,
             min_fill_seconds: 5,
             burst_alpha: 0.001,
             client_max_per_day: 3,

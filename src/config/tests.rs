@@ -104,13 +104,14 @@ fn a_receipt_lasts_thirty_days_unless_set_between_one_and_365() {
 }
 
 #[test]
-fn screening_is_off_until_set_and_its_thresholds_are_bounded() {
+fn screening_is_on_unless_switched_off_and_its_thresholds_are_bounded() {
     let screening =
         |pairs: &[(&str, &str)]| Settings::from_lookup(lookup(pairs)).map(|s| s.screening);
     let default = screening(&[]).unwrap();
-    assert!(!default.enabled);
+    assert!(default.enabled);
     assert_eq!((default.min_fill_seconds, default.burst_alpha), (5, 0.001));
     assert_eq!(default.client_max_per_day, 3);
+    assert!(!screening(&[("SIPAS_SCREENING", "off")]).unwrap().enabled);
     let set = screening(&[
         ("SIPAS_SCREENING", "on"),
         ("SIPAS_MIN_FILL_SECONDS", "8"),

@@ -22,8 +22,12 @@ pub struct Claimed {
     pub message_id: String,
     #[diesel(sql_type = Int4)]
     pub attempts: i32,
-    #[diesel(sql_type = Int8)]
-    pub sample_unit_id: i64,
+    /// A survey message's sampled unit; `None` for a digest.
+    #[diesel(sql_type = Nullable<Int8>)]
+    pub sample_unit_id: Option<i64>,
+    /// A digest or alert (`db::digests`); `None` for a survey message.
+    #[diesel(sql_type = Nullable<Int8>)]
+    pub digest_id: Option<i64>,
     #[diesel(sql_type = Int8)]
     pub attempt_id: i64,
 }
@@ -43,7 +47,7 @@ pub fn claim(conn: &mut PgConnection, lease: Duration) -> QueryResult<Option<Cla
              UPDATE outbox o SET status = 'sending', attempts = o.attempts + 1, \
                  lease_until = now() + $1::interval, data_sent_at = NULL \
              FROM next WHERE o.id = next.id \
-             RETURNING o.id, o.kind, o.lang, o.message_id, o.attempts, o.sample_unit_id), \
+             RETURNING o.id, o.kind, o.lang, o.message_id, o.attempts, o.sample_unit_id, o.digest_id), \
          attempt AS ( \
              INSERT INTO outbox_attempts (message) SELECT id FROM taken RETURNING id, message) \
          SELECT taken.*, attempt.id AS attempt_id FROM taken JOIN attempt ON attempt.message = taken.id",
@@ -212,10 +216,12 @@ pub struct Listed {
     pub id: i64,
     #[diesel(sql_type = Text)]
     pub kind: String,
-    #[diesel(sql_type = Text)]
-    pub wave_name: String,
-    #[diesel(sql_type = Text)]
-    pub agency_code: String,
+    /// The survey's wave; `None` for a digest or alert.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub wave_name: Option<String>,
+    /// The unit's agency, or the digest reader's (`None` for Home Affairs' administrators).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub agency_code: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub email: Option<String>,
     #[diesel(sql_type = Text)]
@@ -238,11 +244,14 @@ pub fn list(
     offset: i64,
 ) -> QueryResult<Vec<Listed>> {
     diesel::sql_query(
-        "SELECT o.id, o.kind, w.name AS wave_name, a.code AS agency_code, f.email, o.status, \
+        "SELECT o.id, o.kind, w.name AS wave_name, coalesce(a.code, ua.code) AS agency_code, \
+                coalesce(f.email, u.email) AS email, o.status, \
                 o.attempts, o.last_error, coalesce(o.sent_at, o.next_attempt_at) AS updated \
-         FROM outbox o JOIN waves w ON w.id = o.wave_id \
-         JOIN sample_units su ON su.id = o.sample_unit_id JOIN agencies a ON a.id = su.agency_id \
+         FROM outbox o LEFT JOIN waves w ON w.id = o.wave_id \
+         LEFT JOIN sample_units su ON su.id = o.sample_unit_id LEFT JOIN agencies a ON a.id = su.agency_id \
          LEFT JOIN frame_units f ON f.id = su.frame_unit_id \
+         LEFT JOIN digests d ON d.id = o.digest_id LEFT JOIN users u ON u.id = d.user_id \
+         LEFT JOIN agencies ua ON ua.id = u.agency_id \
          WHERE $1::text IS NULL OR o.status = $1 \
          ORDER BY (o.status IN ('failed', 'uncertain')) DESC, o.id DESC LIMIT $2 OFFSET $3",
     )

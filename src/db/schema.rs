@@ -119,8 +119,8 @@ diesel::table! {
     outbox (id) {
         id -> Int8,
         kind -> Text,
-        wave_id -> Int4,
-        sample_unit_id -> Int8,
+        wave_id -> Nullable<Int4>,
+        sample_unit_id -> Nullable<Int8>,
         lang -> Text,
         message_id -> Text,
         status -> Text,
@@ -131,6 +131,22 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        digest_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    digests (id) {
+        id -> Int8,
+        user_id -> Int4,
+        kind -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        lang -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -325,6 +341,9 @@ diesel::table! {
         agency_id -> Nullable<Int4>,
         created_at -> Timestamptz,
         active -> Bool,
+        email -> Nullable<Text>,
+        digest -> Text,
+        mail_lang -> Text,
     }
 }
 
@@ -483,6 +502,8 @@ diesel::joinable!(wave_strata -> agencies (agency_id));
 diesel::joinable!(outbox -> waves (wave_id));
 diesel::joinable!(outbox -> sample_units (sample_unit_id));
 diesel::joinable!(outbox_attempts -> outbox (message));
+diesel::joinable!(outbox -> digests (digest_id));
+diesel::joinable!(digests -> users (user_id));
 diesel::joinable!(paper_entries -> sample_units (sample_unit_id));
 diesel::joinable!(choice_questions -> instruments (instrument_id));
 diesel::joinable!(choice_options -> choice_questions (question_id));
@@ -497,6 +518,7 @@ diesel::joinable!(client_marks -> responses (response_id));
 diesel::joinable!(held_ratings -> users (decided_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    digests,
     client_salts,
     client_marks,
     held_ratings,

@@ -96,6 +96,12 @@ pub fn upsert(
                     users::password_hash.eq(password_hash),
                     users::role.eq(role.as_str()),
                     users::agency_id.eq(agency_id),
+                    // Managers and administrators receive the weekly digest (once they have an
+                    // address); viewers and systems choose to.
+                    users::digest.eq(match role {
+                        Role::Admin | Role::Manager => "weekly",
+                        Role::Viewer | Role::System => "off",
+                    }),
                 ))
                 .execute(conn)?;
         }

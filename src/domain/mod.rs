@@ -8,6 +8,7 @@ pub mod email;
 pub mod form_body;
 pub mod instrument;
 pub mod invitation;
+pub mod mail_settings_token;
 pub mod opening_hours;
 pub mod par;
 pub mod period_kind;

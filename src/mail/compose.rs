@@ -3,7 +3,8 @@
 //! quoted-printable, so the message is plain ASCII on the wire.
 
 use anyhow::{Context, Result};
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use serde::Serialize;
 
@@ -129,19 +130,81 @@ pub fn message(
         .subject(crate::domain::text::one_line(&text.subject))
         .message_id(Some(format!("<{message_id}@{domain}>")))
         .date_now()
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(plain),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(html),
-                ),
+        .multipart(alternative(plain, html))
+        .context("composing the message")
+}
+
+/// The text and the HTML of a message, as alternatives (mail programs show the one they can).
+fn alternative(plain: String, html: String) -> MultiPart {
+    MultiPart::alternative()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(plain),
         )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(html),
+        )
+}
+
+/// `List-Unsubscribe`: where a mail program's "unsubscribe" goes (RFC 2369).
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post`: the link takes a one-click POST (RFC 8058), so a mail program can
+/// unsubscribe without opening a page, and a link scanner's GET changes nothing.
+#[derive(Clone)]
+struct OneClick;
+
+impl Header for OneClick {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(OneClick)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
+}
+
+/// A digest or alert as it was composed (`db::digests`), ready for SMTP, with its settings
+/// link as the one-click unsubscribe.
+pub fn stored(
+    from: &Mailbox,
+    to: &Mailbox,
+    message_id: &str,
+    mail: &crate::db::digests::DigestMail,
+    settings_link: &str,
+) -> Result<Message> {
+    let domain = from.email.domain();
+    Message::builder()
+        .from(from.clone())
+        .to(to.clone())
+        .subject(crate::domain::text::one_line(&mail.subject))
+        .message_id(Some(format!("<{message_id}@{domain}>")))
+        .header(ListUnsubscribe(format!("{settings_link}/off")))
+        .header(OneClick)
+        .date_now()
+        .multipart(alternative(mail.body_text.clone(), mail.body_html.clone()))
         .context("composing the message")
 }
 

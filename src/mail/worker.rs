@@ -19,6 +19,7 @@ use crate::db::outbox::{self, Claimed, Ended};
 use crate::db::{self, DbPool};
 use crate::domain::email::Email;
 use crate::domain::invitation::Invitation;
+use crate::domain::mail_settings_token::MailSettingsToken;
 use crate::domain::text;
 use crate::views::Views;
 
@@ -163,66 +164,15 @@ impl Worker {
     /// failure (left to recovery).
     #[tracing::instrument(name = "mail send", skip_all, fields(message = claimed.id))]
     fn attempt(&mut self, conn: &mut db::Conn, claimed: &Claimed) -> Option<Ended> {
-        let who = match outbox::recipient(conn, claimed.sample_unit_id) {
-            Ok(Some(w)) => w,
-            Ok(None) => {
-                return Some(Ended::Failed(
-                    "the unit has no e-mail address (contacts purged?)".into(),
-                ))
-            }
-            Err(_) => return None,
+        let built = match (claimed.digest_id, claimed.sample_unit_id) {
+            (Some(digest), _) => self.build_digest(conn, claimed, digest),
+            (None, Some(unit)) => self.build_invitation(conn, claimed, unit),
+            (None, None) => Built::Ended(Ended::Failed("the message names no recipient".into())),
         };
-        // Checked again here: a frame imported before the rules were this strict may hold an
-        // address a relay would misread.
-        let to_address =
-            match Email::parse(&who.email).map(|e| e.as_str().parse::<lettre::Address>()) {
-                Ok(Ok(a)) => a,
-                Ok(Err(e)) => {
-                    return Some(Ended::Failed(format!(
-                        "the e-mail address is not valid: {e}"
-                    )))
-                }
-                Err(why) => return Some(Ended::Failed(format!("the e-mail address {why}"))),
-            };
-        let code = Invitation {
-            unit_id: claimed.sample_unit_id,
-        }
-        .sign(&self.key);
-        // Building the message runs a library over text from a file: whatever it does with
-        // it, even panic, this message fails with the reason and the worker goes on.
-        let built = catch_unwind(AssertUnwindSafe(|| {
-            let signature = self.from.name.clone().unwrap_or_default();
-            let mail = compose::text(
-                &claimed.kind,
-                &claimed.lang,
-                &who,
-                &code,
-                &self.base_url,
-                &signature,
-            );
-            let name = who
-                .name
-                .as_deref()
-                .map(text::one_line)
-                .filter(|n| !n.is_empty());
-            let to = Mailbox::new(name, to_address.clone());
-            compose::message(self.views, &self.from, &to, &claimed.message_id, &mail)
-                .map(|m| m.formatted())
-        }));
-        let body = match built {
-            Ok(Ok(body)) => body,
-            Ok(Err(e)) => {
-                return Some(Ended::Failed(format!(
-                    "the message could not be built: {e:#}"
-                )))
-            }
-            Err(panic) => {
-                self.health.panics.fetch_add(1, Ordering::Relaxed);
-                return Some(Ended::Failed(format!(
-                    "the message could not be built (the mail library stopped: {})",
-                    text::clip(&panic_message(&panic), 200)
-                )));
-            }
+        let (to_address, body) = match built {
+            Built::Ready(to, body) => (to, body),
+            Built::Ended(ended) => return Some(ended),
+            Built::DatabaseAway => return None,
         };
         let id = claimed.id;
         let handed = self
@@ -243,6 +193,94 @@ impl Worker {
             Handed::Unknown(error) => Ended::Uncertain(error),
             Handed::Stopped(_) => return None,
         })
+    }
+
+    /// An invitation or reminder to the sampled unit, from its frame row of now.
+    fn build_invitation(&self, conn: &mut db::Conn, claimed: &Claimed, unit: i64) -> Built {
+        let who = match outbox::recipient(conn, unit) {
+            Ok(Some(w)) => w,
+            Ok(None) => {
+                return Built::Ended(Ended::Failed(
+                    "the unit has no e-mail address (contacts purged?)".into(),
+                ))
+            }
+            Err(_) => return Built::DatabaseAway,
+        };
+        let to_address = match address(&who.email) {
+            Ok(a) => a,
+            Err(ended) => return Built::Ended(ended),
+        };
+        let code = Invitation { unit_id: unit }.sign(&self.key);
+        self.built(|| {
+            let signature = self.from.name.clone().unwrap_or_default();
+            let mail = compose::text(
+                &claimed.kind,
+                &claimed.lang,
+                &who,
+                &code,
+                &self.base_url,
+                &signature,
+            );
+            let name = who
+                .name
+                .as_deref()
+                .map(text::one_line)
+                .filter(|n| !n.is_empty());
+            let to = Mailbox::new(name, to_address.clone());
+            compose::message(self.views, &self.from, &to, &claimed.message_id, &mail)
+                .map(|m| m.formatted())
+        })
+        .map_or_else(Built::Ended, |body| Built::Ready(to_address, body))
+    }
+
+    /// A digest or alert, as it was composed, to its person's address of now.
+    fn build_digest(&self, conn: &mut db::Conn, claimed: &Claimed, digest: i64) -> Built {
+        let mail = match db::digests::mail_of(conn, digest) {
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                return Built::Ended(Ended::Failed(
+                    "the person no longer receives digests (account disabled, no address, or digests off)".into(),
+                ))
+            }
+            Err(_) => return Built::DatabaseAway,
+        };
+        let to_address = match address(&mail.email) {
+            Ok(a) => a,
+            Err(ended) => return Built::Ended(ended),
+        };
+        let settings = format!(
+            "{}/mail-settings/{}",
+            self.base_url,
+            MailSettingsToken {
+                user_id: mail.user_id
+            }
+            .sign(&self.key)
+        );
+        self.built(|| {
+            let to = Mailbox::new(Some(text::one_line(&mail.username)), to_address.clone());
+            compose::stored(&self.from, &to, &claimed.message_id, &mail, &settings)
+                .map(|m| m.formatted())
+        })
+        .map_or_else(Built::Ended, |body| Built::Ready(to_address, body))
+    }
+
+    /// Runs `build`: building a message runs a library over text from a file or a form;
+    /// whatever it does with it, even panic, this message fails with the reason and the
+    /// worker goes on.
+    fn built(&self, build: impl FnOnce() -> Result<Vec<u8>>) -> Result<Vec<u8>, Ended> {
+        match catch_unwind(AssertUnwindSafe(build)) {
+            Ok(Ok(body)) => Ok(body),
+            Ok(Err(e)) => Err(Ended::Failed(format!(
+                "the message could not be built: {e:#}"
+            ))),
+            Err(panic) => {
+                self.health.panics.fetch_add(1, Ordering::Relaxed);
+                Err(Ended::Failed(format!(
+                    "the message could not be built (the mail library stopped: {})",
+                    text::clip(&panic_message(&panic), 200)
+                )))
+            }
+        }
     }
 
     /// The wait before attempt `attempts + 1`: the base, doubled per attempt, at most 6 hours.
@@ -275,6 +313,26 @@ impl Worker {
             }
             std::thread::sleep(poll);
         }
+    }
+}
+
+/// A message ready to hand over, or why not.
+enum Built {
+    Ready(lettre::Address, Vec<u8>),
+    Ended(Ended),
+    /// The database failed before the body: left to recovery (the body was not sent).
+    DatabaseAway,
+}
+
+/// The address, checked again here: a frame imported (or an account saved) before the rules
+/// were this strict may hold an address a relay would misread.
+fn address(raw: &str) -> Result<lettre::Address, Ended> {
+    match Email::parse(raw).map(|e| e.as_str().parse::<lettre::Address>()) {
+        Ok(Ok(a)) => Ok(a),
+        Ok(Err(e)) => Err(Ended::Failed(format!(
+            "the e-mail address is not valid: {e}"
+        ))),
+        Err(why) => Err(Ended::Failed(format!("the e-mail address {why}"))),
     }
 }
 

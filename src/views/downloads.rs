@@ -4,6 +4,7 @@
 
 use super::ranking::tier_code;
 use super::sheet::{header, Sheet, Value};
+use super::Lang;
 use crate::domain::par::Rule;
 use crate::domain::FormSpec;
 use crate::results::agency::AgencyResults;
@@ -43,7 +44,10 @@ pub fn results_sheet(form: &FormSpec, r: &AgencyResults) -> Sheet {
         Value::Int(responses as i64),
     ];
     let mut rows = Vec::new();
-    let mut overall = vec![Value::text("SIPAS"), Value::text("Chỉ số SIPAS chung")];
+    let mut overall = vec![
+        Value::text("SIPAS"),
+        Value::words("Chỉ số SIPAS chung", "Overall SIPAS index"),
+    ];
     overall.extend(estimate(report.and_then(|rep| rep.overall), 0));
     overall.extend(std::iter::repeat_n(Value::Empty, 7));
     overall.extend(context.iter().cloned());
@@ -55,7 +59,10 @@ pub fn results_sheet(form: &FormSpec, r: &AgencyResults) -> Sheet {
         let shown = item.filter(|t| t.index.is_some_and(|e| !e.suppressed));
         let mut row = vec![
             Value::text(&q.code),
-            Value::text(q.factor_name_vi.as_deref().unwrap_or(&q.text_vi)),
+            Value::words(
+                super::dashboard::question_name(q, Lang::Vi),
+                super::dashboard::question_name(q, Lang::En),
+            ),
         ];
         row.extend(estimate(
             item.and_then(|t| t.index),

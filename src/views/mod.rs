@@ -71,6 +71,12 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/admin_confirm.html"),
     ),
     ("mail.txt", include_str!("../../templates/mail.txt")),
+    ("digest.txt", include_str!("../../templates/digest.txt")),
+    ("digest.html", include_str!("../../templates/digest.html")),
+    (
+        "mail_settings.html",
+        include_str!("../../templates/mail_settings.html"),
+    ),
     ("letters.html", include_str!("../../templates/letters.html")),
     ("mail.html", include_str!("../../templates/mail.html")),
     (

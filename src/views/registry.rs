@@ -131,6 +131,12 @@ pub struct UserForm {
     pub roles: Vec<Choice>,
     pub agencies: Vec<Choice>,
     pub errors: Vec<String>,
+    /// The account's digests (edit page only): address, cadence, language, and their refusals.
+    pub email: String,
+    pub digest: String,
+    pub mail_lang: String,
+    pub cadences: Vec<Choice>,
+    pub mail_errors: Vec<String>,
 }
 
 impl UserForm {
@@ -142,6 +148,15 @@ impl UserForm {
             roles,
             agencies,
             errors: Vec::new(),
+            email: String::new(),
+            digest: String::new(),
+            mail_lang: "vi".to_owned(),
+            cadences: vec![
+                Choice::new("weekly".into(), "Hằng tuần".into()),
+                Choice::new("monthly".into(), "Hằng tháng".into()),
+                Choice::new("off".into(), "Không nhận".into()),
+            ],
+            mail_errors: Vec::new(),
         }
     }
 }

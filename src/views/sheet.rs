@@ -30,6 +30,12 @@ pub enum Value {
     /// A day: ISO 8601 in CSV, a date cell shown dd/mm/yyyy in XLSX.
     Date(chrono::NaiveDate),
     Int(i64),
+    /// A name in both languages (a question, a factor): the CSV holds the Vietnamese, so that
+    /// it is the same file whoever downloads it; the XLSX the reader's language.
+    Words {
+        vi: String,
+        en: String,
+    },
     Empty,
 }
 
@@ -38,12 +44,19 @@ impl Value {
         Value::Text(cell(s.as_ref()))
     }
 
+    pub fn words(vi: impl AsRef<str>, en: impl AsRef<str>) -> Value {
+        Value::Words {
+            vi: cell(vi.as_ref()),
+            en: cell(en.as_ref()),
+        }
+    }
+
     /// The cell in a CSV record: text always quoted (already neutralised by [`Value::text`]),
     /// numbers bare.
     fn csv(&self) -> String {
         match self {
             // Neutralised again (it is idempotent) for a cell built without `Value::text`.
-            Value::Text(s) => quoted(&cell(s)),
+            Value::Text(s) | Value::Words { vi: s, .. } => quoted(&cell(s)),
             Value::Number(x, d) => format!("{x:.*}", d),
             Value::Percent(x, d) => format!("{:.*}", d, 100.0 * x),
             Value::Date(d) => d.to_string(),
@@ -164,6 +177,10 @@ impl Sheet {
 fn in_words(column: &str, v: &Value, lang: Lang) -> Value {
     match v {
         Value::Text(t) => labels::code(column, t, lang).map_or_else(|| v.clone(), Value::text),
+        Value::Words { vi, en } => Value::text(match lang {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }),
         _ => v.clone(),
     }
 }
@@ -212,7 +229,7 @@ impl Formats {
         v: &Value,
     ) -> anyhow::Result<()> {
         match v {
-            Value::Text(s) => {
+            Value::Text(s) | Value::Words { vi: s, .. } => {
                 sheet.write_string(r, c, cell(s))?;
             }
             Value::Number(x, d) => {

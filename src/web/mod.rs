@@ -18,6 +18,7 @@ pub mod held;
 pub mod input;
 pub mod invitation;
 pub mod lang;
+pub mod mail_settings;
 pub mod microdata;
 pub mod outbox;
 pub mod paper;
@@ -74,6 +75,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/s/{code}", "GET, POST")
                 .route(web::get().to(invitation::form))
                 .route(web::post().to(invitation::submit)),
+        )
+        .service(
+            resource("/mail-settings/{token}", "GET, POST")
+                .route(web::get().to(mail_settings::show))
+                .route(web::post().to(mail_settings::save)),
+        )
+        .service(
+            resource("/mail-settings/{token}/off", "POST")
+                .route(web::post().to(mail_settings::off)),
         )
         .service(resource("/public", "GET").route(web::get().to(public::list)))
         .service(resource("/phuong-phap", "GET").route(web::get().to(public::methodology)))
@@ -191,6 +201,7 @@ fn registry_routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(r::update_user)),
     )
     .service(resource("/users/{name}/active", "POST").route(web::post().to(r::set_user_active)))
+    .service(resource("/users/{name}/mail", "POST").route(web::post().to(r::update_mail)))
     .service(
         resource("/par", "GET, POST")
             .route(web::get().to(par::page))

@@ -97,13 +97,14 @@ pub async fn page(
             .into_iter()
             .map(|m| OutboxLine {
                 id: m.id,
-                kind: if m.kind == "reminder" {
-                    "Nhắc"
-                } else {
-                    "Mời"
+                kind: match m.kind.as_str() {
+                    "reminder" => "Nhắc",
+                    "digest" => "Bản tin",
+                    "alert" => "Cảnh báo",
+                    _ => "Mời",
                 },
-                wave: m.wave_name,
-                agency: m.agency_code,
+                wave: m.wave_name.unwrap_or_else(|| "–".to_owned()),
+                agency: m.agency_code.unwrap_or_else(|| "Sở Nội vụ".to_owned()),
                 to: masked(m.email.as_deref()),
                 status: mail_status_vi(&m.status),
                 status_code: m.status,

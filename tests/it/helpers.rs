@@ -401,6 +401,9 @@ impl TestApp {
         settings.rate_per_desk = generous();
         settings.db_pool_size = 4;
         settings.workers = Some(1);
+        // Tests send forms faster than a citizen can read them, many from one address, at any
+        // hour: screening is switched on by the tests about it (`screening::screened`).
+        settings.screening.enabled = false;
         adjust(&mut settings);
         let node = Node::start(settings.clone());
         TestApp {

@@ -15,10 +15,10 @@ const FROM: &str = "Sở Nội vụ tỉnh Thử <khaosat@snv.example.vn>";
 const BASE: &str = "https://sipas.example.vn";
 
 /// A loopback SMTP server; killed when dropped.
-struct Sink {
+pub(crate) struct Sink {
     child: Child,
     dir: TempDir,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 fn python() -> &'static str {
@@ -30,7 +30,7 @@ fn python() -> &'static str {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -39,7 +39,7 @@ fn free_port() -> u16 {
 }
 
 impl Sink {
-    fn start(port: u16, faults: &[&str]) -> Sink {
+    pub(crate) fn start(port: u16, faults: &[&str]) -> Sink {
         let dir = TempDir::new("smtp");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
         let mut child = Command::new(python())
@@ -60,7 +60,7 @@ impl Sink {
     }
 
     /// The messages received so far (decoded by Python's mail reader).
-    fn messages(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn messages(&self) -> Vec<serde_json::Value> {
         let mut out: Vec<(std::path::PathBuf, serde_json::Value)> = std::fs::read_dir(&self.dir.0)
             .unwrap()
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -74,7 +74,7 @@ impl Sink {
         out.into_iter().map(|(_, v)| v).collect()
     }
 
-    fn raw(&self) -> Vec<String> {
+    pub(crate) fn raw(&self) -> Vec<String> {
         std::fs::read_dir(&self.dir.0)
             .unwrap()
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -92,7 +92,7 @@ impl Drop for Sink {
 }
 
 /// `sipas worker` (or `worker --until-idle`) pointed at the sink's port.
-fn worker(db: &TestDb, port: u16) -> Command {
+pub(crate) fn worker(db: &TestDb, port: u16) -> Command {
     let mut cmd = db.sipas();
     cmd.arg("worker")
         .env("SIPAS_SMTP_HOST", "127.0.0.1")

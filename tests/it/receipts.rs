@@ -988,3 +988,103 @@ fn overlapping_batches_and_first_receipts_without_a_desk_at_once_all_succeed() {
         1
     );
 }
+
+/// The link the database's own bookkeeping makes, attacked: a rating by receipt writes its
+/// nullifier and its response in one transaction, so before mixing their `xmin`s pair every
+/// nullifier with its rating, and the nullifiers' order on disk is the ratings' order. Mixing
+/// (every ten minutes on a server; here called directly) leaves neither, while ratings go on
+/// arriving at the same moment and each receipt still rates once.
+#[test]
+fn mixing_the_nullifiers_unpairs_them_from_their_ratings_while_ratings_go_on() {
+    let app = TestApp::spawn();
+    agency_with_desk(&app.db, "SO-TP", Some(app.fixture.agency_id));
+    let token = system_token(&app, "motcua", "SO-TP");
+    let tokens = issue_many(&app, &token, "SO-TP", 24);
+    let (first, second) = tokens.split_at(12);
+    for t in first {
+        rate_with(
+            &app,
+            t,
+            json!({"F1": 4, "F2": 5, "F3": 3, "F4": 4, "F5": 5}),
+        );
+    }
+    // The pairs an attacker reads off the transaction ids, in the ratings' order.
+    let pairs_sql = "SELECT coalesce(string_agg(encode(n.nullifier, 'hex'), ',' ORDER BY r.submitted_at, r.id), '') AS name \
+                     FROM receipt_nullifiers n JOIN responses r ON r.xmin::text = n.xmin::text \
+                     WHERE r.channel = 'receipt_qr'";
+    let paired = app.db.text(pairs_sql);
+    assert_eq!(
+        paired.split(',').count(),
+        12,
+        "before mixing, every xmin pairs: {paired}"
+    );
+    let on_disk = "SELECT string_agg(encode(nullifier, 'hex'), ',' ORDER BY ctid) AS name FROM receipt_nullifiers";
+    assert_eq!(
+        app.db.text(on_disk),
+        paired,
+        "before mixing, the disk order is the ratings'"
+    );
+
+    // Mix (on two connections at once, as two nodes would) while the other twelve rate.
+    let mixed: Vec<usize> = std::thread::scope(|s| {
+        let raters: Vec<_> = second
+            .iter()
+            .map(|t| {
+                let app = &app;
+                s.spawn(move || {
+                    rate_with(app, t, json!({"F1": 3, "F2": 4, "F3": 4, "F4": 5, "F5": 4}))
+                })
+            })
+            .collect();
+        let mixers: Vec<_> = (0..2)
+            .map(|_| {
+                let app = &app;
+                s.spawn(move || {
+                    let mut c = app.db.conn();
+                    (0..3)
+                        .map(|_| sipas::db::nullifiers::mix(&mut c).unwrap())
+                        .sum::<usize>()
+                })
+            })
+            .collect();
+        raters.into_iter().for_each(|h| h.join().unwrap());
+        mixers.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(mixed.iter().sum::<usize>() >= 12, "{mixed:?}");
+    let last = sipas::db::nullifiers::mix(&mut app.db.conn()).unwrap();
+    assert!(last == 0 || last == 24, "{last}");
+    assert_eq!(sipas::db::nullifiers::mix(&mut app.db.conn()).unwrap(), 0);
+
+    // Every receipt rated once, and only once.
+    assert_eq!(
+        app.db.count("SELECT count(*) AS n FROM receipt_nullifiers"),
+        24
+    );
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM responses WHERE channel = 'receipt_qr'"),
+        24
+    );
+    for t in tokens.iter().step_by(5) {
+        let again = app.post_json(&rating(("receipt_token", t), &sid()));
+        assert_eq!(again.status(), 409);
+    }
+    // No nullifier shares a transaction id with any rating; they all share one of their own.
+    assert_eq!(app.db.text(pairs_sql), "");
+    assert_eq!(
+        app.db
+            .count("SELECT count(DISTINCT xmin::text) AS n FROM receipt_nullifiers"),
+        1
+    );
+    // The first twelve are no longer in their ratings' order on disk (12! orders: a random
+    // one equal to it by chance has a probability of 2e-9).
+    let order: Vec<String> = app
+        .db
+        .text(on_disk)
+        .split(',')
+        .filter(|n| paired.contains(*n))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(order.len(), 12);
+    assert_ne!(order.join(","), paired);
+}

@@ -132,6 +132,10 @@ fn the_workbook_reads_like_a_report_in_either_language_and_the_csv_stays_machine
         "{about}"
     );
     assert!(csv.contains("\"reported\""), "the CSV keeps the codes");
+    // The rows' names in the reader's language too.
+    let b2: usize = cell(&sheet, "B2").parse().unwrap();
+    assert_eq!(words[b2], "Chỉ số SIPAS chung");
+    assert!(words.iter().any(|w| w == "Tiếp cận dịch vụ"), "{about}");
 
     // In English after the switch; the CSV is the same.
     head.get("/admin/lang/en?back=%2Fadmin%2Fdashboard");
@@ -147,6 +151,16 @@ fn the_workbook_reads_like_a_report_in_either_language_and_the_csv_stays_machine
     assert!(
         words.iter().any(|w| w.starts_with("Desk QR stream")),
         "the method in English"
+    );
+    let b2: usize = cell(&sheet, "B2").parse().unwrap();
+    assert_eq!(words[b2], "Overall SIPAS index");
+    assert!(
+        words.iter().any(|w| w == "Access to the service"),
+        "the factors' names in English: {words:?}"
+    );
+    assert!(
+        !words.iter().any(|w| w == "Tiếp cận dịch vụ"),
+        "no Vietnamese name left: {words:?}"
     );
     assert_eq!(head.page(&format!("/admin/dashboard.csv?{range}")), csv);
 }

@@ -32,7 +32,7 @@ mod users;
 pub use agencies::{agencies, agency, create_agency, set_agency_active, update_agency};
 pub use audit_log::{audit_log, AuditQuery};
 pub use desks::{create_desk, desk, new_desk, set_desk_active, update_desk};
-pub use users::{create_user, set_user_active, update_user, user, users};
+pub use users::{create_user, set_user_active, update_mail, update_user, user, users};
 
 /// Form fields as typed; a missing field reads as empty and is refused by its rule.
 pub(super) type Fields = web::Form<Vec<(String, String)>>;

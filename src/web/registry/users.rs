@@ -179,6 +179,7 @@ pub async fn user(
     form.username = a.username;
     form.role = a.role.as_str().to_owned();
     form.agency = a.agency_code.unwrap_or_default();
+    fill_mail(&state, &mut form).await?;
     let record = (Some(form.username.clone()), a.active);
     record_page(
         &state,
@@ -204,6 +205,7 @@ pub async fn update_user(
     shown.role = field(&form, "role").to_owned();
     shown.agency = field(&form, "agency").to_owned();
     shown.errors = check.messages();
+    fill_mail(&state, &mut shown).await?;
     if let Some(input) = input {
         let new_hash = hash(input.password).await?;
         let actor = admin.0.actor();
@@ -250,4 +252,84 @@ pub async fn set_user_active(
         Ok(db::users::set_active(c, actor, &username, active)?.is_some())
     })
     .await
+}
+
+/// The account's mail settings into its edit page.
+async fn fill_mail(state: &AppState, form: &mut UserForm) -> Result<(), PageError> {
+    let username = form.username.clone();
+    let choice = staff_query(state, move |c| {
+        Ok(match db::users::by_username(c, &username)? {
+            Some(u) => db::digests::choice_of(c, u.id)?,
+            None => None,
+        })
+    })
+    .await?
+    .ok_or_else(|| PageError::staff(Fault::NotFound))?;
+    form.email = choice.email.clone().unwrap_or_default();
+    form.digest = choice.cadence().as_str().to_owned();
+    form.mail_lang = choice.lang;
+    Ok(())
+}
+
+/// POST /admin/users/{name}/mail: the account's address, digest cadence and mail language.
+pub async fn update_mail(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    name: web::Path<String>,
+    form: Fields,
+) -> StaffResult {
+    let a = account(&state, name.into_inner()).await?;
+    let mut errors = Vec::new();
+    let typed = field(&form, "email").trim().to_owned();
+    let email = if typed.is_empty() {
+        Some(None)
+    } else {
+        match crate::domain::email::Email::parse(&typed) {
+            Ok(e) => Some(Some(e.as_str().to_owned())),
+            Err(why) => {
+                errors.push(format!("Địa chỉ thư điện tử: địa chỉ {why}."));
+                None
+            }
+        }
+    };
+    let cadence = db::digests::Cadence::parse(field(&form, "digest"));
+    if cadence.is_none() {
+        errors.push("Bản tin: vui lòng chọn hằng tuần, hằng tháng hoặc không nhận.".to_owned());
+    }
+    let lang = match field(&form, "mail_lang") {
+        "vi" => Some("vi"),
+        "en" => Some("en"),
+        _ => {
+            errors.push("Ngôn ngữ của thư: vui lòng chọn Tiếng Việt hoặc English.".to_owned());
+            None
+        }
+    };
+    if let (Some(email), Some(cadence), Some(lang)) = (email, cadence, lang) {
+        if a.role == Role::System && cadence != db::digests::Cadence::Off {
+            errors.push("Tài khoản hệ thống không nhận bản tin.".to_owned());
+        } else {
+            let actor = admin.0.actor();
+            let username = a.username.clone();
+            db::run(&state.pool, move |c| {
+                let Some(u) = db::users::by_username(c, &username)? else {
+                    return Ok(false);
+                };
+                db::digests::set_choice(c, &actor, u.id, cadence, lang, Some(email.as_deref()))
+            })
+            .await
+            .map_err(PageError::staff)?;
+            return Ok(super::see_other(&format!("{LIST}?done=updated")));
+        }
+    }
+    let mut shown = UserForm::blank(role_choices(), agency_codes(&state).await?);
+    shown.username = a.username.clone();
+    shown.role = a.role.as_str().to_owned();
+    shown.agency = a.agency_code.clone().unwrap_or_default();
+    shown.email = typed;
+    shown.digest = field(&form, "digest").to_owned();
+    shown.mail_lang = field(&form, "mail_lang").to_owned();
+    shown.mail_errors = errors;
+    let record = (Some(a.username), a.active);
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    record_page(&state, &admin, status, "registry_user.html", record, shown)
 }

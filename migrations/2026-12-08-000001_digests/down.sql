@@ -1,0 +1,10 @@
+DELETE FROM outbox_attempts WHERE message IN (SELECT id FROM outbox WHERE digest_id IS NOT NULL);
+DELETE FROM outbox WHERE digest_id IS NOT NULL;
+ALTER TABLE outbox DROP CONSTRAINT outbox_one_subject;
+ALTER TABLE outbox DROP COLUMN digest_id;
+ALTER TABLE outbox ALTER COLUMN sample_unit_id SET NOT NULL;
+ALTER TABLE outbox ALTER COLUMN wave_id SET NOT NULL;
+ALTER TABLE outbox DROP CONSTRAINT outbox_kind_check;
+ALTER TABLE outbox ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('invitation', 'reminder'));
+DROP TABLE digests;
+ALTER TABLE users DROP COLUMN mail_lang, DROP COLUMN digest, DROP COLUMN email;
