@@ -172,6 +172,14 @@ fn every_page_of_every_role_fits_360_and_1280_px_and_axe_finds_nothing() {
         Role::Viewer,
         Some(department.as_str()),
     );
+    // The settings link every digest ends with (a manager's, opened without signing in).
+    let manager_id = app
+        .db
+        .count("SELECT id::int8 AS n FROM users WHERE username = 'crawl.manager'");
+    let mail_settings = sipas::domain::mail_settings_token::MailSettingsToken {
+        user_id: manager_id as i32,
+    }
+    .sign(crate::helpers::SECRET.as_bytes());
     let axe = axe_source();
     let mut problems = Vec::new();
     let mut pages = 0;
@@ -182,6 +190,7 @@ fn every_page_of_every_role_fits_360_and_1280_px_and_axe_finds_nothing() {
             format!("/q/{}", app.token()),
             "/public".to_owned(),
             "/phuong-phap".to_owned(),
+            format!("/mail-settings/{mail_settings}"),
         ];
         let (found, opened) = crawl(&citizen, "public", &app.base, &start, &axe, width, 20);
         problems.extend(found);

@@ -10,6 +10,17 @@ use sipas::domain::Role;
 use sipas::views::sheet_labels::column;
 use sipas::views::Lang;
 
+/// `n` ratings of the fixture's desk on 15 October 2026, the k-th answering `level(k)` to each
+/// of `questions`, and the aggregates rebuilt.
+fn rated(app: &TestApp, n: usize, questions: &[&str], level: impl Fn(usize) -> i16) {
+    for k in 0..n {
+        let answers: Vec<(&str, Option<i16>)> =
+            questions.iter().map(|q| (*q, Some(level(k)))).collect();
+        store_rating_on(&app.db, app.fixture.desk_id, "2026-10-15", &answers);
+    }
+    crate::helpers::rebuild_aggregates(&app.db);
+}
+
 /// A part of an XLSX (a zip of XML files).
 fn part(xlsx: &[u8], name: &str) -> String {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
@@ -63,23 +74,9 @@ fn csv_header(text: &str) -> Vec<String> {
 #[test]
 fn the_workbook_reads_like_a_report_in_either_language_and_the_csv_stays_machine_friendly() {
     let app = TestApp::spawn();
-    for k in 0..40 {
-        let v = Some(2 + (k % 4) as i16);
-        store_rating_on(
-            &app.db,
-            app.fixture.desk_id,
-            "2026-10-15",
-            &[
-                ("F1", v),
-                ("F2", v),
-                ("F3", v),
-                ("F4", v),
-                ("F5", v),
-                ("OVERALL", v),
-            ],
-        );
-    }
-    crate::helpers::rebuild_aggregates(&app.db);
+    rated(&app, 40, &["F1", "F2", "F3", "F4", "F5", "OVERALL"], |k| {
+        2 + (k % 4) as i16
+    });
     add_user(&app.db, "t1.head", Role::Manager, Some("T1"));
     let head = Browser::signed_in(&app, "t1.head");
     let range = "from=2026-10-01&to=2026-10-31";
@@ -168,16 +165,7 @@ fn the_workbook_reads_like_a_report_in_either_language_and_the_csv_stays_machine
 #[test]
 fn every_download_writes_shares_in_percent_and_names_each_column_in_words() {
     let app = TestApp::spawn();
-    for k in 0..40 {
-        let v = Some(1 + (k % 5) as i16);
-        store_rating_on(
-            &app.db,
-            app.fixture.desk_id,
-            "2026-10-15",
-            &[("F1", v), ("OVERALL", v)],
-        );
-    }
-    crate::helpers::rebuild_aggregates(&app.db);
+    rated(&app, 40, &["F1", "OVERALL"], |k| 1 + (k % 5) as i16);
     let wave = crate::wave_results::answered_wave_on(&app);
     add_user(&app.db, "snv.books", Role::Admin, None);
     let admin = Browser::signed_in(&app, "snv.books");
@@ -219,11 +207,7 @@ fn every_download_writes_shares_in_percent_and_names_each_column_in_words() {
 #[test]
 fn a_suppressed_index_keeps_its_mean_and_levels_hidden_too() {
     let app = TestApp::spawn();
-    for k in 0..10 {
-        let v = Some(1 + (k % 5) as i16);
-        store_rating_on(&app.db, app.fixture.desk_id, "2026-10-15", &[("F1", v)]);
-    }
-    crate::helpers::rebuild_aggregates(&app.db);
+    rated(&app, 10, &["F1"], |k| 1 + (k % 5) as i16);
     add_user(&app.db, "t1.small", Role::Manager, Some("T1"));
     let head = Browser::signed_in(&app, "t1.small");
     let range = "from=2026-10-01&to=2026-10-31";
