@@ -159,8 +159,12 @@ def request(port, method, path, body=None, timeout=CLIENT_TIMEOUT):
         conn.close()
 
 
+READY_SECONDS = []  # how long each readiness answer took (a stalled probe would show here)
+
+
 def ready(port):
-    status, _, _, _, _ = request(port, "GET", "/health/ready", timeout=3)
+    status, _, _, secs, _ = request(port, "GET", "/health/ready", timeout=10)
+    READY_SECONDS.append(secs)
     return status == 200
 
 
@@ -275,6 +279,10 @@ def main():
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--rate", type=float, default=40, help="new submissions per second")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--rate-store", choices=["auto", "memory", "postgres", "redis"], default="auto",
+                    help="where the nodes keep rate limits (auto: Redis if it answers, else PostgreSQL)")
+    ap.add_argument("--stall", type=float, default=5.0,
+                    help="seconds PostgreSQL is paused (SIGSTOP) in the third fault")
     args = ap.parse_args()
     PG_BIN = find_pg_bin()
     root = tempfile.mkdtemp(prefix="sipas-chaos-")
@@ -283,12 +291,14 @@ def main():
     nodes = []
     try:
         redis_url = os.environ.get("SIPAS_REDIS_URL", "redis://127.0.0.1:6379")
-        try:
-            with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                shared = "redis" if s.recv(16).startswith(b"+PONG") else "postgres"
-        except OSError:
-            shared = "postgres"
+        shared = args.rate_store
+        if shared == "auto":
+            try:
+                with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    shared = "redis" if s.recv(16).startswith(b"+PONG") else "postgres"
+            except OSError:
+                shared = "postgres"
         env = dict(os.environ, DATABASE_URL=cluster.url(), SIPAS_SECRET="chaos-" + "s" * 40,
                    SIPAS_LOG="warn", SIPAS_TRUST_PROXY="0",
                    SIPAS_RATE_PER_CLIENT="1000000/min,burst=100000",
@@ -346,10 +356,11 @@ def main():
         pids = cluster.pids()
         for p in pids:
             os.kill(p, signal.SIGSTOP)
-        time.sleep(5)
+        time.sleep(args.stall)
         for p in pids:
             os.kill(p, signal.SIGCONT)
-        faults.append(("PostgreSQL paused 5 s (SIGSTOP, SIGCONT)", t, time.monotonic() - load.t0))
+        faults.append((f"PostgreSQL paused {args.stall:.0f} s (SIGSTOP, SIGCONT)", t,
+                       time.monotonic() - load.t0))
         runner.join()
         stop.set()
         mon.join()
@@ -413,6 +424,7 @@ def main():
             (f"hangs past {CLIENT_TIMEOUT:.0f} s", hangs),
             ("slowest 503 s", f"{slowest_503:.2f}"),
             ("slowest answer s", f"{slowest:.2f}"),
+            ("slowest readiness answer s", f"{max(READY_SECONDS, default=0.0):.2f}"),
         ]
         for label, value in rows:
             print(f"{label:44} {value}")

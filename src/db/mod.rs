@@ -154,7 +154,7 @@ pub fn revert_all(conn: &mut PgConnection) -> Result<()> {
 pub fn is_transient(e: &(dyn std::error::Error + 'static)) -> Option<bool> {
     if let Some(e) = e.downcast_ref::<DbError>() {
         return Some(match e {
-            DbError::Pool(_) | DbError::Cancelled => true,
+            DbError::Pool(_) | DbError::Cancelled | DbError::Stalled(_) => true,
             DbError::Query(q) => query_is_transient(q),
         });
     }
@@ -235,6 +235,10 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("database job was cancelled")]
     Cancelled,
+    /// The database did not answer within the caller's deadline (a stalled server or network:
+    /// a server-side statement timeout cannot fire when the server does not run).
+    #[error("the database did not answer within {0:?}")]
+    Stalled(std::time::Duration),
 }
 
 /// Runs a plain query `job` with a pooled connection on the blocking thread pool: [`run_job`]
@@ -265,17 +269,39 @@ where
     .unwrap_or_else(|_| Err(DbError::Cancelled.into()))
 }
 
+/// [`run`] with a deadline of the caller's own: past it the caller gets `DbError::Stalled` at
+/// once, while the blocking thread waits for the server on its own (and gives its connection
+/// back when it answers). For the small queries a request makes before its real work (a rate
+/// limit), so that a stalled database is a prompt 503, not a wait as long as the stall.
+pub async fn run_within<T, F>(
+    pool: &DbPool,
+    deadline: std::time::Duration,
+    job: F,
+) -> Result<T, DbError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, diesel::result::Error> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::time::timeout(deadline, run(pool, job))
+        .await
+        .unwrap_or(Err(DbError::Stalled(deadline)))
+}
+
 /// A round trip to the server (health checks).
 /// Whether the database answers, waiting at most `wait` for a connection (the pool's own wait
 /// is longer): readiness probes must not pile up threads waiting on a database that is down.
 pub async fn ping_within(pool: &DbPool, wait: std::time::Duration) -> Result<(), DbError> {
     let pool = pool.clone();
-    tokio::task::spawn_blocking(move || {
+    let probe = tokio::task::spawn_blocking(move || {
         let mut conn = pool.get_timeout(wait)?;
         ping(&mut conn).map_err(DbError::from)
-    })
-    .await
-    .map_err(|_| DbError::Cancelled)?
+    });
+    // A stalled server answers no query: the probe gives up after `wait` in all (a connection
+    // and its round trip), not after the stall.
+    match tokio::time::timeout(wait, probe).await {
+        Ok(done) => done.map_err(|_| DbError::Cancelled)?,
+        Err(_) => Err(DbError::Stalled(wait)),
+    }
 }
 
 pub fn ping(conn: &mut PgConnection) -> Result<(), diesel::result::Error> {

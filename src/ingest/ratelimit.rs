@@ -146,6 +146,10 @@ redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 60)
 return {ok, tostring(t)}
 "#;
 
+/// The longest a request waits for a shared rate-limit store (PostgreSQL, Redis) before it is answered
+/// 503 with Retry-After: a bucket is one row's update, so anything longer is a stall.
+pub const SHARED_STORE_DEADLINE: Duration = Duration::from_secs(2);
+
 impl Limiter {
     /// The store the settings name; `key` names shared buckets (the service's secret).
     pub fn new(settings: &Settings, pool: &DbPool, key: &[u8]) -> anyhow::Result<Limiter> {
@@ -212,7 +216,7 @@ impl Limiter {
             Store::Postgres { pool, key } => {
                 let bucket = bucket_key(key, &subject);
                 let prune = rand::random::<u16>() == 0;
-                let (allowed, tokens) = db::run(pool, move |c| {
+                let (allowed, tokens) = db::run_within(pool, SHARED_STORE_DEADLINE, move |c| {
                     if prune {
                         db::ratelimit::prune(c)?;
                     }
@@ -229,17 +233,21 @@ impl Limiter {
             Store::Redis { pool, key } => {
                 let bucket = bucket_key(key, &subject);
                 let pool = pool.clone();
-                let taken =
-                    tokio::task::spawn_blocking(move || -> anyhow::Result<(i64, String)> {
-                        let mut conn = pool.get()?;
-                        let name = format!("sipas:rate:{}", hex(&bucket));
-                        Ok(redis::Script::new(REDIS_TAKE)
-                            .key(name)
-                            .arg(burst)
-                            .arg(per_sec)
-                            .invoke(&mut *conn)?)
-                    })
+                let call = tokio::task::spawn_blocking(move || -> anyhow::Result<(i64, String)> {
+                    let mut conn = pool.get()?;
+                    let name = format!("sipas:rate:{}", hex(&bucket));
+                    Ok(redis::Script::new(REDIS_TAKE)
+                        .key(name)
+                        .arg(burst)
+                        .arg(per_sec)
+                        .invoke(&mut *conn)?)
+                });
+                let taken = tokio::time::timeout(SHARED_STORE_DEADLINE, call)
                     .await
+                    // A stall of the store, like one of the database: a prompt 503.
+                    .map_err(|_| {
+                        Limited::Unavailable(db::DbError::Stalled(SHARED_STORE_DEADLINE).into())
+                    })?
                     .map_err(|e| Limited::Unavailable(e.into()))?
                     .map_err(Limited::Unavailable)?;
                 let tokens: f64 = taken.1.parse().unwrap_or(0.0);
