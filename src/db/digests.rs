@@ -228,6 +228,11 @@ impl Choice {
     pub fn cadence(&self) -> Cadence {
         Cadence::parse(&self.digest).unwrap_or(Cadence::Off)
     }
+
+    /// The same settings with another cadence (shown on a form, not stored).
+    pub fn choose(&mut self, cadence: Cadence) {
+        self.digest = cadence.as_str().to_owned();
+    }
 }
 
 pub fn choice_of(conn: &mut PgConnection, user_id: i32) -> QueryResult<Option<Choice>> {
@@ -237,6 +242,15 @@ pub fn choice_of(conn: &mut PgConnection, user_id: i32) -> QueryResult<Option<Ch
     .bind::<Int4, _>(user_id)
     .get_result(conn)
     .optional()
+}
+
+/// Two addresses are the same one when they differ only in the case of their letters.
+fn same_address(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.to_lowercase() == b.to_lowercase(),
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 /// Sets a person's cadence and mail language (and address, when `email` is given), audited.
@@ -249,7 +263,16 @@ pub fn set_choice(
     email: Option<Option<&str>>,
 ) -> QueryResult<bool> {
     conn.transaction(|conn| {
-        let Some(before) = choice_of(conn, user_id)? else {
+        // Locked, so that changes at the same moment are logged one after the other, each
+        // with the state the one before left.
+        let before: Option<Choice> = diesel::sql_query(
+            "SELECT id AS user_id, username, email, digest, mail_lang AS lang, active FROM users \
+             WHERE id = $1 FOR UPDATE",
+        )
+        .bind::<Int4, _>(user_id)
+        .get_result(conn)
+        .optional()?;
+        let Some(before) = before else {
             return Ok(false);
         };
         let email_after = match email {
@@ -262,14 +285,21 @@ pub fn set_choice(
             .bind::<Text, _>(lang)
             .bind::<Nullable<Text>, _>(email_after.as_deref())
             .execute(conn)?;
-        // The address itself is personal data: the log says only whether there is one.
+        // The address itself is personal data: the log says whether there is one and whether
+        // it changed (a digest sent somewhere else must show), never which it is.
+        let changed = !same_address(before.email.as_deref(), email_after.as_deref());
         audit::record(
             conn,
             actor,
             "user.mail",
             &before.username,
             Some(json!({"digest": before.digest, "lang": before.lang, "email": before.email.is_some()})),
-            Some(json!({"digest": cadence.as_str(), "lang": lang, "email": email_after.is_some()})),
+            Some(json!({
+                "digest": cadence.as_str(),
+                "lang": lang,
+                "email": email_after.is_some(),
+                "email_changed": changed,
+            })),
         )?;
         Ok(true)
     })

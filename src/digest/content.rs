@@ -122,6 +122,30 @@ fn names(form: &crate::domain::FormSpec, lang: Lang) -> (Vec<String>, Vec<String
     (factor, item)
 }
 
+/// The dashboard's changes for `r` (`periods::agency_changes`: the overall index and each
+/// factor against the period before, at even places, and a year earlier, Benjamini–Hochberg
+/// across all of them): what the message lists and what raises a fall alert, one rule.
+pub fn page_changes(
+    r: &AgencyResults,
+    factors: usize,
+) -> analysis::Result<Vec<Option<periods::PageChange>>> {
+    periods::agency_changes(
+        r.report.as_ref().map(|(rep, _)| rep),
+        r.previous.as_ref().map(|(rep, _)| rep),
+        r.year_ago.as_ref().map(|(rep, _)| rep),
+        factors,
+    )
+}
+
+/// Whether an index fell significantly against the period just before, under the page's rule.
+pub fn fell(changes: &[Option<periods::PageChange>]) -> bool {
+    changes
+        .iter()
+        .step_by(2)
+        .flatten()
+        .any(|c| c.difference.significant && c.difference.estimate < 0.0)
+}
+
 /// Where the links go and who the message is for.
 pub struct Addressed<'a> {
     pub username: &'a str,
@@ -160,14 +184,10 @@ pub fn compose(
             ),
         })
         .collect();
-    // The page's rule: Benjamini–Hochberg across the page's comparisons; only those kept.
-    let changes = periods::agency_changes(
-        report.map(|(rep, _)| rep),
-        r.previous.as_ref().map(|(rep, _)| rep),
-        r.year_ago.as_ref().map(|(rep, _)| rep),
-        factor_names.len(),
-    )?;
+    let changes = page_changes(r, factor_names.len())?;
     let mut change_lines = Vec::new();
+    // An alert's sentence: the first significant fall against the period just before.
+    let mut first_fall = None;
     for (k, c) in changes.iter().enumerate() {
         let Some(c) = c else { continue };
         let d = c.difference;
@@ -209,6 +229,9 @@ pub fn compose(
                 day(b)
             ),
         });
+        if k % 2 == 0 && d.estimate < 0.0 && first_fall.is_none() {
+            first_fall = change_lines.last().cloned();
+        }
     }
     // The weakest items: the three lowest reported indices.
     let mut items: Vec<(usize, analysis::IndexEstimate)> = report
@@ -290,9 +313,6 @@ pub fn compose(
         (Lang::Vi, None) => "chưa đủ đánh giá".to_owned(),
         (Lang::En, None) => "too few ratings".to_owned(),
     };
-    let first_fall = change_lines
-        .iter()
-        .find(|l| l.contains("giảm") || l.contains(": down"));
     let (subject, alert) = match (kind, lang) {
         (Kind::Weekly, Lang::Vi) => (format!("SIPAS tuần {period}: {agency} {head}"), None),
         (Kind::Weekly, Lang::En) => (format!("SIPAS week {period}: {agency} {head}"), None),
@@ -306,11 +326,11 @@ pub fn compose(
         ),
         (Kind::Fall, Lang::Vi) => (
             format!("Cảnh báo SIPAS: chỉ số của {agency} giảm có ý nghĩa thống kê"),
-            first_fall.cloned(),
+            first_fall.clone(),
         ),
         (Kind::Fall, Lang::En) => (
             format!("SIPAS alert: an index of {agency} fell significantly"),
-            first_fall.cloned(),
+            first_fall.clone(),
         ),
         (Kind::Target, Lang::Vi) => (
             format!("Cảnh báo SIPAS: {agency} không đạt mục tiêu"),

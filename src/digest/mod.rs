@@ -146,14 +146,14 @@ impl Composer<'_> {
         let report = r.report.as_ref().map(|(rep, _)| rep);
         let previous = r.previous.as_ref().map(|(rep, _)| rep);
         if fall_due {
-            let factors = r.report.as_ref().map_or(0, |(rep, _)| rep.factors.len());
-            let changes = periods::agency_changes(report, previous, None, factors)?;
-            // Against the 28 days before (even places); a fall the page would mark.
-            let fell = changes
+            let factors = self
+                .form
+                .questions
                 .iter()
-                .step_by(2)
-                .flatten()
-                .any(|c| c.difference.significant && c.difference.estimate < 0.0);
+                .filter(|q| q.kind == "factor")
+                .count();
+            // The dashboard's rule for the same days, the message's own list.
+            let fell = content::fell(&content::page_changes(&r, factors)?);
             if fell
                 && self.queue(
                     conn,

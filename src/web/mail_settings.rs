@@ -11,8 +11,7 @@ use super::errors::{Fault, PageError};
 use super::{client_ip, render};
 use crate::db::{self, audit::Actor, digests::Cadence};
 use crate::domain::mail_settings_token::MailSettingsToken;
-use crate::ingest::ratelimit::Subject;
-use crate::ingest::Rejection;
+use crate::ingest::ratelimit::{Limited, Subject};
 use crate::state::AppState;
 use crate::views::registry::Choice;
 use crate::views::Lang;
@@ -53,12 +52,19 @@ async fn account(
     req: &HttpRequest,
     token: &str,
 ) -> Result<db::digests::Choice, PageError> {
+    // The sign-in bucket of the address, not the citizens' rating one: staff at a one-stop
+    // centre share its address with the desks' kiosks.
     let ip = client_ip(req, &state.settings);
     state
         .limits
-        .take(Subject::Client(ip))
+        .take(Subject::SignIn(ip))
         .await
-        .map_err(|l| PageError::citizen(Lang::Vi, Fault::from(Rejection::from(l))))?;
+        .map_err(|l| match l {
+            Limited::Wait(wait) => PageError::citizen(Lang::Vi, Fault::RateLimited(wait)).saying(
+                "Quá nhiều yêu cầu từ địa chỉ này. Vui lòng thử lại sau ít phút. / Too many requests: please try again in a few minutes.",
+            ),
+            Limited::Unavailable(e) => PageError::citizen(Lang::Vi, Fault::Unavailable(e)),
+        })?;
     let not_found = || {
         PageError::citizen(Lang::Vi, Fault::NotFound)
             .saying("Đường dẫn cài đặt thư không đúng hoặc đã hết hiệu lực.")
@@ -132,6 +138,17 @@ pub async fn show(
     page(&state, StatusCode::OK, token.into_inner(), &a, false)
 }
 
+/// GET of the one-click address: the settings page, with "off" chosen for the person to save.
+pub async fn show_off(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
+    let mut a = account(&state, &req, &token).await?;
+    a.choose(Cadence::Off);
+    page(&state, StatusCode::OK, token.into_inner(), &a, false)
+}
+
 #[derive(Deserialize)]
 pub struct SettingsForm {
     digest: Option<String>,
@@ -183,8 +200,12 @@ async fn store(
 ) -> Result<db::digests::Choice, PageError> {
     let (id, lang, username) = (a.user_id, lang.to_owned(), a.username.clone());
     db::run(&state.pool, move |c| {
-        // The person acts on their own account through their link.
-        let actor = Actor::user(id, &username);
+        // Whoever holds the link (the person, or anyone a digest was forwarded to): the log
+        // says it came through the link.
+        let actor = Actor {
+            user_id: Some(id),
+            name: format!("{username} (liên kết trong thư)"),
+        };
         db::digests::set_choice(c, &actor, id, cadence, &lang, None)?;
         db::digests::choice_of(c, id)
     })

@@ -82,7 +82,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(mail_settings::save)),
         )
         .service(
-            resource("/mail-settings/{token}/off", "POST")
+            // A mail program that opens the unsubscribe address in a browser gets the settings
+            // page (a GET changes nothing); its one-click POST turns digests off.
+            resource("/mail-settings/{token}/off", "GET, POST")
+                .route(web::get().to(mail_settings::show_off))
                 .route(web::post().to(mail_settings::off)),
         )
         .service(resource("/public", "GET").route(web::get().to(public::list)))

@@ -291,7 +291,8 @@ fn nothing_falls_nothing_alerts() {
 
 #[test]
 fn the_settings_link_changes_only_its_account_and_one_click_unsubscribes() {
-    let app = TestApp::spawn();
+    // The link shares the sign-in limit of its address; this test sends many at once.
+    let app = TestApp::spawn_with(|s| s.rate_login = crate::helpers::generous());
     add_user(&app.db, "quan.ly", Role::Manager, Some("T1"));
     add_user(&app.db, "quan.ly.khac", Role::Manager, Some("T1"));
     mail_to(&app, "quan.ly", "quan.ly@example.vn", "weekly", "vi");
@@ -365,10 +366,47 @@ fn the_settings_link_changes_only_its_account_and_one_click_unsubscribes() {
     let forged = MailSettingsToken { user_id: id }.sign(b"another key, another service");
     assert_eq!(b.get(&format!("/mail-settings/{forged}")).status(), 404);
     assert_eq!(b.get("/mail-settings/%F0%9F%98%80%E2%80%AE").status(), 404);
+    // A mail program that opens the unsubscribe address gets the page with "off" chosen, and
+    // nothing changes until it is saved.
+    app.db
+        .exec("UPDATE users SET digest = 'weekly' WHERE username = 'quan.ly'");
+    let opened = b.get(&format!("/mail-settings/{token}/off"));
+    assert_eq!(opened.status(), 200);
+    let opened = opened.text().unwrap();
+    assert!(opened.contains("value=\"off\" checked"), "{opened}");
+    assert_eq!(choice("quan.ly"), "weekly en");
+    // Many changes at once: each logged with the state the one before left.
+    let logged_before = app
+        .db
+        .count("SELECT coalesce(max(id), 0) AS n FROM audit_log");
+    std::thread::scope(|s| {
+        for k in 0..16 {
+            let (app, token) = (&app, &token);
+            s.spawn(move || {
+                let digest = ["weekly", "monthly", "off"][k % 3];
+                let r = app
+                    .http
+                    .post(format!("{}/mail-settings/{token}", app.base))
+                    .form(&[("digest", digest), ("lang", "vi")])
+                    .send()
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+            });
+        }
+    });
+    let broken = app.db.count(&format!(
+        "SELECT count(*) AS n FROM (SELECT before, lag(after) OVER (ORDER BY id) AS previous \
+         FROM audit_log WHERE action = 'user.mail' AND entity_id = 'quan.ly' AND id > {logged_before}) x \
+         WHERE previous IS NOT NULL AND before->>'digest' IS DISTINCT FROM previous->>'digest'"
+    ));
+    assert_eq!(broken, 0, "an audit row's before is the row before's after");
     assert_eq!(
-        b.get(&format!("/mail-settings/{token}/off")).status(),
-        405,
-        "unsubscribing takes a POST"
+        app.db.count(
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'user.mail' \
+             AND actor <> 'quan.ly (liên kết trong thư)'"
+        ),
+        0,
+        "the log says the change came through the link"
     );
     // A disabled account's link opens nothing.
     app.db
@@ -430,6 +468,19 @@ fn an_administrator_sets_an_accounts_address_and_digest_with_refusals_that_name_
         .db
         .text("SELECT email || ' ' || digest || ' ' || mail_lang AS name FROM users WHERE username = 'quan.ly'");
     assert!(stored.ends_with(" monthly en"), "{stored}");
+    // The log shows that the address changed, not which it is.
+    assert_eq!(
+        app.db.text(
+            "SELECT (after->>'email_changed') AS name FROM audit_log \
+             WHERE action = 'user.mail' AND entity_id = 'quan.ly' ORDER BY id DESC LIMIT 1"
+        ),
+        "true"
+    );
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) AS n FROM audit_log WHERE after::text LIKE '%@%'"),
+        0
+    );
     assert!(
         stored
             .to_lowercase()
