@@ -80,6 +80,67 @@ fn start_compaction(bg: &Background, pool: db::DbPool, form: Arc<crate::domain::
     });
 }
 
+/// How often a node writes its heartbeat (`db::nodes`).
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// This node's first heartbeat, now, so that it says at start whether other nodes share the
+/// database while rate limits are kept in memory (loudly: each node then gives the full
+/// allowance). A database that does not answer is not a reason to stop starting.
+fn first_heartbeat(pool: &db::DbPool, peers: &crate::state::Peers) {
+    let seen = pool.get().map_err(anyhow::Error::from).and_then(|mut c| {
+        Ok(db::nodes::beat(
+            &mut c,
+            &peers.id,
+            peers.rate_store,
+            VERSION,
+        )?)
+    });
+    match seen {
+        Ok(seen) => peers.saw(seen),
+        Err(e) => tracing::warn!("the first heartbeat failed: {e:#}"),
+    }
+    if let Some(w) = peers.warning_en() {
+        tracing::warn!("{w}");
+        eprintln!("{w}");
+    }
+}
+
+/// Writes this node's heartbeat every ten seconds, and removes its row when the node stops.
+fn start_heartbeat(bg: &Background, pool: db::DbPool, peers: Arc<crate::state::Peers>) {
+    bg.spawn("sipas-heartbeat", move |stop| {
+        let mut warned = peers.warning_en().is_some();
+        while stop.sleep(HEARTBEAT_EVERY) {
+            let seen = pool.get().map_err(anyhow::Error::from).and_then(|mut c| {
+                Ok(db::nodes::beat(
+                    &mut c,
+                    &peers.id,
+                    peers.rate_store,
+                    VERSION,
+                )?)
+            });
+            match seen {
+                Ok(seen) => peers.saw(seen),
+                Err(e) => tracing::warn!("heartbeat failed: {e:#}"),
+            }
+            // Said once when it begins, not every ten seconds.
+            match peers.warning_en() {
+                Some(w) if !warned => {
+                    tracing::warn!("{w}");
+                    warned = true;
+                }
+                Some(_) => {}
+                None => warned = false,
+            }
+        }
+        if let Ok(mut c) = pool.get() {
+            let _ = db::nodes::leave(&mut c, &peers.id);
+        }
+    });
+}
+
+/// The version nodes report in their heartbeat.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// How often the used-receipt nullifiers are mixed: the longest a nullifier and its rating
 /// share a transaction id on disk.
 const MIXING_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
@@ -257,6 +318,13 @@ impl Application {
             outbox_stop = Some(crate::state::StopOnDrop(stop));
         }
         let limits = Arc::new(Limiter::new(&settings, &pool, &prepared.key)?);
+        let peers = Arc::new(crate::state::Peers::new(match settings.rate_store {
+            crate::config::RateStore::Memory => "memory",
+            crate::config::RateStore::Postgres => "postgres",
+            crate::config::RateStore::Redis(_) => "redis",
+        }));
+        first_heartbeat(&pool, &peers);
+        start_heartbeat(&background, pool.clone(), Arc::clone(&peers));
         let state = actix_web::web::Data::new(AppState {
             ingest: Ingest {
                 pool: pool.clone(),
@@ -276,6 +344,7 @@ impl Application {
             settings: settings.clone(),
             outbox,
             outbox_stop,
+            peers,
         });
         Ok(Application {
             listener,

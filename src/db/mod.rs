@@ -19,6 +19,7 @@ pub mod digests;
 pub mod fieldwork;
 pub mod frame;
 pub mod instruments;
+pub mod nodes;
 pub mod nullifiers;
 pub mod outbox;
 pub mod paper;

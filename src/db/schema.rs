@@ -136,6 +136,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    nodes (id) {
+        id -> Text,
+        started_at -> Timestamptz,
+        seen_at -> Timestamptz,
+        rate_store -> Text,
+        version -> Text,
+    }
+}
+
+diesel::table! {
     digests (id) {
         id -> Int8,
         user_id -> Int4,
@@ -518,6 +528,7 @@ diesel::joinable!(client_marks -> responses (response_id));
 diesel::joinable!(held_ratings -> users (decided_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    nodes,
     digests,
     client_salts,
     client_marks,

@@ -284,6 +284,8 @@ pub struct StaffFrame {
     pub is_admin: bool,
     /// The navigation tab this page belongs to (its path), shown as the current one.
     pub current: &'static str,
+    /// A warning for administrators about how the service runs, on every staff page.
+    pub notice: Option<String>,
 }
 
 /// The navigation's tabs, by path.

@@ -29,6 +29,8 @@ pub struct StaffUser {
     session_hash: [u8; 32],
     /// The path asked for, for the navigation's current tab.
     path: String,
+    /// An operator's warning for administrators (several nodes, limits in memory).
+    notice: Option<String>,
 }
 
 impl StaffUser {
@@ -55,6 +57,7 @@ impl StaffUser {
             csrf: self.csrf_token(key),
             is_admin: self.user.role == crate::domain::Role::Admin,
             current: crate::views::current_tab(&self.path),
+            notice: self.notice.clone(),
         }
     }
 }
@@ -143,6 +146,9 @@ pub(super) async fn signed_in(
         .await
         .map_err(PageError::staff)?;
     Ok(user.map(|user| StaffUser {
+        notice: (user.role == crate::domain::Role::Admin)
+            .then(|| state.peers.warning_vi())
+            .flatten(),
         user,
         session: value,
         session_hash: hash,

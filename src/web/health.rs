@@ -51,6 +51,14 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         _ => return unavailable("database not answering"),
     };
     let mut lines = vec!["ready".to_owned(), "database: answers".to_owned()];
+    lines.push(format!(
+        "nodes: {} other live node(s) on this database; rate limits here: {}",
+        state.peers.others(),
+        state.peers.rate_store
+    ));
+    if let Some(w) = state.peers.warning_en() {
+        lines.push(w);
+    }
     match &state.outbox {
         Some(health) => {
             let restarts = health.restarts.load(Ordering::Relaxed);

@@ -25,6 +25,7 @@ mod hostile;
 mod ingest;
 mod invariants;
 mod mail;
+mod nodes;
 mod paper;
 mod phone_width;
 mod publication;
