@@ -3,6 +3,7 @@
 
 mod analyze;
 mod api_token;
+mod check;
 mod demo;
 mod migrate;
 mod qr;
@@ -66,11 +67,18 @@ enum Command {
     Receipts(receipts::Action),
     /// Send the e-mail outbox (invitations, reminders) over SMTP, retrying until accepted.
     Worker(worker::Args),
+    /// Read the configuration and try the database, the rate-limit store and the SMTP server:
+    /// one line each, exit status 1 when anything is wrong.
+    Check,
 }
 
 pub fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
+    // `check` reports a configuration it cannot read as one of its lines.
+    if matches!(cli.command, Command::Check) {
+        return check::run();
+    }
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -99,7 +107,7 @@ fn run(command: Command) -> Result<()> {
     };
     let settings = Settings::from_env()?;
     match command {
-        Command::Analyze(_) => unreachable!("handled above"),
+        Command::Analyze(_) | Command::Check => unreachable!("handled above"),
         Command::Serve => serve::run(settings, None),
         Command::Migrate => migrate::run(&settings),
         Command::Demo(args) => demo::run(args, settings),

@@ -86,6 +86,27 @@ pub fn connect(url: &str) -> Result<PgConnection> {
         .with_context(|| format!("cannot connect to PostgreSQL at {}", bootstrap::redact(url)))
 }
 
+/// Opens one connection, giving up after `wait` if the server does not answer (`sipas check`).
+pub fn connect_within(url: &str, wait: std::time::Duration) -> Result<PgConnection> {
+    let secs = wait.as_secs().max(1);
+    let url = if url.contains("connect_timeout") {
+        url.to_owned()
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}connect_timeout={secs}")
+    } else {
+        format!("{url} connect_timeout={secs}")
+    };
+    connect(&url)
+}
+
+/// How many migrations this binary has that the database has not applied.
+pub fn pending_migrations(conn: &mut PgConnection) -> Result<usize> {
+    conn.pending_migrations(MIGRATIONS)
+        .map(|p| p.len())
+        .map_err(|e| anyhow::anyhow!("cannot read the applied migrations: {e}"))
+}
+
 /// Sets each pooled connection's statement deadline when it is opened.
 #[derive(Debug)]
 struct Deadline(std::time::Duration);

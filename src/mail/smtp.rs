@@ -99,6 +99,18 @@ impl Sender {
         Ok(Some(conn))
     }
 
+    /// Connects, protects and signs in as the worker would, then says goodbye: `sipas check`.
+    pub fn check(&self) -> Result<(), String> {
+        match self.open() {
+            Ok(Some(mut conn)) => {
+                let _ = conn.quit();
+                Ok(())
+            }
+            Ok(None) => Err("the server does not offer STARTTLS (SIPAS_SMTP_TLS=starttls)".into()),
+            Err(e) => Err(describe(&e)),
+        }
+    }
+
     /// Drops the connection (after an error, or when idle).
     pub fn close(&mut self) {
         if let Some(mut c) = self.conn.take() {

@@ -184,3 +184,94 @@ fn sipas_demo_is_idempotent_and_shows_the_admin_password_once() {
     let rebuilt = sorted(sipas::db::rollup::all_cells(&mut conn, form.instrument_id).unwrap());
     assert_eq!(loaded, rebuilt);
 }
+
+/// `sipas check` (issue #21, point 6): one line per service, `ok` or what is wrong, exit
+/// status 1 when anything is; a password in a URL is never printed.
+#[test]
+fn check_tries_each_service_and_names_what_is_wrong_in_one_line_each() {
+    let db = crate::helpers::TestDb::new();
+    crate::helpers::fixture(&db);
+    let (code, out, err) = crate::helpers::run(db.sipas().arg("check"), "");
+    assert_eq!(code, Some(0), "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(lines[0].starts_with("configuration: ok: read"), "{out}");
+    assert!(
+        lines[1].starts_with("database: ok: ") && lines[1].ends_with("answers; migrations applied"),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with("rate limits: ok: in this node's memory"),
+        "{out}"
+    );
+    assert!(lines[3].starts_with("smtp: ok: not configured"), "{out}");
+
+    // With a loopback SMTP server: it connects and says goodbye.
+    let sink = crate::mail::Sink::start(crate::mail::free_port(), &[]);
+    let (code, out, _) = crate::helpers::run(
+        db.sipas()
+            .arg("check")
+            .env("SIPAS_SMTP_HOST", "127.0.0.1")
+            .env("SIPAS_SMTP_PORT", sink.port.to_string())
+            .env("SIPAS_SMTP_TLS", "none")
+            .env("SIPAS_MAIL_FROM", "Sở Nội vụ <snv@example.vn>"),
+        "",
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains(&format!(
+            "smtp: ok: 127.0.0.1:{} accepts a connection",
+            sink.port
+        )),
+        "{out}"
+    );
+    assert!(sink.messages().is_empty(), "a check sends nothing");
+
+    // Nothing answers: a database, Redis and SMTP on ports where nobody listens.
+    let dead = crate::mail::free_port();
+    let (code, out, err) = crate::helpers::run(
+        crate::helpers::sipas()
+            .arg("check")
+            .env(
+                "DATABASE_URL",
+                format!("postgres://sipas:mật-khẩu-bí-mật@127.0.0.1:{dead}/sipas"),
+            )
+            .env("SIPAS_SECRET", crate::helpers::SECRET)
+            .env("SIPAS_REDIS_URL", format!("redis://127.0.0.1:{dead}"))
+            .env("SIPAS_SMTP_HOST", "127.0.0.1")
+            .env("SIPAS_SMTP_PORT", dead.to_string())
+            .env("SIPAS_SMTP_TLS", "none")
+            .env("SIPAS_MAIL_FROM", "snv@example.vn"),
+        "",
+    );
+    assert_eq!(code, Some(1), "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "one line each: {out}");
+    assert!(lines[0].starts_with("configuration: ok"), "{out}");
+    assert!(
+        lines[1].starts_with("database: PROBLEM: cannot connect to"),
+        "{out}"
+    );
+    assert!(
+        lines[2].starts_with("rate limits: PROBLEM: Redis does not answer"),
+        "{out}"
+    );
+    assert!(
+        lines[3].starts_with(&format!("smtp: PROBLEM: 127.0.0.1:{dead}")),
+        "{out}"
+    );
+    assert!(
+        !out.contains("mật-khẩu-bí-mật") && !err.contains("mật-khẩu-bí-mật"),
+        "{out}{err}"
+    );
+
+    // A setting it cannot read is its one line.
+    let (code, out, _) =
+        crate::helpers::run(db.sipas().arg("check").env("SIPAS_SCREENING", "có"), "");
+    assert_eq!(code, Some(1));
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with("configuration: SIPAS_SCREENING must be 'on' or 'off'"),
+        "{out}"
+    );
+}
