@@ -14,6 +14,7 @@ mod citizen_path;
 mod cli;
 mod crawl;
 mod dashboard;
+mod deploy;
 mod digests;
 mod errors;
 mod exports;
