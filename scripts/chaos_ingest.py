@@ -264,6 +264,62 @@ class Load:
             self.work.put(None)
 
 
+def _count(items):
+    out = {}
+    for i in items:
+        out[i] = out.get(i, 0) + 1
+    return out
+
+
+def sign_in(port, user, password):
+    """The session cookie of `user` signed in on the node at `port`, through the sign-in page."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
+    conn.request("GET", "/admin/login")
+    resp = conn.getresponse()
+    page = resp.read().decode("utf-8", "replace")
+    cookies = [c.split(";", 1)[0] for k, c in resp.getheaders() if k.lower() == "set-cookie"]
+    start = page.index('name="csrf" value="') + len('name="csrf" value="')
+    csrf = page[start:page.index('"', start)]
+    body = "&".join(f"{k}={v}" for k, v in [("username", user), ("password", password.replace(" ", "+")),
+                                             ("csrf", csrf), ("next", "/admin")])
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    if cookies:
+        headers["cookie"] = "; ".join(cookies)
+    conn.request("POST", "/admin/login", body=body, headers=headers)
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    for k, c in resp.getheaders():
+        if k.lower() == "set-cookie" and c.startswith("sipas_session="):
+            return c.split(";", 1)[0]
+    sys.exit(f"chaos-ingest: could not sign in ({resp.status})")
+
+
+def readers(nodes, t0, stop, cookie, token, seen):
+    """A staff member's dashboard and the read API, every 0.5 s on alternate nodes:
+    (t, what, status or None, seconds, error)."""
+    k = 0
+    while not stop.is_set():
+        node = nodes[k % 2]
+        k += 1
+        for what, path, header in (("staff page", "/admin/dashboard", ("cookie", cookie)),
+                                   ("read API", "/api/v1/agencies", ("authorization", f"Bearer {token}"))):
+            started = time.monotonic()
+            conn = http.client.HTTPConnection("127.0.0.1", node.port, timeout=CLIENT_TIMEOUT)
+            try:
+                conn.request("GET", path, headers=dict([header]))
+                resp = conn.getresponse()
+                resp.read()
+                seen.append((started - t0, what, resp.status, time.monotonic() - started, None))
+            except socket.timeout:
+                seen.append((started - t0, what, None, time.monotonic() - started, "timeout"))
+            except OSError as e:
+                seen.append((started - t0, what, None, time.monotonic() - started, type(e).__name__))
+            finally:
+                conn.close()
+        time.sleep(0.5)
+
+
 def monitor(nodes, t0, stop, samples):
     """Readiness of both nodes and a test rating every 0.2 s: (t, all ready)."""
     while not stop.is_set():
@@ -310,6 +366,13 @@ def main():
             env.pop("SIPAS_REDIS_URL", None)
         subprocess.run([args.binary, "demo", "--responses", "2000"], env=env, check=True,
                        stdout=subprocess.DEVNULL)
+        password = "chaos password long enough"
+        subprocess.run([args.binary, "user", "chaos.admin", "--role", "admin"],
+                       env=dict(env, SIPAS_PASSWORD=password), check=True,
+                       stdout=subprocess.DEVNULL)
+        api_token = subprocess.run([args.binary, "api-token", "create", "--user", "chaos.admin"],
+                                   env=env, check=True, capture_output=True,
+                                   text=True).stdout.strip().split()[-1]
         qr = os.path.join(root, "qr")
         subprocess.run([args.binary, "qr", "--out", qr], env=env, check=True,
                        stdout=subprocess.DEVNULL)
@@ -338,6 +401,11 @@ def main():
             time.sleep(0.01)
         mon = threading.Thread(target=monitor, args=(nodes, load.t0, stop, samples), daemon=True)
         mon.start()
+        read = []
+        cookie = sign_in(nodes[1].port, "chaos.admin", password)
+        reader = threading.Thread(target=readers, args=(nodes, load.t0, stop, cookie, api_token, read),
+                                  daemon=True)
+        reader.start()
 
         def at(fraction):
             target = load.t0 + args.seconds * fraction
@@ -364,6 +432,7 @@ def main():
         runner.join()
         stop.set()
         mon.join()
+        reader.join()
 
         ids = list(load.bodies)
         id_file = os.path.join(root, "ids.txt")
@@ -408,6 +477,8 @@ def main():
         hangs = sum(1 for a in load.answers if a[2] == "timeout")
         slowest_503 = max((a[3] for a in load.answers if a[1] == 503), default=0.0)
         slowest = max((a[3] for a in load.answers), default=0.0)
+        readers_500 = sum(1 for x in read if x[2] is not None and x[2] >= 500 and x[2] != 503)
+        readers_hung = sum(1 for x in read if x[4] == "timeout")
         rows = [
             ("submitted (distinct ids)", len(ids)),
             ("requests sent (with replays and retries)", load.sent),
@@ -425,11 +496,18 @@ def main():
             ("slowest 503 s", f"{slowest_503:.2f}"),
             ("slowest answer s", f"{slowest:.2f}"),
             ("slowest readiness answer s", f"{max(READY_SECONDS, default=0.0):.2f}"),
+            ("staff pages and read API: answers", ", ".join(
+                f"{w} {st or e}: {n}" for (w, st, e), n in sorted(
+                    _count((w, st, e) for _, w, st, _, e in read).items(), key=str))),
+            ("  5xx other than 503", readers_500),
+            ("  hangs past 10 s", readers_hung),
+            ("slowest staff page s", f"{max((x[3] for x in read if x[1] == 'staff page'), default=0.0):.2f}"),
+            ("slowest read API s", f"{max((x[3] for x in read if x[1] == 'read API'), default=0.0):.2f}"),
         ]
         for label, value in rows:
             print(f"{label:44} {value}")
         ok = (missing == 0 and twice == 0 and extra == 0 and errors_500 == 0 and internal == 0
-              and hangs == 0 and no_retry_after == 0 and len(load.acked) == len(ids)
+              and hangs == 0 and readers_500 == 0 and readers_hung == 0 and no_retry_after == 0 and len(load.acked) == len(ids)
               and all(r is not None for r in recoveries))
         print()
         print("RESULT:", "PASS" if ok else "FAIL")

@@ -309,6 +309,31 @@ where
         .unwrap_or(Err(DbError::Stalled(deadline)))
 }
 
+/// [`run_job`] with a deadline (see [`run_within`]). Only for jobs that change nothing (a
+/// page's reading): the job may still finish after the caller has been told it did not.
+pub async fn run_job_within<T, E, F>(
+    pool: &DbPool,
+    deadline: std::time::Duration,
+    job: F,
+) -> Result<T, E>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    tokio::time::timeout(deadline, run_job(pool, job))
+        .await
+        .unwrap_or_else(|_| Err(DbError::Stalled(deadline).into()))
+}
+
+/// How long a request waits for a small lookup it needs before its real work (a session, an
+/// API token): anything longer is a stalled database, answered 503 with Retry-After.
+pub const LOOKUP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// How long a results page (dashboard, ranking) waits for its reading of the database; a
+/// healthy one takes well under a second (`scripts/bench-results`).
+pub const PAGE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// A round trip to the server (health checks).
 /// Whether the database answers, waiting at most `wait` for a connection (the pool's own wait
 /// is longer): readiness probes must not pile up threads waiting on a database that is down.

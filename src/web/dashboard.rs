@@ -54,7 +54,7 @@ pub async fn agency_results(
     let form = Arc::clone(&state.ingest.desk_form);
     let desk = desk.map(str::to_owned);
     let today = today_in_vietnam();
-    db::run_job(&state.pool, move |c| {
+    db::run_job_within(&state.pool, db::PAGE_DEADLINE, move |c| {
         agency::agency_results(
             c,
             &cache,
@@ -319,7 +319,8 @@ async fn comments_for(
         limit: COMMENTS_SHOWN,
     };
     let actor = staff.actor();
-    let comments = staff_query(state, move |c| {
+    // A reading (a search's audit row aside): bounded like the page's other readings.
+    let comments = super::staff_read(state, move |c| {
         let found = db::comments::newest(c, &comment_query)?;
         if let Some(mut details) = audit {
             details["found"] = json!(found.len());

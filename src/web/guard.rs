@@ -142,9 +142,11 @@ pub(super) async fn signed_in(
         return Ok(None);
     };
     let idle = state.settings.session_timing.idle().as_secs_f64();
-    let user = db::run(&state.pool, move |c| db::sessions::touch(c, &hash, idle))
-        .await
-        .map_err(PageError::staff)?;
+    let user = db::run_within(&state.pool, db::LOOKUP_DEADLINE, move |c| {
+        db::sessions::touch(c, &hash, idle)
+    })
+    .await
+    .map_err(PageError::staff)?;
     Ok(user.map(|user| StaffUser {
         notice: (user.role == crate::domain::Role::Admin)
             .then(|| state.peers.warning_vi())

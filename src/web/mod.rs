@@ -399,6 +399,18 @@ pub fn see_other(location: &str) -> HttpResponse {
 pub type StaffResult = Result<HttpResponse, PageError>;
 
 /// A query for a staff page: a database failure becomes the staff's 503 page.
+/// [`staff_query`] for a page's reading, with the page deadline (`db::PAGE_DEADLINE`): a
+/// stalled database is a prompt 503, not a wait as long as the stall.
+pub async fn staff_read<T, F>(state: &AppState, job: F) -> Result<T, PageError>
+where
+    F: FnOnce(&mut crate::db::Conn) -> Result<T, crate::db::QueryError> + Send + 'static,
+    T: Send + 'static,
+{
+    crate::db::run_within(&state.pool, crate::db::PAGE_DEADLINE, job)
+        .await
+        .map_err(PageError::staff)
+}
+
 pub async fn staff_query<T, F>(state: &AppState, job: F) -> Result<T, PageError>
 where
     F: FnOnce(&mut crate::db::Conn) -> Result<T, crate::db::QueryError> + Send + 'static,

@@ -59,7 +59,7 @@ pub async fn table(
         seed.map(str::to_owned),
     );
     let today = today_in_vietnam();
-    db::run_job(&state.pool, move |c| {
+    db::run_job_within(&state.pool, db::PAGE_DEADLINE, move |c| {
         // Opened without a level, the ranking shows the reader's own level: an agency's staff
         // see their agency among its peers.
         let level = match (level, scope) {

@@ -48,8 +48,10 @@ impl FromRequest for ApiReader {
                     .and_then(bearer_token)
                     .and_then(api_token::digest)
                     .ok_or(Fault::Unauthenticated)?;
-                let user =
-                    db::run(&state.pool, move |c| db::api_tokens::user_of(c, &digest)).await?;
+                let user = db::run_within(&state.pool, db::LOOKUP_DEADLINE, move |c| {
+                    db::api_tokens::user_of(c, &digest)
+                })
+                .await?;
                 let user = user.ok_or(Fault::Unauthenticated)?;
                 // A one-stop system's token issues receipts and reads nothing.
                 if !user.role.is_staff() {
@@ -186,7 +188,10 @@ pub async fn agencies(
     reader: ApiReader,
 ) -> Result<HttpResponse, ApiProblem> {
     let scope = reader.0.scope();
-    let all = db::run(&state.pool, move |c| db::agencies::visible(c, scope)).await?;
+    let all = db::run_within(&state.pool, db::PAGE_DEADLINE, move |c| {
+        db::agencies::visible(c, scope)
+    })
+    .await?;
     let code_of = |id: Option<i32>| {
         id.and_then(|id| all.iter().find(|a| a.id == id))
             .map(|a| a.code.clone())
