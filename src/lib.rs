@@ -18,6 +18,7 @@ pub mod domain;
 pub mod fuzzing;
 pub mod ingest;
 pub mod mail;
+pub mod metrics;
 pub mod results;
 pub mod startup;
 pub mod state;

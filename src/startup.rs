@@ -250,6 +250,8 @@ impl DigestJob {
 
 pub struct Application {
     listener: TcpListener,
+    /// `/metrics`' own address (`SIPAS_METRICS_BIND`), when set.
+    metrics_listener: Option<TcpListener>,
     state: actix_web::web::Data<AppState>,
     workers: Option<usize>,
     background: Arc<Background>,
@@ -275,6 +277,13 @@ impl Application {
         drop(conn);
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let metrics_listener = match settings.metrics_bind {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .with_context(|| format!("cannot listen on {addr} (SIPAS_METRICS_BIND)"))?,
+            ),
+            None => None,
+        };
         let mut settings = settings;
         if settings.public_url.is_none() {
             // Port 0 binds an ephemeral port: links must name the port actually bound.
@@ -282,6 +291,7 @@ impl Application {
         }
         let desk_form = Arc::new(desk_form);
         let background = Arc::new(Background::default());
+        let metrics = Arc::new(crate::metrics::Metrics::default());
         let writer = Writer::start(
             &background,
             &prepared.database_url,
@@ -289,6 +299,7 @@ impl Application {
             settings.db_writers,
             settings.ingest_queue,
             settings.screening.clone(),
+            Arc::clone(&metrics),
         );
         start_compaction(&background, pool.clone(), Arc::clone(&desk_form));
         start_scheduler(
@@ -317,7 +328,12 @@ impl Application {
             outbox = Some(health);
             outbox_stop = Some(crate::state::StopOnDrop(stop));
         }
-        let limits = Arc::new(Limiter::new(&settings, &pool, &prepared.key)?);
+        let limits = Arc::new(Limiter::new(
+            &settings,
+            &pool,
+            &prepared.key,
+            Arc::clone(&metrics),
+        )?);
         let peers = Arc::new(crate::state::Peers::new(match settings.rate_store {
             crate::config::RateStore::Memory => "memory",
             crate::config::RateStore::Postgres => "postgres",
@@ -345,9 +361,11 @@ impl Application {
             outbox,
             outbox_stop,
             peers,
+            metrics,
         });
         Ok(Application {
             listener,
+            metrics_listener,
             state,
             workers: settings.workers,
             background,
@@ -356,6 +374,14 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The port `/metrics` is served on, when it is.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
     }
 
     /// Serves until the process is stopped, on a runtime of its own.
@@ -373,13 +399,40 @@ impl Application {
         started: impl FnOnce(actix_web::dev::ServerHandle),
     ) -> std::io::Result<usize> {
         let background = Arc::clone(&self.background);
+        let metrics = self.metrics_server()?;
         let server = self.server()?;
         started(server.handle());
+        let metrics_handle = metrics.map(|m| {
+            let handle = m.handle();
+            actix_web::rt::spawn(m);
+            handle
+        });
         let served = server.await;
+        if let Some(h) = metrics_handle {
+            h.stop(true).await;
+        }
         // The writers end when the last sender of their queue is gone with the state; the
         // others wake on the stop signal.
         let left = background.stop_and_join(std::time::Duration::from_secs(10));
         served.map(|()| left)
+    }
+
+    /// The metrics' own server (one worker, `/metrics` only), when an address is set.
+    fn metrics_server(&self) -> std::io::Result<Option<actix_web::dev::Server>> {
+        let Some(listener) = &self.metrics_listener else {
+            return Ok(None);
+        };
+        let state = self.state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .route("/metrics", actix_web::web::get().to(web::metrics::metrics))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener.try_clone()?)?
+        .run();
+        Ok(Some(server))
     }
 
     /// The server, not yet polled; its `handle()` stops it.

@@ -25,6 +25,8 @@ pub struct AppState {
     pub outbox_stop: Option<StopOnDrop>,
     /// The other nodes on this database, as the heartbeat last saw them.
     pub peers: std::sync::Arc<Peers>,
+    /// What this server recorded for `/metrics`.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// Sets a thread's stop flag when dropped.

@@ -1,7 +1,6 @@
 //! Settings: read once from the environment into one value that is passed down explicitly.
-//! There is no global settings object. Secrets are never printed (see the `Debug` impl).
+//! There is no global settings object. Secrets are never printed (see `redacted.rs`).
 
-use std::fmt;
 use std::net::SocketAddr;
 
 use anyhow::{bail, Context, Result};
@@ -26,6 +25,9 @@ pub struct Settings {
     /// `None`: use the local PostgreSQL server, or start a private cluster under `./var/pg`.
     pub database_url: Option<String>,
     pub bind: SocketAddr,
+    /// Where `/metrics` is served (`SIPAS_METRICS_BIND`): its own address, never the public
+    /// one; `None` serves no metrics.
+    pub metrics_bind: Option<SocketAddr>,
     /// Base of the URLs printed in QR codes, e.g. `https://sipas.example.gov.vn`.
     pub public_url: Option<String>,
     /// Key for desk tokens. `None` in local mode: generated once and kept in the database.
@@ -173,19 +175,6 @@ pub struct Smtp {
     pub timeout: std::time::Duration,
 }
 
-impl fmt::Debug for Smtp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Smtp")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("tls", &self.tls)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .field("from", &self.from)
-            .finish()
-    }
-}
-
 #[derive(Clone, Copy, Debug)]
 pub struct MailTiming {
     /// The first retry waits this long; each next one twice as long (at most 6 hours).
@@ -203,43 +192,6 @@ impl Default for MailTiming {
             lease: std::time::Duration::from_secs(300),
             max_attempts: 10,
         }
-    }
-}
-
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("mode", &self.mode)
-            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
-            .field("bind", &self.bind)
-            .field("public_url", &self.public_url)
-            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
-            .field("desk_instrument", &self.desk_instrument)
-            .field("rate_per_client", &self.rate_per_client)
-            .field("rate_per_desk", &self.rate_per_desk)
-            .field("rate_login", &self.rate_login)
-            .field("rate_search", &self.rate_search)
-            .field("connection_limits", &self.connection_limits)
-            .field(
-                "rate_store",
-                &match &self.rate_store {
-                    RateStore::Redis(_) => "redis (<url redacted>)",
-                    RateStore::Postgres => "postgres",
-                    RateStore::Memory => "memory",
-                },
-            )
-            .field("trust_proxy", &self.trust_proxy)
-            .field("db_pool_size", &self.db_pool_size)
-            .field("statement_timeout", &self.statement_timeout)
-            .field("db_writers", &self.db_writers)
-            .field("ingest_queue", &self.ingest_queue)
-            .field("workers", &self.workers)
-            .field("smtp", &self.smtp)
-            .field("mail_timing", &self.mail_timing)
-            .field("session_timing", &self.session_timing)
-            .field("receipt_days", &self.receipt_days)
-            .field("screening", &self.screening)
-            .finish()
     }
 }
 
@@ -264,6 +216,7 @@ impl Settings {
             mode: Mode::Local,
             database_url: None,
             bind: "127.0.0.1:8080".parse().expect("valid literal address"),
+            metrics_bind: None,
             public_url: None,
             secret: None,
             desk_instrument: "sipas-2017".to_owned(),
@@ -325,6 +278,15 @@ impl Settings {
             s.bind = bind.parse().with_context(|| {
                 format!("SIPAS_BIND must be an address like 127.0.0.1:8080, not '{bind}'")
             })?;
+        }
+        if let Some(bind) = nonempty("SIPAS_METRICS_BIND") {
+            let addr: SocketAddr = bind.parse().with_context(|| {
+                format!("SIPAS_METRICS_BIND must be an address like 127.0.0.1:9090, not '{bind}'")
+            })?;
+            if addr == s.bind {
+                bail!("SIPAS_METRICS_BIND must differ from SIPAS_BIND: metrics are never public");
+            }
+            s.metrics_bind = Some(addr);
         }
         s.public_url = nonempty("SIPAS_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned());
         if let Some(url) = &s.public_url {
@@ -588,6 +550,7 @@ pub fn parse_rate(var: &str, value: &str) -> Result<RateLimit> {
     Ok(RateLimit { per_minute, burst })
 }
 
+mod redacted;
 mod screening;
 pub use screening::Screening;
 

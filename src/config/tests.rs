@@ -155,3 +155,25 @@ fn the_default_opening_hours_are_checked_when_read() {
         "{err}"
     );
 }
+
+#[test]
+fn metrics_are_off_until_given_an_address_of_their_own() {
+    let metrics =
+        |pairs: &[(&str, &str)]| Settings::from_lookup(lookup(pairs)).map(|s| s.metrics_bind);
+    assert_eq!(metrics(&[]).unwrap(), None);
+    assert_eq!(
+        metrics(&[("SIPAS_METRICS_BIND", "127.0.0.1:9090")]).unwrap(),
+        Some("127.0.0.1:9090".parse().unwrap())
+    );
+    let same = metrics(&[
+        ("SIPAS_BIND", "127.0.0.1:8080"),
+        ("SIPAS_METRICS_BIND", "127.0.0.1:8080"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(same.contains("must differ from SIPAS_BIND"), "{same}");
+    let bad = metrics(&[("SIPAS_METRICS_BIND", "cổng 9090")])
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("SIPAS_METRICS_BIND"), "{bad}");
+}

@@ -306,7 +306,11 @@ where
 {
     tokio::time::timeout(deadline, run(pool, job))
         .await
-        .unwrap_or(Err(DbError::Stalled(deadline)))
+        .unwrap_or_else(|_| Err(stalled(deadline)))
+}
+
+fn stalled(deadline: std::time::Duration) -> DbError {
+    DbError::Stalled(deadline)
 }
 
 /// [`run_job`] with a deadline (see [`run_within`]). Only for jobs that change nothing (a
@@ -323,7 +327,7 @@ where
 {
     tokio::time::timeout(deadline, run_job(pool, job))
         .await
-        .unwrap_or_else(|_| Err(DbError::Stalled(deadline).into()))
+        .unwrap_or_else(|_| Err(stalled(deadline).into()))
 }
 
 /// How long a request waits for a small lookup it needs before its real work (a session, an

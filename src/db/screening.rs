@@ -429,3 +429,15 @@ pub fn pattern_share(
     .bind::<Array<diesel::sql_types::Nullable<Int2>>, _>(answers)
     .get_result(conn)
 }
+
+/// Ratings held and not yet decided, in all (the metrics).
+pub fn undecided(conn: &mut PgConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = Int8)]
+        n: i64,
+    }
+    diesel::sql_query("SELECT count(*) AS n FROM held_ratings WHERE decision IS NULL")
+        .get_result::<N>(conn)
+        .map(|r| r.n)
+}

@@ -104,6 +104,8 @@ pub struct Limiter {
     sign_ins: RateLimit,
     searches: RateLimit,
     store: Store,
+    /// The server's metrics: refusals by what was limited.
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// The buckets of one node's memory.
@@ -152,7 +154,12 @@ pub const SHARED_STORE_DEADLINE: Duration = Duration::from_secs(2);
 
 impl Limiter {
     /// The store the settings name; `key` names shared buckets (the service's secret).
-    pub fn new(settings: &Settings, pool: &DbPool, key: &[u8]) -> anyhow::Result<Limiter> {
+    pub fn new(
+        settings: &Settings,
+        pool: &DbPool,
+        key: &[u8],
+        metrics: std::sync::Arc<crate::metrics::Metrics>,
+    ) -> anyhow::Result<Limiter> {
         let store = match &settings.rate_store {
             RateStore::Memory => Store::Memory(Box::new(MemoryBuckets {
                 clients: Buckets::new(settings.rate_per_client),
@@ -183,6 +190,7 @@ impl Limiter {
             sign_ins: settings.rate_login,
             searches: settings.rate_search,
             store,
+            metrics,
         })
     }
 
@@ -197,6 +205,20 @@ impl Limiter {
 
     /// Takes one token for `subject`, or says how long to wait (or that nobody can say).
     pub async fn take(&self, subject: Subject) -> Result<(), Limited> {
+        let name = match subject {
+            Subject::Client(_) => "client",
+            Subject::Desk(_) => "desk",
+            Subject::SignIn(_) => "sign_in",
+            Subject::Search(_) => "search",
+        };
+        let taken = self.take_from_store(subject).await;
+        if let Err(Limited::Wait(_)) = &taken {
+            self.metrics.refused(name);
+        }
+        taken
+    }
+
+    async fn take_from_store(&self, subject: Subject) -> Result<(), Limited> {
         let limit = self.limit(&subject);
         let per_sec = limit.per_minute / 60.0;
         let burst = f64::from(limit.burst);

@@ -56,6 +56,8 @@ struct Job {
 
 pub struct Writer {
     tx: SyncSender<Job>,
+    /// The server's metrics: the queue's depth, each batch's size and commit time.
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Writer {
@@ -68,6 +70,7 @@ impl Writer {
         threads: usize,
         queue: usize,
         screening: crate::config::Screening,
+        metrics: Arc<crate::metrics::Metrics>,
     ) -> Writer {
         let (tx, rx) = sync_channel::<Job>(queue.max(1));
         let rx = Arc::new(Mutex::new(rx));
@@ -76,20 +79,25 @@ impl Writer {
             let url = database_url.to_owned();
             let form = Arc::clone(&form);
             let screening = screening.clone();
+            let metrics = Arc::clone(&metrics);
             let handle = std::thread::Builder::new()
                 .name(format!("sipas-writer-{i}"))
-                .spawn(move || run(&url, &form, &screening, i as i16, &rx))
+                .spawn(move || run(&url, &form, &screening, i as i16, &rx, &metrics))
                 .expect("cannot start a writer thread");
             background.adopt(handle);
         }
-        Writer { tx }
+        Writer { tx, metrics }
     }
 
     /// Queues one submission and waits for its batch to commit.
     pub async fn submit(&self, pending: PendingDesk) -> Result<Stored, WriteError> {
         let (reply, answer) = oneshot::channel();
         match self.tx.try_send(Job { pending, reply }) {
-            Ok(()) => {}
+            Ok(()) => {
+                self.metrics
+                    .queue_depth
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             Err(TrySendError::Full(_)) => return Err(WriteError::Busy),
             Err(TrySendError::Disconnected(_)) => return Err(WriteError::Stopped),
         }
@@ -120,11 +128,18 @@ fn run(
     screening: &crate::config::Screening,
     shard: i16,
     rx: &Mutex<Receiver<Job>>,
+    metrics: &crate::metrics::Metrics,
 ) {
     let mut conn: Option<Conn> = None;
     while let Some(jobs) = next_batch(rx) {
+        metrics
+            .queue_depth
+            .fetch_sub(jobs.len() as i64, std::sync::atomic::Ordering::Relaxed);
         let pending: Vec<&PendingDesk> = jobs.iter().map(|j| &j.pending).collect();
-        match store_with_reconnect(&mut conn, url, form, screening, shard, &pending) {
+        let started = std::time::Instant::now();
+        let stored = store_with_reconnect(&mut conn, url, form, screening, shard, &pending);
+        metrics.batch(jobs.len(), started.elapsed().as_secs_f64());
+        match stored {
             Ok(results) => {
                 for (job, r) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(r.map_err(WriteError::Database));

@@ -19,6 +19,7 @@ pub mod input;
 pub mod invitation;
 pub mod lang;
 pub mod mail_settings;
+pub mod metrics;
 pub mod microdata;
 pub mod outbox;
 pub mod paper;

@@ -56,12 +56,19 @@ pub async fn trace_request(
     // Unknown paths are logged as "-": their text is whatever the client sent.
     let route = req.match_pattern().unwrap_or_else(|| "-".to_owned());
     let method = req.method().as_str().to_owned();
+    let metrics = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map(|s| std::sync::Arc::clone(&s.metrics));
     let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
     let result = next.call(req).instrument(span.clone()).await;
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let seconds = started.elapsed().as_secs_f64();
+    let ms = seconds * 1000.0;
     match result {
         Ok(mut res) => {
             let status = res.status().as_u16();
+            if let Some(m) = &metrics {
+                m.answered(&method, &route, status, seconds);
+            }
             span.in_scope(|| tracing::info!(status, ms = format!("{ms:.1}"), "answered"));
             if let Ok(v) = HeaderValue::from_str(&id) {
                 res.headers_mut().insert(REQUEST_ID, v);
@@ -70,6 +77,9 @@ pub async fn trace_request(
         }
         Err(e) => {
             let status = e.as_response_error().status_code().as_u16();
+            if let Some(m) = &metrics {
+                m.answered(&method, &route, status, seconds);
+            }
             span.in_scope(|| tracing::info!(status, ms = format!("{ms:.1}"), "answered"));
             Err(e)
         }

@@ -328,6 +328,8 @@ pub struct TestApp {
     _node: Node,
     pub db: TestDb,
     pub base: String,
+    /// Where `/metrics` answers, when the settings named an address for it.
+    pub metrics_base: Option<String>,
     pub fixture: Fixture,
     pub http: reqwest::blocking::Client,
     /// The settings the server was built with (for another node on the same database).
@@ -337,6 +339,8 @@ pub struct TestApp {
 /// One running `sipas` server in this process; stopped when dropped.
 pub struct Node {
     pub base: String,
+    /// Where `/metrics` answers, when `SIPAS_METRICS_BIND` was set.
+    pub metrics_base: Option<String>,
     handle: Option<actix_web::dev::ServerHandle>,
     thread: Option<JoinHandle<usize>>,
 }
@@ -345,6 +349,7 @@ impl Node {
     pub fn start(settings: Settings) -> Node {
         let app = Application::build(settings).unwrap();
         let port = app.port();
+        let metrics_base = app.metrics_port().map(|p| format!("http://127.0.0.1:{p}"));
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
@@ -353,6 +358,7 @@ impl Node {
         });
         Node {
             base: format!("http://127.0.0.1:{port}"),
+            metrics_base,
             handle: Some(rx.recv().unwrap()),
             thread: Some(thread),
         }
@@ -409,6 +415,7 @@ impl TestApp {
         TestApp {
             db,
             base: node.base.clone(),
+            metrics_base: node.metrics_base.clone(),
             fixture,
             http: reqwest::blocking::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())

@@ -26,6 +26,7 @@ mod hostile;
 mod ingest;
 mod invariants;
 mod mail;
+mod metrics;
 mod nodes;
 mod paper;
 mod phone_width;
