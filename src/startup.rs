@@ -87,6 +87,16 @@ const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 /// database while rate limits are kept in memory (loudly: each node then gives the full
 /// allowance). A database that does not answer is not a reason to stop starting.
 fn first_heartbeat(pool: &db::DbPool, peers: &crate::state::Peers) {
+    beat(pool, peers);
+    if let Some(w) = peers.warning_en() {
+        tracing::warn!("{w}");
+        eprintln!("{w}");
+    }
+}
+
+/// One heartbeat: this node's row refreshed, what it saw of the others kept in `peers` (a
+/// failure is logged; the next beat tries again).
+fn beat(pool: &db::DbPool, peers: &crate::state::Peers) {
     let seen = pool.get().map_err(anyhow::Error::from).and_then(|mut c| {
         Ok(db::nodes::beat(
             &mut c,
@@ -97,11 +107,7 @@ fn first_heartbeat(pool: &db::DbPool, peers: &crate::state::Peers) {
     });
     match seen {
         Ok(seen) => peers.saw(seen),
-        Err(e) => tracing::warn!("the first heartbeat failed: {e:#}"),
-    }
-    if let Some(w) = peers.warning_en() {
-        tracing::warn!("{w}");
-        eprintln!("{w}");
+        Err(e) => tracing::warn!("heartbeat failed: {e:#}"),
     }
 }
 
@@ -110,18 +116,7 @@ fn start_heartbeat(bg: &Background, pool: db::DbPool, peers: Arc<crate::state::P
     bg.spawn("sipas-heartbeat", move |stop| {
         let mut warned = peers.warning_en().is_some();
         while stop.sleep(HEARTBEAT_EVERY) {
-            let seen = pool.get().map_err(anyhow::Error::from).and_then(|mut c| {
-                Ok(db::nodes::beat(
-                    &mut c,
-                    &peers.id,
-                    peers.rate_store,
-                    VERSION,
-                )?)
-            });
-            match seen {
-                Ok(seen) => peers.saw(seen),
-                Err(e) => tracing::warn!("heartbeat failed: {e:#}"),
-            }
+            beat(&pool, &peers);
             // Said once when it begins, not every ten seconds.
             match peers.warning_en() {
                 Some(w) if !warned => {
